@@ -1,0 +1,177 @@
+// Options go in, filled options come out. Every field and cross-field rule is checked at start,
+// with a message that names the key.
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { OptionError } from './errors.ts';
+import { kWaitNames, type WaitName } from './dispatch/wait.ts';
+import { kAgentNames } from '../workers/agents/index.ts';
+import { kDefaultAgentConfig, type AgentConfig } from '../workers/agents/config.ts';
+
+export const kDefaultFixture = new URL('../fixtures/default.jsonl.gz', import.meta.url).pathname;
+
+export interface TriggerConfig {
+  minPriceChangeThreshold: number; // percent change of a mid since the slot last triggered
+  minAPYChangeThreshold: number; // percentage points of APY since the pool last triggered
+  minLiquidationUsd: number; // a liquidation at least this large triggers
+}
+
+export interface LimitsConfig {
+  maxPositionUsd: number; // hard cap per action
+  maxTotalExposureUsd: number; // sum of open positions
+  approvalThresholdUsd: number; // actions above this wait for a person
+  maxAgentErrors: number; // errors (or missed cycles) that open an agent's circuit breaker
+  maxPortfolioVarUsd: number; // portfolio VaR above which risk-increasing actions are rejected
+  minTradeUsd: number; // rebalance trades below this are skipped
+  maxYieldPositions: number; // pools held at once
+  protocolCooldownUs: number; // after a risk alert on a protocol, no new entries for this long
+}
+
+export interface EngineConfig {
+  trigger: TriggerConfig;
+  limits: LimitsConfig;
+  killSwitch: boolean;
+  agents: AgentConfig;
+}
+
+export interface EngineOptions {
+  fixture: string;
+  mode: 'lockstep' | 'realtime';
+  threads: number; // 0 = agents inline on the main thread
+  wait: WaitName;
+  topology: string | undefined;
+  rate: number; // open-loop events/s (0 = as fast as possible)
+  speed: number; // multiple of recorded timing (0 = off)
+  decisions: string | null;
+  summary: string | null;
+  deadLetters: string | null;
+  limit: number; // events to load (0 = all)
+  cycleTimeoutMs: number;
+  progress: boolean;
+  agents: string[];
+  config: EngineConfig;
+}
+
+export const kDefaultConfig: EngineConfig = {
+  trigger: { minPriceChangeThreshold: 0.05, minAPYChangeThreshold: 0.25, minLiquidationUsd: 100_000 },
+  limits: {
+    maxPositionUsd: 1_000_000, maxTotalExposureUsd: 8_000_000, approvalThresholdUsd: 500_000, maxAgentErrors: 5,
+    maxPortfolioVarUsd: 1_000_000, minTradeUsd: 1_000, maxYieldPositions: 5, protocolCooldownUs: 600_000_000,
+  },
+  killSwitch: false,
+  agents: kDefaultAgentConfig,
+};
+
+export function defaultThreads(): number {
+  return Math.max(1, Math.min(kAgentNames.length, availableParallelism() - 1));
+}
+
+/** Deep-merges a partial config over the defaults, rejecting unknown keys. */
+export function mergeConfig(base: unknown, patch: unknown, path = 'config'): unknown {
+  if (patch === undefined) return base;
+  if (base !== null && typeof base === 'object' && !Array.isArray(base)) {
+    if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) throw new OptionError(`${path} must be an object`);
+    const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+    const isMap = path.endsWith('.venues'); // free-form: venue → fee
+    for (const [k, v] of Object.entries(patch as Record<string, unknown>)) {
+      if (!isMap && !(k in out)) throw new OptionError(`${path}.${k} is not a known setting (known: ${Object.keys(out).join(', ')})`);
+      out[k] = isMap ? v : mergeConfig(out[k], v, `${path}.${k}`);
+    }
+    return out;
+  }
+  if (typeof base === 'number' && (typeof patch !== 'number' || Number.isNaN(patch))) throw new OptionError(`${path} must be a number, got ${JSON.stringify(patch)}`);
+  if (typeof base === 'boolean' && typeof patch !== 'boolean') throw new OptionError(`${path} must be true or false, got ${JSON.stringify(patch)}`);
+  return patch;
+}
+
+export function loadConfigFile(path: string): EngineConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new OptionError(`options.config: cannot read ${path}: ${(err as Error).message}`);
+  }
+  return checkConfig(mergeConfig(kDefaultConfig, raw) as EngineConfig);
+}
+
+function positive(v: number, key: string, allowZero = false): void {
+  if (!(Number.isFinite(v) && (allowZero ? v >= 0 : v > 0))) throw new OptionError(`${key} must be a ${allowZero ? 'non-negative' : 'positive'} finite number, got ${v}`);
+}
+
+export function checkConfig(c: EngineConfig): EngineConfig {
+  positive(c.trigger.minPriceChangeThreshold, 'config.trigger.minPriceChangeThreshold', true);
+  positive(c.trigger.minAPYChangeThreshold, 'config.trigger.minAPYChangeThreshold', true);
+  positive(c.trigger.minLiquidationUsd, 'config.trigger.minLiquidationUsd', true);
+  for (const [k, v] of Object.entries(c.limits)) positive(v, `config.limits.${k}`, k === 'protocolCooldownUs');
+  const a = c.agents;
+  positive(a.capitalUsd, 'config.agents.capitalUsd');
+  const fee = (v: unknown, key: string): void => {
+    if (typeof v !== 'number' || !(v >= 0 && v < 0.1)) throw new OptionError(`${key} must be a fee fraction in [0, 0.1), got ${JSON.stringify(v)}`);
+  };
+  fee(a.fees.defaultTaker, 'config.agents.fees.defaultTaker');
+  for (const [venue, v] of Object.entries(a.fees.venues)) fee(v, `config.agents.fees.venues.${venue}`);
+  positive(a.arbitrage.maxQuoteAgeUs, 'config.agents.arbitrage.maxQuoteAgeUs');
+  positive(a.arbitrage.impactBpsPerTopSize, 'config.agents.arbitrage.impactBpsPerTopSize', true);
+  positive(a.arbitrage.fixedCostUsd, 'config.agents.arbitrage.fixedCostUsd', true);
+  if (!(a.risk.confidence > 0.5 && a.risk.confidence < 1)) throw new OptionError(`config.agents.risk.confidence must be in (0.5, 1), got ${a.risk.confidence}`);
+  if (!(a.risk.ewmaLambda > 0 && a.risk.ewmaLambda < 1)) throw new OptionError(`config.agents.risk.ewmaLambda must be in (0, 1), got ${a.risk.ewmaLambda}`);
+  if (!(Number.isInteger(a.yield.topK) && a.yield.topK >= 1 && a.yield.topK <= 64)) throw new OptionError(`config.agents.yield.topK must be an integer in 1..64, got ${a.yield.topK}`);
+  if (c.limits.approvalThresholdUsd > c.limits.maxPositionUsd * 1e6) throw new OptionError('config.limits.approvalThresholdUsd is unreasonably large');
+  return c;
+}
+
+export interface OptionsInput {
+  fixture?: string | undefined;
+  mode?: string | undefined;
+  threads?: number | undefined;
+  wait?: string | undefined;
+  topology?: string | undefined;
+  rate?: number | undefined;
+  speed?: number | undefined;
+  config?: EngineConfig | string | undefined;
+  decisions?: string | null | undefined;
+  summary?: string | null | undefined;
+  deadLetters?: string | null | undefined;
+  limit?: number | undefined;
+  cycleTimeoutMs?: number | undefined;
+  progress?: boolean | undefined;
+  agents?: string[] | undefined;
+}
+
+export function resolveOptions(i: OptionsInput): EngineOptions {
+  const mode = i.mode ?? 'lockstep';
+  if (mode !== 'lockstep' && mode !== 'realtime') throw new OptionError(`options.mode must be "lockstep" or "realtime", got ${JSON.stringify(mode)}`);
+  const wait = (i.wait ?? 'hybrid') as WaitName;
+  if (!kWaitNames.includes(wait)) throw new OptionError(`options.wait must be one of ${kWaitNames.join(', ')}, got ${JSON.stringify(i.wait)}`);
+  const threads = i.threads ?? defaultThreads();
+  if (!Number.isInteger(threads) || threads < 0 || threads > 64) throw new OptionError(`options.threads must be an integer in 0..64 (0 = inline), got ${i.threads}`);
+  const rate = i.rate ?? 0;
+  if (!(Number.isFinite(rate) && rate >= 0)) throw new OptionError(`options.rate must be a non-negative number of events/s, got ${i.rate}`);
+  const speed = i.speed ?? 0;
+  if (!(Number.isFinite(speed) && speed >= 0)) throw new OptionError(`options.speed must be a non-negative multiple of recorded timing, got ${i.speed}`);
+  if (rate > 0 && speed > 0) throw new OptionError('options.rate and options.speed cannot both be set: choose a fixed rate or a multiple of the recorded timing');
+  const limit = i.limit ?? 0;
+  if (!Number.isInteger(limit) || limit < 0) throw new OptionError(`options.limit must be a non-negative integer, got ${i.limit}`);
+  const cycleTimeoutMs = i.cycleTimeoutMs ?? 10_000;
+  positive(cycleTimeoutMs, 'options.cycleTimeoutMs');
+  const agents = i.agents ?? [...kAgentNames];
+  for (const a of agents) if (!kAgentNames.includes(a)) throw new OptionError(`options.agents names unknown agent "${a}" (agents: ${kAgentNames.join(', ')})`);
+  if (agents.length === 0) throw new OptionError('options.agents must name at least one agent');
+  const config = typeof i.config === 'string' ? loadConfigFile(i.config) : checkConfig(i.config ?? kDefaultConfig);
+  return {
+    fixture: i.fixture ?? kDefaultFixture,
+    mode,
+    threads,
+    wait,
+    topology: i.topology,
+    rate,
+    speed,
+    decisions: i.decisions === undefined ? 'out/decisions.jsonl' : i.decisions,
+    summary: i.summary === undefined ? 'out/summary.json' : i.summary,
+    deadLetters: i.deadLetters === undefined ? 'out/dead-letters.jsonl' : i.deadLetters,
+    limit,
+    cycleTimeoutMs,
+    progress: i.progress ?? true,
+    agents,
+    config,
+  };
+}

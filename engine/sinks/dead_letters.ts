@@ -1,0 +1,36 @@
+// Dead letters: every message that could not enter the state, with where it came from and why,
+// kept whole (raw text) so nothing is lost. JSON Lines; buffered, flushed in batches.
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { DeadLetter } from '../types.ts';
+
+const kBatch = 1000;
+
+export class DeadLetterLog {
+  readonly path: string | null;
+  readonly samples: DeadLetter[] = []; // the first few, for the summary
+  #pending: string[] = [];
+  count = 0;
+
+  constructor(path: string | null) {
+    this.path = path;
+    if (path !== null) {
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, '');
+    }
+  }
+
+  add(dl: DeadLetter): void {
+    this.count++;
+    if (this.samples.length < 5) this.samples.push(dl);
+    if (this.path === null) return;
+    this.#pending.push(JSON.stringify(dl) + '\n');
+    if (this.#pending.length >= kBatch) this.flush();
+  }
+
+  flush(): void {
+    if (this.path === null || this.#pending.length === 0) return;
+    appendFileSync(this.path, this.#pending.join(''));
+    this.#pending = [];
+  }
+}

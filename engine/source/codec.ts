@@ -1,0 +1,199 @@
+// The pure codec: a parsed envelope → one tape row, or the reason it cannot enter the state.
+// Every check names the field that was wrong. Nothing here throws past decodeEvent.
+import { LucentError } from '../errors.ts';
+import { kKindAmm, kKindBook, kKindProtocol, kKindSignal, kKindYield } from '../state/layout.ts';
+import type { InstrumentRegistry } from '../state/registry.ts';
+import {
+  kEventTypeCodes, kTypeGovernance, kTypeGovernancePassed, kTypeLiquidation, kTypeLiquidationCascade,
+  kTypeMajorPriceMove, kTypePool, kTypePrice, kTypeYield, kTypeYieldOpportunity,
+} from '../types.ts';
+import { kTapeF0, kTapeLine, kTapeSlot, kTapeTs, kTapeType, kTapeWidth, type Tape } from './tape.ts';
+
+const kTopicPrefix: Readonly<Record<number, string>> = {
+  [kTypePrice]: 'market.prices.',
+  [kTypePool]: 'market.prices.',
+  [kTypeMajorPriceMove]: 'market.prices.',
+  [kTypeYield]: 'market.yields.',
+  [kTypeYieldOpportunity]: 'market.yields.',
+  [kTypeLiquidation]: 'market.liquidations.',
+  [kTypeLiquidationCascade]: 'market.liquidations.',
+  [kTypeGovernance]: 'market.governance.',
+  [kTypeGovernancePassed]: 'market.governance.',
+};
+
+// Event times outside [2001, 2286) in µs are certainly not microseconds (ms or ns by mistake).
+const kMinTsUs = 1e15;
+const kMaxTsUs = 1e16;
+const kTwo96 = 2 ** 96;
+
+class FieldError extends LucentError {
+  constructor(message: string) { super('ERR_BAD_FIELD', message); }
+}
+
+function obj(v: unknown, name: string): Record<string, unknown> {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new FieldError(`${name} must be an object`);
+  return v as Record<string, unknown>;
+}
+function str(d: Record<string, unknown>, k: string): string {
+  const v = d[k];
+  if (typeof v !== 'string' || v.length === 0) throw new FieldError(`data.${k} must be a non-empty string`);
+  return v;
+}
+function num(d: Record<string, unknown>, k: string, min = -Infinity): number {
+  const v = d[k];
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new FieldError(`data.${k} must be a finite number, got ${JSON.stringify(v)}`);
+  if (v < min) throw new FieldError(`data.${k} must be ≥ ${min}, got ${v}`);
+  return v;
+}
+function optNum(d: Record<string, unknown>, k: string, min = -Infinity): number {
+  const v = d[k];
+  if (v === undefined || v === null) return NaN;
+  return num(d, k, min);
+}
+function optFlag(d: Record<string, unknown>, k: string, yes: string, no: string): number {
+  const v = d[k];
+  if (v === undefined || v === null) return NaN;
+  if (v === true || v === yes) return 1;
+  if (v === false || v === no) return 0;
+  throw new FieldError(`data.${k} must be true/false or "${yes}"/"${no}", got ${JSON.stringify(v)}`);
+}
+function bigintField(d: Record<string, unknown>, k: string): bigint | null {
+  const v = d[k];
+  if (v === undefined || v === null) return null;
+  if (typeof v === 'string' && /^[0-9]+$/.test(v)) return BigInt(v);
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return BigInt(v);
+  throw new FieldError(`data.${k} must be a non-negative integer (decimal string), got ${JSON.stringify(v)}`);
+}
+
+/**
+ * Decodes one parsed envelope into a new row of `tape`. Returns null on success, or the reason the
+ * message was rejected (the row is then not kept). `where` is stored in the row for audit.
+ */
+export function decodeEvent(ev: unknown, registry: InstrumentRegistry, tape: Tape, where: number): string | null {
+  const row = tape.push();
+  try {
+    encode(ev, registry, tape.rows, row * kTapeWidth);
+    tape.rows[row * kTapeWidth + kTapeLine] = where;
+    return null;
+  } catch (err) {
+    tape.pop();
+    if (err instanceof LucentError) return err.message;
+    return `undecodable: ${(err as Error).message}`;
+  }
+}
+
+function encode(ev: unknown, registry: InstrumentRegistry, t: Float64Array, o: number): void {
+  const e = obj(ev, 'event');
+  const type = typeof e.type === 'string' ? kEventTypeCodes[e.type] : undefined;
+  if (type === undefined) throw new FieldError(`type must be one of ${Object.keys(kEventTypeCodes).join(', ')}, got ${JSON.stringify(e.type)}`);
+  const ts = e.ts;
+  if (typeof ts !== 'number' || !Number.isSafeInteger(ts)) throw new FieldError(`ts must be an integer (µs since the Unix epoch), got ${JSON.stringify(ts)}`);
+  if (ts < kMinTsUs || ts >= kMaxTsUs) throw new FieldError(`ts ${ts} is not in microseconds since the Unix epoch (expected 1e15 ≤ ts < 1e16)`);
+  const topic = e.topic;
+  const prefix = kTopicPrefix[type]!;
+  if (typeof topic !== 'string' || !topic.startsWith(prefix) || topic.length === prefix.length) {
+    throw new FieldError(`topic must be ${prefix}<name> for ${e.type as string}, got ${JSON.stringify(topic)}`);
+  }
+  const key = e.key;
+  if (typeof key !== 'string' || key.length === 0) throw new FieldError('key must be a non-empty string');
+  const d = obj(e.data, 'data');
+  const f = o + kTapeF0;
+  t[o + kTapeTs] = ts;
+  t[o + kTapeType] = type;
+
+  switch (type) {
+    case kTypePrice: {
+      const venue = str(d, 'venue'), base = str(d, 'base'), quote = str(d, 'quote');
+      const bid = num(d, 'bid', 0), ask = num(d, 'ask', 0);
+      if (bid <= 0 || ask <= 0) throw new FieldError(`data.bid and data.ask must be positive, got ${bid}/${ask}`);
+      if (bid > ask) throw new FieldError(`crossed book: data.bid ${bid} > data.ask ${ask}`);
+      t[f] = bid; t[f + 1] = ask;
+      t[f + 2] = num(d, 'bidSize', 0); t[f + 3] = num(d, 'askSize', 0);
+      t[f + 4] = optNum(d, 'last', 0);
+      t[o + kTapeSlot] = registry.resolve(key, kKindBook, (m) => { m.venue = venue; m.base = base; m.quote = quote; });
+      return;
+    }
+    case kTypeYield:
+    case kTypeYieldOpportunity: {
+      const protocol = str(d, 'protocol'), chain = str(d, 'chain'), pool = str(d, 'pool');
+      const symbol = typeof d.symbol === 'string' ? d.symbol : '';
+      const apy = num(d, 'apy');
+      t[f] = apy;
+      t[f + 1] = optNum(d, 'apyBase');
+      t[f + 2] = optNum(d, 'apyReward');
+      t[f + 3] = num(d, 'tvlUsd', 0);
+      t[f + 4] = optFlag(d, 'ilRisk', 'yes', 'no');
+      t[f + 5] = optFlag(d, 'exposure', 'multi', 'single');
+      t[f + 6] = optFlag(d, 'stablecoin', 'yes', 'no');
+      t[o + kTapeSlot] = registry.resolve(key, kKindYield, (m) => {
+        m.venue = protocol; m.protocol = protocol; m.chain = chain; m.pool = pool; m.symbol = symbol;
+      });
+      return;
+    }
+    case kTypePool: {
+      const dex = str(d, 'dex'), pool = str(d, 'pool'), token0 = str(d, 'token0'), token1 = str(d, 'token1');
+      const r0 = num(d, 'reserve0', 0), r1 = num(d, 'reserve1', 0);
+      const fee = num(d, 'fee', 0);
+      if (fee >= 1) throw new FieldError(`data.fee must be a fraction below 1, got ${fee}`);
+      const sqrtX96 = bigintField(d, 'sqrtPriceX96');
+      const liquidity = bigintField(d, 'liquidity');
+      const dec0 = optNum(d, 'decimals0', 0), dec1 = optNum(d, 'decimals1', 0);
+      let price: number;
+      let sqrtP = NaN;
+      if (sqrtX96 !== null) {
+        if (sqrtX96 === 0n) throw new FieldError('data.sqrtPriceX96 must be positive');
+        sqrtP = Number(sqrtX96) / kTwo96;
+        const raw = sqrtP * sqrtP; // token1 raw units per token0 raw unit
+        price = raw * 10 ** ((dec0 === dec0 ? dec0 : 0) - (dec1 === dec1 ? dec1 : 0));
+      } else {
+        if (r0 <= 0) throw new FieldError('data.reserve0 must be positive for a constant-product pool');
+        price = r1 / r0;
+      }
+      t[f] = r0; t[f + 1] = r1; t[f + 2] = fee; t[f + 3] = sqrtP;
+      t[f + 4] = liquidity === null ? NaN : Number(liquidity);
+      t[f + 5] = optNum(d, 'tick');
+      t[f + 6] = price;
+      t[o + kTapeSlot] = registry.resolve(key, kKindAmm, (m) => {
+        m.venue = dex; m.pool = pool; m.base = token0; m.quote = token1; m.decimals0 = dec0; m.decimals1 = dec1;
+      });
+      return;
+    }
+    case kTypeLiquidation:
+    case kTypeLiquidationCascade:
+    case kTypeGovernance:
+    case kTypeGovernancePassed: {
+      const protocol = str(d, 'protocol');
+      if (type === kTypeLiquidation) {
+        t[f] = num(d, 'collateralUsd', 0);
+        t[f + 1] = optNum(d, 'debtUsd', 0);
+      } else if (type === kTypeLiquidationCascade) {
+        t[f] = num(d, 'totalUsd', 0);
+        t[f + 1] = num(d, 'count', 0);
+      } else {
+        str(d, 'proposalId');
+      }
+      t[o + kTapeSlot] = registry.resolve(`protocol:${protocol}`, kKindProtocol, (m) => { m.venue = protocol; m.protocol = protocol; });
+      return;
+    }
+    case kTypeMajorPriceMove: {
+      const venue = str(d, 'venue'), base = str(d, 'base'), quote = str(d, 'quote');
+      t[f] = num(d, 'changePct');
+      t[f + 1] = num(d, 'price', 0);
+      t[o + kTapeSlot] = registry.resolve(`signal:${key}`, kKindSignal, (m) => { m.venue = venue; m.base = base; m.quote = quote; });
+      return;
+    }
+    default:
+      throw new FieldError(`type ${String(e.type)} has no decoder`);
+  }
+}
+
+/** Parses one JSON line and decodes it; a parse error is a reason like any other. */
+export function decodeLine(line: string, registry: InstrumentRegistry, tape: Tape, where: number): string | null {
+  let ev: unknown;
+  try {
+    ev = JSON.parse(line);
+  } catch (err) {
+    return `invalid JSON: ${(err as Error).message}`;
+  }
+  return decodeEvent(ev, registry, tape, where);
+}

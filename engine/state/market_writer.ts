@@ -1,0 +1,118 @@
+// The single writer of the market state (the main thread's ingest). Each write takes the slot's
+// sequence lock (odd while writing), stores the fields, releases it (even), records the slot in
+// the changed-slot ring and publishes the new epoch. Nothing allocates.
+import {
+  kApy, kApyBase, kApyReward, kAsk, kAskSize, kBid, kBidSize, kCascadeCount, kCascadeUsd, kChangePct,
+  kCtlEpoch, kEpoch, kExposureMulti, kFee, kGovCount, kGovPassed, kIlRisk, kLast, kLastGovTs, kLastLiqTs,
+  kLiqCount, kLiqUsd, kLiquidity, kPrice, kReserve0, kReserve1, kSignalPrice, kSqrtPrice, kStablecoin, kTick,
+  kTs, kTvl,
+} from './layout.ts';
+import type { MarketArrays } from './market_state.ts';
+import {
+  kTypeGovernance, kTypeGovernancePassed, kTypeLiquidation, kTypeLiquidationCascade, kTypeMajorPriceMove,
+  kTypePool, kTypePrice, kTypeYield, kTypeYieldOpportunity,
+} from '../types.ts';
+import { kTapeF0, kTapeSlot, kTapeTs, kTapeType, kTapeWidth } from '../source/tape.ts';
+
+export class MarketWriter {
+  readonly #a: MarketArrays;
+  readonly #cap: number;
+  #epoch = 0;
+
+  constructor(arrays: MarketArrays) {
+    this.#a = arrays;
+    this.#cap = arrays.capacity;
+    this.#epoch = Atomics.load(arrays.ctl, kCtlEpoch);
+  }
+
+  get epoch(): number { return this.#epoch; }
+
+  /** Set a slot's kind once, before agents start. */
+  setKind(slot: number, kind: number): void { this.#a.kinds[slot] = kind; }
+
+  /** Applies one decoded tape row to the state and publishes it. Returns the new epoch. */
+  apply(tape: Float64Array, row: number): number {
+    const a = this.#a;
+    const c = a.columns;
+    const cap = this.#cap;
+    const o = row * kTapeWidth;
+    const slot = tape[o + kTapeSlot]!;
+    const type = tape[o + kTapeType]!;
+    const f = o + kTapeF0;
+    const epoch = this.#epoch + 1;
+
+    Atomics.add(a.seq, slot, 1); // odd: write in progress
+    switch (type) {
+      case kTypePrice: {
+        c[kBid * cap + slot] = tape[f]!;
+        c[kAsk * cap + slot] = tape[f + 1]!;
+        c[kBidSize * cap + slot] = tape[f + 2]!;
+        c[kAskSize * cap + slot] = tape[f + 3]!;
+        const last = tape[f + 4]!;
+        if (last === last) c[kLast * cap + slot] = last; // keep the previous last trade when absent (NaN)
+        break;
+      }
+      case kTypeYield:
+      case kTypeYieldOpportunity:
+        c[kApy * cap + slot] = tape[f]!;
+        c[kApyBase * cap + slot] = tape[f + 1]!;
+        c[kApyReward * cap + slot] = tape[f + 2]!;
+        c[kTvl * cap + slot] = tape[f + 3]!;
+        c[kIlRisk * cap + slot] = tape[f + 4]!;
+        c[kExposureMulti * cap + slot] = tape[f + 5]!;
+        c[kStablecoin * cap + slot] = tape[f + 6]!;
+        break;
+      case kTypePool:
+        c[kReserve0 * cap + slot] = tape[f]!;
+        c[kReserve1 * cap + slot] = tape[f + 1]!;
+        c[kFee * cap + slot] = tape[f + 2]!;
+        c[kSqrtPrice * cap + slot] = tape[f + 3]!;
+        c[kLiquidity * cap + slot] = tape[f + 4]!;
+        c[kTick * cap + slot] = tape[f + 5]!;
+        c[kPrice * cap + slot] = tape[f + 6]!;
+        break;
+      case kTypeLiquidation:
+        c[kLiqUsd * cap + slot] = zeroIfNaN(c[kLiqUsd * cap + slot]!) + tape[f]!;
+        c[kLiqCount * cap + slot] = zeroIfNaN(c[kLiqCount * cap + slot]!) + 1;
+        c[kLastLiqTs * cap + slot] = tape[o + kTapeTs]!;
+        break;
+      case kTypeLiquidationCascade:
+        c[kCascadeUsd * cap + slot] = zeroIfNaN(c[kCascadeUsd * cap + slot]!) + tape[f]!;
+        c[kCascadeCount * cap + slot] = zeroIfNaN(c[kCascadeCount * cap + slot]!) + tape[f + 1]!;
+        c[kLastLiqTs * cap + slot] = tape[o + kTapeTs]!;
+        break;
+      case kTypeGovernance:
+        c[kGovCount * cap + slot] = zeroIfNaN(c[kGovCount * cap + slot]!) + 1;
+        c[kLastGovTs * cap + slot] = tape[o + kTapeTs]!;
+        break;
+      case kTypeGovernancePassed:
+        c[kGovPassed * cap + slot] = zeroIfNaN(c[kGovPassed * cap + slot]!) + 1;
+        c[kGovCount * cap + slot] = zeroIfNaN(c[kGovCount * cap + slot]!) + 1;
+        c[kLastGovTs * cap + slot] = tape[o + kTapeTs]!;
+        break;
+      case kTypeMajorPriceMove:
+        c[kChangePct * cap + slot] = tape[f]!;
+        c[kSignalPrice * cap + slot] = tape[f + 1]!;
+        break;
+      default:
+        break;
+    }
+    c[kTs * cap + slot] = tape[o + kTapeTs]!;
+    c[kEpoch * cap + slot] = epoch;
+    Atomics.add(a.seq, slot, 1); // even: consistent again
+
+    a.ring[epoch & a.ringMask] = slot;
+    this.#epoch = epoch;
+    Atomics.store(a.ctl, kCtlEpoch, epoch);
+    return epoch;
+  }
+
+  /** Fill every column of every slot with NaN (unknown) before the first tick. */
+  clear(): void {
+    this.#a.columns.fill(NaN);
+  }
+}
+
+function zeroIfNaN(x: number): number {
+  return x === x ? x : 0;
+}

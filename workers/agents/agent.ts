@@ -1,0 +1,93 @@
+// What an agent is, and the thin runner that drives one through a cycle: it feeds the agent the
+// slots that changed since its last cycle (from the changed-slot ring; a full scan when the ring
+// lapped), lets it emit records, and publishes them. The same runner runs on an agent thread and
+// inline on the main thread, so both give the same records.
+import {
+  kCtlCycleTs, kCtlEpoch, kResBusyTotalUs, kResBusyUs, kResErrors, kResLapped, kResLastError, kResOverflow,
+  kResScanned,
+} from '../../engine/state/layout.ts';
+import type { MarketView } from '../../engine/state/market_view.ts';
+import type { RegistrySnapshot } from '../../engine/state/registry.ts';
+import type { AgentConfig } from './config.ts';
+import { ResultWriter, type ResultRegionBuffers } from './result_region.ts';
+
+export interface AgentContext {
+  view: MarketView;
+  registry: RegistrySnapshot;
+  config: AgentConfig;
+  out: ResultWriter;
+}
+
+export interface Agent {
+  /** Called once, before the first cycle. Allocate everything here. */
+  init(ctx: AgentContext): void;
+  /** A slot changed since the last cycle (each changed slot once per cycle). */
+  onChange(slot: number, nowUs: number): void;
+  /** Writes this cycle's records through ctx.out (between begin and publish). */
+  emit(nowUs: number): void;
+}
+
+export class AgentRunner {
+  readonly name: string;
+  readonly agent: Agent;
+  readonly out: ResultWriter;
+  readonly #view: MarketView;
+  readonly #seen: Int32Array; // cycle in which a slot was last fed, to feed each slot once
+  readonly #size: number;
+  #lastEpoch = 0;
+
+  constructor(name: string, agent: Agent, view: MarketView, registry: RegistrySnapshot, config: AgentConfig, region: ResultRegionBuffers) {
+    this.name = name;
+    this.agent = agent;
+    this.#view = view;
+    this.out = new ResultWriter(region);
+    this.#seen = new Int32Array(view.capacity);
+    this.#size = registry.size;
+    agent.init({ view, registry, config, out: this.out });
+  }
+
+  /** Runs one cycle against the current state. Never throws: an error is counted in the header. */
+  run(cycle: number): void {
+    const t0 = performance.now();
+    const view = this.#view;
+    const h = this.out.arrays.header;
+    const m = this.out.arrays.metrics;
+    const to = Atomics.load(view.arrays.ctl, kCtlEpoch);
+    const nowUs = view.arrays.ctlF64[kCtlCycleTs]!;
+    let scanned = 0;
+    this.out.begin(cycle);
+    try {
+      const from = this.#lastEpoch;
+      const seen = this.#seen;
+      if (view.lapped(from, to)) {
+        Atomics.add(h, kResLapped, 1);
+        for (let s = 0; s < this.#size; s++) { this.agent.onChange(s, nowUs); scanned++; }
+      } else {
+        for (let e = from + 1; e <= to; e++) {
+          const s = view.slotAt(e);
+          if (seen[s] === cycle) continue;
+          seen[s] = cycle;
+          this.agent.onChange(s, nowUs);
+          scanned++;
+        }
+        // The writer may have lapped the ring while we read it (realtime): rescan everything.
+        if (view.lapped(from, Atomics.load(view.arrays.ctl, kCtlEpoch))) {
+          Atomics.add(h, kResLapped, 1);
+          for (let s = 0; s < this.#size; s++) { this.agent.onChange(s, nowUs); scanned++; }
+        }
+      }
+      this.#lastEpoch = to;
+      this.agent.emit(nowUs);
+    } catch {
+      Atomics.add(h, kResErrors, 1);
+      Atomics.store(h, kResLastError, cycle);
+      this.out.begin(cycle); // publish an empty result for the failed cycle
+    }
+    const busy = (performance.now() - t0) * 1000;
+    m[kResBusyUs] = busy;
+    m[kResBusyTotalUs] = m[kResBusyTotalUs]! + busy;
+    m[kResScanned] = scanned;
+    Atomics.store(h, kResOverflow, this.out.overflow);
+    this.out.publish(cycle, to);
+  }
+}

@@ -1,0 +1,35 @@
+// The agents the engine knows, in the order consolidation reads them, with the shape of each one's
+// result region.
+import { kDefaultMaxRecords } from '../../engine/state/layout.ts';
+import type { Agent } from './agent.ts';
+import { ArbitrageDetector } from './arbitrage_detector.ts';
+import { PortfolioRebalancer } from './portfolio_rebalancer.ts';
+import { kRiskTableWidth } from './records.ts';
+import { RiskAssessor } from './risk_assessor.ts';
+import { YieldHunter } from './yield_hunter.ts';
+
+export interface AgentSpec {
+  name: string;
+  maxRecords: number;
+  tableWidth: number;
+  create: () => Agent;
+}
+
+export const kAgentSpecs: readonly AgentSpec[] = [
+  { name: 'yield_hunter', maxRecords: 64, tableWidth: 0, create: () => new YieldHunter() },
+  { name: 'risk_assessor', maxRecords: 128, tableWidth: kRiskTableWidth, create: () => new RiskAssessor() },
+  { name: 'arbitrage_detector', maxRecords: kDefaultMaxRecords, tableWidth: 0, create: () => new ArbitrageDetector() },
+  { name: 'portfolio_rebalancer', maxRecords: kDefaultMaxRecords, tableWidth: 0, create: () => new PortfolioRebalancer() },
+];
+
+export const kAgentNames: readonly string[] = kAgentSpecs.map((s) => s.name);
+
+export function agentSpec(name: string): AgentSpec {
+  const spec = kAgentSpecs.find((s) => s.name === name);
+  if (!spec) throw new Error(`unknown agent "${name}" (agents: ${kAgentNames.join(', ')})`);
+  return spec;
+}
+
+export function createAgent(name: string): Agent {
+  return agentSpec(name).create();
+}
