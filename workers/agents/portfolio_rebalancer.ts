@@ -11,14 +11,12 @@ import { AssetPrices } from './asset_prices.ts';
 import type { AgentConfig } from './config.ts';
 import { kRecTargetWeight } from './records.ts';
 import type { ResultWriter } from './result_region.ts';
-import { ewmaVariance } from '../finance/stats.ts';
+import { TickVolatility } from './volatility.ts';
 import {
   inverseVolatilityWeights, kRebalInfoLength, kRebalParamBand, kRebalParamCostBps, kRebalParamFixedCostUsd,
   kRebalParamHorizonDays, kRebalParamRiskAversion, kRebalParamsLength, rebalanceDecision,
 } from '../finance/portfolio.ts';
 
-const kUsPerDay = 86_400_000_000;
-const kMinDtUs = 1_000;
 /** Returns an asset needs before its volatility counts. */
 const kMinReturns = 20;
 /** Fraction of capital the core sleeve holds. */
@@ -36,10 +34,7 @@ export class PortfolioRebalancer implements Agent {
   #bookBase!: Int32Array; // book slots (any USD quote) and their base asset, to value holdings
   #bookSlots!: Int32Array;
   #nAssets = 0;
-  #varRate!: Float64Array; // asset → EWMA variance rate of log mid returns (per µs)
-  #returns!: Int32Array;
-  #lastMid!: Float64Array;
-  #lastTs!: Float64Array;
+  #vol!: TickVolatility; // per asset, from its representative book
   #vols!: Float64Array;
   #target!: Float64Array;
   #current!: Float64Array;
@@ -72,10 +67,7 @@ export class PortfolioRebalancer implements Agent {
     this.#bookSlots = Int32Array.from(books);
     this.#bookBase = Int32Array.from(books.map((s) => this.#prices.baseOf[s]!));
     this.#nAssets = nA;
-    this.#varRate = new Float64Array(nA).fill(NaN);
-    this.#returns = new Int32Array(nA);
-    this.#lastMid = new Float64Array(nA).fill(NaN);
-    this.#lastTs = new Float64Array(nA);
+    this.#vol = new TickVolatility(nA, this.#cfg.risk.ewmaLambda);
     this.#vols = new Float64Array(nA);
     this.#target = new Float64Array(nA);
     this.#current = new Float64Array(nA);
@@ -100,17 +92,7 @@ export class PortfolioRebalancer implements Agent {
     if (!(mid > 0)) return;
     this.#view.read2(slot, kTs, kTs, q);
     const ts = q[0]!;
-    const a = this.#prices.baseOf[slot]!;
-    const prev = this.#lastMid[a]!;
-    if (prev === prev) {
-      const dt = Math.max(kMinDtUs, ts - this.#lastTs[a]!);
-      const r = Math.log(mid / prev);
-      const v = this.#varRate[a]!;
-      this.#varRate[a] = v === v ? ewmaVariance(v * dt, r, this.#cfg.risk.ewmaLambda) / dt : (r * r) / dt;
-      this.#returns[a] = this.#returns[a]! + 1;
-    }
-    this.#lastMid[a] = mid;
-    this.#lastTs[a] = ts;
+    this.#vol.update(this.#prices.baseOf[slot]!, mid, ts);
   }
 
   emit(nowUs: number): void {
@@ -119,11 +101,11 @@ export class PortfolioRebalancer implements Agent {
     // The sleeve: assets with a representative book and enough history.
     let n = 0;
     for (let a = 0; a < this.#nAssets; a++) {
-      if (this.#assetRep[a] === -1 || this.#returns[a]! < kMinReturns) continue;
-      const vr = this.#varRate[a]!;
-      if (!(vr > 0)) continue;
+      if (this.#assetRep[a] === -1 || this.#vol.count[a]! < kMinReturns) continue;
+      const sigma = this.#vol.sigmaDaily(a);
+      if (!(sigma > 0)) continue;
       this.#idx[n] = a;
-      this.#vols[n] = Math.sqrt(vr * kUsPerDay);
+      this.#vols[n] = sigma;
       n++;
     }
     if (n < this.#cfg.portfolio.minAssets) return;

@@ -20,16 +20,13 @@ import {
   kRiskTableMaxPositionUsd, kRiskTableScore, kRiskTableSigmaDaily, kRiskTableStopLoss,
 } from './records.ts';
 import type { ResultWriter } from './result_region.ts';
-import { ewmaVariance } from '../finance/stats.ts';
+import { TickVolatility } from './volatility.ts';
 import { reliabilityOf, riskScore0to10 } from '../finance/yield_score.ts';
 import {
   compositeRiskScore, cvarParametric, hhi, liquidityRisk, marketRiskFromVolatility, maxPositionSize, stopLossLong,
   varParametric,
 } from '../finance/risk.ts';
 
-const kUsPerDay = 86_400_000_000;
-/** Shortest interval used to scale a return to a variance rate (µs): protects against bursts. */
-const kMinDtUs = 1_000;
 /** Major price moves at or above this change (percent) raise an alert. */
 const kMajorMoveAlertPct = 2;
 
@@ -39,9 +36,8 @@ export class RiskAssessor implements Agent {
   #cfg!: AgentConfig;
   #prices!: AssetPrices;
   #reliability!: Float64Array; // yield slot → protocol reliability
-  #varRate!: Float64Array; // slot → EWMA variance of log returns per µs
+  #vol!: TickVolatility; // per slot
   #lastMid!: Float64Array;
-  #lastTs!: Float64Array;
   #lastCum!: Float64Array; // protocol slot → cumulative cascade USD seen
   #lastLiq!: Float64Array; // protocol slot → cumulative liquidations seen
   #alerts!: Float64Array; // pending alerts this cycle: slot, severity, volume, code (4 per alert)
@@ -64,9 +60,8 @@ export class RiskAssessor implements Agent {
       const m = ctx.registry.meta[s]!;
       if (m.kind === kKindYield) this.#reliability[s] = reliabilityOf(m.protocol);
     }
-    this.#varRate = new Float64Array(cap).fill(NaN);
+    this.#vol = new TickVolatility(cap, ctx.config.risk.ewmaLambda);
     this.#lastMid = new Float64Array(cap).fill(NaN);
-    this.#lastTs = new Float64Array(cap).fill(NaN);
     this.#lastCum = new Float64Array(cap);
     this.#lastLiq = new Float64Array(cap);
     this.#alerts = new Float64Array(4 * 64);
@@ -97,25 +92,15 @@ export class RiskAssessor implements Agent {
 
   #onBook(slot: number): void {
     const q = this.#q;
-    const cfg = this.#cfg;
     this.#view.read(slot, q);
     this.#prices.onBook(slot);
-    const bid = q[kBid]!, ask = q[kAsk]!, ts = q[kTs]!;
+    const bid = q[kBid]!, ask = q[kAsk]!;
     const mid = 0.5 * (bid + ask);
     if (!(mid > 0)) return;
-    const prev = this.#lastMid[slot]!;
-    if (prev === prev) {
-      const dt = Math.max(kMinDtUs, ts - this.#lastTs[slot]!);
-      const r = Math.log(mid / prev);
-      const v = this.#varRate[slot]!;
-      // EWMA of the variance rate r²/dt: irregular ticks weigh by their own interval.
-      this.#varRate[slot] = v === v ? ewmaVariance(v * dt, r, cfg.risk.ewmaLambda) / dt : (r * r) / dt;
-    }
+    this.#vol.update(slot, mid, q[kTs]!);
     this.#lastMid[slot] = mid;
-    this.#lastTs[slot] = ts;
-    const vr = this.#varRate[slot]!;
-    if (!(vr === vr)) return;
-    const sigmaDaily = Math.sqrt(vr * kUsPerDay);
+    const sigmaDaily = this.#vol.sigmaDaily(slot);
+    if (!(sigmaDaily === sigmaDaily)) return;
     const quoteUsd = this.#prices.usd[this.#prices.quoteOf[slot]!]!;
     const depthUsd = (q[kBidSize]! * bid + q[kAskSize]! * ask) * quoteUsd;
     this.#publishSlot(slot, sigmaDaily, depthUsd, 1, mid, mid * quoteUsd); // the visible top of book can be taken whole

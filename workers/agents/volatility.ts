@@ -1,0 +1,55 @@
+// Volatility from irregular ticks: an EWMA ratio estimator of the variance rate.
+//   A ← λ·A + (1 − λ)·r²,   B ← λ·B + (1 − λ)·Δt,   σ²(per µs) = A / B
+// with r the log return between two ticks and Δt their interval. Weighting squared returns and
+// intervals alike keeps a burst of ticks microseconds apart from inflating the rate (as r²/Δt per
+// tick would), and reduces to the RiskMetrics EWMA when ticks are evenly spaced.
+
+export const kUsPerDay = 86_400_000_000;
+
+export class TickVolatility {
+  readonly #a: Float64Array;
+  readonly #b: Float64Array;
+  readonly #lastPrice: Float64Array;
+  readonly #lastTs: Float64Array;
+  readonly count: Int32Array; // returns seen
+  readonly #lambda: number;
+
+  constructor(n: number, lambda: number) {
+    this.#a = new Float64Array(n);
+    this.#b = new Float64Array(n);
+    this.#lastPrice = new Float64Array(n).fill(NaN);
+    this.#lastTs = new Float64Array(n);
+    this.count = new Int32Array(n);
+    this.#lambda = lambda;
+  }
+
+  /** Feeds a price observed at tsUs for series i. */
+  update(i: number, price: number, tsUs: number): void {
+    if (!(price > 0)) return;
+    const prev = this.#lastPrice[i]!;
+    const dt = tsUs - this.#lastTs[i]!;
+    if (prev === prev && dt > 0) {
+      const r = Math.log(price / prev);
+      const l = this.#lambda;
+      if (this.count[i] === 0) {
+        this.#a[i] = r * r;
+        this.#b[i] = dt;
+      } else {
+        this.#a[i] = l * this.#a[i]! + (1 - l) * r * r;
+        this.#b[i] = l * this.#b[i]! + (1 - l) * dt;
+      }
+      this.count[i] = this.count[i]! + 1;
+    }
+    if (prev !== prev || dt > 0) {
+      this.#lastPrice[i] = price;
+      this.#lastTs[i] = tsUs;
+    }
+  }
+
+  /** Daily σ of log returns for series i (NaN before the first return). */
+  sigmaDaily(i: number): number {
+    if (this.count[i] === 0) return NaN;
+    const b = this.#b[i]!;
+    return b > 0 ? Math.sqrt((this.#a[i]! / b) * kUsPerDay) : NaN;
+  }
+}
