@@ -57,6 +57,11 @@ function optFlag(d: Record<string, unknown>, k: string, yes: string, no: string)
   if (v === false || v === no) return 0;
   throw new FieldError(`data.${k} must be true/false or "${yes}"/"${no}", got ${JSON.stringify(v)}`);
 }
+function optProbability(d: Record<string, unknown>, k: string): number {
+  const v = optNum(d, k, 0);
+  if (v > 1) throw new FieldError(`data.${k} must be a probability in [0, 1], got ${v}`);
+  return v;
+}
 function bigintField(d: Record<string, unknown>, k: string): bigint | null {
   const v = d[k];
   if (v === undefined || v === null) return null;
@@ -125,6 +130,11 @@ function encode(ev: unknown, registry: InstrumentRegistry, t: Float64Array, o: n
       t[f + 4] = optFlag(d, 'ilRisk', 'yes', 'no');
       t[f + 5] = optFlag(d, 'exposure', 'multi', 'single');
       t[f + 6] = optFlag(d, 'stablecoin', 'yes', 'no');
+      t[f + 7] = optNum(d, 'mu');
+      t[f + 8] = optNum(d, 'sigma', 0);
+      t[f + 9] = optProbability(d, 'predictedUp');
+      t[f + 10] = optNum(d, 'apyBorrow');
+      t[f + 11] = optProbability(d, 'ltv');
       t[o + kTapeSlot] = registry.resolve(key, kKindYield, (m) => {
         m.venue = protocol; m.protocol = protocol; m.chain = chain; m.pool = pool; m.symbol = symbol;
       });

@@ -6,9 +6,9 @@ export const kTapeTs = 0; // event time, µs since the Unix epoch
 export const kTapeType = 1; // event type code (engine/types.ts)
 export const kTapeSlot = 2; // instrument slot
 export const kTapeF0 = 3; // first of kTapeFields type-specific values
-export const kTapeFields = 8;
-export const kTapeLine = kTapeF0 + kTapeFields; // 11: source line / offset (for audit)
-export const kTapeWidth = 12;
+export const kTapeFields = 12;
+export const kTapeLine = kTapeF0 + kTapeFields; // 15: source line / offset (for audit)
+export const kTapeWidth = 16; // 128 bytes: two cache lines per event
 
 export class Tape {
   #rows: Float64Array;

@@ -21,8 +21,8 @@ export const kKindProtocol = 4; // a protocol's event aggregates (liquidation, g
 export const kKindSignal = 5; // a high-impact price signal (major_price_movement)
 export const kKindNames = ['none', 'book', 'yield', 'amm', 'protocol', 'signal'] as const;
 
-// ---- Market-state columns (Float64). Fields 0..9 mean different things per kind. -------------
-export const kFieldCount = 12;
+// ---- Market-state columns (Float64). Fields 0..13 mean different things per kind. ------------
+export const kFieldCount = 16;
 // book
 export const kBid = 0;
 export const kAsk = 1;
@@ -37,6 +37,11 @@ export const kTvl = 3;
 export const kIlRisk = 4; // 1 = yes, 0 = no, NaN = unknown
 export const kExposureMulti = 5; // 1 = multi, 0 = single, NaN = unknown
 export const kStablecoin = 6; // 1 / 0 / NaN
+export const kMu = 7; // DefiLlama mu: mean APY (percent) over the pool's history, NaN if unknown
+export const kSigma = 8; // DefiLlama sigma: standard deviation of the APY (percentage points)
+export const kPredictedUp = 9; // probability (0..1) that the APY goes up (DefiLlama predictions), NaN if unknown
+export const kApyBorrow = 10; // borrow APY (percent) of a lending market, NaN if not a lending market
+export const kLtv = 11; // loan-to-value allowed for the supplied asset (0..1), NaN if unknown
 // amm
 export const kReserve0 = 0;
 export const kReserve1 = 1;
@@ -58,8 +63,8 @@ export const kLastGovTs = 7;
 export const kChangePct = 0;
 export const kSignalPrice = 1;
 // common
-export const kTs = 10; // event time of the last write (µs since the Unix epoch)
-export const kEpoch = 11; // the epoch (tick sequence number) of the last write
+export const kTs = 14; // event time of the last write (µs since the Unix epoch)
+export const kEpoch = 15; // the epoch (tick sequence number) of the last write
 
 // ---- Control block (Int32 indices) ------------------------------------------------------------
 export const kCtlEpoch = 0 * kInt32PerLine; // ticks published into the state

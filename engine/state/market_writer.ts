@@ -5,7 +5,7 @@ import {
   kApy, kApyBase, kApyReward, kAsk, kAskSize, kBid, kBidSize, kCascadeCount, kCascadeUsd, kChangePct,
   kCtlEpoch, kEpoch, kExposureMulti, kFee, kGovCount, kGovPassed, kIlRisk, kLast, kLastGovTs, kLastLiqTs,
   kLiqCount, kLiqUsd, kLiquidity, kPrice, kReserve0, kReserve1, kSignalPrice, kSqrtPrice, kStablecoin, kTick,
-  kTs, kTvl,
+  kTs, kTvl, kMu, kSigma, kPredictedUp, kApyBorrow, kLtv,
 } from './layout.ts';
 import type { MarketArrays } from './market_state.ts';
 import {
@@ -61,6 +61,11 @@ export class MarketWriter {
         c[kIlRisk * cap + slot] = tape[f + 4]!;
         c[kExposureMulti * cap + slot] = tape[f + 5]!;
         c[kStablecoin * cap + slot] = tape[f + 6]!;
+        c[kMu * cap + slot] = tape[f + 7]!;
+        c[kSigma * cap + slot] = tape[f + 8]!;
+        c[kPredictedUp * cap + slot] = tape[f + 9]!;
+        c[kApyBorrow * cap + slot] = tape[f + 10]!;
+        c[kLtv * cap + slot] = tape[f + 11]!;
         break;
       case kTypePool:
         c[kReserve0 * cap + slot] = tape[f]!;

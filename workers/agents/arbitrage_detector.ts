@@ -2,7 +2,8 @@
 // taker fees, of slippage at the chosen size, and of a fixed cost per opportunity. Incremental:
 // a changed book marks its pair dirty; only dirty pairs are re-evaluated; the set of open
 // opportunities is kept so each cycle publishes it without scanning every pair.
-import { kAsk, kAskSize, kBid, kBidSize, kKindBook, kTs } from '../../engine/state/layout.ts';
+import {
+  kFieldCount, kAsk, kAskSize, kBid, kBidSize, kKindBook, kTs } from '../../engine/state/layout.ts';
 import type { MarketView } from '../../engine/state/market_view.ts';
 import type { Agent, AgentContext } from './agent.ts';
 import { AssetPrices } from './asset_prices.ts';
@@ -81,7 +82,7 @@ export class ArbitrageDetector implements Agent {
     this.#res = new Float64Array(n * kPrWidth);
     this.#active = new Int32Array(n);
     this.#activePos = new Int32Array(n).fill(-1);
-    this.#quote = new Float64Array(16);
+    this.#quote = new Float64Array(kFieldCount);
     this.#params = makeArbParams({
       sellFee: 0, buyFee: 0, impactBps: this.#cfg.arbitrage.impactBpsPerTopSize, capital: this.#cfg.capitalUsd,
       maxPosition: Infinity, fixedCost: 0,

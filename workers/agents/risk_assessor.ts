@@ -8,6 +8,7 @@
 // The per-slot view goes into this agent's table (one writer); alerts and the portfolio figures are
 // records. Liquidation cascades, large liquidations and major price moves raise alerts.
 import {
+  kFieldCount,
   kAsk, kAskSize, kBid, kBidSize, kCascadeUsd, kChangePct, kExposureMulti, kIlRisk, kKindBook, kKindProtocol, kKindSignal, kKindYield,
   kLiqUsd, kPfPositions0, kStablecoin, kTs, kTvl,
 } from '../../engine/state/layout.ts';
@@ -46,7 +47,7 @@ export class RiskAssessor implements Agent {
   #weights!: Float64Array;
   #positions!: Float64Array;
   #sizeOf = 0;
-  #q = new Float64Array(16);
+  #q = new Float64Array(kFieldCount);
 
   init(ctx: AgentContext): void {
     this.#view = ctx.view;

@@ -4,6 +4,7 @@
 // Market score falls with recent liquidation-cascade volume on the pool's protocol; the pool's
 // risk includes the volatility of its own APY (EWMA of APY changes).
 import {
+  kFieldCount,
   kApy, kCascadeUsd, kExposureMulti, kIlRisk, kKindProtocol, kKindYield, kStablecoin, kTvl, kTs,
 } from '../../engine/state/layout.ts';
 import type { MarketView } from '../../engine/state/market_view.ts';
@@ -37,7 +38,7 @@ export class YieldHunter implements Agent {
   #dirty = true;
   #topSlot!: Int32Array;
   #topScore!: Float64Array;
-  #q = new Float64Array(16);
+  #q = new Float64Array(kFieldCount);
 
   init(ctx: AgentContext): void {
     this.#view = ctx.view;
