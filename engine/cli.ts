@@ -2,7 +2,7 @@
 // summary. `node engine/cli.ts --help` lists the options.
 import { parseArgs } from 'node:util';
 import { LucentError } from './errors.ts';
-import { kDefaultFixture, defaultThreads, resolveOptions, type OptionsInput } from './options.ts';
+import { defaultThreads, resolveOptions, type OptionsInput } from './options.ts';
 import { runEngine, type Summary } from './engine.ts';
 import { kAgentNames } from '../workers/agents/index.ts';
 import type { LatencySummary } from './metrics/latency.ts';
@@ -140,4 +140,3 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.exitCode = 1;
   });
 }
-void kDefaultFixture;

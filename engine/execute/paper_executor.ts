@@ -40,14 +40,12 @@ export class PaperExecutor {
     const ask = q[1]!;
     this.#view.read2(sell, kBid, kAsk, q);
     const bid = q[0]!;
-    const notional = qty * ask * quoteUsd;
     const feeUsd = qty * (ask * this.#fee[buy]! + bid * this.#fee[sell]!) * quoteUsd;
     const grossUsd = qty * (bid - ask) * quoteUsd;
     const slippageUsd = Math.max(0, grossUsd - feeUsd - expectedProfitUsd);
     this.#pf[kPfRealizedPnlUsd] = this.#pf[kPfRealizedPnlUsd]! + expectedProfitUsd;
     this.#pf[kPfCashUsd] = this.#pf[kPfCashUsd]! + expectedProfitUsd;
     this.fills++;
-    void notional;
     return { price: ask, qty, feeUsd, slippageUsd };
   }
 
