@@ -55,7 +55,7 @@ test('pool vs external price: closed form by hand', () => {
   // P = 2100 > 2000/0.997: buy ETH from the pool with USDC.
   // Δy* = (√(2100·0.997·2e9) − 2e6)/0.997 = (2 046 313.27 − 2e6)/0.997 = 46 453.118 USDC
   // Δx = 0.997·46 453.118·1000/(2e6 + 0.997·46 453.118) = 22.632775 ETH; profit = 2100·Δx − Δy = 1075.709
-  cpArbAgainstExternal(out, 1000, 2e6, 0.003, 2100);
+  assert.is(cpArbAgainstExternal(out, 1000, 2e6, 0.003, 2100), 1, 'returns the direction');
   assert.is(out[kCpArbDirection], 1);
   near(out[kCpArbAmountIn]!, 46_453.118288230035, 1e-6, 'USDC in');
   near(out[kCpArbAmountOut]!, 22.632775023467687, 1e-9, 'ETH out');
@@ -65,7 +65,7 @@ test('pool vs external price: closed form by hand', () => {
   near(out[kCpArbPoolPriceAfter]!, 2_093.8425864826477, 1e-8, 'pool price after');
   // P = 1900 < 0.997·2000 = 1994: sell ETH into the pool.
   // Δx* = (√(0.997·2e9/1900) − 1000)/0.997 = 24.5117639 ETH; Δy = 47 710.497; profit = Δy − 1900·Δx = 1138.146
-  cpArbAgainstExternal(out, 1000, 2e6, 0.003, 1900);
+  assert.is(cpArbAgainstExternal(out, 1000, 2e6, 0.003, 1900), -1, 'returns the direction');
   assert.is(out[kCpArbDirection], -1);
   near(out[kCpArbAmountIn]!, 24.511763888454166, 1e-9, 'ETH in');
   near(out[kCpArbAmountOut]!, 47_710.49715757436, 1e-6, 'USDC out');
@@ -76,9 +76,10 @@ test('pool vs external price: closed form by hand', () => {
   assert.is(out[kCpArbAmountIn], 0);
   near(out[kCpArbPoolPriceAfter]!, 2000, 0, 'pool untouched');
   // invalid
-  assert.ok(Number.isNaN(cpArbAgainstExternal(out, 0, 2e6, 0.003, 2100)), 'empty pool → NaN');
-  assert.ok(Number.isNaN(out[kCpArbAmountIn]!), 'NaN written');
-  assert.ok(Number.isNaN(cpArbAgainstExternal(out, 1000, 2e6, 0.003, NaN)), 'NaN price → NaN');
+  assert.is(cpArbAgainstExternal(out, 0, 2e6, 0.003, 2100), 0, 'empty pool → no direction');
+  for (let i = 0; i < kCpArbOutLength; i++) assert.ok(Number.isNaN(out[i]!), `field ${i} NaN for an empty pool`);
+  assert.is(cpArbAgainstExternal(out, 1000, 2e6, 0.003, NaN), 0, 'NaN price → no direction');
+  assert.ok(Number.isNaN(out[kCpArbProfit]!), 'NaN written for a NaN price');
 });
 
 test('pool vs external price: closed form beats a brute-force grid', () => {
@@ -207,19 +208,22 @@ test('V3 in-range swap equals a constant-product swap on the virtual reserves', 
 test('V3 swap edge cases', () => {
   const out = new Float64Array(kV3SwapOutLength);
   // zero liquidity: nothing swapped, price jumps to the limit
-  assert.is(v3SwapWithinRange(out, 10, true, 0, 1, 0.9, 0.003), 0);
+  assert.is(v3SwapWithinRange(out, 10, true, 0, 1, 0.9, 0.003), true);
+  assert.is(out[kV3AmountOut], 0);
   assert.is(out[kV3AmountInUsed], 0);
   assert.is(out[kV3SqrtPriceAfter], 0.9);
   assert.is(out[kV3ReachedLimit], 1);
   // zero input: nothing happens
-  assert.is(v3SwapWithinRange(out, 0, false, 1000, 1, 1.1, 0.003), 0);
+  assert.is(v3SwapWithinRange(out, 0, false, 1000, 1, 1.1, 0.003), true);
+  assert.is(out[kV3AmountOut], 0);
   assert.is(out[kV3SqrtPriceAfter], 1);
   // limit on the wrong side, NaN, negative amounts: NaN everywhere
-  assert.ok(Number.isNaN(v3SwapWithinRange(out, 10, true, 1000, 1, 1.1, 0)), 'limit above for zeroForOne');
+  assert.is(v3SwapWithinRange(out, 10, true, 1000, 1, 1.1, 0), false, 'limit above for zeroForOne');
   for (let i = 0; i < kV3SwapOutLength; i++) assert.ok(Number.isNaN(out[i]!), `field ${i} NaN`);
-  assert.ok(Number.isNaN(v3SwapWithinRange(out, 10, false, 1000, 1, 0.9, 0)), 'limit below for oneForZero');
-  assert.ok(Number.isNaN(v3SwapWithinRange(out, -1, true, 1000, 1, 0.9, 0)), 'negative input');
-  assert.ok(Number.isNaN(v3SwapWithinRange(out, 1, true, NaN, 1, 0.9, 0)), 'NaN liquidity');
+  assert.is(v3SwapWithinRange(out, 10, false, 1000, 1, 0.9, 0), false, 'limit below for oneForZero');
+  assert.is(v3SwapWithinRange(out, -1, true, 1000, 1, 0.9, 0), false, 'negative input');
+  assert.is(v3SwapWithinRange(out, 1, true, NaN, 1, 0.9, 0), false, 'NaN liquidity');
+  assert.ok(Number.isNaN(out[kV3AmountOut]!), 'NaN written');
 });
 
 // Real swaps: Uniswap V3 USDC/WETH pools on 2024-01-05 (0.05 % and 0.30 %), decoded rows.

@@ -5,13 +5,13 @@
 // Hot functions take scalars and write several results into a caller-owned Float64Array.
 // The bigint price conversions are for decoding (pool_update events), not for the per-tick loop.
 
-// ---------------------------------------------------------------------------------------------
-// Constant product
-
 // NaN and Infinity as module constants: V8 keeps a computed double unboxed where it meets one
 // of these on a return path, but boxes it (allocates) where it meets the global NaN or Infinity.
 const kNaN = NaN;
 const kInfinity = Infinity;
+
+// ---------------------------------------------------------------------------------------------
+// Constant product
 
 /**
  * Constant-product output for an exact input (fee taken from the input, V2 style):
@@ -98,21 +98,18 @@ export const kCpArbOutLength = 5;
  *   profit(Δx) = γΔx·y/(x + γΔx) − P·Δx;  profit′ = γ·x·y/(x + γΔx)² − P = 0
  *   ⇒ Δx* = (√(γ·k/P) − x)/γ.
  * Inside the no-arbitrage band γ·y/x ≤ P ≤ y/(γ·x) nothing pays.
- * Writes kCpArbOutLength values to out and returns the profit in Y (0 when none).
+ * Writes kCpArbOutLength values to out and returns the direction (+1, −1, or 0 for none), a small
+ * integer so that a call V8 does not inline returns no boxed double.
  * Units: reserves in token units; P in Y per X. Invalid input (reserve ≤ 0, P ≤ 0, NaN, fee
- * outside [0, 1)) writes NaN everywhere and returns NaN.
+ * outside [0, 1)) writes NaN everywhere and returns 0.
  */
 export function cpArbAgainstExternal(
   out: Float64Array, reserveX: number, reserveY: number, fee: number, externalPrice: number,
 ): number {
   if (!(reserveX > 0 && reserveY > 0 && externalPrice > 0 && fee >= 0 && fee < 1 &&
     reserveX < kInfinity && reserveY < kInfinity && externalPrice < kInfinity)) {
-    out[kCpArbDirection] = kNaN;
-    out[kCpArbAmountIn] = kNaN;
-    out[kCpArbAmountOut] = kNaN;
-    out[kCpArbProfit] = kNaN;
-    out[kCpArbPoolPriceAfter] = kNaN;
-    return kNaN;
+    out.fill(kNaN, 0, kCpArbOutLength);
+    return 0;
   }
   const gamma = 1 - fee;
   const k = reserveX * reserveY;
@@ -142,7 +139,7 @@ export function cpArbAgainstExternal(
   out[kCpArbAmountOut] = amountOut;
   out[kCpArbProfit] = profit;
   out[kCpArbPoolPriceAfter] = yAfter / xAfter;
-  return profit;
+  return direction;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -270,23 +267,20 @@ export const kV3SwapOutLength = 5;
  * Inside a range the pool behaves as a constant-product pool with virtual reserves x = L/√P,
  * y = L·√P; the tests check this against cpAmountOut.
  * L = 0: nothing is swapped and √P moves to the limit (reached = 1), as the pool does when it
- * steps over an empty range. Writes kV3SwapOutLength values and returns the amount out.
+ * steps over an empty range. Writes kV3SwapOutLength values and returns true (a boolean, not the
+ * amount, so that a call V8 does not inline returns no boxed double).
  * Invalid input (NaN, amountIn < 0, sqrtPrice ≤ 0, a limit on the wrong side, fee outside [0, 1),
- * L < 0) writes NaN everywhere and returns NaN.
+ * L < 0) writes NaN everywhere and returns false.
  */
 export function v3SwapWithinRange(
   out: Float64Array, amountIn: number, zeroForOne: boolean, liquidity: number, sqrtPrice: number,
   sqrtPriceLimit: number, fee: number,
-): number {
+): boolean {
   const ok = amountIn >= 0 && liquidity >= 0 && sqrtPrice > 0 && sqrtPrice < kInfinity && fee >= 0 && fee < 1 &&
     (zeroForOne ? sqrtPriceLimit > 0 && sqrtPriceLimit <= sqrtPrice : sqrtPriceLimit >= sqrtPrice);
   if (!ok) {
-    out[kV3AmountOut] = kNaN;
-    out[kV3AmountInUsed] = kNaN;
-    out[kV3FeePaid] = kNaN;
-    out[kV3SqrtPriceAfter] = kNaN;
-    out[kV3ReachedLimit] = kNaN;
-    return kNaN;
+    out.fill(kNaN, 0, kV3SwapOutLength);
+    return false;
   }
   const gamma = 1 - fee;
   const a = amountIn * gamma;
@@ -328,7 +322,7 @@ export function v3SwapWithinRange(
   out[kV3FeePaid] = used * fee;
   out[kV3SqrtPriceAfter] = sqrtAfter;
   out[kV3ReachedLimit] = reached;
-  return amountOut;
+  return true;
 }
 
 // ---------------------------------------------------------------------------------------------

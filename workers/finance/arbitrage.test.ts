@@ -1,7 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  crossVenueArb, kArbGrossEdgeBps, kArbNetEdgeBps, kArbNetEdgePerUnit, kArbNetProfit, kArbOptimalSize,
+  crossVenueArb, crossVenueArbQuote, kArbGrossEdgeBps, kArbQuoteAsk, kArbQuoteAskSize, kArbQuoteBid, kArbQuoteBidSize,
+  kArbQuoteLength, kArbNetEdgeBps, kArbNetEdgePerUnit, kArbNetProfit, kArbOptimalSize,
   kArbOutLength, kArbParamImpactBps, kArbSizeCap, makeArbParams, netEdge, relativeNetEdge, topOfBookSize,
 } from './arbitrage.ts';
 
@@ -32,7 +33,7 @@ test('edge formulas by hand', () => {
 
 test('optimal size under linear impact, by hand', () => {
   const out = new Float64Array(kArbOutLength);
-  const profit = crossVenueArb(out, kBid, kBidSize, kAsk, kAskSize, makeArbParams(base));
+  const found = crossVenueArb(out, kBid, kBidSize, kAsk, kAskSize, makeArbParams(base));
   near(out[kArbNetEdgePerUnit]!, 39.9, 1e-9, 'edge per unit');
   near(out[kArbNetEdgeBps]!, 13.286713286713, 1e-9, 'net edge bps');
   near(out[kArbGrossEdgeBps]!, 33.333333333333, 1e-9, 'gross edge bps');
@@ -40,7 +41,7 @@ test('optimal size under linear impact, by hand', () => {
   near(out[kArbOptimalSize]!, 2.495841923198, 1e-9, 'optimal size');
   // π* = e·Q0 + e²·Q0/(2κ(A+B)) − C = 59.85 + 1592.01·1.5/120.1998 − 15 = 59.85 + 19.867046 − 15
   near(out[kArbNetProfit]!, 64.717046367810, 1e-8, 'net profit');
-  assert.is(profit, out[kArbNetProfit], 'return value is the profit');
+  assert.is(found, true, 'a profitable trade is reported');
   // capital 1e6 → c = 33.3 BTC; cap = min(10, …) = 10
   near(out[kArbSizeCap]!, 10, 0, 'size cap');
 });
@@ -77,7 +78,7 @@ test('no trade: bid ≤ ask after fees, fixed cost too high, zero depth', () => 
   const out = new Float64Array(kArbOutLength);
   const params = makeArbParams(base);
   // bid 30 030 vs ask 30 000: gross +10 bps, net −30.03 per BTC → −10.0 bps
-  crossVenueArb(out, 30_030, 5, 30_000, 5, params);
+  assert.is(crossVenueArb(out, 30_030, 5, 30_000, 5, params), false, 'no trade reported');
   near(out[kArbGrossEdgeBps]!, 10, 1e-9, 'gross edge positive');
   near(out[kArbNetEdgeBps]!, (29_999.97 / 30_030 - 1) * 1e4, 1e-9, 'net edge negative');
   assert.is(out[kArbOptimalSize], 0, 'no size');
@@ -97,16 +98,30 @@ test('no trade: bid ≤ ask after fees, fixed cost too high, zero depth', () => 
   assert.is(out[kArbOptimalSize], 0, 'no capital');
 });
 
+test('the quote-array entry point gives the same results', () => {
+  const a = new Float64Array(kArbOutLength), b = new Float64Array(kArbOutLength);
+  const params = makeArbParams(base);
+  const quote = new Float64Array(kArbQuoteLength);
+  quote[kArbQuoteBid] = kBid;
+  quote[kArbQuoteBidSize] = kBidSize;
+  quote[kArbQuoteAsk] = kAsk;
+  quote[kArbQuoteAskSize] = kAskSize;
+  assert.is(crossVenueArbQuote(a, quote, params), crossVenueArb(b, kBid, kBidSize, kAsk, kAskSize, params));
+  assert.equal(Array.from(a), Array.from(b));
+  near(a[kArbOptimalSize]!, 2.495841923198, 1e-9, 'same optimal size');
+});
+
 test('invalid input writes NaN', () => {
   const out = new Float64Array(kArbOutLength);
   const params = makeArbParams(base);
   for (const [bid, bs, ask, as] of [[NaN, 1, 1, 1], [1, 1, 0, 1], [-1, 1, 1, 1], [1, -1, 1, 1], [1, 1, 1, NaN]]) {
-    assert.ok(Number.isNaN(crossVenueArb(out, bid!, bs!, ask!, as!, params)), 'returns NaN');
+    assert.is(crossVenueArb(out, bid!, bs!, ask!, as!, params), false, 'returns false');
     for (let i = 0; i < kArbOutLength; i++) assert.ok(Number.isNaN(out[i]!), `field ${i} NaN`);
   }
   const bad = makeArbParams(base);
   bad[kArbParamImpactBps] = -1;
-  assert.ok(Number.isNaN(crossVenueArb(out, kBid, kBidSize, kAsk, kAskSize, bad)), 'negative impact → NaN');
+  assert.is(crossVenueArb(out, kBid, kBidSize, kAsk, kAskSize, bad), false, 'negative impact → false');
+  assert.ok(Number.isNaN(out[kArbNetProfit]!), 'negative impact → NaN written');
 });
 
 test('makeArbParams names the bad key', () => {

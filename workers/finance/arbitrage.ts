@@ -5,14 +5,29 @@
 //
 // The hot function, crossVenueArb, takes the four quote numbers as scalars and the slowly
 // changing parameters as a Float64Array (built once with makeArbParams), and writes its results
-// into a caller-owned Float64Array. It allocates nothing.
+// into a caller-owned Float64Array. It allocates nothing. The model itself lives in
+// crossVenueArbQuote, which reads the quote from a Float64Array: it is too large for V8 to inline,
+// and V8 boxes (allocates) every computed double passed to or returned from a call it does not
+// inline. crossVenueArb is a small wrapper that V8 does inline; it hands the numbers over through
+// a per-thread Float64Array, so no double crosses a call boundary.
 
-// Parameter layout (Float64Array of kArbParamsLength):
 // NaN and Infinity as module constants: V8 keeps a computed double unboxed where it meets one
 // of these on a return path, but boxes it (allocates) where it meets the global NaN or Infinity.
 const kNaN = NaN;
 const kInfinity = Infinity;
 
+// Quote layout (Float64Array of kArbQuoteLength), copied from the two venues' top of book:
+/** Best bid on the sell venue S, quote per base. */
+export const kArbQuoteBid = 0;
+/** Size at that bid, base units. */
+export const kArbQuoteBidSize = 1;
+/** Best ask on the buy venue B, quote per base. */
+export const kArbQuoteAsk = 2;
+/** Size at that ask, base units. */
+export const kArbQuoteAskSize = 3;
+export const kArbQuoteLength = 4;
+
+// Parameter layout (Float64Array of kArbParamsLength):
 /** Taker fee on the sell venue S, fraction (0.001 = 10 bps). */
 export const kArbParamSellFee = 0;
 /** Taker fee on the buy venue B, fraction. */
@@ -103,9 +118,30 @@ export function topOfBookSize(
   return Math.min(bidSize, askSize, capital / (ask * (1 + buyFee)), maxPosition);
 }
 
+// Per-thread hand-over area for crossVenueArb (each worker thread has its own module instance;
+// JavaScript runs one call to completion, so it is never used by two calls at once).
+const kQuoteHandOver = new Float64Array(kArbQuoteLength);
+
+/**
+ * Cross-venue arbitrage, scalar entry point: bid and bidSize on the sell venue S, ask and askSize
+ * on the buy venue B, params from makeArbParams. Same model, outputs and return value as
+ * crossVenueArbQuote (below), to which it passes the quote through a per-thread Float64Array.
+ */
+export function crossVenueArb(
+  out: Float64Array, bid: number, bidSize: number, ask: number, askSize: number, params: Float64Array,
+): boolean {
+  const q = kQuoteHandOver;
+  q[kArbQuoteBid] = bid;
+  q[kArbQuoteBidSize] = bidSize;
+  q[kArbQuoteAsk] = ask;
+  q[kArbQuoteAskSize] = askSize;
+  return crossVenueArbQuote(out, q, params);
+}
+
 /**
  * Cross-venue arbitrage with linear impact beyond the top of book. Writes kArbOutLength values to
- * out and returns the net profit (out[kArbNetProfit]).
+ * out and returns true when a profitable trade was found (out[kArbNetProfit] > 0). (It returns a
+ * boolean, not the profit, so that a call V8 does not inline returns no boxed double.)
  *
  * Model. B = bid·(1 − fS) and A = ask·(1 + fB) are the fee-adjusted top prices, e = B − A the net
  * edge per unit, Q0 = min(bidSize, askSize) the size both tops can fill, κ = impactBps·1e-4.
@@ -128,16 +164,19 @@ export function topOfBookSize(
  * κ/(2·Q0)·d² + d − (c − Q0) = 0, written in the cancellation-free form
  *   d = 2·(c − Q0) / (1 + √(1 + 2·κ·(c − Q0)/Q0)).
  *
+ * Inputs: quote (kArbQuote*: bid, bidSize on S, ask, askSize on B) and params (kArbParam*).
  * Units: bid, ask in quote per base; sizes in base; fees fractions; capital, fixedCost and the
  * profit in quote. Bps are relative to the (fee-adjusted) ask.
  * Invalid input (bid or ask not > 0, a negative or NaN size, NaN parameters) writes NaN to every
- * field and returns NaN. bid ≤ ask after fees writes the (negative) edges, size 0, profit 0.
+ * field and returns false. bid ≤ ask after fees writes the (negative) edges, size 0, profit 0.
  * Zero size at either top (Q0 = 0) means no trade (size cap 0).
  * κ = 0 with unlimited capital and maxPosition gives an unbounded size and profit (Infinity).
  */
-export function crossVenueArb(
-  out: Float64Array, bid: number, bidSize: number, ask: number, askSize: number, params: Float64Array,
-): number {
+export function crossVenueArbQuote(out: Float64Array, quote: Float64Array, params: Float64Array): boolean {
+  const bid = quote[kArbQuoteBid]!;
+  const bidSize = quote[kArbQuoteBidSize]!;
+  const ask = quote[kArbQuoteAsk]!;
+  const askSize = quote[kArbQuoteAskSize]!;
   const fS = params[kArbParamSellFee]!;
   const fB = params[kArbParamBuyFee]!;
   const kappa = params[kArbParamImpactBps]! * 1e-4;
@@ -147,13 +186,8 @@ export function crossVenueArb(
   if (!(bid > 0 && ask > 0 && bidSize >= 0 && askSize >= 0 && bid < kInfinity && ask < kInfinity &&
     fS >= 0 && fS < 1 && fB >= 0 && fB < 1 && kappa >= 0 && capital >= 0 && maxPosition >= 0 &&
     fixedCost >= 0)) {
-    out[kArbNetEdgeBps] = kNaN;
-    out[kArbOptimalSize] = kNaN;
-    out[kArbNetProfit] = kNaN;
-    out[kArbGrossEdgeBps] = kNaN;
-    out[kArbNetEdgePerUnit] = kNaN;
-    out[kArbSizeCap] = kNaN;
-    return kNaN;
+    out.fill(kNaN, 0, kArbOutLength);
+    return false;
   }
   const sellNet = bid * (1 - fS); // B
   const buyCost = ask * (1 + fB); // A
@@ -193,5 +227,5 @@ export function crossVenueArb(
   }
   out[kArbOptimalSize] = size;
   out[kArbNetProfit] = profit;
-  return profit;
+  return profit > 0;
 }

@@ -200,6 +200,7 @@ export const kRebalMinTradeWeight = 1e-12;
  * that removing the drift buys over the horizon; it is compared with the cost of removing it.
  * The band keeps small drifts from being examined at all (and trades from chasing noise in Σ).
  *
+ * Inputs: weights current and target (n each), cov (n×n daily), V = valueUsd, params (kRebalParam*).
  * Writes the USD trades (target − current)·V to trades[0..n) when rebalancing, zeros otherwise;
  * writes kRebalInfoLength diagnostics to info. Returns the decision. Invalid input (arrays too
  * short, NaN, negative parameters or value) writes NaN to trades and info and returns false.
@@ -208,12 +209,27 @@ export function rebalanceDecision(
   current: Float64Array, target: Float64Array, cov: Float64Array, n: number, valueUsd: number,
   params: Float64Array, trades: Float64Array, info: Float64Array,
 ): boolean {
+  kValueHandOver[0] = valueUsd;
+  return decideRebalance(current, target, cov, n, params, trades, info);
+}
+
+// Per-thread hand-over of valueUsd to decideRebalance: that function is too large for V8 to inline,
+// and V8 boxes (allocates) a computed double passed to a call it does not inline; the small
+// wrapper above is inlined and passes the number through this array instead.
+const kValueHandOver = new Float64Array(1);
+
+function decideRebalance(
+  current: Float64Array, target: Float64Array, cov: Float64Array, n: number, params: Float64Array,
+  trades: Float64Array, info: Float64Array,
+): boolean {
+  const valueUsd = kValueHandOver[0]!;
   const band = params[kRebalParamBand]!;
   const lambda = params[kRebalParamRiskAversion]!;
   const horizon = params[kRebalParamHorizonDays]!;
   const costBps = params[kRebalParamCostBps]!;
   const fixedCost = params[kRebalParamFixedCostUsd]!;
-  const ok = n > 0 && current.length >= n && target.length >= n && cov.length >= n * n && trades.length >= n &&
+  const ok = n > 0 && params.length >= kRebalParamsLength && current.length >= n && target.length >= n &&
+    cov.length >= n * n && trades.length >= n &&
     info.length >= kRebalInfoLength && valueUsd >= 0 && band >= 0 && lambda >= 0 && horizon >= 0 &&
     costBps >= 0 && fixedCost >= 0;
   if (!ok) {

@@ -56,6 +56,10 @@ test('parametric VaR and CVaR of one position', () => {
   near(varParametric(1_000_000, 0.02, 0.95, 1), 32_897.072539029454, 1e-8, 'VaR 95 %');
   near(cvarParametric(1_000_000, 0.02, 0.95, 1), 41_254.256150148520, 1e-8, 'CVaR 95 %');
   near(varParametric(-1_000_000, 0.02, 0.99, 1), 46_526.957480816822, 1e-8, 'short position');
+  // the quantile memo follows a change of α and back
+  near(cvarParametric(1_000_000, 0.02, 0.95, 1), 41_254.256150148520, 1e-8, 'CVaR 95 % after 99 %');
+  near(varParametric(1_000_000, 0.02, 0.99, 1), 46_526.957480816822, 1e-8, 'VaR 99 % after 95 %');
+  near(cvarParametric(1_000_000, 0.02, 0.99, 1), 53_304.284406916096, 1e-8, 'CVaR 99 % after 95 %');
   assert.is(varParametric(1_000_000, 0, 0.99, 1), 0, 'no volatility');
   assert.ok(Number.isNaN(varParametric(1e6, 0.02, 1, 1)), 'α = 1 → NaN');
   assert.ok(Number.isNaN(varParametric(1e6, -0.02, 0.99, 1)), 'σ < 0 → NaN');

@@ -14,6 +14,31 @@ import { normalInv, normalPdf } from './stats.ts';
 const kNaN = NaN;
 const kInfinity = Infinity;
 
+// Memo of the last confidence level: [α, z_α = Φ⁻¹(α), φ(z_α)/(1 − α)]. A risk assessor uses one or
+// two fixed α, so the inverse cdf runs once per change of α instead of once per call (and its
+// result is read from here, not returned boxed by a call V8 may not inline). Per thread: each
+// worker has its own module instance.
+const kQuantileMemo = new Float64Array([kNaN, kNaN, kNaN]);
+
+/** z_α = Φ⁻¹(α), through the memo. α must already be checked to lie in (0, 1). */
+function quantileOf(confidence: number): number {
+  if (confidence !== kQuantileMemo[0]) fillQuantileMemo(confidence);
+  return kQuantileMemo[1]!;
+}
+
+/** φ(z_α)/(1 − α), the normal expected-shortfall multiplier, through the memo. */
+function shortfallFactorOf(confidence: number): number {
+  if (confidence !== kQuantileMemo[0]) fillQuantileMemo(confidence);
+  return kQuantileMemo[2]!;
+}
+
+function fillQuantileMemo(confidence: number): void {
+  const z = normalInv(confidence);
+  kQuantileMemo[0] = confidence;
+  kQuantileMemo[1] = z;
+  kQuantileMemo[2] = normalPdf(z) / (1 - confidence);
+}
+
 /**
  * Herfindahl–Hirschman index of weights[0..n): Σ sᵢ², sᵢ = |wᵢ| / Σ|wⱼ| (shares of the absolute
  * exposure, so shorts count as exposure). Ranges from 1/n (equal) to 1 (one position).
@@ -74,7 +99,7 @@ export function liquidityRisk(positionUsd: number, depthUsd: number, halfRiskSha
  */
 export function varParametric(valueUsd: number, sigmaDaily: number, confidence: number, horizonDays: number): number {
   if (!(confidence > 0 && confidence < 1 && sigmaDaily >= 0 && horizonDays >= 0) || Number.isNaN(valueUsd)) return kNaN;
-  return normalInv(confidence) * sigmaDaily * Math.sqrt(horizonDays) * Math.abs(valueUsd);
+  return quantileOf(confidence) * sigmaDaily * Math.sqrt(horizonDays) * Math.abs(valueUsd);
 }
 
 /**
@@ -85,8 +110,7 @@ export function varParametric(valueUsd: number, sigmaDaily: number, confidence: 
  */
 export function cvarParametric(valueUsd: number, sigmaDaily: number, confidence: number, horizonDays: number): number {
   if (!(confidence > 0 && confidence < 1 && sigmaDaily >= 0 && horizonDays >= 0) || Number.isNaN(valueUsd)) return kNaN;
-  return (normalPdf(normalInv(confidence)) / (1 - confidence)) * sigmaDaily * Math.sqrt(horizonDays) *
-    Math.abs(valueUsd);
+  return shortfallFactorOf(confidence) * sigmaDaily * Math.sqrt(horizonDays) * Math.abs(valueUsd);
 }
 
 /**
@@ -118,7 +142,7 @@ export function portfolioVaR(
 ): number {
   const variance = portfolioVariance(cov, weights, n);
   if (!(variance >= 0 && confidence > 0 && confidence < 1 && horizonDays >= 0) || Number.isNaN(valueUsd)) return kNaN;
-  return normalInv(confidence) * Math.sqrt(variance * horizonDays) * Math.abs(valueUsd);
+  return quantileOf(confidence) * Math.sqrt(variance * horizonDays) * Math.abs(valueUsd);
 }
 
 /**

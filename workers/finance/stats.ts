@@ -173,28 +173,47 @@ const kAcklamLow = 0.02425;
  * tests). Returns −∞ for p = 0, +∞ for p = 1, NaN outside [0, 1] or for NaN.
  */
 export function normalInv(p: number): number {
-  if (!(p >= 0 && p <= 1)) return kNaN;
-  if (p === 0) return -kInfinity;
-  if (p === 1) return kInfinity;
+  const io = kInvHandOver;
+  io[0] = p;
+  normalInvThrough(io);
+  return io[1]!;
+}
+
+// Per-thread hand-over for normalInv: the algorithm below is too large for V8 to inline, and V8
+// boxes (allocates) a computed double passed to or returned from a call it does not inline. The
+// small wrapper above is inlined and passes p in io[0] and z back in io[1].
+const kInvHandOver = new Float64Array(2);
+
+/** The algorithm of normalInv: reads p from io[0], writes z to io[1]. */
+function normalInvThrough(io: Float64Array): void {
+  const p = io[0]!;
   let z: number;
-  if (p < kAcklamLow) {
-    const q = Math.sqrt(-2 * Math.log(p));
-    z = (((((kC0 * q + kC1) * q + kC2) * q + kC3) * q + kC4) * q + kC5) /
-      ((((kD0 * q + kD1) * q + kD2) * q + kD3) * q + 1);
-  } else if (p <= 1 - kAcklamLow) {
-    const q = p - 0.5;
-    const r = q * q;
-    z = ((((((kA0 * r + kA1) * r + kA2) * r + kA3) * r + kA4) * r + kA5) * q) /
-      (((((kB0 * r + kB1) * r + kB2) * r + kB3) * r + kB4) * r + 1);
+  if (!(p >= 0 && p <= 1)) {
+    z = kNaN;
+  } else if (p === 0) {
+    z = -kInfinity;
+  } else if (p === 1) {
+    z = kInfinity;
   } else {
-    const q = Math.sqrt(-2 * Math.log1p(-p));
-    z = -(((((kC0 * q + kC1) * q + kC2) * q + kC3) * q + kC4) * q + kC5) /
-      ((((kD0 * q + kD1) * q + kD2) * q + kD3) * q + 1);
+    if (p < kAcklamLow) {
+      const q = Math.sqrt(-2 * Math.log(p));
+      z = (((((kC0 * q + kC1) * q + kC2) * q + kC3) * q + kC4) * q + kC5) /
+        ((((kD0 * q + kD1) * q + kD2) * q + kD3) * q + 1);
+    } else if (p <= 1 - kAcklamLow) {
+      const q = p - 0.5;
+      const r = q * q;
+      z = ((((((kA0 * r + kA1) * r + kA2) * r + kA3) * r + kA4) * r + kA5) * q) /
+        (((((kB0 * r + kB1) * r + kB2) * r + kB3) * r + kB4) * r + 1);
+    } else {
+      const q = Math.sqrt(-2 * Math.log1p(-p));
+      z = -(((((kC0 * q + kC1) * q + kC2) * q + kC3) * q + kC4) * q + kC5) /
+        ((((kD0 * q + kD1) * q + kD2) * q + kD3) * q + 1);
+    }
+    // Halley refinement; skipped where exp(z²/2) would overflow (|z| > 37.6, p below ~1e-309).
+    const u = (normalCdf(z) - p) * kSqrt2Pi * Math.exp(0.5 * z * z);
+    if (Number.isFinite(u)) z = z - u / (1 + 0.5 * z * u);
   }
-  // Halley refinement; skipped where exp(z²/2) would overflow (|z| > 37.6, p below ~1e-309).
-  const u = (normalCdf(z) - p) * kSqrt2Pi * Math.exp(0.5 * z * z);
-  if (Number.isFinite(u)) z = z - u / (1 + 0.5 * z * u);
-  return z;
+  io[1] = z;
 }
 
 /**
