@@ -73,7 +73,7 @@ export function mergeConfig(base: unknown, patch: unknown, path = 'config'): unk
     const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
     const isMap = path.endsWith('.venues'); // free-form: venue → fee
     for (const [k, v] of Object.entries(patch as Record<string, unknown>)) {
-      if (!isMap && !(k in out)) throw new OptionError(`${path}.${k} is not a known setting (known: ${Object.keys(out).join(', ')})`);
+      if (!isMap && !Object.hasOwn(out, k)) throw new OptionError(`${path}.${k} is not a known setting (known: ${Object.keys(out).join(', ')})`);
       out[k] = isMap ? v : mergeConfig(out[k], v, `${path}.${k}`);
     }
     return out;

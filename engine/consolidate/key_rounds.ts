@@ -15,7 +15,6 @@ export class KeyRounds {
 
   /** Stores `round` for `key` (a non-negative integer) and returns the round stored before, or -1. */
   swap(key: number, round: number): number {
-    if (this.#used * 2 >= this.#keys.length) this.clear();
     const keys = this.#keys;
     let i = hash(key) & this.#mask;
     for (;;) {
@@ -26,6 +25,10 @@ export class KeyRounds {
         return prev;
       }
       if (k === -1) {
+        if (this.#used * 2 >= keys.length) { // full enough: forget everything (rare), then insert
+          this.clear();
+          return this.swap(key, round);
+        }
         keys[i] = key;
         this.#rounds[i] = round;
         this.#used++;

@@ -89,7 +89,7 @@ export function decodeEvent(ev: unknown, registry: InstrumentRegistry, tape: Tap
 
 function encode(ev: unknown, registry: InstrumentRegistry, t: Float64Array, o: number): void {
   const e = obj(ev, 'event');
-  const type = typeof e.type === 'string' ? kEventTypeCodes[e.type] : undefined;
+  const type = typeof e.type === 'string' && Object.hasOwn(kEventTypeCodes, e.type) ? kEventTypeCodes[e.type] : undefined;
   if (type === undefined) throw new FieldError(`type must be one of ${Object.keys(kEventTypeCodes).join(', ')}, got ${JSON.stringify(e.type)}`);
   const ts = e.ts;
   if (typeof ts !== 'number' || !Number.isSafeInteger(ts)) throw new FieldError(`ts must be an integer (µs since the Unix epoch), got ${JSON.stringify(ts)}`);
