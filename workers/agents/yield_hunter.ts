@@ -1,11 +1,24 @@
-// Yield hunter: scores every yield pool with the record's formula
-//   0.3·min(apy/20,1) + 0.2·min(tvl/10M,1) + 0.25·protocol + 0.15·market + 0.1·(1 − risk/10)
+// Yield hunter: scores every yield pool in the data (the record's protocols — aave, compound,
+// yearn, convex, curve, uniswap_v3 — and any other) with the record's formula
+//   score = 0.3·min(apy/20,1) + 0.2·min(tvl/10M,1) + 0.25·protocol + 0.15·market + 0.1·(1 − risk/10)
 // applies the record's filters (min APY, min TVL, max risk) and publishes the top K candidates.
-// Market score falls with recent liquidation-cascade volume on the pool's protocol; the pool's
-// risk includes the volatility of its own APY (EWMA of APY changes).
+// Inputs, where a pool has them (DefiLlama fields; workers/finance/yield_signals.ts has the math):
+//  - apy in the score and the filter is net of a haircut on the reward part (yield.rewardHaircut);
+//  - protocol = the reliability of the pool's protocol, DefiLlama slugs mapped to the table's names;
+//  - risk = riskScore0to10 (ilRisk, exposure, stablecoin, reliability, TVL, APY volatility) plus
+//    stability points for an APY far above its history (z-score against mu, sigma). APY volatility
+//    is the larger of the EWMA of the pool's accepted APY changes and DefiLlama's sigma in APY units;
+//  - market = 1/(1 + stress/20M) · min(1, 2·predictedUp): falls with recent liquidation-cascade
+//    volume on the protocol (decaying with τ = 1 h) and with a DefiLlama "Down" prediction.
+// Clean yield data: an update whose APY or TVL rises more than yield.quarantineFactor times within
+// yield.quarantineWindowUs of the last accepted one is quarantined — the pool keeps its last
+// accepted values — until a later update confirms the new level (screenYieldUpdate). The running
+// count is in the region's metrics line at kResQuarantined.
+// Hot path: onChange and the ranking use typed arrays sized at init; only pools whose inputs
+// changed (or whose protocol carries decaying stress) are re-scored.
 import {
-  kFieldCount,
-  kApy, kCascadeUsd, kExposureMulti, kIlRisk, kKindProtocol, kKindYield, kStablecoin, kTvl, kTs,
+  kApy, kApyBase, kApyReward, kCascadeUsd, kEpoch, kExposureMulti, kFieldCount, kIlRisk, kKindProtocol, kKindYield,
+  kMu, kPredictedUp, kResQuarantined, kSigma, kStablecoin, kTs, kTvl,
 } from '../../engine/state/layout.ts';
 import type { MarketView } from '../../engine/state/market_view.ts';
 import type { Agent, AgentContext } from './agent.ts';
@@ -14,27 +27,60 @@ import { kRecYield } from './records.ts';
 import type { ResultWriter } from './result_region.ts';
 import { ewmaVariance } from '../finance/stats.ts';
 import { passesYieldFilters, reliabilityOf, riskScore0to10, yieldScore } from '../finance/yield_score.ts';
+import {
+  apyZScore, effectiveApyPct, kScreenHold, kScreenRepeat, predictionFactor, screenYieldUpdate, sigmaToApyStdPct, stabilityRiskPoints,
+} from '../finance/yield_signals.ts';
 
 /** Cascade volume (USD) at which the market score halves. */
 const kStressHalfUsd = 20_000_000;
 /** Time constant (µs) of the decay of a protocol's stress: one hour. */
 const kStressTauUs = 3_600_000_000;
 
+/** DefiLlama project slugs → the names of the protocol reliability table (yield_score.ts). */
+const kProtocolAliases: Readonly<Record<string, string>> = {
+  'aave-v2': 'aave', 'aave-v3': 'aave',
+  'compound-v2': 'compound', 'compound-v3': 'compound',
+  'yearn-finance': 'yearn',
+  'convex-finance': 'convex',
+  'curve-dex': 'curve',
+  'uniswap-v2': 'uniswap_v2', 'uniswap-v3': 'uniswap_v3',
+};
+
+/** The name a protocol goes by in the reliability table and the stress book (setup time only). */
+export function canonicalProtocol(name: string): string {
+  const n = name.toLowerCase();
+  return kProtocolAliases[n] ?? n.replace(/-/g, '_');
+}
+
+// Accepted copy of a pool's inputs: columns of #acc (field-major, like the state)
+const kAccApy = 0, kAccBase = 1, kAccReward = 2, kAccTvl = 3, kAccIl = 4, kAccMulti = 5, kAccStable = 6;
+const kAccMu = 7, kAccSigma = 8, kAccUp = 9, kAccTs = 10;
+const kAccFields = 11;
+const kAccFromState = [kApy, kApyBase, kApyReward, kTvl, kIlRisk, kExposureMulti, kStablecoin, kMu, kSigma, kPredictedUp, kTs];
+
 export class YieldHunter implements Agent {
   #view!: MarketView;
   #out!: ResultWriter;
   #cfg!: AgentConfig;
+  #cap = 0;
   #pools!: Int32Array; // yield slots
-  #isPool!: Uint8Array;
   #reliability!: Float64Array; // slot → protocol reliability 0..1
   #protocolOf!: Int32Array; // yield slot → protocol index; protocol slot → protocol index
   #stress!: Float64Array; // protocol index → decayed cascade volume (USD)
   #stressTs!: Float64Array;
   #lastCascade!: Float64Array; // protocol slot → cumulative cascade USD seen
-  #apyVar!: Float64Array; // slot → EWMA variance of APY changes (pp²)
-  #lastApy!: Float64Array;
+  #acc!: Float64Array; // kAccFields columns × capacity: the accepted inputs
+  #pendApy!: Float64Array; // quarantined update (NaN: none)
+  #pendTvl!: Float64Array;
+  #pendTs!: Float64Array;
+  #seenEpoch!: Float64Array; // slot → epoch of the last write looked at
+  #apyVar!: Float64Array; // slot → EWMA variance of accepted APY changes (pp²)
+  #stale!: Uint8Array; // slot → inputs changed since it was last scored
   #score!: Float64Array;
   #risk!: Float64Array;
+  #apyEff!: Float64Array;
+  #passes!: Uint8Array;
+  #quarantined = 0;
   #dirty = true;
   #topSlot!: Int32Array;
   #topScore!: Float64Array;
@@ -46,22 +92,22 @@ export class YieldHunter implements Agent {
     this.#cfg = ctx.config;
     const reg = ctx.registry;
     const cap = reg.capacity;
+    this.#cap = cap;
     const protocols = new Map<string, number>();
     const idx = (name: string): number => {
-      let i = protocols.get(name);
-      if (i === undefined) { i = protocols.size; protocols.set(name, i); }
+      const key = canonicalProtocol(name);
+      let i = protocols.get(key);
+      if (i === undefined) { i = protocols.size; protocols.set(key, i); }
       return i;
     };
     const pools: number[] = [];
-    this.#isPool = new Uint8Array(cap);
     this.#reliability = new Float64Array(cap);
     this.#protocolOf = new Int32Array(cap).fill(-1);
     for (let s = 0; s < reg.size; s++) {
       const m = reg.meta[s]!;
       if (m.kind === kKindYield) {
         pools.push(s);
-        this.#isPool[s] = 1;
-        this.#reliability[s] = reliabilityOf(m.protocol);
+        this.#reliability[s] = reliabilityOf(canonicalProtocol(m.protocol));
         this.#protocolOf[s] = idx(m.protocol);
       } else if (m.kind === kKindProtocol) {
         this.#protocolOf[s] = idx(m.protocol);
@@ -71,14 +117,24 @@ export class YieldHunter implements Agent {
     this.#stress = new Float64Array(protocols.size);
     this.#stressTs = new Float64Array(protocols.size);
     this.#lastCascade = new Float64Array(cap);
+    this.#acc = new Float64Array(kAccFields * cap).fill(NaN);
+    this.#pendApy = new Float64Array(cap).fill(NaN);
+    this.#pendTvl = new Float64Array(cap).fill(NaN);
+    this.#pendTs = new Float64Array(cap).fill(NaN);
+    this.#seenEpoch = new Float64Array(cap).fill(NaN);
     this.#apyVar = new Float64Array(cap);
-    this.#lastApy = new Float64Array(cap).fill(NaN);
+    this.#stale = new Uint8Array(cap);
     this.#score = new Float64Array(cap).fill(NaN);
     this.#risk = new Float64Array(cap).fill(NaN);
+    this.#apyEff = new Float64Array(cap).fill(NaN);
+    this.#passes = new Uint8Array(cap);
     const k = Math.max(1, this.#cfg.yield.topK);
     this.#topSlot = new Int32Array(k);
     this.#topScore = new Float64Array(k);
   }
+
+  /** Yield updates quarantined so far. */
+  get quarantined(): number { return this.#quarantined; }
 
   onChange(slot: number, nowUs: number): void {
     const view = this.#view;
@@ -99,10 +155,31 @@ export class YieldHunter implements Agent {
     }
     if (kind !== kKindYield) return;
     view.read(slot, q);
+    if (q[kEpoch]! === this.#seenEpoch[slot]!) return; // no new write (a full rescan)
+    this.#seenEpoch[slot] = q[kEpoch]!;
+    const acc = this.#acc, cap = this.#cap;
+    const y = this.#cfg.yield;
+    const prevApy = acc[kAccApy * cap + slot]!;
+    const verdict = screenYieldUpdate(
+      prevApy, acc[kAccTvl * cap + slot]!, acc[kAccTs * cap + slot]!,
+      this.#pendApy[slot]!, this.#pendTvl[slot]!, this.#pendTs[slot]!,
+      q[kApy]!, q[kTvl]!, q[kTs]!, y.quarantineFactor, y.quarantineWindowUs,
+    );
+    if (verdict === kScreenRepeat) return;
+    if (verdict === kScreenHold) {
+      this.#pendApy[slot] = q[kApy]!;
+      this.#pendTvl[slot] = q[kTvl]!;
+      this.#pendTs[slot] = q[kTs]!;
+      this.#quarantined++;
+      return;
+    }
+    this.#pendApy[slot] = NaN;
+    this.#pendTvl[slot] = NaN;
+    this.#pendTs[slot] = NaN;
     const apy = q[kApy]!;
-    const prev = this.#lastApy[slot]!;
-    if (prev === prev) this.#apyVar[slot] = ewmaVariance(this.#apyVar[slot]!, apy - prev, this.#cfg.risk.ewmaLambda);
-    this.#lastApy[slot] = apy;
+    if (prevApy === prevApy) this.#apyVar[slot] = ewmaVariance(this.#apyVar[slot]!, apy - prevApy, this.#cfg.risk.ewmaLambda);
+    for (let f = 0; f < kAccFields; f++) acc[f * cap + slot] = q[kAccFromState[f]!]!;
+    this.#stale[slot] = 1;
     this.#dirty = true;
   }
 
@@ -114,6 +191,7 @@ export class YieldHunter implements Agent {
   emit(nowUs: number): void {
     if (this.#dirty) this.#rank(nowUs);
     const out = this.#out;
+    out.arrays.metrics[kResQuarantined] = this.#quarantined;
     const cfg = this.#cfg;
     const k = this.#topSlot.length;
     for (let i = 0; i < k; i++) {
@@ -121,36 +199,51 @@ export class YieldHunter implements Agent {
       if (s < 0) break;
       const score = this.#topScore[i]!;
       const allocation = cfg.capitalUsd * cfg.yield.maxAllocationFraction * score;
-      this.#view.read(s, this.#q);
-      out.push(kRecYield, s, -1, score, this.#q[kApy]!, allocation, this.#risk[s]!, this.#reliability[s]!);
+      out.push(kRecYield, s, -1, score, this.#apyEff[s]!, allocation, this.#risk[s]!, this.#reliability[s]!);
     }
   }
 
-  /** Re-scores every pool and keeps the K best that pass the filters (ties: lower slot first). */
+  /** Scores one pool from its accepted inputs. */
+  #scorePool(s: number, nowUs: number): void {
+    const acc = this.#acc, cap = this.#cap;
+    const y = this.#cfg.yield;
+    const apy = acc[kAccApy * cap + s]!, tvl = acc[kAccTvl * cap + s]!;
+    const mu = acc[kAccMu * cap + s]!, sigma = acc[kAccSigma * cap + s]!;
+    const rel = this.#reliability[s]!;
+    const il = orDefault(acc[kAccIl * cap + s]!, 0.5), multi = orDefault(acc[kAccMulti * cap + s]!, 0.5);
+    const stable = orDefault(acc[kAccStable * cap + s]!, 0);
+    const apyEff = effectiveApyPct(apy, acc[kAccBase * cap + s]!, acc[kAccReward * cap + s]!, y.rewardHaircut);
+    let vol = Math.sqrt(this.#apyVar[s]!);
+    const sd = sigmaToApyStdPct(sigma, mu);
+    if (sd > vol) vol = sd;
+    const base = riskScore0to10(il, multi, stable, rel, tvl, vol) + stabilityRiskPoints(apyZScore(apy, mu, sigma));
+    const risk = base < 10 ? base : 10;
+    const stress = this.#decayedStress(this.#protocolOf[s]!, nowUs);
+    const market = predictionFactor(acc[kAccUp * cap + s]!) / (1 + stress / kStressHalfUsd);
+    this.#score[s] = yieldScore(apyEff, tvl, rel, market, risk);
+    this.#risk[s] = risk;
+    this.#apyEff[s] = apyEff;
+    this.#passes[s] = passesYieldFilters(apyEff, tvl, risk, y.minApy, y.minTvlUsd, y.maxRisk) ? 1 : 0;
+  }
+
+  /** Re-scores the pools whose inputs changed (and those under decaying stress) and keeps the K best that pass the filters (ties: lower slot first). */
   #rank(nowUs: number): void {
     this.#dirty = false;
-    const view = this.#view;
-    const q = this.#q;
-    const y = this.#cfg.yield;
     const top = this.#topSlot, topScore = this.#topScore;
     const k = top.length;
     top.fill(-1);
     topScore.fill(-Infinity);
     const pools = this.#pools;
+    const tsCol = kAccTs * this.#cap;
     for (let i = 0; i < pools.length; i++) {
       const s = pools[i]!;
-      view.read(s, q);
-      const apy = q[kApy]!, tvl = q[kTvl]!;
-      if (!(q[kTs]! > 0)) continue; // never updated
-      const rel = this.#reliability[s]!;
-      const il = orDefault(q[kIlRisk]!, 0.5), multi = orDefault(q[kExposureMulti]!, 0.5), stable = orDefault(q[kStablecoin]!, 0);
-      const risk = riskScore0to10(il, multi, stable, rel, tvl, Math.sqrt(this.#apyVar[s]!));
-      const stress = this.#decayedStress(this.#protocolOf[s]!, nowUs);
-      const market = 1 / (1 + stress / kStressHalfUsd);
-      const score = yieldScore(apy, tvl, rel, market, risk);
-      this.#score[s] = score;
-      this.#risk[s] = risk;
-      if (!passesYieldFilters(apy, tvl, risk, y.minApy, y.minTvlUsd, y.maxRisk)) continue;
+      if (!(this.#acc[tsCol + s]! > 0)) continue; // nothing accepted yet
+      if (this.#stale[s] === 1 || this.#stress[this.#protocolOf[s]!]! > 0) {
+        this.#scorePool(s, nowUs);
+        this.#stale[s] = 0;
+      }
+      if (this.#passes[s] === 0) continue;
+      const score = this.#score[s]!;
       if (!(score > topScore[k - 1]!)) continue;
       let j = k - 1; // insertion into the sorted top list
       while (j > 0 && score > topScore[j - 1]!) { topScore[j] = topScore[j - 1]!; top[j] = top[j - 1]!; j--; }
