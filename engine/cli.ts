@@ -4,6 +4,8 @@ import { parseArgs } from 'node:util';
 import { LucentError } from './errors.ts';
 import { defaultThreads, resolveOptions, type OptionsInput } from './options.ts';
 import { runEngine, type Summary } from './engine.ts';
+import { runKafkaEngine, type KafkaSummary } from './kafka_engine.ts';
+import { resolveKafkaOptions } from './source/kafka_options.ts';
 import { kAgentNames } from '../workers/agents/index.ts';
 import type { LatencySummary } from './metrics/latency.ts';
 
@@ -12,12 +14,36 @@ const kHelp = `lucent-engine: parallel agents over shared-memory market state
 Usage: npm start -- [options]        (or: node engine/cli.ts [options])
 
 Source
+  --source <s>          file (default: replay --fixture) | kafka (consume the market.* topics)
   --fixture <file>      recorded ticks, JSON Lines (.jsonl or .jsonl.gz)
                         default: fixtures/default.jsonl.gz (the shipped fixture)
-  --limit <n>           replay only the first n events
-  --rate <events/s>     open-loop replay at a fixed rate (latency from each event's intended time)
-  --speed <x>           replay at x times the recorded timing (1 = real time)
+  --limit <n>           replay only the first n events (file)
+  --rate <events/s>     file: open-loop replay at a fixed rate (latency from each event's intended
+                        time); kafka: at most this many events/s into the state
+  --speed <x>           replay at x times the recorded timing (1 = real time; file)
                         neither: as fast as possible
+Kafka source (--source kafka; the broker: scripts/kafka-up; topics: scripts/replay-to-kafka.ts)
+  --brokers <list>      bootstrap brokers host:port[,host:port] (default 127.0.0.1:9092)
+  --group <id>          consumer group (default lucent-engine)
+  --universe <file>     the instruments, known before the agents start: a fixture or the universe
+                        file replay-to-kafka --universe-out writes (default: --fixture)
+  --scope <s>           global (default): one member of the group holds every partition, the
+                        others stand by; decisions equal a file replay's in lockstep
+                        shard: partition p of every topic is shard p, each member decides on its
+                        shards alone; decision logs <decisions>.shard-<p>.jsonl
+  --topic-prefix <p>    put p in front of every topic name (default none)
+  --until-end           stop once every assigned partition is read to its end (its end record,
+                        or its end offset when the run started); otherwise run until SIGINT/SIGTERM
+  --merge-idle <ms>     lockstep: a caught-up partition quiet this long stops holding back the
+                        merge (default 1000)
+  --buffer <n>          events buffered per partition before it is paused (default 2048)
+  --session-timeout <ms> group session timeout (default 10000): how soon a dead member's partitions
+                        move to another
+  --topic-refresh <ms>  look for new matching topics this often and subscribe again (default 10000;
+                        0 = never: a topic pattern is resolved only when the consumer subscribes)
+  --commit-interval <ms> commit offsets at most this often (default 200; each is a broker round trip);
+                        an offset is committed only once its events' decisions are durable
+  --no-fsync            do not fdatasync the decision log before offsets are committed
 Engine
   --mode <m>            lockstep (default; deterministic: each trigger waits for its cycle)
                         realtime (ingest never waits; agents conflate to the newest state)
@@ -52,7 +78,11 @@ export async function main(argv: string[]): Promise<number> {
     parsed = parseArgs({
       args: argv,
       options: {
-        fixture: { type: 'string' }, limit: { type: 'string' }, rate: { type: 'string' }, speed: { type: 'string' },
+        fixture: { type: 'string' }, limit: { type: 'string' }, source: { type: 'string' }, brokers: { type: 'string' },
+        group: { type: 'string' }, universe: { type: 'string' }, scope: { type: 'string' }, 'topic-prefix': { type: 'string' },
+        'until-end': { type: 'boolean' }, 'merge-idle': { type: 'string' }, buffer: { type: 'string' },
+        'session-timeout': { type: 'string' }, 'topic-refresh': { type: 'string' }, 'no-fsync': { type: 'boolean' },
+        'commit-interval': { type: 'string' }, rate: { type: 'string' }, speed: { type: 'string' },
         mode: { type: 'string' }, threads: { type: 'string' }, inline: { type: 'boolean' }, wait: { type: 'string' },
         topology: { type: 'string' }, agents: { type: 'string' }, config: { type: 'string' }, 'cycle-timeout': { type: 'string' },
         decisions: { type: 'string' }, summary: { type: 'string' }, 'dead-letters': { type: 'string' },
@@ -80,7 +110,32 @@ export async function main(argv: string[]): Promise<number> {
       agents: v.agents?.split(',').map((a) => a.trim()).filter((a) => a !== ''),
     };
     const opts = resolveOptions(input);
-    const summary = await runEngine(opts);
+    const source = v.source ?? 'file';
+    if (source !== 'file' && source !== 'kafka') throw new LucentError('ERR_OPTION', `--source must be "file" or "kafka", got ${JSON.stringify(source)}`);
+    let summary: Summary;
+    if (source === 'kafka') {
+      const k = resolveKafkaOptions({
+        brokers: v.brokers, group: v.group, universe: v.universe, scope: v.scope, topicPrefix: v['topic-prefix'],
+        untilEnd: v['until-end'], mergeIdleMs: num('merge-idle', v['merge-idle']), bufferPerPartition: num('buffer', v.buffer),
+        sessionTimeoutMs: num('session-timeout', v['session-timeout']), topicRefreshMs: num('topic-refresh', v['topic-refresh']),
+        durable: v['no-fsync'] ? false : undefined, commitIntervalMs: num('commit-interval', v['commit-interval']),
+      }, opts);
+      const stop = new AbortController();
+      const onSignal = (): void => stop.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      try {
+        summary = await runKafkaEngine(opts, k, { signal: stop.signal, log: (line) => { if (!v.quiet) process.stderr.write(`lucent-engine: ${line}\n`); } });
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+    } else {
+      const kafkaOnly = ['brokers', 'group', 'universe', 'scope', 'topic-prefix', 'until-end', 'merge-idle', 'buffer', 'session-timeout', 'topic-refresh', 'no-fsync', 'commit-interval'] as const;
+      const given = kafkaOnly.filter((key) => v[key] !== undefined);
+      if (given.length > 0) throw new LucentError('ERR_OPTION', `--${given[0]} applies to --source kafka only`);
+      summary = await runEngine(opts);
+    }
     if (v.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
     else process.stdout.write(formatSummary(summary));
     return 0;
@@ -130,7 +185,20 @@ export function formatSummary(s: Summary): string {
     out += '\n  dead letters (first few)\n';
     for (const d of s.deadLetterSamples) out += `    ${d.source}: ${d.reason}\n`;
   }
+  if ('kafka' in s) out += formatKafka(s as KafkaSummary);
   out += `\n  decisions: ${s.decisionLog ?? '(not kept)'}\n`;
+  return out;
+}
+
+function formatKafka(s: KafkaSummary): string {
+  const k = s.kafka;
+  let out = `\n  kafka                  group ${k.groupId} · ${k.scope} scope · ${k.topics.length} topics × ${k.partitionsPerTopic} partitions\n`;
+  out += `  produce-to-decision    ${f(k.produceToDecisionUs.count).padStart(9)} ${us(k.produceToDecisionUs.p50).padStart(11)} ${us(k.produceToDecisionUs.p99).padStart(11)} ${us(k.produceToDecisionUs.p999).padStart(11)} ${us(k.produceToDecisionUs.max).padStart(11)}\n`;
+  out += `  rebuilt (replayed)     ${f(k.rebuiltEvents)} events, ${f(k.decisionsSuppressed)} decisions not written again\n`;
+  out += `  dead letters produced  ${f(k.deadLettersProduced)}   late events ${f(k.late)}   pauses ${f(k.pauses)}   assignments ${f(k.assignments)}\n`;
+  for (const l of k.lanes) {
+    out += `    ${l.id.padEnd(10)} ${f(l.instruments).padStart(5)} instruments ${f(l.events).padStart(9)} events ${f(l.decisionsWritten).padStart(6)} decisions written  ${l.decisionLogSha256.slice(0, 16)}\n`;
+  }
   return out;
 }
 

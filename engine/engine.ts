@@ -4,27 +4,15 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { EngineOptions } from './options.ts';
 import { InstrumentRegistry } from './state/registry.ts';
-import { allocateMarketState, MarketArrays } from './state/market_state.ts';
-import { MarketWriter } from './state/market_writer.ts';
-import { MarketView } from './state/market_view.ts';
 import { loadFixture } from './source/fixture_reader.ts';
 import type { Tape } from './source/tape.ts';
-import { Trigger } from './trigger.ts';
-import { createDispatcher } from './dispatch/dispatcher.ts';
-import { planTopology } from './dispatch/topology.ts';
-import { waitCode } from './dispatch/wait.ts';
-import { Consolidator, ConsolidationStats } from './consolidate/consolidator.ts';
-import { ResultReader } from './consolidate/result_reader.ts';
-import { Validator } from './validate/validator.ts';
-import { PaperExecutor } from './execute/paper_executor.ts';
+import { startPipeline } from './pipeline.ts';
 import { DecisionLog } from './sinks/decision_log.ts';
 import { DeadLetterLog } from './sinks/dead_letters.ts';
 import { Progress } from './progress.ts';
 import { runLoop, type LoopStats } from './replay_loop.ts';
 import { kResErrors, kResLapped, kResOverflow } from './state/layout.ts';
 import type { LatencySummary } from './metrics/latency.ts';
-import { agentSpec } from '../workers/agents/index.ts';
-import { allocateResultRegion, type ResultRegionBuffers } from '../workers/agents/result_region.ts';
 import type { OpportunitySummary } from './consolidate/consolidator.ts';
 
 export interface Summary {
@@ -93,47 +81,17 @@ export async function runEngine(o: EngineOptions, hooks: RunHooks = {}): Promise
   registry.freeze();
   const loadMs = performance.now() - t0;
 
-  // Shared state, sized once from the universe.
-  const capacity = Math.max(1, registry.size);
-  const buffers = allocateMarketState(capacity);
-  const arrays = new MarketArrays(buffers);
-  const writer = new MarketWriter(arrays);
-  writer.clear();
-  const snapshot = registry.snapshot(capacity);
-  for (let s = 0; s < registry.size; s++) writer.setKind(s, snapshot.meta[s]!.kind);
-  const view = new MarketView(buffers);
-
-  // Sinks and consolidation.
+  // Sinks, then consolidation and agents.
   const sink = new DecisionLog(o.decisions);
   await sink.open();
-  const regions = new Map<string, ResultRegionBuffers>();
-  for (const name of o.agents) {
-    const spec = agentSpec(name);
-    regions.set(name, allocateResultRegion({ maxRecords: spec.maxRecords, tableWidth: spec.tableWidth, capacity }));
-  }
-  const readers = [...regions].map(([name, r]) => new ResultReader(name, r));
-  const stats = new ConsolidationStats();
-  const validator = new Validator(o.config.limits, o.config.killSwitch);
-  const executor = new PaperExecutor(arrays, view, snapshot, o.config.agents);
-  const consolidator = new Consolidator({
-    registry: snapshot, view, readers: new Map(readers.map((r) => [r.name, r])), config: o.config, validator, executor, sink, stats,
-  });
-
-  // Agents.
-  const topology = planTopology(o.agents, o.threads, o.topology);
-  const dispatcher = createDispatcher({
-    state: buffers, arrays, registry: snapshot, config: o.config.agents, regions, topology, wait: waitCode(o.wait),
-    cycleTimeoutMs: o.cycleTimeoutMs, crashAt: hooks.crashAt,
-    onThreadError: hooks.onThreadError ?? ((t, err) => process.stderr.write(`agent thread ${t} failed: ${err.message}\n`)),
-  });
-  await dispatcher.start();
+  const { readers, stats, executor, topology, dispatcher, writer, trigger, consolidator } = await startPipeline(o, registry, sink, hooks);
 
   // Source: replay.
   const progress = new Progress(o.progress, tape.length, o.mode);
   let loop: LoopStats;
   try {
     loop = await runLoop({
-      tape, writer, trigger: new Trigger(capacity, o.config.trigger), dispatcher, consolidator, readers,
+      tape, writer, trigger, dispatcher, consolidator, readers,
       mode: o.mode, rate: o.rate, speed: o.speed,
       between: async (done, s) => {
         progress.update(done, `cycles ${s.cycles.toLocaleString('en-US')} decisions ${stats.decisions.toLocaleString('en-US')}`);

@@ -115,6 +115,9 @@ export function checkConfig(c: EngineConfig): EngineConfig {
   if (!(a.risk.confidence > 0.5 && a.risk.confidence < 1)) throw new OptionError(`config.agents.risk.confidence must be in (0.5, 1), got ${a.risk.confidence}`);
   if (!(a.risk.ewmaLambda > 0 && a.risk.ewmaLambda < 1)) throw new OptionError(`config.agents.risk.ewmaLambda must be in (0, 1), got ${a.risk.ewmaLambda}`);
   if (!(Number.isInteger(a.yield.topK) && a.yield.topK >= 1 && a.yield.topK <= 64)) throw new OptionError(`config.agents.yield.topK must be an integer in 1..64, got ${a.yield.topK}`);
+  if (!(a.yield.rewardHaircut >= 0 && a.yield.rewardHaircut <= 1)) throw new OptionError(`config.agents.yield.rewardHaircut must be a fraction in [0, 1], got ${a.yield.rewardHaircut}`);
+  if (!(a.yield.quarantineFactor > 1 && Number.isFinite(a.yield.quarantineFactor))) throw new OptionError(`config.agents.yield.quarantineFactor must be a finite number above 1, got ${a.yield.quarantineFactor}`);
+  positive(a.yield.quarantineWindowUs, 'config.agents.yield.quarantineWindowUs', true);
   if (c.limits.approvalThresholdUsd > c.limits.maxPositionUsd * 1e6) throw new OptionError('config.limits.approvalThresholdUsd is unreasonably large');
   return c;
 }

@@ -1,10 +1,13 @@
-// The main thread's hot loop: tick → state → trigger → cycle → consolidation, over a tape.
+// The main thread's hot loop: tick → state → trigger → cycle → consolidation.
 // lockstep: each triggering tick waits for its cycle and is consolidated against exactly the
 //   state it produced (deterministic decisions).
 // realtime: ingest never waits; agents conflate to the newest state, and the main thread
 //   consolidates whatever cycle is complete between ticks.
-// Pacing: `rate` (events/s, open loop) or `speed` (multiple of recorded timing); latency is then
-// measured from each event's intended time, so a stall is not hidden. Nothing allocates per tick.
+// EventStepper is that per-event step, so that any source can drive it: runLoop drives it over a
+// whole tape (file replay), the Kafka source drives it batch by batch.
+// Pacing (runLoop): `rate` (events/s, open loop) or `speed` (multiple of recorded timing); latency
+// is then measured from each event's intended time, so a stall is not hidden. Nothing allocates
+// per tick.
 import { kResBusyUs } from './state/layout.ts';
 import type { MarketWriter } from './state/market_writer.ts';
 import type { Dispatcher } from './dispatch/dispatcher.ts';
@@ -12,7 +15,7 @@ import type { Trigger } from './trigger.ts';
 import type { Consolidator } from './consolidate/consolidator.ts';
 import type { ResultReader } from './consolidate/result_reader.ts';
 import { LatencyRecorder } from './metrics/latency.ts';
-import { kTapeTs, kTapeWidth, type Tape } from './source/tape.ts';
+import { kTapeLine, kTapeTs, kTapeWidth, type Tape } from './source/tape.ts';
 
 export interface LoopStats {
   events: number;
@@ -27,14 +30,23 @@ export interface LoopStats {
   perAgent: Map<string, LatencyRecorder>;
 }
 
-export interface LoopDeps {
-  tape: Tape;
+export interface StepperDeps {
   writer: MarketWriter;
   trigger: Trigger;
   dispatcher: Dispatcher;
   consolidator: Consolidator;
   readers: ResultReader[];
   mode: 'lockstep' | 'realtime';
+  /**
+   * Where the epoch in decision keys comes from. 'writer': the state's own tick count (file
+   * replay). 'tape': the tape row's kTapeLine column, a sequence number the source assigns that
+   * does not depend on which process applies the event (Kafka: the producer's sequence header).
+   */
+  keyEpoch?: 'writer' | 'tape';
+}
+
+export interface LoopDeps extends StepperDeps {
+  tape: Tape;
   rate: number;
   speed: number;
   /** Called between chunks (progress, flushing sinks, supervision). */
@@ -44,25 +56,153 @@ export interface LoopDeps {
 const kChunk = 4096;
 const kRingSize = 1 << 16; // realtime: pending triggers awaiting a decision
 const kMaxSpinAheadMs = 2; // pacing: sleep instead of spinning when further ahead than this
+const kDrainTimeoutMs = 10_000;
 
-export async function runLoop(d: LoopDeps): Promise<LoopStats> {
-  const stats: LoopStats = {
+export function newLoopStats(agents: readonly string[]): LoopStats {
+  return {
     events: 0, cycles: 0, missedCycles: 0, consolidations: 0, runMs: 0,
     tickToDecision: new LatencyRecorder(), ingest: new LatencyRecorder(), agents: new LatencyRecorder(),
-    consolidate: new LatencyRecorder(), perAgent: new Map(d.readers.map((r) => [r.name, new LatencyRecorder()])),
+    consolidate: new LatencyRecorder(),
+    perAgent: new Map(agents.map((a) => [a, new LatencyRecorder()])),
   };
-  const perAgent = d.readers.map((r) => stats.perAgent.get(r.name)!);
+}
+
+/** The per-event step: apply → trigger → cycle → consolidate, with its latency accounting. */
+export class EventStepper {
+  readonly stats: LoopStats;
+  /** From an origin time the source supplies (Kafka: the producer's send time) to the decision. */
+  readonly originToDecision: LatencyRecorder;
+  readonly #d: StepperDeps;
+  readonly #perAgent: LatencyRecorder[];
+  readonly #lockstep: boolean;
+  readonly #tapeEpoch: boolean;
+  readonly #pendEpoch = new Int32Array(kRingSize); // realtime: triggers awaiting a decision
+  readonly #pendT0 = new Float64Array(kRingSize);
+  readonly #pendOrigin = new Float64Array(kRingSize);
+  #pendHead = 0;
+  #pendTail = 0;
+  #requested = 0; // cycles this stepper requested (stats may be shared by several steppers)
+  #lastConsolidated = 0;
+  #lastKeyEpoch = 0;
+  #lastTs = 0;
+
+  /** `stats` and `originToDecision` may be shared by the steppers of several pipelines (Kafka lanes). */
+  constructor(d: StepperDeps, stats: LoopStats = newLoopStats(d.readers.map((r) => r.name)), originToDecision = new LatencyRecorder()) {
+    this.#d = d;
+    this.stats = stats;
+    this.originToDecision = originToDecision;
+    this.#perAgent = d.readers.map((r) => stats.perAgent.get(r.name)!);
+    this.#lockstep = d.mode === 'lockstep';
+    this.#tapeEpoch = d.keyEpoch === 'tape';
+  }
+
+  /**
+   * Applies tape row `row` and runs whatever it triggers. `t0` is when the event entered the engine
+   * (performance.now() time base); `originMs` an earlier origin in the same time base, or NaN.
+   * `depth` is the tape's side array of book levels (Tape.depth). Returns the number of the cycle
+   * it triggered, or 0.
+   */
+  step(rows: Float64Array, row: number, t0: number, originMs: number, depth?: Float64Array): number {
+    const d = this.#d;
+    const stats = this.stats;
+    const o = row * kTapeWidth;
+    const epoch = d.writer.apply(rows, row, depth);
+    const keyEpoch = this.#tapeEpoch ? rows[o + kTapeLine]! : epoch;
+    const ts = rows[o + kTapeTs]!;
+    this.#lastKeyEpoch = keyEpoch;
+    this.#lastTs = ts;
+    const fires = d.trigger.fires(rows, row);
+    const tIngest = performance.now();
+    stats.ingest.recordNs((tIngest - t0) * 1e6);
+    let cycle = 0;
+    if (fires) {
+      cycle = d.dispatcher.request(ts);
+      stats.cycles++;
+      this.#requested++;
+      if (this.#lockstep) {
+        if (!d.dispatcher.awaitCycle(cycle)) stats.missedCycles++;
+        const tAgents = performance.now();
+        d.consolidator.consolidate(cycle, keyEpoch, ts);
+        stats.consolidations++;
+        const tDone = performance.now();
+        stats.agents.recordNs((tAgents - tIngest) * 1e6);
+        stats.consolidate.recordNs((tDone - tAgents) * 1e6);
+        stats.tickToDecision.recordNs((tDone - t0) * 1e6);
+        if (originMs === originMs) this.originToDecision.recordNs((tDone - originMs) * 1e6);
+        const perAgent = this.#perAgent;
+        for (let i = 0; i < perAgent.length; i++) perAgent[i]!.recordUs(d.readers[i]!.arrays.metrics[kResBusyUs]!);
+      } else {
+        const i = this.#pendHead & (kRingSize - 1);
+        this.#pendEpoch[i] = epoch;
+        this.#pendT0[i] = t0;
+        this.#pendOrigin[i] = originMs;
+        this.#pendHead++;
+        if (this.#pendHead - this.#pendTail > kRingSize) this.#pendTail = this.#pendHead - kRingSize; // oldest dropped from latency stats
+      }
+    }
+    if (!this.#lockstep) {
+      const c = d.dispatcher.completed();
+      if (c > this.#lastConsolidated) {
+        this.#lastConsolidated = c;
+        this.#consolidateRealtime(c, ts);
+      }
+    }
+    return cycle;
+  }
+
+  /** realtime: waits for the last requested cycle and decides on it (end of input, or before a commit). */
+  async drain(): Promise<void> {
+    if (this.#lockstep || this.#requested === 0) return;
+    const d = this.#d;
+    const deadline = performance.now() + kDrainTimeoutMs;
+    let c = d.dispatcher.completed();
+    while (c < this.#requested && performance.now() < deadline) { await new Promise((r) => setImmediate(r)); c = d.dispatcher.completed(); }
+    if (c > this.#lastConsolidated) {
+      this.#lastConsolidated = c;
+      this.#consolidateRealtime(c, this.#lastTs);
+    }
+  }
+
+  /** realtime: cycles requested but never consolidated (counted once, at the end). */
+  get unconsolidatedCycles(): number { return this.#requested - this.#lastConsolidated; }
+
+  #consolidateRealtime(cycle: number, nowUs: number): void {
+    const d = this.#d;
+    const stats = this.stats;
+    const t = performance.now();
+    d.consolidator.consolidate(cycle, this.#tapeEpoch ? this.#lastKeyEpoch : d.writer.epoch, nowUs);
+    stats.consolidations++;
+    const tDone = performance.now();
+    stats.consolidate.recordNs((tDone - t) * 1e6);
+    // Every pending trigger whose epoch all agents have evaluated is decided now.
+    let covered = 0x7fffffff;
+    for (let i = 0; i < d.readers.length; i++) {
+      const e = d.readers[i]!.epoch;
+      if (e < covered) covered = e;
+      this.#perAgent[i]!.recordUs(d.readers[i]!.arrays.metrics[kResBusyUs]!);
+    }
+    const mask = kRingSize - 1;
+    let tail = this.#pendTail;
+    while (tail < this.#pendHead && this.#pendEpoch[tail & mask]! <= covered) {
+      stats.tickToDecision.recordNs((tDone - this.#pendT0[tail & mask]!) * 1e6);
+      const origin = this.#pendOrigin[tail & mask]!;
+      if (origin === origin) this.originToDecision.recordNs((tDone - origin) * 1e6);
+      tail++;
+    }
+    this.#pendTail = tail;
+  }
+}
+
+/** Replays a whole tape through the step (file replay). */
+export async function runLoop(d: LoopDeps): Promise<LoopStats> {
+  const stepper = new EventStepper(d);
+  const stats = stepper.stats;
   const rows = d.tape.rows;
+  const depth = d.tape.depth;
   const n = d.tape.length;
-  const { writer, trigger, dispatcher, consolidator } = d;
-  const lockstep = d.mode === 'lockstep';
   const paced = d.rate > 0 || d.speed > 0;
   const msPerEvent = d.rate > 0 ? 1000 / d.rate : 0;
   const ts0 = n > 0 ? rows[kTapeTs]! : 0;
-  const pendEpoch = new Int32Array(kRingSize); // realtime
-  const pendT0 = new Float64Array(kRingSize);
-  let pendHead = 0, pendTail = 0;
-  let lastConsolidated = 0;
   const start = performance.now();
   let row = 0;
 
@@ -80,78 +220,16 @@ export async function runLoop(d: LoopDeps): Promise<LoopStats> {
       } else {
         t0 = performance.now();
       }
-      const epoch = writer.apply(rows, row);
-      const fires = trigger.fires(rows, row);
-      const tIngest = performance.now();
-      stats.ingest.recordNs((tIngest - t0) * 1e6);
-      if (fires) {
-        const cycle = dispatcher.request(rows[row * kTapeWidth + kTapeTs]!);
-        stats.cycles++;
-        if (lockstep) {
-          if (!dispatcher.awaitCycle(cycle)) stats.missedCycles++;
-          const tAgents = performance.now();
-          consolidator.consolidate(cycle, epoch, rows[row * kTapeWidth + kTapeTs]!);
-          stats.consolidations++;
-          const tDone = performance.now();
-          stats.agents.recordNs((tAgents - tIngest) * 1e6);
-          stats.consolidate.recordNs((tDone - tAgents) * 1e6);
-          stats.tickToDecision.recordNs((tDone - t0) * 1e6);
-          for (let i = 0; i < perAgent.length; i++) perAgent[i]!.recordUs(d.readers[i]!.arrays.metrics[kResBusyUs]!);
-        } else {
-          pendEpoch[pendHead & (kRingSize - 1)] = epoch;
-          pendT0[pendHead & (kRingSize - 1)] = t0;
-          pendHead++;
-          if (pendHead - pendTail > kRingSize) pendTail = pendHead - kRingSize; // oldest dropped from latency stats
-        }
-      }
-      if (!lockstep) {
-        const c = dispatcher.completed();
-        if (c > lastConsolidated) {
-          lastConsolidated = c;
-          pendTail = consolidateRealtime(d, stats, perAgent, c, rows[row * kTapeWidth + kTapeTs]!, pendEpoch, pendT0, pendTail, pendHead);
-        }
-      }
+      stepper.step(rows, row, t0, NaN, depth);
     }
     stats.events = row;
     await d.between(row, stats);
     if (sleepMs > 0) await new Promise((r) => setTimeout(r, sleepMs));
   }
 
-  if (!lockstep && stats.cycles > 0) {
-    // Drain: wait for the last requested cycle, then decide on it.
-    const deadline = performance.now() + 10_000;
-    let c = dispatcher.completed();
-    while (c < stats.cycles && performance.now() < deadline) { await new Promise((r) => setImmediate(r)); c = dispatcher.completed(); }
-    if (c > lastConsolidated) {
-      const lastTs = n > 0 ? rows[(n - 1) * kTapeWidth + kTapeTs]! : 0;
-      consolidateRealtime(d, stats, perAgent, c, lastTs, pendEpoch, pendT0, pendTail, pendHead);
-    }
-    stats.missedCycles += stats.cycles - c;
-  }
+  await stepper.drain();
+  stats.missedCycles += d.mode === 'realtime' ? stepper.unconsolidatedCycles : 0;
   stats.events = n;
   stats.runMs = performance.now() - start;
   return stats;
-}
-
-function consolidateRealtime(
-  d: LoopDeps, stats: LoopStats, perAgent: LatencyRecorder[], cycle: number, nowUs: number,
-  pendEpoch: Int32Array, pendT0: Float64Array, tail: number, head: number,
-): number {
-  const t = performance.now();
-  d.consolidator.consolidate(cycle, d.writer.epoch, nowUs);
-  stats.consolidations++;
-  const tDone = performance.now();
-  stats.consolidate.recordNs((tDone - t) * 1e6);
-  // Every pending trigger whose epoch all agents have evaluated is decided now.
-  let covered = 0x7fffffff;
-  for (let i = 0; i < d.readers.length; i++) {
-    const e = d.readers[i]!.epoch;
-    if (e < covered) covered = e;
-    perAgent[i]!.recordUs(d.readers[i]!.arrays.metrics[kResBusyUs]!);
-  }
-  while (tail < head && pendEpoch[tail & (kRingSize - 1)]! <= covered) {
-    stats.tickToDecision.recordNs((tDone - pendT0[tail & (kRingSize - 1)]!) * 1e6);
-    tail++;
-  }
-  return tail;
 }

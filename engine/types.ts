@@ -66,6 +66,11 @@ export interface Decision {
   status: 'approved' | 'rejected' | 'pending_approval';
   reason: string;
   fill: { price: number; qty: number; feeUsd: number; slippageUsd: number } | null;
+  /**
+   * The ready transaction of an approved on-chain action (execution optimizer), for a signer
+   * downstream: nothing is signed or sent. `value` in wei (decimal string), `gasEstimate` in gas units.
+   */
+  tx?: { to: string; data: string; value: string; gasEstimate: number };
 }
 
 /** Where decisions go. `write` must not block the hot path: sinks buffer and flush. */

@@ -69,6 +69,18 @@ function envelopeProblem(e: MarketEvent): string {
       if (!(d.bid > 0 && d.bid < d.ask)) return `bid ${d.bid} not below ask ${d.ask}`;
       if ((d.ask / d.bid - 1) * 1e4 > 5.05) return `spread ${(d.ask / d.bid - 1) * 1e4} bps above 5`;
       if (!(d.bidSize > 0 && d.askSize > 0)) return 'sizes must be positive';
+      if ((d.bids === undefined) !== (d.asks === undefined)) return 'bids and asks come together';
+      if (d.bids !== undefined) {
+        for (const [side, top, topSize, dir] of [['bids', d.bid, d.bidSize, -1], ['asks', d.ask, d.askSize, 1]] as const) {
+          const lv = d[side] as [number, number][];
+          if (!Array.isArray(lv) || lv.length < 2) return `${side} must list at least two levels`;
+          if (lv[0]![0] !== top || lv[0]![1] !== topSize) return `${side}[0] is not the top of book`;
+          for (let k = 1; k < lv.length; k++) {
+            if (!((lv[k]![0] - lv[k - 1]![0]) * dir > 0)) return `${side} not ${dir < 0 ? 'falling' : 'rising'} at level ${k}`;
+            if (!(lv[k]![1] > 0)) return `${side}[${k}] size`;
+          }
+        }
+      }
       return '';
     case 'yield_update':
     case 'yield_opportunity_detected':
@@ -240,13 +252,19 @@ function checkFixture(events: MarketEvent[], labels: FixtureLabels, venues: numb
   }
   const usdtMids = new Map<string, Map<string, number>>();
   let worstAmm = 0;
+  const ammWindows = labels.opportunities.filter((l) => l.kind === 'triangular' && l.key !== null);
+  const statWindows = labels.opportunities.filter((l) => l.kind === 'statistical');
   for (const e of events) {
     const d = e.data as Record<string, any>;
     if (e.type === 'price_update' && d.quote === 'USDT') {
       let m = usdtMids.get(d.base);
       if (!m) usdtMids.set(d.base, (m = new Map()));
       m.set(d.venue, (d.bid + d.ask) / 2);
-    } else if (e.type === 'pool_update') {
+    } else if (e.type === 'pool_update' && !ammWindows.some((l) => l.kind === 'triangular' && l.key === e.key && e.ts >= l.startTs && e.ts < l.endTs) &&
+      !statWindows.some((l) => l.kind === 'statistical' && e.ts >= l.startTs && e.ts < l.endTs &&
+        [d.token0, d.token1].some((t) => kTokenAsset[t as string] === l.follower))) {
+      // (a spread episode moves its follower by tens of bps a second: pools publishing about once a
+      // second lag the books then)
       const usd = (token: string): number => {
         const a = kTokenAsset[token];
         assert.ok(a !== undefined, `known token ${token}`);
@@ -256,7 +274,114 @@ function checkFixture(events: MarketEvent[], labels: FixtureLabels, venues: numb
       worstAmm = Math.max(worstAmm, dev);
     }
   }
-  assert.ok(worstAmm < 15, `AMM price vs book mid: worst ${worstAmm.toFixed(2)} bps`);
+  assert.ok(worstAmm < 15, `AMM price vs book mid: worst ${worstAmm.toFixed(2)} bps (outside the AMM triangular windows)`);
+  checkArbitrageLabels(events, labels, venues);
+}
+
+/**
+ * The triangular, yield-arbitrage and statistical labels match the data: inside each label's window
+ * the dislocation, the rate gap or the spread move it describes is in the events.
+ */
+function checkArbitrageLabels(events: MarketEvent[], labels: FixtureLabels, venues: number): void {
+  const kinds = new Set(labels.opportunities.map((l) => l.kind));
+  for (const k of ['triangular', 'yield_arb', 'statistical'] as const) assert.ok(kinds.has(k), `${k} labels present`);
+  // replay: per venue the USDT mids; per pool the price; yields by key
+  const mid = new Map<string, number>(); // venue:BASE/QUOTE or pool key → mid
+  const usd = (venue: string, asset: string): number => (asset === 'USDT' || asset === 'USDC' ? 1 : mid.get(`${venue}:${asset}/USDT`)!);
+  const yieldsByKey = new Map<string, Record<string, any>>();
+  const pending = labels.opportunities.filter((l) => l.kind === 'triangular' || l.kind === 'statistical' || l.kind === 'yield_arb')
+    .sort((a, b) => a.startTs - b.startTs);
+  let next = 0;
+  const checked = new Set<string>();
+  const spread = (l: { leader: string; follower: string; beta: number }): number =>
+    Math.log(usd('binance', l.follower)) - l.beta * Math.log(usd('binance', l.leader));
+  // per open label: the spread before it (statistical) and the extreme move seen (per venue for books)
+  const before = new Map<string, number>();
+  const extreme = new Map<string, number>(); // `${id}|${venue}` → signed offset of largest size (bps)
+  const note = (k: string, v: number): void => { if (!(Math.abs(v) <= Math.abs(extreme.get(k) ?? 0))) extreme.set(k, v); };
+  const open: typeof labels.opportunities = [];
+  let i = 0;
+  while (i < events.length) {
+    const ts = events[i]!.ts;
+    for (; next < pending.length && pending[next]!.startTs <= ts; next++) {
+      const l = pending[next]!;
+      if (l.kind === 'statistical') before.set(l.id, spread(l));
+      open.push(l);
+    }
+    for (; i < events.length && events[i]!.ts === ts; i++) {
+      const e = events[i]!;
+      const d = e.data as Record<string, any>;
+      if (e.type === 'price_update') mid.set(e.key, (d.bid + d.ask) / 2);
+      else if (e.type === 'pool_update') mid.set(e.key, d.reserve1 / d.reserve0);
+      else if (e.type === 'yield_update' || e.type === 'yield_opportunity_detected') yieldsByKey.set(e.key, d);
+    }
+    for (const l of open) {
+      if (l.kind === 'triangular' && l.key === null) {
+        for (const [key, m] of mid) {
+          if (!key.endsWith(`:${l.base}/${l.quote}`)) continue;
+          const v = key.slice(0, key.indexOf(':'));
+          note(`${l.id}|${v}`, (m / (usd(v, l.base) / usd(v, l.quote)) - 1) * 1e4);
+        }
+      } else if (l.kind === 'triangular') {
+        const [t0, t1] = [l.base, l.quote].map((t) => kTokenAsset[t] ?? null);
+        const implied = (t0 === null ? 1 : usd('binance', t0)) / (t1 === null ? 1 : usd('binance', t1));
+        note(l.id, (mid.get(l.key!)! / implied - 1) * 1e4);
+      } else if (l.kind === 'statistical') {
+        note(l.id, (spread(l) - before.get(l.id)!) * 1e4);
+      } else if (l.kind === 'yield_arb' && ts === l.startTs) {
+        const key = l.borrowKey ?? l.supplyKey!;
+        const y = yieldsByKey.get(key);
+        assert.ok(y, `${l.id}: ${key} published at startTs`);
+        assert.ok(l.grossSpread >= 5, `${l.id}: a clear gap (${l.grossSpread} points)`);
+        if (l.borrowKey !== null) assert.ok(y!.apyBorrow <= y!.apy + 1 && typeof y!.ltv === 'number', `${l.id}: the borrow APY fell`);
+        // the gap in the data: some supply APY of the group minus some borrow APY of the group
+        const group = [...yieldsByKey.entries()].filter(([, v]) => v.chain === l.chain && v.symbol === l.symbol);
+        const bestSupply = Math.max(...group.map(([k, v]) => (k === l.borrowKey ? -Infinity : v.apy)));
+        const cheapest = Math.min(...group.map(([k, v]) => (typeof v.apyBorrow === 'number' && k !== l.supplyKey ? v.apyBorrow : Infinity)));
+        assert.ok(bestSupply - cheapest > 4, `${l.id}: supply ${bestSupply} vs borrow ${cheapest}`);
+        checked.add(l.id);
+      }
+    }
+    for (let k = open.length - 1; k >= 0; k--) {
+      const l = open[k]!;
+      if (l.endTs > ts) continue;
+      open.splice(k, 1);
+      if (l.kind === 'triangular' && l.key === null) {
+        // every venue carried the dislocation, at its labelled size
+        const seen = [...extreme.entries()].filter(([key]) => key.startsWith(`${l.id}|`));
+        assert.is(seen.length, venues, `${l.id}: every venue quotes the pair`);
+        for (const [key, off] of seen) assert.ok(Math.abs(off - l.dislocationBps) < 15, `${key}: ${off.toFixed(1)} bps off at most, label ${l.dislocationBps}`);
+        checked.add(l.id);
+      } else if (l.kind === 'triangular') {
+        const off = extreme.get(l.id)!;
+        assert.ok(Math.abs(off - l.dislocationBps) < 20, `${l.id}: pool ${l.key} ${off.toFixed(1)} bps off at most, label ${l.dislocationBps}`);
+        checked.add(l.id);
+      } else if (l.kind === 'statistical') {
+        const move = extreme.get(l.id)!;
+        assert.ok(Math.abs(move - l.deviationBps) < 25, `${l.id}: the spread moved ${move.toFixed(1)} bps at most, label ${l.deviationBps}`);
+        checked.add(l.id);
+      }
+    }
+  }
+  const expected = labels.opportunities.filter((l) => l.kind === 'triangular' || l.kind === 'yield_arb' || l.kind === 'statistical');
+  assert.is(checked.size, expected.length, 'every triangular, yield-arbitrage and statistical label was checked');
+  // outside the yield windows no lending market lends cheaper than another pool of its group supplies
+  const windows = labels.opportunities.filter((l) => l.kind === 'yield_arb' || l.kind === 'yield_spike');
+  const state = new Map<string, Record<string, any>>();
+  let worst = -Infinity;
+  for (const e of events) {
+    if (e.type !== 'yield_update' && e.type !== 'yield_opportunity_detected') continue;
+    const d = e.data as Record<string, any>;
+    state.set(e.key, d);
+    if (windows.some((l) => e.ts >= l.startTs && e.ts <= l.endTs)) continue;
+    if (d.exposure !== 'single') continue;
+    const group = [...state.entries()].filter(([, v]) => v.chain === d.chain && v.symbol === d.symbol);
+    for (const [kb, b] of group) {
+      if (typeof b.apyBorrow !== 'number') continue;
+      for (const [ks, sp] of group) if (ks !== kb) worst = Math.max(worst, sp.apy - b.apyBorrow);
+    }
+  }
+  assert.ok(worst < 0, `outside the windows borrowing never pays: best supply − borrow is at most ${worst.toFixed(3)} points`);
 }
 
 test('same seed → same bytes; another seed → other bytes', async () => {

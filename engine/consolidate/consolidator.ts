@@ -20,6 +20,12 @@ import {
 } from '../../workers/agents/records.ts';
 import { KeyRounds } from './key_rounds.ts';
 import type { ResultReader } from './result_reader.ts';
+import { ExecutionFusion } from './execution_fusion.ts';
+import type { FusionContext } from './fusion.ts';
+import { LiquidityFusion } from './liquidity_fusion.ts';
+import { MarketFusion } from './market_fusion.ts';
+import { ArbitrageFusion } from './arbitrage_fusion.ts';
+import { Tape } from '../source/tape.ts';
 
 /** Arbitrage whose execution risk (0..1) is above this is not kept. */
 export const kMaxExecutionRisk = 0.8;
@@ -89,6 +95,14 @@ export class Consolidator {
   readonly #yield: ResultReader | undefined;
   readonly #riskReader: ResultReader | undefined;
   readonly #rebalancer: ResultReader | undefined;
+  /** The market analyzer's consolidation: derived events (takeDerived), regimes, risk factors. */
+  readonly market: MarketFusion | null;
+  readonly #liquidity: LiquidityFusion | null;
+  /** Encodes the ready transaction of approved on-chain actions (execution optimizer). */
+  readonly execution: ExecutionFusion | null;
+  /** Triangular, yield and statistical arbitrage (arbitrage_fusion.ts). */
+  readonly #arbFusion: ArbitrageFusion | null;
+  readonly #noDerived = new Tape(1);
 
   constructor(d: ConsolidatorDeps) {
     this.#d = d;
@@ -111,6 +125,24 @@ export class Consolidator {
       if (m.kind !== kKindBook) continue;
       this.#usdRef[s] = kUsdQuotes.has(m.quote) ? -2 : (ref.get(m.quote) ?? -1);
     }
+    const fusion: FusionContext = {
+      registry: d.registry, view: d.view, readers: d.readers, config: d.config, validator: d.validator,
+      executor: d.executor, stats: d.stats, emit: (x) => this.#emit(x), riskOf: (s) => this.#riskOf(s),
+      maxPositionOf: (s) => this.#maxPositionOf(s), maxInstrumentRisk: kMaxInstrumentRisk,
+    };
+    this.market = d.readers.has('market_analyzer') || d.readers.has('risk_assessor') ? new MarketFusion(fusion) : null;
+    this.#liquidity = d.readers.has('liquidity_optimizer') ? new LiquidityFusion(fusion) : null;
+    this.execution = d.readers.has('execution_optimizer') ? new ExecutionFusion(fusion) : null;
+    this.#arbFusion = this.#arb ? new ArbitrageFusion(fusion) : null;
+  }
+
+  /**
+   * Market events derived since the last call (major_price_movement, liquidation_cascade), decoded
+   * into tape rows for the loop to replay as triggers; valid until the next call. See
+   * market_fusion.ts for the contract.
+   */
+  takeDerived(): Tape {
+    return this.market ? this.market.takeDerived() : this.#noDerived;
   }
 
   /** Consolidates the newest published records of every agent. Returns the decisions made. */
@@ -122,8 +154,11 @@ export class Consolidator {
     }
     if (this.#riskReader) this.#riskRecords(this.#riskReader, cycle, epoch, nowUs);
     if (this.#arb) this.#arbitrage(this.#arb, cycle, epoch, nowUs);
+    this.#arbFusion?.consolidate(cycle, epoch, nowUs);
     if (this.#yield) this.#yields(this.#yield, cycle, epoch, nowUs);
     if (this.#rebalancer) this.#rebalance(this.#rebalancer, cycle, epoch, nowUs);
+    this.#liquidity?.consolidate(cycle, epoch, nowUs);
+    this.market?.consolidate(cycle, epoch, nowUs);
     return this.#d.stats.decisions - before;
   }
 
@@ -313,6 +348,10 @@ export class Consolidator {
         price: round(x.fill.price, 8), qty: round(x.fill.qty, 8), feeUsd: round(x.fill.feeUsd, 2), slippageUsd: round(x.fill.slippageUsd, 2),
       },
     };
+    if (this.execution !== null && d.status === 'approved') {
+      const tx = this.execution.transactionFor(d);
+      if (tx !== null) d.tx = tx;
+    }
     this.#d.sink.write(d);
     this.#d.stats.noteDecision(d);
   }

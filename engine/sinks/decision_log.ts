@@ -2,7 +2,7 @@
 // the hot path and made durable by flush(). The SHA-256 of the whole log is kept as it is written,
 // so two runs can be compared by one number.
 import { createHash, type Hash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, truncateSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Decision, DecisionSink } from '../types.ts';
@@ -11,22 +11,28 @@ export class DecisionLog implements DecisionSink {
   readonly path: string | null;
   readonly #hash: Hash = createHash('sha256');
   readonly #durable: boolean;
+  readonly #append: boolean;
   #pending: string[] = [];
   #file: FileHandle | null = null;
   #count = 0;
   #closed = false;
   #digest: string | null = null;
 
-  /** `path` null keeps only the hash and the count (benchmarks). */
-  constructor(path: string | null, options: { durable?: boolean } = {}) {
+  /**
+   * `path` null keeps only the hash and the count (benchmarks). `durable`: flush() waits for the
+   * disk (fdatasync). `append`: keep what the file holds (a restart); the hash then covers only the
+   * lines this instance writes.
+   */
+  constructor(path: string | null, options: { durable?: boolean; append?: boolean } = {}) {
     this.path = path;
     this.#durable = options.durable ?? false;
+    this.#append = options.append ?? false;
   }
 
   async open(): Promise<void> {
     if (this.path === null || this.#file) return;
     mkdirSync(dirname(this.path), { recursive: true });
-    this.#file = await open(this.path, 'w');
+    this.#file = await open(this.path, this.#append ? 'a' : 'w');
   }
 
   get count(): number { return this.#count; }
@@ -61,4 +67,27 @@ export class DecisionLog implements DecisionSink {
     if (!this.#closed) { const d = this.#digest; this.#digest = null; return d; }
     return this.#digest;
   }
+}
+
+/**
+ * The idempotency keys already in a decision log (a restart reads them to skip decisions made
+ * before). A last line without its newline (a write cut short by a crash) is not counted, and with
+ * `repair` it is cut off the file.
+ */
+export function readDecisionKeys(path: string, repair = true): Set<string> {
+  const keys = new Set<string>();
+  if (!existsSync(path)) return keys;
+  const text = readFileSync(path, 'utf8');
+  const end = text.lastIndexOf('\n') + 1;
+  if (repair && end < text.length) truncateSync(path, Buffer.byteLength(text.slice(0, end)));
+  let from = 0;
+  while (from < end) {
+    const nl = text.indexOf('\n', from);
+    const line = text.slice(from, nl);
+    from = nl + 1;
+    if (line.length === 0) continue;
+    const key = (JSON.parse(line) as { key?: unknown }).key;
+    if (typeof key === 'string') keys.add(key);
+  }
+  return keys;
 }

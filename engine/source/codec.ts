@@ -1,13 +1,16 @@
 // The pure codec: a parsed envelope → one tape row, or the reason it cannot enter the state.
 // Every check names the field that was wrong. Nothing here throws past decodeEvent.
 import { LucentError } from '../errors.ts';
-import { kKindAmm, kKindBook, kKindProtocol, kKindSignal, kKindYield } from '../state/layout.ts';
+import { kDepthLevels, kKindAmm, kKindBook, kKindProtocol, kKindSignal, kKindYield } from '../state/layout.ts';
 import type { InstrumentRegistry } from '../state/registry.ts';
 import {
   kEventTypeCodes, kTypeGovernance, kTypeGovernancePassed, kTypeLiquidation, kTypeLiquidationCascade,
   kTypeMajorPriceMove, kTypePool, kTypePrice, kTypeYield, kTypeYieldOpportunity,
 } from '../types.ts';
-import { kTapeF0, kTapeLine, kTapeSlot, kTapeTs, kTapeType, kTapeWidth, type Tape } from './tape.ts';
+import {
+  kTapeF0, kTapeLine, kTapePriceAskLevels, kTapePriceBidLevels, kTapePriceDepthRef, kTapeSlot, kTapeTs, kTapeType,
+  kTapeWidth, type Tape,
+} from './tape.ts';
 
 const kTopicPrefix: Readonly<Record<number, string>> = {
   [kTypePrice]: 'market.prices.',
@@ -77,7 +80,7 @@ function bigintField(d: Record<string, unknown>, k: string): bigint | null {
 export function decodeEvent(ev: unknown, registry: InstrumentRegistry, tape: Tape, where: number): string | null {
   const row = tape.push();
   try {
-    encode(ev, registry, tape.rows, row * kTapeWidth);
+    encode(ev, registry, tape.rows, row * kTapeWidth, tape);
     tape.rows[row * kTapeWidth + kTapeLine] = where;
     return null;
   } catch (err) {
@@ -87,7 +90,7 @@ export function decodeEvent(ev: unknown, registry: InstrumentRegistry, tape: Tap
   }
 }
 
-function encode(ev: unknown, registry: InstrumentRegistry, t: Float64Array, o: number): void {
+function encode(ev: unknown, registry: InstrumentRegistry, t: Float64Array, o: number, tape: Tape): void {
   const e = obj(ev, 'event');
   const type = typeof e.type === 'string' && Object.hasOwn(kEventTypeCodes, e.type) ? kEventTypeCodes[e.type] : undefined;
   if (type === undefined) throw new FieldError(`type must be one of ${Object.keys(kEventTypeCodes).join(', ')}, got ${JSON.stringify(e.type)}`);
@@ -115,6 +118,7 @@ function encode(ev: unknown, registry: InstrumentRegistry, t: Float64Array, o: n
       t[f] = bid; t[f + 1] = ask;
       t[f + 2] = num(d, 'bidSize', 0); t[f + 3] = num(d, 'askSize', 0);
       t[f + 4] = optNum(d, 'last', 0);
+      if (d.bids !== undefined || d.asks !== undefined) bookLevels(d, bid, t[f + 2]!, ask, t[f + 3]!, t, f, tape);
       t[o + kTapeSlot] = registry.resolve(key, kKindBook, (m) => { m.venue = venue; m.base = base; m.quote = quote; });
       return;
     }
@@ -126,7 +130,7 @@ function encode(ev: unknown, registry: InstrumentRegistry, t: Float64Array, o: n
       t[f] = apy;
       t[f + 1] = optNum(d, 'apyBase');
       t[f + 2] = optNum(d, 'apyReward');
-      t[f + 3] = num(d, 'tvlUsd', 0);
+      t[f + 3] = optNum(d, 'tvlUsd', 0); // unknown for rate-only sources (e.g. Aave rate logs)
       t[f + 4] = optFlag(d, 'ilRisk', 'yes', 'no');
       t[f + 5] = optFlag(d, 'exposure', 'multi', 'single');
       t[f + 6] = optFlag(d, 'stablecoin', 'yes', 'no');
@@ -195,6 +199,48 @@ function encode(ev: unknown, registry: InstrumentRegistry, t: Float64Array, o: n
     default:
       throw new FieldError(`type ${String(e.type)} has no decoder`);
   }
+}
+
+/**
+ * Optional book levels of a price_update: `bids` and `asks`, each an array of [price, size] pairs,
+ * best first (bids strictly falling, asks strictly rising), level 0 equal to the top of book
+ * (bid/bidSize, ask/askSize). Both must be present. Levels past kDepthLevels are ignored. They are
+ * stored in the tape's side array (bids then asks) and referenced from the row.
+ */
+function bookLevels(
+  d: Record<string, unknown>, bid: number, bidSz: number, ask: number, askSz: number, t: Float64Array, f: number, tape: Tape,
+): void {
+  const bids = levelList(d, 'bids', bid, bidSz, -1);
+  const asks = levelList(d, 'asks', ask, askSz, 1);
+  const nb = Math.min(bids.length, kDepthLevels), na = Math.min(asks.length, kDepthLevels);
+  const at = tape.pushDepth(2 * (nb + na));
+  const depth = tape.depth;
+  for (let i = 0; i < nb; i++) { depth[at + 2 * i] = bids[i]![0]!; depth[at + 2 * i + 1] = bids[i]![1]!; }
+  const a0 = at + 2 * nb;
+  for (let i = 0; i < na; i++) { depth[a0 + 2 * i] = asks[i]![0]!; depth[a0 + 2 * i + 1] = asks[i]![1]!; }
+  t[f + kTapePriceDepthRef] = at;
+  t[f + kTapePriceBidLevels] = nb;
+  t[f + kTapePriceAskLevels] = na;
+}
+
+function levelList(d: Record<string, unknown>, k: 'bids' | 'asks', top: number, topSize: number, dir: number): number[][] {
+  const v = d[k];
+  if (!Array.isArray(v) || v.length === 0) throw new FieldError(`data.${k} must be a non-empty array of [price, size] levels (with data.${k === 'bids' ? 'asks' : 'bids'})`);
+  let prev = NaN;
+  for (let i = 0; i < v.length; i++) {
+    const l = v[i] as unknown;
+    if (!Array.isArray(l) || l.length !== 2 || typeof l[0] !== 'number' || typeof l[1] !== 'number' ||
+      !(l[0] > 0 && l[0] < Infinity) || !(l[1] >= 0 && l[1] < Infinity)) {
+      throw new FieldError(`data.${k}[${i}] must be [price > 0, size ≥ 0], got ${JSON.stringify(l)}`);
+    }
+    if (i > 0 && !((l[0] - prev) * dir > 0)) throw new FieldError(`data.${k} must be ${dir < 0 ? 'falling' : 'rising'} in price, best first (level ${i}: ${l[0]} after ${prev})`);
+    prev = l[0];
+  }
+  const first = v[0] as number[];
+  if (first[0] !== top || first[1] !== topSize) {
+    throw new FieldError(`data.${k}[0] must be the top of book [${top}, ${topSize}], got ${JSON.stringify(first)}`);
+  }
+  return v as number[][];
 }
 
 /** Parses one JSON line and decodes it; a parse error is a reason like any other. */

@@ -9,17 +9,28 @@ export const kTapeF0 = 3; // first of kTapeFields type-specific values
 export const kTapeFields = 12;
 export const kTapeLine = kTapeF0 + kTapeFields; // 15: source line / offset (for audit)
 export const kTapeWidth = 16; // 128 bytes: two cache lines per event
+// price_update rows that carry book levels (`bids`/`asks`) reference them in the tape's side array
+// (Tape.depth): offsets from kTapeF0. NaN in kTapePriceDepthRef means no levels.
+export const kTapePriceDepthRef = 5; // index in Tape.depth of the first bid level's price
+export const kTapePriceBidLevels = 6; // bid levels stored there: [price, size] pairs, best first
+export const kTapePriceAskLevels = 7; // ask levels after them: [price, size] pairs, best first
 
 export class Tape {
   #rows: Float64Array;
   #length = 0;
+  #depth: Float64Array;
+  #depthLength = 0;
+  #depthMark = 0; // #depthLength when the last row was pushed (pop() returns to it)
 
   constructor(initialRows = 1024) {
     this.#rows = new Float64Array(Math.max(1, initialRows) * kTapeWidth);
+    this.#depth = new Float64Array(64);
   }
 
   get length(): number { return this.#length; }
   get rows(): Float64Array { return this.#rows; }
+  /** The side array of book levels that price_update rows reference (kTapePriceDepthRef). */
+  get depth(): Float64Array { return this.#depth; }
   get capacityRows(): number { return this.#rows.length / kTapeWidth; }
 
   /** Reserves the next row (growing by doubling at load time) and returns its index. */
@@ -31,14 +42,35 @@ export class Tape {
     }
     const row = this.#length++;
     this.#rows.fill(NaN, row * kTapeWidth, (row + 1) * kTapeWidth);
+    this.#depthMark = this.#depthLength;
     return row;
   }
 
-  /** Drops the last row (a decode that failed after push). */
-  pop(): void { if (this.#length > 0) this.#length--; }
+  /**
+   * Reserves `count` values of the depth side array for the row being decoded (growing by doubling
+   * at load time) and returns the index of the first.
+   */
+  pushDepth(count: number): number {
+    const at = this.#depthLength;
+    if (at + count > this.#depth.length) {
+      let size = this.#depth.length * 2;
+      while (size < at + count) size *= 2;
+      const next = new Float64Array(size);
+      next.set(this.#depth.subarray(0, at));
+      this.#depth = next;
+    }
+    this.#depthLength = at + count;
+    return at;
+  }
+
+  /** Drops the last row (a decode that failed after push), with any levels it stored. */
+  pop(): void {
+    if (this.#length > 0) this.#length--;
+    this.#depthLength = this.#depthMark;
+  }
 
   /** Empties the tape, keeping its memory (a reused batch buffer). */
-  reset(): void { this.#length = 0; }
+  reset(): void { this.#length = 0; this.#depthLength = 0; this.#depthMark = 0; }
 
   ts(row: number): number { return this.#rows[row * kTapeWidth + kTapeTs]!; }
   type(row: number): number { return this.#rows[row * kTapeWidth + kTapeType]!; }

@@ -66,6 +66,19 @@ export const kSignalPrice = 1;
 export const kTs = 14; // event time of the last write (µs since the Unix epoch)
 export const kEpoch = 15; // the epoch (tick sequence number) of the last write
 
+// ---- Book depth (Float64, slot-major: one record of kDepthStride values per slot) -------------
+// Optional levels of a price_update (`bids`/`asks`), best first; level 0 is the top of book. A
+// count of 0 means the venue published no depth for the slot's latest quote (readers then know only
+// the top: kBid/kAsk and their sizes). Written under the slot's sequence lock with the columns.
+export const kDepthLevels = 8; // levels kept per side (a message's further levels are ignored)
+export const kDepthBidCount = 0;
+export const kDepthAskCount = 1;
+export const kDepthBidPrice0 = 2; // then kDepthLevels prices, best (highest) first
+export const kDepthBidSize0 = kDepthBidPrice0 + kDepthLevels; // base units, same order
+export const kDepthAskPrice0 = kDepthBidSize0 + kDepthLevels; // best (lowest) first
+export const kDepthAskSize0 = kDepthAskPrice0 + kDepthLevels;
+export const kDepthStride = 40; // 34 used, padded to whole cache lines (5 × 8 Float64)
+
 // ---- Control block (Int32 indices) ------------------------------------------------------------
 export const kCtlEpoch = 0 * kInt32PerLine; // ticks published into the state
 export const kCtlCycle = 1 * kInt32PerLine; // cycles requested by the trigger
@@ -116,6 +129,8 @@ export const kResHeaderInt32 = kInt32PerLine;
 export const kResBusyUs = 0; // time of the last cycle (µs)
 export const kResBusyTotalUs = 1; // total busy time (µs)
 export const kResScanned = 2; // slots examined in the last cycle
+export const kResStale = 3; // opportunities dropped because an input was older than the agent's max age (cumulative)
+export const kResQuarantined = 4; // yield updates held back as implausible jumps, cumulative (yield hunter)
 export const kResMetricsF64 = kFloat64PerLine;
 // Records: fixed width, 8 Float64 = one cache line
 export const kRecordWidth = 8;

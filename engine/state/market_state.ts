@@ -1,6 +1,6 @@
 // Allocation of the shared market state. Sized once at start from the universe; never grown.
 import {
-  kCtlF64Count, kCtlF64Offset, kCtlInt32Count, kDefaultRingSize, kFieldCount, nextPowerOfTwo,
+  kCtlF64Count, kCtlF64Offset, kCtlInt32Count, kDefaultRingSize, kDepthStride, kFieldCount, nextPowerOfTwo,
   portfolioFloat64Count,
 } from './layout.ts';
 
@@ -14,6 +14,8 @@ export interface MarketStateBuffers {
   control: SharedArrayBuffer; // Int32 [kCtlInt32Count] then Float64 [kCtlF64Count]
   ring: SharedArrayBuffer; // Int32 [ringSize]: the slot written at each epoch
   portfolio: SharedArrayBuffer; // Float64 [portfolioFloat64Count(capacity)], owned by the executor
+  /** Float64 [capacity × kDepthStride]: book levels, under the slot's sequence lock (absent: no depth known). */
+  depth?: SharedArrayBuffer;
 }
 
 export function allocateMarketState(capacity: number, ringSize = kDefaultRingSize): MarketStateBuffers {
@@ -28,6 +30,7 @@ export function allocateMarketState(capacity: number, ringSize = kDefaultRingSiz
     control: new SharedArrayBuffer(kCtlF64Offset + kCtlF64Count * 8),
     ring: new SharedArrayBuffer(ring * 4),
     portfolio: new SharedArrayBuffer(portfolioFloat64Count(capacity) * 8),
+    depth: new SharedArrayBuffer(capacity * kDepthStride * 8),
   };
 }
 
@@ -43,6 +46,7 @@ export class MarketArrays {
   readonly ctlF64: Float64Array;
   readonly ring: Int32Array;
   readonly portfolio: Float64Array;
+  readonly depth: Float64Array;
 
   constructor(b: MarketStateBuffers) {
     this.capacity = b.capacity;
@@ -55,5 +59,6 @@ export class MarketArrays {
     this.ctlF64 = new Float64Array(b.control, kCtlF64Offset, kCtlF64Count);
     this.ring = new Int32Array(b.ring);
     this.portfolio = new Float64Array(b.portfolio);
+    this.depth = b.depth ? new Float64Array(b.depth) : new Float64Array(b.capacity * kDepthStride);
   }
 }

@@ -5,14 +5,17 @@ import {
   kApy, kApyBase, kApyReward, kAsk, kAskSize, kBid, kBidSize, kCascadeCount, kCascadeUsd, kChangePct,
   kCtlEpoch, kEpoch, kExposureMulti, kFee, kGovCount, kGovPassed, kIlRisk, kLast, kLastGovTs, kLastLiqTs,
   kLiqCount, kLiqUsd, kLiquidity, kPrice, kReserve0, kReserve1, kSignalPrice, kSqrtPrice, kStablecoin, kTick,
-  kTs, kTvl, kMu, kSigma, kPredictedUp, kApyBorrow, kLtv,
+  kTs, kTvl, kMu, kSigma, kPredictedUp, kApyBorrow, kLtv, kDepthAskCount, kDepthAskPrice0, kDepthAskSize0,
+  kDepthBidCount, kDepthBidPrice0, kDepthBidSize0, kDepthStride,
 } from './layout.ts';
 import type { MarketArrays } from './market_state.ts';
 import {
   kTypeGovernance, kTypeGovernancePassed, kTypeLiquidation, kTypeLiquidationCascade, kTypeMajorPriceMove,
   kTypePool, kTypePrice, kTypeYield, kTypeYieldOpportunity,
 } from '../types.ts';
-import { kTapeF0, kTapeSlot, kTapeTs, kTapeType, kTapeWidth } from '../source/tape.ts';
+import {
+  kTapeF0, kTapePriceAskLevels, kTapePriceBidLevels, kTapePriceDepthRef, kTapeSlot, kTapeTs, kTapeType, kTapeWidth,
+} from '../source/tape.ts';
 
 export class MarketWriter {
   readonly #a: MarketArrays;
@@ -30,8 +33,12 @@ export class MarketWriter {
   /** Set a slot's kind once, before agents start. */
   setKind(slot: number, kind: number): void { this.#a.kinds[slot] = kind; }
 
-  /** Applies one decoded tape row to the state and publishes it. Returns the new epoch. */
-  apply(tape: Float64Array, row: number): number {
+  /**
+   * Applies one decoded tape row to the state and publishes it. Returns the new epoch. `depth` is
+   * the tape's side array of book levels (Tape.depth); without it a price_update's levels are not
+   * kept (the slot's depth then reads as unknown, count 0).
+   */
+  apply(tape: Float64Array, row: number, depth?: Float64Array): number {
     const a = this.#a;
     const c = a.columns;
     const cap = this.#cap;
@@ -50,6 +57,7 @@ export class MarketWriter {
         c[kAskSize * cap + slot] = tape[f + 3]!;
         const last = tape[f + 4]!;
         if (last === last) c[kLast * cap + slot] = last; // keep the previous last trade when absent (NaN)
+        this.#writeDepth(slot, tape, f, depth);
         break;
       }
       case kTypeYield:
@@ -110,6 +118,30 @@ export class MarketWriter {
     this.#epoch = epoch;
     Atomics.store(a.ctl, kCtlEpoch, epoch);
     return epoch;
+  }
+
+  /** The book levels of a price_update row into the slot's depth record (count 0 when it has none). */
+  #writeDepth(slot: number, tape: Float64Array, f: number, depth: Float64Array | undefined): void {
+    const d = this.#a.depth;
+    const o = slot * kDepthStride;
+    const ref = tape[f + kTapePriceDepthRef]!;
+    if (depth === undefined || !(ref >= 0)) {
+      d[o + kDepthBidCount] = 0;
+      d[o + kDepthAskCount] = 0;
+      return;
+    }
+    const nb = tape[f + kTapePriceBidLevels]!, na = tape[f + kTapePriceAskLevels]!;
+    for (let i = 0; i < nb; i++) {
+      d[o + kDepthBidPrice0 + i] = depth[ref + 2 * i]!;
+      d[o + kDepthBidSize0 + i] = depth[ref + 2 * i + 1]!;
+    }
+    const a0 = ref + 2 * nb;
+    for (let i = 0; i < na; i++) {
+      d[o + kDepthAskPrice0 + i] = depth[a0 + 2 * i]!;
+      d[o + kDepthAskSize0 + i] = depth[a0 + 2 * i + 1]!;
+    }
+    d[o + kDepthBidCount] = nb;
+    d[o + kDepthAskCount] = na;
   }
 
   /** Fill every column of every slot with NaN (unknown) before the first tick. */

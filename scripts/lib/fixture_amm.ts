@@ -39,6 +39,8 @@ export function v3PriceFields(price: number, decimals0: number, decimals1: numbe
 }
 
 export class AmmMarket {
+  /** Multiplicative dislocation of each pool's price (1 = none; an injected triangular episode). */
+  readonly dislocation: Float64Array;
   readonly #pools: AmmPoolState[];
   readonly #prng: Prng;
   readonly #emit: EmitEvent;
@@ -68,6 +70,37 @@ export class AmmMarket {
         liquidity: Math.sqrt((tvl / 2 / usd0) * (tvl / 2 / usd1)),
       };
     });
+    this.dislocation = new Float64Array(this.#pools.length).fill(1);
+  }
+
+  /**
+   * Pools that close a cycle inside their own dex: both tokens are also linked through a third
+   * token by the dex's other pools, or the dex has a second pool of the same pair.
+   */
+  cyclePools(): number[] {
+    const out: number[] = [];
+    this.#pools.forEach((p, k) => {
+      const dex = p.spec.dex;
+      const a = p.spec.token0.symbol, b = p.spec.token1.symbol;
+      const others = this.#pools.filter((q, j) => j !== k && q.spec.dex === dex);
+      const has = (x: string, y: string): boolean => others.some((q) =>
+        (q.spec.token0.symbol === x && q.spec.token1.symbol === y) || (q.spec.token0.symbol === y && q.spec.token1.symbol === x));
+      const tokens = new Set(others.flatMap((q) => [q.spec.token0.symbol, q.spec.token1.symbol]));
+      if (has(a, b) || [...tokens].some((c) => c !== a && c !== b && has(a, c) && has(b, c))) out.push(k);
+    });
+    return out;
+  }
+
+  /** The pool's key, dex and tokens (labels). */
+  poolInfo(k: number): { key: string; dex: string; token0: string; token1: string; fee: number } {
+    const p = this.#pools[k]!;
+    return { key: p.key, dex: p.spec.dex, token0: p.spec.token0.symbol, token1: p.spec.token1.symbol, fee: p.spec.fee };
+  }
+
+  /** Sets pool k's dislocation and publishes it at t. */
+  dislocate(k: number, factor: number, t: number): void {
+    this.dislocation[k] = factor;
+    this.#publish(this.#pools[k]!, t);
   }
 
   get poolCount(): number { return this.#pools.length; }
@@ -77,7 +110,8 @@ export class AmmMarket {
     const prng = this.#prng;
     const usd0 = p.asset0 < 0 ? 1 : m.mid[p.asset0]!;
     const usd1 = p.asset1 < 0 ? 1 : m.mid[p.asset1]!;
-    let price = (usd0 / usd1) * (1 + (prng.float() * 2 - 1) * kAmmNoiseBps * 1e-4);
+    const k = this.#pools.indexOf(p);
+    let price = (usd0 / usd1) * (1 + (prng.float() * 2 - 1) * kAmmNoiseBps * 1e-4) * this.dislocation[k]!;
     const { token0, token1, fee, dex } = p.spec;
     const data: Record<string, unknown> = { dex, pool: p.pool, token0: token0.symbol, token1: token1.symbol };
     if (dex === 'uniswap_v3') {

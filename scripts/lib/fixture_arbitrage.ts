@@ -22,6 +22,8 @@ export interface CrossExchangeLabel {
   quote: string;
   buyVenue: string;
   sellVenue: string;
+  /** The venue whose quotes were dislocated (buyVenue or sellVenue): its other pairs' cycles may pay too. */
+  dislocatedVenue: string;
   startTs: number;
   endTs: number;
   grossEdgeBps: number; // bid_sell / ask_buy − 1 right after the first dislocated quote
@@ -83,6 +85,7 @@ export function scheduleArbEpisode(
       quote: inst.quoteSymbol,
       buyVenue: venues[plan.side === 'buy' ? plan.venue : other]!.name,
       sellVenue: venues[plan.side === 'buy' ? other : plan.venue]!.name,
+      dislocatedVenue: venues[plan.venue]!.name,
       startTs: market.startTs + t,
       endTs: market.startTs + plan.t1,
       grossEdgeBps: Math.round((market.bid[sellVi]! / market.ask[buyVi]! - 1) * 1e5) / 10,

@@ -18,7 +18,11 @@ import {
 } from './fixture_universe.ts';
 import type { Universe } from './fixture_universe.ts';
 import { YieldMarket } from './fixture_yields.ts';
-import type { YieldSpikeLabel } from './fixture_yields.ts';
+import type { YieldArbLabel, YieldSpikeLabel } from './fixture_yields.ts';
+import { drawTriAmm, drawTriBook, scheduleTriAmm, scheduleTriBook } from './fixture_triangular.ts';
+import type { TriangularLabel, TriBookPlan } from './fixture_triangular.ts';
+import { drawStatEpisode, scheduleStatEpisode, tieAssets } from './fixture_stat_arb.ts';
+import type { StatArbLabel } from './fixture_stat_arb.ts';
 import { Prng } from './prng.ts';
 import { TimerQueue } from './timer_queue.ts';
 
@@ -48,7 +52,11 @@ export const kDefaultFixtureOptions = {
 
 export type { PriceMoveLabel } from './fixture_moves.ts';
 
-export type OpportunityLabel = CrossExchangeLabel | YieldSpikeLabel;
+export type { StatArbLabel } from './fixture_stat_arb.ts';
+export type { TriangularLabel } from './fixture_triangular.ts';
+export type { YieldArbLabel } from './fixture_yields.ts';
+
+export type OpportunityLabel = CrossExchangeLabel | YieldSpikeLabel | TriangularLabel | YieldArbLabel | StatArbLabel;
 
 export interface FixtureLabels {
   seed: number;
@@ -78,6 +86,12 @@ const kArbPerRefEvents = 50;
 const kMovesPerRef = 5;
 const kSpikesPerRef = 12;
 const kProposalsPerRef = 8;
+const kTriBookPerRef = 12;
+const kTriAmmPerRef = 4;
+const kBorrowDropsPerRef = 6;
+const kStatPerRef = 6;
+/** Two spread episodes of one tied pair are this far apart (the least-squares window must forget the first). */
+const kStatSpacingUs = 270e6;
 // Features start after kPlanFrom·D and finish before kPlanTo·D.
 const kPlanFrom = 0.03;
 const kPlanTo = 0.9;
@@ -154,7 +168,10 @@ function* runSimulation(opts: FilledFixtureOptions, done: (labels: FixtureLabels
   const N = opts.events;
   const scale = Math.min(D / kRefDurationUs, N / kRefEvents);
   const timers = new TimerQueue();
-  const market = new PriceMarket(universe, new Prng(opts.seed, 2), emit, opts.startTs);
+  const market = new PriceMarket(universe, new Prng(opts.seed, 2), emit, opts.startTs, new Prng(opts.seed, 9));
+  const ties = tieAssets(market, new Prng(opts.seed, 10));
+  const tied = new Set(ties.flatMap((t) => [t.leader, t.follower]));
+  const plan2 = new Prng(opts.seed, 11); // plans of the triangular, yield-arbitrage and statistical episodes
   const plan = new Prng(opts.seed, 3);
   const yields = new YieldMarket(buildYieldPools(assetSymbols), new Prng(opts.seed, 4), emit, opts.startTs);
   const amm = new AmmMarket(buildAmmPools(assetSymbols), market, new Prng(opts.seed, 5), emit);
@@ -166,7 +183,7 @@ function* runSimulation(opts: FilledFixtureOptions, done: (labels: FixtureLabels
   // ---- injected price moves (and the liquidation cascades of the down moves) -----------------
   const moveCount = Math.max(1, Math.round(kMovesPerRef * scale));
   const movePlan = schedulePriceMoves({
-    market, protocol, timers, prng: plan, count: moveCount, from: kPlanFrom * D, to: kPlanTo * D,
+    market, protocol, timers, prng: plan, count: moveCount, from: kPlanFrom * D, to: kPlanTo * D, exclude: tied,
   });
   const moves = movePlan.moves;
   const moveLabels = movePlan.labels;
@@ -194,8 +211,59 @@ function* runSimulation(opts: FilledFixtureOptions, done: (labels: FixtureLabels
   }
   for (const ep of episodes) scheduleArbEpisode(ep, market, timers, episodePrng, arbLabels);
 
+  // ---- triangular episodes: a cross pair dislocated on every venue; an AMM pool of a cycle -------
+  const triLabels: TriangularLabel[] = [];
+  const crossPairs = universe.instruments.map((x, i) => (x.quote >= 0 ? i : -1)).filter((i) => i >= 0);
+  const triPlans: TriBookPlan[] = [];
+  for (let k = 0; crossPairs.length > 0 && k < Math.max(1, Math.round(kTriBookPerRef * scale)); k++) {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const i = plan2.pick(crossPairs);
+      const t0 = Math.round(plan2.uniform(kPlanFrom * D, kPlanTo * D - 5e6));
+      const ep = drawTriBook(plan2, i, t0);
+      const inst = universe.instruments[i]!;
+      const clash = (byInstrument.get(i) ?? []).some((o) => overlaps(ep.t0 - kMarginUs, ep.t1 + kMarginUs, o.t0, o.t1)) ||
+        triPlans.some((o) => overlaps(ep.t0 - kMarginUs, ep.t1 + kMarginUs, o.t0, o.t1)) ||
+        moves.some((m) => (m.asset === inst.base || m.asset === inst.quote) && overlaps(ep.t0 - kMarginUs, ep.t1 + kMarginUs, m.t0, m.t1));
+      if (clash) continue;
+      triPlans.push(ep);
+      otherScheduled += 2 * nV;
+      break;
+    }
+  }
+  for (const ep of triPlans) scheduleTriBook(ep, market, timers, triLabels);
+  const cyclePools = amm.cyclePools();
+  const ammPlans: { pool: number; t0: number; t1: number }[] = [];
+  for (let k = 0; cyclePools.length > 0 && k < Math.max(1, Math.round(kTriAmmPerRef * scale)); k++) {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const ep = drawTriAmm(plan2, plan2.pick(cyclePools), Math.round(plan2.uniform(kPlanFrom * D, kPlanTo * D - 13e6)));
+      const dex = amm.poolInfo(ep.pool).dex;
+      if (ammPlans.some((o) => amm.poolInfo(o.pool).dex === dex && overlaps(ep.t0 - kMarginUs, ep.t1 + kMarginUs, o.t0, o.t1))) continue;
+      ammPlans.push(ep);
+      scheduleTriAmm(ep, amm, opts.startTs, timers, triLabels);
+      otherScheduled += 2;
+      break;
+    }
+  }
+
+  // ---- statistical arbitrage: spread episodes of the tied pairs -------------------------------
+  const statLabels: StatArbLabel[] = [];
+  const statPlans: { follower: number; t0: number; t1: number }[] = [];
+  for (let k = 0; ties.length > 0 && k < Math.max(1, Math.round(kStatPerRef * scale)); k++) {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const tie = plan2.pick(ties);
+      const ep = drawStatEpisode(plan2, tie, Math.round(plan2.uniform(0.3 * D, kPlanTo * D - 41e6)));
+      if (statPlans.some((o) => o.follower === tie.follower && overlaps(ep.t0 - kStatSpacingUs, ep.t1 + kStatSpacingUs, o.t0, o.t1))) continue;
+      statPlans.push({ follower: tie.follower, t0: ep.t0, t1: ep.t1 });
+      scheduleStatEpisode(ep, market, timers, statLabels);
+      otherScheduled += 3 * nV * universe.instruments.filter((x) => x.base === tie.follower || x.quote === tie.follower).length;
+      break;
+    }
+  }
+
   // ---- yield spikes ---------------------------------------------------------------------------
   const spikeLabels: YieldSpikeLabel[] = [];
+  const yieldArbLabels: YieldArbLabel[] = [];
+  const spikePlans: { pool: number; t0: number; t1: number }[] = [];
   if (yields.poolCount > 0) {
     const spikeCount = Math.max(1, Math.round(kSpikesPerRef * scale));
     const busy = new Set<number>();
@@ -205,8 +273,35 @@ function* runSimulation(opts: FilledFixtureOptions, done: (labels: FixtureLabels
       busy.add(pool);
       const t0 = Math.round(plan.uniform(kPlanFrom * D, kPlanTo * D - 90e6 * Math.min(1, scale)));
       const t1 = t0 + Math.round(plan.uniform(20e6, 90e6) * Math.min(1, scale * 2));
-      timers.at(t0, (t) => { spikeLabels.push(yields.startSpike(pool, t, t1)); });
+      spikePlans.push({ pool, t0, t1 });
+      timers.at(t0, (t) => {
+        spikeLabels.push(yields.startSpike(pool, t, t1));
+        const arb = yields.spikeArbitrage(pool, t, t1);
+        if (arb) yieldArbLabels.push(arb);
+      });
       timers.at(t1, (t) => { yields.endSpike(pool, t); });
+      otherScheduled += 3;
+    }
+  }
+
+  // ---- yield arbitrage: a lending market's borrow APY drops under the best supply APY -----------
+  if (yields.poolCount > 0) {
+    const busy = new Set<number>();
+    for (let k = 0; k < Math.max(1, Math.round(kBorrowDropsPerRef * scale)); k++) {
+      const pool = yields.pickLendingMarket(busy);
+      if (pool < 0) break;
+      const group = yields.groupOf(pool);
+      for (const j of group) busy.add(j);
+      // not while a spike in the same group has already opened a carry there (the labels would overlap)
+      let t0 = 0, t1 = 0, free = false;
+      for (let attempt = 0; attempt < 50 && !free; attempt++) {
+        t0 = Math.round(plan2.uniform(kPlanFrom * D, kPlanTo * D - 120e6 * Math.min(1, scale)));
+        t1 = t0 + Math.round(plan2.uniform(30e6, 120e6) * Math.min(1, scale * 2));
+        free = !spikePlans.some((p) => group.includes(p.pool) && overlaps(t0 - 5e6, t1 + 5e6, p.t0, p.t1));
+      }
+      if (!free) continue;
+      timers.at(t0, (t) => { yieldArbLabels.push(yields.startBorrowDrop(pool, t, t1)); });
+      timers.at(t1, (t) => { yields.endBorrowDrop(pool, t); });
       otherScheduled += 3;
     }
   }
@@ -285,14 +380,18 @@ function* runSimulation(opts: FilledFixtureOptions, done: (labels: FixtureLabels
   }
   pending.length = 0;
 
-  const opportunities: OpportunityLabel[] = [...arbLabels, ...spikeLabels]
+  const opportunities: OpportunityLabel[] = [...arbLabels, ...spikeLabels, ...triLabels, ...yieldArbLabels, ...statLabels]
     .filter((l) => l.startTs <= lastTs)
     .map((l) => (l.endTs > lastTs ? { ...l, endTs: lastTs } : l));
   opportunities.sort((a, b) => a.startTs - b.startTs);
-  let arbId = 0;
-  let spikeId = 0;
+  const prefix: Record<OpportunityLabel['kind'], string> = {
+    cross_exchange: 'arb', yield_spike: 'yield', triangular: 'tri', yield_arb: 'yarb', statistical: 'stat',
+  };
+  const ids: Record<string, number> = {};
   for (const l of opportunities) {
-    l.id = l.kind === 'cross_exchange' ? `arb-${String(++arbId).padStart(4, '0')}` : `yield-${String(++spikeId).padStart(4, '0')}`;
+    const p = prefix[l.kind];
+    ids[p] = (ids[p] ?? 0) + 1;
+    l.id = `${p}-${String(ids[p]).padStart(4, '0')}`;
   }
   const priceMoves = moveLabels.filter((m) => m.startTs <= lastTs).sort((a, b) => a.startTs - b.startTs);
   priceMoves.forEach((m, k) => { m.id = `move-${String(k + 1).padStart(4, '0')}`; });

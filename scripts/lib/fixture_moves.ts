@@ -43,6 +43,8 @@ export interface MoveSetup {
   /** Moves start after `from` and end before `to` (µs from the start), one per equal slot. */
   from: number;
   to: number;
+  /** Assets never moved (those tied to another asset: a move would drag the tie along). */
+  exclude?: ReadonlySet<number>;
 }
 
 export function schedulePriceMoves(setup: MoveSetup): MovePlan {
@@ -51,8 +53,10 @@ export function schedulePriceMoves(setup: MoveSetup): MovePlan {
   const nV = market.venueCount;
   const startTs = market.startTs;
   const plan: MovePlan = { moves: [], labels: [], otherEvents: 0 };
-  const collateral = universe.assets.map((_, k) => k).filter((k) => ProtocolEvents.isCollateral(universe.assets[k]!.symbol));
-  const everyAsset = universe.assets.map((_, k) => k);
+  const excluded = setup.exclude ?? new Set<number>();
+  const collateral = universe.assets.map((_, k) => k)
+    .filter((k) => !excluded.has(k) && ProtocolEvents.isCollateral(universe.assets[k]!.symbol));
+  const everyAsset = universe.assets.map((_, k) => k).filter((k) => !excluded.has(k));
   const slot = (setup.to - setup.from) / count;
   for (let k = 0; k < count; k++) {
     const down = k % 2 === 0;

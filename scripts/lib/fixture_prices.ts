@@ -24,6 +24,27 @@ interface ActiveMove {
   logChange: number;
 }
 
+/** Book levels a depth-publishing venue sends per side (level 0 is the top of book). */
+export const kDepthLevels = 3;
+
+/**
+ * A follower asset tied to a leader: ln mid_f = c + β·ln mid_leader + u + deviation, where u is an
+ * Ornstein-Uhlenbeck process (stationary σ ouSd, half-life ouHalfLifeS) and deviation an injected
+ * spread episode that ramps up from t0 and decays linearly to zero at t1.
+ */
+interface FollowerState {
+  leader: number;
+  beta: number;
+  logC: number;
+  ouSd: number; // stationary σ of u (log units)
+  kappa: number; // mean-reversion rate of u, per second
+  u: number;
+  devT0: number;
+  devT1: number;
+  devRamp: number; // µs over which the deviation is reached
+  devSize: number; // ln deviation at its peak
+}
+
 export class PriceMarket {
   readonly universe: Universe;
   readonly startTs: number;
@@ -52,8 +73,17 @@ export class PriceMarket {
   readonly #instrumentsOf: number[][]; // asset → instruments that involve it (as base or quote)
   readonly #topic: string[]; // per venue
   readonly #key: string[]; // per venue-instrument
+  readonly #depthVenue: Uint8Array; // 1 for venues that publish book levels
+  readonly #depthPrng: Prng | null;
+  readonly #follower: (FollowerState | null)[]; // per asset
+  readonly #followersOf: number[][]; // leader → its followers
+  #ouPrng: Prng | null = null;
 
-  constructor(universe: Universe, prng: Prng, emit: EmitEvent, startTs: number) {
+  /**
+   * `depthPrng`, when given, draws the deeper book levels of the venues that publish depth (every
+   * other venue: binance, kraken, …), from its own stream so the rest of the market is unchanged.
+   */
+  constructor(universe: Universe, prng: Prng, emit: EmitEvent, startTs: number, depthPrng: Prng | null = null) {
     this.universe = universe;
     this.startTs = startTs;
     this.#prng = prng;
@@ -95,6 +125,10 @@ export class PriceMarket {
         this.#key[vi] = `${venue.name}:${inst.pair}`;
       }
     }
+    this.#depthVenue = Uint8Array.from(universe.venues, (_, v) => (v % 2 === 0 ? 1 : 0));
+    this.#depthPrng = depthPrng;
+    this.#follower = new Array<FollowerState | null>(nA).fill(null);
+    this.#followersOf = Array.from({ length: nA }, () => []);
     this.#instrumentsOf = Array.from({ length: nA }, () => []);
     universe.instruments.forEach((inst, i) => {
       this.#instrumentsOf[inst.base]!.push(i);
@@ -106,8 +140,62 @@ export class PriceMarket {
     return v * this.instrumentCount + i;
   }
 
+  /**
+   * Ties asset `f` to `leader` (see FollowerState): from now on f's mid is the leader's to the
+   * power β times e^{c + u}, c fixed so that f keeps its current mid. Draws for u come from `prng`.
+   */
+  tie(f: number, leader: number, beta: number, ouSdBps: number, halfLifeS: number, prng: Prng): void {
+    if (this.#follower[leader] || this.#followersOf[f]!.length > 0) throw new Error('a follower cannot lead, nor a leader follow');
+    this.#ouPrng = prng;
+    this.#follower[f] = {
+      leader, beta, logC: Math.log(this.mid[f]!) - beta * Math.log(this.mid[leader]!), ouSd: ouSdBps * 1e-4,
+      kappa: Math.LN2 / halfLifeS, u: 0, devT0: 0, devT1: 0, devRamp: 0, devSize: 0,
+    };
+    this.#followersOf[leader]!.push(f);
+  }
+
+  /**
+   * Follower `f`'s spread to its leader moves by `bps`: linearly over rampUs from t0 (0: at once),
+   * then back linearly to 0 at t1.
+   */
+  startDeviation(f: number, t0: number, t1: number, bps: number, rampUs = 0): void {
+    const st = this.#follower[f];
+    if (!st) throw new Error(`asset ${this.universe.assets[f]!.symbol} is not a follower`);
+    this.advanceAsset(f, t0);
+    st.devT0 = t0;
+    st.devT1 = t1;
+    st.devRamp = rampUs;
+    st.devSize = bps * 1e-4;
+    this.mid[f] = this.mid[f]! * Math.exp(this.#deviation(st, t0)); // at t0 itself
+  }
+
+  #deviation(st: FollowerState, t: number): number {
+    if (!(t >= st.devT0 && t < st.devT1)) return 0;
+    const decay = 1 - (t - st.devT0) / (st.devT1 - st.devT0);
+    const ramp = st.devRamp > 0 ? Math.min(1, (t - st.devT0 + 1) / (st.devRamp + 1)) : 1;
+    return st.devSize * Math.min(ramp, decay);
+  }
+
+  /** The leader of asset `a`, or -1. */
+  leaderOf(a: number): number {
+    return this.#follower[a]?.leader ?? -1;
+  }
+
+  #advanceFollower(a: number, st: FollowerState, t: number): void {
+    const lastT = this.#lastT[a]!;
+    if (t <= lastT) return;
+    this.advanceAsset(st.leader, t);
+    const dt = (t - lastT) * 1e-6;
+    const decay = Math.exp(-st.kappa * dt);
+    st.u = st.u * decay + st.ouSd * Math.sqrt(1 - decay * decay) * this.#ouPrng!.normal();
+    this.#lastT[a] = t;
+    this.mid[a] = Math.exp(st.logC + st.beta * Math.log(this.mid[st.leader]!) + st.u + this.#deviation(st, t));
+  }
+
   /** Brings asset `a`'s true mid to time `t` (µs from the start). */
   advanceAsset(a: number, t: number): void {
+    const st = this.#follower[a];
+    if (st) { this.#advanceFollower(a, st, t); return; }
     const lastT = this.#lastT[a]!;
     if (t <= lastT) return;
     const dt = (t - lastT) * 1e-6;
@@ -187,16 +275,36 @@ export class PriceMarket {
     this.bid[vi] = bid;
     this.ask[vi] = ask;
     this.quotesEmitted++;
-    this.#emit({
-      ts: this.startTs + t,
-      type: 'price_update',
-      topic: this.#topic[v]!,
-      key: this.#key[vi]!,
-      data: { venue: venue.name, base: inst.baseSymbol, quote: inst.quoteSymbol, bid, ask, bidSize, askSize },
-    });
+    const data: Record<string, unknown> = { venue: venue.name, base: inst.baseSymbol, quote: inst.quoteSymbol, bid, ask, bidSize, askSize };
+    if (this.#depthPrng !== null && this.#depthVenue[v] === 1) {
+      data.bids = this.#levels(bid, bidSize, d, -1);
+      data.asks = this.#levels(ask, askSize, d, 1);
+    }
+    this.#emit({ ts: this.startTs + t, type: 'price_update', topic: this.#topic[v]!, key: this.#key[vi]!, data });
   }
 
-  /** Re-quotes every venue-instrument involving asset `a` whose true mid moved past kRequoteBps. */
+  /** kDepthLevels levels from the top: each 0.4–1.5 bps further out (at least one tick), 1.1–2.2× the size. */
+  #levels(top: number, topSize: number, decimals: number, dir: number): [number, number][] {
+    const prng = this.#depthPrng!;
+    const tick = 10 ** -decimals;
+    const out: [number, number][] = [[top, topSize]];
+    let price = top, size = topSize;
+    for (let k = 1; k < kDepthLevels; k++) {
+      const step = prng.uniform(0.4, 1.5) * 1e-4;
+      let next = dir < 0 ? floorTo(price * (1 - step), decimals) : ceilTo(price * (1 + step), decimals);
+      if (dir < 0 ? next >= price : next <= price) next = dir < 0 ? floorTo(price - tick, decimals) : ceilTo(price + tick, decimals);
+      if (!(next > 0)) break;
+      price = next;
+      size = roundSig(size * prng.uniform(1.1, 2.2), 3);
+      out.push([price, size]);
+    }
+    return out;
+  }
+
+  /**
+   * Re-quotes every venue-instrument involving asset `a` whose true mid moved past kRequoteBps,
+   * then does the same for the assets tied to `a` (their mids move with it).
+   */
   refreshStale(a: number, t: number): void {
     const nI = this.instrumentCount;
     const limit = kRequoteBps * 1e-4;
@@ -208,14 +316,24 @@ export class PriceMarket {
         if (ref > 0 && Math.abs(m - ref) > limit * ref) this.quote(vi, t);
       }
     }
+    for (const f of this.#followersOf[a]!) {
+      this.advanceAsset(f, t);
+      this.refreshStale(f, t);
+    }
   }
 
   /** Advances the instrument's assets and re-quotes whatever went stale. */
   refreshInstrument(i: number, t: number): void {
     const inst = this.universe.instruments[i]!;
     this.advanceInstrument(i, t);
-    this.refreshStale(inst.base, t);
-    if (inst.quote >= 0) this.refreshStale(inst.quote, t);
+    this.#refreshAsset(inst.base, t);
+    if (inst.quote >= 0) this.#refreshAsset(inst.quote, t);
+  }
+
+  /** refreshStale of `a`, starting from its leader when it has one (advancing a follower moves its leader). */
+  #refreshAsset(a: number, t: number): void {
+    const leader = this.leaderOf(a);
+    this.refreshStale(leader >= 0 ? leader : a, t);
   }
 
   /** One background quote: a venue-instrument picked by activity weight re-quotes. */
@@ -238,8 +356,8 @@ export class PriceMarket {
     this.advanceInstrument(i, t);
     this.quote(vi, t);
     const inst = this.universe.instruments[i]!;
-    this.refreshStale(inst.base, t);
-    if (inst.quote >= 0) this.refreshStale(inst.quote, t);
+    this.#refreshAsset(inst.base, t);
+    if (inst.quote >= 0) this.#refreshAsset(inst.quote, t);
   }
 
   /** Quotes every venue-instrument once (the opening snapshot). */

@@ -7,8 +7,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { AgentConfig } from './config.ts';
-import { kRecArbCross } from './records.ts';
+import { kRecArbCross, kRecArbDetail } from './records.ts';
 import { createHarness, kSecUs, kT0, price, type Rec } from './testing/state_builder.ts';
+
+/** The opportunity records, without the kRecArbDetail record that follows each (tested below). */
+function arbOnly(recs: Rec[]): Rec[] {
+  return recs.filter((r) => r.kind !== kRecArbDetail);
+}
 
 function near(actual: number, expected: number, tol: number, what: string): void {
   assert.ok(Math.abs(actual - expected) <= tol, `${what}: got ${actual}, expected ${expected} ± ${tol}`);
@@ -32,7 +37,7 @@ const bQuote = price(kT0 + kSecUs / 2, 'B', 'ETH', 'USDT', 2010, 2011, 1, 1);
 test('two venues: every record field by hand', () => {
   const h = createHarness('arbitrage_detector', [aQuote, bQuote], cfg);
   h.feed([aQuote, bQuote]);
-  const recs = h.cycle(); // at B's time, T0 + 0.5 s
+  const recs = arbOnly(h.cycle()); // at B's time, T0 + 0.5 s
   assert.is(recs.length, 1);
   const r = recs[0]!;
   assert.is(r.kind, kRecArbCross);
@@ -58,8 +63,8 @@ test('two venues: every record field by hand', () => {
 test('an open opportunity is published again in the next cycle, unchanged', () => {
   const h = createHarness('arbitrage_detector', [aQuote, bQuote], cfg);
   h.feed([aQuote, bQuote]);
-  const first = h.cycle();
-  const again = h.cycle(kT0 + kSecUs); // nothing changed and both quotes are still fresh (≤ 2 s)
+  const first = arbOnly(h.cycle());
+  const again = arbOnly(h.cycle(kT0 + kSecUs)); // nothing changed and both quotes are still fresh (≤ 2 s)
   assert.is(again.length, 1);
   assert.is(again[0]!.slotA, first[0]!.slotA);
   assert.is(again[0]!.slotB, first[0]!.slotB);
@@ -69,7 +74,7 @@ test('an open opportunity is published again in the next cycle, unchanged', () =
 test('the capital cap binds: size from the capital root, profit from π(q)', () => {
   const h = createHarness('arbitrage_detector', [aQuote, bQuote], (c) => { cfg(c); c.capitalUsd = 5_000; });
   h.feed([aQuote, bQuote]);
-  const [r] = h.cycle();
+  const [r] = arbOnly(h.cycle());
   assert.ok(r, 'one record');
   // c = 5000/2002 = 2.497502… ETH > Q0 = 1; excess = 1.497502…
   // d = 2·excess/(1 + √(1 + 2·κ·excess/Q0)) = 2.995005/(1 + √1.0014975) = 2.995005/2.000748… = 1.496942…
@@ -87,16 +92,16 @@ test('no record when the crossing does not pay the fees, or nets less than minNe
   const under = price(kT0, 'B', 'ETH', 'USDT', 2003, 2004, 1, 1);
   let h = createHarness('arbitrage_detector', [aQuote, under], cfg);
   h.feed([aQuote, under]);
-  assert.equal(h.cycle(), []);
+  assert.equal(arbOnly(h.cycle()), []);
   // B bids 2004.1: 2004.1·0.999 = 2002.0959 → (2002.0959/2002 − 1)·1e4 = 0.479 bps < 1 bps
   const thin = price(kT0, 'B', 'ETH', 'USDT', 2004.1, 2005, 1, 1);
   h = createHarness('arbitrage_detector', [aQuote, thin], cfg);
   h.feed([aQuote, thin]);
-  assert.equal(h.cycle(), []);
+  assert.equal(arbOnly(h.cycle()), []);
   // the same crossing with fees 0: (2004.1/2000 − 1)·1e4 = 20.5 bps → reported
   h = createHarness('arbitrage_detector', [aQuote, thin], (c) => { cfg(c); c.fees.defaultTaker = 0; });
   h.feed([aQuote, thin]);
-  const recs = h.cycle();
+  const recs = arbOnly(h.cycle());
   assert.is(recs.length, 1);
   near(recs[0]!.score, (2004.1 / 2000 - 1) * 1e4, 1e-9, 'net = gross without fees');
 });
@@ -105,7 +110,7 @@ test('per-venue fees override the default (fees.venues)', () => {
   // B's taker fee 0.0005: B = 2010·0.9995 = 2008.995, A = 2002 → e = 6.995
   const h = createHarness('arbitrage_detector', [aQuote, bQuote], (c) => { cfg(c); c.fees.venues = { B: 0.0005 }; });
   h.feed([aQuote, bQuote]);
-  const [r] = h.cycle();
+  const [r] = arbOnly(h.cycle());
   near(r!.score, (2010 * 0.9995 / 2002 - 1) * 1e4, 1e-9, 'net bps with B at 5 bps');
   near(r!.score, 6.995 / 2002 * 1e4, 1e-9, 'net bps (e/A)');
 });
@@ -115,10 +120,10 @@ test('a quote older than maxQuoteAgeUs at the cycle time is ignored', () => {
   const lateB = price(kT0 + 2.5 * kSecUs, 'B', 'ETH', 'USDT', 2010, 2011, 1, 1);
   const h = createHarness('arbitrage_detector', [aQuote, lateB], cfg);
   h.feed([aQuote, lateB]);
-  assert.equal(h.cycle(), []);
+  assert.equal(arbOnly(h.cycle()), []);
   // A refreshes (same prices) at T0 + 2.6 s: both fresh, opportunity back, risk = 0.1 s/2 s = 0.05
   h.feed([price(kT0 + 2.6 * kSecUs, 'A', 'ETH', 'USDT', 1999, 2000, 1, 1)]);
-  const recs = h.cycle();
+  const recs = arbOnly(h.cycle());
   assert.is(recs.length, 1);
   near(recs[0]!.risk, 0.05, 1e-12, 'execution risk from the older quote (B, 0.1 s)');
 });
@@ -126,12 +131,12 @@ test('a quote older than maxQuoteAgeUs at the cycle time is ignored', () => {
 test('an open opportunity whose quotes go stale without changing is dropped', () => {
   const h = createHarness('arbitrage_detector', [aQuote, bQuote], cfg);
   h.feed([aQuote, bQuote]);
-  assert.is(h.cycle().length, 1);
+  assert.is(arbOnly(h.cycle()).length, 1);
   // No tick at all; the next cycle runs at T0 + 3 s: A is 3 s old, B 2.5 s old, both > 2 s.
-  const stale = h.cycle(kT0 + 3 * kSecUs);
+  const stale = arbOnly(h.cycle(kT0 + 3 * kSecUs));
   assert.equal(stale, [], 'a stale opportunity must not be published');
   // and it stays gone
-  assert.equal(h.cycle(kT0 + 4 * kSecUs), []);
+  assert.equal(arbOnly(h.cycle(kT0 + 4 * kSecUs)), []);
 });
 
 test('two open pairs: when the first-opened goes stale only the fresh one is published', () => {
@@ -139,12 +144,12 @@ test('two open pairs: when the first-opened goes stale only the fresh one is pub
   const btcB = price(kT0, 'B', 'BTC', 'USDT', 60_300, 60_400, 1, 1);
   const h = createHarness('arbitrage_detector', [aQuote, bQuote, btcA, btcB], cfg);
   h.feed([aQuote, bQuote]);
-  assert.is(h.cycle().length, 1, 'ETH opens first');
+  assert.is(arbOnly(h.cycle()).length, 1, 'ETH opens first');
   h.feed([btcA, btcB]);
-  assert.is(h.cycle(kT0 + kSecUs).length, 2, 'then BTC');
+  assert.is(arbOnly(h.cycle(kT0 + kSecUs)).length, 2, 'then BTC');
   // At T0 + 3 s the ETH quotes are stale; BTC is refreshed (same prices).
   h.feed([price(kT0 + 3 * kSecUs, 'A', 'BTC', 'USDT', 59_000, 60_000, 1, 1), price(kT0 + 3 * kSecUs, 'B', 'BTC', 'USDT', 60_300, 60_400, 1, 1)]);
-  const recs = h.cycle(kT0 + 3 * kSecUs);
+  const recs = arbOnly(h.cycle(kT0 + 3 * kSecUs));
   assert.is(recs.length, 1);
   assert.is(recs[0]!.slotA, h.slot('A:BTC/USDT'));
   // BTC: A = 60 000·1.001 = 60 060, B = 60 300·0.999 = 60 239.7, e = 179.7 → 179.7/60 060·1e4 = 29.92 bps
@@ -161,7 +166,7 @@ test('three venues: the most profitable pair is chosen', () => {
   const c = price(kT0, 'C', 'ETH', 'USDT', 2020, 2025, 1, 1);
   const h = createHarness('arbitrage_detector', [a, b, c], cfg);
   h.feed([a, b, c]);
-  const recs = h.cycle();
+  const recs = arbOnly(h.cycle());
   assert.is(recs.length, 1, 'one record per pair');
   const r = recs[0]!;
   assert.is(r.slotA, h.slot('A:ETH/USDT'));
@@ -182,7 +187,7 @@ test('a BTC-quoted pair converts the profit to USD through the BTC/USDT book', (
   const b = price(kT0, 'B', 'ETH', 'BTC', 0.0332, 0.0333, 10, 10);
   const h = createHarness('arbitrage_detector', [btc, a, b], cfg);
   h.feed([btc, a, b]);
-  const recs = h.cycle();
+  const recs = arbOnly(h.cycle());
   assert.is(recs.length, 1);
   const r = recs[0]!;
   assert.is(r.slotA, h.slot('A:ETH/BTC'));
@@ -205,18 +210,18 @@ test('without a USD price for the quote asset no opportunity can be valued', () 
   const b = price(kT0, 'B', 'ETH', 'BTC', 0.0332, 0.0333, 10, 10);
   const h = createHarness('arbitrage_detector', [a, b], cfg);
   h.feed([a, b]);
-  assert.equal(h.cycle(), []);
+  assert.equal(arbOnly(h.cycle()), []);
 });
 
 test('the opportunity disappears when the book normalises', () => {
   const h = createHarness('arbitrage_detector', [aQuote, bQuote], cfg);
   h.feed([aQuote, bQuote]);
-  assert.is(h.cycle().length, 1);
+  assert.is(arbOnly(h.cycle()).length, 1);
   h.feed([price(kT0 + kSecUs, 'B', 'ETH', 'USDT', 1999.5, 2000.5, 1, 1)]); // B back below A's ask
-  assert.equal(h.cycle(), []);
+  assert.equal(arbOnly(h.cycle()), []);
   // and returns when it crosses again, with the new numbers: B bids 2008 → e = 2008·0.999 − 2002 = 3.992
   h.feed([price(kT0 + 1.2 * kSecUs, 'B', 'ETH', 'USDT', 2008, 2009, 1, 1)]);
-  const recs: Rec[] = h.cycle();
+  const recs: Rec[] = arbOnly(h.cycle());
   assert.is(recs.length, 1);
   near(recs[0]!.score, 3.992 / 2002 * 1e4, 1e-9, 'net bps of the new crossing');
 });

@@ -12,6 +12,44 @@ export interface AgentConfig {
     impactBpsPerTopSize: number; // linear impact: bps of price moved per one top-of-book size traded
     fixedCostUsd: number; // per opportunity (transfers, gas)
     maxQuoteAgeUs: number; // quotes older than this (event time) are stale and ignored
+    maxPoolAgeUs: number; // AMM pool states older than this are stale (pools change per block, not per quote)
+    maxYieldAgeUs: number; // lending and yield-pool rates older than this are stale
+    triangular: {
+      minProfitUsd: number; // report a cycle only when it nets at least this after fees, slippage and gas
+      maxLegs: number; // longest cycle reported (2..6)
+      v3RangeTicks: number; // a V3 pool's active liquidity is taken to hold this many ticks either side of its tick
+    };
+    yieldArb: {
+      minNetSpreadPct: number; // net annual spread (percentage points, after the risk haircut) worth reporting
+      horizonDays: number; // expected holding period: the carry is earned over it, gas paid once in and out
+      liquidationBuffer: number; // fraction of the max LTV left unused (LTV used = maxLtv·(1 − buffer))
+      lossAtZeroPct: number; // expected annual loss (percent) of a protocol with reliability 0 (the haircut's scale)
+      maxBorrowShare: number; // largest share of the borrow market's TVL borrowed
+    };
+    statArb: {
+      sampleUs: number; // market time between two samples of the assets' log mids
+      windowSamples: number; // samples in the rolling least-squares window
+      refitUs: number; // market time between two refits of one pair's hedge ratio
+      maxRefitsPerCycle: number; // refits spread over cycles (mathjs allocates: never all pairs at once)
+      maxAssets: number; // assets (with a USD price, in registry order) whose pairs are watched
+      entryZ: number; // |z| at or above which the spread is an opportunity
+      exitZ: number; // |z| the spread is expected to revert to (profit is counted to there)
+      maxDfStat: number; // Dickey-Fuller statistic a pair must beat (be below) to count as mean-reverting (see stat_arb.ts)
+      maxHalfLifeS: number; // slower reversion than this is not traded
+      minR2: number; // R² of the hedge regression a pair needs (a spurious fit explains little)
+      maxSpreadSdBps: number; // a tradable spread is tight: its residual σ (bps of y) at most this
+      maxLegUsd: number; // notional per leg
+      minProfitUsd: number;
+    };
+    gas: {
+      priceGwei: number; // gas price the on-chain legs are costed at
+      ethPriceAsset: string; // asset whose USD mid (from a USD-quoted book) prices gas
+      ethUsdFallback: number; // used while that asset has no price (0: on-chain opportunities wait for one)
+      unitsPerTx: number; // base cost of one transaction
+      unitsPerAmmSwap: number; // per AMM leg of an arbitrage cycle (all legs in one transaction)
+      unitsYieldEntry: number; // supply collateral, borrow, supply elsewhere
+      unitsYieldExit: number; // withdraw, repay, withdraw collateral
+    };
   };
   yield: {
     minApy: number; // percent
@@ -19,6 +57,9 @@ export interface AgentConfig {
     maxRisk: number; // 0..10
     topK: number; // candidates published per cycle
     maxAllocationFraction: number; // of capital, per pool
+    rewardHaircut: number; // 0..1: share of the reward APY (apyReward) not counted (workers/finance/yield_signals.ts)
+    quarantineFactor: number; // > 1: an APY or TVL rise beyond this multiple of the last accepted value is held
+    quarantineWindowUs: number; // event time after the last accepted update within which such a rise is held (0 = never)
   };
   risk: {
     ewmaLambda: number; // RiskMetrics decay
@@ -37,18 +78,74 @@ export interface AgentConfig {
     horizonDays: number; // days the drift would be borne (time to the next review)
     minAssets: number; // assets needed before target weights are published
   };
+  covariance: {
+    sampleUs: number; // market time between two samples of every asset's return (the covariance clock)
+    lambda: number; // EWMA decay per sample
+    minSamples: number; // returns an asset needs before it enters a covariance matrix
+  };
+  liquidity: {
+    horizonDays: number; // horizon over which fee income and impermanent loss are compared
+    hurdleApr: number; // net return (annual fraction) a position must beat to be sized above 0
+    maxAllocationFraction: number; // of capital, per pool
+    splitTradeUsd: number; // reference trade split across the pools of one pair
+    refreshUs: number; // market time between two range optimisations of one pool
+  };
+  market: {
+    windowSamples: number; // rolling window (covariance samples) of the regime and correlation statistics
+    varianceRatioLag: number; // q of the variance ratio VR(q)
+    regimeZ: number; // |z*| above which the regime is trending (z* > 0) or mean-reverting (z* < 0)
+    majorMovePct: number; // move (percent) from the window's high or low that emits major_price_movement
+    moveWindowUs: number; // window of that move
+    cascadeUsd: number; // liquidated collateral (USD) within cascadeWindowUs that emits liquidation_cascade
+    cascadeMinCount: number; // and at least this many liquidations
+    cascadeWindowUs: number;
+  };
+  execution: {
+    referenceTradeUsd: number; // trade size at which routes and slippage are quoted
+    gasPriceGwei: number; // gas price for the gas-cost model
+    slippageToleranceBps: number; // amountOutMinimum = quoted out × (1 − tolerance)
+    deadlineSeconds: number; // transaction deadline after the decision's event time
+    account: string; // recipient / onBehalfOf of the encoded transactions (nothing is signed or sent)
+  };
 }
 
 export const kDefaultAgentConfig: AgentConfig = {
   capitalUsd: 10_000_000,
   fees: { defaultTaker: 0.001, venues: {} },
-  arbitrage: { minNetEdgeBps: 1, impactBpsPerTopSize: 5, fixedCostUsd: 2, maxQuoteAgeUs: 2_000_000 },
-  yield: { minApy: 5, minTvlUsd: 1_000_000, maxRisk: 7, topK: 8, maxAllocationFraction: 0.05 },
+  arbitrage: {
+    minNetEdgeBps: 1, impactBpsPerTopSize: 5, fixedCostUsd: 2, maxQuoteAgeUs: 2_000_000,
+    maxPoolAgeUs: 15_000_000, maxYieldAgeUs: 120_000_000,
+    triangular: { minProfitUsd: 5, maxLegs: 4, v3RangeTicks: 200 },
+    yieldArb: { minNetSpreadPct: 1, horizonDays: 7, liquidationBuffer: 0.3, lossAtZeroPct: 10, maxBorrowShare: 0.05 },
+    statArb: {
+      sampleUs: 2_000_000, windowSamples: 150, refitUs: 30_000_000, maxRefitsPerCycle: 1, maxAssets: 16,
+      entryZ: 3, exitZ: 0.5, maxDfStat: -5.5, maxHalfLifeS: 5, minR2: 0.6, maxSpreadSdBps: 8, maxLegUsd: 250_000,
+      minProfitUsd: 10,
+    },
+    gas: {
+      priceGwei: 20, ethPriceAsset: 'ETH', ethUsdFallback: 0, unitsPerTx: 21_000, unitsPerAmmSwap: 120_000,
+      unitsYieldEntry: 600_000, unitsYieldExit: 450_000,
+    },
+  },
+  yield: {
+    minApy: 5, minTvlUsd: 1_000_000, maxRisk: 7, topK: 8, maxAllocationFraction: 0.05,
+    rewardHaircut: 0.5, quarantineFactor: 5, quarantineWindowUs: 3_600_000_000,
+  },
   risk: {
     ewmaLambda: 0.94, confidence: 0.99, horizonDays: 1, riskBudgetUsd: 100_000, liquidityCapFraction: 0.02,
     concentrationCap: 0.25, stopLossSigmas: 2, cascadeAlertUsd: 5_000_000,
   },
   portfolio: { driftBand: 0.05, costBps: 10, riskAversion: 4, horizonDays: 30, minAssets: 3 },
+  covariance: { sampleUs: 1_000_000, lambda: 0.97, minSamples: 20 },
+  liquidity: { horizonDays: 7, hurdleApr: 0.05, maxAllocationFraction: 0.05, splitTradeUsd: 1_000_000, refreshUs: 5_000_000 },
+  market: {
+    windowSamples: 120, varianceRatioLag: 4, regimeZ: 1.96, majorMovePct: 1, moveWindowUs: 30_000_000,
+    cascadeUsd: 1_000_000, cascadeMinCount: 5, cascadeWindowUs: 60_000_000,
+  },
+  execution: {
+    referenceTradeUsd: 100_000, gasPriceGwei: 20, slippageToleranceBps: 50, deadlineSeconds: 120,
+    account: '0x000000000000000000000000000000000000dEaD',
+  },
 };
 
 /** The taker fee of a venue, as a fraction. */

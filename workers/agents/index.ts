@@ -3,8 +3,11 @@
 import { kDefaultMaxRecords } from '../../engine/state/layout.ts';
 import type { Agent } from './agent.ts';
 import { ArbitrageDetector } from './arbitrage_detector.ts';
+import { ExecutionOptimizer } from './execution_optimizer.ts';
+import { LiquidityOptimizer } from './liquidity_optimizer.ts';
+import { MarketAnalyzer } from './market_analyzer.ts';
 import { PortfolioRebalancer } from './portfolio_rebalancer.ts';
-import { kRiskTableWidth } from './records.ts';
+import { kExecTableWidth, kLiqTableWidth, kMarketTableWidth, kRiskTableWidth } from './records.ts';
 import { RiskAssessor } from './risk_assessor.ts';
 import { YieldHunter } from './yield_hunter.ts';
 
@@ -20,6 +23,9 @@ export const kAgentSpecs: readonly AgentSpec[] = [
   { name: 'risk_assessor', maxRecords: 128, tableWidth: kRiskTableWidth, create: () => new RiskAssessor() },
   { name: 'arbitrage_detector', maxRecords: kDefaultMaxRecords, tableWidth: 0, create: () => new ArbitrageDetector() },
   { name: 'portfolio_rebalancer', maxRecords: kDefaultMaxRecords, tableWidth: 0, create: () => new PortfolioRebalancer() },
+  { name: 'liquidity_optimizer', maxRecords: kDefaultMaxRecords, tableWidth: kLiqTableWidth, create: () => new LiquidityOptimizer() },
+  { name: 'market_analyzer', maxRecords: 128, tableWidth: kMarketTableWidth, create: () => new MarketAnalyzer() },
+  { name: 'execution_optimizer', maxRecords: 128, tableWidth: kExecTableWidth, create: () => new ExecutionOptimizer() },
 ];
 
 export const kAgentNames: readonly string[] = kAgentSpecs.map((s) => s.name);

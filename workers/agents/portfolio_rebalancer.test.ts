@@ -1,15 +1,18 @@
-// The portfolio rebalancer's target weights and trades on three assets with volatilities known by
+// The portfolio rebalancer's target weights and trades on three assets whose covariance is known by
 // construction. Each asset's mid alternates between m and m·(1 + x) once a second, so every log
-// return has the same size |r| = ln(1 + x) and the EWMA ratio estimator (volatility.ts) gives
-// exactly A = r², B = 1 s: σ_daily = r·√86 400 = r·293.9388.
+// return on the 1 s covariance clock has the same size |r| = ln(1 + x) and the EWMA ratio
+// estimator (finance/covariance.ts) gives exactly σ_daily = r·√86 400 = r·293.9388:
 //   BTC 60 000 ↔ 60 006  (x = 1e-4): σ = ln(1.0001)·293.9388 = 0.0293924
 //   ETH  3 000 ↔ 3 000.6 (x = 2e-4): σ = ln(1.0002)·293.9388 = 0.0587818
 //   SOL    150 ↔ 150.045 (x = 3e-4): σ = ln(1.0003)·293.9388 = 0.0881684
-// Inverse volatility: wᵢ = (1/σᵢ)/Σ(1/σⱼ); 1/σ = 34.0224, 17.0121, 11.3419, Σ = 62.3764
+// All three move in phase, so their correlations are 1: Σ = σσᵀ. Risk parity on that Σ
+// (wᵢ·(Σw)ᵢ = wᵢσᵢ·(σᵀw) equal for all i) is wᵢ ∝ 1/σᵢ: 1/σ = 34.0224, 17.0121, 11.3419, Σ = 62.3764
 //   → w = 0.545437, 0.272733, 0.181830 (≈ 6/11, 3/11, 2/11).
+// A last test breaks the correlations: BTC and ETH move together, SOL at other times (zero
+// cross-products), where risk parity is no longer inverse volatility.
 // Sleeve value V = capital·kSleeveFraction = 10 M·0.3 = 3 M USD.
 // Rule (finance/portfolio.ts rebalanceDecision): due iff max|d| > band (0.05) and
-//   ½·λ·h·dᵀΣd·V > costBps·1e-4·Σ|d|·V, with λ = 4, h = 30 days, Σ = diag(σ²), d = target − current.
+//   ½·λ·h·dᵀΣd·V > costBps·1e-4·Σ|d|·V, with λ = 4, h = 30 days, the full Σ, d = target − current.
 // Record: representative book slot, -1, target weight, current weight, trade USD, σ daily, 1 (due).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -70,11 +73,11 @@ test('nothing before every asset has 20 returns', () => {
   assert.equal(run(h, 19), [], '19 returns each');
 });
 
-test('from an empty portfolio: inverse-vol targets, trades = target·sleeve', () => {
+test('from an empty portfolio: risk-parity targets (inverse volatility when ρ = 1), trades = target·sleeve', () => {
   const h = harness();
   const recs = run(h, 20); // 20 returns each
-  // due: max drift 0.545 > 0.05; benefit = ½·4·30·3·c²·3 M with c = 1/62.3764 = 0.0160317
-  //   = 60·7.7105e-4·3 M = 138 789 USD > cost = 10e-4·1·3 M = 3 000 USD
+  // due: max drift 0.545 > 0.05; dᵀΣd = (σᵀw)² = (3/62.3764)² = 2.3131e-3 → benefit = 60·2.3131e-3·3 M
+  //   = 416 368 USD > cost = 10e-4·1·3 M = 3 000 USD
   assert.is(recs.length, 3);
   recs.forEach((r, i) => {
     const a = assets[i]!;
@@ -109,12 +112,13 @@ test('a drift inside the band is left alone', () => {
 });
 
 test('a drift past the band is rebalanced when the risk it removes is worth the cost', () => {
-  // 6 points moved from BTC to ETH: d = (+0.06, −0.06, 0)
-  //   benefit = ½·4·30·0.06²·(σ_BTC² + σ_ETH²)·3 M = 60·0.0036·(8.6392e-4 + 3.45530e-3)·3 M = 2 798.9 USD
+  // 6 points moved from BTC to ETH: d = (+0.06, −0.06, 0); with ρ = 1, dᵀΣd = 0.06²·(σ_BTC − σ_ETH)²
+  //   benefit = ½·4·30·0.0036·(0.0293924 − 0.0587818)²·3 M = 60·0.0036·8.6374e-4·3 M = 559.7 USD
+  //   (uncorrelated it would be 2 798.9 USD: the two legs' risks would add instead of offsetting)
   //   cost = 10e-4·0.12·3 M = 360 USD → due; trades +180 000, −180 000, 0
   const cur = [w[0]! - 0.06, w[1]! + 0.06, w[2]!];
-  const benefit = 0.5 * 4 * 30 * 0.0036 * (sigma[0]! ** 2 + sigma[1]! ** 2) * V;
-  near(benefit, 2798.9, 0.1, 'benefit (number)');
+  const benefit = 0.5 * 4 * 30 * 0.0036 * (sigma[0]! - sigma[1]!) ** 2 * V;
+  near(benefit, 559.7, 0.1, 'benefit (number)');
   let h = harness();
   run(h, 20);
   assets.forEach((a, i) => h.setPosition(h.slot(a.key), (cur[i]! * V) / a.mid));
@@ -125,7 +129,8 @@ test('a drift past the band is rebalanced when the risk it removes is worth the 
   near(recs[0]!.size, 180_000, 1e-4, 'BTC buy');
   near(recs[1]!.size, -180_000, 1e-4, 'ETH sell');
   near(recs[2]!.size, 0, 1e-4, 'SOL unchanged');
-  // With costs of 100 bps the same drift costs 0.01·0.12·3 M = 3 600 USD > 2 798.9: not worth it
+  // With costs of 100 bps the same drift costs 0.01·0.12·3 M = 3 600 USD > 559.7: not worth it
+  // (and at 15 bps, 540 USD < 559.7: still worth it; at 20 bps, 720 USD: not)
   h = harness((c) => { c.portfolio.costBps = 100; });
   run(h, 20);
   assets.forEach((a, i) => h.setPosition(h.slot(a.key), (cur[i]! * V) / a.mid));
@@ -144,6 +149,44 @@ test('checks run at most once a second of market time', () => {
 test('fewer assets than portfolio.minAssets: nothing', () => {
   const h = harness((c) => { c.portfolio.minAssets = 4; });
   assert.equal(run(h, 20), []);
+});
+
+test('risk parity on the full covariance: BTC and ETH correlated, SOL independent', () => {
+  // Period of four seconds: BTC and ETH up at t ≡ 1 and back at t ≡ 2 (mod 4), SOL up at t ≡ 3 and
+  // back at t ≡ 0; the others are flat meanwhile, so BTC–SOL and ETH–SOL cross-products are all 0
+  // (ρ = 0) and BTC–ETH move together (ρ = 1). After 20 returns (λ = 0.97), with the weights λʲ of
+  // the returns j seconds ago: SOL moved at j ≡ 0, 1 and the pair at j ≡ 2, 3 (mod 4), so
+  //   σ²_SOL = r²·Σ_{j≡0,1}λʲ / Σλʲ = r²/(1 + λ²),   σ²_pair = r²·λ²/(1 + λ²)   (per second).
+  // Risk parity: w_BTC·σ_BTC = w_ETH·σ_ETH = u and (w_SOL·σ_SOL)² = 2u² (the pair's contributions
+  // are u·(u + u) each), so w ∝ (1/σ_BTC, 1/σ_ETH, √2/σ_SOL) — not inverse volatility.
+  const lambda = 0.97;
+  const sd = (x: number, share: number): number => Math.log(1 + x) * Math.sqrt(share * 86_400);
+  const sB = sd(1e-4, lambda ** 2 / (1 + lambda ** 2)), sE = sd(2e-4, lambda ** 2 / (1 + lambda ** 2)), sS = sd(3e-4, 1 / (1 + lambda ** 2));
+  const raw = [1 / sB, 1 / sE, Math.SQRT2 / sS];
+  const total = raw.reduce((a, b) => a + b, 0);
+  const target = raw.map((v) => v / total);
+  const h = harness();
+  let recs: Rec[] = [];
+  for (let k = 0; k <= 20; k++) {
+    const pair = k % 4 === 1, sol = k % 4 === 3;
+    h.feed(assets.map((a) => {
+      const up = a.base === 'SOL' ? sol : pair;
+      const m = up ? a.mid * (1 + a.x) : a.mid;
+      return price(kT0 + k * kSecUs, 'X', a.base, 'USDT', m - 0.5, m + 0.5, 10, 10);
+    }));
+    recs = h.cycle();
+  }
+  assert.is(recs.length, 3);
+  near(recs[0]!.risk, sB, 1e-12, 'σ BTC');
+  near(recs[2]!.risk, sS, 1e-12, 'σ SOL');
+  recs.forEach((r, i) => near(r.score, target[i]!, 1e-9, `${assets[i]!.base} risk-parity weight`));
+  // inverse volatility would give SOL (1/σ_SOL)/Σ(1/σ): less than risk parity gives it
+  const inv = [1 / sB, 1 / sE, 1 / sS];
+  const invS = inv[2]! / inv.reduce((a, b) => a + b, 0);
+  assert.ok(recs[2]!.score > invS + 0.05, `SOL ${recs[2]!.score} > inverse-vol ${invS}`);
+  // 1/σ ∝ 1/λ, 1/(2λ), √2/3 (common factors cancel): 1.03093, 0.51546, 0.47140 → SOL 0.23364 (inverse vol: 0.17734)
+  near(target[2]!, 0.23364, 1e-5, 'SOL weight (number)');
+  near(invS, 0.17734, 1e-5, 'inverse-vol SOL weight (number)');
 });
 
 test.run();

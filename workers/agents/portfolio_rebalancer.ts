@@ -1,40 +1,37 @@
-// Portfolio rebalancer: target weights for the core sleeve (the assets that trade against USD),
-// from the risk view (inverse volatility: each asset carries the same risk), the trades that reach
-// them from what is held, and the rule that a rebalance is worth doing only when a weight has
-// drifted past a band and the risk it removes is worth more than what the trades cost.
-// It keeps its own EWMA volatilities (agents never read each other's output within a cycle, so
-// results do not depend on thread timing).
-import { kAsk, kBid, kKindBook, kPfPositions0, kTs } from '../../engine/state/layout.ts';
+// Portfolio rebalancer: target weights for the core sleeve (the assets that trade against USD) by
+// risk parity on the full covariance of their returns — every asset contributes the same share of
+// the sleeve's variance, wᵢ·(Σw)ᵢ/(wᵀΣw) = 1/n, correlations included (finance/portfolio.ts
+// riskBudgetWeights) — the trades that reach them from what is held, and the rule that a rebalance
+// is worth doing only when a weight has drifted past a band and the tracking risk it removes,
+// ½·λ·h·dᵀΣd·V with the same full Σ, is worth more than what the trades cost (rebalanceDecision).
+// The covariance is the EWMA of returns sampled on the covariance clock (asset_returns.ts); the
+// check runs at each sample. It keeps its own covariance: agents never read each other's output
+// within a cycle, so results do not depend on thread timing.
+import { kKindBook, kPfPositions0 } from '../../engine/state/layout.ts';
 import type { MarketView } from '../../engine/state/market_view.ts';
 import type { Agent, AgentContext } from './agent.ts';
 import { AssetPrices } from './asset_prices.ts';
+import { AssetReturns } from './asset_returns.ts';
 import type { AgentConfig } from './config.ts';
 import { kRecTargetWeight } from './records.ts';
 import type { ResultWriter } from './result_region.ts';
-import { TickVolatility } from './volatility.ts';
 import {
   inverseVolatilityWeights, kRebalInfoLength, kRebalParamBand, kRebalParamCostBps, kRebalParamFixedCostUsd,
-  kRebalParamHorizonDays, kRebalParamRiskAversion, kRebalParamsLength, rebalanceDecision,
+  kRebalParamHorizonDays, kRebalParamRiskAversion, kRebalParamsLength, rebalanceDecision, riskBudgetWeights,
 } from '../finance/portfolio.ts';
 
-/** Returns an asset needs before its volatility counts. */
-const kMinReturns = 20;
 /** Fraction of capital the core sleeve holds. */
 export const kSleeveFraction = 0.3;
-/** Market time between two rebalance checks (µs). */
-const kCheckIntervalUs = 1_000_000;
 
 export class PortfolioRebalancer implements Agent {
   #view!: MarketView;
   #out!: ResultWriter;
   #cfg!: AgentConfig;
-  #prices!: AssetPrices;
-  #assetRep!: Int32Array; // asset → representative USD book slot (-1 = not in the sleeve)
-  #isRep!: Uint8Array;
-  #bookBase!: Int32Array; // book slots (any USD quote) and their base asset, to value holdings
-  #bookSlots!: Int32Array;
-  #nAssets = 0;
-  #vol!: TickVolatility; // per asset, from its representative book
+  #prices!: AssetPrices; // every USD-quoted book, to value holdings
+  #returns!: AssetReturns; // representative books, the covariance
+  #bookSlots!: Int32Array; // USD-quoted book slots and the AssetReturns id of their base (-1: not in the sleeve)
+  #bookAsset!: Int32Array;
+  #bookBaseUsd!: Int32Array; // AssetPrices index of the base, for the USD value
   #vols!: Float64Array;
   #target!: Float64Array;
   #current!: Float64Array;
@@ -42,10 +39,11 @@ export class PortfolioRebalancer implements Agent {
   #value!: Float64Array; // asset → USD value held
   #idx!: Int32Array; // sleeve position → asset (assets with enough history)
   #cov!: Float64Array;
+  #scratch!: Float64Array;
   #params = new Float64Array(kRebalParamsLength);
   #info = new Float64Array(kRebalInfoLength);
-  #lastCheckUs = -Infinity;
-  #q = new Float64Array(2);
+  /** Sweeps the last risk-parity solve took (−1: it failed and inverse volatility was used). */
+  lastSweeps = 0;
 
   init(ctx: AgentContext): void {
     this.#view = ctx.view;
@@ -53,28 +51,23 @@ export class PortfolioRebalancer implements Agent {
     this.#cfg = ctx.config;
     const reg = ctx.registry;
     this.#prices = new AssetPrices(ctx.view, reg);
-    const nA = this.#prices.names.length;
-    this.#assetRep = new Int32Array(nA).fill(-1);
-    this.#isRep = new Uint8Array(reg.capacity);
+    this.#returns = new AssetReturns(ctx.view, reg, ctx.config);
     const books: number[] = [];
     for (let s = 0; s < reg.size; s++) {
-      const m = reg.meta[s]!;
-      if (m.kind !== kKindBook || !this.#prices.isUsdQuoted(s)) continue;
-      books.push(s);
-      const a = this.#prices.baseOf[s]!;
-      if (this.#assetRep[a] === -1 && this.#prices.usd[a] !== 1) { this.#assetRep[a] = s; this.#isRep[s] = 1; }
+      if (reg.meta[s]!.kind === kKindBook && this.#prices.isUsdQuoted(s)) books.push(s);
     }
     this.#bookSlots = Int32Array.from(books);
-    this.#bookBase = Int32Array.from(books.map((s) => this.#prices.baseOf[s]!));
-    this.#nAssets = nA;
-    this.#vol = new TickVolatility(nA, this.#cfg.risk.ewmaLambda);
-    this.#vols = new Float64Array(nA);
-    this.#target = new Float64Array(nA);
-    this.#current = new Float64Array(nA);
-    this.#trades = new Float64Array(nA);
-    this.#value = new Float64Array(nA);
-    this.#idx = new Int32Array(nA);
-    this.#cov = new Float64Array(nA * nA);
+    this.#bookAsset = Int32Array.from(books.map((s) => this.#returns.indexOf(reg.meta[s]!.base)));
+    this.#bookBaseUsd = Int32Array.from(books.map((s) => this.#prices.baseOf[s]!));
+    const n = Math.max(1, this.#returns.n);
+    this.#vols = new Float64Array(n);
+    this.#target = new Float64Array(n);
+    this.#current = new Float64Array(n);
+    this.#trades = new Float64Array(n);
+    this.#value = new Float64Array(n);
+    this.#idx = new Int32Array(n);
+    this.#cov = new Float64Array(n * n);
+    this.#scratch = new Float64Array(n);
     const p = this.#params;
     p[kRebalParamBand] = this.#cfg.portfolio.driftBand;
     p[kRebalParamRiskAversion] = this.#cfg.portfolio.riskAversion;
@@ -84,55 +77,45 @@ export class PortfolioRebalancer implements Agent {
   }
 
   onChange(slot: number): void {
-    if (this.#isRep[slot] !== 1) return;
     this.#prices.onBook(slot);
-    const q = this.#q;
-    this.#view.read2(slot, kBid, kAsk, q);
-    const mid = 0.5 * (q[0]! + q[1]!);
-    if (!(mid > 0)) return;
-    this.#view.read2(slot, kTs, kTs, q);
-    const ts = q[0]!;
-    this.#vol.update(this.#prices.baseOf[slot]!, mid, ts);
+    this.#returns.onChange(slot);
   }
 
   emit(nowUs: number): void {
-    if (nowUs - this.#lastCheckUs < kCheckIntervalUs) return;
-    this.#lastCheckUs = nowUs;
-    // The sleeve: assets with a representative book and enough history.
+    const ret = this.#returns;
+    if (!ret.maybeSample(nowUs)) return;
+    // The sleeve: assets with enough returns on the clock.
     let n = 0;
-    for (let a = 0; a < this.#nAssets; a++) {
-      if (this.#assetRep[a] === -1 || this.#vol.count[a]! < kMinReturns) continue;
-      const sigma = this.#vol.sigmaDaily(a);
+    for (let a = 0; a < ret.n; a++) {
+      if (!ret.ready(a)) continue;
+      const sigma = ret.cov.sigmaDaily(a);
       if (!(sigma > 0)) continue;
       this.#idx[n] = a;
       this.#vols[n] = sigma;
       n++;
     }
     if (n < this.#cfg.portfolio.minAssets) return;
+    if (!ret.cov.dailyCovariance(this.#idx, n, this.#cov)) return;
     // Current holdings, valued at USD mids, as weights of the sleeve's target value.
     const value = this.#value;
     value.fill(0);
     const pf = this.#view.arrays.portfolio;
     const books = this.#bookSlots;
     for (let i = 0; i < books.length; i++) {
+      const a = this.#bookAsset[i]!;
+      if (a < 0) continue;
       const units = pf[kPfPositions0 + books[i]!]!;
-      if (units !== 0) {
-        const a = this.#bookBase[i]!;
-        value[a] = value[a]! + units * this.#prices.usd[a]!;
-      }
+      if (units !== 0 && units === units) value[a] = value[a]! + units * this.#prices.usd[this.#bookBaseUsd[i]!]!;
     }
     const sleeveUsd = this.#cfg.capitalUsd * kSleeveFraction;
     for (let i = 0; i < n; i++) this.#current[i] = value[this.#idx[i]!]! / sleeveUsd;
-    inverseVolatilityWeights(this.#vols, n, this.#target);
-    // Covariance: diagonal from the EWMA volatilities (cross-asset correlation is not modelled here).
-    const cov = this.#cov;
-    cov.fill(0, 0, n * n);
-    for (let i = 0; i < n; i++) cov[i * n + i] = this.#vols[i]! * this.#vols[i]!;
-    const due = rebalanceDecision(this.#current, this.#target, cov, n, sleeveUsd, this.#params, this.#trades, this.#info);
+    this.lastSweeps = riskBudgetWeights(this.#cov, n, null, this.#target, this.#scratch);
+    if (this.lastSweeps < 0) inverseVolatilityWeights(this.#vols, n, this.#target);
+    const due = rebalanceDecision(this.#current, this.#target, this.#cov, n, sleeveUsd, this.#params, this.#trades, this.#info);
     if (!due) return;
     for (let i = 0; i < n; i++) {
       const a = this.#idx[i]!;
-      this.#out.push(kRecTargetWeight, this.#assetRep[a]!, -1, this.#target[i]!, this.#current[i]!, this.#trades[i]!, this.#vols[i]!, 1);
+      this.#out.push(kRecTargetWeight, ret.repSlot[a]!, -1, this.#target[i]!, this.#current[i]!, this.#trades[i]!, this.#vols[i]!, 1);
     }
   }
 }

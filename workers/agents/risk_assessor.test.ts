@@ -6,13 +6,18 @@
 // Max position = min(riskBudget/VaR per dollar, depthShare·depth, concentrationCap·capital).
 // Stop-loss (long) = mid·(1 − k·σ·√h). Table score = 10·(0.3·concentration + 0.3·liquidity + 0.4·market),
 //   liquidity = 1 − 2^(−(position/depth)/0.05), market = min(1, σ·√365).
+// Portfolio VaR before an asset has covariance.minSamples (20) returns on the 1 s clock: its own σ,
+// uncorrelated (the first tests); after: z·√(eᵀΣe) with the full EWMA covariance (the last tests).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  kAlertLiquidationCascade, kAlertLiquidations, kAlertMajorMove, kRecPortfolioRisk, kRecRiskAlert,
-  kRiskTableMaxPositionUsd, kRiskTableScore, kRiskTableSigmaDaily, kRiskTableStopLoss,
+  kAlertLiquidationCascade, kAlertLiquidations, kAlertMajorMove, kRecMarketRiskFactors, kRecPortfolioRisk, kRecRiskAlert,
+  kRiskTableContractRisk, kRiskTableIl, kRiskTableIlAtRisk, kRiskTableLiquidityRisk, kRiskTableMaxPositionUsd,
+  kRiskTableScore, kRiskTableSigmaDaily, kRiskTableStopLoss,
 } from './records.ts';
-import { cascade, createHarness, kSecUs, kT0, liquidation, price, yieldUpdate } from './testing/state_builder.ts';
+import { cascade, createHarness, kSecUs, kT0, liquidation, price, yieldUpdate, type Harness } from './testing/state_builder.ts';
+import { ilConcentrated, ilConstantProduct } from '../finance/impermanent_loss.ts';
+import { reliabilityOf } from '../finance/yield_score.ts';
 
 function near(actual: number, expected: number, tol: number, what: string): void {
   assert.ok(Math.abs(actual - expected) <= tol, `${what}: got ${actual}, expected ${expected} ± ${tol}`);
@@ -190,6 +195,125 @@ test('portfolio risk: HHI, VaR, CVaR and composite of what is held', () => {
   rel(p.risk, 10 * (0.3 * 2501 / 2601 + 0.4 * (kZ99 * sigmaUsd) / 1_000_000), 1e-9, 'composite');
   near(p.risk, 2.895375, 1e-6, 'composite (number)');
   near(p.aux, 2, 0, 'positions held');
+});
+
+// ---- smart-contract risk, impermanent loss, covariance VaR ---------------------------------------
+
+const kPoolV2 = '0x1111111111111111111111111111111111111111';
+const kPoolV3 = '0x2222222222222222222222222222222222222222';
+function pool(ts: number, dex: string, addr: string, r0: number, r1: number, v3: boolean): object {
+  const data: Record<string, unknown> = { dex, pool: addr, token0: 'USDC', token1: 'WETH', reserve0: r0, reserve1: r1, fee: 0.003 };
+  if (v3) {
+    const x = r0 * 1e6, y = r1 * 1e18;
+    data.sqrtPriceX96 = BigInt(Math.round(Math.sqrt(y / x) * 2 ** 96)).toString();
+    data.liquidity = BigInt(Math.round(Math.sqrt(x * y))).toString();
+    data.tick = 0;
+    data.decimals0 = 6;
+    data.decimals1 = 18;
+  }
+  return { ts, type: 'pool_update', topic: `market.prices.${dex}`, key: `${dex}:${addr}`, data };
+}
+
+test('smart-contract risk: 1 − the protocol reliability of yield pools and DEX pools; none for books', () => {
+  const h = createHarness('risk_assessor', [...universe, pool(kT0, 'uniswap_v2', kPoolV2, 2e6, 1000, false)]);
+  h.cycle(kT0);
+  near(h.table(kRiskTableContractRisk, h.slot('aave:usdc')), 1 - reliabilityOf('aave'), 1e-15, 'aave');
+  near(h.table(kRiskTableContractRisk, h.slot('aave:usdc')), 1 - 0.97, 1e-12, 'aave (number: 5 audits, 4.5 years, tier 4, no incident)');
+  near(h.table(kRiskTableContractRisk, h.slot(`uniswap_v2:${kPoolV2}`)), 1 - reliabilityOf('uniswap_v2'), 1e-15, 'uniswap_v2');
+  assert.ok(Number.isNaN(h.table(kRiskTableContractRisk, h.slot('A:ETH/USDT'))), 'a book has no contract');
+});
+
+test('impermanent loss of AMM pools: since the first price, and at the VaR-quantile move', () => {
+  const h = createHarness('risk_assessor', [pool(kT0, 'uniswap_v2', kPoolV2, 2e6, 1000, false), pool(kT0, 'uniswap_v3', kPoolV3, 2e6, 1000, true)]);
+  const p2 = h.slot(`uniswap_v2:${kPoolV2}`), p3 = h.slot(`uniswap_v3:${kPoolV3}`);
+  h.feed([pool(kT0, 'uniswap_v2', kPoolV2, 2e6, 1000, false), pool(kT0, 'uniswap_v3', kPoolV3, 2e6, 1000, true)]);
+  h.cycle();
+  near(h.table(kRiskTableIl, p2), 0, 0, 'no move yet');
+  // the price (WETH per USDC) rises 25 %: reserves 2e6/√1.25 and 1000·√1.25 keep k
+  const up = Math.sqrt(1.25);
+  h.feed([pool(kT0 + kSecUs, 'uniswap_v2', kPoolV2, 2e6 / up, 1000 * up, false), pool(kT0 + kSecUs, 'uniswap_v3', kPoolV3, 2e6 / up, 1000 * up, true)]);
+  h.cycle();
+  // v2: 2·√1.25/2.25 − 1 = 2.2360680/2.25 − 1 = −0.0061920
+  near(h.table(kRiskTableIl, p2), ilConstantProduct(1.25), 1e-12, 'v2 IL');
+  near(h.table(kRiskTableIl, p2), -0.00619201, 1e-8, 'v2 IL (number)');
+  // v3 on the ±10 % reference range around the first price: out of range above, frozen in WETH
+  const p0 = 1000 / 2e6;
+  near(h.table(kRiskTableIl, p3), ilConcentrated(p0, p0 * 1.25, p0 / 1.1, p0 * 1.1), 1e-9, 'v3 IL on the reference range');
+  assert.ok(h.table(kRiskTableIl, p3) < h.table(kRiskTableIl, p2), 'the concentrated range loses more');
+  // IL at risk: the pool's σ from its ticks (no book prices WETH here): one return ln 1.25 over 1 s
+  const sigma = Math.log(1.25) * Math.sqrt(86_400);
+  near(h.table(kRiskTableSigmaDaily, p2), sigma, 1e-9, 'σ of the pool price');
+  const move = kZ99 * sigma; // h = 1 day
+  near(h.table(kRiskTableIlAtRisk, p2), ilConstantProduct(Math.exp(move)), 1e-9, 'v2 IL at risk');
+  const p1 = p0 * 1.25;
+  near(h.table(kRiskTableIlAtRisk, p3), Math.min(
+    ilConcentrated(p1, p1 * Math.exp(move), p1 / 1.1, p1 * 1.1), ilConcentrated(p1, p1 / Math.exp(move), p1 / 1.1, p1 * 1.1)), 1e-9, 'v3 IL at risk');
+  // liquidity risk of the largest position allowed: with σ this large the VaR budget binds,
+  // 1e5/(z·σ) = 655 USD, against a TVL of 2·2e6/√1.25 (WETH has no USD price here: valued as the USDC side)
+  const tvl = (2 * 2e6) / up;
+  const maxPos = Math.min(100_000 / (kZ99 * sigma), 0.02 * tvl, 2_500_000);
+  near(h.table(kRiskTableMaxPositionUsd, p2), maxPos, 1e-6, 'max position: the VaR budget');
+  near(h.table(kRiskTableLiquidityRisk, p2), 1 - 2 ** (-(maxPos / tvl) / 0.05), 1e-12, 'liquidity risk at the max position');
+});
+
+// Two assets on the 1 s clock: BTC 60 000 ↔ 60 006 and ETH 3 000 ↔ 3 000.6, in phase (ρ = +1) or
+// in opposite phase (ρ = −1); each σ = ln(1 + x)·√86 400.
+const xb = 1e-4, xe = 2e-4;
+const sb = Math.log(1 + xb) * Math.sqrt(86_400), se = Math.log(1 + xe) * Math.sqrt(86_400);
+function twoAssets(k: number, opposite: boolean): object[] {
+  const up = k % 2 === 1;
+  const b = up ? 60_000 * (1 + xb) : 60_000;
+  const e = (up !== opposite) ? 3_000 * (1 + xe) : 3_000;
+  return [price(kT0 + k * kSecUs, 'X', 'BTC', 'USDT', b - 0.5, b + 0.5, 100, 100), price(kT0 + k * kSecUs, 'X', 'ETH', 'USDT', e - 0.05, e + 0.05, 100, 100)];
+}
+function runTwo(opposite: boolean, last: number, positions: (h: Harness) => void): { h: Harness; recs: ReturnType<Harness['cycle']>[] } {
+  const h = createHarness('risk_assessor', twoAssets(0, opposite));
+  const recs: ReturnType<Harness['cycle']>[] = [];
+  for (let k = 0; k <= last; k++) {
+    if (k === last) positions(h);
+    h.feed(twoAssets(k, opposite));
+    recs.push(h.cycle());
+  }
+  return { h, recs };
+}
+
+test('portfolio VaR from the full covariance: correlated exposures add, opposed ones hedge', () => {
+  const hold = (h: Harness): void => { h.setPosition(h.slot('X:BTC/USDT'), 1); h.setPosition(h.slot('X:ETH/USDT'), 5); };
+  // round 20 (even): BTC 60 000, ETH 3 000 (in phase) → e = (60 000, 15 000)
+  let { recs } = runTwo(false, 20, hold);
+  let p = recs[20]!.find((r) => r.kind === kRecPortfolioRisk)!;
+  const inPhase = 60_000 * sb + 15_000 * se; // ρ = +1: σ_p = e_b·σ_b + e_e·σ_e
+  near(p.value, kZ99 * inPhase, 1e-6 * kZ99 * inPhase, 'VaR, ρ = +1');
+  near(p.size, kCvar99 * inPhase, 1e-6 * kCvar99 * inPhase, 'CVaR, ρ = +1');
+  // opposite phase: at round 20 ETH is up, 3 000.6 → e_e = 15 003; ρ = −1: σ_p = |e_b·σ_b − e_e·σ_e|
+  ({ recs } = runTwo(true, 20, hold));
+  p = recs[20]!.find((r) => r.kind === kRecPortfolioRisk)!;
+  const hedged = Math.abs(60_000 * sb - 15_003 * se);
+  near(p.value, kZ99 * hedged, 1e-5 * kZ99 * inPhase, 'VaR, ρ = −1');
+  // 60 000·0.029392 = 1 763.5 against 15 003·0.058781 = 881.9: the ETH leg hedges two thirds of the risk
+  assert.ok(p.value < 0.34 * kZ99 * inPhase && p.value > 0.32 * kZ99 * inPhase, `hedged VaR ${p.value}`);
+  // at round 19 the assets have 19 returns (< 20): their own σ, no correlation: √((e_b·σ_b)² + (e_e·σ_e)²)
+  const early = runTwo(false, 19, hold).recs[19]!.find((r) => r.kind === kRecPortfolioRisk)!;
+  const b19 = 60_000 * (1 + xb), e19 = 3_000 * (1 + xe);
+  // (each book's own tick EWMA: a return of ±r every second gives σ = r·√86 400 as well)
+  near(early.value, kZ99 * Math.sqrt((b19 * sb) ** 2 + (5 * e19 * se) ** 2), 1e-6 * early.value, 'VaR without the covariance');
+});
+
+test('market risk factors: absorption ratio, mean correlation, diversification ratio', () => {
+  const hold = (h: Harness): void => { h.setPosition(h.slot('X:BTC/USDT'), 1); h.setPosition(h.slot('X:ETH/USDT'), 5); };
+  // factors every 10 samples; the 30th (round 29) has both assets in the matrix
+  const { recs } = runTwo(false, 29, hold);
+  const f = recs[29]!.find((r) => r.kind === kRecMarketRiskFactors)!;
+  assert.ok(f, 'a factors record at the 30th sample');
+  // ρ = 1: the correlation matrix is all ones, λ₁ = 2 = its trace → absorption ratio 1
+  near(f.score, 1, 1e-9, 'absorption ratio');
+  near(f.value, 1, 1e-9, 'mean correlation');
+  // round 29 (odd): e = (60 006, 5·3 000.6); σ_p = Σ|eᵢ|σᵢ → diversification ratio 1
+  const sigmaP = 60_006 * sb + 15_003 * se;
+  near(f.size, sigmaP, 1e-6 * sigmaP, 'portfolio σ (USD)');
+  near(f.risk, 1, 1e-6, 'diversification ratio');
+  near(f.aux, 2, 0, 'assets in the matrix');
+  assert.is(recs.slice(0, 29).flat().filter((r) => r.kind === kRecMarketRiskFactors).length, 0, 'none before both assets are ready');
 });
 
 test.run();

@@ -1,81 +1,195 @@
 // Risk assessor: the engine's risk view, per instrument and for the portfolio.
-//  - Market risk: EWMA (RiskMetrics) volatility of each book's mid, scaled to a daily σ; parametric
-//    VaR of a position from it.
-//  - Liquidity risk: a position against the visible depth (books) or TVL (pools).
+//  - Smart-contract risk: 1 − the protocol's reliability (finance/yield_score.ts: audits, years
+//    live, TVL tier, incidents) for yield pools (their protocol) and AMM pools (their DEX).
+//  - Liquidity risk: a position (or the largest one allowed) against visible depth (books) or TVL
+//    (pools), 1 − 2^(−share/5 %).
 //  - Concentration risk: HHI of the portfolio's position values.
-//  - Max position size: the least of the VaR budget, the liquidity cap and the concentration cap.
-//  - Stop-loss: k·σ·√h below the current mid for a long.
+//  - Market risk: per instrument, the EWMA (RiskMetrics) volatility of its price from ticks; for
+//    the portfolio, parametric VaR and CVaR z·√(eᵀΣe)·√h from the full EWMA covariance of the
+//    assets' returns on the covariance clock (asset_returns.ts), e the USD exposure per asset
+//    (books: the base asset; yield and AMM pools: their tokens, stablecoins carrying no market
+//    risk). Assets without enough returns yet enter with their own σ and no correlation; pools add
+//    an idiosyncratic principal risk (0.1 % daily for stablecoin pools, 3 % for unknown tokens).
+//    The daily covariance of the ready assets is rebuilt at each sample (the per-cycle VaR is one
+//    quadratic form in plain loops). Every 10 samples the correlation matrix's largest eigenvalue
+//    (power iteration) gives the absorption ratio, the share of variance one common factor
+//    explains, and the portfolio's diversification ratio is reported.
+//  - Impermanent loss of AMM pools: realised since the reference price (the entry when a position is
+//    held, else the first price seen) and at the VaR-quantile move over the horizon (σ of the pool
+//    price from its two tokens' covariance, else from the pool's own ticks), with the exact
+//    constant-product formula for v2 pools and the concentrated-range formula for v3 pools on a
+//    reference range of ±10 % around the price.
+//  - Max position size: the least of the VaR budget, the liquidity cap and the concentration cap;
+//    stop-loss k·σ·√h below the mid for a long.
 // The per-slot view goes into this agent's table (one writer); alerts and the portfolio figures are
 // records. Liquidation cascades, large liquidations and major price moves raise alerts.
 import {
   kFieldCount,
-  kAsk, kAskSize, kBid, kBidSize, kCascadeUsd, kChangePct, kExposureMulti, kIlRisk, kKindBook, kKindProtocol, kKindSignal, kKindYield,
-  kLiqUsd, kPfPositions0, kStablecoin, kTs, kTvl,
+  kAsk, kAskSize, kBid, kBidSize, kCascadeUsd, kChangePct, kExposureMulti, kIlRisk, kKindAmm, kKindBook, kKindProtocol,
+  kKindSignal, kKindYield, kLiqUsd, kPfPositions0, kPrice, kReserve0, kReserve1, kSqrtPrice, kStablecoin, kTs, kTvl,
 } from '../../engine/state/layout.ts';
 import type { MarketView } from '../../engine/state/market_view.ts';
 import type { Agent, AgentContext } from './agent.ts';
 import { AssetPrices } from './asset_prices.ts';
+import { AssetReturns } from './asset_returns.ts';
 import type { AgentConfig } from './config.ts';
 import {
-  kAlertLiquidationCascade, kAlertLiquidations, kAlertMajorMove, kRecPortfolioRisk, kRecRiskAlert,
-  kRiskTableMaxPositionUsd, kRiskTableScore, kRiskTableSigmaDaily, kRiskTableStopLoss,
+  kAlertLiquidationCascade, kAlertLiquidations, kAlertMajorMove, kRecMarketRiskFactors, kRecPortfolioRisk, kRecRiskAlert,
+  kRiskTableContractRisk, kRiskTableIl, kRiskTableIlAtRisk, kRiskTableLiquidityRisk, kRiskTableMaxPositionUsd,
+  kRiskTableScore, kRiskTableSigmaDaily, kRiskTableStopLoss, kRiskTableWidth,
 } from './records.ts';
 import type { ResultWriter } from './result_region.ts';
+import { assetOfToken, isStable, symbolTokens } from './tokens.ts';
 import { TickVolatility } from './volatility.ts';
 import { reliabilityOf, riskScore0to10 } from '../finance/yield_score.ts';
 import {
   compositeRiskScore, cvarParametric, hhi, liquidityRisk, marketRiskFromVolatility, maxPositionSize, stopLossLong,
   varParametric,
 } from '../finance/risk.ts';
+import { normalInv } from '../finance/stats.ts';
+import { ilConcentrated, ilConstantProduct } from '../finance/impermanent_loss.ts';
+import { correlationFromCovariance, largestEigenvalue } from '../finance/covariance.ts';
 
 /** Major price moves at or above this change (percent) raise an alert. */
 const kMajorMoveAlertPct = 2;
+/** Daily σ of a stablecoin pool's principal (depeg, contract) and of a token the engine does not price. */
+export const kStablePoolSigma = 0.001;
+export const kUnknownTokenSigma = 0.03;
+/** Log half-width of the reference range for a v3 pool's IL figures: ±10 %. */
+export const kIlReferenceHalfWidth = Math.log(1.1);
+/** Samples of the covariance clock between two eigenvalue refreshes. */
+export const kFactorEverySamples = 10;
+/** Power iterations of the absorption ratio at most. */
+const kPowerIterations = 200;
+/** Tokens of one pool that are tracked as assets (more go to the idiosyncratic share). */
+const kMaxPoolAssets = 4;
 
 export class RiskAssessor implements Agent {
   #view!: MarketView;
   #out!: ResultWriter;
   #cfg!: AgentConfig;
   #prices!: AssetPrices;
-  #reliability!: Float64Array; // yield slot → protocol reliability
-  #vol!: TickVolatility; // per slot
+  #returns!: AssetReturns;
+  #reliability!: Float64Array; // slot → protocol reliability (yield: protocol, AMM: DEX), NaN for books
+  #vol!: TickVolatility; // per slot (book mids, AMM prices)
   #lastMid!: Float64Array;
   #lastCum!: Float64Array; // protocol slot → cumulative cascade USD seen
   #lastLiq!: Float64Array; // protocol slot → cumulative liquidations seen
   #alerts!: Float64Array; // pending alerts this cycle: slot, severity, volume, code (4 per alert)
   #nAlerts = 0;
-  #held!: Int32Array; // slots with a position (rebuilt on each cycle from the portfolio)
   #weights!: Float64Array;
   #positions!: Float64Array;
   #sizeOf = 0;
+  // pools: asset ids (AssetReturns) of their tokens, the share of value on each, stable / unknown shares
+  #poolAsset!: Int32Array; // cap × kMaxPoolAssets, -1 unused
+  #poolShare!: Float64Array; // share per listed asset
+  #poolStable!: Float64Array;
+  #poolUnknown!: Float64Array;
+  #bookAsset!: Int32Array; // book slot → AssetReturns id of its base (-1: none)
+  #pairAsset0!: Int32Array; // AMM slot → AssetReturns id of token0 (kAssetUsd stable, -1 unknown)
+  #pairAsset1!: Int32Array;
+  #usdOfToken0!: Int32Array; // AMM slot → AssetPrices index of token0's asset (-2 stable, -1 unknown)
+  #usdOfToken1!: Int32Array;
+  #ilRef!: Float64Array; // AMM slot → reference price of the IL (entry or first seen)
+  #ilHeld!: Uint8Array; // AMM slot → 1 while a position is held (the reference is the entry)
+  #z = NaN; // z of the VaR confidence
+  // portfolio scratch
+  #exposure!: Float64Array; // asset → USD exposure
+  #ready!: Int32Array;
+  #cov!: Float64Array;
+  #corr!: Float64Array;
+  #work!: Float64Array;
+  #eig!: Float64Array;
+  #m = 0; // assets in the cached covariance (#ready[0..m))
+  #samplesSinceFactors = 0;
+  #factorsDue = false;
   #q = new Float64Array(kFieldCount);
 
   init(ctx: AgentContext): void {
     this.#view = ctx.view;
     this.#out = ctx.out;
     this.#cfg = ctx.config;
-    this.#prices = new AssetPrices(ctx.view, ctx.registry);
-    const cap = ctx.registry.capacity;
-    this.#sizeOf = ctx.registry.size;
-    this.#reliability = new Float64Array(cap);
-    for (let s = 0; s < ctx.registry.size; s++) {
-      const m = ctx.registry.meta[s]!;
-      if (m.kind === kKindYield) this.#reliability[s] = reliabilityOf(m.protocol);
+    const reg = ctx.registry;
+    this.#prices = new AssetPrices(ctx.view, reg);
+    this.#returns = new AssetReturns(ctx.view, reg, ctx.config);
+    const cap = reg.capacity;
+    const nA = Math.max(1, this.#returns.n);
+    this.#sizeOf = reg.size;
+    this.#reliability = new Float64Array(cap).fill(NaN);
+    this.#poolAsset = new Int32Array(cap * kMaxPoolAssets).fill(-1);
+    this.#poolShare = new Float64Array(cap * kMaxPoolAssets);
+    this.#poolStable = new Float64Array(cap);
+    this.#poolUnknown = new Float64Array(cap);
+    this.#bookAsset = new Int32Array(cap).fill(-1);
+    this.#usdOfToken0 = new Int32Array(cap).fill(-1);
+    this.#usdOfToken1 = new Int32Array(cap).fill(-1);
+    this.#pairAsset0 = new Int32Array(cap).fill(-1);
+    this.#pairAsset1 = new Int32Array(cap).fill(-1);
+    for (let s = 0; s < reg.size; s++) {
+      const m = reg.meta[s]!;
+      if (m.kind === kKindYield) {
+        this.#reliability[s] = reliabilityOf(m.protocol);
+        this.#mapPoolTokens(s, symbolTokens(m.symbol));
+      } else if (m.kind === kKindAmm) {
+        this.#reliability[s] = reliabilityOf(m.venue);
+        this.#mapPoolTokens(s, [m.base, m.quote]);
+        this.#usdOfToken0[s] = this.#usdIndex(m.base);
+        this.#usdOfToken1[s] = this.#usdIndex(m.quote);
+        this.#pairAsset0[s] = this.#returns.idOfToken(m.base);
+        this.#pairAsset1[s] = this.#returns.idOfToken(m.quote);
+      } else if (m.kind === kKindBook) {
+        this.#bookAsset[s] = this.#returns.indexOf(m.base);
+      }
     }
     this.#vol = new TickVolatility(cap, ctx.config.risk.ewmaLambda);
     this.#lastMid = new Float64Array(cap).fill(NaN);
     this.#lastCum = new Float64Array(cap);
     this.#lastLiq = new Float64Array(cap);
     this.#alerts = new Float64Array(4 * 64);
-    this.#held = new Int32Array(cap);
     this.#weights = new Float64Array(cap);
     this.#positions = ctx.view.arrays.portfolio;
+    this.#ilRef = new Float64Array(cap).fill(NaN);
+    this.#ilHeld = new Uint8Array(cap);
+    this.#z = normalInv(ctx.config.risk.confidence);
+    this.#exposure = new Float64Array(nA);
+    this.#ready = new Int32Array(nA);
+    this.#cov = new Float64Array(nA * nA);
+    this.#corr = new Float64Array(nA * nA);
+    this.#work = new Float64Array(nA);
+    this.#eig = new Float64Array(nA);
     const t = ctx.out;
     for (let s = 0; s < cap; s++) {
-      t.setTable(kRiskTableScore, s, NaN);
+      for (let c = 0; c < kRiskTableWidth; c++) t.setTable(c, s, NaN);
       t.setTable(kRiskTableMaxPositionUsd, s, 0);
-      t.setTable(kRiskTableStopLoss, s, NaN);
-      t.setTable(kRiskTableSigmaDaily, s, NaN);
+      t.setTable(kRiskTableContractRisk, s, this.#reliability[s]! === this.#reliability[s]! ? 1 - this.#reliability[s]! : NaN);
     }
+  }
+
+  /** Splits a pool's value over its tokens: known assets, stablecoins, the rest (unknown). */
+  #mapPoolTokens(slot: number, tokens: string[]): void {
+    if (tokens.length === 0) { this.#poolUnknown[slot] = 1; return; }
+    const share = 1 / tokens.length;
+    let k = 0;
+    for (const t of tokens) {
+      if (isStable(t)) { this.#poolStable[slot] = this.#poolStable[slot]! + share; continue; }
+      const a = this.#returns.indexOf(assetOfToken(t));
+      if (a >= 0 && k < kMaxPoolAssets) {
+        this.#poolAsset[slot * kMaxPoolAssets + k] = a;
+        this.#poolShare[slot * kMaxPoolAssets + k] = share;
+        k++;
+      } else {
+        this.#poolUnknown[slot] = this.#poolUnknown[slot]! + share;
+      }
+    }
+  }
+
+  #usdIndex(token: string): number {
+    if (isStable(token)) return -2;
+    return this.#prices.indexOf(assetOfToken(token));
+  }
+
+  #tokenUsd(idx: number): number {
+    return idx === -2 ? 1 : idx >= 0 ? this.#prices.usd[idx]! : NaN;
   }
 
   onChange(slot: number, nowUs: number): void {
@@ -83,6 +197,7 @@ export class RiskAssessor implements Agent {
     const kind = view.kind(slot);
     if (kind === kKindBook) this.#onBook(slot);
     else if (kind === kKindYield) this.#onPool(slot);
+    else if (kind === kKindAmm) this.#onAmm(slot);
     else if (kind === kKindProtocol) this.#onProtocol(slot, nowUs);
     else if (kind === kKindSignal) {
       view.read(slot, this.#q);
@@ -95,6 +210,7 @@ export class RiskAssessor implements Agent {
     const q = this.#q;
     this.#view.read(slot, q);
     this.#prices.onBook(slot);
+    this.#returns.onChange(slot);
     const bid = q[kBid]!, ask = q[kAsk]!;
     const mid = 0.5 * (bid + ask);
     if (!(mid > 0)) return;
@@ -113,7 +229,7 @@ export class RiskAssessor implements Agent {
     const tvl = q[kTvl]!;
     const stable = q[kStablecoin]! === q[kStablecoin]! ? q[kStablecoin]! : 0;
     // The principal of a stablecoin pool is far steadier than a volatile one: 0.1 % vs 3 % daily σ.
-    const sigmaDaily = stable === 1 ? 0.001 : 0.03;
+    const sigmaDaily = stable === 1 ? kStablePoolSigma : kUnknownTokenSigma;
     this.#publishSlot(slot, sigmaDaily, tvl, this.#cfg.risk.liquidityCapFraction, NaN, 1);
     // Blend in the pool's own risk (IL, exposure, protocol reliability, TVL).
     const il = q[kIlRisk]! === q[kIlRisk]! ? q[kIlRisk]! : 0.5;
@@ -121,6 +237,51 @@ export class RiskAssessor implements Agent {
     const poolRisk = riskScore0to10(il, multi, stable, this.#reliability[slot]!, tvl, 0);
     const cell = kRiskTableScore * this.#out.arrays.capacity + slot;
     this.#out.arrays.table[cell] = 0.5 * (this.#out.arrays.table[cell]! + poolRisk);
+  }
+
+  /** An AMM pool: σ of its price, TVL in USD, the row, pool risk, and its impermanent loss. */
+  #onAmm(slot: number): void {
+    const q = this.#q;
+    this.#view.read(slot, q);
+    const p = q[kPrice]!;
+    if (!(p > 0)) return;
+    this.#vol.update(slot, p, q[kTs]!);
+    const usd0 = this.#tokenUsd(this.#usdOfToken0[slot]!), usd1 = this.#tokenUsd(this.#usdOfToken1[slot]!);
+    // value each side at its USD price; with one side unknown, the pool holds equal values
+    const v0 = q[kReserve0]! * (usd0 === usd0 ? usd0 : p * usd1), v1 = q[kReserve1]! * (usd1 === usd1 ? usd1 : usd0 / p);
+    const tvl = v0 + v1;
+    // σ of the pool price from its tokens' covariance on the books (less noise than the pool's ticks)
+    const pair = this.#returns.pairSigmaDaily(this.#pairAsset0[slot]!, this.#pairAsset1[slot]!);
+    const sigmaDaily = pair === pair ? pair : this.#vol.sigmaDaily(slot);
+    const t = this.#out;
+    if (sigmaDaily === sigmaDaily && tvl > 0) {
+      this.#publishSlot(slot, sigmaDaily, tvl, this.#cfg.risk.liquidityCapFraction, NaN, 1);
+      const stable = this.#poolStable[slot]! >= 1 - 1e-12 ? 1 : 0;
+      const poolRisk = riskScore0to10(stable === 1 ? 0 : 1, 1, stable, this.#reliability[slot]!, tvl, 0);
+      const cell = kRiskTableScore * t.arrays.capacity + slot;
+      t.arrays.table[cell] = 0.5 * (t.arrays.table[cell]! + poolRisk);
+    }
+    // Impermanent loss: since the reference price, and at the VaR-quantile move.
+    const held = this.#positions[kPfPositions0 + slot]! > 0;
+    if (held && this.#ilHeld[slot] === 0) { this.#ilRef[slot] = p; this.#ilHeld[slot] = 1; }
+    else if (!held && this.#ilHeld[slot] === 1) { this.#ilHeld[slot] = 0; this.#ilRef[slot] = p; }
+    if (!(this.#ilRef[slot]! > 0)) this.#ilRef[slot] = p;
+    const ref = this.#ilRef[slot]!;
+    const concentrated = q[kSqrtPrice]! === q[kSqrtPrice]!; // v3 pools carry sqrtPriceX96
+    const h = kIlReferenceHalfWidth;
+    t.setTable(kRiskTableIl, slot, concentrated ? ilConcentrated(ref, p, ref * Math.exp(-h), ref * Math.exp(h)) : ilConstantProduct(p / ref));
+    if (sigmaDaily === sigmaDaily) {
+      const move = this.#z * sigmaDaily * Math.sqrt(this.#cfg.risk.horizonDays);
+      const up = Math.exp(move);
+      let atRisk: number;
+      if (concentrated) {
+        const lo = p * Math.exp(-h), hi = p * Math.exp(h);
+        atRisk = Math.min(ilConcentrated(p, p * up, lo, hi), ilConcentrated(p, p / up, lo, hi));
+      } else {
+        atRisk = ilConstantProduct(up); // IL(r) = IL(1/r) for a constant-product pool
+      }
+      t.setTable(kRiskTableIlAtRisk, slot, atRisk);
+    }
   }
 
   /** Writes one slot's row of the risk table. `unitUsd` values one position unit in USD. */
@@ -138,6 +299,7 @@ export class RiskAssessor implements Agent {
     t.setTable(kRiskTableMaxPositionUsd, slot, maxPos);
     t.setTable(kRiskTableStopLoss, slot, mid === mid ? stopLossLong(mid, sigmaDaily, r.horizonDays, r.stopLossSigmas) : NaN);
     t.setTable(kRiskTableSigmaDaily, slot, sigmaDaily);
+    t.setTable(kRiskTableLiquidityRisk, slot, liq);
   }
 
   #onProtocol(slot: number, _nowUs: number): void {
@@ -147,7 +309,7 @@ export class RiskAssessor implements Agent {
     const d = cum - this.#lastCum[slot]!;
     this.#lastCum[slot] = cum;
     const alertUsd = this.#cfg.risk.cascadeAlertUsd;
-    if (d > 0) this.#alert(slot, Math.min(10, 5 + 5 * d / (alertUsd * 4)), d, kAlertLiquidationCascade);
+    if (d >= alertUsd) this.#alert(slot, Math.min(10, 5 + 5 * d / (alertUsd * 4)), d, kAlertLiquidationCascade);
     const liq = q[kLiqUsd]! === q[kLiqUsd]! ? q[kLiqUsd]! : 0;
     const dl = liq - this.#lastLiq[slot]!;
     this.#lastLiq[slot] = liq;
@@ -161,7 +323,7 @@ export class RiskAssessor implements Agent {
     a[o] = slot; a[o + 1] = severity; a[o + 2] = volumeUsd; a[o + 3] = code;
   }
 
-  emit(): void {
+  emit(nowUs: number): void {
     const out = this.#out;
     const a = this.#alerts;
     for (let i = 0; i < this.#nAlerts; i++) {
@@ -169,36 +331,126 @@ export class RiskAssessor implements Agent {
       out.push(kRecRiskAlert, a[o]!, -1, a[o + 1]!, a[o + 2]!, 0, 0, a[o + 3]!);
     }
     this.#nAlerts = 0;
+    if (this.#returns.maybeSample(nowUs)) {
+      this.#refreshCovariance();
+      if (++this.#samplesSinceFactors >= kFactorEverySamples) {
+        this.#samplesSinceFactors = 0;
+        this.#factorsDue = true;
+      }
+    }
     this.#portfolioRisk();
   }
 
-  /** HHI, VaR and CVaR of what is held (diagonal covariance: per-position σ). */
+  /** The daily covariance of the assets with enough returns, rebuilt after each sample. */
+  #refreshCovariance(): void {
+    const ret = this.#returns;
+    let m = 0;
+    for (let a = 0; a < ret.n; a++) if (ret.ready(a)) this.#ready[m++] = a;
+    this.#m = m > 0 && ret.cov.dailyCovariance(this.#ready, m, this.#cov) ? m : 0;
+  }
+
+  /** USD value of a position of `units` in `slot` (books: base units at the mid; pools: USD). */
+  #valueOf(slot: number, units: number): number {
+    if (this.#view.kind(slot) !== kKindBook) return units;
+    return units * this.#lastMid[slot]! * this.#prices.usd[this.#prices.quoteOf[slot]!]!;
+  }
+
+  /**
+   * HHI, VaR and CVaR of what is held, from the asset exposures and the full covariance:
+   *   σ²_p = Σ_{a,b ready} eₐ·e_b·Σₐ_b + Σ_{a not ready} (eₐ·σₐ)² + Σ_pools (idiosyncratic)²
+   */
   #portfolioRisk(): void {
     const pf = this.#positions;
-    const held = this.#held, w = this.#weights;
+    const w = this.#weights;
+    const e = this.#exposure;
     const r = this.#cfg.risk;
-    let n = 0, total = 0, varSum = 0;
+    const ret = this.#returns;
+    e.fill(0);
+    let n = 0, total = 0, idioVar = 0, unmapped = 0;
     for (let s = 0; s < this.#sizeOf; s++) {
       const units = pf[kPfPositions0 + s]!;
       if (units === 0 || units !== units) continue;
+      const v = this.#valueOf(s, units);
+      const av = Math.abs(v);
+      if (!(av > 0)) continue;
+      w[n++] = av;
+      total += av;
       const kind = this.#view.kind(s);
-      const unitUsd = kind === kKindBook ? this.#lastMid[s]! * this.#prices.usd[this.#prices.quoteOf[s]!]! : 1;
-      const v = Math.abs(units * unitUsd);
-      if (!(v > 0)) continue;
-      held[n] = s;
-      w[n] = v;
-      n++;
-      total += v;
-      const sd = this.#out.arrays.table[kRiskTableSigmaDaily * this.#out.arrays.capacity + s]!;
-      if (sd === sd) varSum += (v * sd) * (v * sd);
+      if (kind === kKindBook) {
+        const asset = this.#bookAsset[s]!;
+        if (asset >= 0) e[asset] = e[asset]! + v;
+        else {
+          const sd = this.#out.arrays.table[kRiskTableSigmaDaily * this.#out.arrays.capacity + s]!;
+          if (sd === sd) unmapped += (v * sd) * (v * sd);
+        }
+      } else {
+        for (let k = 0; k < kMaxPoolAssets; k++) {
+          const asset = this.#poolAsset[s * kMaxPoolAssets + k]!;
+          if (asset < 0) break;
+          e[asset] = e[asset]! + v * this.#poolShare[s * kMaxPoolAssets + k]!;
+        }
+        const stableUsd = v * this.#poolStable[s]!, unknownUsd = v * this.#poolUnknown[s]!;
+        idioVar += (stableUsd * kStablePoolSigma) ** 2 + (unknownUsd * kUnknownTokenSigma) ** 2;
+      }
     }
-    if (n === 0) return;
+    if (n === 0) {
+      if (this.#factorsDue) this.#riskFactors(0);
+      return;
+    }
     for (let i = 0; i < n; i++) w[i] = w[i]! / total;
     const h = hhi(w, n);
-    const sigmaUsd = Math.sqrt(varSum);
+    // assets with enough returns: the covariance block; the others: their own σ, uncorrelated
+    const m = this.#m;
+    let diagVar = 0;
+    for (let a = 0; a < ret.n; a++) {
+      const ea = e[a]!;
+      if (ea === 0 || ret.ready(a)) continue;
+      const sd = this.#fallbackSigma(a);
+      if (sd === sd) diagVar += (ea * sd) * (ea * sd);
+    }
+    let covVar = 0;
+    const cov = this.#cov;
+    for (let i = 0; i < m; i++) {
+      const ei = e[this.#ready[i]!]!;
+      if (ei === 0) continue;
+      let row = 0;
+      for (let j = 0; j < m; j++) row += cov[i * m + j]! * e[this.#ready[j]!]!;
+      covVar += ei * row;
+    }
+    const variance = (covVar > 0 ? covVar : 0) + diagVar + idioVar + unmapped;
+    const sigmaUsd = Math.sqrt(variance);
     const VaR = varParametric(1, sigmaUsd, r.confidence, r.horizonDays);
     const CVaR = cvarParametric(1, sigmaUsd, r.confidence, r.horizonDays);
     const composite = compositeRiskScore(h, 0, Math.min(1, VaR / Math.max(1, r.riskBudgetUsd * 10)));
     this.#out.push(kRecPortfolioRisk, -1, -1, h, VaR, CVaR, composite, n);
+    if (this.#factorsDue) this.#riskFactors(sigmaUsd);
+  }
+
+  /** σ of an asset that has too few returns for the covariance: its representative book's tick EWMA. */
+  #fallbackSigma(a: number): number {
+    return this.#vol.sigmaDaily(this.#returns.repSlot[a]!);
+  }
+
+  /**
+   * The absorption ratio (largest eigenvalue of the correlation matrix over its trace), the mean
+   * pairwise correlation, and the diversification ratio Σ|eᵢ|σᵢ/σ_p of the portfolio (1 when it is
+   * one asset or perfectly correlated; higher is more diversified).
+   */
+  #riskFactors(sigmaUsd: number): void {
+    this.#factorsDue = false;
+    const m = this.#m;
+    if (m < 2) return;
+    correlationFromCovariance(this.#cov, m, this.#corr);
+    // the trace of a correlation matrix is m: the absorption ratio of the first factor is λ₁/m
+    const top = largestEigenvalue(this.#corr, m, this.#eig, this.#work, kPowerIterations, 1e-10);
+    if (!(top > 0)) return;
+    const ar = top / m;
+    let sumCorr = 0;
+    for (let i = 0; i < m; i++) for (let j = i + 1; j < m; j++) sumCorr += this.#corr[i * m + j]!;
+    const meanCorr = sumCorr / ((m * (m - 1)) / 2);
+    let weighted = 0;
+    for (let i = 0; i < m; i++) weighted += Math.abs(this.#exposure[this.#ready[i]!]!) * Math.sqrt(this.#cov[i * m + i]!);
+    const dr = sigmaUsd > 0 ? weighted / sigmaUsd : NaN;
+    this.#out.push(kRecMarketRiskFactors, -1, -1, ar, meanCorr, sigmaUsd, dr, m);
   }
 }

@@ -1,0 +1,178 @@
+// Consolidation of the arbitrage detector's triangular, yield and statistical opportunities (the
+// cross-exchange records are consolidated in consolidator.ts). Each record comes with the
+// kRecArbDetail record after it (duration, gas, max size, costs, input age). An opportunity that
+// stays open across cycles is decided once, when it opens. Following the record:
+//  - it is kept only when its execution risk and its instruments' risk are acceptable;
+//  - its size is capped by the risk assessor's max position of every instrument it trades and by the
+//    hard limit; the expected profit is scaled down with the size (a concave profit curve through 0
+//    keeps at least that share of its profit; the fixed gas cost is not scaled);
+//  - the validator decides; triangular cycles are flat within one transaction (no exposure added),
+//    yield carries and pair trades are positions (exposure added);
+//  - every approval says what the opportunity is worth after which costs, and for how long.
+// Fills: the paper executor has no fill for these kinds yet, so an approved one carries no fill.
+import { kRecordWidth } from '../state/layout.ts';
+import {
+  kRecArbDetail, kRecArbStatistical, kRecArbTriangular, kRecArbYield,
+} from '../../workers/agents/records.ts';
+import { kMaxExecutionRisk } from './consolidator.ts';
+import type { Fusion, FusionContext } from './fusion.ts';
+import { KeyRounds } from './key_rounds.ts';
+import type { ResultReader } from './result_reader.ts';
+import type { Verdict } from '../validate/validator.ts';
+
+export class ArbitrageFusion implements Fusion {
+  readonly #ctx: FusionContext;
+  readonly #reader: ResultReader | undefined;
+  readonly #cap: number;
+  readonly #rounds = [new KeyRounds(), new KeyRounds(), new KeyRounds()]; // triangular, yield, statistical
+  #round = 0;
+  readonly #baseIndex: Int32Array; // slot → index of its base asset (pairs are decided per asset pair)
+  readonly #legs = new Int32Array(4);
+
+  constructor(ctx: FusionContext) {
+    this.#ctx = ctx;
+    this.#reader = ctx.readers.get('arbitrage_detector');
+    this.#cap = ctx.registry.capacity;
+    const names = new Map<string, number>();
+    this.#baseIndex = new Int32Array(this.#cap).fill(-1);
+    for (let s = 0; s < ctx.registry.size; s++) {
+      const b = ctx.registry.meta[s]!.base;
+      if (b === '') continue;
+      let i = names.get(b);
+      if (i === undefined) { i = names.size; names.set(b, i); }
+      this.#baseIndex[s] = i;
+    }
+  }
+
+  consolidate(cycle: number, epoch: number, nowUs: number): void {
+    const r = this.#reader;
+    if (!r) return;
+    const rec = r.arrays.records;
+    const rnd = ++this.#round;
+    for (let i = 0; i + 1 < r.count; i++) {
+      const o: number = r.offset + i * kRecordWidth;
+      const kind: number = rec[o]!;
+      if (kind !== kRecArbTriangular && kind !== kRecArbYield && kind !== kRecArbStatistical) continue;
+      const d: number = o + kRecordWidth;
+      if (rec[d] !== kRecArbDetail) continue;
+      if (kind === kRecArbTriangular) this.#triangular(r, rec, o, d, rnd, cycle, epoch, nowUs);
+      else if (kind === kRecArbYield) this.#yield(r, rec, o, d, rnd, cycle, epoch, nowUs);
+      else this.#statistical(r, rec, o, d, rnd, cycle, epoch, nowUs);
+    }
+  }
+
+  /** Risk gates shared by every kind: execution risk, then the instruments' composite risk. */
+  #gate(execRisk: number, slots: Int32Array, n: number): Verdict | null {
+    if (execRisk > kMaxExecutionRisk) return { status: 'rejected', reason: `execution risk ${execRisk.toFixed(2)} above ${kMaxExecutionRisk}` };
+    let worst = -Infinity;
+    for (let k = 0; k < n; k++) { const v = this.#ctx.riskOf(slots[k]!); if (v > worst) worst = v; }
+    if (worst > this.#ctx.maxInstrumentRisk) return { status: 'rejected', reason: `instrument risk ${worst.toFixed(1)}/10 above ${this.#ctx.maxInstrumentRisk}` };
+    return null;
+  }
+
+  /** The size after the risk assessor's max positions of the slots and the hard limit. */
+  #capSize(sizeUsd: number, slots: Int32Array, n: number): number {
+    let s = Math.min(sizeUsd, this.#ctx.config.limits.maxPositionUsd);
+    for (let k = 0; k < n; k++) s = Math.min(s, this.#ctx.maxPositionOf(slots[k]!));
+    return s > 0 ? s : 0;
+  }
+
+  #triangular(r: ResultReader, rec: Float64Array, o: number, d: number, rnd: number, cycle: number, epoch: number, nowUs: number): void {
+    const c = this.#ctx;
+    const aux = rec[o + 7]!;
+    const n = aux % 10, dirBits = (aux - n) / 10;
+    const legs = this.#legs;
+    legs[0] = rec[o + 1]!; legs[1] = rec[o + 2]!; legs[2] = rec[d + 1]!; legs[3] = rec[d + 2]!;
+    if (this.#rounds[0]!.swap(cycleKey(legs, n, dirBits), rnd) === rnd - 1) return; // still the same open cycle
+    c.stats.noteOpportunity(r.name);
+    const netBps = rec[o + 3]!, profitUsd = rec[o + 4]!, maxSizeUsd = rec[o + 5]!, execRisk = rec[o + 6]!;
+    const durationS = rec[d + 3]!, gasUsd = rec[d + 4]!, costsUsd = rec[d + 6]!;
+    const sizeUsd = this.#capSize(maxSizeUsd, legs, n);
+    const scale = maxSizeUsd > 0 ? sizeUsd / maxSizeUsd : 0;
+    const expected = (profitUsd + gasUsd) * scale - gasUsd;
+    const instruments: string[] = [];
+    const steps: string[] = [];
+    for (let k = 0; k < n; k++) {
+      const m = c.registry.meta[legs[k]!]!;
+      instruments.push(m.key);
+      steps.push(`${(dirBits >> k) & 1 ? 'sell' : 'buy'} ${m.base}/${m.quote}`);
+    }
+    let verdict = this.#gate(execRisk, legs, n) ?? c.validator.check(r.name, sizeUsd, false, '', nowUs);
+    if (verdict.status === 'approved') {
+      verdict = { status: 'approved', reason: `${steps.join(', ')} on ${c.registry.meta[legs[0]!]!.venue}: ` +
+        `${netBps.toFixed(1)} bps net of fees, slippage (${usd(costsUsd)}) and gas (${usd(gasUsd)}); lasts ~${durationS.toFixed(1)} s` };
+    }
+    c.emit({
+      key: `tri:${instruments.join('>')}@${epoch}`, cycle, epoch, ts: nowUs, agent: r.name, kind: 'arbitrage_triangular',
+      action: 'cycle', instruments, sizeUsd, expectedProfitUsd: expected, score: round(netBps, 3), verdict, fill: null,
+    });
+  }
+
+  #yield(r: ResultReader, rec: Float64Array, o: number, d: number, rnd: number, cycle: number, epoch: number, nowUs: number): void {
+    const c = this.#ctx;
+    const borrow = rec[o + 1]!, supply = rec[o + 2]!;
+    if (this.#rounds[1]!.swap(borrow * this.#cap + supply, rnd) === rnd - 1) return;
+    c.stats.noteOpportunity(r.name);
+    const net = rec[o + 3]!, profitUsd = rec[o + 4]!, size = rec[o + 5]!, execRisk = rec[o + 6]!, haircut = rec[o + 7]!;
+    const durationS = rec[d + 3]!, gasUsd = rec[d + 4]!;
+    const legs = this.#legs;
+    legs[0] = borrow; legs[1] = supply;
+    const sizeUsd = Math.min(this.#capSize(size, legs, 2), c.executor.cashUsd);
+    const scale = size > 0 ? sizeUsd / size : 0;
+    const expected = (profitUsd + gasUsd) * scale - gasUsd;
+    const mb = c.registry.meta[borrow]!, ms = c.registry.meta[supply]!;
+    let verdict = this.#gate(execRisk, legs, 2) ?? c.validator.check(r.name, sizeUsd, true, ms.protocol, nowUs);
+    if (verdict.status === 'approved') {
+      verdict = { status: 'approved', reason: `borrow ${mb.symbol} on ${mb.protocol}, supply on ${ms.protocol} (${ms.chain}): ` +
+        `${net.toFixed(2)} pp/yr net of a ${haircut.toFixed(2)} pp risk haircut and dilution, over ${(durationS / 86_400).toFixed(0)} days after ${usd(gasUsd)} gas` };
+    }
+    c.emit({
+      key: `yarb:${mb.key}>${ms.key}@${epoch}`, cycle, epoch, ts: nowUs, agent: r.name, kind: 'arbitrage_yield',
+      action: 'borrow_supply', instruments: [mb.key, ms.key], sizeUsd, expectedProfitUsd: expected, score: round(net, 4),
+      verdict, fill: null,
+    });
+  }
+
+  #statistical(r: ResultReader, rec: Float64Array, o: number, d: number, rnd: number, cycle: number, epoch: number, nowUs: number): void {
+    const c = this.#ctx;
+    const buy = rec[o + 1]!, sell = rec[o + 2]!;
+    const ab = this.#baseIndex[buy]!, as = this.#baseIndex[sell]!;
+    if (this.#rounds[2]!.swap(ab * this.#cap + as, rnd) === rnd - 1) return; // decided per asset pair and side
+    c.stats.noteOpportunity(r.name);
+    const z = rec[o + 3]!, profitUsd = rec[o + 4]!, notionalY = rec[o + 5]!, execRisk = rec[o + 6]!, beta = rec[o + 7]!;
+    const durationS = rec[d + 3]!, costsUsd = rec[d + 6]!;
+    const legs = this.#legs;
+    legs[0] = buy; legs[1] = sell;
+    const sizeUsd = this.#capSize(notionalY, legs, 2);
+    const expected = notionalY > 0 ? profitUsd * (sizeUsd / notionalY) : 0;
+    const mb = c.registry.meta[buy]!, ms = c.registry.meta[sell]!;
+    let verdict = this.#gate(execRisk, legs, 2) ?? c.validator.check(r.name, sizeUsd, true, '', nowUs);
+    if (verdict.status === 'approved') {
+      verdict = { status: 'approved', reason: `spread z ${z.toFixed(2)} (β ${beta.toFixed(3)}): buy ${mb.base} on ${mb.venue}, sell ${ms.base} on ${ms.venue}; ` +
+        `reversion worth ${usd(expected)} after fees and slippage (${usd(costsUsd)}), ~${durationS.toFixed(0)} s` };
+    }
+    c.emit({
+      key: `stat:${mb.key}>${ms.key}@${epoch}`, cycle, epoch, ts: nowUs, agent: r.name, kind: 'arbitrage_statistical',
+      action: 'pair_trade', instruments: [mb.key, ms.key], sizeUsd, expectedProfitUsd: expected, score: round(z, 3),
+      verdict, fill: null,
+    });
+  }
+}
+
+/** A key < 2^53 for a cycle's legs and directions (two 32-bit mixes; a collision is negligible). */
+function cycleKey(legs: Int32Array, n: number, dirBits: number): number {
+  let h1 = 0x811c9dc5 ^ n, h2 = 0x9e3779b9 ^ dirBits;
+  for (let k = 0; k < n; k++) {
+    h1 = Math.imul(h1 ^ legs[k]!, 0x01000193);
+    h2 = Math.imul(h2 ^ (legs[k]! + 0x7f4a7c15), 0x85ebca6b);
+  }
+  return (h1 >>> 0) + ((h2 >>> 0) & 0x1fffff) * 4294967296;
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+function usd(x: number): string {
+  return `$${Math.round(x).toLocaleString('en-US')}`;
+}

@@ -1,0 +1,54 @@
+// What the arbitrage detector's strategies share: the state, the output, the configuration, USD
+// prices, a book reader, the update clock, the gas price in USD, and the stale counter.
+import type { MarketView } from '../../../engine/state/market_view.ts';
+import type { RegistrySnapshot } from '../../../engine/state/registry.ts';
+import { gasCostUsd } from '../../finance/gas.ts';
+import type { AssetPrices } from '../asset_prices.ts';
+import type { AgentConfig } from '../config.ts';
+import { kRecArbDetail } from '../records.ts';
+import type { ResultWriter } from '../result_region.ts';
+import type { BookReader } from './book_reader.ts';
+import type { InputClock } from './input_clock.ts';
+
+export interface ArbContext {
+  view: MarketView;
+  out: ResultWriter;
+  cfg: AgentConfig;
+  registry: RegistrySnapshot;
+  prices: AssetPrices;
+  books: BookReader;
+  clock: InputClock;
+  /** Asset index (AssetPrices) of the gas price asset, -1 when absent. */
+  ethAsset: number;
+  /** Opportunities dropped because an input was older than its max age (cumulative). */
+  stale: { count: number };
+}
+
+/** USD of `units` gas at the configured price; NaN while ETH has no USD price and no fallback. */
+export function gasUsd(ctx: ArbContext, units: number): number {
+  if (units === 0) return 0;
+  const g = ctx.cfg.arbitrage.gas;
+  let eth = ctx.ethAsset >= 0 ? ctx.prices.usd[ctx.ethAsset]! : NaN;
+  if (!(eth > 0)) eth = g.ethUsdFallback > 0 ? g.ethUsdFallback : NaN;
+  return gasCostUsd(units, g.priceGwei, eth);
+}
+
+/**
+ * True when the bank has room for an arbitrage record and its detail. When it has not, the
+ * opportunity is counted as overflow (a filler record of kind 0, which no reader acts on, takes a
+ * last single place so that a record is never published without its detail).
+ */
+export function roomForPair(out: ResultWriter): boolean {
+  if (out.count + 2 <= out.arrays.maxRecords) return true;
+  if (out.count < out.arrays.maxRecords) out.push(0, -1, -1, 0, 0, 0, 0, 0);
+  out.push(0, -1, -1, 0, 0, 0, 0, 0); // full: counted as overflow
+  return false;
+}
+
+/** Pushes the kRecArbDetail record that follows every arbitrage record (after roomForPair). */
+export function pushDetail(
+  out: ResultWriter, leg3: number, leg4: number, durationS: number, gasCostUsd: number, maxSizeUsd: number,
+  feesAndSlippageUsd: number, oldestAgeS: number,
+): void {
+  out.push(kRecArbDetail, leg3, leg4, durationS, gasCostUsd, maxSizeUsd, feesAndSlippageUsd, oldestAgeS);
+}

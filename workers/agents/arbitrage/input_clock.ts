@@ -1,0 +1,40 @@
+// How often each input updates, for the estimated duration of an opportunity: an exponentially
+// weighted mean of the gaps between a slot's updates (event time). An opportunity lasts until one
+// of its inputs is re-quoted (re-quotes close injected dislocations and real ones alike); with
+// independent exponential gaps of means g₁ … gₙ the first re-quote comes after 1/Σ(1/gᵢ) on average.
+
+const kGapWeight = 0.1; // weight of the newest gap
+/** Gap assumed for a slot seen fewer than two times (µs). */
+export const kUnknownGapUs = 1_000_000;
+
+export class InputClock {
+  readonly #lastTs: Float64Array;
+  readonly #gap: Float64Array;
+
+  constructor(capacity: number) {
+    this.#lastTs = new Float64Array(capacity).fill(NaN);
+    this.#gap = new Float64Array(capacity).fill(NaN);
+  }
+
+  /** Notes an update of `slot` at event time ts (µs); repeated times are ignored. */
+  note(slot: number, ts: number): void {
+    const last = this.#lastTs[slot]!;
+    if (ts === last) return;
+    this.#lastTs[slot] = ts;
+    if (!(last === last) || !(ts > last)) return;
+    const gap = ts - last;
+    const g = this.#gap[slot]!;
+    this.#gap[slot] = g === g ? g + kGapWeight * (gap - g) : gap;
+  }
+
+  /** Mean gap between updates of `slot` (µs). */
+  gapUs(slot: number): number {
+    const g = this.#gap[slot]!;
+    return g === g ? g : kUnknownGapUs;
+  }
+}
+
+/** Expected time to the first update among gaps g₁ … gₙ: 1/Σ(1/gᵢ), in seconds (inputs in µs). */
+export function firstUpdateS(rateSumPerUs: number): number {
+  return rateSumPerUs > 0 ? 1e-6 / rateSumPerUs : 0;
+}

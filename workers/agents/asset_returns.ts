@@ -1,0 +1,111 @@
+// Asset returns on the covariance clock, for the agents that need co-movements (risk assessor,
+// portfolio rebalancer, market analyzer). Each asset that trades against USD gets one
+// representative book (the first USD-quoted book of it in slot order): its mid is the asset's
+// price, so venue-to-venue quote noise does not enter the returns. At the first cycle of each
+// `covariance.sampleUs` bucket of market time every asset's return since the previous sample goes
+// into an EWMA covariance (workers/finance/covariance.ts). Each agent keeps its own instance: agents
+// never read each other's output within a cycle. Built once; nothing allocates per cycle.
+import { kAsk, kBid, kKindBook } from '../../engine/state/layout.ts';
+import type { MarketView } from '../../engine/state/market_view.ts';
+import type { RegistrySnapshot } from '../../engine/state/registry.ts';
+import { kUsdQuotes } from './asset_prices.ts';
+import type { AgentConfig } from './config.ts';
+import { EwmaCovariance } from '../finance/covariance.ts';
+import { assetOfToken, isStable } from './tokens.ts';
+
+/** The first USD-quoted book of each non-USD base asset, in slot order: asset names and slots. */
+export function representativeBooks(registry: RegistrySnapshot): { names: string[]; slots: number[] } {
+  const names: string[] = [];
+  const slots: number[] = [];
+  const seen = new Set<string>();
+  for (let s = 0; s < registry.size; s++) {
+    const m = registry.meta[s]!;
+    if (m.kind !== kKindBook || !kUsdQuotes.has(m.quote) || kUsdQuotes.has(m.base) || seen.has(m.base)) continue;
+    seen.add(m.base);
+    names.push(m.base);
+    slots.push(s);
+  }
+  return { names, slots };
+}
+
+export class AssetReturns {
+  /** Asset names, index = asset id. */
+  readonly names: string[];
+  /** Representative book slot of each asset. */
+  readonly repSlot: Int32Array;
+  /** Slot → asset id of the book it represents (-1 elsewhere). */
+  readonly assetOfRep: Int32Array;
+  /** Mid of each asset's representative book (NaN until quoted). */
+  readonly price: Float64Array;
+  readonly cov: EwmaCovariance;
+  readonly n: number;
+  readonly minSamples: number;
+  readonly #view: MarketView;
+  readonly #sampleUs: number;
+  #bucket = -Infinity;
+  readonly #q = new Float64Array(2);
+
+  constructor(view: MarketView, registry: RegistrySnapshot, cfg: AgentConfig) {
+    this.#view = view;
+    const reps = representativeBooks(registry);
+    this.names = reps.names;
+    this.n = reps.names.length;
+    this.repSlot = Int32Array.from(reps.slots);
+    this.assetOfRep = new Int32Array(registry.capacity).fill(-1);
+    reps.slots.forEach((s, i) => { this.assetOfRep[s] = i; });
+    this.price = new Float64Array(Math.max(1, this.n)).fill(NaN);
+    this.cov = new EwmaCovariance(Math.max(1, this.n), cfg.covariance.lambda);
+    this.#sampleUs = cfg.covariance.sampleUs;
+    this.minSamples = cfg.covariance.minSamples;
+  }
+
+  indexOf(name: string): number { return this.names.indexOf(name); }
+
+  /** Feeds a changed slot; returns the asset id when it is a representative book, else -1. */
+  onChange(slot: number): number {
+    const a = this.assetOfRep[slot]!;
+    if (a < 0) return -1;
+    const q = this.#q;
+    this.#view.read2(slot, kBid, kAsk, q);
+    const mid = 0.5 * (q[0]! + q[1]!);
+    if (mid > 0) this.price[a] = mid;
+    return a;
+  }
+
+  /** Takes a covariance sample when nowUs entered a new bucket of the clock. True when it did. */
+  maybeSample(nowUs: number): boolean {
+    const bucket = Math.floor(nowUs / this.#sampleUs);
+    if (!(bucket > this.#bucket)) return false;
+    this.#bucket = bucket;
+    return this.cov.sample(this.price, nowUs);
+  }
+
+  /** True once asset a has the returns the covariance needs. */
+  ready(a: number): boolean { return this.cov.count[a]! >= this.minSamples; }
+
+  /**
+   * Daily σ of the price of asset a0 in asset a1 (ln p₀/p₁: σ² = σ₀² + σ₁² − 2σ₀₁), with
+   * kAssetUsd (a stablecoin) for either side contributing no variance. NaN when an asset is
+   * unknown (-1) or has too few returns.
+   */
+  pairSigmaDaily(a0: number, a1: number): number {
+    if (a0 === -1 || a1 === -1) return NaN;
+    if (a0 !== kAssetUsd && !this.ready(a0)) return NaN;
+    if (a1 !== kAssetUsd && !this.ready(a1)) return NaN;
+    const c = this.cov;
+    const v0 = a0 === kAssetUsd ? 0 : c.covarianceDaily(a0, a0);
+    const v1 = a1 === kAssetUsd ? 0 : c.covarianceDaily(a1, a1);
+    const v01 = a0 === kAssetUsd || a1 === kAssetUsd ? 0 : c.covarianceDaily(a0, a1);
+    const v = v0 + v1 - 2 * v01;
+    return v > 0 ? Math.sqrt(v) : 0;
+  }
+
+  /** The asset id of an on-chain token: kAssetUsd for a stablecoin, -1 when not priced here. */
+  idOfToken(token: string): number {
+    if (isStable(token)) return kAssetUsd;
+    return this.indexOf(assetOfToken(token));
+  }
+}
+
+/** Asset id of USD stablecoins in pairSigmaDaily / idOfToken (no variance). */
+export const kAssetUsd = -2;

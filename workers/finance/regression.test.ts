@@ -1,0 +1,113 @@
+// Least squares with mathjs against the closed forms, and the pair-spread statistics.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import {
+  fitPairSpread, kFitAlpha, kFitBeta, kFitDfStat, kFitHalfLife, kFitPhi, kFitR2, kFitSamples, kFitSpreadSd, kPairFitLength,
+  olsFit, spreadZ, timeToRevert,
+} from './regression.ts';
+
+function near(actual: number, expected: number, tol: number, what: string): void {
+  assert.ok(Math.abs(actual - expected) <= tol, `${what}: got ${actual}, expected ${expected} ± ${tol}`);
+}
+
+test('OLS by hand: x = 0..3, y = 1, 3, 2, 5', () => {
+  // x̄ = 1.5, ȳ = 2.75, Sxx = 5, Sxy = 5.5 ⇒ β = 1.1, α = 2.75 − 1.65 = 1.1
+  // residuals −0.1, 0.8, −1.3, 0.6 ⇒ SSR = 2.7, s² = 2.7/2 = 1.35
+  // se(β) = √(s²/Sxx) = √0.27 = 0.519615; se(α) = √(s²·(1/n + x̄²/Sxx)) = √(1.35·0.7) = 0.972111
+  const f = olsFit([[1, 0], [1, 1], [1, 2], [1, 3]], [1, 3, 2, 5]);
+  near(f.beta[0]!, 1.1, 1e-12, 'α');
+  near(f.beta[1]!, 1.1, 1e-12, 'β');
+  near(f.ssr, 2.7, 1e-12, 'SSR');
+  near(f.residualVariance, 1.35, 1e-12, 's²');
+  near(f.stdErrors[1]!, Math.sqrt(0.27), 1e-12, 'se(β)');
+  near(f.stdErrors[0]!, Math.sqrt(0.945), 1e-12, 'se(α)');
+  // an exact line
+  const g = olsFit([[1, 1], [1, 2], [1, 3], [1, 4], [1, 5]], [5, 8, 11, 14, 17]);
+  near(g.beta[0]!, 2, 1e-12, 'α of 2 + 3x');
+  near(g.beta[1]!, 3, 1e-12, 'β of 2 + 3x');
+  assert.throws(() => olsFit([[1, 0], [1, 1]], [1, 2]), /more rows than columns/);
+});
+
+/** Closed-form simple regression: [α, β, SSR]. */
+function simple(x: number[], y: number[]): [number, number, number, number] {
+  const n = x.length;
+  const mx = x.reduce((a, b) => a + b, 0) / n, my = y.reduce((a, b) => a + b, 0) / n;
+  let sxx = 0, sxy = 0;
+  for (let i = 0; i < n; i++) { sxx += (x[i]! - mx) ** 2; sxy += (x[i]! - mx) * (y[i]! - my); }
+  const b = sxy / sxx, a = my - b * mx;
+  let ssr = 0;
+  for (let i = 0; i < n; i++) ssr += (y[i]! - a - b * x[i]!) ** 2;
+  return [a, b, ssr, sxx];
+}
+
+test('pair fit: hedge ratio, spread σ, AR(1) and Dickey-Fuller statistic match the closed forms', () => {
+  const e = [0.3, -0.2, 0.25, -0.1, 0.05, -0.3, 0.2, 0.1, -0.15, 0.05, -0.25, 0.05];
+  const n = e.length;
+  const x = e.map((_, i) => 4 + 0.01 * i + 0.002 * Math.sin(i));
+  const y = x.map((xi, i) => 1 + 2 * xi + 0.01 * e[i]!);
+  // as a ring buffer of 16 that starts at index 10 and wraps
+  const len = 16, start = 10;
+  const xs = new Float64Array(len).fill(NaN), ys = new Float64Array(len).fill(NaN);
+  for (let i = 0; i < n; i++) { xs[(start + i) % len] = x[i]!; ys[(start + i) % len] = y[i]!; }
+  const out = new Float64Array(kPairFitLength);
+  assert.ok(fitPairSpread(out, ys, xs, start, n));
+  const [a, b, ssr] = simple(x, y);
+  near(out[kFitAlpha]!, a, 1e-9, 'α');
+  near(out[kFitBeta]!, b, 1e-9, 'β');
+  near(out[kFitSpreadSd]!, Math.sqrt(ssr / (n - 2)), 1e-12, 'spread σ');
+  const my = y.reduce((s, v) => s + v, 0) / n;
+  near(out[kFitR2]!, 1 - ssr / y.reduce((s, v) => s + (v - my) ** 2, 0), 1e-9, 'R²');
+  const res = y.map((yi, i) => yi - a - b * x[i]!);
+  const [, phi, ssrAr, sxxAr] = simple(res.slice(0, -1), res.slice(1));
+  near(out[kFitPhi]!, phi, 1e-9, 'φ');
+  const se = Math.sqrt(ssrAr / (n - 1 - 2) / sxxAr);
+  near(out[kFitDfStat]!, (phi - 1) / se, 1e-6, 'Dickey-Fuller t');
+  assert.ok(phi < 0, 'this spread flips sign: φ < 0');
+  assert.ok(Number.isNaN(out[kFitHalfLife]!), 'no half-life for φ ≤ 0');
+  assert.is(out[kFitSamples], n);
+});
+
+test('a persistent spread: φ = 0.5 gives a half-life of one sample', () => {
+  // residual-like series with exact AR(1) φ = 0.5 around a constant: e_t = 0.5·e_{t−1} + shocks
+  const shocks = [1, 0, 0, 0, 1, 0, 0, 0, -1, 0, 0, 0, 1, 0, 0, 0, -1, 0, 0, 0];
+  const e: number[] = [];
+  let prev = 0;
+  for (const s of shocks) { prev = 0.5 * prev + s; e.push(prev); }
+  const x = e.map((_, i) => i * 0.1);
+  const y = x.map((xi, i) => 0.3 + 0.7 * xi + 0.001 * e[i]!);
+  const out = new Float64Array(kPairFitLength);
+  assert.ok(fitPairSpread(out, Float64Array.from(y), Float64Array.from(x), 0, y.length));
+  const [a, b] = simple(x, y);
+  const res = y.map((yi, i) => yi - a - b * x[i]!);
+  const [, phi] = simple(res.slice(0, -1), res.slice(1));
+  near(out[kFitPhi]!, phi, 1e-9, 'φ');
+  near(out[kFitHalfLife]!, -Math.LN2 / Math.log(phi), 1e-9, 'half-life = −ln 2/ln φ');
+  assert.ok(phi > 0.3 && phi < 0.7, `φ near 0.5: ${phi}`);
+});
+
+test('spread z-score and the time to revert', () => {
+  const o = new Float64Array(2);
+  // y = 2.1, x = 1, α = 0.5, β = 1.5: e = 2.1 − 0.5 − 1.5 = 0.1; σ 0.04 → z = 2.5
+  spreadZ(o, 2.1, 1, 0.5, 1.5, 0.04);
+  near(o[0]!, 0.1, 1e-12, 'spread');
+  near(o[1]!, 2.5, 1e-9, 'z');
+  spreadZ(o, 2.1, 1, 0.5, 1.5, 0);
+  assert.ok(Number.isNaN(o[1]!), 'σ 0 → NaN z');
+  // from z = 3 to 0.75 is two halvings: 2 half-lives
+  near(timeToRevert(3, 0.75, 4), 8, 1e-12, '2 × 4');
+  near(timeToRevert(-3, 0.75, 4), 8, 1e-12, 'sign does not matter');
+  assert.is(timeToRevert(0.5, 0.75, 4), 0, 'already inside');
+});
+
+test('too few samples, NaN, or a constant x: no fit', () => {
+  const out = new Float64Array(kPairFitLength);
+  assert.not.ok(fitPairSpread(out, new Float64Array(5), new Float64Array(5), 0, 5));
+  const xs = Float64Array.from({ length: 10 }, () => 1);
+  const ys = Float64Array.from({ length: 10 }, (_, i) => i);
+  assert.not.ok(fitPairSpread(out, ys, xs, 0, 10), 'constant x');
+  xs[3] = NaN;
+  assert.not.ok(fitPairSpread(out, ys, Float64Array.from({ length: 10 }, (_, i) => (i === 3 ? NaN : i)), 0, 10), 'NaN');
+  assert.ok(Number.isNaN(out[kFitBeta]!));
+});
+
+test.run();

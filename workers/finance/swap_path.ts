@@ -1,0 +1,233 @@
+// A path of swaps (the legs of an arbitrage cycle) and the input that maximises its profit.
+//
+// Each leg turns an amount of one asset into another: a book sell (base → quote, down the bids), a
+// book buy (quote → base, up the asks), a constant-product pool, or a Uniswap V3 pool inside the
+// current liquidity range. Every leg's output is a concave, increasing function of its input, so
+// the whole path's output f(q) is concave and its profit f(q) − q is maximised where the marginal
+// rate f′(q) = Π legᵢ′(amountᵢ) falls to 1. optimalPathInput finds that q by bisection on the
+// marginal rate: the max trade size where marginal profit falls to zero. Past a book's last level
+// or a V3 range's boundary the marginal rate is 0 (nothing more is known to trade).
+//
+// Amounts are human token units (decimal-adjusted); a V3 leg converts to and from the pool's raw
+// units with the token scales it is given (gas_units.ts tokenUnitScale: never an assumed 18).
+// Legs live in a caller-owned Float64Array, kLegStride values each. Nothing allocates.
+import { kV3AmountOut, kV3SwapOutLength, v3SwapWithinRange } from './amm.ts';
+
+const kNaN = NaN;
+
+export const kLegBookSell = 1;
+export const kLegBookBuy = 2;
+export const kLegConstantProduct = 3;
+export const kLegV3 = 4;
+
+/** Book levels a leg keeps (a depth record's kDepthLevels). */
+export const kLegMaxLevels = 8;
+// Leg layout (offsets inside one leg)
+export const kLegType = 0;
+export const kLegFee = 1; // taker / pool fee, fraction
+// book legs
+export const kLegLevels = 2;
+export const kLegPrice0 = 3; // kLegMaxLevels prices, best first (quote per base)
+export const kLegSize0 = kLegPrice0 + kLegMaxLevels; // base units
+// constant product
+export const kLegReserveIn = 2;
+export const kLegReserveOut = 3;
+// V3, raw units: L, √P = sqrtPriceX96/2^96, the √P limit of the range, direction, token scales
+export const kLegLiquidity = 2;
+export const kLegSqrtPrice = 3;
+export const kLegSqrtLimit = 4;
+export const kLegZeroForOne = 5; // 1: token0 in, token1 out; 0: token1 in
+export const kLegInRawPerUnit = 6; // raw units per human unit of the input token (10^decimalsIn)
+export const kLegOutUnitPerRaw = 7; // human units per raw unit of the output token (10^−decimalsOut)
+export const kLegStride = kLegSize0 + kLegMaxLevels; // 19
+
+const kV3Scratch = new Float64Array(kV3SwapOutLength);
+const kLegScratch = new Float64Array(2); // [amountOut, marginal]
+
+/** A book leg: sell = true walks bids (base in), false walks asks (quote in). Copies ≤ kLegMaxLevels levels. */
+export function setBookLeg(
+  path: Float64Array, k: number, sell: boolean, fee: number, lv: Float64Array, priceAt: number, sizeAt: number, n: number,
+): void {
+  const o = k * kLegStride;
+  const m = n < kLegMaxLevels ? n : kLegMaxLevels;
+  path[o + kLegType] = sell ? kLegBookSell : kLegBookBuy;
+  path[o + kLegFee] = fee;
+  path[o + kLegLevels] = m;
+  for (let i = 0; i < m; i++) {
+    path[o + kLegPrice0 + i] = lv[priceAt + i]!;
+    path[o + kLegSize0 + i] = lv[sizeAt + i]!;
+  }
+}
+
+/** A constant-product leg: reserves of the input and output tokens (human units), pool fee. */
+export function setCpLeg(path: Float64Array, k: number, reserveIn: number, reserveOut: number, fee: number): void {
+  const o = k * kLegStride;
+  path[o + kLegType] = kLegConstantProduct;
+  path[o + kLegFee] = fee;
+  path[o + kLegReserveIn] = reserveIn;
+  path[o + kLegReserveOut] = reserveOut;
+}
+
+/**
+ * A V3 leg inside one liquidity range: L and √P in raw units, the √P where the range ends in the
+ * swap's direction (below √P for zeroForOne), the pool fee, and the token scales.
+ */
+export function setV3Leg(
+  path: Float64Array, k: number, zeroForOne: boolean, liquidity: number, sqrtPrice: number, sqrtLimit: number,
+  fee: number, inRawPerUnit: number, outUnitPerRaw: number,
+): void {
+  const o = k * kLegStride;
+  path[o + kLegType] = kLegV3;
+  path[o + kLegFee] = fee;
+  path[o + kLegLiquidity] = liquidity;
+  path[o + kLegSqrtPrice] = sqrtPrice;
+  path[o + kLegSqrtLimit] = sqrtLimit;
+  path[o + kLegZeroForOne] = zeroForOne ? 1 : 0;
+  path[o + kLegInRawPerUnit] = inRawPerUnit;
+  path[o + kLegOutUnitPerRaw] = outUnitPerRaw;
+}
+
+/** Writes leg k's output and marginal rate (d out / d in) at `amountIn` into kLegScratch. */
+function legAt(path: Float64Array, k: number, amountIn: number): void {
+  const o = k * kLegStride;
+  const type = path[o + kLegType]!;
+  const fee = path[o + kLegFee]!;
+  const g = 1 - fee;
+  const s = kLegScratch;
+  if (type === kLegBookSell || type === kLegBookBuy) {
+    const buy = type === kLegBookBuy;
+    const n = path[o + kLegLevels]!;
+    let left = amountIn > 0 ? amountIn : 0, got = 0, marginal = 0;
+    for (let i = 0; i < n; i++) {
+      const p = path[o + kLegPrice0 + i]!, size = path[o + kLegSize0 + i]!;
+      if (!(p > 0 && size > 0)) continue;
+      const capacity = buy ? size * p : size;
+      const rate = buy ? g / p : p * g;
+      if (left < capacity) { got += left * rate; marginal = rate; left = 0; break; }
+      got += capacity * rate;
+      left -= capacity;
+    }
+    s[0] = got;
+    s[1] = left > 0 ? 0 : marginal;
+  } else if (type === kLegConstantProduct) {
+    const x = path[o + kLegReserveIn]!, y = path[o + kLegReserveOut]!;
+    const a = (amountIn > 0 ? amountIn : 0) * g;
+    const d = x + a;
+    s[0] = (a * y) / d;
+    s[1] = (g * x * y) / (d * d);
+  } else if (type === kLegV3) {
+    const L = path[o + kLegLiquidity]!, sp = path[o + kLegSqrtPrice]!, lim = path[o + kLegSqrtLimit]!;
+    const zeroForOne = path[o + kLegZeroForOne]! === 1;
+    const inScale = path[o + kLegInRawPerUnit]!, outScale = path[o + kLegOutUnitPerRaw]!;
+    const rawIn = (amountIn > 0 ? amountIn : 0) * inScale;
+    if (!v3SwapWithinRange(kV3Scratch, rawIn, zeroForOne, L, sp, lim, fee)) { s[0] = kNaN; s[1] = kNaN; return; }
+    s[0] = kV3Scratch[kV3AmountOut]! * outScale;
+    const a = rawIn * g;
+    // marginal inside the range (virtual reserves x = L/√P, y = L·√P), 0 once the boundary is reached
+    const maxA = zeroForOne ? L * (1 / lim - 1 / sp) : L * (lim - sp);
+    let m: number;
+    if (!(a < maxA)) m = 0;
+    else if (zeroForOne) { const d = L + a * sp; m = (g * L * L * sp * sp) / (d * d); }
+    else { const d = L * sp + a; m = (g * L * L) / (d * d); }
+    s[1] = m * inScale * outScale;
+  } else {
+    s[0] = kNaN;
+    s[1] = kNaN;
+  }
+}
+
+/** The rate of leg k's first unit before its fee (output per input). */
+function legTopRate(path: Float64Array, k: number): number {
+  const o = k * kLegStride;
+  const type = path[o + kLegType]!;
+  if (type === kLegBookSell) return path[o + kLegPrice0]!;
+  if (type === kLegBookBuy) return 1 / path[o + kLegPrice0]!;
+  if (type === kLegConstantProduct) return path[o + kLegReserveOut]! / path[o + kLegReserveIn]!;
+  if (type === kLegV3) {
+    const sp = path[o + kLegSqrtPrice]!;
+    const raw = path[o + kLegZeroForOne]! === 1 ? sp * sp : 1 / (sp * sp);
+    return raw * path[o + kLegInRawPerUnit]! * path[o + kLegOutUnitPerRaw]!;
+  }
+  return kNaN;
+}
+
+// Output of pathAt (Float64Array of kPathAtLength)
+export const kPathAtOut = 0; // amount out of the last leg
+export const kPathAtMarginal = 1; // Π of the legs' marginal rates at their inputs
+export const kPathAtLength = 2;
+
+/** Runs `amountIn` through legs 0..n−1; writes the final amount and the path's marginal rate. */
+export function pathAt(out: Float64Array, path: Float64Array, n: number, amountIn: number): void {
+  let amount = amountIn, marginal = 1;
+  const s = kLegScratch;
+  for (let k = 0; k < n; k++) {
+    legAt(path, k, amount);
+    amount = s[0]!;
+    marginal *= s[1]!;
+  }
+  out[kPathAtOut] = amount;
+  out[kPathAtMarginal] = marginal;
+}
+
+// Output of optimalPathInput (Float64Array of kPathOutLength)
+/** The profit-maximising input (start asset units): where the marginal rate falls to 1. */
+export const kPathSize = 0;
+/** Output at that input (start asset units). */
+export const kPathAmountOut = 1;
+/** Profit = output − input (start asset units), fees and slippage included. */
+export const kPathProfit = 2;
+/** Marginal rate of the first unit (Π of the legs' top rates net of fees): > 1 means a negative cycle. */
+export const kPathMarginalAtZero = 3;
+/** Fees and slippage at that size: size·Π(top rates before fees) − output (start asset units). */
+export const kPathTradingCost = 4;
+/** 1 when the size stopped at maxIn (capital) rather than where the marginal rate reached 1. */
+export const kPathCapped = 5;
+export const kPathOutLength = 6;
+
+const kAt = new Float64Array(kPathAtLength);
+const kBisections = 80; // a cap; the loop stops once the bracket is within 1e-10 of the size
+
+/**
+ * The input in [0, maxIn] that maximises pathOut(q) − q, by bisection on the marginal rate (which
+ * falls with q because every leg is concave). Writes kPathOutLength values; returns true when the
+ * profit is positive. maxIn ≤ 0, NaN legs or a marginal rate ≤ 1 at zero give size 0, profit 0.
+ */
+export function optimalPathInput(out: Float64Array, path: Float64Array, n: number, maxIn: number): boolean {
+  pathAt(kAt, path, n, 0);
+  const m0 = kAt[kPathAtMarginal]!;
+  out[kPathMarginalAtZero] = m0;
+  out[kPathCapped] = 0;
+  if (!(m0 > 1) || !(maxIn > 0)) {
+    out[kPathSize] = 0; out[kPathAmountOut] = 0; out[kPathProfit] = 0; out[kPathTradingCost] = 0;
+    return false;
+  }
+  let q: number;
+  pathAt(kAt, path, n, maxIn);
+  if (kAt[kPathAtMarginal]! > 1) {
+    q = maxIn;
+    out[kPathCapped] = 1;
+  } else {
+    let lo = 0, hi = maxIn;
+    for (let it = 0; it < kBisections && hi - lo > 1e-10 * hi; it++) {
+      const mid = 0.5 * (lo + hi);
+      pathAt(kAt, path, n, mid);
+      if (kAt[kPathAtMarginal]! > 1) lo = mid; else hi = mid;
+    }
+    q = lo;
+  }
+  pathAt(kAt, path, n, q);
+  const got = kAt[kPathAtOut]!;
+  let top = 1;
+  for (let k = 0; k < n; k++) top *= legTopRate(path, k);
+  out[kPathSize] = q;
+  out[kPathAmountOut] = got;
+  out[kPathProfit] = got - q;
+  out[kPathTradingCost] = q * top - got;
+  return got - q > 0;
+}
+
+/** Output of the path for `amountIn` (a convenience for tests and reports). */
+export function pathOut(path: Float64Array, n: number, amountIn: number): number {
+  pathAt(kAt, path, n, amountIn);
+  return kAt[kPathAtOut]!;
+}
