@@ -32,8 +32,10 @@ Kafka source (--source kafka; the broker: scripts/kafka-up; topics: scripts/repl
                         shard: partition p of every topic is shard p, each member decides on its
                         shards alone; decision logs <decisions>.shard-<p>.jsonl
   --topic-prefix <p>    put p in front of every topic name (default none)
-  --until-end           stop once every assigned partition is read to its end (its end record,
-                        or its end offset when the run started); otherwise run until SIGINT/SIGTERM
+  --until-end           stop once every assigned partition is read past the end offset it had when
+                        this run took it, and then has shown its end record (replay-to-kafka
+                        writes one) or stayed quiet for --merge-idle; otherwise run until
+                        SIGINT/SIGTERM (read input is decided on, committed, the group left)
   --merge-idle <ms>     lockstep: a caught-up partition quiet this long stops holding back the
                         merge (default 1000)
   --buffer <n>          events buffered per partition before it is paused (default 2048)

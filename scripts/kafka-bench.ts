@@ -75,7 +75,8 @@ try {
   // 1. Ingest rate: file replay, then the same events from filled topics.
   say(`file replay of ${events} events`);
   const file = await runEngine(opts('file', { limit: events }));
-  rows.push({ run: 'file replay, lockstep, unpaced', events: file.events, eventsPerSec: file.eventsPerSec, p50Us: null, p99Us: null, note: `decision log ${file.decisionLogSha256.slice(0, 12)}` });
+  rows.push({ run: 'file replay, lockstep, unpaced', events: file.events, eventsPerSec: file.eventsPerSec, p50Us: null, p99Us: null,
+    note: `state only (decoded beforehand); with decoding ${Math.round(file.events / ((file.loadMs + file.runMs) / 1000)).toLocaleString('en-US')}/s; decision log ${file.decisionLogSha256.slice(0, 12)}` });
 
   const filled = `bench${run}a.`;
   prefixes.push(filled);
@@ -86,7 +87,8 @@ try {
     say(`consuming the filled topics (${mode})`);
     const k = await consume(`filled-${mode}`, filled, mode, true);
     const same = k.decisionLogSha256 === file.decisionLogSha256 ? 'same decision log as file replay' : `decision log ${k.decisionLogSha256.slice(0, 12)}`;
-    rows.push({ run: `kafka → state, ${mode}, filled topics`, events: k.events, eventsPerSec: k.eventsPerSec, p50Us: null, p99Us: null, note: mode === 'lockstep' ? same : 'arrival order (no merge)' });
+    rows.push({ run: `kafka → state, ${mode}, filled topics`, events: k.events, eventsPerSec: k.eventsPerSec, p50Us: null, p99Us: null,
+      note: `fetch + decode + ${mode === 'lockstep' ? `merge + state; ${same}` : 'state, arrival order (no merge)'}` });
   }
 
   // 2. Latency at a fixed rate: file replay, then a live producer on loopback.

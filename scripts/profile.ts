@@ -1,8 +1,9 @@
 // Profiles a short engine run: CPU profiles of the main thread and of every agent thread
 // (node --cpu-prof, which covers worker threads too), a sampled allocation profile of the main
-// thread during the measured replay (inspector HeapProfiler, collected objects included), and a Chrome tracing / Perfetto timeline of the cycles across threads with a
-// span per stage (ingest, agents, consolidate) and per agent.
-//   npm run profile -- [--events 60000] [--threads n] [--wait hybrid] [--mode lockstep] [--rate 0] [--out dir]
+// thread during the measured replay (inspector HeapProfiler, collected objects included), and a
+// Chrome tracing / Perfetto timeline of the cycles across threads with a span per stage (ingest,
+// agents, consolidate) and per agent.
+//   npm run profile -- [--events 200000] [--threads n] [--wait hybrid] [--mode lockstep] [--rate 0] [--out dir]
 // Tracing wraps the dispatcher and consolidator of this run only; the engine's hot loop is the
 // unchanged engine/replay_loop.ts, and runs without tracing carry no tracing cost.
 import { spawn } from 'node:child_process';
@@ -83,7 +84,6 @@ async function child(o: ProfileOptions): Promise<void> {
   try {
     if (o.warm > 0) await rig.replay(cursor.take(o.warm), { mode: o.mode });
     const seg = cursor.take(o.events);
-    trace.reset(rig.core.writer.epoch);
     // Allocation sampling on the main thread, collected objects included: where the hot path allocates.
     const session = new Session();
     session.connect();
@@ -93,6 +93,7 @@ async function child(o: ProfileOptions): Promise<void> {
     await session.post('Profiler.enable');
     await session.post('Profiler.setSamplingInterval', { interval: o.interval });
     await session.post('Profiler.start');
+    trace.reset(rig.core.writer.epoch);
     const stats = await rig.replay(seg, { mode: o.mode, rate: o.rate });
     const { profile: cpuProfile } = await session.post('Profiler.stop');
     const { profile } = await session.post('HeapProfiler.stopSampling');

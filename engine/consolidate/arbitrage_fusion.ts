@@ -1,19 +1,22 @@
-// Consolidation of the arbitrage detector's triangular, yield and statistical opportunities (the
-// cross-exchange records are consolidated in consolidator.ts). Each record comes with the
-// kRecArbDetail record after it (duration, gas, max size, costs, input age). An opportunity that
-// stays open across cycles is decided once, when it opens. Following the record:
+// Consolidation of the arbitrage detector: cross-exchange, triangular, yield and statistical
+// opportunities. Each record comes with the kRecArbDetail record after it (duration, gas, max size,
+// costs, input age). An opportunity that stays open across cycles is decided once, when it opens.
+// Following the record:
 //  - it is kept only when its execution risk and its instruments' risk are acceptable;
 //  - its size is capped by the risk assessor's max position of every instrument it trades and by the
 //    hard limit; the expected profit is scaled down with the size (a concave profit curve through 0
 //    keeps at least that share of its profit; the fixed gas cost is not scaled);
-//  - the validator decides; triangular cycles are flat within one transaction (no exposure added),
-//    yield carries and pair trades are positions (exposure added);
+//  - the validator decides; cross-exchange and triangular trades are flat at once (no exposure
+//    added), yield carries and pair trades are positions (exposure added);
 //  - every approval says what the opportunity is worth after which costs, and for how long.
-// Fills: the paper executor has no fill for these kinds yet, so an approved one carries no fill.
-import { kRecordWidth } from '../state/layout.ts';
+// Fills: cross-exchange trades fill on paper (both legs); the paper executor has no fill for the
+// other kinds yet, so an approved one carries no fill.
+import { kAsk, kBid, kKindBook, kRecordWidth } from '../state/layout.ts';
+import { kUsdQuotes } from '../../workers/agents/asset_prices.ts';
 import {
-  kRecArbDetail, kRecArbStatistical, kRecArbTriangular, kRecArbYield,
+  kRecArbCross, kRecArbDetail, kRecArbStatistical, kRecArbTriangular, kRecArbYield,
 } from '../../workers/agents/records.ts';
+import type { Fill } from '../execute/paper_executor.ts';
 import { kMaxExecutionRisk } from './consolidator.ts';
 import type { Fusion, FusionContext } from './fusion.ts';
 import { KeyRounds } from './key_rounds.ts';
@@ -24,9 +27,11 @@ export class ArbitrageFusion implements Fusion {
   readonly #ctx: FusionContext;
   readonly #reader: ResultReader | undefined;
   readonly #cap: number;
-  readonly #rounds = [new KeyRounds(), new KeyRounds(), new KeyRounds()]; // triangular, yield, statistical
+  readonly #rounds = [new KeyRounds(), new KeyRounds(), new KeyRounds(), new KeyRounds()]; // cross, triangular, yield, statistical
   #round = 0;
   readonly #baseIndex: Int32Array; // slot → index of its base asset (pairs are decided per asset pair)
+  readonly #usdRef: Int32Array; // book slot → USD-quoted book of its quote asset (-2: quote is USD)
+  readonly #q = new Float64Array(2);
   readonly #legs = new Int32Array(4);
 
   constructor(ctx: FusionContext) {
@@ -42,6 +47,26 @@ export class ArbitrageFusion implements Fusion {
       if (i === undefined) { i = names.size; names.set(b, i); }
       this.#baseIndex[s] = i;
     }
+    // USD reference book per asset: the first book that quotes it in USD
+    const ref = new Map<string, number>();
+    for (let s = 0; s < ctx.registry.size; s++) {
+      const m = ctx.registry.meta[s]!;
+      if (m.kind === kKindBook && kUsdQuotes.has(m.quote) && !ref.has(m.base)) ref.set(m.base, s);
+    }
+    this.#usdRef = new Int32Array(this.#cap).fill(-1);
+    for (let s = 0; s < ctx.registry.size; s++) {
+      const m = ctx.registry.meta[s]!;
+      if (m.kind === kKindBook) this.#usdRef[s] = kUsdQuotes.has(m.quote) ? -2 : (ref.get(m.quote) ?? -1);
+    }
+  }
+
+  /** USD per unit of a book's quote asset (NaN while unknown). */
+  #quoteUsd(slot: number): number {
+    const ref = this.#usdRef[slot]!;
+    if (ref === -2) return 1;
+    if (ref < 0) return NaN;
+    this.#ctx.view.read2(ref, kBid, kAsk, this.#q);
+    return 0.5 * (this.#q[0]! + this.#q[1]!);
   }
 
   consolidate(cycle: number, epoch: number, nowUs: number): void {
@@ -52,10 +77,11 @@ export class ArbitrageFusion implements Fusion {
     for (let i = 0; i + 1 < r.count; i++) {
       const o: number = r.offset + i * kRecordWidth;
       const kind: number = rec[o]!;
-      if (kind !== kRecArbTriangular && kind !== kRecArbYield && kind !== kRecArbStatistical) continue;
+      if (kind !== kRecArbCross && kind !== kRecArbTriangular && kind !== kRecArbYield && kind !== kRecArbStatistical) continue;
       const d: number = o + kRecordWidth;
       if (rec[d] !== kRecArbDetail) continue;
-      if (kind === kRecArbTriangular) this.#triangular(r, rec, o, d, rnd, cycle, epoch, nowUs);
+      if (kind === kRecArbCross) this.#cross(r, rec, o, d, rnd, cycle, epoch, nowUs);
+      else if (kind === kRecArbTriangular) this.#triangular(r, rec, o, d, rnd, cycle, epoch, nowUs);
       else if (kind === kRecArbYield) this.#yield(r, rec, o, d, rnd, cycle, epoch, nowUs);
       else this.#statistical(r, rec, o, d, rnd, cycle, epoch, nowUs);
     }
@@ -77,13 +103,42 @@ export class ArbitrageFusion implements Fusion {
     return s > 0 ? s : 0;
   }
 
+  #cross(r: ResultReader, rec: Float64Array, o: number, d: number, rnd: number, cycle: number, epoch: number, nowUs: number): void {
+    const c = this.#ctx;
+    const buy = rec[o + 1]!, sell = rec[o + 2]!;
+    if (this.#rounds[0]!.swap(buy * this.#cap + sell, rnd) === rnd - 1) return; // still the same open opportunity
+    c.stats.noteOpportunity(r.name);
+    const netBps = rec[o + 3]!, profitUsd = rec[o + 4]!, qty = rec[o + 5]!, execRisk = rec[o + 6]!;
+    const durationS = rec[d + 3]!, costsUsd = rec[d + 6]!;
+    const quoteUsd = this.#quoteUsd(buy);
+    c.view.read2(buy, kBid, kAsk, this.#q);
+    const notionalUsd = qty * this.#q[1]! * quoteUsd;
+    const legs = this.#legs;
+    legs[0] = buy; legs[1] = sell;
+    const sizeUsd = Math.min(notionalUsd, this.#capSize(Infinity, legs, 2));
+    const scale = notionalUsd > 0 ? sizeUsd / notionalUsd : 0;
+    const expected = profitUsd * scale;
+    const mb = c.registry.meta[buy]!, ms = c.registry.meta[sell]!;
+    let verdict = this.#gate(execRisk, legs, 2) ?? c.validator.check(r.name, sizeUsd, false, '', nowUs);
+    let fill: Fill | null = null;
+    if (verdict.status === 'approved') {
+      fill = c.executor.arbitrage(buy, sell, qty * scale, quoteUsd, expected);
+      verdict = { status: 'approved', reason: `buy ${mb.base}/${mb.quote} on ${mb.venue}, sell on ${ms.venue}: ` +
+        `${netBps.toFixed(1)} bps net of fees; ${usd(costsUsd)} of fees and slippage at the full size; lasts ~${durationS.toFixed(1)} s` };
+    }
+    c.emit({
+      key: `arb:${mb.key}>${ms.key}@${epoch}`, cycle, epoch, ts: nowUs, agent: r.name, kind: 'arbitrage_cross_exchange',
+      action: 'buy_sell', instruments: [mb.key, ms.key], sizeUsd, expectedProfitUsd: expected, score: round(netBps, 3), verdict, fill,
+    });
+  }
+
   #triangular(r: ResultReader, rec: Float64Array, o: number, d: number, rnd: number, cycle: number, epoch: number, nowUs: number): void {
     const c = this.#ctx;
     const aux = rec[o + 7]!;
     const n = aux % 10, dirBits = (aux - n) / 10;
     const legs = this.#legs;
     legs[0] = rec[o + 1]!; legs[1] = rec[o + 2]!; legs[2] = rec[d + 1]!; legs[3] = rec[d + 2]!;
-    if (this.#rounds[0]!.swap(cycleKey(legs, n, dirBits), rnd) === rnd - 1) return; // still the same open cycle
+    if (this.#rounds[1]!.swap(cycleKey(legs, n, dirBits), rnd) === rnd - 1) return; // still the same open cycle
     c.stats.noteOpportunity(r.name);
     const netBps = rec[o + 3]!, profitUsd = rec[o + 4]!, maxSizeUsd = rec[o + 5]!, execRisk = rec[o + 6]!;
     const durationS = rec[d + 3]!, gasUsd = rec[d + 4]!, costsUsd = rec[d + 6]!;
@@ -111,7 +166,7 @@ export class ArbitrageFusion implements Fusion {
   #yield(r: ResultReader, rec: Float64Array, o: number, d: number, rnd: number, cycle: number, epoch: number, nowUs: number): void {
     const c = this.#ctx;
     const borrow = rec[o + 1]!, supply = rec[o + 2]!;
-    if (this.#rounds[1]!.swap(borrow * this.#cap + supply, rnd) === rnd - 1) return;
+    if (this.#rounds[2]!.swap(borrow * this.#cap + supply, rnd) === rnd - 1) return;
     c.stats.noteOpportunity(r.name);
     const net = rec[o + 3]!, profitUsd = rec[o + 4]!, size = rec[o + 5]!, execRisk = rec[o + 6]!, haircut = rec[o + 7]!;
     const durationS = rec[d + 3]!, gasUsd = rec[d + 4]!;
@@ -137,7 +192,7 @@ export class ArbitrageFusion implements Fusion {
     const c = this.#ctx;
     const buy = rec[o + 1]!, sell = rec[o + 2]!;
     const ab = this.#baseIndex[buy]!, as = this.#baseIndex[sell]!;
-    if (this.#rounds[2]!.swap(ab * this.#cap + as, rnd) === rnd - 1) return; // decided per asset pair and side
+    if (this.#rounds[3]!.swap(ab * this.#cap + as, rnd) === rnd - 1) return; // decided per asset pair and side
     c.stats.noteOpportunity(r.name);
     const z = rec[o + 3]!, profitUsd = rec[o + 4]!, notionalY = rec[o + 5]!, execRisk = rec[o + 6]!, beta = rec[o + 7]!;
     const durationS = rec[d + 3]!, costsUsd = rec[d + 6]!;

@@ -2,20 +2,20 @@
 // actions under the risk assessor's view, validates each action, executes the approved ones on
 // paper, and writes one decision per action to the sink. Following the record:
 //  - yield opportunities are weighed by the risk view and the hunter's confidence;
-//  - arbitrage is kept only when its execution risk and its instruments' risk are acceptable;
+//  - arbitrage is kept only when its execution risk and its instruments' risk are acceptable
+//    (arbitrage_fusion.ts);
 //  - every action is capped by the risk assessor's max position size and the hard limits;
 //  - every approval and rejection carries its reason.
 // An opportunity that stays open across cycles is decided once, when it opens.
-import { kAsk, kBid, kKindBook, kRecordWidth } from '../state/layout.ts';
+import { kRecordWidth } from '../state/layout.ts';
 import type { MarketView } from '../state/market_view.ts';
 import type { RegistrySnapshot } from '../state/registry.ts';
 import type { EngineConfig } from '../options.ts';
 import type { Decision, DecisionSink } from '../types.ts';
 import type { Validator, Verdict } from '../validate/validator.ts';
 import type { Fill, PaperExecutor } from '../execute/paper_executor.ts';
-import { kUsdQuotes } from '../../workers/agents/asset_prices.ts';
 import {
-  kAlertGovernance, kAlertLiquidationCascade, kAlertLiquidations, kAlertMajorMove, kRecArbCross, kRecPortfolioRisk,
+  kAlertGovernance, kAlertLiquidationCascade, kAlertLiquidations, kAlertMajorMove, kRecPortfolioRisk,
   kRecRiskAlert, kRecTargetWeight, kRecYield, kRiskTableMaxPositionUsd, kRiskTableScore,
 } from '../../workers/agents/records.ts';
 import { KeyRounds } from './key_rounds.ts';
@@ -81,15 +81,11 @@ export interface ConsolidatorDeps {
 export class Consolidator {
   readonly #d: ConsolidatorDeps;
   readonly #cap: number;
-  readonly #arbRounds = new KeyRounds();
   readonly #yieldRounds = new KeyRounds();
-  #arbRound = 0;
   #yieldRound = 0;
   #seq = 0;
-  readonly #usdRef: Int32Array; // slot → USD-quoted book of its quote asset (-2: quote is USD)
   readonly #held = new Set<number>(); // yield pools held
   readonly #inTop: Uint8Array; // yield slot in this cycle's candidate list
-  readonly #q = new Float64Array(2);
   readonly #risk: Float64Array | null;
   readonly #arb: ResultReader | undefined;
   readonly #yield: ResultReader | undefined;
@@ -100,7 +96,7 @@ export class Consolidator {
   readonly #liquidity: LiquidityFusion | null;
   /** Encodes the ready transaction of approved on-chain actions (execution optimizer). */
   readonly execution: ExecutionFusion | null;
-  /** Triangular, yield and statistical arbitrage (arbitrage_fusion.ts). */
+  /** The arbitrage detector's opportunities (arbitrage_fusion.ts). */
   readonly #arbFusion: ArbitrageFusion | null;
   readonly #noDerived = new Tape(1);
 
@@ -113,18 +109,6 @@ export class Consolidator {
     this.#rebalancer = d.readers.get('portfolio_rebalancer');
     this.#risk = this.#riskReader ? this.#riskReader.arrays.table : null;
     this.#inTop = new Uint8Array(this.#cap);
-    // USD reference book per asset: the first book that quotes it in USD.
-    const ref = new Map<string, number>();
-    for (let s = 0; s < d.registry.size; s++) {
-      const m = d.registry.meta[s]!;
-      if (m.kind === kKindBook && kUsdQuotes.has(m.quote) && !ref.has(m.base)) ref.set(m.base, s);
-    }
-    this.#usdRef = new Int32Array(this.#cap).fill(-1);
-    for (let s = 0; s < d.registry.size; s++) {
-      const m = d.registry.meta[s]!;
-      if (m.kind !== kKindBook) continue;
-      this.#usdRef[s] = kUsdQuotes.has(m.quote) ? -2 : (ref.get(m.quote) ?? -1);
-    }
     const fusion: FusionContext = {
       registry: d.registry, view: d.view, readers: d.readers, config: d.config, validator: d.validator,
       executor: d.executor, stats: d.stats, emit: (x) => this.#emit(x), riskOf: (s) => this.#riskOf(s),
@@ -153,8 +137,7 @@ export class Consolidator {
       this.#d.validator.setAgentErrors(r.name, r.errors());
     }
     if (this.#riskReader) this.#riskRecords(this.#riskReader, cycle, epoch, nowUs);
-    if (this.#arb) this.#arbitrage(this.#arb, cycle, epoch, nowUs);
-    this.#arbFusion?.consolidate(cycle, epoch, nowUs);
+    this.#arbFusion?.consolidate(cycle, epoch, nowUs); // arbitrage_fusion.ts
     if (this.#yield) this.#yields(this.#yield, cycle, epoch, nowUs);
     if (this.#rebalancer) this.#rebalance(this.#rebalancer, cycle, epoch, nowUs);
     this.#liquidity?.consolidate(cycle, epoch, nowUs);
@@ -170,14 +153,6 @@ export class Consolidator {
     const v = this.#risk[kRiskTableMaxPositionUsd * this.#cap + slot]!;
     return v === v ? v : 0;
   }
-  #quoteUsd(slot: number): number {
-    const ref = this.#usdRef[slot]!;
-    if (ref === -2) return 1;
-    if (ref < 0) return NaN;
-    this.#d.view.read2(ref, kBid, kAsk, this.#q);
-    return 0.5 * (this.#q[0]! + this.#q[1]!);
-  }
-  #key(slot: number): string { return this.#d.registry.meta[slot]!.key; }
 
   #riskRecords(r: ResultReader, cycle: number, epoch: number, nowUs: number): void {
     const rec = r.arrays.records;
@@ -203,39 +178,6 @@ export class Consolidator {
           verdict: { status: 'approved', reason: `${what}: ${usdText(rec[o + 4]!)} (severity ${severity.toFixed(1)}/10)` }, fill: null,
         });
       }
-    }
-  }
-
-  #arbitrage(r: ResultReader, cycle: number, epoch: number, nowUs: number): void {
-    const rec = r.arrays.records;
-    const rnd = ++this.#arbRound;
-    for (let i = 0; i < r.count; i++) {
-      const o = r.offset + i * kRecordWidth;
-      if (rec[o] !== kRecArbCross) continue;
-      const buy = rec[o + 1]!, sell = rec[o + 2]!;
-      const prev = this.#arbRounds.swap(buy * this.#cap + sell, rnd);
-      if (prev === rnd - 1) continue; // still the same open opportunity
-      this.#d.stats.noteOpportunity(r.name);
-      const netBps = rec[o + 3]!, profitUsd = rec[o + 4]!, qty = rec[o + 5]!, execRisk = rec[o + 6]!;
-      const quoteUsd = this.#quoteUsd(buy);
-      this.#d.view.read2(buy, kBid, kAsk, this.#q);
-      const notionalUsd = qty * this.#q[1]! * quoteUsd;
-      const cap = Math.min(this.#maxPositionOf(buy), this.#maxPositionOf(sell), this.#d.config.limits.maxPositionUsd);
-      const sizeUsd = Math.min(notionalUsd, cap);
-      const scale = notionalUsd > 0 ? sizeUsd / notionalUsd : 0;
-      const expected = profitUsd * scale;
-      const riskA = this.#riskOf(buy), riskB = this.#riskOf(sell);
-      let verdict: Verdict;
-      if (execRisk > kMaxExecutionRisk) verdict = { status: 'rejected', reason: `execution risk ${execRisk.toFixed(2)} above ${kMaxExecutionRisk}` };
-      else if (riskA > kMaxInstrumentRisk || riskB > kMaxInstrumentRisk) verdict = { status: 'rejected', reason: `instrument risk ${Math.max(riskA, riskB).toFixed(1)}/10 above ${kMaxInstrumentRisk}` };
-      else verdict = this.#d.validator.check(r.name, sizeUsd, false, '', nowUs);
-      let fill: Fill | null = null;
-      if (verdict.status === 'approved') fill = this.#d.executor.arbitrage(buy, sell, qty * scale, quoteUsd, expected);
-      this.#emit({
-        key: `arb:${this.#key(buy)}>${this.#key(sell)}@${epoch}`, cycle, epoch, ts: nowUs, agent: r.name,
-        kind: 'arbitrage_cross_exchange', action: 'buy_sell', instruments: [this.#key(buy), this.#key(sell)],
-        sizeUsd, expectedProfitUsd: expected, score: round(netBps, 3), verdict, fill,
-      });
     }
   }
 

@@ -454,23 +454,31 @@ export class KafkaSource {
     }
   }
 
-  /** Stops reading, decides on what was read, commits, leaves the group and closes every lane. */
+  /**
+   * Stops reading, decides on what was read, commits, leaves the group and closes every lane.
+   * Each step runs even when one before it failed (a broken connection must not leave files open).
+   */
   async stop(): Promise<KafkaSourceReport> {
     this.#stopping = true;
     if (this.#timer) clearInterval(this.#timer);
     if (this.#refreshTimer) clearInterval(this.#refreshTimer);
+    const quietly = async (what: string, fn: () => Promise<unknown>): Promise<void> => {
+      try { await fn(); } catch (err) { this.o.log(`stopping: ${what} failed: ${(err as Error).message}`); }
+    };
     const consumer = this.#consumer;
     if (consumer) {
-      for (const st of this.#parts.values()) consumer.pause([{ topic: st.topic, partitions: [st.partition] }]);
-      await Promise.all(this.lanes.map((l) => l.pump(undefined, true).catch(() => undefined)));
-      await consumer.disconnect();
+      await quietly('pausing', async () => {
+        for (const st of this.#parts.values()) consumer.pause([{ topic: st.topic, partitions: [st.partition] }]);
+      });
+      await Promise.all(this.lanes.map((l) => quietly(`the last pump of ${l.o.id}`, () => l.pump(undefined, true))));
+      await quietly('leaving the group', () => consumer.disconnect());
     }
     await Promise.all([...this.#laneStarts.values()].map((p) => p.catch(() => undefined)));
     const reports = await Promise.all(this.lanes.map((l) => l.stop()));
     await Promise.all([...this.#laneStops.values()]);
     this.#lanes.clear();
-    await this.#dl.stop();
-    await this.#admin.disconnect();
+    await quietly('the dead-letter producer', () => this.#dl.stop());
+    await quietly('the admin client', () => this.#admin.disconnect());
     return {
       groupId: this.o.groupId,
       scope: this.o.scope,

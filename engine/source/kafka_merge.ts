@@ -19,6 +19,10 @@ import {
 
 const kDepthValues = 4 * kDepthLevels; // [price, size] × levels × two sides, per buffered event
 
+function copy(from: Float64Array, at: number, to: Float64Array, dest: number, n: number): void {
+  for (let k = 0; k < n; k++) to[dest + k] = from[at + k]!;
+}
+
 /** Events released by the buffer, with what the lane needs to know about each. */
 export class ReleasedBatch {
   readonly tape: Tape;
@@ -44,7 +48,7 @@ export class ReleasedBatch {
 class PartitionQueue {
   readonly name: string;
   readonly rows: Float64Array;
-  readonly depth: Float64Array; // kDepthValues per buffered event
+  depth: Float64Array | null = null; // kDepthValues per buffered event, made on the first book levels
   readonly offset: Float64Array;
   readonly seq: Float64Array;
   readonly recvMs: Float64Array;
@@ -63,7 +67,6 @@ class PartitionQueue {
     this.name = name;
     this.mask = capacityPow2 - 1;
     this.rows = new Float64Array(capacityPow2 * kTapeWidth);
-    this.depth = new Float64Array(capacityPow2 * kDepthValues);
     this.offset = new Float64Array(capacityPow2);
     this.seq = new Float64Array(capacityPow2);
     this.recvMs = new Float64Array(capacityPow2);
@@ -135,13 +138,14 @@ export class ReorderBuffer {
     if (q.size >= q.mask + 1) throw new RangeError(`reorder buffer partition ${q.name} is full`);
     const s = seq === seq ? seq : q.lastSeq; // no sequence header: right after the event before it
     const i = q.tail & q.mask;
-    q.rows.set(rows.subarray(row * kTapeWidth, (row + 1) * kTapeWidth), i * kTapeWidth);
+    copy(rows, row * kTapeWidth, q.rows, i * kTapeWidth, kTapeWidth);
     q.rows[i * kTapeWidth + kTapeLine] = s; // the key epoch of whatever this event triggers
     const f = i * kTapeWidth + kTapeF0;
     if (q.rows[i * kTapeWidth + kTapeType] === kTypePrice && q.rows[f + kTapePriceDepthRef]! >= 0) {
       const ref = q.rows[f + kTapePriceDepthRef]!;
       const count = 2 * (q.rows[f + kTapePriceBidLevels]! + q.rows[f + kTapePriceAskLevels]!);
-      q.depth.set(depth.subarray(ref, ref + count), i * kDepthValues);
+      if (q.depth === null) q.depth = new Float64Array((q.mask + 1) * kDepthValues);
+      copy(depth, ref, q.depth, i * kDepthValues, count);
       q.rows[f + kTapePriceDepthRef] = i * kDepthValues;
     }
     q.offset[i] = offset;
@@ -213,13 +217,13 @@ export class ReorderBuffer {
     const i = q.head & q.mask;
     const row = out.tape.push();
     const rows = out.tape.rows;
-    rows.set(q.rows.subarray(i * kTapeWidth, (i + 1) * kTapeWidth), row * kTapeWidth);
+    copy(q.rows, i * kTapeWidth, rows, row * kTapeWidth, kTapeWidth);
     const f = row * kTapeWidth + kTapeF0;
     if (rows[row * kTapeWidth + kTapeType] === kTypePrice && rows[f + kTapePriceDepthRef]! >= 0) {
       const ref = rows[f + kTapePriceDepthRef]!;
       const count = 2 * (rows[f + kTapePriceBidLevels]! + rows[f + kTapePriceAskLevels]!);
       const at = out.tape.pushDepth(count);
-      out.tape.depth.set(q.depth.subarray(ref, ref + count), at);
+      copy(q.depth!, ref, out.tape.depth, at, count);
       rows[f + kTapePriceDepthRef] = at;
     }
     out.partition[row] = p;

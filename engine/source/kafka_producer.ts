@@ -6,6 +6,7 @@
 // by the recorded timing; while paced, every partition gets a watermark record now and then (so
 // a lockstep consumer's merge need not wait for quiet partitions), and at the end an end record.
 // Lines the codec rejects are sent too, without a sequence header (the consumer dead-letters them).
+import { Partitioners } from 'kafkajs';
 import type { Admin, Kafka, Message, Producer } from 'kafkajs';
 import { LucentError } from '../errors.ts';
 import { InstrumentRegistry } from '../state/registry.ts';
@@ -48,16 +49,29 @@ export interface ReplayReport {
 
 interface Item { topic: string; partition: number; key: string | null; value: string; seq: number; ts: number }
 
+/** An admin request, tried again while the broker answers with a retriable error (a busy broker, a topic still being made). */
+async function retrying<T>(fn: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
+  for (let delay = 100; ; delay = Math.min(2 * delay, 1000)) {
+    try {
+      return await fn();
+    } catch (err) {
+      if ((err as { retriable?: boolean }).retriable !== true || performance.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}
+
 /** Creates the topics that are missing; an existing topic must have `partitions` partitions. */
 export async function ensureTopics(admin: Admin, topics: string[], partitions: number): Promise<string[]> {
-  const existing = new Set(await admin.listTopics());
+  const existing = new Set(await retrying(() => admin.listTopics()));
   const missing = topics.filter((t) => !existing.has(t));
   if (missing.length > 0) {
-    await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })) });
+    await retrying(() => admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })) }));
   }
   const have = topics.filter((t) => existing.has(t));
   if (have.length > 0) {
-    const meta = await admin.fetchTopicMetadata({ topics: have });
+    const meta = await retrying(() => admin.fetchTopicMetadata({ topics: have }));
     for (const t of meta.topics) {
       if (t.partitions.length !== partitions) {
         throw new LucentError('ERR_KAFKA', `topic ${t.name} exists with ${t.partitions.length} partitions, not ${partitions}: delete it or replay with --partitions ${t.partitions.length}`);
@@ -135,7 +149,9 @@ export async function replayToKafka(o: ReplayOptions, kafka: Kafka = createKafka
   } finally {
     await admin.disconnect();
   }
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  const producer = kafka.producer({
+    idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner,
+  });
   await producer.connect();
   const paced = o.rate > 0 || o.speed > 0;
   const report: ReplayReport = {

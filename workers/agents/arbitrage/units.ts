@@ -1,17 +1,17 @@
-// Token unit scales for the hot path: human units per raw unit, 10^−decimals, from the exact
-// integer 10^decimals (bigint) divided once. Computed per token at init from the registry's
-// decimals; a token whose decimals are unknown gets NaN and its pools are left out (never an
-// assumed 18). No ethers here, so an agent thread does not load the ABI coder for it (the ethers
+// Token unit scales for the hot path: human units per raw unit, 10^−decimals, parsed from the exact
+// decimal "1e-<decimals>" (the nearest double, rounded once). Computed per token at init from the
+// registry's decimals; a token whose decimals are unknown gets NaN and its pools are left out (never
+// an assumed 18). No ethers here, so an agent thread does not load the ABI coder for it (the ethers
 // equivalents, for decoding and tests, are in workers/finance/gas_units.ts).
 
 /** 10^−decimals as a double (NaN for decimals that are not an integer in 0..77). */
 export function unitScale(decimals: number): number {
   if (!(Number.isInteger(decimals) && decimals >= 0 && decimals <= 77)) return NaN;
-  return 1 / Number(10n ** BigInt(decimals));
+  return Number(`1e-${decimals}`);
 }
 
 /** 10^decimals as a double: raw units per human unit (NaN as unitScale). */
 export function rawPerUnit(decimals: number): number {
   if (!(Number.isInteger(decimals) && decimals >= 0 && decimals <= 77)) return NaN;
-  return Number(10n ** BigInt(decimals));
+  return Number(`1e${decimals}`);
 }

@@ -108,7 +108,7 @@ export function createHarness(agent: string, universe: readonly object[], patch?
     feed(events: readonly object[]): void {
       const tape = decodeAll(events, registry);
       for (let r = 0; r < tape.length; r++) {
-        writer.apply(tape.rows, r);
+        writer.apply(tape.rows, r, tape.depth);
         lastTs = tape.ts(r);
       }
     },
