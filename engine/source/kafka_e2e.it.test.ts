@@ -52,7 +52,7 @@ if (await requireBroker(test, kFile)) {
     const file = await runEngine(engineOptions(join(dir, 'file.jsonl'), 0));
     assert.ok(file.decisions > 10, `the fixture makes decisions (${file.decisions})`);
 
-    const kafka = await consume(freshGroup('e2e'), join(dir, 'kafka.jsonl'), 1); // agents on a thread this time
+    const kafka = await consume(freshGroup('e2e'), join(dir, 'kafka.jsonl'), 0);
     assert.is(kafka.events, replay.events, 'every event reached the state');
     assert.is(kafka.deadLetters, 0);
     assert.is(kafka.kafka.late, 0, 'the merge released nothing out of order');
