@@ -165,13 +165,13 @@ export function formatSummary(s: Summary): string {
   out += `fixture ${rel} (${f(s.instruments)} instruments)\n\n`;
   out += `  events read            ${f(s.lines)}   (dead letters: ${f(s.deadLetters)})\n`;
   out += `  events replayed        ${f(s.events)} in ${f(s.runMs)} ms = ${f(s.eventsPerSec)} events/s\n`;
-  out += `  cycles                 ${f(s.cycles)} (${f(s.cyclesPerSec)}/s, missed ${f(s.missedCycles)})\n`;
+  out += `  cycles                 ${f(s.cycles)} (${f(s.cyclesPerSec)}/s, missed ${f(s.missedCycles)}; ${f(s.derivedEvents)} derived events replayed as triggers)\n`;
   out += `  decisions              ${f(s.decisions)}  (approved ${f(s.decisionsByStatus.approved ?? 0)}, rejected ${f(s.decisionsByStatus.rejected ?? 0)}, pending approval ${f(s.decisionsByStatus.pending_approval ?? 0)})\n`;
   out += `  realized PnL (paper)   $${s.portfolio.realizedPnlUsd.toFixed(2)}   portfolio VaR $${f(s.portfolio.varUsd)}  HHI ${s.portfolio.hhi}\n`;
   out += `  decision log sha256    ${s.decisionLogSha256}\n\n`;
-  out += `  ${'agent'.padEnd(22)} ${'opportunities'.padStart(13)} ${'decisions'.padStart(10)} ${'p50/cycle'.padStart(11)} ${'p99/cycle'.padStart(11)} ${'errors'.padStart(7)}\n`;
+  out += `  ${'agent'.padEnd(22)} ${'opportunities'.padStart(13)} ${'decisions'.padStart(10)} ${'p50/cycle'.padStart(11)} ${'p99/cycle'.padStart(11)} ${'errors'.padStart(7)} ${'stale'.padStart(7)} ${'quarantined'.padStart(11)}\n`;
   for (const [name, a] of Object.entries(s.agentsUs)) {
-    out += `  ${name.padEnd(22)} ${f(s.opportunitiesByAgent[name] ?? 0).padStart(13)} ${f(s.decisionsByAgent[name] ?? 0).padStart(10)} ${us(a.p50).padStart(11)} ${us(a.p99).padStart(11)} ${f(a.errors).padStart(7)}\n`;
+    out += `  ${name.padEnd(22)} ${f(s.opportunitiesByAgent[name] ?? 0).padStart(13)} ${f(s.decisionsByAgent[name] ?? 0).padStart(10)} ${us(a.p50).padStart(11)} ${us(a.p99).padStart(11)} ${f(a.errors).padStart(7)} ${f(a.stale).padStart(7)} ${f(a.quarantined).padStart(11)}\n`;
   }
   out += `\n  top opportunities\n`;
   for (const t of s.topOpportunities.slice(0, 5)) {

@@ -1,4 +1,5 @@
 // The engine, wired in one screen: sinks → consolidation → agents → source, stopped in reverse.
+import { reserveDerivedSlots } from './consolidate/market_fusion.ts';
 import { availableParallelism, cpus } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -11,7 +12,7 @@ import { DecisionLog } from './sinks/decision_log.ts';
 import { DeadLetterLog } from './sinks/dead_letters.ts';
 import { Progress } from './progress.ts';
 import { runLoop, type LoopStats } from './replay_loop.ts';
-import { kResErrors, kResLapped, kResOverflow } from './state/layout.ts';
+import { kResErrors, kResLapped, kResOverflow, kResQuarantined, kResStale } from './state/layout.ts';
 import type { LatencySummary } from './metrics/latency.ts';
 import type { OpportunitySummary } from './consolidate/consolidator.ts';
 
@@ -34,6 +35,7 @@ export interface Summary {
   cycles: number;
   cyclesPerSec: number;
   missedCycles: number;
+  derivedEvents: number;
   decisions: number;
   decisionsByStatus: Record<string, number>;
   decisionsByAgent: Record<string, number>;
@@ -41,7 +43,7 @@ export interface Summary {
   topOpportunities: OpportunitySummary[];
   latencyUs: LatencySummary;
   stagesUs: { ingest: LatencySummary; agents: LatencySummary; consolidate: LatencySummary };
-  agentsUs: Record<string, LatencySummary & { errors: number; overflow: number; lapped: number }>;
+  agentsUs: Record<string, LatencySummary & { errors: number; overflow: number; lapped: number; stale: number; quarantined: number }>;
   portfolio: { cashUsd: number; realizedPnlUsd: number; varUsd: number; hhi: number; positions: number };
   decisionLogSha256: string;
   decisionLog: string | null;
@@ -78,7 +80,10 @@ export async function runEngine(o: EngineOptions, hooks: RunHooks = {}): Promise
     lines = load.lines;
   }
   deadLetters.flush();
-  registry.freeze();
+  if (!registry.frozen) {
+    reserveDerivedSlots(registry); // slots for the events the market analyzer derives
+    registry.freeze();
+  }
   const loadMs = performance.now() - t0;
 
   // Sinks, then consolidation and agents.
@@ -113,6 +118,8 @@ export async function runEngine(o: EngineOptions, hooks: RunHooks = {}): Promise
       errors: Atomics.load(r.arrays.header, kResErrors),
       overflow: Atomics.load(r.arrays.header, kResOverflow),
       lapped: Atomics.load(r.arrays.header, kResLapped),
+      stale: r.arrays.metrics[kResStale]!,
+      quarantined: r.arrays.metrics[kResQuarantined]!,
     };
   }
   const cpu = cpus()[0]?.model ?? 'unknown';
@@ -135,6 +142,7 @@ export async function runEngine(o: EngineOptions, hooks: RunHooks = {}): Promise
     cycles: loop.cycles,
     cyclesPerSec: Math.round(loop.cycles / (loop.runMs / 1000)),
     missedCycles: loop.missedCycles,
+    derivedEvents: loop.derivedEvents,
     decisions: stats.decisions,
     decisionsByStatus: stats.decisionsByStatus,
     decisionsByAgent: stats.decisionsByAgent,

@@ -89,7 +89,7 @@ export async function runKafkaEngine(o: EngineOptions, k: KafkaOptions, hooks: K
   const decisionsByStatus = { approved: 0, rejected: 0, pending_approval: 0, ...sum((l) => l.decisionsByStatus) };
   const opportunities = sum((l) => l.opportunitiesByAgent);
   const agentsUs: Summary['agentsUs'] = {};
-  for (const [name, r] of stats.perAgent) agentsUs[name] = { ...r.summary(), errors: 0, overflow: 0, lapped: 0 };
+  for (const [name, r] of stats.perAgent) agentsUs[name] = { ...r.summary(), errors: 0, overflow: 0, lapped: 0, stale: 0, quarantined: 0 };
   const summary: KafkaSummary = {
     fixture: `kafka ${k.brokers.join(',')} group ${k.group} (${k.scope} scope; universe ${k.universe})`,
     mode: o.mode,
@@ -109,6 +109,7 @@ export async function runKafkaEngine(o: EngineOptions, k: KafkaOptions, hooks: K
     cycles: stats.cycles,
     cyclesPerSec: Math.round(stats.cycles / (activeMs / 1000)),
     missedCycles: stats.missedCycles,
+    derivedEvents: stats.derivedEvents,
     decisions: lanes.reduce((a, l) => a + l.decisions, 0),
     decisionsByStatus,
     decisionsByAgent: sum((l) => l.decisionsByAgent),

@@ -22,6 +22,7 @@ export interface LoopStats {
   cycles: number;
   missedCycles: number;
   consolidations: number;
+  derivedEvents: number; // events the engine derived (market analyzer) and replayed as triggers
   runMs: number;
   tickToDecision: LatencyRecorder;
   ingest: LatencyRecorder;
@@ -38,9 +39,11 @@ export interface StepperDeps {
   readers: ResultReader[];
   mode: 'lockstep' | 'realtime';
   /**
-   * Where the epoch in decision keys comes from. 'writer': the state's own tick count (file
-   * replay). 'tape': the tape row's kTapeLine column, a sequence number the source assigns that
-   * does not depend on which process applies the event (Kafka: the producer's sequence header).
+   * Where the epoch in decision keys comes from. 'writer': the count of source events stepped
+   * (file replay; equal to the state's tick count when no event was derived). 'tape': the tape
+   * row's kTapeLine column, a sequence number the source assigns that does not depend on which
+   * process applies the event (Kafka: the producer's sequence header). Events the engine derives
+   * itself (market analyzer) carry the key epoch of the source event that led to them.
    */
   keyEpoch?: 'writer' | 'tape';
 }
@@ -57,10 +60,12 @@ const kChunk = 4096;
 const kRingSize = 1 << 16; // realtime: pending triggers awaiting a decision
 const kMaxSpinAheadMs = 2; // pacing: sleep instead of spinning when further ahead than this
 const kDrainTimeoutMs = 10_000;
+/** Rounds of derived events replayed after one source event (a derived event may derive more). */
+const kMaxDerivedRounds = 4;
 
 export function newLoopStats(agents: readonly string[]): LoopStats {
   return {
-    events: 0, cycles: 0, missedCycles: 0, consolidations: 0, runMs: 0,
+    events: 0, cycles: 0, missedCycles: 0, consolidations: 0, derivedEvents: 0, runMs: 0,
     tickToDecision: new LatencyRecorder(), ingest: new LatencyRecorder(), agents: new LatencyRecorder(),
     consolidate: new LatencyRecorder(),
     perAgent: new Map(agents.map((a) => [a, new LatencyRecorder()])),
@@ -85,6 +90,8 @@ export class EventStepper {
   #lastConsolidated = 0;
   #lastKeyEpoch = 0;
   #lastTs = 0;
+  #sourceSeq = 0;
+  #derivedDepth = 0; // > 0 while derived events are being stepped
 
   /** `stats` and `originToDecision` may be shared by the steppers of several pipelines (Kafka lanes). */
   constructor(d: StepperDeps, stats: LoopStats = newLoopStats(d.readers.map((r) => r.name)), originToDecision = new LatencyRecorder()) {
@@ -107,7 +114,9 @@ export class EventStepper {
     const stats = this.stats;
     const o = row * kTapeWidth;
     const epoch = d.writer.apply(rows, row, depth);
-    const keyEpoch = this.#tapeEpoch ? rows[o + kTapeLine]! : epoch;
+    const derived = this.#derivedDepth > 0;
+    if (!derived) this.#sourceSeq++;
+    const keyEpoch = derived ? this.#lastKeyEpoch : this.#tapeEpoch ? rows[o + kTapeLine]! : this.#sourceSeq;
     const ts = rows[o + kTapeTs]!;
     this.#lastKeyEpoch = keyEpoch;
     this.#lastTs = ts;
@@ -131,6 +140,7 @@ export class EventStepper {
         if (originMs === originMs) this.originToDecision.recordNs((tDone - originMs) * 1e6);
         const perAgent = this.#perAgent;
         for (let i = 0; i < perAgent.length; i++) perAgent[i]!.recordUs(d.readers[i]!.arrays.metrics[kResBusyUs]!);
+        if (!derived) this.#stepDerived();
       } else {
         const i = this.#pendHead & (kRingSize - 1);
         this.#pendEpoch[i] = epoch;
@@ -145,9 +155,28 @@ export class EventStepper {
       if (c > this.#lastConsolidated) {
         this.#lastConsolidated = c;
         this.#consolidateRealtime(c, ts);
+        if (!derived) this.#stepDerived();
       }
     }
     return cycle;
+  }
+
+  /**
+   * Replays the events consolidation derived (the market analyzer's major_price_movement and
+   * liquidation_cascade) as triggers, right after the consolidation that derived them: into the
+   * state, through the trigger, into a cycle. Bounded to kMaxDerivedRounds rounds.
+   */
+  #stepDerived(): void {
+    const consolidator = this.#d.consolidator;
+    let t = consolidator.takeDerived();
+    for (let round = 0; t.length > 0 && round < kMaxDerivedRounds; round++) {
+      this.#derivedDepth++;
+      const n = t.length;
+      for (let r = 0; r < n; r++) this.step(t.rows, r, performance.now(), NaN, t.depth);
+      this.stats.derivedEvents += n;
+      this.#derivedDepth--;
+      t = consolidator.takeDerived();
+    }
   }
 
   /** realtime: waits for the last requested cycle and decides on it (end of input, or before a commit). */
@@ -170,7 +199,7 @@ export class EventStepper {
     const d = this.#d;
     const stats = this.stats;
     const t = performance.now();
-    d.consolidator.consolidate(cycle, this.#tapeEpoch ? this.#lastKeyEpoch : d.writer.epoch, nowUs);
+    d.consolidator.consolidate(cycle, this.#lastKeyEpoch, nowUs);
     stats.consolidations++;
     const tDone = performance.now();
     stats.consolidate.recordNs((tDone - t) * 1e6);

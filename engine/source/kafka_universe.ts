@@ -10,6 +10,7 @@ import { createGunzip } from 'node:zlib';
 import { LucentError } from '../errors.ts';
 import { InstrumentRegistry, type InstrumentMeta } from '../state/registry.ts';
 import { decodeLine } from './codec.ts';
+import { reserveDerivedSlots } from '../consolidate/market_fusion.ts';
 import { shardKeyOfMeta, shardOf } from './kafka_topics.ts';
 import { Tape } from './tape.ts';
 
@@ -56,6 +57,7 @@ export async function loadUniverse(path: string): Promise<InstrumentRegistry> {
       tape.reset();
     }
   }
+  reserveDerivedSlots(registry); // as a file replay does: slot numbers must agree
   registry.freeze();
   return registry;
 }
