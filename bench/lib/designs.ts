@@ -1,0 +1,85 @@
+// The dispatch designs compared in one run, behind one interface: the engine with each wait
+// strategy, the engine with every agent inline, piscina.run() per agent per cycle, and a
+// structured-clone postMessage of the state. Each owns one EngineCore (same state layout, same
+// agents, same consolidation) and replays tape segments through it.
+import { planTopology } from '../../engine/dispatch/topology.ts';
+import type { WaitName } from '../../engine/dispatch/wait.ts';
+import { defaultThreads, type EngineConfig } from '../../engine/options.ts';
+import type { Tape } from '../../engine/source/tape.ts';
+import type { InstrumentRegistry } from '../../engine/state/registry.ts';
+import { runAsyncLoop, type AsyncDesign } from '../baselines/async_loop.ts';
+import { ClonePostMessage } from '../baselines/clone_state.ts';
+import { PiscinaPerAgent } from '../baselines/piscina_per_agent.ts';
+import { EngineCore } from './core.ts';
+import { EngineRig } from './engine_rig.ts';
+import { summarizeLoop, watchEventLoop, type RunSummary } from './loop_summary.ts';
+
+export type DesignKey = 'spin' | 'block' | 'hybrid' | 'inline' | 'piscina' | 'postMessage';
+
+export interface DesignSpec {
+  key: DesignKey;
+  label: string;
+  threads: number;
+}
+
+/** The designs of the comparison, with `threads` agent threads (default: the engine's default). */
+export function designSpecs(threads = defaultThreads()): DesignSpec[] {
+  return [
+    { key: 'spin', label: `engine, ${threads} thread(s), wait spin`, threads },
+    { key: 'block', label: `engine, ${threads} thread(s), wait block`, threads },
+    { key: 'hybrid', label: `engine, ${threads} thread(s), wait hybrid (default)`, threads },
+    { key: 'inline', label: 'engine, agents inline (threads 0)', threads: 0 },
+    { key: 'piscina', label: `piscina.run() per agent per cycle (${threads} thread(s))`, threads },
+    { key: 'postMessage', label: `postMessage of a state copy (${threads} thread(s))`, threads },
+  ];
+}
+
+export interface ReplayRequest {
+  mode: 'lockstep' | 'realtime';
+  rate: number; // events/s; 0 = as fast as possible
+  speed?: number; // recorded timing multiple (engine designs only)
+  /** Give up after this long (a design can fall far behind a schedule, or collapse). */
+  maxMs?: number;
+}
+
+/** A started design, ready to replay segments. */
+export interface RunningDesign {
+  spec: DesignSpec;
+  core: EngineCore;
+  replay(tape: Tape, r: ReplayRequest): Promise<RunSummary>;
+  stop(): Promise<void>;
+}
+
+export async function startDesign(spec: DesignSpec, registry: InstrumentRegistry, config?: EngineConfig): Promise<RunningDesign> {
+  if (spec.key === 'spin' || spec.key === 'block' || spec.key === 'hybrid' || spec.key === 'inline') {
+    const rig = await EngineRig.start({ registry, ...(config ? { config } : {}), threads: spec.key === 'inline' ? 0 : spec.threads, wait: (spec.key === 'inline' ? 'hybrid' : spec.key) as WaitName });
+    return {
+      spec, core: rig.core,
+      async replay(tape, r) {
+        const stopWatch = watchEventLoop();
+        const stats = await rig.replay(tape, { mode: r.mode, rate: r.rate, speed: r.speed ?? 0, ...(r.maxMs ? { maxMs: r.maxMs } : {}) });
+        const s = summarizeLoop(stats, stopWatch());
+        if (stats.stopped) s.aborted = { processedEvents: stats.events, reason: stats.stopped };
+        return s;
+      },
+      stop: () => rig.stop(),
+    };
+  }
+  const core = new EngineCore({ registry, ...(config ? { config } : {}) });
+  const design: AsyncDesign = spec.key === 'piscina'
+    ? new PiscinaPerAgent(core, spec.threads)
+    : new ClonePostMessage(core, planTopology(core.agents, spec.threads));
+  await design.start();
+  return {
+    spec, core,
+    async replay(tape, r) {
+      if (r.speed) throw new Error(`${spec.label}: replay at recorded timing is not supported by the baselines`);
+      const stopWatch = watchEventLoop();
+      const stats = await runAsyncLoop(core, design, tape, { mode: r.mode, rate: r.rate, maxMs: r.maxMs ?? 60_000 });
+      const s = summarizeLoop(stats, stopWatch());
+      if (stats.aborted) s.aborted = { processedEvents: stats.events, reason: stats.aborted };
+      return s;
+    },
+    stop: () => design.stop(),
+  };
+}

@@ -1,0 +1,70 @@
+// 3. Saturation: the highest sustained events/s and cycles/s, replaying as fast as possible
+// (lockstep: every triggering tick waits for its cycle; realtime: agents conflate).
+import { defaultThreads } from '../../engine/options.ts';
+import { designSpecs, startDesign, type DesignKey } from '../lib/designs.ts';
+import type { RunSummary } from '../lib/loop_summary.ts';
+import { loadDefaultTape, TapeCursor } from '../lib/tapes.ts';
+import { fmtNum, fmtRatio, fmtUs } from '../report/format.ts';
+import type { Metric } from '../report/types.ts';
+import { emptyOutput, failureText, type Scenario, type ScenarioContext, type ScenarioOutput } from './scenario.ts';
+
+type Mode = 'lockstep' | 'realtime';
+
+export const saturation: Scenario = {
+  name: 'saturation',
+  title: '3. Saturation: events/s and cycles/s as fast as possible',
+  async run(ctx: ScenarioContext): Promise<ScenarioOutput> {
+    const out = emptyOutput();
+    const q = ctx.quick;
+    const base = await loadDefaultTape();
+    const threads = defaultThreads();
+    const designs = designSpecs(threads);
+    const engineRows = q ? 40_000 : 2 * base.tape.length;
+    const baselineRows = q ? 5_000 : 30_000;
+    const warmRows = q ? 10_000 : 40_000;
+    const modes: Mode[] = q ? ['lockstep'] : ['lockstep', 'realtime']; // realtime: full runs only
+    const results: { mode: Mode; key: DesignKey; label: string; s: RunSummary }[] = [];
+    for (const mode of modes) {
+      for (const d of designs) {
+        const isBaseline = d.key === 'piscina' || d.key === 'postMessage';
+        let running;
+        try {
+          running = await startDesign(d, base.registry);
+          const cursor = new TapeCursor(base.tape);
+          await running.replay(cursor.take(warmRows), { mode, rate: 0, maxMs: q ? 3_000 : 10_000 });
+          const s = await running.replay(cursor.take(isBaseline ? baselineRows : engineRows), { mode, rate: 0, maxMs: q ? 3_000 : 10_000 });
+          results.push({ mode, key: d.key, label: d.label, s });
+          ctx.say(`${mode} ${d.key.padEnd(11)} ${fmtNum(s.eventsPerSec)} events/s, ${fmtNum(s.cyclesPerSec)} cycles/s (${fmtNum(s.events)} events, ${fmtNum(s.runMs)} ms)`);
+        } catch (err) {
+          out.notes.push(`FAILED — ${mode} ${d.key}: ${failureText(err)}`);
+          ctx.say(`${mode} ${d.key} FAILED: ${failureText(err)}`);
+        } finally {
+          await running?.stop().catch(() => undefined);
+        }
+      }
+    }
+    out.notes.push(
+      `The default fixture (${base.registry.size} instruments, ${fmtNum(base.tape.length)} events, about one triggering tick in ten) replayed as fast as possible after a warm-up of ${fmtNum(warmRows)} events; engine designs replay ${fmtNum(engineRows)} events, the baselines ${fmtNum(baselineRows)} (they are slower; rates are per second either way).`,
+      'Issue 6 target: ≥ 1M events/s lockstep with the default agents.',
+      'realtime: cycles/s counts triggers (requests); agents conflate them into fewer cycles. Missed cycles are not shown for realtime: each design replays twice through one dispatcher (warm-up, then measured), and runLoop counts realtime misses against the dispatcher\'s absolute cycle numbers (see the report to the lead).',
+    );
+    for (const mode of modes) {
+      const inline = results.find((r) => r.mode === mode && r.key === 'inline')?.s ?? { eventsPerSec: NaN };
+      out.tables.push({
+        title: `${mode}, as fast as possible`,
+        columns: ['design', 'events/s', 'cycles/s', 'vs inline (events/s)', 'tick-to-decision p50', 'p99', 'max', 'agents stage p50 / p99', 'missed cycles'],
+        rows: results.filter((r) => r.mode === mode).map((r) => [r.label, fmtNum(r.s.eventsPerSec) + (r.s.aborted ? ' (cut short)' : ''), fmtNum(r.s.cyclesPerSec), fmtRatio(r.s.eventsPerSec / inline.eventsPerSec),
+          fmtUs(r.s.latencyUs.p50), fmtUs(r.s.latencyUs.p99), fmtUs(r.s.latencyUs.max),
+          mode === 'lockstep' ? `${fmtUs(r.s.stagesUs.agents.p50)} / ${fmtUs(r.s.stagesUs.agents.p99)}` : '–', mode === 'lockstep' ? r.s.missedCycles : '–']),
+      });
+    }
+    const metrics: Record<string, Metric> = {};
+    for (const r of results) {
+      metrics[`saturation.${r.mode}.${r.key}.events_per_s`] = { value: r.s.eventsPerSec, unit: 'events/s', better: 'higher' };
+      metrics[`saturation.${r.mode}.${r.key}.cycles_per_s`] = { value: r.s.cyclesPerSec, unit: 'cycles/s', better: 'higher' };
+    }
+    out.metrics = metrics;
+    out.data = { threads, engineRows, baselineRows, warmRows, results: results.map((r) => ({ mode: r.mode, design: r.key, label: r.label, summary: r.s })) };
+    return out;
+  },
+};
