@@ -7,6 +7,7 @@
 //  - every action is capped by the risk assessor's max position size and the hard limits;
 //  - every approval and rejection carries its reason.
 // An opportunity that stays open across cycles is decided once, when it opens.
+import { SlotSet } from './slot_set.ts';
 import { kRecordWidth } from '../state/layout.ts';
 import type { MarketView } from '../state/market_view.ts';
 import type { RegistrySnapshot } from '../state/registry.ts';
@@ -84,7 +85,8 @@ export class Consolidator {
   readonly #yieldRounds = new KeyRounds();
   #yieldRound = 0;
   #seq = 0;
-  readonly #held = new Set<number>(); // yield pools held
+  readonly #held: SlotSet; // yield pools held
+  readonly #readerList: ResultReader[];
   readonly #inTop: Uint8Array; // yield slot in this cycle's candidate list
   readonly #risk: Float64Array | null;
   readonly #arb: ResultReader | undefined;
@@ -108,6 +110,8 @@ export class Consolidator {
     this.#riskReader = d.readers.get('risk_assessor');
     this.#rebalancer = d.readers.get('portfolio_rebalancer');
     this.#risk = this.#riskReader ? this.#riskReader.arrays.table : null;
+    this.#held = new SlotSet(this.#cap);
+    this.#readerList = [...d.readers.values()];
     this.#inTop = new Uint8Array(this.#cap);
     const fusion: FusionContext = {
       registry: d.registry, view: d.view, readers: d.readers, config: d.config, validator: d.validator,
@@ -132,7 +136,9 @@ export class Consolidator {
   /** Consolidates the newest published records of every agent. Returns the decisions made. */
   consolidate(cycle: number, epoch: number, nowUs: number): number {
     const before = this.#d.stats.decisions;
-    for (const r of this.#d.readers.values()) {
+    const readers = this.#readerList;
+    for (let i = 0; i < readers.length; i++) {
+      const r = readers[i]!;
       r.read();
       this.#d.validator.setAgentErrors(r.name, r.errors());
     }
@@ -218,7 +224,9 @@ export class Consolidator {
     }
     // Exits: held pools that left the candidate list.
     if (r.count > 0 || errors === 0) {
-      for (const slot of [...this.#held].sort((a, b) => a - b)) {
+      const nHeld = this.#held.snapshot();
+      for (let h = 0; h < nHeld; h++) {
+        const slot = this.#held.snapshotAt(h);
         if (inTop[slot] === 1) continue;
         const size = this.#d.executor.position(slot);
         const meta = this.#d.registry.meta[slot]!;

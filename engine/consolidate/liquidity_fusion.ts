@@ -5,6 +5,7 @@
 // assessor then values through the pool's tokens and marks for impermanent loss). A held pool is
 // withdrawn when its expected net return falls below −liquidity.hurdleApr (a band around zero, so
 // that a recommendation hovering near it does not enter and leave on every update) or disappears.
+import { SlotSet } from './slot_set.ts';
 import { kRecordWidth } from '../state/layout.ts';
 import { kRecLpRange } from '../../workers/agents/records.ts';
 import type { Fill } from '../execute/paper_executor.ts';
@@ -17,13 +18,14 @@ export class LiquidityFusion implements Fusion {
   readonly #reader: ResultReader | undefined;
   readonly #rounds = new KeyRounds();
   #round = 0;
-  readonly #held = new Set<number>();
+  readonly #held: SlotSet;
   readonly #netOf: Float64Array; // this cycle's recommendation per slot (NaN: none)
 
   constructor(ctx: FusionContext) {
     this.#ctx = ctx;
     this.#reader = ctx.readers.get('liquidity_optimizer');
     this.#netOf = new Float64Array(ctx.registry.capacity).fill(NaN);
+    this.#held = new SlotSet(ctx.registry.capacity);
   }
 
   /** Pools held now. */
@@ -70,7 +72,9 @@ export class LiquidityFusion implements Fusion {
     }
     if (this.#held.size === 0 || (r.count === 0 && r.errors() > 0)) return;
     const exitBelow = -c.config.agents.liquidity.hurdleApr;
-    for (const slot of [...this.#held].sort((a, b) => a - b)) {
+    const nHeld = this.#held.snapshot();
+    for (let h = 0; h < nHeld; h++) {
+      const slot = this.#held.snapshotAt(h);
       const net = netOf[slot]!;
       if (net >= exitBelow) continue;
       const meta = c.registry.meta[slot]!;
