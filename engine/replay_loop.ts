@@ -87,6 +87,8 @@ export class EventStepper {
   #pendHead = 0;
   #pendTail = 0;
   #requested = 0; // cycles this stepper requested (stats may be shared by several steppers)
+  #firstCycle = 0; // dispatcher cycle number of this stepper's first request (a dispatcher may be reused)
+  #lastCycle = 0; // dispatcher cycle number of its last request
   #lastConsolidated = 0;
   #lastKeyEpoch = 0;
   #lastTs = 0;
@@ -127,7 +129,9 @@ export class EventStepper {
     if (fires) {
       cycle = d.dispatcher.request(ts);
       stats.cycles++;
+      if (this.#requested === 0) this.#firstCycle = cycle;
       this.#requested++;
+      this.#lastCycle = cycle;
       if (this.#lockstep) {
         if (!d.dispatcher.awaitCycle(cycle)) stats.missedCycles++;
         const tAgents = performance.now();
@@ -185,7 +189,7 @@ export class EventStepper {
     const d = this.#d;
     const deadline = performance.now() + kDrainTimeoutMs;
     let c = d.dispatcher.completed();
-    while (c < this.#requested && performance.now() < deadline) { await new Promise((r) => setImmediate(r)); c = d.dispatcher.completed(); }
+    while (c < this.#lastCycle && performance.now() < deadline) { await new Promise((r) => setImmediate(r)); c = d.dispatcher.completed(); }
     if (c > this.#lastConsolidated) {
       this.#lastConsolidated = c;
       this.#consolidateRealtime(c, this.#lastTs);
@@ -193,7 +197,9 @@ export class EventStepper {
   }
 
   /** realtime: cycles requested but never consolidated (counted once, at the end). */
-  get unconsolidatedCycles(): number { return this.#requested - this.#lastConsolidated; }
+  get unconsolidatedCycles(): number {
+    return this.#requested === 0 ? 0 : this.#lastCycle - Math.max(this.#lastConsolidated, this.#firstCycle - 1);
+  }
 
   #consolidateRealtime(cycle: number, nowUs: number): void {
     const d = this.#d;

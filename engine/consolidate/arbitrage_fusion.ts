@@ -72,7 +72,7 @@ export class ArbitrageFusion implements Fusion {
   consolidate(cycle: number, epoch: number, nowUs: number): void {
     const r = this.#reader;
     if (!r) return;
-    const rec = r.arrays.records;
+    const rec = r.records;
     const rnd = ++this.#round;
     for (let i = 0; i + 1 < r.count; i++) {
       const o: number = r.offset + i * kRecordWidth;

@@ -161,7 +161,7 @@ export class Consolidator {
   }
 
   #riskRecords(r: ResultReader, cycle: number, epoch: number, nowUs: number): void {
-    const rec = r.arrays.records;
+    const rec = r.records;
     for (let i = 0; i < r.count; i++) {
       const o = r.offset + i * kRecordWidth;
       const kind = rec[o]!;
@@ -188,7 +188,7 @@ export class Consolidator {
   }
 
   #yields(r: ResultReader, cycle: number, epoch: number, nowUs: number): void {
-    const rec = r.arrays.records;
+    const rec = r.records;
     const l = this.#d.config.limits;
     const rnd = ++this.#yieldRound;
     const inTop = this.#inTop;
@@ -247,7 +247,7 @@ export class Consolidator {
   }
 
   #rebalance(r: ResultReader, cycle: number, epoch: number, nowUs: number): void {
-    const rec = r.arrays.records;
+    const rec = r.records;
     const l = this.#d.config.limits;
     for (let i = 0; i < r.count; i++) {
       const o = r.offset + i * kRecordWidth;

@@ -36,7 +36,7 @@ export class LiquidityFusion implements Fusion {
     if (!r) return;
     const c = this.#ctx;
     const l = c.config.limits;
-    const rec = r.arrays.records;
+    const rec = r.records;
     const rnd = ++this.#round;
     const netOf = this.#netOf;
     netOf.fill(NaN);

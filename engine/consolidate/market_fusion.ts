@@ -100,7 +100,7 @@ export class MarketFusion implements Fusion {
     if (this.#risk) this.#riskFactors(this.#risk);
     const r = this.#reader;
     if (!r) return;
-    const rec = r.arrays.records;
+    const rec = r.records;
     const meta = this.#ctx.registry.meta;
     for (let i = 0; i < r.count; i++) {
       const o = r.offset + i * kRecordWidth;
@@ -149,7 +149,7 @@ export class MarketFusion implements Fusion {
   }
 
   #riskFactors(r: ResultReader): void {
-    const rec = r.arrays.records;
+    const rec = r.records;
     for (let i = 0; i < r.count; i++) {
       const o = r.offset + i * kRecordWidth;
       if (rec[o] !== kRecMarketRiskFactors) continue;

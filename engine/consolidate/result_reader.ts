@@ -14,21 +14,37 @@ export class ResultReader {
   constructor(name: string, region: ResultRegionBuffers) {
     this.name = name;
     this.arrays = new ResultArrays(region);
+    this.records = new Float64Array(region.maxRecords * kRecordWidth);
   }
 
+  /** A copy of the published records, taken by read(); consolidation reads this, never the bank. */
+  readonly records: Float64Array;
+
   /**
-   * Takes the newest published cycle. Lockstep reads after the agent finished, so the bank is
-   * stable; in realtime the agent may already write the other bank, which is fine, and if it
-   * published twice meanwhile (our bank reused) the caller sees `stable() === false`.
+   * Copies the newest published cycle's records into `records` (offset 0). Lockstep reads after
+   * the agent finished, so the bank is stable. In realtime the agent may write the other bank
+   * meanwhile, which is fine; if it published twice during the copy (our bank reused), the copy
+   * is taken again.
    */
   read(): void {
     const h = this.arrays.header;
-    const cycle = Atomics.load(h, kResCycle);
-    const bank = cycle & 1;
-    this.cycle = cycle;
-    this.epoch = Atomics.load(h, kResEpoch);
-    this.count = Atomics.load(h, kResCount0 + bank);
-    this.offset = bank * this.arrays.maxRecords * kRecordWidth;
+    const src = this.arrays.records;
+    const dst = this.records;
+    for (;;) {
+      const cycle = Atomics.load(h, kResCycle);
+      const bank = cycle & 1;
+      const count = Atomics.load(h, kResCount0 + bank);
+      const from = bank * this.arrays.maxRecords * kRecordWidth;
+      const n = count * kRecordWidth;
+      for (let i = 0; i < n; i++) dst[i] = src[from + i]!;
+      this.epoch = Atomics.load(h, kResEpoch);
+      if (Atomics.load(h, kResCycle) - cycle < 2) {
+        this.cycle = cycle;
+        this.count = count;
+        this.offset = 0;
+        return;
+      }
+    }
   }
 
   /** True while the bank read by read() has not been rewritten. */
