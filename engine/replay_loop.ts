@@ -58,7 +58,8 @@ export interface LoopDeps extends StepperDeps {
 
 const kChunk = 4096;
 const kRingSize = 1 << 16; // realtime: pending triggers awaiting a decision
-const kMaxSpinAheadMs = 2; // pacing: sleep instead of spinning when further ahead than this
+const kMaxSpinAheadMs = 6; // pacing: sleep instead of spinning when further ahead than this
+const kWakeMarginMs = 4; // a timer may fire this late: wake early and spin the rest
 const kDrainTimeoutMs = 10_000;
 /** Rounds of derived events replayed after one source event (a derived event may derive more). */
 const kMaxDerivedRounds = 4;
@@ -240,6 +241,7 @@ export async function runLoop(d: LoopDeps): Promise<LoopStats> {
   const ts0 = n > 0 ? rows[kTapeTs]! : 0;
   const start = performance.now();
   let row = 0;
+  let lastBetween = 0;
 
   while (row < n) {
     const end = Math.min(n, row + kChunk);
@@ -249,7 +251,7 @@ export async function runLoop(d: LoopDeps): Promise<LoopStats> {
       if (paced) {
         const intended = start + (msPerEvent > 0 ? row * msPerEvent : (rows[row * kTapeWidth + kTapeTs]! - ts0) / 1000 / d.speed);
         let now = performance.now();
-        if (intended - now > kMaxSpinAheadMs) { sleepMs = intended - now - 1; break; }
+        if (intended - now > kMaxSpinAheadMs) { sleepMs = intended - now - kWakeMarginMs; break; }
         while (now < intended) now = performance.now();
         t0 = intended;
       } else {
@@ -258,7 +260,12 @@ export async function runLoop(d: LoopDeps): Promise<LoopStats> {
       stepper.step(rows, row, t0, NaN, depth);
     }
     stats.events = row;
-    await d.between(row, stats);
+    // Between chunks only: a pacing pause is not a reason to flush sinks (an awaited write can
+    // take longer than the pause and would make the next events late).
+    if (row >= lastBetween + kChunk || row >= n) {
+      lastBetween = row;
+      await d.between(row, stats);
+    }
     if (sleepMs > 0) await new Promise((r) => setTimeout(r, sleepMs));
   }
 

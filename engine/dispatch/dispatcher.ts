@@ -181,7 +181,12 @@ class ThreadDispatcher extends BaseDispatcher implements Dispatcher {
   }
 
   async supervise(): Promise<number> {
-    await new Promise((r) => setImmediate(r)); // let rejections of crashed runs land
+    // A crashed thread marks its done counter before its task rejects; only then is there
+    // anything to wait for (the rejection lands on a later turn of the event loop).
+    let anyFailed = false;
+    for (let t = 0; t < this.threads; t++) if (Atomics.load(this.ctl, this.#doneIdx[t]!) === kThreadFailed || this.#failed[t]) anyFailed = true;
+    if (!anyFailed) return 0;
+    await new Promise((r) => setTimeout(r, 1)); // let rejections of crashed runs land
     let restarted = 0;
     for (let t = 0; t < this.threads; t++) {
       if (this.#failed[t]) {
