@@ -122,7 +122,7 @@ export function createHarness(agent: string, universe: readonly object[], patch?
       reader.read();
       if (reader.cycle !== cycles) throw new Error(`the agent published cycle ${reader.cycle}, expected ${cycles}`);
       const recs: Rec[] = [];
-      const a = reader.arrays.records;
+      const a = reader.records;
       for (let i = 0; i < reader.count; i++) {
         const o = reader.offset + i * kRecordWidth;
         recs.push({
