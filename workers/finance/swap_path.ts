@@ -42,7 +42,10 @@ export const kLegOutUnitPerRaw = 7; // human units per raw unit of the output to
 export const kLegStride = kLegSize0 + kLegMaxLevels; // 19
 
 const kV3Scratch = new Float64Array(kV3SwapOutLength);
-const kLegScratch = new Float64Array(2); // [amountOut, marginal]
+// [amountOut, marginal, amountIn]. Doubles travel through this array, not as arguments: a double
+// passed to a function V8 does not inline is boxed into a fresh heap number on every call.
+const kLegScratch = new Float64Array(3);
+const kLegIn = 2;
 
 /** A book leg: sell = true walks bids (base in), false walks asks (quote in). Copies ≤ kLegMaxLevels levels. */
 export function setBookLeg(
@@ -87,8 +90,9 @@ export function setV3Leg(
   path[o + kLegOutUnitPerRaw] = outUnitPerRaw;
 }
 
-/** Writes leg k's output and marginal rate (d out / d in) at `amountIn` into kLegScratch. */
-function legAt(path: Float64Array, k: number, amountIn: number): void {
+/** Writes leg k's output and marginal rate (d out / d in) at kLegScratch[kLegIn] into kLegScratch. */
+function legAt(path: Float64Array, k: number): void {
+  const amountIn = kLegScratch[kLegIn]!;
   const o = k * kLegStride;
   const type = path[o + kLegType]!;
   const fee = path[o + kLegFee]!;
@@ -158,10 +162,17 @@ export const kPathAtLength = 2;
 
 /** Runs `amountIn` through legs 0..n−1; writes the final amount and the path's marginal rate. */
 export function pathAt(out: Float64Array, path: Float64Array, n: number, amountIn: number): void {
-  let amount = amountIn, marginal = 1;
+  kLegScratch[kLegIn] = amountIn;
+  pathAtScratch(out, path, n);
+}
+
+/** pathAt with the input taken from kLegScratch[kLegIn] (no double argument to box). */
+function pathAtScratch(out: Float64Array, path: Float64Array, n: number): void {
+  let amount = kLegScratch[kLegIn]!, marginal = 1;
   const s = kLegScratch;
   for (let k = 0; k < n; k++) {
-    legAt(path, k, amount);
+    s[kLegIn] = amount;
+    legAt(path, k);
     amount = s[0]!;
     marginal *= s[1]!;
   }
@@ -193,7 +204,8 @@ const kBisections = 80; // a cap; the loop stops once the bracket is within 1e-1
  * profit is positive. maxIn ≤ 0, NaN legs or a marginal rate ≤ 1 at zero give size 0, profit 0.
  */
 export function optimalPathInput(out: Float64Array, path: Float64Array, n: number, maxIn: number): boolean {
-  pathAt(kAt, path, n, 0);
+  kLegScratch[kLegIn] = 0;
+  pathAtScratch(kAt, path, n);
   const m0 = kAt[kPathAtMarginal]!;
   out[kPathMarginalAtZero] = m0;
   out[kPathCapped] = 0;
@@ -202,7 +214,8 @@ export function optimalPathInput(out: Float64Array, path: Float64Array, n: numbe
     return false;
   }
   let q: number;
-  pathAt(kAt, path, n, maxIn);
+  kLegScratch[kLegIn] = maxIn;
+  pathAtScratch(kAt, path, n);
   if (kAt[kPathAtMarginal]! > 1) {
     q = maxIn;
     out[kPathCapped] = 1;
@@ -210,12 +223,14 @@ export function optimalPathInput(out: Float64Array, path: Float64Array, n: numbe
     let lo = 0, hi = maxIn;
     for (let it = 0; it < kBisections && hi - lo > 1e-10 * hi; it++) {
       const mid = 0.5 * (lo + hi);
-      pathAt(kAt, path, n, mid);
+      kLegScratch[kLegIn] = mid;
+      pathAtScratch(kAt, path, n);
       if (kAt[kPathAtMarginal]! > 1) lo = mid; else hi = mid;
     }
     q = lo;
   }
-  pathAt(kAt, path, n, q);
+  kLegScratch[kLegIn] = q;
+  pathAtScratch(kAt, path, n);
   const got = kAt[kPathAtOut]!;
   let top = 1;
   for (let k = 0; k < n; k++) top *= legTopRate(path, k);
