@@ -11,6 +11,11 @@ import type { RegistrySnapshot } from '../../engine/state/registry.ts';
 import type { AgentConfig } from './config.ts';
 import { ResultWriter, type ResultRegionBuffers } from './result_region.ts';
 
+/** The event time (µs) of the tick that triggered the current cycle. */
+export function cycleNowUs(view: MarketView): number {
+  return view.arrays.ctlF64[kCtlCycleTs]!;
+}
+
 export interface AgentContext {
   view: MarketView;
   registry: RegistrySnapshot;
@@ -21,8 +26,12 @@ export interface AgentContext {
 export interface Agent {
   /** Called once, before the first cycle. Allocate everything here. */
   init(ctx: AgentContext): void;
-  /** A slot changed since the last cycle (each changed slot once per cycle). */
-  onChange(slot: number, nowUs: number): void;
+  /**
+   * A slot changed since the last cycle (each changed slot once per cycle). The cycle's event
+   * time is `cycleNowUs(view)`: it is not an argument because V8 boxes a double passed to a call
+   * it does not inline, and this call runs once per changed slot.
+   */
+  onChange(slot: number): void;
   /** Writes this cycle's records through ctx.out (between begin and publish). */
   emit(nowUs: number): void;
 }
@@ -61,19 +70,19 @@ export class AgentRunner {
       const seen = this.#seen;
       if (view.lapped(from, to)) {
         Atomics.add(h, kResLapped, 1);
-        for (let s = 0; s < this.#size; s++) { this.agent.onChange(s, nowUs); scanned++; }
+        for (let s = 0; s < this.#size; s++) { this.agent.onChange(s); scanned++; }
       } else {
         for (let e = from + 1; e <= to; e++) {
           const s = view.slotAt(e);
           if (seen[s] === cycle) continue;
           seen[s] = cycle;
-          this.agent.onChange(s, nowUs);
+          this.agent.onChange(s);
           scanned++;
         }
         // The writer may have lapped the ring while we read it (realtime): rescan everything.
         if (view.lapped(from, Atomics.load(view.arrays.ctl, kCtlEpoch))) {
           Atomics.add(h, kResLapped, 1);
-          for (let s = 0; s < this.#size; s++) { this.agent.onChange(s, nowUs); scanned++; }
+          for (let s = 0; s < this.#size; s++) { this.agent.onChange(s); scanned++; }
         }
       }
       this.#lastEpoch = to;

@@ -17,7 +17,7 @@
 // the per-asset figures go into the table of the representative book.
 import { kFieldCount, kKindProtocol, kLiqCount, kLiqUsd } from '../../engine/state/layout.ts';
 import type { MarketView } from '../../engine/state/market_view.ts';
-import type { Agent, AgentContext } from './agent.ts';
+import { cycleNowUs, type Agent, type AgentContext } from './agent.ts';
 import { AssetReturns } from './asset_returns.ts';
 import type { AgentConfig } from './config.ts';
 import {
@@ -103,7 +103,8 @@ export class MarketAnalyzer implements Agent {
     for (let s = 0; s < cap; s++) for (let c = 0; c < kMarketTableWidth; c++) t.setTable(c, s, NaN);
   }
 
-  onChange(slot: number, nowUs: number): void {
+  onChange(slot: number): void {
+    const nowUs = cycleNowUs(this.#view);
     const a = this.#ret.onChange(slot);
     if (a >= 0) { this.#checkMove(a, nowUs); return; }
     if (this.#view.kind(slot) === kKindProtocol) this.#onProtocol(slot, nowUs);

@@ -29,7 +29,7 @@ import {
   kKindSignal, kKindYield, kLiqUsd, kPfPositions0, kPrice, kReserve0, kReserve1, kSqrtPrice, kStablecoin, kTs, kTvl,
 } from '../../engine/state/layout.ts';
 import type { MarketView } from '../../engine/state/market_view.ts';
-import type { Agent, AgentContext } from './agent.ts';
+import { cycleNowUs, type Agent, type AgentContext } from './agent.ts';
 import { AssetPrices } from './asset_prices.ts';
 import { AssetReturns } from './asset_returns.ts';
 import type { AgentConfig } from './config.ts';
@@ -192,7 +192,8 @@ export class RiskAssessor implements Agent {
     return idx === -2 ? 1 : idx >= 0 ? this.#prices.usd[idx]! : NaN;
   }
 
-  onChange(slot: number, nowUs: number): void {
+  onChange(slot: number): void {
+    const nowUs = cycleNowUs(this.#view);
     const view = this.#view;
     const kind = view.kind(slot);
     if (kind === kKindBook) this.#onBook(slot);

@@ -21,7 +21,7 @@ import {
   kMu, kPredictedUp, kResQuarantined, kSigma, kStablecoin, kTs, kTvl,
 } from '../../engine/state/layout.ts';
 import type { MarketView } from '../../engine/state/market_view.ts';
-import type { Agent, AgentContext } from './agent.ts';
+import { cycleNowUs, type Agent, type AgentContext } from './agent.ts';
 import type { AgentConfig } from './config.ts';
 import { kRecYield } from './records.ts';
 import type { ResultWriter } from './result_region.ts';
@@ -136,7 +136,8 @@ export class YieldHunter implements Agent {
   /** Yield updates quarantined so far. */
   get quarantined(): number { return this.#quarantined; }
 
-  onChange(slot: number, nowUs: number): void {
+  onChange(slot: number): void {
+    const nowUs = cycleNowUs(this.#view);
     const view = this.#view;
     const q = this.#q;
     const kind = view.kind(slot);
