@@ -2,11 +2,12 @@
 // the agents (threads or inline), consolidation with validation and the paper executor, and the
 // trigger. Sources drive it through an EventStepper; runEngine builds one, the Kafka source one per
 // lane (the whole stream, or one shard).
+import { stateForUniverse } from './state/state_for_universe.ts';
 import type { EngineOptions } from './options.ts';
 import type { InstrumentRegistry, RegistrySnapshot } from './state/registry.ts';
-import { allocateMarketState, MarketArrays, type MarketStateBuffers } from './state/market_state.ts';
-import { MarketWriter } from './state/market_writer.ts';
-import { MarketView } from './state/market_view.ts';
+import type { MarketArrays, MarketStateBuffers } from './state/market_state.ts';
+import type { MarketWriter } from './state/market_writer.ts';
+import type { MarketView } from './state/market_view.ts';
 import { Trigger } from './trigger.ts';
 import { createDispatcher, type Dispatcher } from './dispatch/dispatcher.ts';
 import { planTopology } from './dispatch/topology.ts';
@@ -43,14 +44,7 @@ export interface PipelineHooks {
 /** Builds the pipeline over a frozen registry and starts its agents. Stop it with dispatcher.stop(). */
 export async function startPipeline(o: EngineOptions, registry: InstrumentRegistry, sink: DecisionSink, hooks: PipelineHooks = {}): Promise<Pipeline> {
   // Shared state, sized once from the universe.
-  const capacity = Math.max(1, registry.size);
-  const buffers = allocateMarketState(capacity);
-  const arrays = new MarketArrays(buffers);
-  const writer = new MarketWriter(arrays);
-  writer.clear();
-  const snapshot = registry.snapshot(capacity);
-  for (let s = 0; s < registry.size; s++) writer.setKind(s, snapshot.meta[s]!.kind);
-  const view = new MarketView(buffers);
+  const { capacity, buffers, arrays, writer, view, snapshot } = stateForUniverse(registry);
 
   // Consolidation.
   const regions = new Map<string, ResultRegionBuffers>();

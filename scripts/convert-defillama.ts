@@ -3,7 +3,7 @@
 // Reads ../shared/data/defillama-yields (beside the repository): the per-pool history
 // (pool_chart_history.csv), the /pools snapshot (pools_snapshot_*.json) and the daily snapshots
 // (pools_daily_*.csv). Rows without a usable APY or TVL are dead-lettered with the reason.
-import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OptionError } from '../engine/errors.ts';
@@ -14,7 +14,7 @@ import {
 } from '../engine/source/defillama.ts';
 import type { DeadLetter, MarketEvent } from '../engine/types.ts';
 import { flagHelp, parseFlags, type FlagSpec } from './lib/cli_flags.ts';
-import { JsonlGzWriter } from './lib/jsonl_gz.ts';
+import { writeFixtureWithDeadLetters } from './lib/jsonl_gz.ts';
 
 const kRepoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const kDefaultLlamaDir = fileURLToPath(new URL('../../shared/data/defillama-yields', import.meta.url));
@@ -127,22 +127,7 @@ export function convertLlama(inputs: LlamaInputs, opts: EnrichOptions = kDefault
 
 export async function convertLlamaToFile(inputs: LlamaInputs, out: string, deadLetters: string | null, opts: EnrichOptions = kDefaultEnrichOptions): Promise<LlamaSummary> {
   const { events, summary } = convertLlama(inputs, opts);
-  mkdirSync(dirname(out), { recursive: true });
-  const writer = new JsonlGzWriter(out, kGzipLevel);
-  try {
-    for (const e of events) {
-      const wait = writer.writeLine(JSON.stringify(e));
-      if (wait) await wait;
-    }
-    await writer.close();
-  } catch (err) {
-    await writer.abort();
-    throw err;
-  }
-  if (deadLetters !== null) {
-    mkdirSync(dirname(deadLetters), { recursive: true });
-    writeFileSync(deadLetters, summary.deadLetters.map((d) => JSON.stringify(d)).join('\n') + (summary.deadLetters.length ? '\n' : ''));
-  }
+  await writeFixtureWithDeadLetters(out, events, deadLetters, summary.deadLetters, kGzipLevel);
   return summary;
 }
 

@@ -3,7 +3,7 @@
 // Defaults: every *.raw.csv in ../shared/data/onchain-logs-2024-01 (beside the repository), written
 // to .cache/ (ignored by git: converted copies of the shared data are never committed).
 // Events are sorted by block timestamp, then block number, then log index (then input order).
-import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OptionError } from '../engine/errors.ts';
@@ -12,7 +12,7 @@ import { EvmLogDecoder, type EmitterInfo } from '../engine/source/evm_decoder.ts
 import { csvRecordToLog, emitterOfFile, kSampleEmitters } from '../engine/source/evm_log_csv.ts';
 import type { DeadLetter, MarketEvent } from '../engine/types.ts';
 import { flagHelp, parseFlags, type FlagSpec } from './lib/cli_flags.ts';
-import { JsonlGzWriter } from './lib/jsonl_gz.ts';
+import { writeFixtureWithDeadLetters } from './lib/jsonl_gz.ts';
 
 const kRepoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const kDefaultOnchainDir = fileURLToPath(new URL('../../shared/data/onchain-logs-2024-01', import.meta.url));
@@ -97,22 +97,7 @@ export function convertOnchainFiles(files: readonly string[], emitters: Readonly
 /** Converts `files` into a gzip JSON Lines fixture at `out`; bad rows go to `deadLetters` (JSON Lines). */
 export async function convertOnchainToFile(files: readonly string[], out: string, deadLetters: string | null): Promise<OnchainSummary> {
   const { events, summary } = convertOnchainFiles(files);
-  mkdirSync(dirname(out), { recursive: true });
-  const writer = new JsonlGzWriter(out, kGzipLevel);
-  try {
-    for (const e of events) {
-      const wait = writer.writeLine(JSON.stringify(e));
-      if (wait) await wait;
-    }
-    await writer.close();
-  } catch (err) {
-    await writer.abort();
-    throw err;
-  }
-  if (deadLetters !== null) {
-    mkdirSync(dirname(deadLetters), { recursive: true });
-    writeFileSync(deadLetters, summary.badRows.map((d) => JSON.stringify(d)).join('\n') + (summary.badRows.length ? '\n' : ''));
-  }
+  await writeFixtureWithDeadLetters(out, events, deadLetters, summary.badRows, kGzipLevel);
   return summary;
 }
 

@@ -2,7 +2,8 @@
 // the same chunking for the same input) and a streaming line reader that never holds more than a
 // chunk of decompressed text plus the current batch of lines.
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, renameSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import { constants, createGunzip, createGzip } from 'node:zlib';
@@ -98,4 +99,30 @@ export async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) hash.update(chunk);
   return hash.digest('hex');
+}
+
+/**
+ * Writes converted events to a gzip JSON Lines fixture at `out` (a partial file is removed on
+ * failure), and the rows that could not be converted to `deadLettersPath` as JSON Lines (skipped
+ * when null). The converters' common last step.
+ */
+export async function writeFixtureWithDeadLetters(
+  out: string, events: readonly unknown[], deadLettersPath: string | null, deadLetters: readonly unknown[], level: number,
+): Promise<void> {
+  mkdirSync(dirname(out), { recursive: true });
+  const writer = new JsonlGzWriter(out, level);
+  try {
+    for (const e of events) {
+      const wait = writer.writeLine(JSON.stringify(e));
+      if (wait) await wait;
+    }
+    await writer.close();
+  } catch (err) {
+    await writer.abort();
+    throw err;
+  }
+  if (deadLettersPath !== null) {
+    mkdirSync(dirname(deadLettersPath), { recursive: true });
+    writeFileSync(deadLettersPath, deadLetters.map((d) => JSON.stringify(d)).join('\n') + (deadLetters.length ? '\n' : ''));
+  }
 }

@@ -5,8 +5,9 @@
 //   f.feed([ev]);                                  // decode and apply to the state
 //   f.records('market_analyzer', cycle, [[kind, slotA, slotB, score, value, size, risk, aux]]);
 //   new MarketFusion(f.ctx).consolidate(cycle, epoch, nowUs);  f.drafts → what it decided
+import { stateForUniverse } from '../../state/state_for_universe.ts';
 import { kDefaultConfig, type EngineConfig } from '../../options.ts';
-import { allocateMarketState, MarketArrays } from '../../state/market_state.ts';
+import type { MarketArrays } from '../../state/market_state.ts';
 import { MarketView } from '../../state/market_view.ts';
 import { MarketWriter } from '../../state/market_writer.ts';
 import { InstrumentRegistry, type RegistrySnapshot } from '../../state/registry.ts';
@@ -48,14 +49,7 @@ export function fusionHarness(
   decodeAll(universe, registry);
   beforeFreeze?.(registry);
   registry.freeze();
-  const capacity = Math.max(1, registry.size);
-  const buffers = allocateMarketState(capacity, 1 << 10);
-  const arrays = new MarketArrays(buffers);
-  const writer = new MarketWriter(arrays);
-  writer.clear();
-  const snapshot = registry.snapshot(capacity);
-  for (let s = 0; s < registry.size; s++) writer.setKind(s, snapshot.meta[s]!.kind);
-  const view = new MarketView(buffers);
+  const { capacity, arrays, writer, view, snapshot } = stateForUniverse(registry, 1 << 10);
   const config = structuredClone(kDefaultConfig) as EngineConfig;
   patch?.(config);
   const validator = new Validator(config.limits, config.killSwitch);

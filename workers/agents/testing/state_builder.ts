@@ -7,10 +7,11 @@
 // The universe events fix the instruments and their slots (in order of first appearance); they are
 // decoded through the codec into a registry that is then frozen, exactly as the engine does before
 // its agents start. Nothing is applied to the state until feed() is called.
+import { stateForUniverse } from '../../../engine/state/state_for_universe.ts';
 import { decodeEvent } from '../../../engine/source/codec.ts';
 import { Tape } from '../../../engine/source/tape.ts';
 import { kCtlCycleEpoch, kCtlCycleTs, kPfPositions0, kRecordWidth } from '../../../engine/state/layout.ts';
-import { allocateMarketState, MarketArrays } from '../../../engine/state/market_state.ts';
+import type { MarketArrays } from '../../../engine/state/market_state.ts';
 import { MarketView } from '../../../engine/state/market_view.ts';
 import { MarketWriter } from '../../../engine/state/market_writer.ts';
 import { InstrumentRegistry, type RegistrySnapshot } from '../../../engine/state/registry.ts';
@@ -81,14 +82,7 @@ export function createHarness(agent: string, universe: readonly object[], patch?
   const registry = new InstrumentRegistry();
   decodeAll(universe, registry);
   registry.freeze();
-  const capacity = Math.max(1, registry.size);
-  const buffers = allocateMarketState(capacity, 1 << 10);
-  const arrays = new MarketArrays(buffers);
-  const writer = new MarketWriter(arrays);
-  writer.clear();
-  const snapshot = registry.snapshot(capacity);
-  for (let s = 0; s < registry.size; s++) writer.setKind(s, snapshot.meta[s]!.kind);
-  const view = new MarketView(buffers);
+  const { capacity, arrays, writer, view, snapshot } = stateForUniverse(registry, 1 << 10);
   const spec = agentSpec(agent);
   const region = allocateResultRegion({ maxRecords: spec.maxRecords, tableWidth: spec.tableWidth, capacity });
   const config = agentConfig(patch);
