@@ -9,7 +9,9 @@ import {
   kTypePrice, kTypeYield, kTypeYieldOpportunity,
 } from '../types.ts';
 import { decodeEvent, decodeLine } from './codec.ts';
-import { kTapeF0, kTapeLine, kTapeSlot, kTapeTs, kTapeType, kTapeWidth, Tape } from './tape.ts';
+import {
+  kTapeF0, kTapeLine, kTapePoolTickCount, kTapePoolTickRef, kTapeSlot, kTapeTs, kTapeType, kTapeWidth, Tape,
+} from './tape.ts';
 
 const kTs = 1_723_075_200_000_000; // 2024-08-08T00:00:00Z in µs
 
@@ -124,6 +126,42 @@ test('pool_update, concentrated liquidity: the price from sqrtPriceX96 is token1
   // sqrtPriceX96 as a safe-integer JSON number is accepted too: 2^96 → √P_raw = 1, price = 1·10^(6−18)
   const one = ok({ ...v3Ev, key: 'uniswap_v3:one', data: { ...v3Ev.data, sqrtPriceX96: (2n ** 96n).toString() } });
   near(one.row[kTapeF0 + 6]!, 1e-12, 1e-27, 'P_raw 1 → 1e-12 WETH per USDC');
+});
+
+test('pool_update ticks: the 16 initialized ticks nearest the price, as √P and liquidityNet, in the side array', () => {
+  // 20 ticks 197 600 … 197 790 (step 10) around tick 197 682: 9 at or below it, 11 above. The 16 kept
+  // are 8 below (197 610 … 197 680) and 8 above (197 690 … 197 760).
+  const ticks = Array.from({ length: 20 }, (_, k) => [197_600 + 10 * k, `${k % 2 === 0 ? '' : '-'}${k + 1}00000000000000000`]);
+  const d = decode({ ...v3Ev, data: { ...v3Ev.data, ticks } });
+  assert.is(d.reason, null, `rejected: ${d.reason}`);
+  const ref = d.row[kTapeF0 + kTapePoolTickRef]!, n = d.row[kTapeF0 + kTapePoolTickCount]!;
+  assert.is(n, 16);
+  for (let i = 0; i < 16; i++) {
+    const k = i + 1;
+    // Math.pow(1.0001, ·) carries 1.0001's binary rounding (~1e-17) times the exponent: 1e-11 relative
+    near(d.tape.depth[ref + 2 * i]!, Math.pow(1.0001, (197_600 + 10 * k) / 2), 1e-11 * Math.pow(1.0001, 98_800), `√P of tick ${197_600 + 10 * k}`);
+    assert.is(d.tape.depth[ref + 2 * i + 1], (k % 2 === 0 ? 1 : -1) * (k + 1) * 1e17, `liquidityNet ${i}`);
+  }
+  // fewer ticks than 16: all kept; none: no reference
+  const few = decode({ ...v3Ev, data: { ...v3Ev.data, ticks: [[197_000, '5'], [198_000, '-5']] } });
+  assert.is(few.row[kTapeF0 + kTapePoolTickCount], 2);
+  assert.ok(!(ok(v3Ev).row[kTapeF0 + kTapePoolTickRef]! >= 0), 'no tick map without ticks');
+});
+
+test('pool_update ticks: malformed maps are rejected with the reason', () => {
+  const withTicks = (ticks: unknown): unknown => ({ ...v3Ev, data: { ...v3Ev.data, ticks } });
+  rejects(withTicks({ 197_000: '1' }), /data\.ticks must be an array/);
+  rejects(withTicks([[197_000, '1'], [197_000, '2']]), /ascending by tick/);
+  rejects(withTicks([[197_000.5, '1']]), /ticks\[0\]\[0\] must be an integer tick/);
+  rejects(withTicks([[900_000, '1']]), /integer tick in \[-887272, 887272\]/);
+  rejects(withTicks([[197_000, '1.5']]), /liquidityNet\) must be a signed integer/);
+  rejects(withTicks([[197_000, 2 ** 60]]), /liquidityNet\) must be a signed integer/);
+  rejects(withTicks([[197_000, (2n ** 127n).toString()]]), /outside int128/);
+  // crossing 198 000 upwards removes more than the active 21 433 975 389 133 283 328
+  rejects(withTicks([[198_000, '-21433975389133283329']]), /crossing tick 198000 upwards leaves negative liquidity \(-1\)/);
+  // crossing 197 000 downwards subtracts more than there is
+  rejects(withTicks([[197_000, '21433975389133283329']]), /crossing tick 197000 downwards leaves negative liquidity/);
+  rejects({ ...v2Ev, data: { ...v2Ev.data, ticks: [[0, '1']] } }, /data\.ticks needs data\.sqrtPriceX96 and data\.liquidity/);
 });
 
 test('liquidation, liquidation_cascade, governance, governance_proposal_passed → the protocol slot', () => {

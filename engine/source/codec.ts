@@ -1,15 +1,15 @@
 // The pure codec: a parsed envelope → one tape row, or the reason it cannot enter the state.
 // Every check names the field that was wrong. Nothing here throws past decodeEvent.
 import { LucentError } from '../errors.ts';
-import { kDepthLevels, kKindAmm, kKindBook, kKindProtocol, kKindSignal, kKindYield } from '../state/layout.ts';
+import { kDepthLevels, kTickMapLevels, kKindAmm, kKindBook, kKindProtocol, kKindSignal, kKindYield } from '../state/layout.ts';
 import type { InstrumentRegistry } from '../state/registry.ts';
 import {
   kEventTypeCodes, kTypeGovernance, kTypeGovernancePassed, kTypeLiquidation, kTypeLiquidationCascade,
   kTypeMajorPriceMove, kTypePool, kTypePrice, kTypeYield, kTypeYieldOpportunity,
 } from '../types.ts';
 import {
-  kTapeF0, kTapeLine, kTapePriceAskLevels, kTapePriceBidLevels, kTapePriceDepthRef, kTapeSlot, kTapeTs, kTapeType,
-  kTapeWidth, type Tape,
+  kTapeF0, kTapeLine, kTapePoolTickCount, kTapePoolTickRef, kTapePriceAskLevels, kTapePriceBidLevels,
+  kTapePriceDepthRef, kTapeSlot, kTapeTs, kTapeType, kTapeWidth, type Tape,
 } from './tape.ts';
 
 const kTopicPrefix: Readonly<Record<number, string>> = {
@@ -28,6 +28,10 @@ const kTopicPrefix: Readonly<Record<number, string>> = {
 const kMinTsUs = 1e15;
 const kMaxTsUs = 1e16;
 const kTwo96 = 2 ** 96;
+const kMinTick = -887272; // Uniswap V3 TickMath bounds
+const kMaxTick = 887272;
+const kLnTickBase = Math.log1p(1e-4); // ln 1.0001
+const kInt128Max = (1n << 127n) - 1n;
 
 class FieldError extends LucentError {
   constructor(message: string) { super('ERR_BAD_FIELD', message); }
@@ -165,8 +169,13 @@ function encode(ev: unknown, registry: InstrumentRegistry, t: Float64Array, o: n
       }
       t[f] = r0; t[f + 1] = r1; t[f + 2] = fee; t[f + 3] = sqrtP;
       t[f + 4] = liquidity === null ? NaN : Number(liquidity);
-      t[f + 5] = optNum(d, 'tick');
+      const tick = optNum(d, 'tick');
+      t[f + 5] = tick;
       t[f + 6] = price;
+      if (d.ticks !== undefined && d.ticks !== null) {
+        if (sqrtX96 === null || liquidity === null) throw new FieldError('data.ticks needs data.sqrtPriceX96 and data.liquidity (a Uniswap V3 pool)');
+        tickMap(d.ticks, liquidity, tick === tick ? tick : Math.floor(Math.log(sqrtP * sqrtP) / kLnTickBase), t, f, tape);
+      }
       t[o + kTapeSlot] = registry.resolve(key, kKindAmm, (m) => {
         m.venue = dex; m.pool = pool; m.base = token0; m.quote = token1; m.decimals0 = dec0; m.decimals1 = dec1;
       });
@@ -221,6 +230,62 @@ function bookLevels(
   t[f + kTapePriceDepthRef] = at;
   t[f + kTapePriceBidLevels] = nb;
   t[f + kTapePriceAskLevels] = na;
+}
+
+/**
+ * The optional tick map of a Uniswap V3 pool_update: `ticks`, an array of [tick, liquidityNet]
+ * pairs, ascending by tick, liquidityNet a signed integer (decimal string, or a safe integer
+ * number). Checked whole: crossing the listed ticks from the active liquidity (downwards through
+ * those at or below the current tick, subtracting; upwards through those above, adding) must
+ * never leave negative liquidity. The kTickMapLevels ticks nearest the current tick are kept: √P
+ * (1.0001^(tick/2)) and liquidityNet as doubles, in the tape's side array.
+ */
+function tickMap(v: unknown, liquidity: bigint, current: number, t: Float64Array, f: number, tape: Tape): void {
+  if (!Array.isArray(v)) throw new FieldError('data.ticks must be an array of [tick, liquidityNet] pairs');
+  const n = v.length;
+  const ticks = new Array<number>(n);
+  const nets = new Array<bigint>(n);
+  for (let i = 0; i < n; i++) {
+    const e = v[i] as unknown;
+    if (!Array.isArray(e) || e.length !== 2) throw new FieldError(`data.ticks[${i}] must be a [tick, liquidityNet] pair, got ${JSON.stringify(e)}`);
+    const tk = e[0] as unknown, net = e[1] as unknown;
+    if (typeof tk !== 'number' || !Number.isInteger(tk) || tk < kMinTick || tk > kMaxTick) {
+      throw new FieldError(`data.ticks[${i}][0] must be an integer tick in [${kMinTick}, ${kMaxTick}], got ${JSON.stringify(tk)}`);
+    }
+    if (i > 0 && !(tk > ticks[i - 1]!)) throw new FieldError(`data.ticks must be ascending by tick (ticks[${i}] = ${tk} after ${ticks[i - 1]})`);
+    let b: bigint;
+    if (typeof net === 'string' && /^-?[0-9]+$/.test(net)) b = BigInt(net);
+    else if (typeof net === 'number' && Number.isSafeInteger(net)) b = BigInt(net);
+    else throw new FieldError(`data.ticks[${i}][1] (liquidityNet) must be a signed integer (decimal string), got ${JSON.stringify(net)}`);
+    if (b > kInt128Max || b < -kInt128Max - 1n) throw new FieldError(`data.ticks[${i}][1] (liquidityNet) is outside int128`);
+    ticks[i] = tk;
+    nets[i] = b;
+  }
+  let below = 0; // ticks at or below the current tick
+  while (below < n && ticks[below]! <= current) below++;
+  let l = liquidity;
+  for (let i = below - 1; i >= 0; i--) {
+    l -= nets[i]!;
+    if (l < 0n) throw new FieldError(`data.ticks: crossing tick ${ticks[i]} downwards leaves negative liquidity (${l})`);
+  }
+  l = liquidity;
+  for (let i = below; i < n; i++) {
+    l += nets[i]!;
+    if (l < 0n) throw new FieldError(`data.ticks: crossing tick ${ticks[i]} upwards leaves negative liquidity (${l})`);
+  }
+  // the kTickMapLevels nearest the price: half below, half above where there are enough
+  let lo = below - kTickMapLevels / 2;
+  if (lo > n - kTickMapLevels) lo = n - kTickMapLevels;
+  if (lo < 0) lo = 0;
+  const m = Math.min(kTickMapLevels, n - lo);
+  const at = tape.pushDepth(2 * m);
+  const side = tape.depth;
+  for (let i = 0; i < m; i++) {
+    side[at + 2 * i] = Math.exp(0.5 * ticks[lo + i]! * kLnTickBase);
+    side[at + 2 * i + 1] = Number(nets[lo + i]!);
+  }
+  t[f + kTapePoolTickRef] = at;
+  t[f + kTapePoolTickCount] = m;
 }
 
 function levelList(d: Record<string, unknown>, k: 'bids' | 'asks', top: number, topSize: number, dir: number): number[][] {

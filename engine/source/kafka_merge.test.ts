@@ -4,8 +4,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ReleasedBatch, ReorderBuffer } from './kafka_merge.ts';
-import { kTapeF0, kTapeLine, kTapePriceAskLevels, kTapePriceBidLevels, kTapePriceDepthRef, kTapeTs, kTapeType, kTapeWidth, Tape } from './tape.ts';
-import { kTypePrice, kTypeYield } from '../types.ts';
+import {
+  kTapeF0, kTapeLine, kTapePoolTickCount, kTapePoolTickRef, kTapePriceAskLevels, kTapePriceBidLevels, kTapePriceDepthRef,
+  kTapeTs, kTapeType, kTapeWidth, Tape,
+} from './tape.ts';
+import { kTickMapLevels } from '../state/layout.ts';
+import { kTypePool, kTypePrice, kTypeYield } from '../types.ts';
 
 const staging = new Tape(1);
 function push(b: ReorderBuffer, p: number, offset: number, seq: number, ts = seq * 10): void {
@@ -131,6 +135,33 @@ test('a price update keeps its book levels through the buffer', () => {
     const ref = out.tape.rows[f + kTapePriceDepthRef]!;
     const n = 2 * (out.tape.rows[f + kTapePriceBidLevels]! + out.tape.rows[f + kTapePriceAskLevels]!);
     assert.equal(Array.from(out.tape.depth.subarray(ref, ref + n)), Array.from({ length: 6 + 2 * k }, (_, i) => 100 * (k + 1) + i));
+  }
+});
+
+test('a pool update keeps its tick map through the buffer, a full 16-tick map included', () => {
+  const b = new ReorderBuffer({ ordered: true, capacityPerPartition: 4 });
+  const a = b.add('t/0', 0);
+  const t = new Tape(1);
+  const sizes = [3, kTickMapLevels];
+  for (let k = 0; k < 2; k++) {
+    t.reset();
+    const r = t.push();
+    const o = r * kTapeWidth, f = o + kTapeF0;
+    t.rows[o + kTapeType] = kTypePool;
+    const at = t.pushDepth(2 * sizes[k]!);
+    for (let i = 0; i < 2 * sizes[k]!; i++) t.depth[at + i] = 1000 * (k + 1) + i;
+    t.rows[f + kTapePoolTickRef] = at;
+    t.rows[f + kTapePoolTickCount] = sizes[k]!;
+    b.push(a, t.rows, r, t.depth, k, k + 1, 0, NaN);
+  }
+  b.end(a);
+  const out = new ReleasedBatch(4);
+  assert.is(b.release(out), 2);
+  for (let k = 0; k < 2; k++) {
+    const f = k * kTapeWidth + kTapeF0;
+    const ref = out.tape.rows[f + kTapePoolTickRef]!;
+    assert.is(out.tape.rows[f + kTapePoolTickCount], sizes[k]);
+    assert.equal(Array.from(out.tape.depth.subarray(ref, ref + 2 * sizes[k]!)), Array.from({ length: 2 * sizes[k]! }, (_, i) => 1000 * (k + 1) + i));
   }
 });
 

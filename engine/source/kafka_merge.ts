@@ -11,13 +11,12 @@
 // The buffer is bounded per partition: a full partition is the lane's signal to pause fetching it.
 // Rows (and a price update's book levels) are copied into preallocated rings; nothing allocates
 // per event.
-import { kDepthLevels } from '../state/layout.ts';
-import { kTypePrice } from '../types.ts';
-import {
-  kTapeF0, kTapeLine, kTapePriceAskLevels, kTapePriceBidLevels, kTapePriceDepthRef, kTapeType, kTapeWidth, Tape,
-} from './tape.ts';
+import { kDepthLevels, kTickMapLevels } from '../state/layout.ts';
+import { kTapeLine, kTapeWidth, setSideRef, sideRange, Tape } from './tape.ts';
 
-const kDepthValues = 4 * kDepthLevels; // [price, size] × levels × two sides, per buffered event
+// side-array values per buffered event: book levels ([price, size] × levels × two sides) or a tick
+// map ([√P, liquidityNet] × ticks), whichever is larger
+const kDepthValues = Math.max(4 * kDepthLevels, 2 * kTickMapLevels);
 
 function copy(from: Float64Array, at: number, to: Float64Array, dest: number, n: number): void {
   for (let k = 0; k < n; k++) to[dest + k] = from[at + k]!;
@@ -48,7 +47,7 @@ export class ReleasedBatch {
 class PartitionQueue {
   readonly name: string;
   readonly rows: Float64Array;
-  depth: Float64Array | null = null; // kDepthValues per buffered event, made on the first book levels
+  depth: Float64Array | null = null; // kDepthValues per buffered event, made on the first book levels or tick map
   readonly offset: Float64Array;
   readonly seq: Float64Array;
   readonly recvMs: Float64Array;
@@ -81,6 +80,7 @@ export class ReorderBuffer {
   readonly capacityPerPartition: number;
   readonly #parts: PartitionQueue[] = [];
   readonly #index = new Map<string, number>();
+  readonly #side = new Float64Array(2); // sideRange's [first index, count]
   #lastReleasedSeq = -Infinity;
   /** Events released after a later one had been released (only after an idle partition woke up). */
   late = 0;
@@ -140,13 +140,11 @@ export class ReorderBuffer {
     const i = q.tail & q.mask;
     copy(rows, row * kTapeWidth, q.rows, i * kTapeWidth, kTapeWidth);
     q.rows[i * kTapeWidth + kTapeLine] = s; // the key epoch of whatever this event triggers
-    const f = i * kTapeWidth + kTapeF0;
-    if (q.rows[i * kTapeWidth + kTapeType] === kTypePrice && q.rows[f + kTapePriceDepthRef]! >= 0) {
-      const ref = q.rows[f + kTapePriceDepthRef]!;
-      const count = 2 * (q.rows[f + kTapePriceBidLevels]! + q.rows[f + kTapePriceAskLevels]!);
+    const count = sideRange(q.rows, i * kTapeWidth, this.#side);
+    if (count > 0) {
       if (q.depth === null) q.depth = new Float64Array((q.mask + 1) * kDepthValues);
-      copy(depth, ref, q.depth, i * kDepthValues, count);
-      q.rows[f + kTapePriceDepthRef] = i * kDepthValues;
+      copy(depth, this.#side[0]!, q.depth, i * kDepthValues, count);
+      setSideRef(q.rows, i * kTapeWidth, i * kDepthValues);
     }
     q.offset[i] = offset;
     q.seq[i] = s;
@@ -218,13 +216,11 @@ export class ReorderBuffer {
     const row = out.tape.push();
     const rows = out.tape.rows;
     copy(q.rows, i * kTapeWidth, rows, row * kTapeWidth, kTapeWidth);
-    const f = row * kTapeWidth + kTapeF0;
-    if (rows[row * kTapeWidth + kTapeType] === kTypePrice && rows[f + kTapePriceDepthRef]! >= 0) {
-      const ref = rows[f + kTapePriceDepthRef]!;
-      const count = 2 * (rows[f + kTapePriceBidLevels]! + rows[f + kTapePriceAskLevels]!);
+    const count = sideRange(rows, row * kTapeWidth, this.#side);
+    if (count > 0) {
       const at = out.tape.pushDepth(count);
-      copy(q.depth!, ref, out.tape.depth, at, count);
-      rows[f + kTapePriceDepthRef] = at;
+      copy(q.depth!, this.#side[0]!, out.tape.depth, at, count);
+      setSideRef(rows, row * kTapeWidth, at);
     }
     out.partition[row] = p;
     out.offset[row] = q.offset[i]!;

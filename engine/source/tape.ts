@@ -1,6 +1,7 @@
 // The tape: decoded events in a preallocated Float64Array, one fixed-width row per event.
 // Decoding (JSON, validation, registry look-up) happens once when a fixture is loaded or a Kafka
 // batch arrives; replaying a tape into the state allocates nothing.
+import { kTypePool, kTypePrice } from '../types.ts';
 
 export const kTapeTs = 0; // event time, µs since the Unix epoch
 export const kTapeType = 1; // event type code (engine/types.ts)
@@ -14,6 +15,35 @@ export const kTapeWidth = 16; // 128 bytes: two cache lines per event
 export const kTapePriceDepthRef = 5; // index in Tape.depth of the first bid level's price
 export const kTapePriceBidLevels = 6; // bid levels stored there: [price, size] pairs, best first
 export const kTapePriceAskLevels = 7; // ask levels after them: [price, size] pairs, best first
+// pool_update rows of a Uniswap V3 pool that carry a tick map (`ticks`) reference it the same way:
+// [√P, liquidityNet] pairs, ascending by tick. NaN in kTapePoolTickRef means no tick map.
+export const kTapePoolTickRef = 7;
+export const kTapePoolTickCount = 8;
+
+/**
+ * The side-array values row `o` (its first index) references: writes [first index, count] into
+ * out and returns the count (0 when the row references none). Book levels of a price_update, the
+ * tick map of a pool_update.
+ */
+export function sideRange(rows: Float64Array, o: number, out: Float64Array): number {
+  const type = rows[o + kTapeType]!, f = o + kTapeF0;
+  let ref = NaN, count = 0;
+  if (type === kTypePrice) {
+    ref = rows[f + kTapePriceDepthRef]!;
+    if (ref >= 0) count = 2 * (rows[f + kTapePriceBidLevels]! + rows[f + kTapePriceAskLevels]!);
+  } else if (type === kTypePool) {
+    ref = rows[f + kTapePoolTickRef]!;
+    if (ref >= 0) count = 2 * rows[f + kTapePoolTickCount]!;
+  }
+  out[0] = ref;
+  out[1] = count;
+  return count;
+}
+
+/** Points row `o`'s side-array reference at `at` (after its values were copied there). */
+export function setSideRef(rows: Float64Array, o: number, at: number): void {
+  rows[o + kTapeF0 + (rows[o + kTapeType] === kTypePrice ? kTapePriceDepthRef : kTapePoolTickRef)] = at;
+}
 
 export class Tape {
   #rows: Float64Array;
@@ -29,7 +59,7 @@ export class Tape {
 
   get length(): number { return this.#length; }
   get rows(): Float64Array { return this.#rows; }
-  /** The side array of book levels that price_update rows reference (kTapePriceDepthRef). */
+  /** The side array of book levels (kTapePriceDepthRef) and tick maps (kTapePoolTickRef) that rows reference. */
   get depth(): Float64Array { return this.#depth; }
   get capacityRows(): number { return this.#rows.length / kTapeWidth; }
 

@@ -79,6 +79,17 @@ export const kDepthAskPrice0 = kDepthBidSize0 + kDepthLevels; // best (lowest) f
 export const kDepthAskSize0 = kDepthAskPrice0 + kDepthLevels;
 export const kDepthStride = 40; // 34 used, padded to whole cache lines (5 × 8 Float64)
 
+// ---- Tick map of a Uniswap V3 pool (the same per-slot record, for kKindAmm slots) -------------
+// A v3 pool_update may carry its initialized ticks near the price (`ticks`). The record of an AMM
+// slot then holds up to kTickMapLevels of them, ascending: √P of each tick (sqrtPriceX96 / 2^96
+// scale, i.e. 1.0001^(tick/2)) and its liquidityNet (raw units; added when the price crosses the
+// tick upwards, subtracted downwards). A count of 0: no tick map (only the active liquidity is
+// known). Written under the slot's sequence lock with the columns, like book depth.
+export const kTickMapLevels = 16;
+export const kTickMapCount = 0;
+export const kTickMapSqrtPrice0 = 2; // then kTickMapLevels √P values, ascending
+export const kTickMapLiquidityNet0 = kTickMapSqrtPrice0 + kTickMapLevels; // same order
+
 // ---- Control block (Int32 indices) ------------------------------------------------------------
 export const kCtlEpoch = 0 * kInt32PerLine; // ticks published into the state
 export const kCtlCycle = 1 * kInt32PerLine; // cycles requested by the trigger

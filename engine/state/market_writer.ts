@@ -6,7 +6,8 @@ import {
   kCtlEpoch, kEpoch, kExposureMulti, kFee, kGovCount, kGovPassed, kIlRisk, kLast, kLastGovTs, kLastLiqTs,
   kLiqCount, kLiqUsd, kLiquidity, kPrice, kReserve0, kReserve1, kSignalPrice, kSqrtPrice, kStablecoin, kTick,
   kTs, kTvl, kMu, kSigma, kPredictedUp, kApyBorrow, kLtv, kDepthAskCount, kDepthAskPrice0, kDepthAskSize0,
-  kDepthBidCount, kDepthBidPrice0, kDepthBidSize0, kDepthStride,
+  kDepthBidCount, kDepthBidPrice0, kDepthBidSize0, kDepthStride, kTickMapCount, kTickMapLiquidityNet0,
+  kTickMapSqrtPrice0,
 } from './layout.ts';
 import type { MarketArrays } from './market_state.ts';
 import {
@@ -14,7 +15,8 @@ import {
   kTypePool, kTypePrice, kTypeYield, kTypeYieldOpportunity,
 } from '../types.ts';
 import {
-  kTapeF0, kTapePriceAskLevels, kTapePriceBidLevels, kTapePriceDepthRef, kTapeSlot, kTapeTs, kTapeType, kTapeWidth,
+  kTapeF0, kTapePoolTickCount, kTapePoolTickRef, kTapePriceAskLevels, kTapePriceBidLevels, kTapePriceDepthRef,
+  kTapeSlot, kTapeTs, kTapeType, kTapeWidth,
 } from '../source/tape.ts';
 
 export class MarketWriter {
@@ -35,8 +37,8 @@ export class MarketWriter {
 
   /**
    * Applies one decoded tape row to the state and publishes it. Returns the new epoch. `depth` is
-   * the tape's side array of book levels (Tape.depth); without it a price_update's levels are not
-   * kept (the slot's depth then reads as unknown, count 0).
+   * the tape's side array of book levels and tick maps (Tape.depth); without it a price_update's
+   * levels and a pool_update's tick map are not kept (the slot's record then reads as unknown, count 0).
    */
   apply(tape: Float64Array, row: number, depth?: Float64Array): number {
     const a = this.#a;
@@ -83,6 +85,7 @@ export class MarketWriter {
         c[kLiquidity * cap + slot] = tape[f + 4]!;
         c[kTick * cap + slot] = tape[f + 5]!;
         c[kPrice * cap + slot] = tape[f + 6]!;
+        this.#writeTickMap(slot, tape, f, depth);
         break;
       case kTypeLiquidation:
         c[kLiqUsd * cap + slot] = zeroIfNaN(c[kLiqUsd * cap + slot]!) + tape[f]!;
@@ -142,6 +145,23 @@ export class MarketWriter {
     }
     d[o + kDepthBidCount] = nb;
     d[o + kDepthAskCount] = na;
+  }
+
+  /** The tick map of a v3 pool_update row into the slot's record (count 0 when it has none). */
+  #writeTickMap(slot: number, tape: Float64Array, f: number, side: Float64Array | undefined): void {
+    const d = this.#a.depth;
+    const o = slot * kDepthStride;
+    const ref = tape[f + kTapePoolTickRef]!;
+    if (side === undefined || !(ref >= 0)) {
+      d[o + kTickMapCount] = 0;
+      return;
+    }
+    const n = tape[f + kTapePoolTickCount]!;
+    for (let i = 0; i < n; i++) {
+      d[o + kTickMapSqrtPrice0 + i] = side[ref + 2 * i]!;
+      d[o + kTickMapLiquidityNet0 + i] = side[ref + 2 * i + 1]!;
+    }
+    d[o + kTickMapCount] = n;
   }
 
   /** Fill every column of every slot with NaN (unknown) before the first tick. */

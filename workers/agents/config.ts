@@ -17,7 +17,7 @@ export interface AgentConfig {
     triangular: {
       minProfitUsd: number; // report a cycle only when it nets at least this after fees, slippage and gas
       maxLegs: number; // longest cycle reported (2..6)
-      v3RangeTicks: number; // a V3 pool's active liquidity is taken to hold this many ticks either side of its tick
+      v3RangeTicks: number; // a V3 pool without a tick map: its active liquidity is taken to hold this many ticks either side of its tick
     };
     yieldArb: {
       minNetSpreadPct: number; // net annual spread (percentage points, after the risk haircut) worth reporting

@@ -5,9 +5,9 @@
 //    `arbitrage.impactBpsPerTopSize` bps further out); the fill walks the levels
 //    (finance/slippage.ts), plus the venue's taker fee.
 //  - AMM pools pairing the asset's token with a stablecoin: constant-product output for v2; for v3
-//    the swap on the pool's liquidity and √P in raw token units across initialized ticks
-//    (v3SwapAcrossTicks; the state carries the active liquidity, so with no tick data the
-//    liquidity is taken as constant over the move), plus gas: gas units per swap (and per tick
+//    the swap on the pool's liquidity and √P in raw token units across the initialized ticks of
+//    its tick map (v3SwapAcrossTicks; past the outermost known tick, and for a pool whose updates
+//    carry no tick map, the liquidity is taken as constant over the move), plus gas: gas units per swap (and per tick
 //    crossed) × `execution.gasPriceGwei` × the ETH price in the state (finance/gas.ts).
 //  - All-in cost: what the USD buys against the asset's reference mid (its representative book),
 //    fees, spread, slippage and gas included, in bps of the notional.
@@ -18,11 +18,12 @@
 // calldata of an approved trade); one plan record per asset each cycle (kRecExecutionPlan).
 import {
   kAsk, kAskSize, kBid, kDepthAskCount, kDepthAskPrice0, kDepthAskSize0, kDepthLevels, kDepthStride, kFee,
-  kFieldCount, kKindAmm, kKindBook, kLiquidity, kReserve0, kReserve1, kSqrtPrice,
+  kKindAmm, kKindBook, kLiquidity, kReserve0, kReserve1, kSqrtPrice,
 } from '../../engine/state/layout.ts';
 import type { MarketView } from '../../engine/state/market_view.ts';
 import type { Agent, AgentContext } from './agent.ts';
 import { AssetPrices } from './asset_prices.ts';
+import { PoolReader } from './pool_reader.ts';
 import { AssetReturns } from './asset_returns.ts';
 import { takerFee, type AgentConfig } from './config.ts';
 import {
@@ -45,7 +46,6 @@ export const kPlanRefreshUs = 1_000_000;
 /** Assets planned per cycle at most (round robin). */
 const kPlansPerCycle = 1;
 const kLevelsPerBook = kDepthLevels > kModelLevels + 1 ? kDepthLevels : kModelLevels + 1;
-const kEmptyTicks = new Float64Array(0);
 
 export class ExecutionOptimizer implements Agent {
   #view!: MarketView;
@@ -74,13 +74,14 @@ export class ExecutionOptimizer implements Agent {
   #book = new Float64Array(kBookOutLength);
   #v3 = new Float64Array(kV3xOutLength);
   #seg = new Float64Array(kV3xScratchLength);
-  #q = new Float64Array(kFieldCount);
+  #pool!: PoolReader;
   #kind!: Int32Array; #p1!: Float64Array; #p2!: Float64Array; #fee!: Float64Array; #amt!: Float64Array; #owner!: Int32Array; #order!: Int32Array;
   #venueGas!: Float64Array; // per venue of the asset being planned: gas USD of a leg there
   #venueCost!: Float64Array; // all-in cost (fraction) at the reference size
 
   init(ctx: AgentContext): void {
     this.#view = ctx.view;
+    this.#pool = new PoolReader(ctx.view);
     this.#out = ctx.out;
     this.#cfg = ctx.config;
     const reg = ctx.registry;
@@ -188,8 +189,8 @@ export class ExecutionOptimizer implements Agent {
           this.#fee[legs] = fee; this.#owner[legs] = k; legs++;
         }
       } else {
-        this.#view.read(slot, this.#q);
-        const q = this.#q;
+        this.#pool.read(slot);
+        const q = this.#pool.fields;
         const fee = q[kFee]!;
         const stableIn0 = this.#venueStableIn0[v] === 1;
         const rIn = stableIn0 ? q[kReserve0]! : q[kReserve1]!, rOut = stableIn0 ? q[kReserve1]! : q[kReserve0]!;
@@ -198,7 +199,8 @@ export class ExecutionOptimizer implements Agent {
         let out: number, crossed = 0;
         if (v3) {
           const decIn = stableIn0 ? this.#venueDec0[v]! : this.#venueDec1[v]!, decOut = stableIn0 ? this.#venueDec1[v]! : this.#venueDec0[v]!;
-          v3SwapAcrossTicks(this.#v3, this.#seg, notional * 10 ** decIn, stableIn0, q[kSqrtPrice]!, q[kLiquidity]!, kEmptyTicks, kEmptyTicks, 0, fee);
+          const pr = this.#pool; // past its outermost known tick, the liquidity is taken as it is there
+          v3SwapAcrossTicks(this.#v3, this.#seg, notional * 10 ** decIn, stableIn0, q[kSqrtPrice]!, q[kLiquidity]!, pr.tickSqrtPrices, pr.liquidityNet, pr.ticks, fee);
           out = this.#v3[kV3xAmountOut]! / 10 ** decOut;
           slip = this.#v3[kV3xSlippage]!;
           crossed = this.#v3[kV3xTicksCrossed]!;

@@ -111,6 +111,50 @@ if (!existsSync(kSwaps)) {
     assert.ok(worstOut < 2e-9, `output error ${worstOut}`);
     assert.ok(worstSqrt < 1e-12, `√P error ${worstSqrt}`);
   });
+
+  test('real Uniswap V3 swaps that cross an initialized tick: one tick on the spacing grid reproduces output and √P', () => {
+    // Consecutive swaps (no Mint/Burn between them) whose active liquidity changed crossed
+    // initialized ticks. Where one tick was crossed, its liquidityNet is the change (L after − L
+    // before going up, L before − L after going down) and it lies on the pool's tick spacing (10)
+    // between the ticks before and after: exactly one of those candidates must reproduce the
+    // swap's output and √P after with the across-ticks walk. Swaps that crossed two or more
+    // initialized ticks match no single candidate; they are counted, not checked.
+    const rows = readFileSync(kSwaps, 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+    const out = new Float64Array(kV3xOutLength), seg = new Float64Array(kV3xScratchLength);
+    const sq = new Float64Array(1), net = new Float64Array(1);
+    let crossing = 0, matched = 0, worstOut = 0, worstSqrt = 0;
+    for (let i = 1; i < rows.length; i++) {
+      const prev = rows[i - 1]!, r = rows[i]!;
+      if (r[2] !== 'SWAP' || prev[2] !== 'SWAP' || prev[10] === r[10]) continue;
+      const a0 = BigInt(r[8]!), a1 = BigInt(r[9]!);
+      const zeroForOne = a0 > 0n;
+      const amountIn = zeroForOne ? a0 : a1;
+      if (amountIn < (zeroForOne ? 1_000_000_000n : 1_000_000_000_000_000_000n)) continue; // as above: fee rounding
+      crossing++;
+      const L0 = Number(prev[10]), L1 = Number(r[10]);
+      const t0 = Number(prev[13]), t1 = Number(r[13]);
+      const sp = Number(BigInt(prev[12]!)) / 2 ** 96, spAfter = Number(BigInt(r[12]!)) / 2 ** 96;
+      const expectedOut = Number(zeroForOne ? -a1 : -a0);
+      net[0] = zeroForOne ? L0 - L1 : L1 - L0;
+      const lo = zeroForOne ? t1 + 1 : t0 + 1, hi = zeroForOne ? t0 : t1; // candidate ticks c: lo ≤ c ≤ hi
+      let best = Infinity, bestSqrt = Infinity;
+      for (let c = Math.ceil(lo / 10) * 10; c <= hi; c += 10) {
+        sq[0] = Math.exp(0.5 * c * Math.log1p(1e-4));
+        v3SwapAcrossTicks(out, seg, Number(amountIn), zeroForOne, sp, L0, sq, net, 1, 0.0005);
+        const e = Math.abs(out[kV3xAmountOut]! / expectedOut - 1);
+        if (e < best && out[kV3xTicksCrossed] === 1) { best = e; bestSqrt = Math.abs(out[kV3xSqrtPriceAfter]! / spAfter - 1); }
+      }
+      if (best < 2e-9 && bestSqrt < 1e-11) {
+        matched++;
+        worstOut = Math.max(worstOut, best);
+        worstSqrt = Math.max(worstSqrt, bestSqrt);
+      }
+    }
+    console.log(`  ${crossing} real swaps changed the active liquidity; ${matched} are reproduced by one initialized tick ` +
+      `(worst relative error ${worstOut.toExponential(2)} output, ${worstSqrt.toExponential(2)} √P); the other ${crossing - matched} crossed several`);
+    assert.ok(crossing > 50, `crossing swaps ${crossing}`);
+    assert.ok(matched >= 0.8 * crossing, `matched ${matched} of ${crossing}`);
+  });
 }
 
 test.run();

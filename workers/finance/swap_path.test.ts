@@ -2,14 +2,17 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { cpAmountOut, kV3AmountOut, kV3SwapOutLength, v3SwapWithinRange } from './amm.ts';
+import { kV3xAmountOut, kV3xOutLength, kV3xScratchLength, v3SwapAcrossTicks } from './slippage.ts';
 import {
-  kLegStride, kPathAmountOut, kPathCapped, kPathMarginalAtZero, kPathOutLength, kPathProfit, kPathSize, kPathTradingCost,
-  optimalPathInput, pathOut, setBookLeg, setCpLeg, setV3Leg,
+  kLegStride, kPathAmountOut, kPathAtLength, kPathAtMarginal, kPathAtOut, kPathCapped, kPathMarginalAtZero,
+  kPathOutLength, kPathProfit, kPathSize, kPathTradingCost, optimalPathInput, pathAt, pathOut, setBookLeg, setCpLeg,
+  setV3Leg, setV3TickLeg,
 } from './swap_path.ts';
 
 function near(actual: number, expected: number, tol: number, what: string): void {
   assert.ok(Math.abs(actual - expected) <= tol, `${what}: got ${actual}, expected ${expected} ± ${tol}`);
 }
+function f64(xs: number[]): Float64Array { return Float64Array.from(xs); }
 function side(levels: [number, number][]): Float64Array {
   const n = levels.length;
   const a = new Float64Array(2 * n);
@@ -89,6 +92,68 @@ test('a V3 leg converts with each token\'s decimals and stops at the range bound
   near(out[kPathMarginalAtZero]!, 0.9995 / 2_500, 1e-15, 'marginal at 0');
   // far past the range: the output stops at L·(√P − √Pl) raw
   near(pathOut(path, 1, 1e12), L * (sp - lim) * 1e-18, 1e-9, 'capped at the range end');
+});
+
+test('a V3 leg across initialized ticks: by hand, and the same as v3SwapAcrossTicks', () => {
+  // √P = 1, L = 100, no fee, unit scales. Ticks (ascending): √P 0.8 (net 30), 0.9 (net 50),
+  // 1.1 (net +100), 1.2 (net −150).
+  const sq = f64([0.8, 0.9, 1.1, 1.2]), net = f64([30, 50, 100, -150]);
+  const up = new Float64Array(kLegStride);
+  assert.ok(setV3TickLeg(up, 0, false, 100, 1, sq, net, 4, 0, 1, 1));
+  // token1 in, 15: to √P 1.1 takes 100·0.1 = 10 and gives 100·(1 − 1/1.1); 5 more with L = 200:
+  // √P = 1.1 + 5/200 = 1.125, gives 200·(1/1.1 − 1/1.125). Marginal there: 1/1.125².
+  const at = new Float64Array(kPathAtLength);
+  pathAt(at, up, 1, 15);
+  near(at[kPathAtOut]!, 100 * (1 - 1 / 1.1) + 200 * (1 / 1.1 - 1 / 1.125), 1e-12, 'out across one tick');
+  near(at[kPathAtMarginal]!, 1 / (1.125 * 1.125), 1e-12, 'marginal after the crossing');
+  // the leg ends at the last known tick (√P 1.2): 10 + 200·(1.2 − 1.1) = 30 of token1 at most
+  pathAt(at, up, 1, 1_000);
+  near(at[kPathAtOut]!, 100 * (1 - 1 / 1.1) + 200 * (1 / 1.1 - 1 / 1.2), 1e-12, 'capped at the last tick');
+  assert.is(at[kPathAtMarginal], 0, 'nothing more to trade past the last known tick');
+  // token0 in: crossing 0.9 subtracts 50 (L 50), crossing 0.8 would subtract 30 (the leg ends there)
+  const down = new Float64Array(kLegStride);
+  assert.ok(setV3TickLeg(down, 0, true, 100, 1, sq, net, 4, 0, 1, 1));
+  const x = 100 * (1 / 0.9 - 1) + 5; // to 0.9, then 5 with L = 50: √P′ = 50·0.9/(50 + 5·0.9)
+  const spAfter = (50 * 0.9) / (50 + 5 * 0.9);
+  pathAt(at, down, 1, x);
+  near(at[kPathAtOut]!, 100 * 0.1 + 50 * (0.9 - spAfter), 1e-12, 'out down');
+  near(at[kPathAtMarginal]!, spAfter * spAfter, 1e-12, 'marginal down');
+  // with a fee and raw-unit scales, against the independent walk of slippage.ts for many sizes
+  const leg = new Float64Array(kLegStride);
+  assert.ok(setV3TickLeg(leg, 0, false, 100, 1, sq, net, 4, 0.003, 1e3, 1e-3));
+  const ref = new Float64Array(kV3xOutLength), seg = new Float64Array(kV3xScratchLength);
+  for (const q of [0.001, 0.005, 0.01, 0.0101, 0.02, 0.0299]) { // human units; ×1e3 raw
+    v3SwapAcrossTicks(ref, seg, q * 1e3, false, 1, 100, sq, net, 4, 0.003);
+    near(pathOut(leg, 1, q), ref[kV3xAmountOut]! * 1e-3, 1e-15, `out at ${q}`);
+  }
+  // no initialized tick in the swap's direction: nothing is known to trade
+  assert.not.ok(setV3TickLeg(leg, 0, false, 100, 1, f64([0.9]), f64([50]), 1, 0, 1, 1));
+  near(pathOut(leg, 1, 5), 0, 0, 'empty leg');
+});
+
+test('an arbitrage through a V3 pool is sized past its first tick, where the marginal rate is 1', () => {
+  // Buy token0 from the V3 pool with token1 (√P 1 → up, ticks as above), sell it into a constant-
+  // product pool that pays 1.3 token1 per token0 (reserves 1 000 / 1 300), fees 0.3 % each.
+  const sq = f64([0.8, 0.9, 1.1, 1.2]), net = f64([30, 50, 100, -150]);
+  const path = new Float64Array(2 * kLegStride);
+  setV3TickLeg(path, 0, false, 100, 1, sq, net, 4, 0.003, 1, 1);
+  setCpLeg(path, 1, 1_000, 1_300, 0.003);
+  const out = new Float64Array(kPathOutLength);
+  assert.ok(optimalPathInput(out, path, 2, 1e6));
+  const q = out[kPathSize]!;
+  // the size is past the first crossing (√P 1.1 needs 10 token1 net of the fee) and before the end
+  assert.ok(q > 10 / 0.997 && q < 30 / 0.997, `size ${q}`);
+  // marginal profit is zero there: d out/d q = 1 by central differences of the composed swaps
+  const h = 1e-6 * q;
+  near((pathOut(path, 2, q + h) - pathOut(path, 2, q - h)) / (2 * h), 1, 1e-6, 'marginal rate at the size');
+  near(out[kPathProfit]!, pathOut(path, 2, q) - q, 1e-12, 'profit');
+  // sized at constant liquidity instead (L = 100 up to √P 1.2), the same trade is smaller
+  const flat = new Float64Array(2 * kLegStride);
+  setV3Leg(flat, 0, false, 100, 1, 1.2, 0.003, 1, 1);
+  setCpLeg(flat, 1, 1_000, 1_300, 0.003);
+  const o2 = new Float64Array(kPathOutLength);
+  optimalPathInput(o2, flat, 2, 1e6);
+  assert.ok(o2[kPathSize]! < q, `constant-L size ${o2[kPathSize]} vs across ticks ${q}`);
 });
 
 test.run();

@@ -1,17 +1,22 @@
 // A path of swaps (the legs of an arbitrage cycle) and the input that maximises its profit.
 //
 // Each leg turns an amount of one asset into another: a book sell (base → quote, down the bids), a
-// book buy (quote → base, up the asks), a constant-product pool, or a Uniswap V3 pool inside the
-// current liquidity range. Every leg's output is a concave, increasing function of its input, so
+// book buy (quote → base, up the asks), a constant-product pool, or a Uniswap V3 pool, across the
+// initialized ticks it knows (each crossing changes the active liquidity by the tick's
+// liquidityNet) up to a last √P. Every leg's output is a concave, increasing function of its input, so
 // the whole path's output f(q) is concave and its profit f(q) − q is maximised where the marginal
 // rate f′(q) = Π legᵢ′(amountᵢ) falls to 1. optimalPathInput finds that q by bisection on the
 // marginal rate: the max trade size where marginal profit falls to zero. Past a book's last level
-// or a V3 range's boundary the marginal rate is 0 (nothing more is known to trade).
+// or a V3 leg's last √P the marginal rate is 0 (nothing more is known to trade). A V3 swap's
+// marginal rate depends on the price reached only: (1 − fee)·√P² for token0 in, (1 − fee)/√P² for
+// token1 in (raw units), whatever liquidity got it there.
 //
 // Amounts are human token units (decimal-adjusted); a V3 leg converts to and from the pool's raw
 // units with the token scales it is given (gas_units.ts tokenUnitScale: never an assumed 18).
 // Legs live in a caller-owned Float64Array, kLegStride values each. Nothing allocates.
-import { kV3AmountOut, kV3SwapOutLength, v3SwapWithinRange } from './amm.ts';
+import {
+  kV3AmountInUsed, kV3AmountOut, kV3ReachedLimit, kV3SqrtPriceAfter, kV3SwapOutLength, v3SwapWithinRange,
+} from './amm.ts';
 
 const kNaN = NaN;
 
@@ -39,7 +44,12 @@ export const kLegSqrtLimit = 4;
 export const kLegZeroForOne = 5; // 1: token0 in, token1 out; 0: token1 in
 export const kLegInRawPerUnit = 6; // raw units per human unit of the input token (10^decimalsIn)
 export const kLegOutUnitPerRaw = 7; // human units per raw unit of the output token (10^−decimalsOut)
-export const kLegStride = kLegSize0 + kLegMaxLevels; // 19
+export const kLegCrossings = 8; // initialized ticks the swap may cross before the last √P
+export const kLegCrossSqrt0 = 9; // √P of each, in the swap's direction (falling for zeroForOne)
+/** Initialized ticks a V3 leg keeps (a tick map's kTickMapLevels). */
+export const kLegMaxCrossings = 16;
+export const kLegCrossLiquidity0 = kLegCrossSqrt0 + kLegMaxCrossings; // the active L after crossing each
+export const kLegStride = kLegCrossLiquidity0 + kLegMaxCrossings; // 41
 
 const kV3Scratch = new Float64Array(kV3SwapOutLength);
 // [amountOut, marginal, amountIn]. Doubles travel through this array, not as arguments: a double
@@ -72,8 +82,8 @@ export function setCpLeg(path: Float64Array, k: number, reserveIn: number, reser
 }
 
 /**
- * A V3 leg inside one liquidity range: L and √P in raw units, the √P where the range ends in the
- * swap's direction (below √P for zeroForOne), the pool fee, and the token scales.
+ * A V3 leg at constant liquidity: L and √P in raw units, the √P where the leg ends in the swap's
+ * direction (below √P for zeroForOne), the pool fee, and the token scales.
  */
 export function setV3Leg(
   path: Float64Array, k: number, zeroForOne: boolean, liquidity: number, sqrtPrice: number, sqrtLimit: number,
@@ -88,6 +98,53 @@ export function setV3Leg(
   path[o + kLegZeroForOne] = zeroForOne ? 1 : 0;
   path[o + kLegInRawPerUnit] = inRawPerUnit;
   path[o + kLegOutUnitPerRaw] = outUnitPerRaw;
+  path[o + kLegCrossings] = 0;
+}
+
+/**
+ * A V3 leg across initialized ticks: the pool's tick map (tickSqrtPrices[0..n) ascending, their
+ * liquidityNet, as a pool_update's `ticks`) from the active liquidity L at √P. The swap may cross
+ * every listed tick in its direction (zeroForOne: those at or below √P, subtracting liquidityNet;
+ * else those above, adding it) and ends at the last one: past the outermost known tick nothing is
+ * assumed to trade. Returns false when no tick lies in the swap's direction (the leg would be
+ * empty); a liquidity that would go negative is taken as 0.
+ */
+export function setV3TickLeg(
+  path: Float64Array, k: number, zeroForOne: boolean, liquidity: number, sqrtPrice: number,
+  tickSqrtPrices: Float64Array, liquidityNet: Float64Array, n: number,
+  fee: number, inRawPerUnit: number, outUnitPerRaw: number,
+): boolean {
+  const o = k * kLegStride;
+  path[o + kLegType] = kLegV3;
+  path[o + kLegFee] = fee;
+  path[o + kLegLiquidity] = liquidity;
+  path[o + kLegSqrtPrice] = sqrtPrice;
+  path[o + kLegZeroForOne] = zeroForOne ? 1 : 0;
+  path[o + kLegInRawPerUnit] = inRawPerUnit;
+  path[o + kLegOutUnitPerRaw] = outUnitPerRaw;
+  let m = 0, L = liquidity;
+  if (zeroForOne) {
+    let i = n - 1;
+    while (i >= 0 && tickSqrtPrices[i]! > sqrtPrice) i--;
+    for (; i >= 0 && m < kLegMaxCrossings; i--, m++) {
+      L -= liquidityNet[i]!;
+      path[o + kLegCrossSqrt0 + m] = tickSqrtPrices[i]!;
+      path[o + kLegCrossLiquidity0 + m] = L > 0 ? L : 0;
+    }
+  } else {
+    let i = 0;
+    while (i < n && tickSqrtPrices[i]! <= sqrtPrice) i++;
+    for (; i < n && m < kLegMaxCrossings; i++, m++) {
+      L += liquidityNet[i]!;
+      path[o + kLegCrossSqrt0 + m] = tickSqrtPrices[i]!;
+      path[o + kLegCrossLiquidity0 + m] = L > 0 ? L : 0;
+    }
+  }
+  if (m === 0) { path[o + kLegSqrtLimit] = sqrtPrice; path[o + kLegCrossings] = 0; return false; }
+  // the last tick is where the leg ends: crossing it is not needed (what lies beyond is unknown)
+  path[o + kLegSqrtLimit] = path[o + kLegCrossSqrt0 + m - 1]!;
+  path[o + kLegCrossings] = m - 1;
+  return true;
 }
 
 /** Writes leg k's output and marginal rate (d out / d in) at kLegScratch[kLegIn] into kLegScratch. */
@@ -120,19 +177,28 @@ function legAt(path: Float64Array, k: number): void {
     s[0] = (a * y) / d;
     s[1] = (g * x * y) / (d * d);
   } else if (type === kLegV3) {
-    const L = path[o + kLegLiquidity]!, sp = path[o + kLegSqrtPrice]!, lim = path[o + kLegSqrtLimit]!;
+    const lim = path[o + kLegSqrtLimit]!;
     const zeroForOne = path[o + kLegZeroForOne]! === 1;
     const inScale = path[o + kLegInRawPerUnit]!, outScale = path[o + kLegOutUnitPerRaw]!;
-    const rawIn = (amountIn > 0 ? amountIn : 0) * inScale;
-    if (!v3SwapWithinRange(kV3Scratch, rawIn, zeroForOne, L, sp, lim, fee)) { s[0] = kNaN; s[1] = kNaN; return; }
-    s[0] = kV3Scratch[kV3AmountOut]! * outScale;
-    const a = rawIn * g;
-    // marginal inside the range (virtual reserves x = L/√P, y = L·√P), 0 once the boundary is reached
-    const maxA = zeroForOne ? L * (1 / lim - 1 / sp) : L * (lim - sp);
-    let m: number;
-    if (!(a < maxA)) m = 0;
-    else if (zeroForOne) { const d = L + a * sp; m = (g * L * L * sp * sp) / (d * d); }
-    else { const d = L * sp + a; m = (g * L * L) / (d * d); }
+    const crossings = path[o + kLegCrossings]!;
+    let L = path[o + kLegLiquidity]!, sp = path[o + kLegSqrtPrice]!;
+    let left = (amountIn > 0 ? amountIn : 0) * inScale, got = 0, m = 0;
+    // one range per step: up to the next initialized tick (then its liquidity), the last up to lim
+    for (let j = 0; j <= crossings; j++) {
+      const end = j < crossings ? path[o + kLegCrossSqrt0 + j]! : lim;
+      if (!v3SwapWithinRange(kV3Scratch, left, zeroForOne, L, sp, end, fee)) { s[0] = kNaN; s[1] = kNaN; return; }
+      got += kV3Scratch[kV3AmountOut]!;
+      left -= kV3Scratch[kV3AmountInUsed]!;
+      const after = kV3Scratch[kV3SqrtPriceAfter]!;
+      if (kV3Scratch[kV3ReachedLimit]! === 0) { // the input ran out inside this range
+        m = zeroForOne ? g * after * after : g / (after * after);
+        break;
+      }
+      sp = end;
+      if (j < crossings) L = path[o + kLegCrossLiquidity0 + j]!;
+      // m stays 0 when the last range is used up: nothing more is known to trade
+    }
+    s[0] = got * outScale;
     s[1] = m * inScale * outScale;
   } else {
     s[0] = kNaN;

@@ -21,9 +21,11 @@ export function v2Pool(ts: number, dex: string, pool: string, token0: string, to
 /**
  * A Uniswap V3 pool_update at human price `price` (token1 per token0) with raw liquidity L:
  * sqrtPriceX96 = round(√(price·10^(d1 − d0))·2^96); the virtual reserves follow from L and √P.
+ * `ticks`: the pool's tick map ([tick, liquidityNet] pairs, ascending), when given.
  */
 export function v3Pool(
   ts: number, pool: string, token0: string, token1: string, decimals0: number, decimals1: number, price: number, liquidity: bigint, fee: number,
+  ticks?: [number, string][],
 ): object {
   const raw = price * 10 ** (decimals1 - decimals0);
   const sqrt = Math.sqrt(raw);
@@ -35,6 +37,7 @@ export function v3Pool(
       dex: 'uniswap_v3', pool, token0, token1, fee, decimals0, decimals1, sqrtPriceX96: sqrtX96.toString(), liquidity: liquidity.toString(),
       tick: Math.floor(Math.log(raw) / Math.log(1.0001)),
       reserve0: (L / sqrt) / 10 ** decimals0, reserve1: (L * sqrt) / 10 ** decimals1,
+      ...(ticks === undefined ? {} : { ticks }),
     },
   };
 }

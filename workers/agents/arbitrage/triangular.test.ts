@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { kResStale } from '../../../engine/state/layout.ts';
 import {
-  kLegStride, kPathOutLength, kPathProfit, kPathSize, optimalPathInput, setCpLeg, setV3Leg,
+  kLegStride, kPathOutLength, kPathProfit, kPathSize, optimalPathInput, setCpLeg, setV3Leg, setV3TickLeg,
 } from '../../finance/swap_path.ts';
 import { tickToSqrtPrice } from '../../finance/amm.ts';
 import type { AgentConfig } from '../config.ts';
@@ -137,6 +137,45 @@ test('a V3 leg is sized in raw units with each token\'s decimals and stops at th
   near(d.value, gas, 1e-9, 'gas of two swaps');
   // with decimals taken as 18 for USDC the same pools would quote a price 1e12 off: nothing sane
   assert.ok(r.size > 1_000 && r.size < 1e7, `size ${r.size} USD is plausible`);
+});
+
+test('a V3 leg with a tick map is sized across its initialized ticks', () => {
+  // The same two pools, but the cheap one (bought from: WETH → USDC is token1 in, price of token0
+  // rises) has twice the liquidity past a tick 30 above its price, and its map ends 400 ticks up; the
+  // rich one (sold into, token0 in) has ticks 20 and 60 below, the second one ending its map.
+  const ethBook = price(kT0, 'X', 'ETH', 'USDT', 2_499.9, 2_500.1, 10, 10);
+  const sp = (p: number): number => Number(BigInt(Math.round(Math.sqrt(p * 1e12) * 2 ** 96))) / 2 ** 96;
+  const s1 = sp(1 / 2_475), s2 = sp(1 / 2_500);
+  const t1 = Math.floor(Math.log(s1 * s1) / Math.log(1.0001)), t2 = Math.floor(Math.log(s2 * s2) / Math.log(1.0001));
+  const L = 10n ** 17n;
+  const richTicks: [number, string][] = [[t1 - 60, (L / 2n).toString()], [t1 - 20, (-L).toString()]]; // crossing down: L → 2L → 1.5L
+  const cheapTicks: [number, string][] = [[t2 + 30, L.toString()], [t2 + 400, (-2n * L).toString()]]; // crossing up: L → 2L
+  const cheap = v3Pool(kT0, '0x11', 'USDC', 'WETH', 6, 18, 1 / 2_500, L, 0.0005, cheapTicks);
+  const rich = v3Pool(kT0, '0x12', 'USDC', 'WETH', 6, 18, 1 / 2_475, L, 0.0005, richTicks);
+  const h = createHarness('arbitrage_detector', [ethBook, cheap, rich], (c) => { cfg(c); c.arbitrage.triangular.v3RangeTicks = 50; });
+  h.feed([ethBook, cheap, rich]);
+  const recs = tri(h.cycle());
+  assert.is(recs.length, 2, 'a two-pool cycle');
+  const [r] = recs as [Rec, Rec];
+  // by hand: leg 1 token0 in on the rich pool down through t1 − 20 (L → 2L) to t1 − 60 (the end);
+  // leg 2 token1 in on the cheap pool up through t2 + 30 (L → 2L) to t2 + 400 (the end)
+  const path = new Float64Array(2 * kLegStride);
+  const sq = (ts: number[]): Float64Array => Float64Array.from(ts, (t) => tickToSqrtPrice(t));
+  assert.ok(setV3TickLeg(path, 0, true, 1e17, s1, sq([t1 - 60, t1 - 20]), Float64Array.from([5e16, -1e17]), 2, 0.0005, 1e6, 1e-18));
+  assert.ok(setV3TickLeg(path, 1, false, 1e17, s2, sq([t2 + 30, t2 + 400]), Float64Array.from([1e17, -2e17]), 2, 0.0005, 1e18, 1e-6));
+  const po = new Float64Array(kPathOutLength);
+  assert.ok(optimalPathInput(po, path, 2, 10_000_000));
+  const gas = (21_000 + 2 * 120_000) * 20e-9 * 2_500;
+  near(r.size, po[kPathSize]!, 1e-6 * po[kPathSize]!, 'size across ticks');
+  near(r.value, po[kPathProfit]! - gas, 1e-6 * po[kPathProfit]!, 'profit after gas');
+  // the constant-liquidity sizing (±50 ticks at L) gives a different, smaller trade
+  const flat = new Float64Array(2 * kLegStride);
+  setV3Leg(flat, 0, true, 1e17, s1, tickToSqrtPrice(t1 - 50), 0.0005, 1e6, 1e-18);
+  setV3Leg(flat, 1, false, 1e17, s2, tickToSqrtPrice(t2 + 50), 0.0005, 1e18, 1e-6);
+  const pf = new Float64Array(kPathOutLength);
+  optimalPathInput(pf, flat, 2, 10_000_000);
+  console.log(`  size across ticks ${r.size.toFixed(0)} USD, at constant L ${pf[kPathSize]!.toFixed(0)} USD`);
+  assert.ok(r.size > 1.2 * pf[kPathSize]!, `across ticks ${r.size} vs constant L ${pf[kPathSize]}`);
 });
 
 test.run();

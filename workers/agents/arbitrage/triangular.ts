@@ -9,8 +9,9 @@
 // incremental negative-cycle search (finance/graph.ts) runs from the edges that changed.
 //
 // Each cycle found is sized on the real liquidity: its legs (book levels, constant-product
-// reserves, V3 liquidity within ±v3RangeTicks of the current tick, in raw units converted by each
-// token's decimals) go through finance/swap_path.ts, which finds the input where the marginal
+// reserves, V3 pools across the initialized ticks of their tick map, or, for a pool whose updates
+// carry no tick map, its active liquidity held constant for ±v3RangeTicks of the current tick; in
+// raw units converted by each token's decimals) go through finance/swap_path.ts, which finds the input where the marginal
 // rate of the whole path falls to 1. Profit is then net of every leg's fee and slippage at that
 // size, and of gas (one transaction: unitsPerTx + unitsPerAmmSwap per AMM leg) at the configured
 // gas price, valued at the ETH price. The cycle starts from a stablecoin vertex when it has one
@@ -23,7 +24,9 @@ import { kMaxTick, kMinTick, tickToSqrtPrice } from '../../finance/amm.ts';
 import { NegativeCycleFinder } from '../../finance/graph.ts';
 import {
   kLegStride, kPathOutLength, kPathProfit, kPathSize, kPathTradingCost, optimalPathInput, setBookLeg, setCpLeg, setV3Leg,
+  setV3TickLeg,
 } from '../../finance/swap_path.ts';
+import { PoolReader } from '../pool_reader.ts';
 import { takerFee } from '../config.ts';
 import { kRecArbTriangular } from '../records.ts';
 import { assetOfToken, isStable } from '../tokens.ts';
@@ -56,6 +59,7 @@ export class Triangular {
   #expHead = 0;
   #expLen = 0;
   readonly #q = new Float64Array(kFieldCount);
+  readonly #pool: PoolReader;
   readonly #path: Float64Array;
   readonly #pathOut = new Float64Array(kPathOutLength);
   readonly #legSlot = new Int32Array(8);
@@ -66,6 +70,7 @@ export class Triangular {
 
   constructor(c: ArbContext) {
     this.#c = c;
+    this.#pool = new PoolReader(c.view);
     const reg = c.registry;
     const cap = reg.capacity;
     const maxLegs = c.cfg.arbitrage.triangular.maxLegs;
@@ -283,14 +288,20 @@ export class Triangular {
       else setBookLeg(path, i, false, this.#fee[slot]!, b, kDepthAskPrice0, kDepthAskSize0, b[kDepthAskCount]!);
       return true;
     }
-    const q = this.#q;
-    c.view.read(slot, q);
+    const pr = this.#pool;
+    pr.read(slot);
+    const q = pr.fields;
     const fee = q[kFee]!;
     const sp = q[kSqrtPrice]!;
-    if (sp === sp) { // V3 within ±v3RangeTicks of the current tick, raw units
+    if (sp === sp) { // V3, raw units
       const d0 = this.#dec0[slot]!, d1 = this.#dec1[slot]!;
       const L = q[kLiquidity]!;
       if (!(L > 0 && sp > 0) || !(unitScale(d0) > 0 && unitScale(d1) > 0)) return false;
+      if (pr.ticks > 0) { // across the initialized ticks of the tick map
+        return setV3TickLeg(path, i, sell, L, sp, pr.tickSqrtPrices, pr.liquidityNet, pr.ticks, fee,
+          rawPerUnit(sell ? d0 : d1), unitScale(sell ? d1 : d0));
+      }
+      // no tick map: the active liquidity, held for ±v3RangeTicks of the current tick
       let tick = q[kTick]!;
       if (!(tick === tick)) tick = Math.floor(Math.log(sp * sp) / Math.log(1.0001));
       const range = c.cfg.arbitrage.triangular.v3RangeTicks;
