@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { InstrumentRegistry, type RegistrySnapshot } from '../../engine/state/registry.ts';
 import { loadFixture } from '../../engine/source/fixture_reader.ts';
 import { decodeEvent } from '../../engine/source/codec.ts';
+import { reserveDerivedSlots } from '../../engine/consolidate/market_fusion.ts';
 import { kTapeTs, kTapeWidth, Tape } from '../../engine/source/tape.ts';
 import { generateFixture, type FixtureOptions } from '../../scripts/lib/fixture_generator.ts';
 
@@ -100,7 +101,7 @@ export function registryFrom(snapshot: RegistrySnapshot): InstrumentRegistry {
 }
 
 /** Modules whose changes change what a decoded tape holds: a cached tape older than them is rebuilt. */
-const kDecoderModules = ['../../engine/source/codec.ts', '../../engine/source/tape.ts', '../../engine/state/registry.ts', '../../engine/types.ts'];
+const kDecoderModules = ['../../engine/source/codec.ts', '../../engine/consolidate/market_fusion.ts', '../../engine/source/tape.ts', '../../engine/state/registry.ts', '../../engine/types.ts'];
 
 function sourceKey(path: string): string {
   const st = statSync(path);
@@ -129,6 +130,7 @@ export async function loadTapeCached(path: string): Promise<LoadedTape & { fromC
   }
   const registry = new InstrumentRegistry();
   const load = await loadFixture(path, registry);
+  reserveDerivedSlots(registry); // as the engine does: slots for the market analyzer's derived events
   registry.freeze();
   mkdirSync(dirname(cache), { recursive: true });
   writeFileSync(cache, encodeTapeBinary(load.tape, registry, path, key, load.lines));
@@ -149,6 +151,7 @@ export function generateTape(options: FixtureOptions): LoadedTape & { genMs: num
     const reason = decodeEvent(ev, registry, tape, ++n);
     if (reason !== null) throw new Error(`generated event ${n} was rejected: ${reason}`);
   }
+  reserveDerivedSlots(registry);
   registry.freeze();
   return { tape, registry, source: `generated ${JSON.stringify(options)}`, lines: n, genMs: performance.now() - t0 };
 }

@@ -26,7 +26,9 @@ import type { AgentConfig } from './config.ts';
 import { kRecYield } from './records.ts';
 import type { ResultWriter } from './result_region.ts';
 import { ewmaVariance } from '../finance/stats.ts';
-import { passesYieldFilters, reliabilityOf, riskScore0to10, yieldScore } from '../finance/yield_score.ts';
+import { canonicalProtocol, passesYieldFilters, reliabilityOf, riskScore0to10, yieldScore } from '../finance/yield_score.ts';
+
+export { canonicalProtocol };
 import {
   apyZScore, effectiveApyPct, kScreenHold, kScreenRepeat, predictionFactor, screenYieldUpdate, sigmaToApyStdPct, stabilityRiskPoints,
 } from '../finance/yield_signals.ts';
@@ -35,22 +37,6 @@ import {
 const kStressHalfUsd = 20_000_000;
 /** Time constant (µs) of the decay of a protocol's stress: one hour. */
 const kStressTauUs = 3_600_000_000;
-
-/** DefiLlama project slugs → the names of the protocol reliability table (yield_score.ts). */
-const kProtocolAliases: Readonly<Record<string, string>> = {
-  'aave-v2': 'aave', 'aave-v3': 'aave',
-  'compound-v2': 'compound', 'compound-v3': 'compound',
-  'yearn-finance': 'yearn',
-  'convex-finance': 'convex',
-  'curve-dex': 'curve',
-  'uniswap-v2': 'uniswap_v2', 'uniswap-v3': 'uniswap_v3',
-};
-
-/** The name a protocol goes by in the reliability table and the stress book (setup time only). */
-export function canonicalProtocol(name: string): string {
-  const n = name.toLowerCase();
-  return kProtocolAliases[n] ?? n.replace(/-/g, '_');
-}
 
 // Accepted copy of a pool's inputs: columns of #acc (field-major, like the state)
 const kAccApy = 0, kAccBase = 1, kAccReward = 2, kAccTvl = 3, kAccIl = 4, kAccMulti = 5, kAccStable = 6;

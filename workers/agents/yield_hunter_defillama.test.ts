@@ -54,9 +54,16 @@ test('DefiLlama slugs map to the reliability table; unknown projects get 0.15', 
   assert.is(canonicalProtocol('yearn-finance'), 'yearn');
   assert.is(canonicalProtocol('compound-v3'), 'compound');
   assert.is(canonicalProtocol('uniswap_v3'), 'uniswap_v3');
-  assert.is(canonicalProtocol('pancakeswap-amm-v3'), 'pancakeswap_amm_v3');
+  assert.is(canonicalProtocol('pancakeswap-amm-v3'), 'pancakeswap');
+  assert.is(canonicalProtocol('aerodrome-slipstream'), 'aerodrome');
+  assert.is(canonicalProtocol('fluid-dex'), 'fluid');
+  assert.is(canonicalProtocol('some-new-dex'), 'some_new_dex');
   near(reliabilityOf(canonicalProtocol('uniswap-v3')), 0.7575, 1e-15, 'uniswap_v3');
-  near(reliabilityOf(canonicalProtocol('aerodrome-slipstream')), 0.15, 1e-15, 'unknown');
+  // reliabilityOf maps slugs itself (the risk assessor and the yield arbitrage look names up directly)
+  near(reliabilityOf('aave-v3'), reliabilityOf('aave'), 0, 'aave-v3 is aave');
+  // aerodrome: 0.30·2/5 + 0.30·1/5 + 0.25·2/4 + 0.15·1 = 0.12 + 0.06 + 0.125 + 0.15 = 0.455
+  near(reliabilityOf('aerodrome-slipstream'), 0.455, 1e-15, 'aerodrome');
+  near(reliabilityOf('some-new-dex'), 0.15, 1e-15, 'unknown');
 });
 
 test('reward APY is discounted: score and record value use apy − 0.5·apyReward', () => {
@@ -135,10 +142,10 @@ test('a DefiLlama Down prediction cuts the market score; it combines with cascad
 });
 
 test('a project the table does not know is still scanned, at reliability 0.15', () => {
-  // aerodrome-slipstream stable pair: apy 8, tvl 20 M, no IL, multi, stable
+  // a stable pair of a project not in the table (some-new-dex): apy 8, tvl 20 M, no IL, multi, stable
   //   tvlRisk = 1 − log10(200)/4 = 0.424742501; risk = 10·(0.1 + 0.25·0.85 + 0.15·0.424742501) = 3.762113752
   //   score = 0.3·0.4 + 0.2 + 0.25·0.15 + 0.15 + 0.1·(1 − 0.3762113752) = 0.5075 + 0.0623788625 = 0.5698788625
-  const ev = llama(kT0, 'aerodrome-slipstream', 'usdc-usdt', { apy: 8, tvlUsd: 2e7, ilRisk: 'no', exposure: 'multi', stablecoin: true });
+  const ev = llama(kT0, 'some-new-dex', 'usdc-usdt', { apy: 8, tvlUsd: 2e7, ilRisk: 'no', exposure: 'multi', stablecoin: true });
   const h = createHarness('yield_hunter', [ev]);
   h.feed([ev]);
   const r = h.cycle()[0]!;

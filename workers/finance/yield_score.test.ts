@@ -62,6 +62,9 @@ test('protocol reliability formula and the derived table', () => {
     uniswap_v3: 0.24 + 0.18 + 0.1875 + 0.15, // 4, 3, tier 3, 0 = 0.7575
     sushiswap: 0.12 + 0.24 + 0.125 + 0.05, // 2, 4, tier 2, 2 = 0.535
     uniswap_v2: 0.12 + 0.24 + 0.1875 + 0.15, // 2, 4, tier 3, 0 = 0.6975
+    pancakeswap: 0.24 + 0.21 + 0.1875 + 0.15, // 4, 3.5, tier 3, 0 = 0.7875
+    aerodrome: 0.12 + 0.06 + 0.125 + 0.15, // 2, 1, tier 2, 0 = 0.455
+    fluid: 0.12 + 0.03 + 0.125 + 0.15, // 2, 0.5, tier 2, 0 = 0.425
   };
   assert.equal(Object.keys(kProtocolReliability).sort(), Object.keys(expected).sort());
   for (const name of Object.keys(expected)) {

@@ -97,7 +97,8 @@ export function protocolReliabilityScore(
 }
 
 export type ProtocolName =
-  | 'aave' | 'compound' | 'yearn' | 'convex' | 'curve' | 'uniswap_v3' | 'sushiswap' | 'uniswap_v2';
+  | 'aave' | 'compound' | 'yearn' | 'convex' | 'curve' | 'uniswap_v3' | 'sushiswap' | 'uniswap_v2'
+  | 'pancakeswap' | 'aerodrome' | 'fluid';
 
 export interface ProtocolReliabilityInputs {
   /** Independent audits (capped at 5 in the score). */
@@ -132,7 +133,32 @@ export const kProtocolReliabilityInputs: Readonly<Record<ProtocolName, ProtocolR
     note: 'Aug 2020; TVL 100 M–1 B USD; Sep 2021 MISO auction, Apr 2023 RouteProcessor2 approvals' },
   uniswap_v2: { audits: 2, yearsLive: 4, tvlTier: 3, majorIncidents: 0,
     note: 'May 2020; audit and formal verification; TVL 1–5 B USD; no core exploit' },
+  pancakeswap: { audits: 4, yearsLive: 3.5, tvlTier: 3, majorIncidents: 0,
+    note: 'BNB Chain Sep 2020, v3 Apr 2023; several audits of v3; TVL 1–5 B USD; a Mar 2021 DNS hijack of the site, no contract loss' },
+  aerodrome: { audits: 2, yearsLive: 1, tvlTier: 2, majorIncidents: 0,
+    note: 'Base Aug 2023 (Velodrome v2 code), Slipstream concentrated liquidity 2024; audited code base; TVL 100 M–1 B USD; a Nov 2023 front-end DNS hijack, no contract loss' },
+  fluid: { audits: 2, yearsLive: 0.5, tvlTier: 2, majorIncidents: 0,
+    note: 'Instadapp Fluid lending early 2024, DEX later; audited; young; TVL 100 M–1 B USD' },
 });
+
+/** DefiLlama project slugs → the names of the reliability table. */
+const kProtocolAliases: Readonly<Record<string, string>> = {
+  'aave-v2': 'aave', 'aave-v3': 'aave',
+  'compound-v2': 'compound', 'compound-v3': 'compound',
+  'yearn-finance': 'yearn',
+  'convex-finance': 'convex',
+  'curve-dex': 'curve',
+  'uniswap-v2': 'uniswap_v2', 'uniswap-v3': 'uniswap_v3',
+  'pancakeswap-amm': 'pancakeswap', 'pancakeswap-amm-v3': 'pancakeswap',
+  'aerodrome-v1': 'aerodrome', 'aerodrome-slipstream': 'aerodrome',
+  'fluid-dex': 'fluid', 'fluid-lending': 'fluid',
+};
+
+/** The name a protocol goes by in the reliability table (setup time only): DefiLlama slugs mapped. */
+export function canonicalProtocol(name: string): string {
+  const n = name.toLowerCase();
+  return Object.hasOwn(kProtocolAliases, n) ? kProtocolAliases[n]! : n.replace(/-/g, '_');
+}
 
 function buildReliabilityTable(): Readonly<Record<ProtocolName, number>> {
   const table = {} as Record<ProtocolName, number>;
@@ -150,12 +176,13 @@ export const kProtocolReliability: Readonly<Record<ProtocolName, number>> = buil
 export const kUnknownProtocolReliability = protocolReliabilityScore(0, 0, 0, 0);
 
 /**
- * Reliability for a protocol name (setup time, not the hot path: resolve once per pool and keep
- * the number). Unknown names get kUnknownProtocolReliability.
+ * Reliability for a protocol name or DefiLlama slug (setup time, not the hot path: resolve once
+ * per pool and keep the number). Unknown names get kUnknownProtocolReliability.
  */
 export function reliabilityOf(name: string): number {
-  return Object.hasOwn(kProtocolReliability, name)
-    ? kProtocolReliability[name as ProtocolName] : kUnknownProtocolReliability;
+  const n = canonicalProtocol(name);
+  return Object.hasOwn(kProtocolReliability, n)
+    ? kProtocolReliability[n as ProtocolName] : kUnknownProtocolReliability;
 }
 
 // ---------------------------------------------------------------------------------------------
