@@ -52,6 +52,34 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
+/**
+ * The `ticks` of a uniswap_v3 pool_update: [tick, liquidityNet] pairs, ticks strictly ascending
+ * integers, liquidityNet a non-zero int128 as a decimal string, at most 8 at or below the current
+ * tick and 8 above it; walking down from `liquidity` (each crossing subtracts liquidityNet) and up
+ * (each adds it) never goes negative. Returns a problem or ''.
+ */
+function ticksProblem(ticks: unknown, tick: number, liquidity: bigint): string {
+  if (ticks === undefined) return '';
+  if (!Array.isArray(ticks)) return 'ticks must be an array';
+  const kInt128 = 1n << 127n;
+  const nets: bigint[] = [];
+  for (let k = 0; k < ticks.length; k++) {
+    const e = ticks[k] as unknown;
+    if (!Array.isArray(e) || e.length !== 2 || !Number.isInteger(e[0]) || typeof e[1] !== 'string' || !/^-?\d+$/.test(e[1])) return `ticks[${k}] is not [integer, decimal string]`;
+    if (k > 0 && !(e[0] > (ticks[k - 1] as [number])[0])) return `ticks not strictly ascending at ${k}`;
+    const net = BigInt(e[1]);
+    if (net === 0n || net < -kInt128 || net >= kInt128) return `ticks[${k}] liquidityNet ${e[1]} is 0 or outside int128`;
+    nets.push(net);
+  }
+  const below = (ticks as [number, string][]).filter(([t]) => t <= tick).length;
+  if (below > 8 || ticks.length - below > 8) return `ticks: ${below} at or below the tick, ${ticks.length - below} above (8 each at most)`;
+  let l = liquidity;
+  for (let k = below - 1; k >= 0; k--) if ((l -= nets[k]!) < 0n) return `liquidity goes negative crossing down tick ${(ticks[k] as [number])[0]}`;
+  l = liquidity;
+  for (let k = below; k < ticks.length; k++) if ((l += nets[k]!) < 0n) return `liquidity goes negative crossing up tick ${(ticks[k] as [number])[0]}`;
+  return '';
+}
+
 /** Checks one event against the envelope in fixtures/SCHEMA.md; returns a problem or ''. */
 function envelopeProblem(e: MarketEvent): string {
   if (!Number.isSafeInteger(e.ts)) return 'ts is not an integer';
@@ -105,7 +133,7 @@ function envelopeProblem(e: MarketEvent): string {
       if (!(raw >= 1.0001 ** d.tick * (1 - 1e-9) && raw < 1.0001 ** (d.tick + 1) * (1 + 1e-9))) return `tick ${d.tick} does not hold price ${raw}`;
       const human = raw / 10 ** (d.decimals1 - d.decimals0);
       if (Math.abs(human / (d.reserve1 / d.reserve0) - 1) > 1e-6) return 'sqrtPriceX96 and reserves disagree';
-      return '';
+      return ticksProblem(d.ticks, d.tick, BigInt(d.liquidity));
     }
     case 'liquidation':
       if (d.protocol !== suffix || e.key !== `${d.protocol}:${d.chain}:${d.collateral}`) return 'key is not protocol:chain:collateral';
@@ -172,6 +200,9 @@ function checkFixture(events: MarketEvent[], labels: FixtureLabels, venues: numb
     if (e.ts < prevTs) assert.unreachable(`event ${k + 1}: ts ${e.ts} goes back from ${prevTs}`);
     prevTs = e.ts;
     counts[e.type] = (counts[e.type] ?? 0) + 1;
+    if (e.type === 'pool_update' && (e.data as { dex: string }).dex === 'uniswap_v3' && !Array.isArray((e.data as { ticks?: unknown }).ticks)) {
+      assert.unreachable(`event ${k + 1} (${e.key}): a generated uniswap_v3 pool_update lists its ticks`);
+    }
   });
   assert.is(labels.events, events.length, 'labels.events is the line count');
   assert.is(labels.startTs, events[0]!.ts, 'labels.startTs is the first event time');
@@ -251,7 +282,7 @@ function checkFixture(events: MarketEvent[], labels: FixtureLabels, venues: numb
     assert.ok(labels.priceMoves.some((m) => m.base === d.base && e.ts >= m.startTs && e.ts <= m.endTs), `major_price_movement ${e.key} at ${e.ts} lies in an injected move`);
   }
   const usdtMids = new Map<string, Map<string, number>>();
-  let worstAmm = 0;
+  let worstAmm = -Infinity; // bps beyond the pool's fee band
   const ammWindows = labels.opportunities.filter((l) => l.kind === 'triangular' && l.key !== null);
   const statWindows = labels.opportunities.filter((l) => l.kind === 'statistical');
   for (const e of events) {
@@ -270,11 +301,14 @@ function checkFixture(events: MarketEvent[], labels: FixtureLabels, venues: numb
         assert.ok(a !== undefined, `known token ${token}`);
         return a === null ? 1 : median([...usdtMids.get(a)!.values()]);
       };
+      // arbitrage keeps each pool inside its fee band around the true mids; the book mids read here
+      // sit a few bps off those (venue bias and noise, re-quotes every 2.5 bps, for each token)
       const dev = Math.abs((d.reserve1 / d.reserve0) / (usd(d.token0) / usd(d.token1)) - 1) * 1e4;
-      worstAmm = Math.max(worstAmm, dev);
+      worstAmm = Math.max(worstAmm, dev - d.fee * 1e4);
     }
   }
-  assert.ok(worstAmm < 15, `AMM price vs book mid: worst ${worstAmm.toFixed(2)} bps (outside the AMM triangular windows)`);
+  console.log(`  AMM price vs book mid: worst ${worstAmm.toFixed(2)} bps beyond the fee band`);
+  assert.ok(worstAmm < 8, `AMM price vs book mid: worst ${worstAmm.toFixed(2)} bps beyond the pool's fee band (outside the AMM triangular windows)`);
   checkArbitrageLabels(events, labels, venues);
 }
 

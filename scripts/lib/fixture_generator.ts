@@ -174,7 +174,7 @@ function* runSimulation(opts: FilledFixtureOptions, done: (labels: FixtureLabels
   const plan2 = new Prng(opts.seed, 11); // plans of the triangular, yield-arbitrage and statistical episodes
   const plan = new Prng(opts.seed, 3);
   const yields = new YieldMarket(buildYieldPools(assetSymbols), new Prng(opts.seed, 4), emit, opts.startTs);
-  const amm = new AmmMarket(buildAmmPools(assetSymbols), market, new Prng(opts.seed, 5), emit);
+  const amm = new AmmMarket(buildAmmPools(assetSymbols), market, new Prng(opts.seed, 5), emit, new Prng(opts.seed, 12));
   const protocol = new ProtocolEvents(assetSymbols, new Prng(opts.seed, 6), emit, opts.startTs);
   const arrivals = new Prng(opts.seed, 7);
   const episodePrng = new Prng(opts.seed, 8);
