@@ -36,6 +36,8 @@ export const kRecArbYield = 41;
 export const kRecArbStatistical = 42;
 /** Detail of the arbitrage record just before it: third leg's slot (-1), fourth leg's slot (-1), estimated duration (s), gas (USD), max trade size (USD), fees + slippage at that size (USD), age of the oldest input (s). */
 export const kRecArbDetail = 43;
+/** Statistical arbitrage exit, for a pair of assets the detector published a kRecArbStatistical for: a USD-quoted book of y, a USD-quoted book of x, z-score of the spread now with the fit the opportunity was published with (NaN while a price is unknown), 0, 0, 0, reason (kStatExit*). Published on kStatExitRepeatCycles cycles once the spread has reverted (|z| ≤ exitZ, or z changed sign) or the trade has expired (stat_arb.ts); no kRecArbDetail follows. Consolidation closes the open pair trade on these two assets, if any. */
+export const kRecArbStatExit = 44;
 
 export const kRecNames: Readonly<Record<number, string>> = {
   [kRecArbCross]: 'arbitrage_cross_exchange',
@@ -43,6 +45,7 @@ export const kRecNames: Readonly<Record<number, string>> = {
   [kRecArbYield]: 'arbitrage_yield',
   [kRecArbStatistical]: 'arbitrage_statistical',
   [kRecArbDetail]: 'arbitrage_detail',
+  [kRecArbStatExit]: 'arbitrage_statistical_exit',
   [kRecYield]: 'yield_candidate',
   [kRecRiskAlert]: 'risk_alert',
   [kRecPortfolioRisk]: 'portfolio_risk',
@@ -92,6 +95,12 @@ export const kExecTableSlippageBps = 1; // slippage against the venue's first-un
 export const kExecTableGasUsd = 2; // gas of the leg (USD; 0 on a centralised venue)
 export const kExecTableMaxSizeUsd = 3; // largest buy whose slippage stays within the tolerance (USD)
 export const kExecTableWidth = 4;
+
+// Statistical arbitrage exit reasons (aux of kRecArbStatExit)
+export const kStatExitReverted = 1; // |z| fell to exitZ or below, or z changed sign
+export const kStatExitExpired = 2; // not reverted within the holding limit (stat_arb.ts kExitHoldFactor)
+/** Cycles a kRecArbStatExit is repeated for (in realtime, consolidation may skip a cycle's records). */
+export const kStatExitRepeatCycles = 4;
 
 // Alert codes (aux of kRecRiskAlert)
 export const kAlertLiquidationCascade = 1;

@@ -13,6 +13,14 @@
 // legs, and twice the entry slippage against each book's mid: the exit is assumed to pay as much);
 // the marginal profit falls to zero where that walk stops. Books on USD-quoted venues; shorting
 // the rich leg is assumed possible (margin or a perpetual on the same venue).
+// Exits: a pair published as an opportunity is watched for its exit with the fit it was first
+// published with (α, β, σ: a refit over a window that holds the dislocation would absorb part of
+// it, or fail the tests above, exactly while the trade is on). The spread has reverted when
+// |z| ≤ exitZ or z has changed sign; a trade that has not reverted within kExitHoldFactor times its
+// expected time to revert (at least maxHalfLifeS) after the opportunity was last published expires.
+// Either is published as a kRecArbStatExit on kStatExitRepeatCycles cycles (consolidation closes
+// the pair trade it holds on those two assets, if any); an opportunity published after that starts
+// a new watch.
 import {
   kAsk, kBid, kDepthAskCount, kDepthAskPrice0, kDepthAskSize0, kDepthBidCount, kDepthBidPrice0, kDepthBidSize0,
   kKindBook, kTs,
@@ -21,7 +29,7 @@ import {
   fitPairSpread, kFitAlpha, kFitBeta, kFitDfStat, kFitHalfLife, kFitR2, kFitSpreadSd, kPairFitLength, spreadZ, timeToRevert,
 } from '../../finance/regression.ts';
 import { takerFee } from '../config.ts';
-import { kRecArbStatistical } from '../records.ts';
+import { kRecArbStatExit, kRecArbStatistical, kStatExitExpired, kStatExitRepeatCycles, kStatExitReverted } from '../records.ts';
 import { isStable } from '../tokens.ts';
 import { kBookLength } from './book_reader.ts';
 import { pushDetail, roomForPair, type ArbContext } from './context.ts';
@@ -42,6 +50,20 @@ const kPfDf = 4;
 const kPfTradable = 5; // 1 while the last fit passed the mean-reversion tests
 const kPfLastFitUs = 6;
 const kPfWidth = 7;
+
+// Per-pair exit watch columns: the fit the watched opportunity was first published with, its sign, the deadline
+const kExAlpha = 0;
+const kExBeta = 1;
+const kExSd = 2;
+const kExSign = 3; // sign of z at entry
+const kExDeadlineUs = 4; // market time after which the trade expires
+const kExWidth = 5;
+/** A trade not reverted within this many times its expected time to revert (at least maxHalfLifeS) expires. */
+export const kExitHoldFactor = 10;
+// Exit watch states
+const kWatchIdle = 0;
+const kWatchOpen = 1; // watching for the reversion or the deadline
+const kWatchExiting = 2; // publishing the exit (kStatExitRepeatCycles times)
 
 export class StatArb {
   readonly #c: ArbContext;
@@ -69,6 +91,10 @@ export class StatArb {
   readonly #nowStamp: Int32Array; // tracked asset → the cycle #now was computed in
   #stamp = 0;
   readonly #walkOut = new Float64Array(3); // [y notional (USD), profit (USD), fees + slippage (USD)]
+  readonly #watch: Uint8Array; // pair → kWatch* state
+  readonly #exitLeft: Uint8Array; // pair → exit records still to publish (kWatchExiting)
+  readonly #exitReason: Uint8Array; // pair → kStatExit* (kWatchExiting)
+  readonly #ex: Float64Array; // pair × kExWidth
   /** Refits done (cumulative), for reports. */
   refits = 0;
 
@@ -108,6 +134,10 @@ export class StatArb {
     this.#pairY = Int32Array.from(py);
     this.#pairX = Int32Array.from(px);
     this.#fit = new Float64Array(py.length * kPfWidth);
+    this.#watch = new Uint8Array(py.length);
+    this.#exitLeft = new Uint8Array(py.length);
+    this.#exitReason = new Uint8Array(py.length);
+    this.#ex = new Float64Array(py.length * kExWidth);
     for (let p = 0; p < py.length; p++) this.#fit[p * kPfWidth + kPfLastFitUs] = -Infinity;
     this.#W = s.windowSamples;
     this.#samples = new Float64Array(Math.max(1, tracked.length) * this.#W).fill(NaN);
@@ -124,7 +154,41 @@ export class StatArb {
     this.#sample(nowUs);
     this.#refit(nowUs);
     const n = this.#pairY.length;
-    for (let p = 0; p < n; p++) if (this.#fit[p * kPfWidth + kPfTradable] === 1) this.#evaluate(p, nowUs);
+    for (let p = 0; p < n; p++) {
+      if (this.#fit[p * kPfWidth + kPfTradable] === 1) this.#evaluate(p, nowUs);
+      if (this.#watch[p] !== kWatchIdle) this.#watchExit(p, nowUs);
+    }
+  }
+
+  /**
+   * Pair p's exit watch (see the header): z with the entry's fit; once reverted or expired, the
+   * exit is published (a book of each asset identifies the pair to consolidation).
+   */
+  #watchExit(p: number, nowUs: number): void {
+    const ty = this.#pairY[p]!, tx = this.#pairX[p]!;
+    this.#ensure(ty);
+    this.#ensure(tx);
+    const ly = this.#now[ty]!, lx = this.#now[tx]!;
+    const ex = this.#ex;
+    const o = p * kExWidth;
+    let z = NaN;
+    if (ly === ly && lx === lx) {
+      spreadZ(this.#z, ly, lx, ex[o + kExAlpha]!, ex[o + kExBeta]!, ex[o + kExSd]!);
+      z = this.#z[1]!;
+    }
+    if (this.#watch[p] === kWatchOpen) {
+      const reverted = Math.abs(z) <= this.#c.cfg.arbitrage.statArb.exitZ || z * ex[o + kExSign]! < 0;
+      if (!reverted && !(nowUs > ex[o + kExDeadlineUs]!)) return;
+      this.#watch[p] = kWatchExiting;
+      this.#exitLeft[p] = kStatExitRepeatCycles;
+      this.#exitReason[p] = reverted ? kStatExitReverted : kStatExitExpired;
+    }
+    const bs = this.#booksStart, books = this.#books;
+    if (this.#c.out.push(kRecArbStatExit, books[bs[ty]!]!, books[bs[tx]!]!, z, 0, 0, 0, this.#exitReason[p]!)) {
+      const left = this.#exitLeft[p]! - 1;
+      this.#exitLeft[p] = left;
+      if (left === 0) this.#watch[p] = kWatchIdle;
+    }
   }
 
   /** Samples every tracked asset's ln USD mid at each grid time passed since the last cycle. */
@@ -247,9 +311,20 @@ export class StatArb {
     if (!(profit >= s.minProfitUsd)) return;
     if (!roomForPair(c.out)) return;
     const halfLifeS = fit[o + kPfHalfLifeS]!;
+    const revertS = timeToRevert(z, s.exitZ, halfLifeS);
     c.out.push(kRecArbStatistical, buySlot, sellSlot, z, profit, notionalY, Math.min(1, halfLifeS / s.maxHalfLifeS), beta);
-    pushDetail(c.out, -1, -1, timeToRevert(z, s.exitZ, halfLifeS), 0, notionalY * (1 + beta), costs,
-      Math.max(nowUs - tsBuy, nowUs - tsSell) * 1e-6);
+    pushDetail(c.out, -1, -1, revertS, 0, notionalY * (1 + beta), costs, Math.max(nowUs - tsBuy, nowUs - tsSell) * 1e-6);
+    // Watch for the exit: with the fit of the episode's first publication (consolidation opens the
+    // trade then; the other side is a new episode, and closes the trade there); each publication
+    // moves the deadline (the opportunity is still there).
+    const ex = this.#ex;
+    const w = p * kExWidth;
+    const sign = z > 0 ? 1 : -1;
+    if (this.#watch[p] !== kWatchOpen || ex[w + kExSign] !== sign) {
+      ex[w + kExAlpha] = fit[o + kPfAlpha]!; ex[w + kExBeta] = beta; ex[w + kExSd] = sd; ex[w + kExSign] = sign;
+      this.#watch[p] = kWatchOpen;
+    }
+    ex[w + kExDeadlineUs] = nowUs + kExitHoldFactor * Math.max(revertS === revertS ? revertS : 0, s.maxHalfLifeS) * 1e6;
   }
 
   /**

@@ -1,0 +1,101 @@
+// Statistical arbitrage exits on the synthetic tied pair of stat_arb.test.ts (BBB = AAA/2 · e^{u}):
+// after a 200 bps jump of BBB opens a trade, the detector publishes its exit when the spread has
+// reverted (|z| ≤ exitZ or z changed sign, with the fit the trade was opened on), on
+// kStatExitRepeatCycles cycles, and not before; a trade left wide past its holding limit expires.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { AgentConfig } from '../config.ts';
+import {
+  kRecArbDetail, kRecArbStatExit, kRecArbStatistical, kStatExitExpired, kStatExitRepeatCycles, kStatExitReverted,
+} from '../records.ts';
+import { createHarness, kSecUs, kT0, price, type Harness, type Rec } from '../testing/state_builder.ts';
+import { kExitHoldFactor } from './stat_arb.ts';
+
+const kExitZ = 0.5, kMaxHalfLifeS = 5;
+const cfg = (c: AgentConfig): void => {
+  c.fees.defaultTaker = 0.001;
+  c.arbitrage.maxQuoteAgeUs = 2 * kSecUs;
+  const s = c.arbitrage.statArb;
+  s.sampleUs = kSecUs; s.windowSamples = 80; s.refitUs = 5 * kSecUs; s.maxRefitsPerCycle = 1;
+  s.entryZ = 3; s.exitZ = kExitZ; s.maxDfStat = -5.5; s.maxHalfLifeS = kMaxHalfLifeS; s.minR2 = 0.6; s.maxSpreadSdBps = 8;
+  s.maxLegUsd = 250_000; s.minProfitUsd = 10;
+};
+const ofKind = (recs: Rec[], kind: number): Rec[] => recs.filter((r) => r.kind === kind);
+
+/** Mids at step k: AAA wanders ±20 bps; BBB = AAA/2 · e^{u}, u = 0.3·u₋₁ + shock (≤ 2 bps). */
+function path(steps: number): { a: number[]; b: number[] } {
+  const a: number[] = [], b: number[] = [];
+  let u = 0, x = 12345;
+  for (let k = 0; k < steps; k++) {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    u = 0.3 * u + ((x / 4294967296) * 2 - 1) * 2e-4;
+    const la = Math.log(100) + 0.002 * Math.sin(k / 6) + 0.001 * Math.sin(k / 2.3);
+    a.push(Math.exp(la));
+    b.push(Math.exp(la - Math.log(2) + u));
+  }
+  return { a, b };
+}
+const quote = (ts: number, base: string, mid: number, size: number): object =>
+  price(ts, 'X', base, 'USDT', mid * (1 - 1e-4), mid * (1 + 1e-4), size, size);
+const feed = (h: Harness, ts: number, a: number, b: number): void => { h.feed([quote(ts, 'AAA', a, 1_000), quote(ts, 'BBB', b, 2_000)]); };
+
+/** 100 s of the tied pair, then BBB jumps 200 bps at 100 s: the trade opens (buy AAA, sell BBB). */
+function opened(): { h: Harness; a: number[]; b: number[]; entry: Rec; detail: Rec } {
+  const { a, b } = path(140);
+  const universe = [quote(kT0, 'AAA', a[0]!, 1_000), quote(kT0, 'BBB', b[0]!, 2_000)];
+  const h = createHarness('arbitrage_detector', universe, cfg);
+  for (let k = 0; k < 100; k++) {
+    feed(h, kT0 + k * kSecUs, a[k]!, b[k]!);
+    assert.equal(ofKind(h.cycle(), kRecArbStatExit), [], 'no exit before any trade');
+  }
+  feed(h, kT0 + 100 * kSecUs, a[99]!, b[99]! * Math.exp(0.02));
+  const recs = h.cycle();
+  const [entry] = ofKind(recs, kRecArbStatistical);
+  const [detail] = ofKind(recs, kRecArbDetail);
+  assert.ok(entry !== undefined && entry.score < -30, 'the trade opens');
+  assert.equal(ofKind(recs, kRecArbStatExit), [], 'no exit in the cycle that opens it');
+  return { h, a, b, entry, detail: detail! };
+}
+
+test('the exit is published once the spread is back, on kStatExitRepeatCycles cycles, then no more', () => {
+  const { h, a, b, entry } = opened();
+  const aaa = h.slot('X:AAA/USDT'), bbb = h.slot('X:BBB/USDT');
+  assert.is(entry.slotA, aaa);
+  // BBB back on its tied path from 101 s
+  const exits: { k: number; rec: Rec }[] = [];
+  for (let k = 101; k < 140; k++) {
+    feed(h, kT0 + k * kSecUs, a[k]!, b[k]!);
+    const recs = h.cycle();
+    assert.equal(ofKind(recs, kRecArbStatistical), [], 'no new opportunity on the tied path');
+    for (const rec of ofKind(recs, kRecArbStatExit)) exits.push({ k, rec });
+  }
+  assert.is(exits.length, kStatExitRepeatCycles, `${kStatExitRepeatCycles} exit records`);
+  const first = exits[0]!.k;
+  assert.equal(exits.map((e) => e.k), Array.from({ length: kStatExitRepeatCycles }, (_, i) => first + i), 'on consecutive cycles');
+  assert.ok(first <= 110, `published within 10 s of the return (at ${first} s)`);
+  const r = exits[0]!.rec;
+  // y = AAA (the first asset), x = BBB: the pair, whichever side was bought
+  assert.is(r.slotA, aaa);
+  assert.is(r.slotB, bbb);
+  assert.is(r.aux, kStatExitReverted);
+  assert.ok(Math.abs(r.score) <= kExitZ || r.score > 0, `reverted: |z| ≤ ${kExitZ} or the other side of the entry's ${entry.score}: ${r.score}`);
+  assert.ok(exits.every((e) => e.rec.aux === kStatExitReverted));
+});
+
+test('a trade left wide expires at its holding limit: kExitHoldFactor × max(expected time, maxHalfLifeS)', () => {
+  const { h, detail } = opened();
+  // no new quotes: the books go stale (no new opportunity is published), the mids stay where the
+  // jump left them, so the spread does not revert
+  const t0 = kT0 + 100 * kSecUs;
+  const deadline = t0 + kExitHoldFactor * Math.max(detail.score, kMaxHalfLifeS) * kSecUs;
+  for (let t = t0 + 3 * kSecUs; t <= deadline; t += 7 * kSecUs) { // quotes older than maxQuoteAgeUs (2 s)
+    assert.equal(ofKind(h.cycle(t), kRecArbStatExit), [], `no exit before the deadline (at ${(t - t0) / kSecUs} s)`);
+  }
+  assert.equal(ofKind(h.cycle(deadline), kRecArbStatExit), [], 'not at the deadline itself');
+  const [r] = ofKind(h.cycle(deadline + 1), kRecArbStatExit);
+  assert.ok(r !== undefined, 'expired just after the deadline');
+  assert.is(r.aux, kStatExitExpired);
+  assert.ok(r.score < -kExitZ, `still wide: ${r.score}`);
+});
+
+test.run();
