@@ -141,6 +141,13 @@ export class ArbitrageFusion implements Fusion {
     return null;
   }
 
+  /** Rejects a flat arbitrage that would trade a quote an earlier fill already took (paper_executor.ts). */
+  #taken(slots: Int32Array, n: number): Verdict | null {
+    const s = this.#ctx.executor.takenLeg(slots, n);
+    if (s < 0) return null;
+    return { status: 'rejected', reason: `${this.#ctx.registry.meta[s]!.key}: its quote was already taken by an earlier fill; waiting for a new one` };
+  }
+
   /** The size after the risk assessor's max positions of the slots and the hard limit. */
   #capSize(sizeUsd: number, slots: Int32Array, n: number): number {
     let s = Math.min(sizeUsd, this.#ctx.config.limits.maxPositionUsd);
@@ -164,7 +171,7 @@ export class ArbitrageFusion implements Fusion {
     const scale = notionalUsd > 0 ? sizeUsd / notionalUsd : 0;
     const expected = profitUsd * scale;
     const mb = c.registry.meta[buy]!, ms = c.registry.meta[sell]!;
-    let verdict = this.#gate(execRisk, legs, 2) ?? c.validator.check(r.name, sizeUsd, false, '', nowUs);
+    let verdict = this.#gate(execRisk, legs, 2) ?? this.#taken(legs, 2) ?? c.validator.check(r.name, sizeUsd, false, '', nowUs);
     let fill: Fill | null = null;
     if (verdict.status === 'approved') {
       fill = c.executor.arbitrage(buy, sell, qty * scale, quoteUsd, expected);
@@ -197,7 +204,7 @@ export class ArbitrageFusion implements Fusion {
       instruments.push(m.key);
       steps.push(`${(dirBits >> k) & 1 ? 'sell' : 'buy'} ${m.base}/${m.quote}`);
     }
-    let verdict = this.#gate(execRisk, legs, n) ?? c.validator.check(r.name, sizeUsd, false, '', nowUs);
+    let verdict = this.#gate(execRisk, legs, n) ?? this.#taken(legs, n) ?? c.validator.check(r.name, sizeUsd, false, '', nowUs);
     let fill: Fill | null = null;
     if (verdict.status === 'approved') {
       fill = c.executor.triangular(legs, n, sizeUsd, expected, gasUsd, costsUsd * scale);

@@ -228,7 +228,7 @@ export class Consolidator {
       for (let h = 0; h < nHeld; h++) {
         const slot = this.#held.snapshotAt(h);
         if (inTop[slot] === 1) continue;
-        const size = this.#d.executor.position(slot);
+        const size = this.#d.executor.free(slot); // a carry's supply in the same pool stays
         const meta = this.#d.registry.meta[slot]!;
         const verdict = this.#d.validator.check(r.name, Math.max(size, 1e-9), false, meta.protocol, nowUs);
         let fill: Fill | null = null;

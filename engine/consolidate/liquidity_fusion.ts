@@ -78,7 +78,7 @@ export class LiquidityFusion implements Fusion {
       const net = netOf[slot]!;
       if (net >= exitBelow) continue;
       const meta = c.registry.meta[slot]!;
-      const size = c.executor.position(slot);
+      const size = c.executor.free(slot); // what exitPool() withdraws (not a carry's part)
       const verdict = c.validator.check(r.name, Math.max(size, 1e-9), false, '', nowUs);
       let fill: Fill | null = null;
       if (verdict.status !== 'rejected') {

@@ -191,4 +191,23 @@ test('trade(): a sell never sells into a short, nor a pair trade\'s long leg; bu
   assert.is(cash(f), c1);
 });
 
+test('a flat arbitrage takes its legs\' quotes: the same quotes cannot fill again until a venue requotes', () => {
+  const f = harness();
+  const eth = f.slot('X:ETH/USDT'), btcEth = f.slot('X:BTC/ETH'), btc = f.slot('X:BTC/USDT'), ethY = f.slot('Y:ETH/USDT');
+  const legs = Int32Array.from([eth, btcEth, btc, -1]);
+  assert.is(f.executor.takenLeg(legs, 3), -1, 'nothing taken yet');
+  f.executor.triangular(legs, 3, 100_000, 300, 20, 500);
+  assert.is(f.executor.takenLeg(legs, 3), eth, 'the first leg\'s quote is taken');
+  const pair = Int32Array.from([ethY, btc]);
+  assert.is(f.executor.takenLeg(pair, 2), btc, 'any leg sharing a taken quote');
+  // X requotes ETH/USDT and BTC/ETH: only BTC/USDT is still the taken quote
+  f.feed([price(kT0 + 1, 'X', 'ETH', 'USDT', 1_999.5, 2_000.5, 10, 10), price(kT0 + 1, 'X', 'BTC', 'ETH', 29.995, 30.005, 1, 1)]);
+  assert.is(f.executor.takenLeg(legs, 2), -1, 'new quotes on both');
+  assert.is(f.executor.takenLeg(legs, 3), btc);
+  // cross-exchange takes both legs too
+  f.executor.arbitrage(ethY, eth, 1, 1, 5);
+  assert.is(f.executor.takenLeg(Int32Array.from([ethY]), 1), ethY);
+  assert.is(f.executor.takenLeg(Int32Array.from([eth]), 1), eth);
+});
+
 test.run();

@@ -11,7 +11,13 @@
 // one-legged actions act on the rest only (free(slot)): trade() never sells more than the free
 // long (so it cannot sell a short further, nor a pair trade's long leg), exitPool() never
 // withdraws a carry's supply. Only the hedged actions' own fills move the hedged part.
-import { kAsk, kBid, kFee, kKindAmm, kLtv, kPfCashUsd, kPfPositions0, kPfRealizedPnlUsd } from '../state/layout.ts';
+//
+// Taken quotes: a paper fill does not move the market, so the quote it traded against would still
+// be there for the next decision. A flat arbitrage (cross-exchange, triangular) marks each leg's
+// quote as taken (the slot's epoch, kEpoch); takenLeg() tells consolidation when a new opportunity
+// would trade a quote an earlier fill already took, and it is then rejected until that venue or
+// pool publishes a new one. Without this, one stale quote could be "filled" again and again.
+import { kAsk, kBid, kEpoch, kFee, kKindAmm, kLtv, kPfCashUsd, kPfPositions0, kPfRealizedPnlUsd } from '../state/layout.ts';
 import type { MarketArrays } from '../state/market_state.ts';
 import type { MarketView } from '../state/market_view.ts';
 import type { RegistrySnapshot } from '../state/registry.ts';
@@ -43,6 +49,9 @@ export class PaperExecutor {
   readonly #hedged: Float64Array; // slot → part of the position held by carries and pair trades (see the header)
   readonly #carryBuffer: number; // fraction of a lending market's max LTV left unused (the yield arbitrage's model)
   readonly #q = new Float64Array(2);
+  readonly #takenAt: Float64Array; // slot → the epoch (kEpoch) of the quote a flat arbitrage last took, NaN none
+  readonly #columns: Float64Array;
+  readonly #cap: number;
   /** The legs of the last pairOpen / pairClose (kPair* fields). */
   readonly pair = new Float64Array(kPairLength);
   fills = 0;
@@ -53,6 +62,9 @@ export class PaperExecutor {
     this.#fee = new Float64Array(registry.capacity);
     this.#isAmm = new Uint8Array(registry.capacity);
     this.#hedged = new Float64Array(registry.capacity);
+    this.#takenAt = new Float64Array(registry.capacity).fill(NaN);
+    this.#columns = arrays.columns;
+    this.#cap = arrays.capacity;
     for (let s = 0; s < registry.size; s++) {
       const m = registry.meta[s]!;
       this.#fee[s] = takerFee(cfg, m.venue);
@@ -70,6 +82,19 @@ export class PaperExecutor {
   /** The position less its hedged part: what trade() may sell and exitPool() withdraws. */
   free(slot: number): number { return this.#pf[kPfPositions0 + slot]! - this.#hedged[slot]!; }
 
+  /** The first of legs[0..n) whose current quote a fill already took (see the header), or -1. */
+  takenLeg(legs: Int32Array, n: number): number {
+    for (let k = 0; k < n; k++) {
+      const s = legs[k]!;
+      if (this.#takenAt[s] === this.#columns[kEpoch * this.#cap + s]) return s;
+    }
+    return -1;
+  }
+
+  #take(slot: number): void {
+    this.#takenAt[slot] = this.#columns[kEpoch * this.#cap + slot]!;
+  }
+
   /** Both legs of a cross-venue arbitrage: market-neutral, the net profit is realized at once. */
   arbitrage(buy: number, sell: number, qty: number, quoteUsd: number, expectedProfitUsd: number): Fill {
     const q = this.#q;
@@ -82,6 +107,8 @@ export class PaperExecutor {
     const slippageUsd = Math.max(0, grossUsd - feeUsd - expectedProfitUsd);
     this.#pf[kPfRealizedPnlUsd] = this.#pf[kPfRealizedPnlUsd]! + expectedProfitUsd;
     this.#pf[kPfCashUsd] = this.#pf[kPfCashUsd]! + expectedProfitUsd;
+    this.#take(buy);
+    this.#take(sell);
     this.fills++;
     return { price: ask, qty, feeUsd, slippageUsd };
   }
@@ -117,6 +144,7 @@ export class PaperExecutor {
     const tradingFeeUsd = Math.max(0, Math.min(costsUsd, grossUsd * (1 - keep)));
     this.#pf[kPfRealizedPnlUsd] = this.#pf[kPfRealizedPnlUsd]! + expectedProfitUsd;
     this.#pf[kPfCashUsd] = this.#pf[kPfCashUsd]! + expectedProfitUsd;
+    for (let k = 0; k < n; k++) this.#take(legs[k]!);
     this.fills++;
     return {
       price: sizeUsd > 0 ? outUsd / sizeUsd : NaN, qty: sizeUsd,

@@ -9,7 +9,8 @@
 //  - yield: borrow on one lending market, supply at a higher APY elsewhere, net of risk (yield_arb.ts);
 //  - statistical: mean-reverting spreads of asset pairs with a least-squares hedge ratio (stat_arb.ts).
 // Records (workers/agents/records.ts): kRecArbCross, kRecArbTriangular, kRecArbYield,
-// kRecArbStatistical, each followed by a kRecArbDetail (duration, gas, max size, costs, input age).
+// kRecArbStatistical, each followed by a kRecArbDetail (duration, gas, max size, costs, input age);
+// kRecArbStatExit when a published pair's spread has reverted, flipped or expired (close it).
 import { kKindAmm, kKindBook, kKindYield, kResStale, kTs } from '../../engine/state/layout.ts';
 import type { MarketView } from '../../engine/state/market_view.ts';
 import type { Agent, AgentContext } from './agent.ts';

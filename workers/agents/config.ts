@@ -89,6 +89,8 @@ export interface AgentConfig {
     maxAllocationFraction: number; // of capital, per pool
     splitTradeUsd: number; // reference trade split across the pools of one pair
     refreshUs: number; // market time between two range optimisations of one pool
+    volumeTauUs: number; // time constant of the volume rate (volume and observed time decay by e^(−dt/τ))
+    minHistoryUs: number; // market time a pool must be watched before its volume (and so an LP position) counts
   };
   market: {
     windowSamples: number; // rolling window (covariance samples) of the regime and correlation statistics
@@ -137,7 +139,10 @@ export const kDefaultAgentConfig: AgentConfig = {
   },
   portfolio: { driftBand: 0.05, costBps: 10, riskAversion: 4, horizonDays: 30, minAssets: 3 },
   covariance: { sampleUs: 1_000_000, lambda: 0.97, minSamples: 20 },
-  liquidity: { horizonDays: 7, hurdleApr: 0.05, maxAllocationFraction: 0.05, splitTradeUsd: 1_000_000, refreshUs: 5_000_000 },
+  liquidity: {
+    horizonDays: 7, hurdleApr: 0.05, maxAllocationFraction: 0.05, splitTradeUsd: 1_000_000, refreshUs: 5_000_000,
+    volumeTauUs: 3_600_000_000, minHistoryUs: 120_000_000,
+  },
   market: {
     windowSamples: 120, varianceRatioLag: 4, regimeZ: 1.96, majorMovePct: 1, moveWindowUs: 30_000_000,
     cascadeUsd: 1_000_000, cascadeMinCount: 5, cascadeWindowUs: 60_000_000,

@@ -31,6 +31,8 @@ export function checkAnalysisConfig(a: AgentConfig): void {
   fraction(l.maxAllocationFraction, 'liquidity.maxAllocationFraction', 0, 1, false, false);
   positive(l.splitTradeUsd, 'liquidity.splitTradeUsd');
   positive(l.refreshUs, 'liquidity.refreshUs', true);
+  positive(l.volumeTauUs, 'liquidity.volumeTauUs');
+  positive(l.minHistoryUs, 'liquidity.minHistoryUs', true);
   const m = a.market;
   integer(m.varianceRatioLag, 'market.varianceRatioLag', 2, 64);
   integer(m.windowSamples, 'market.windowSamples', 4 * m.varianceRatioLag, 4096);

@@ -47,9 +47,42 @@ function pool(ts: number, dex: string, addr: string, t0: string, t1: string, r0:
 }
 const ethBook = (ts: number, mid: number): object => price(ts, 'X', 'ETH', 'USDT', mid - 0.1, mid + 0.1, 10, 10);
 
-function harness(extra: object[] = []): Harness {
-  return createHarness('liquidity_optimizer', [ethBook(kT0, 2000), pool(kT0, 'uniswap_v2', kV2, 'USDC', 'WETH', 2e6, 1000, 0.003), ...extra]);
+/** minHistoryUs 0: these pools are watched for seconds, not the default two minutes. */
+function harness(extra: object[] = [], minHistoryUs = 0): Harness {
+  return createHarness('liquidity_optimizer', [ethBook(kT0, 2000), pool(kT0, 'uniswap_v2', kV2, 'USDC', 'WETH', 2e6, 1000, 0.003), ...extra],
+    (c) => { c.liquidity.minHistoryUs = minHistoryUs; });
 }
+const kTau = 3_600_000_000; // liquidity.volumeTauUs default: one hour
+const decay = (dtUs: number): number => Math.exp(-dtUs / kTau);
+
+test('v3 volume from the price move at the active liquidity; a mint moves no price and adds none', () => {
+  // USDC/WETH 5 bps, virtual reserves 2 000 000 USDC / 1 000 WETH: L = √(2e9), √P = √(1/2 000)
+  const r0 = 2e6, r1 = 1_000, L = Math.sqrt(r0 * r1), s0 = Math.sqrt(r1 / r0);
+  const v3 = (ts: number, l: number, s: number): object => pool(ts, 'uniswap_v3', kV3, 'USDC', 'WETH', l / s, l * s, 0.0005, [6, 18]);
+  const h = harness([v3(kT0, L, s0)]);
+  const agent = h.runner.agent as LiquidityOptimizer;
+  h.feed([ethBook(kT0, 2000), v3(kT0, L, s0)]);
+  h.cycle();
+  // USDC in, 1 s later: √P falls 0.1 %; input net of fee L·(1/s1 − 1/s0), plus the fee, 1 USD each
+  const s1 = s0 * 0.999;
+  h.feed([v3(kT0 + kSecUs, L, s1)]);
+  h.cycle();
+  const first = (L * (1 / s1 - 1 / s0)) / 0.9995;
+  rel(agent.volumeUsdPerDay(1), first * 86_400, 1e-6, 'USDC in');
+  // a mint doubles L at the same price: both virtual reserves double, no volume (the constant-
+  // product rule would see no opposite moves either, but a crossing would look like one)
+  h.feed([v3(kT0 + 2 * kSecUs, 2 * L, s1)]);
+  h.cycle();
+  const d1 = decay(kSecUs);
+  rel(agent.volumeUsdPerDay(1), ((first * d1) / (d1 + 1)) * 86_400, 1e-6, 'a mint adds no volume');
+  // WETH in across a tick (L 2L → 3L) 1 s later: mean L 2.5L times Δ√P, plus the fee, at 2 000 USD
+  const s2 = s1 * 1.002;
+  h.feed([v3(kT0 + 3 * kSecUs, 3 * L, s2)]);
+  h.cycle();
+  const third = (2.5 * L * (s2 - s1) / 0.9995) * 2000;
+  const A = first * d1 * d1 + third, B = (d1 + 1) * d1 + 1;
+  rel(agent.volumeUsdPerDay(1), (A / B) * 86_400, 1e-6, 'WETH in across a tick');
+});
 
 test('tick spacing by fee tier', () => {
   assert.is(tickSpacingOf(0.0001), 1);
@@ -58,7 +91,7 @@ test('tick spacing by fee tier', () => {
   assert.is(tickSpacingOf(0.01), 200);
 });
 
-test('volume from reserve changes: the input side, in USD, as an EWMA rate per day', () => {
+test('volume from reserve changes: the input side, in USD, as a time-weighted rate per day', () => {
   const h = harness();
   const agent = h.runner.agent as LiquidityOptimizer;
   h.feed([ethBook(kT0, 2000), pool(kT0, 'uniswap_v2', kV2, 'USDC', 'WETH', 2e6, 1000, 0.003)]);
@@ -68,14 +101,29 @@ test('volume from reserve changes: the input side, in USD, as an EWMA rate per d
   h.feed([pool(kT0 + kSecUs, 'uniswap_v2', kV2, 'USDC', 'WETH', 2_010_000, 995.05, 0.003)]);
   h.cycle();
   near(agent.volumeUsdPerDay(0), 10_000 * 86_400, 1e-6, 'first swap: 864 M USD a day');
-  // 5 WETH in (at 2 000 USD), 2 s later: A = 0.94·10 000 + 0.06·10 000, B = 0.94·1 s + 0.06·2 s = 1.06 s
+  // 5 WETH in (at 2 000 USD), 2 s later: volume and time decay by e^(−2 s/τ), then add
+  // A = 10 000·d₂ + 10 000 USD, B = 1 s·d₂ + 2 s
   h.feed([pool(kT0 + 3 * kSecUs, 'uniswap_v2', kV2, 'USDC', 'WETH', 2_000_100, 1000.05, 0.003)]);
   h.cycle();
-  rel(agent.volumeUsdPerDay(0), (10_000 / 1.06) * 86_400, 1e-12, 'second swap');
-  // a deposit (both reserves up) is not volume: A = 0.94·10 000, B = 0.94·1.06 + 0.06·1 s
+  const d2 = decay(2 * kSecUs), A2 = 10_000 * d2 + 10_000, B2 = 1 * d2 + 2;
+  rel(agent.volumeUsdPerDay(0), (A2 / B2) * 86_400, 1e-12, 'second swap: about 20 000 USD over 3 s');
+  // a deposit (both reserves up) is not volume, but its second counts as time: A = A₂·d₁, B = B₂·d₁ + 1 s
   h.feed([pool(kT0 + 4 * kSecUs, 'uniswap_v2', kV2, 'USDC', 'WETH', 2_100_000, 1050, 0.003)]);
   h.cycle();
-  rel(agent.volumeUsdPerDay(0), ((0.94 * 10_000) / (0.94 * 1.06 + 0.06)) * 86_400, 1e-12, 'a deposit adds no volume');
+  const d1 = decay(kSecUs);
+  rel(agent.volumeUsdPerDay(0), ((A2 * d1) / (B2 * d1 + 1)) * 86_400, 1e-12, 'a deposit adds no volume');
+});
+
+test('no volume, and so no LP recommendation, before a pool has been watched for minHistoryUs', () => {
+  const h = harness([], 10 * kSecUs);
+  const agent = h.runner.agent as LiquidityOptimizer;
+  for (let k = 0; k <= 12; k++) {
+    h.feed([pool(kT0 + k * kSecUs, 'uniswap_v2', kV2, 'USDC', 'WETH', k % 2 === 0 ? 2e6 : 2_010_000, k % 2 === 0 ? 1000 : 995.05, 0.003)]);
+    h.cycle();
+    // the threshold is what 10 s of watching decays to, τ·(1 − e^(−10 s/τ)); ten 1 s steps reach it
+    if (k < 10) assert.ok(Number.isNaN(agent.volumeUsdPerDay(0)), `no rate after ${k} s`);
+    else assert.ok(agent.volumeUsdPerDay(0) > 0, `a rate after ${k} s`);
+  }
 });
 
 /** 25 s of ETH alternating 2 000 ↔ 2 000·(1 + x) and the pool swapping back and forth each second. */

@@ -1,7 +1,8 @@
 // Liquidity optimizer: where, how much and in what range to provide liquidity, and how to split a
 // trade across the pools of one pair.
-//  - Fee income: the pool's traded volume, estimated from its reserve changes (a swap moves the
-//    two reserves in opposite directions; the input side's change is the volume), as an EWMA rate
+//  - Fee income: the pool's traded volume, estimated from its updates (constant product: a swap
+//    moves the two reserves in opposite directions, the input side's change is the volume; v3:
+//    the input that moves √P at the active liquidity, L·Δ√P or L·Δ(1/√P)), as a time-weighted rate
 //    in USD per day (the ratio estimator of volatility.ts), times the fee tier, per $ of the
 //    full-range-equivalent value of the pool's active liquidity (v3: its virtual reserves).
 //  - Impermanent loss: the exact expectation for a lognormal price with the pool price's own
@@ -60,9 +61,10 @@ export class LiquidityOptimizer implements Agent {
   #usd0!: Int32Array; // pool → AssetPrices index of token0's asset (-2 stable, -1 unknown)
   #usd1!: Int32Array;
   #vol!: TickVolatility; // per pool: the pool price
-  #volA!: Float64Array; // EWMA of traded USD per update
-  #volB!: Float64Array; // EWMA of the update interval (µs)
+  #volA!: Float64Array; // traded USD, decayed with market time (time constant liquidity.volumeTauUs)
+  #volB!: Float64Array; // observed time (µs), decayed the same way
   #volN!: Int32Array;
+  #minHistoryUs = 0; // decayed observed time a pool needs before its volume counts
   #lastR0!: Float64Array;
   #lastR1!: Float64Array;
   #lastTs!: Float64Array;
@@ -114,6 +116,8 @@ export class LiquidityOptimizer implements Agent {
     this.#volA = new Float64Array(n);
     this.#volB = new Float64Array(n);
     this.#volN = new Int32Array(n);
+    const tau = ctx.config.liquidity.volumeTauUs, h = ctx.config.liquidity.minHistoryUs;
+    this.#minHistoryUs = tau * (1 - Math.exp(-h / tau)); // what h µs of watching decays to
     this.#lastR0 = new Float64Array(n).fill(NaN);
     this.#lastR1 = new Float64Array(n).fill(NaN);
     this.#lastTs = new Float64Array(n).fill(NaN);
@@ -179,15 +183,31 @@ export class LiquidityOptimizer implements Agent {
     const usd0 = this.#tokenUsd(this.#usd0[i]!), usd1 = this.#tokenUsd(this.#usd1[i]!);
     const u0 = usd0 === usd0 ? usd0 : p * usd1, u1 = usd1 === usd1 ? usd1 : usd0 / p;
     this.#tvl[i] = r0 * u0 + r1 * u1;
-    // volume: a swap moves the reserves in opposite directions; the side that grew is the input
-    const d0 = r0 - this.#lastR0[i]!, d1 = r1 - this.#lastR1[i]!;
     const dt = ts - this.#lastTs[i]!;
     if (dt > 0) {
-      const traded = d0 * d1 < 0 ? (d0 > 0 ? d0 * u0 : d1 * u1) : 0;
+      let traded: number;
+      if (q[kSqrtPrice]! === q[kSqrtPrice]!) {
+        // v3: the reserves are virtual (L/√P, L·√P) and jump when L changes (a tick crossed, a mint
+        // or burn), so the input is taken from the price move: L·Δ√P of token1 when √P rose,
+        // L·Δ(1/√P) of token0 when it fell (human units: L = √(r0·r1), √P = √price), with L the
+        // mean of the two updates' (exact when no initialized tick was crossed), plus the fee
+        // (a v3 fee is not added to the liquidity). A mint or burn alone moves no price: no volume.
+        const s0 = Math.sqrt(this.#lastR1[i]! / this.#lastR0[i]!), s1 = Math.sqrt(r1 / r0);
+        const L = 0.5 * (Math.sqrt(r0 * r1) + Math.sqrt(this.#lastR0[i]! * this.#lastR1[i]!));
+        const gross = 1 / (1 - q[kFee]!);
+        traded = s1 > s0 ? L * (s1 - s0) * gross * u1 : L * (1 / s1 - 1 / s0) * gross * u0;
+      } else {
+        // constant product: a swap moves the reserves in opposite directions; the side that grew
+        // is the input (fee included: it stays in the pool)
+        const d0 = r0 - this.#lastR0[i]!, d1 = r1 - this.#lastR1[i]!;
+        traded = d0 * d1 < 0 ? (d0 > 0 ? d0 * u0 : d1 * u1) : 0;
+      }
       if (traded === traded) {
-        const l = this.#cfg.risk.ewmaLambda;
-        if (this.#volN[i] === 0) { this.#volA[i] = traded; this.#volB[i] = dt; }
-        else { this.#volA[i] = l * this.#volA[i]! + (1 - l) * traded; this.#volB[i] = l * this.#volB[i]! + (1 - l) * dt; }
+        // a time-weighted rate: volume and time both decay by e^(−dt/τ), so a burst of updates
+        // weighs by the time it covers, not by its count
+        const decay = Math.exp(-dt / this.#cfg.liquidity.volumeTauUs);
+        this.#volA[i] = this.#volA[i]! * decay + traded;
+        this.#volB[i] = this.#volB[i]! * decay + dt;
         this.#volN[i] = this.#volN[i]! + 1;
       }
     }
@@ -208,9 +228,14 @@ export class LiquidityOptimizer implements Agent {
     return this.#vol.count[i]! >= kMinPriceUpdates ? this.#vol.sigmaDaily(i) : NaN;
   }
 
-  /** Volume estimate of pool i, USD per day (NaN before two updates). */
+  /**
+   * Volume estimate of pool i, USD per day: decayed volume over decayed time. NaN until the pool
+   * has been watched for liquidity.minHistoryUs of market time (an LP position is sized on a
+   * rate, and a few minutes of a pool say little about its year).
+   */
   volumeUsdPerDay(i: number): number {
-    return this.#volN[i]! > 0 && this.#volB[i]! > 0 ? (this.#volA[i]! / this.#volB[i]!) * kUsPerDay : NaN;
+    const b = this.#volB[i]!;
+    return this.#volN[i]! > 0 && b > 0 && b >= this.#minHistoryUs ? (this.#volA[i]! / b) * kUsPerDay : NaN;
   }
 
   emit(nowUs: number): void {
