@@ -262,7 +262,7 @@ export class Consolidator {
       let fill: Fill | null = null;
       if (verdict.status === 'approved') {
         fill = this.#d.executor.trade(slot, signed);
-        this.#d.validator.exposureUsd += signed;
+        this.#d.validator.exposureUsd += fill.qty * fill.price; // what filled (a sell never takes a hedged leg)
       }
       const meta = this.#d.registry.meta[slot]!;
       this.#emit({

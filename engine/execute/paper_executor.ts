@@ -7,7 +7,8 @@
 // position is debt (a carry's borrow leg, net of the collateral supplied there).
 //
 // Hedged positions: part of a slot's position may belong to a two-legged position whose legs must
-// move together (a yield carry, an open pair trade). That part is kept per slot (#hedged) and the
+// move together (a yield carry, an open pair trade). That part is kept per slot (#hedged, in the
+// shared portfolio region after the positions: layout.ts pfHedged, so agents see it too) and the
 // one-legged actions act on the rest only (free(slot)): trade() never sells more than the free
 // long (so it cannot sell a short further, nor a pair trade's long leg), exitPool() never
 // withdraws a carry's supply. Only the hedged actions' own fills move the hedged part.
@@ -17,7 +18,9 @@
 // quote as taken (the slot's epoch, kEpoch); takenLeg() tells consolidation when a new opportunity
 // would trade a quote an earlier fill already took, and it is then rejected until that venue or
 // pool publishes a new one. Without this, one stale quote could be "filled" again and again.
-import { kAsk, kBid, kEpoch, kFee, kKindAmm, kLtv, kPfCashUsd, kPfPositions0, kPfRealizedPnlUsd } from '../state/layout.ts';
+import {
+  kAsk, kBid, kEpoch, kFee, kKindAmm, kLtv, kPfCashUsd, kPfPositions0, kPfRealizedPnlUsd, pfHedged,
+} from '../state/layout.ts';
 import type { MarketArrays } from '../state/market_state.ts';
 import type { MarketView } from '../state/market_view.ts';
 import type { RegistrySnapshot } from '../state/registry.ts';
@@ -61,7 +64,8 @@ export class PaperExecutor {
     this.#view = view;
     this.#fee = new Float64Array(registry.capacity);
     this.#isAmm = new Uint8Array(registry.capacity);
-    this.#hedged = new Float64Array(registry.capacity);
+    // the hedged block of the shared portfolio region (layout.ts pfHedged)
+    this.#hedged = arrays.portfolio.subarray(pfHedged(arrays.capacity, 0), pfHedged(arrays.capacity, arrays.capacity));
     this.#takenAt = new Float64Array(registry.capacity).fill(NaN);
     this.#columns = arrays.columns;
     this.#cap = arrays.capacity;

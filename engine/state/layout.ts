@@ -119,8 +119,16 @@ export const kDefaultRingSize = 1 << 16;
 export const kPfCashUsd = 0;
 export const kPfRealizedPnlUsd = 1;
 export const kPfPositions0 = kFloat64PerLine; // then one value per slot: base units for a book, USD for a yield pool
+/**
+ * Index of slot s's hedged part (after the positions): the part of its position held by a
+ * two-legged position (a yield carry, an open pair trade), same units. The sleeve an agent may
+ * rebalance is position − hedged.
+ */
+export function pfHedged(capacity: number, slot: number): number {
+  return kPfPositions0 + capacity + slot;
+}
 export function portfolioFloat64Count(capacity: number): number {
-  return kPfPositions0 + capacity;
+  return kPfPositions0 + 2 * capacity;
 }
 
 // ---- Agent result region ----------------------------------------------------------------------

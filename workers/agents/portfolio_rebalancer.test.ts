@@ -16,6 +16,7 @@
 // Record: representative book slot, -1, target weight, current weight, trade USD, σ daily, 1 (due).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { pfHedged } from '../../engine/state/layout.ts';
 import type { AgentConfig } from './config.ts';
 import { kSleeveFraction } from './portfolio_rebalancer.ts';
 import { kRecTargetWeight } from './records.ts';
@@ -135,6 +136,26 @@ test('a drift past the band is rebalanced when the risk it removes is worth the 
   run(h, 20);
   assets.forEach((a, i) => h.setPosition(h.slot(a.key), (cur[i]! * V) / a.mid));
   assert.equal(h.cycle(kT0 + 21 * kSecUs), []);
+});
+
+test('the hedged part of a position (a pair trade\'s leg) is not the sleeve\'s: only the free part counts', () => {
+  // the same 6-point drift as above, plus 2 BTC long held by a pair trade (hedged): the records'
+  // current weights are unchanged, so the same trades come out
+  const cur = [w[0]! - 0.06, w[1]! + 0.06, w[2]!];
+  const h = harness();
+  run(h, 20);
+  assets.forEach((a, i) => h.setPosition(h.slot(a.key), (cur[i]! * V) / a.mid));
+  const btc = h.slot(assets[0]!.key);
+  h.setPosition(btc, (cur[0]! * V) / assets[0]!.mid + 2);
+  h.arrays.portfolio[pfHedged(h.arrays.capacity, btc)] = 2;
+  const recs = h.cycle(kT0 + 21 * kSecUs);
+  assert.is(recs.length, 3);
+  near(recs[0]!.value, cur[0]!, 1e-12, 'BTC current weight without the hedged 2 BTC');
+  near(recs[0]!.size, 180_000, 1e-4, 'BTC buy');
+  // not hedged, the same 2 BTC would count: 2·60 000 / 3 M = 4 points more
+  h.arrays.portfolio[pfHedged(h.arrays.capacity, btc)] = 0;
+  const again = h.cycle(kT0 + 22 * kSecUs);
+  near(again[0]!.value, cur[0]! + (2 * 60_000) / V, 1e-12, 'counted when free');
 });
 
 test('checks run at most once a second of market time', () => {

@@ -7,7 +7,7 @@
 // The covariance is the EWMA of returns sampled on the covariance clock (asset_returns.ts); the
 // check runs at each sample. It keeps its own covariance: agents never read each other's output
 // within a cycle, so results do not depend on thread timing.
-import { kKindBook, kPfPositions0 } from '../../engine/state/layout.ts';
+import { kKindBook, kPfPositions0, pfHedged } from '../../engine/state/layout.ts';
 import type { MarketView } from '../../engine/state/market_view.ts';
 import type { Agent, AgentContext } from './agent.ts';
 import { AssetPrices } from './asset_prices.ts';
@@ -100,11 +100,13 @@ export class PortfolioRebalancer implements Agent {
     const value = this.#value;
     value.fill(0);
     const pf = this.#view.arrays.portfolio;
+    const cap = this.#view.capacity;
     const books = this.#bookSlots;
     for (let i = 0; i < books.length; i++) {
       const a = this.#bookAsset[i]!;
       if (a < 0) continue;
-      const units = pf[kPfPositions0 + books[i]!]!;
+      // the free part: legs of pair trades and carries are not the sleeve's to rebalance
+      const units = pf[kPfPositions0 + books[i]!]! - pf[pfHedged(cap, books[i]!)]!;
       if (units !== 0 && units === units) value[a] = value[a]! + units * this.#prices.usd[this.#bookBaseUsd[i]!]!;
     }
     const sleeveUsd = this.#cfg.capitalUsd * kSleeveFraction;
