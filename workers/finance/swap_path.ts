@@ -114,14 +114,8 @@ export function setV3TickLeg(
   tickSqrtPrices: Float64Array, liquidityNet: Float64Array, n: number,
   fee: number, inRawPerUnit: number, outUnitPerRaw: number,
 ): boolean {
+  setV3Leg(path, k, zeroForOne, liquidity, sqrtPrice, sqrtPrice, fee, inRawPerUnit, outUnitPerRaw); // limit set below
   const o = k * kLegStride;
-  path[o + kLegType] = kLegV3;
-  path[o + kLegFee] = fee;
-  path[o + kLegLiquidity] = liquidity;
-  path[o + kLegSqrtPrice] = sqrtPrice;
-  path[o + kLegZeroForOne] = zeroForOne ? 1 : 0;
-  path[o + kLegInRawPerUnit] = inRawPerUnit;
-  path[o + kLegOutUnitPerRaw] = outUnitPerRaw;
   let m = 0, L = liquidity;
   if (zeroForOne) {
     let i = n - 1;
@@ -140,7 +134,7 @@ export function setV3TickLeg(
       path[o + kLegCrossLiquidity0 + m] = L > 0 ? L : 0;
     }
   }
-  if (m === 0) { path[o + kLegSqrtLimit] = sqrtPrice; path[o + kLegCrossings] = 0; return false; }
+  if (m === 0) return false; // limit = √P: an empty leg
   // the last tick is where the leg ends: crossing it is not needed (what lies beyond is unknown)
   path[o + kLegSqrtLimit] = path[o + kLegCrossSqrt0 + m - 1]!;
   path[o + kLegCrossings] = m - 1;
