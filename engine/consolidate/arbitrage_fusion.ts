@@ -28,6 +28,7 @@ import { kAsk, kBid, kKindBook, kRecordWidth } from '../state/layout.ts';
 import { kUsdQuotes } from '../../workers/agents/asset_prices.ts';
 import {
   kRecArbCross, kRecArbDetail, kRecArbStatExit, kRecArbStatistical, kRecArbTriangular, kRecArbYield, kStatExitReverted,
+  kStatExitStopped,
 } from '../../workers/agents/records.ts';
 import { kPairBuyUnits, kPairCashUsd, kPairPnlUsd, kPairSellUnits, type Fill } from '../execute/paper_executor.ts';
 import { kMaxExecutionRisk } from './consolidator.ts';
@@ -303,8 +304,9 @@ export class ArbitrageFusion implements Fusion {
     const i = this.#findPair(this.#baseIndex[rec[o + 1]!]!, this.#baseIndex[rec[o + 2]!]!);
     if (i < 0) return;
     const z = rec[o + 3]!;
-    const why = rec[o + 7] === kStatExitReverted
-      ? `spread reverted: z ${z.toFixed(2)} within ±${this.#ctx.config.agents.arbitrage.statArb.exitZ}`
+    const sa = this.#ctx.config.agents.arbitrage.statArb;
+    const why = rec[o + 7] === kStatExitReverted ? `spread reverted: z ${z.toFixed(2)} within ±${sa.exitZ}`
+      : rec[o + 7] === kStatExitStopped ? `stop-loss: the spread widened on to z ${z.toFixed(2)}, ${sa.stopMultiple}× its value at entry`
       : 'the spread did not revert within the holding limit';
     this.#closePair(i, r.name, why, z, cycle, epoch, nowUs);
   }

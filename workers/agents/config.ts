@@ -34,6 +34,8 @@ export interface AgentConfig {
       maxAssets: number; // assets (with a USD price, in registry order) whose pairs are watched
       entryZ: number; // |z| at or above which the spread is an opportunity
       exitZ: number; // |z| the spread is expected to revert to (profit is counted to there)
+      stopMultiple: number; // an open pair trade is stopped out when |z| widens (same side) to this multiple of its |z| at entry
+      //   (default 10: a catastrophic stop; the default fixture's labelled episodes widen to 5-6x their entry z and revert)
       maxDfStat: number; // Dickey-Fuller statistic a pair must beat (be below) to count as mean-reverting (see stat_arb.ts)
       maxHalfLifeS: number; // slower reversion than this is not traded
       minR2: number; // R² of the hedge regression a pair needs (a spurious fit explains little)
@@ -121,7 +123,7 @@ export const kDefaultAgentConfig: AgentConfig = {
     yieldArb: { minNetSpreadPct: 1, horizonDays: 7, liquidationBuffer: 0.3, lossAtZeroPct: 10, maxBorrowShare: 0.05 },
     statArb: {
       sampleUs: 2_000_000, windowSamples: 150, refitUs: 30_000_000, maxRefitsPerCycle: 1, maxAssets: 16,
-      entryZ: 3, exitZ: 0.5, maxDfStat: -5.5, maxHalfLifeS: 5, minR2: 0.6, maxSpreadSdBps: 8, maxLegUsd: 250_000,
+      entryZ: 3, exitZ: 0.5, stopMultiple: 10, maxDfStat: -5.5, maxHalfLifeS: 5, minR2: 0.6, maxSpreadSdBps: 8, maxLegUsd: 250_000,
       minProfitUsd: 10,
     },
     gas: {

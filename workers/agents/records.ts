@@ -36,7 +36,7 @@ export const kRecArbYield = 41;
 export const kRecArbStatistical = 42;
 /** Detail of the arbitrage record just before it: third leg's slot (-1), fourth leg's slot (-1), estimated duration (s), gas (USD), max trade size (USD), fees + slippage at that size (USD), age of the oldest input (s). */
 export const kRecArbDetail = 43;
-/** Statistical arbitrage exit, for a pair of assets the detector published a kRecArbStatistical for: a USD-quoted book of y, a USD-quoted book of x, z-score of the spread now with the fit the opportunity was published with (NaN while a price is unknown), 0, 0, 0, reason (kStatExit*). Published on kStatExitRepeatCycles cycles once the spread has reverted (|z| ≤ exitZ, or z changed sign) or the trade has expired (stat_arb.ts); no kRecArbDetail follows. Consolidation closes the open pair trade on these two assets, if any. */
+/** Statistical arbitrage exit, for a pair of assets the detector published a kRecArbStatistical for: a USD-quoted book of y, a USD-quoted book of x, z-score of the spread now with the fit the opportunity was published with (NaN while a price is unknown), 0, 0, 0, reason (kStatExit*). Published on kStatExitRepeatCycles cycles once the spread has reverted (|z| ≤ exitZ, or z changed sign), widened on to |z| ≥ stopMultiple·|z at entry| (stop-loss), or the trade has expired (stat_arb.ts); no kRecArbDetail follows. Consolidation closes the open pair trade on these two assets, if any. */
 export const kRecArbStatExit = 44;
 
 export const kRecNames: Readonly<Record<number, string>> = {
@@ -99,6 +99,7 @@ export const kExecTableWidth = 4;
 // Statistical arbitrage exit reasons (aux of kRecArbStatExit)
 export const kStatExitReverted = 1; // |z| fell to exitZ or below, or z changed sign
 export const kStatExitExpired = 2; // not reverted within the holding limit (stat_arb.ts kExitHoldFactor)
+export const kStatExitStopped = 3; // the spread widened on, |z| ≥ stopMultiple·|z at entry|: the stop-loss
 /** Cycles a kRecArbStatExit is repeated for (in realtime, consolidation may skip a cycle's records). */
 export const kStatExitRepeatCycles = 4;
 

@@ -18,6 +18,7 @@ test('bad values are reported with their key', () => {
   assert.throws(withPatch((a) => { a.triangular.maxLegs = 5; }), /config\.agents\.arbitrage\.triangular\.maxLegs must be an integer in 2\.\.4, got 5/);
   assert.throws(withPatch((a) => { a.yieldArb.liquidationBuffer = 1; }), /yieldArb\.liquidationBuffer must be a fraction in \[0, 1\)/);
   assert.throws(withPatch((a) => { a.statArb.exitZ = 4; }), /statArb\.exitZ must be a number in \[0, statArb\.entryZ = 3\)/);
+  assert.throws(withPatch((a) => { a.statArb.stopMultiple = 1; }), /statArb\.stopMultiple must be a finite number above 1/);
   assert.throws(withPatch((a) => { a.statArb.maxDfStat = 1; }), /statArb\.maxDfStat must be a negative number/);
   assert.throws(withPatch((a) => { a.gas.priceGwei = -1; }), /gas\.priceGwei must be a non-negative finite number, got -1/);
   assert.throws(withPatch((a) => { a.gas.ethPriceAsset = ''; }), /gas\.ethPriceAsset must be an asset name/);

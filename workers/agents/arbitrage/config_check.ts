@@ -34,6 +34,7 @@ export function checkArbitrageConfig(a: AgentConfig['arbitrage']): void {
   integer(s.maxAssets, 'statArb.maxAssets', 2, 1_000);
   positive(s.entryZ, 'statArb.entryZ');
   num(s.exitZ, 'statArb.exitZ', (x) => x >= 0 && x < s.entryZ, `a number in [0, statArb.entryZ = ${s.entryZ})`);
+  num(s.stopMultiple, 'statArb.stopMultiple', (x) => x > 1 && x < Infinity, 'a finite number above 1');
   num(s.maxDfStat, 'statArb.maxDfStat', (x) => x < 0, 'a negative number (a Dickey-Fuller statistic)');
   positive(s.maxHalfLifeS, 'statArb.maxHalfLifeS');
   num(s.minR2, 'statArb.minR2', (x) => x >= 0 && x <= 1, 'a fraction in [0, 1]');

@@ -16,7 +16,8 @@
 // Exits: a pair published as an opportunity is watched for its exit with the fit it was first
 // published with (α, β, σ: a refit over a window that holds the dislocation would absorb part of
 // it, or fail the tests above, exactly while the trade is on). The spread has reverted when
-// |z| ≤ exitZ or z has changed sign; a trade that has not reverted within kExitHoldFactor times its
+// |z| ≤ exitZ or z has changed sign; it is stopped out once |z| has widened to stopMultiple times
+// its value at entry (same side); a trade that has not reverted within kExitHoldFactor times its
 // expected time to revert (at least maxHalfLifeS) after the opportunity was last published expires.
 // Either is published as a kRecArbStatExit on kStatExitRepeatCycles cycles (consolidation closes
 // the pair trade it holds on those two assets, if any); an opportunity published after that starts
@@ -29,7 +30,9 @@ import {
   fitPairSpread, kFitAlpha, kFitBeta, kFitDfStat, kFitHalfLife, kFitR2, kFitSpreadSd, kPairFitLength, spreadZ, timeToRevert,
 } from '../../finance/regression.ts';
 import { takerFee } from '../config.ts';
-import { kRecArbStatExit, kRecArbStatistical, kStatExitExpired, kStatExitRepeatCycles, kStatExitReverted } from '../records.ts';
+import {
+  kRecArbStatExit, kRecArbStatistical, kStatExitExpired, kStatExitRepeatCycles, kStatExitReverted, kStatExitStopped,
+} from '../records.ts';
 import { isStable } from '../tokens.ts';
 import { kBookLength } from './book_reader.ts';
 import { pushDetail, roomForPair, type ArbContext } from './context.ts';
@@ -57,7 +60,8 @@ const kExBeta = 1;
 const kExSd = 2;
 const kExSign = 3; // sign of z at entry
 const kExDeadlineUs = 4; // market time after which the trade expires
-const kExWidth = 5;
+const kExEntryZ = 5; // |z| at entry (the first publication of the episode)
+const kExWidth = 6;
 /** A trade not reverted within this many times its expected time to revert (at least maxHalfLifeS) expires. */
 export const kExitHoldFactor = 10;
 // Exit watch states
@@ -177,11 +181,14 @@ export class StatArb {
       z = this.#z[1]!;
     }
     if (this.#watch[p] === kWatchOpen) {
-      const reverted = Math.abs(z) <= this.#c.cfg.arbitrage.statArb.exitZ || z * ex[o + kExSign]! < 0;
-      if (!reverted && !(nowUs > ex[o + kExDeadlineUs]!)) return;
+      const sa = this.#c.cfg.arbitrage.statArb;
+      const reverted = Math.abs(z) <= sa.exitZ || z * ex[o + kExSign]! < 0;
+      // the stop-loss: widened on, same side, to stopMultiple times its |z| at entry
+      const stopped = !reverted && Math.abs(z) >= ex[o + kExEntryZ]! * sa.stopMultiple;
+      if (!reverted && !stopped && !(nowUs > ex[o + kExDeadlineUs]!)) return;
       this.#watch[p] = kWatchExiting;
       this.#exitLeft[p] = kStatExitRepeatCycles;
-      this.#exitReason[p] = reverted ? kStatExitReverted : kStatExitExpired;
+      this.#exitReason[p] = reverted ? kStatExitReverted : stopped ? kStatExitStopped : kStatExitExpired;
     }
     const bs = this.#booksStart, books = this.#books;
     if (this.#c.out.push(kRecArbStatExit, books[bs[ty]!]!, books[bs[tx]!]!, z, 0, 0, 0, this.#exitReason[p]!)) {
@@ -322,6 +329,7 @@ export class StatArb {
     const sign = z > 0 ? 1 : -1;
     if (this.#watch[p] !== kWatchOpen || ex[w + kExSign] !== sign) {
       ex[w + kExAlpha] = fit[o + kPfAlpha]!; ex[w + kExBeta] = beta; ex[w + kExSd] = sd; ex[w + kExSign] = sign;
+      ex[w + kExEntryZ] = Math.abs(z);
       this.#watch[p] = kWatchOpen;
     }
     ex[w + kExDeadlineUs] = nowUs + kExitHoldFactor * Math.max(revertS === revertS ? revertS : 0, s.maxHalfLifeS) * 1e6;

@@ -1,12 +1,14 @@
 // Statistical arbitrage exits on the synthetic tied pair of stat_arb.test.ts (BBB = AAA/2 · e^{u}):
 // after a 200 bps jump of BBB opens a trade, the detector publishes its exit when the spread has
 // reverted (|z| ≤ exitZ or z changed sign, with the fit the trade was opened on), on
-// kStatExitRepeatCycles cycles, and not before; a trade left wide past its holding limit expires.
+// kStatExitRepeatCycles cycles, and not before; a trade left wide past its holding limit expires;
+// one that widens on to stopMultiple × |z at entry| is stopped out.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { AgentConfig } from '../config.ts';
 import {
   kRecArbDetail, kRecArbStatExit, kRecArbStatistical, kStatExitExpired, kStatExitRepeatCycles, kStatExitReverted,
+  kStatExitStopped,
 } from '../records.ts';
 import { createHarness, kSecUs, kT0, price, type Harness, type Rec } from '../testing/state_builder.ts';
 import { kExitHoldFactor } from './stat_arb.ts';
@@ -18,7 +20,7 @@ const cfg = (c: AgentConfig): void => {
   const s = c.arbitrage.statArb;
   s.sampleUs = kSecUs; s.windowSamples = 80; s.refitUs = 5 * kSecUs; s.maxRefitsPerCycle = 1;
   s.entryZ = 3; s.exitZ = kExitZ; s.maxDfStat = -5.5; s.maxHalfLifeS = kMaxHalfLifeS; s.minR2 = 0.6; s.maxSpreadSdBps = 8;
-  s.maxLegUsd = 250_000; s.minProfitUsd = 10;
+  s.maxLegUsd = 250_000; s.minProfitUsd = 10; s.stopMultiple = 2;
 };
 const ofKind = (recs: Rec[], kind: number): Rec[] => recs.filter((r) => r.kind === kind);
 
@@ -96,6 +98,22 @@ test('a trade left wide expires at its holding limit: kExitHoldFactor × max(exp
   assert.ok(r !== undefined, 'expired just after the deadline');
   assert.is(r.aux, kStatExitExpired);
   assert.ok(r.score < -kExitZ, `still wide: ${r.score}`);
+});
+
+test('a spread that widens on to stopMultiple × |z at entry| is stopped out; one that widens less is not', () => {
+  const { h, a, b, entry } = opened();
+  const zEntry = Math.abs(entry.score);
+  // the jump grows: z scales with the spread's deviation (about 200 bps at entry), so 200·(1 + f) bps
+  // gives |z| ≈ zEntry·(1 + f); stopMultiple is 2 here
+  const widen = (k: number, f: number): Rec[] => {
+    feed(h, kT0 + k * kSecUs, a[99]!, b[99]! * Math.exp(0.02 * (1 + f)));
+    return ofKind(h.cycle(), kRecArbStatExit);
+  };
+  assert.equal(widen(101, 0.6), [], `no exit at about ${(1.6 * zEntry).toFixed(1)}`); // 1.6× the entry's |z|
+  const [r] = widen(102, 1.3); // 2.3×: past the stop
+  assert.ok(r !== undefined, 'stopped out');
+  assert.is(r.aux, kStatExitStopped);
+  assert.ok(r.score < -2 * zEntry, `widened on the entry's side past the stop: ${r.score} vs entry ${entry.score}`);
 });
 
 test.run();
