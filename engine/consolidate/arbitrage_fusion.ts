@@ -36,6 +36,7 @@ import type { Fusion, FusionContext } from './fusion.ts';
 import { KeyRounds } from './key_rounds.ts';
 import type { ResultReader } from './result_reader.ts';
 import type { Verdict } from '../validate/validator.ts';
+import { usdText as usd } from '../usd_text.ts';
 
 export class ArbitrageFusion implements Fusion {
   readonly #ctx: FusionContext;
@@ -379,7 +380,4 @@ function cycleKey(legs: Int32Array, n: number, dirBits: number): number {
 function round(x: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
-}
-function usd(x: number): string {
-  return `$${Math.round(x).toLocaleString('en-US')}`;
 }

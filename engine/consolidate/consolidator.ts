@@ -27,6 +27,7 @@ import { LiquidityFusion } from './liquidity_fusion.ts';
 import { MarketFusion } from './market_fusion.ts';
 import { ArbitrageFusion } from './arbitrage_fusion.ts';
 import { Tape } from '../source/tape.ts';
+import { usdText } from '../usd_text.ts';
 
 /** Arbitrage whose execution risk (0..1) is above this is not kept. */
 export const kMaxExecutionRisk = 0.8;
@@ -310,7 +311,4 @@ export class Consolidator {
 function round(x: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
-}
-function usdText(x: number): string {
-  return `$${Math.round(x).toLocaleString('en-US')}`;
 }

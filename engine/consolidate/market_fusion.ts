@@ -26,6 +26,7 @@ import {
 } from '../../workers/agents/records.ts';
 import type { Fusion, FusionContext } from './fusion.ts';
 import type { ResultReader } from './result_reader.ts';
+import { usdText } from '../usd_text.ts';
 
 /** Key prefix of every derived event (and of the signal slots reserved for them). */
 export const kDerivedPrefix = 'derived:';
@@ -131,7 +132,7 @@ export class MarketFusion implements Fusion {
           data: { protocol: m.protocol, count: value, totalUsd: round(size, 2) },
         };
         action = 'trigger_liquidation_cascade';
-        reason = `${value} liquidations on ${m.protocol} totalling $${Math.round(size).toLocaleString('en-US')}`;
+        reason = `${value} liquidations on ${m.protocol} totalling ${usdText(size)}`;
       } else {
         continue;
       }

@@ -2,6 +2,7 @@
 // limit, protocol cool-downs after risk alerts, and human approval above a value threshold.
 // Every rejection says why.
 import type { LimitsConfig } from '../options.ts';
+import { usdText as usd } from '../usd_text.ts';
 
 export interface Verdict {
   status: 'approved' | 'rejected' | 'pending_approval';
@@ -53,6 +54,3 @@ export class Validator {
   }
 }
 
-function usd(x: number): string {
-  return `$${Math.round(x).toLocaleString('en-US')}`;
-}
