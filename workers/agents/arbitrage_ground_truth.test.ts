@@ -16,7 +16,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
-import { kTestLabels, runFixture } from '../../engine/testing/run_fixture.ts';
+import { gunzipSync } from 'node:zlib';
+import { kTestFixture, kTestLabels, runFixture } from '../../engine/testing/run_fixture.ts';
 import type { Decision } from '../../engine/types.ts';
 import type { FixtureLabels, OpportunityLabel } from '../../scripts/gen-fixture.ts';
 
@@ -45,14 +46,24 @@ function matches(d: Decision, l: OpportunityLabel): boolean {
   }
 }
 
+/** Pool key → [token0, token1], from the fixture's pool_update events. */
+const poolTokens = new Map<string, string[]>();
+const fixtureBytes = readFileSync(kTestFixture);
+for (const line of (kTestFixture.endsWith('.gz') ? gunzipSync(fixtureBytes) : fixtureBytes).toString('utf8').split('\n')) {
+  if (!line.includes('"pool_update"')) continue;
+  const e = JSON.parse(line) as { key: string; data: { token0: string; token1: string } };
+  if (!poolTokens.has(e.key)) poolTokens.set(e.key, [e.data.token0, e.data.token1]);
+}
+
 /** Triangular cycles that exist for another labelled reason (see the header). */
 function explained(d: Decision, labels: FixtureLabels): boolean {
   if (d.kind !== 'arbitrage_triangular') return false;
   const viaCross = labels.opportunities.some((l) => l.kind === 'cross_exchange' && inWindow(d, l) &&
     d.instruments.includes(`${l.dislocatedVenue}:${l.base}/${l.quote}`));
   if (viaCross) return true;
-  // the legs' tokens, from the reason ("buy WETH/USDC, sell WBTC/WETH, … on uniswap_v3: …")
-  const tokens = [...d.reason.matchAll(/(?:buy|sell) ([A-Z0-9.]+)\/([A-Z0-9.]+)/g)].flatMap((m) => [m[1]!, m[2]!]);
+  // the legs' tokens (pools: from their pool_update events; books: from the key), whatever the
+  // decision's status (a rejection's reason does not list the legs)
+  const tokens = d.instruments.flatMap((k) => poolTokens.get(k) ?? pairOf(k).split('/'));
   const assets = new Set(tokens.map((t) => kTokenAsset[t] ?? t));
   const onPools = d.instruments.every((k) => /^0x[0-9a-f]{40}$/.test(k.slice(k.indexOf(':') + 1)));
   return onPools && labels.priceMoves.some((m) => assets.has(m.base) && d.ts >= m.startTs && d.ts <= m.endTs + kPoolLagUs);
