@@ -110,4 +110,37 @@ test('too few samples, NaN, or a constant x: no fit', () => {
   assert.ok(Number.isNaN(out[kFitBeta]!));
 });
 
+test('fitPairSpread equals olsFit on the explicit design matrices (pair, then AR(1) of the residuals)', () => {
+  let seed = 7;
+  const rnd = (): number => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return seed / 4294967296 - 0.5; };
+  for (let trial = 0; trial < 20; trial++) {
+    const n = 20 + trial * 7, len = n + 5, start = trial % len;
+    const xs = new Float64Array(len), ys = new Float64Array(len);
+    let u = 0;
+    for (let i = 0; i < len; i++) {
+      xs[i] = Math.log(100) + 0.01 * rnd() + 0.001 * i;
+      u = 0.4 * u + 0.002 * rnd();
+      ys[i] = 0.3 + (0.8 + 0.02 * trial) * xs[i]! + u;
+    }
+    const out = new Float64Array(kPairFitLength);
+    assert.ok(fitPairSpread(out, ys, xs, start, n));
+    // the reference: explicit rows [1, x] (not centred) and [1, e₋₁]
+    const X: number[][] = [], y: number[] = [];
+    for (let i = 0; i < n; i++) { const j = (start + i) % len; X.push([1, xs[j]!]); y.push(ys[j]!); }
+    const f = olsFit(X, y);
+    const e = y.map((v, i) => v - f.beta[0]! - f.beta[1]! * X[i]![1]!);
+    const ar = olsFit(e.slice(0, -1).map((v) => [1, v]), e.slice(1));
+    const ybar = y.reduce((a, b) => a + b, 0) / n;
+    const sst = y.reduce((a, b) => a + (b - ybar) ** 2, 0);
+    const rel = (a: number, b: number, tol: number, what: string): void =>
+      assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `trial ${trial} ${what}: ${a} vs ${b}`);
+    rel(out[kFitBeta]!, f.beta[1]!, 1e-7, 'β');
+    rel(out[kFitAlpha]!, f.beta[0]!, 1e-6, 'α');
+    rel(out[kFitSpreadSd]!, Math.sqrt(f.residualVariance), 1e-6, 'sd');
+    rel(out[kFitR2]!, 1 - f.ssr / sst, 1e-6, 'R²');
+    rel(out[kFitPhi]!, ar.beta[1]!, 1e-6, 'φ');
+    rel(out[kFitDfStat]!, (ar.beta[1]! - 1) / ar.stdErrors[1]!, 1e-5, 'DF');
+  }
+});
+
 test.run();

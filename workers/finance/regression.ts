@@ -1,9 +1,10 @@
 // Least squares for statistical arbitrage: the hedge ratio of a pair fitted with mathjs, and the
 // mean reversion of the fitted spread (an AR(1) / Dickey-Fuller regression on the residuals).
 //
-// These run on a schedule (the agent refits every few seconds of market time), not per tick:
-// mathjs builds matrices and allocates. Per tick the agent only evaluates the spread and its
-// z-score with the fitted numbers (spreadZ).
+// These run on a schedule (the agent refits every few seconds of market time), not per tick. The
+// pair fit works in module-level typed scratch and hands mathjs only 2 × 2 normal equations (the
+// allocation left is mathjs's own). Per tick the agent only evaluates the spread and its z-score
+// with the fitted numbers (spreadZ).
 import { inv, lusolve } from 'mathjs';
 
 const kNaN = NaN;
@@ -66,11 +67,42 @@ export const kFitHalfLife = 6;
 export const kFitSamples = 7;
 export const kPairFitLength = 8;
 
+// Scratch of fitPairSpread (module-level, grown at the first refit of a longer window): the
+// window's x and y, centred, and the residuals. A refit allocates only mathjs's 2 × 2 solves.
+let sx = new Float64Array(0), sy = new Float64Array(0), se = new Float64Array(0);
+// olsLine's output: intercept, slope, SSR, residual variance s², standard error of the slope
+const kLine = new Float64Array(5);
+
+/**
+ * OLS of y[yAt + i] = b₀ + b₁·x[xAt + i] (i < n): the 2 × 2 normal equations accumulated in one
+ * pass, solved with mathjs (lusolve; inv for the slope's standard error), then the SSR in a second
+ * pass. Writes kLine. Throws when the system is singular (mathjs's error), as olsFit does.
+ */
+function olsLine(x: Float64Array, xAt: number, y: Float64Array, yAt: number, n: number): void {
+  let s1 = 0, s2 = 0, t0 = 0, t1 = 0;
+  for (let i = 0; i < n; i++) {
+    const xi = x[xAt + i]!, yi = y[yAt + i]!;
+    s1 += xi; s2 += xi * xi; t0 += yi; t1 += xi * yi;
+  }
+  const XtX = [[n, s1], [s1, s2]];
+  const sol = lusolve(XtX, [t0, t1]) as number[][];
+  const b0 = sol[0]![0]!, b1 = sol[1]![0]!;
+  let ssr = 0;
+  for (let i = 0; i < n; i++) {
+    const e = y[yAt + i]! - b0 - b1 * x[xAt + i]!;
+    ssr += e * e;
+  }
+  const v = ssr / (n - 2);
+  const inv11 = (inv(XtX) as number[][])[1]![1]!;
+  kLine[0] = b0; kLine[1] = b1; kLine[2] = ssr; kLine[3] = v; kLine[4] = Math.sqrt(v * inv11);
+}
+
 /**
  * Fits the pair y = α + β·x + e over xs/ys[start .. start+n) (ring buffers: indices wrap modulo
- * the arrays' length) by OLS, then the residuals' AR(1) e_t = c + φ·e_{t−1} by OLS, each with
- * mathjs. Writes kPairFitLength values; returns false (and NaN fields) when n < 8, an input is not
- * finite, or x does not vary.
+ * the arrays' length) by OLS, then the residuals' AR(1) e_t = c + φ·e_{t−1} by OLS, each solved
+ * with mathjs. Writes kPairFitLength values; returns false (and NaN fields) when n < 8, an input
+ * is not finite, or x does not vary. The same numbers as olsFit on the explicit design matrices
+ * (regression.test.ts checks it), without building them.
  * Units: whatever x and y are (here log prices); the spread is in y's units.
  */
 export function fitPairSpread(out: Float64Array, ys: Float64Array, xs: Float64Array, start: number, n: number): boolean {
@@ -78,49 +110,42 @@ export function fitPairSpread(out: Float64Array, ys: Float64Array, xs: Float64Ar
   out[kFitSamples] = n;
   const len = ys.length;
   if (!(n >= 8 && n <= len && xs.length === len)) return false;
-  const X: number[][] = new Array(n);
-  const y: number[] = new Array(n);
-  let xMin = kInfinity, xMax = -kInfinity;
+  if (sx.length < n) { sx = new Float64Array(n); sy = new Float64Array(n); se = new Float64Array(n); }
+  let xMin = kInfinity, xMax = -kInfinity, xMean = 0, yMean = 0;
   for (let i = 0; i < n; i++) {
     const j = (start + i) % len;
     const xv = xs[j]!, yv = ys[j]!;
     if (!(Number.isFinite(xv) && Number.isFinite(yv))) return false;
-    X[i] = [1, xv];
-    y[i] = yv;
+    sx[i] = xv; sy[i] = yv;
     if (xv < xMin) xMin = xv;
     if (xv > xMax) xMax = xv;
+    xMean += xv; yMean += yv;
   }
   if (!(xMax > xMin)) return false;
   // centred for conditioning (log prices vary by basis points around a level of 10 or so)
-  let xMean = 0, yMean = 0;
-  for (let i = 0; i < n; i++) { xMean += X[i]![1]!; yMean += y[i]!; }
   xMean /= n;
   yMean /= n;
-  const Xc: number[][] = new Array(n);
-  const yc: number[] = new Array(n);
-  for (let i = 0; i < n; i++) { Xc[i] = [1, X[i]![1]! - xMean]; yc[i] = y[i]! - yMean; }
-  const fit = olsFit(Xc, yc);
-  const beta = fit.beta[1]!;
-  const alpha = yMean + fit.beta[0]! - beta * xMean;
   let sst = 0;
-  const e = new Array<number>(n);
   for (let i = 0; i < n; i++) {
-    sst += yc[i]! * yc[i]!;
-    e[i] = y[i]! - alpha - beta * X[i]![1]!;
+    sx[i] = sx[i]! - xMean;
+    const yc = sy[i]! - yMean;
+    sy[i] = yc;
+    sst += yc * yc;
   }
+  olsLine(sx, 0, sy, 0, n);
+  const beta = kLine[1]!;
+  const alpha = yMean + kLine[0]! - beta * xMean;
+  const ssr = kLine[2]!;
   out[kFitAlpha] = alpha;
   out[kFitBeta] = beta;
-  out[kFitSpreadSd] = Math.sqrt(fit.residualVariance);
-  out[kFitR2] = sst > 0 ? 1 - fit.ssr / sst : kNaN;
-  // AR(1) of the residuals
-  const Xa: number[][] = new Array(n - 1);
-  const ya: number[] = new Array(n - 1);
-  for (let i = 1; i < n; i++) { Xa[i - 1] = [1, e[i - 1]!]; ya[i - 1] = e[i]!; }
-  let ar: ReturnType<typeof olsFit>;
-  try { ar = olsFit(Xa, ya); } catch { return false; }
-  const phi = ar.beta[1]!;
+  out[kFitSpreadSd] = Math.sqrt(kLine[3]!);
+  out[kFitR2] = sst > 0 ? 1 - ssr / sst : kNaN;
+  // AR(1) of the residuals e = y − α − β·x (centred: yc − b₀ − β·xc)
+  for (let i = 0; i < n; i++) se[i] = sy[i]! - kLine[0]! - beta * sx[i]!;
+  try { olsLine(se, 0, se, 1, n - 1); } catch { return false; }
+  const phi = kLine[1]!;
   out[kFitPhi] = phi;
-  out[kFitDfStat] = (phi - 1) / ar.stdErrors[1]!;
+  out[kFitDfStat] = (phi - 1) / kLine[4]!;
   out[kFitHalfLife] = phi >= 1 ? kInfinity : phi > 0 ? -Math.LN2 / Math.log(phi) : kNaN;
   return true;
 }
