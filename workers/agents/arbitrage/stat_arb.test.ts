@@ -4,35 +4,15 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ArbitrageDetector } from '../arbitrage_detector.ts';
-import type { AgentConfig } from '../config.ts';
 import { kRecArbDetail, kRecArbStatistical } from '../records.ts';
-import { createHarness, kSecUs, kT0, price, type Harness, type Rec } from '../testing/state_builder.ts';
+import { createHarness, kSecUs, kT0, type Harness, type Rec } from '../testing/state_builder.ts';
+import { tiedPairConfig, tiedPairPath, tiedPairQuote } from './tied_pair.ts';
 
-const cfg = (c: AgentConfig): void => {
-  c.fees.defaultTaker = 0.001;
-  c.arbitrage.maxQuoteAgeUs = 2 * kSecUs;
-  const s = c.arbitrage.statArb;
-  s.sampleUs = kSecUs; s.windowSamples = 80; s.refitUs = 5 * kSecUs; s.maxRefitsPerCycle = 1;
-  s.entryZ = 3; s.exitZ = 0.5; s.maxDfStat = -5.5; s.maxHalfLifeS = 5; s.minR2 = 0.6; s.maxSpreadSdBps = 8;
-  s.maxLegUsd = 250_000; s.minProfitUsd = 10;
-};
+const cfg = tiedPairConfig;
 const statRecs = (recs: Rec[]): Rec[] => recs.filter((r) => r.kind === kRecArbStatistical || r.kind === kRecArbDetail);
 
-/** Mids at step k: AAA wanders ±20 bps; BBB = AAA/2 · e^{u}, u = 0.3·u₋₁ + shock (≤ 2 bps). */
-function path(steps: number): { a: number[]; b: number[] } {
-  const a: number[] = [], b: number[] = [];
-  let u = 0, x = 12345;
-  for (let k = 0; k < steps; k++) {
-    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-    u = 0.3 * u + ((x / 4294967296) * 2 - 1) * 2e-4;
-    const la = Math.log(100) + 0.002 * Math.sin(k / 6) + 0.001 * Math.sin(k / 2.3);
-    a.push(Math.exp(la));
-    b.push(Math.exp(la - Math.log(2) + u));
-  }
-  return { a, b };
-}
-const quote = (ts: number, base: string, mid: number, size: number): object =>
-  price(ts, 'X', base, 'USDT', mid * (1 - 1e-4), mid * (1 + 1e-4), size, size);
+const path = tiedPairPath;
+const quote = tiedPairQuote;
 
 function run(h: Harness, a: number[], b: number[]): Rec[][] {
   const out: Rec[][] = [];

@@ -10,35 +10,16 @@ import {
   kRecArbDetail, kRecArbStatExit, kRecArbStatistical, kStatExitExpired, kStatExitRepeatCycles, kStatExitReverted,
   kStatExitStopped,
 } from '../records.ts';
-import { createHarness, kSecUs, kT0, price, type Harness, type Rec } from '../testing/state_builder.ts';
+import { createHarness, kSecUs, kT0, type Harness, type Rec } from '../testing/state_builder.ts';
+import { tiedPairConfig, tiedPairPath, tiedPairQuote } from './tied_pair.ts';
 import { kExitHoldFactor } from './stat_arb.ts';
 
-const kExitZ = 0.5, kMaxHalfLifeS = 5;
-const cfg = (c: AgentConfig): void => {
-  c.fees.defaultTaker = 0.001;
-  c.arbitrage.maxQuoteAgeUs = 2 * kSecUs;
-  const s = c.arbitrage.statArb;
-  s.sampleUs = kSecUs; s.windowSamples = 80; s.refitUs = 5 * kSecUs; s.maxRefitsPerCycle = 1;
-  s.entryZ = 3; s.exitZ = kExitZ; s.maxDfStat = -5.5; s.maxHalfLifeS = kMaxHalfLifeS; s.minR2 = 0.6; s.maxSpreadSdBps = 8;
-  s.maxLegUsd = 250_000; s.minProfitUsd = 10; s.stopMultiple = 2;
-};
+const kExitZ = 0.5, kMaxHalfLifeS = 5; // as tiedPairConfig sets them
+const cfg = (c: AgentConfig): void => { tiedPairConfig(c); c.arbitrage.statArb.stopMultiple = 2; };
 const ofKind = (recs: Rec[], kind: number): Rec[] => recs.filter((r) => r.kind === kind);
 
-/** Mids at step k: AAA wanders ±20 bps; BBB = AAA/2 · e^{u}, u = 0.3·u₋₁ + shock (≤ 2 bps). */
-function path(steps: number): { a: number[]; b: number[] } {
-  const a: number[] = [], b: number[] = [];
-  let u = 0, x = 12345;
-  for (let k = 0; k < steps; k++) {
-    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-    u = 0.3 * u + ((x / 4294967296) * 2 - 1) * 2e-4;
-    const la = Math.log(100) + 0.002 * Math.sin(k / 6) + 0.001 * Math.sin(k / 2.3);
-    a.push(Math.exp(la));
-    b.push(Math.exp(la - Math.log(2) + u));
-  }
-  return { a, b };
-}
-const quote = (ts: number, base: string, mid: number, size: number): object =>
-  price(ts, 'X', base, 'USDT', mid * (1 - 1e-4), mid * (1 + 1e-4), size, size);
+const path = tiedPairPath;
+const quote = tiedPairQuote;
 const feed = (h: Harness, ts: number, a: number, b: number): void => { h.feed([quote(ts, 'AAA', a, 1_000), quote(ts, 'BBB', b, 2_000)]); };
 
 /** 100 s of the tied pair, then BBB jumps 200 bps at 100 s: the trade opens (buy AAA, sell BBB). */
