@@ -22,6 +22,8 @@ export interface ScannedEvent {
   id: string;
   type: string;
   created: number;
+  /** The payload's bytes (JSON); valid only during the onEvent call. */
+  payload: Buffer;
 }
 
 /** Bytes after the last good event with no valid frame after them. */
@@ -200,7 +202,7 @@ export function scanLog(path: string, onEvent?: (e: ScannedEvent) => void): Scan
         corrupt = { offset: off, index, reason: 'hash chain broken: the stored hash is not SHA-256 of the previous hash and this record (the record or one before it was changed)', ...ids };
         break;
       }
-      onEvent?.({ index, offset: off, size: c.size, position: p.position, stream: p.stream, revision: p.revision, id: p.id, type: p.type, created: p.created });
+      onEvent?.({ index, offset: off, size: c.size, position: p.position, stream: p.stream, revision: p.revision, id: p.id, type: p.type, created: p.created, payload: raw });
       revisions.set(p.stream, p.revision);
       lastEvent = { stream: p.stream, revision: p.revision };
       prev = hash;
