@@ -4,6 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { eventStoreContract } from '../testing/contract.ts';
 import { dropSchema, freshSchema, kTestPgUrl, requirePostgres } from '../testing/pg_testing.ts';
+import { openEventStore } from '../open.ts';
 import { openPostgresStore } from './postgres_store.ts';
 
 const kFile = 'engine/sinks/event_store/postgres/postgres_store.it.test.ts';
@@ -17,11 +18,11 @@ if (await requirePostgres(test, kFile)) {
     };
   }).run();
 
-  test('two stores open the same schema at once (as two processes would) and see each other\'s appends', async () => {
+  test('two stores (one chosen by openEventStore from its URL) open the same schema at once, as two processes would, and see each other\'s appends', async () => {
     const schema = freshSchema();
     try {
-      const [a, b] = await Promise.all([openPostgresStore({ url: `${kTestPgUrl}?schema=${schema}` }), openPostgresStore({ url: kTestPgUrl, schema })]);
-      assert.is(a.schema, schema);
+      const [a, b] = await Promise.all([openEventStore(`${kTestPgUrl}?schema=${schema}`), openPostgresStore({ url: kTestPgUrl, schema })]);
+      assert.is(a.kind, 'postgres', 'openEventStore chose the PostgreSQL adapter');
       await a.append('decisions', { type: 'decision', data: { from: 'a' } }, { expectedRevision: 'no_stream' });
       const seen: string[] = [];
       const sub = b.subscribeToStream('decisions', { onEvent: (e) => { seen.push((e.data as { from: string }).from); } });
