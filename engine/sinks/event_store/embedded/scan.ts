@@ -144,7 +144,9 @@ export function scanLog(path: string, onEvent?: (e: ScannedEvent) => void): Scan
     throw new EventStoreError(`cannot read event log ${path}: ${e.code === 'ENOENT' ? 'no such file' : e.code === 'EACCES' ? 'permission denied' : e.message}`, { cause: err });
   }
   try {
-    const size = fstatSync(fd).size;
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new EventStoreError(`cannot read event log ${path}: not a file`);
+    const size = st.size;
     const w = new FileWindow(fd, size);
     const h0 = w.ensure(0, kHeaderBytes);
     const header = parseHeader(w.buf.subarray(h0, h0 + kHeaderBytes));
