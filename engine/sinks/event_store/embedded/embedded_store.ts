@@ -284,11 +284,16 @@ export class EmbeddedEventStore implements EventStore {
     return (await this.#readRun(Math.max(0, last - r.maxCount + 1), last + 1)).reverse();
   }
 
+  /**
+   * The revision an exact append is checked against: it counts appends of this process still in
+   * flight (a read shows them once they are durable), so a writer that re-reads it after a
+   * conflict can go on at once.
+   */
   async streamRevision(stream: string): Promise<number | null> {
     this.#checkOpen();
     checkStreamName(stream);
-    const s = this.#index.stream(stream, this.#durable);
-    return s ? s.count - 1 : null;
+    const r = this.#index.lastRevision(stream);
+    return r < 0 ? null : r;
   }
 
   #track(start: (onStopped: () => void) => Subscription): Subscription {
