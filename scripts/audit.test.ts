@@ -103,6 +103,29 @@ test('export: the data lines of a stream, byte for byte; whole records; to a fil
   assert.is(audit('export', '--stream', 'nothing-here', '--log', path).out, '');
 });
 
+test('import a decision log, export it again: the same bytes; a bad line is named and nothing is appended', () => {
+  const lines = Array.from({ length: 1200 }, (_, i) => JSON.stringify({ key: `c${i}:yield_entry:aave:USDC`, sizeUsd: 1000 / (i + 7), status: 'approved', reason: 'score 0.81 «ok»', fill: null }));
+  const src = join(dir, 'decisions.jsonl');
+  writeFileSync(src, lines.map((l) => `${l}\n`).join(''));
+  const log = join(dir, 'imported.log');
+  let r = audit('import', '--stream', 'decisions', '--from', src, '--log', log);
+  assert.is(r.code, 0, r.err);
+  assert.match(r.err, `imported 1200 events into stream "decisions" (embedded ${log})`);
+  r = audit('export', '--stream', 'decisions', '--log', log);
+  assert.is(r.out, readFileSync(src, 'utf8'));
+  assert.match(audit('verify', log).out, 'OK: 1200 events checked');
+  const bad = join(dir, 'bad.jsonl');
+  writeFileSync(bad, `${lines[0]}\n{"key":"x", "spaced": true}\n`);
+  r = audit('import', '--stream', 'decisions', '--from', bad, '--log', log);
+  assert.is(r.code, 1);
+  assert.is(r.err.trim(), `audit: ${bad}:2: the line is not in JSON.stringify's form, so an export would not reproduce it byte for byte`);
+  writeFileSync(bad, `${lines[0]}\n{"key":\n`);
+  r = audit('import', '--stream', 'decisions', '--from', bad, '--log', log);
+  assert.is(r.code, 1);
+  assert.match(r.err, `${bad}:2: not JSON`);
+  assert.match(audit('verify', log).out, 'OK: 1200 events checked', 'nothing appended by the failed imports');
+});
+
 test('usage: --help, no command, unknown command, bad flags', () => {
   let r = audit('--help');
   assert.is(r.code, 0);
@@ -111,7 +134,7 @@ test('usage: --help, no command, unknown command, bad flags', () => {
   assert.is(r.code, 2);
   r = audit('frobnicate');
   assert.is(r.code, 2);
-  assert.is(r.err.trim(), 'audit: unknown command "frobnicate" (commands: verify, export; see --help)');
+  assert.is(r.err.trim(), 'audit: unknown command "frobnicate" (commands: verify, export, import; see --help)');
   r = audit('verify', 'a.log', 'b.log');
   assert.is(r.code, 2);
   r = audit('export', '--log', 'x.log');

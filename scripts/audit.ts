@@ -1,15 +1,19 @@
 // The audit trail's command line: check an embedded event log, and export a stream as JSON Lines.
 //   npm run audit -- verify [path]
 //   npm run audit -- export --stream decisions [--log path | --store url] [--out file] [--records]
+//   npm run audit -- import --stream decisions --from out/decisions.jsonl [--log path | --store url]
 // Exit status: 0 the log checks out (or the export is complete), 1 a bad event was found, 2 a usage
 // error or a file that cannot be read.
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { LucentError } from '../engine/errors.ts';
 import { kDefaultLogPath } from '../engine/sinks/event_store/embedded/embedded_store.ts';
 import { describeCorruption, scanLog } from '../engine/sinks/event_store/embedded/scan.ts';
 import { CorruptLogError } from '../engine/sinks/event_store/errors.ts';
 import { exportLogStream, exportStream } from '../engine/sinks/event_store/export.ts';
 import { eventStoreTarget, kEventStoreEnv, openEventStore } from '../engine/sinks/event_store/open.ts';
+import { kDecisionType, kDecisionsStream, keyedEventId } from '../engine/sinks/event_store/streams.ts';
+import type { EventData, ExpectedRevision } from '../engine/sinks/event_store/types.ts';
+import { checkStreamName } from '../engine/sinks/event_store/validate.ts';
 import { flagHelp, parseFlags, type FlagSpec } from './lib/cli_flags.ts';
 
 const kUsage = `Usage: npm run audit -- <command> [arguments]
@@ -23,8 +27,21 @@ Commands:
                     export of "decisions" is the decision log, byte for byte), or whole records
                     with --records. Reads an embedded log without locking it (an engine may have
                     it open), or any store with --store.
+  import            append a JSON Lines file (e.g. a decision log) to a stream, one event per
+                    line, in batches with exact expected revisions; a line's "key" fixes its
+                    event id. Every line is checked before anything is appended.
 
 Exit status: 0 good, 1 a bad event was found, 2 usage error or unreadable file.`;
+
+const kImportFlags: Record<string, FlagSpec> = {
+  stream: { kind: 'string', help: 'the stream to append to, e.g. decisions (required)' },
+  from: { kind: 'string', help: 'the JSON Lines file to read (required)' },
+  type: { kind: 'string', help: 'event type (default "decision" for the decisions stream, else "record")' },
+  log: { kind: 'string', help: `embedded log file (default ${kDefaultLogPath})` },
+  store: { kind: 'string', help: `a store by path or connection string; default $${kEventStoreEnv}` },
+  help: { kind: 'bool', help: 'this text' },
+};
+const kImportBatch = 512;
 
 const kExportFlags: Record<string, FlagSpec> = {
   stream: { kind: 'string', help: 'the stream to export, e.g. decisions (required)' },
@@ -90,13 +107,54 @@ async function exportCommand(args: string[]): Promise<number> {
   }
 }
 
+async function importCommand(args: string[]): Promise<number> {
+  const f = parseFlags(args, kImportFlags);
+  if (f.help) { say(flagHelp(kUsage, kImportFlags)); return 0; }
+  const stream = f.stream as string | undefined;
+  const from = f.from as string | undefined;
+  if (!stream || !from) { fail('import needs --stream <name> and --from <file.jsonl>'); return 2; }
+  if (f.log !== undefined && f.store !== undefined) { fail('import takes --log or --store, not both'); return 2; }
+  checkStreamName(stream);
+  const type = (f.type as string | undefined) ?? (stream === kDecisionsStream ? kDecisionType : 'record');
+  let text: string;
+  try {
+    text = readFileSync(from, 'utf8');
+  } catch (err) {
+    fail(`cannot read ${from}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+    return 2;
+  }
+  const events: EventData[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    if (lines[i] === '') continue;
+    let data: unknown;
+    try { data = JSON.parse(lines[i]); } catch (err) { fail(`${from}:${i + 1}: not JSON (${(err as Error).message})`); return 1; }
+    if (JSON.stringify(data) !== lines[i]) { fail(`${from}:${i + 1}: the line is not in JSON.stringify's form, so an export would not reproduce it byte for byte`); return 1; }
+    const key = (data as { key?: unknown })?.key;
+    events.push({ type, data, ...(typeof key === 'string' ? { id: keyedEventId(stream, key) } : {}) });
+  }
+  const target = eventStoreTarget((f.store as string | undefined) ?? (f.log as string | undefined) ?? process.env[kEventStoreEnv]);
+  const s = await openEventStore(target.target);
+  try {
+    let rev: ExpectedRevision = (await s.streamRevision(stream)) ?? 'no_stream';
+    for (let i = 0; i < events.length; i += kImportBatch) {
+      rev = (await s.append(stream, events.slice(i, i + kImportBatch), { expectedRevision: rev })).nextExpectedRevision;
+    }
+  } finally {
+    await s.close();
+  }
+  process.stderr.write(`imported ${events.length} events into stream "${stream}" (${target.kind} ${target.target})\n`);
+  return 0;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
     if (command === undefined || command === '--help' || command === 'help') { say(kUsage); return command === undefined ? 2 : 0; }
     if (command === 'verify') return verify(rest);
     if (command === 'export') return await exportCommand(rest);
-    fail(`unknown command "${command}" (commands: verify, export; see --help)`);
+    if (command === 'import') return await importCommand(rest);
+    fail(`unknown command "${command}" (commands: verify, export, import; see --help)`);
     return 2;
   } catch (err) {
     if (err instanceof CorruptLogError) { say(`BAD: ${err.message}`); return 1; }
