@@ -24,7 +24,7 @@ const kFlags: Record<string, FlagSpec> = {
   help: { kind: 'bool', help: 'this text' },
 };
 
-interface Row { store: string; workload: string; events: number; seconds: number; eventsPerS: number; appendsPerS: number; p50us: number; p99us: number; syncs?: number }
+interface Row { store: string; workload: string; events: number; seconds: number; eventsPerS: number; appendsPerS: number; p50us: number; p99us: number; cpuUsPerEvent: number; syncs?: number }
 
 function decision(i: number): { key: string } & Record<string, unknown> {
   return {
@@ -48,6 +48,7 @@ async function run(store: EventStore, name: string, workload: string, loops: num
   let appends = 0;
   let i = 0;
   const end = performance.now() + seconds * 1000;
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await Promise.all(Array.from({ length: loops }, async (_, l) => {
     const stream = loops === 1 ? 'decisions' : `agent-performance-bench_${l}`;
@@ -61,9 +62,10 @@ async function run(store: EventStore, name: string, workload: string, loops: num
     }
   }));
   const secs = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   const sorted = Float64Array.from(lat).sort();
   const syncs = (store as { commitStats?: { syncs: number } }).commitStats?.syncs;
-  return { store: name, workload, events, seconds: secs, eventsPerS: events / secs, appendsPerS: appends / secs, p50us: pct(sorted, 0.5) * 1000, p99us: pct(sorted, 0.99) * 1000, ...(syncs === undefined ? {} : { syncs }) };
+  return { store: name, workload, events, seconds: secs, eventsPerS: events / secs, appendsPerS: appends / secs, p50us: pct(sorted, 0.5) * 1000, p99us: pct(sorted, 0.99) * 1000, cpuUsPerEvent: (cpu.user + cpu.system) / events, ...(syncs === undefined ? {} : { syncs }) };
 }
 
 async function workloads(open: () => Promise<EventStore>, name: string, seconds: number, rows: Row[]): Promise<void> {
@@ -72,7 +74,7 @@ async function workloads(open: () => Promise<EventStore>, name: string, seconds:
     try {
       const r = await run(s, name, workload, loops, batch, seconds);
       rows.push(r);
-      process.stderr.write(`${name.padEnd(28)} ${workload.padEnd(32)} ${fmt(r.eventsPerS).padStart(9)} events/s  p50 ${fmt(r.p50us).padStart(7)} µs  p99 ${fmt(r.p99us).padStart(7)} µs\n`);
+      process.stderr.write(`${name.padEnd(28)} ${workload.padEnd(32)} ${fmt(r.eventsPerS).padStart(9)} events/s  p50 ${fmt(r.p50us).padStart(7)} µs  p99 ${fmt(r.p99us).padStart(7)} µs  cpu ${r.cpuUsPerEvent.toFixed(1)} µs/event\n`);
     } finally {
       await s.close();
     }
@@ -134,8 +136,8 @@ async function main(argv: string[]): Promise<number> {
     }
     const wc = await writerCost(dir);
     process.stderr.write(`AuditWriter.write(): ${wc.nsPerWrite.toFixed(1)} ns and ${wc.bytesPerWrite.toFixed(3)} bytes allocated per call (1M calls, best of 4)\n`);
-    const lines = ['| store | workload | events/s | appends/s | p50 µs | p99 µs | fdatasyncs |', '|---|---|---:|---:|---:|---:|---:|'];
-    for (const r of rows) lines.push(`| ${r.store} | ${r.workload} | ${fmt(r.eventsPerS)} | ${fmt(r.appendsPerS)} | ${fmt(r.p50us)} | ${fmt(r.p99us)} | ${r.syncs ?? ''} |`);
+    const lines = ['| store | workload | events/s | appends/s | p50 µs | p99 µs | CPU µs/event (this process) | fdatasyncs |', '|---|---|---:|---:|---:|---:|---:|---:|'];
+    for (const r of rows) lines.push(`| ${r.store} | ${r.workload} | ${fmt(r.eventsPerS)} | ${fmt(r.appendsPerS)} | ${fmt(r.p50us)} | ${fmt(r.p99us)} | ${r.cpuUsPerEvent.toFixed(1)} | ${r.syncs ?? ''} |`);
     process.stdout.write(`${lines.join('\n')}\n\nAuditWriter.write(): ${wc.nsPerWrite.toFixed(1)} ns, ${wc.bytesPerWrite.toFixed(3)} B allocated per call\n`);
     if (f.json) writeFileSync(f.json as string, JSON.stringify({ seconds, rows, writer: wc, node: process.version, dir }, null, 2));
     return 0;
