@@ -104,3 +104,55 @@ export function runSubscription(source: PageSource, options: SubscribeOptions, f
     },
   };
 }
+
+/** What the page sources need of a store: its own reads. */
+export interface PagedReads {
+  readStream(stream: string, options: { fromRevision: number; maxCount: number }): Promise<RecordedEvent[]>;
+  readAll(options: { fromPosition: number; maxCount: number }): Promise<RecordedEvent[]>;
+  streamRevision(stream: string): Promise<number | null>;
+}
+
+/** A stream's events after a revision, read through the store. */
+export function streamPages(store: PagedReads, stream: string, signal: ChangeSignal, pollMs: number): PageSource {
+  return {
+    readAfter: (after, max) => store.readStream(stream, { fromRevision: after === null ? 0 : after + 1, maxCount: max }),
+    key: (e) => e.revision,
+    head: () => store.streamRevision(stream),
+    signal,
+    pollMs,
+  };
+}
+
+/** All events after a position (positions dense enough that position + 1 is a valid start), read through the store. */
+export function allPages(store: PagedReads, lastPosition: () => Promise<number | null>, signal: ChangeSignal, pollMs: number): PageSource {
+  return {
+    readAfter: (after, max) => store.readAll({ fromPosition: after === null ? 0 : after + 1, maxCount: max }),
+    key: (e) => e.position,
+    head: lastPosition,
+    signal,
+    pollMs,
+  };
+}
+
+/** A store's live subscriptions, so close() can stop them all. */
+export class SubscriptionSet {
+  readonly #subs = new Set<Subscription>();
+
+  /** Starts a subscription; `onStop` (e.g. ending a native subscription) runs once when it stops, however it stops. */
+  start(source: PageSource, options: SubscribeOptions, from: number | 'start' | 'end', onStop?: () => Promise<void>): Subscription {
+    let stopped: Promise<void> | null = null;
+    const stopOnce = (): Promise<void> => (stopped ??= onStop ? onStop() : Promise.resolve());
+    let sub: Subscription | null = null;
+    const inner = runSubscription(source, options, from, () => {
+      if (sub) this.#subs.delete(sub);
+      void stopOnce();
+    });
+    sub = { caughtUp: inner.caughtUp, stop: async () => { await inner.stop(); await stopOnce(); } };
+    this.#subs.add(sub);
+    return sub;
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.#subs].map((s) => s.stop()));
+  }
+}

@@ -10,7 +10,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readSync, rename
 import { open, type FileHandle } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { CorruptLogError, EventStoreError, InvalidEventError, WrongExpectedRevisionError } from '../errors.ts';
-import { ChangeSignal, runSubscription } from '../subscription.ts';
+import { ChangeSignal, SubscriptionSet, allPages, streamPages } from '../subscription.ts';
 import type { AppendOptions, AppendResult, EventData, EventStore, ReadAllOptions, ReadStreamOptions, RecordedEvent, SubscribeOptions, Subscription } from '../types.ts';
 import { checkExpectedRevision, checkMaxEventBytes, checkReadAll, checkReadStream, checkStreamName, checkSubscribe, preview, prepareEvents } from '../validate.ts';
 import { kFrameHead, kFrameOverhead, makeHeader, payloadText, writeFrame } from './format.ts';
@@ -148,7 +148,7 @@ export class EmbeddedEventStore implements EventStore {
   readonly #index: LogIndex;
   readonly #committer: GroupCommitter;
   readonly #signal = new ChangeSignal();
-  readonly #subs = new Set<Subscription>();
+  readonly #subs = new SubscriptionSet();
   readonly #release: () => void;
   #nextOffset: number;
   #lastHash: Buffer;
@@ -296,41 +296,23 @@ export class EmbeddedEventStore implements EventStore {
     return r < 0 ? null : r;
   }
 
-  #track(start: (onStopped: () => void) => Subscription): Subscription {
-    this.#checkOpen();
-    let sub: Subscription | null = null;
-    sub = start(() => { if (sub) this.#subs.delete(sub); });
-    this.#subs.add(sub);
-    return sub;
-  }
-
   subscribeToStream(stream: string, options: SubscribeOptions): Subscription {
     checkStreamName(stream);
     const from = checkSubscribe(`subscribe to stream "${stream}"`, options);
-    return this.#track((stopped) => runSubscription({
-      readAfter: (after, max) => this.readStream(stream, { fromRevision: after === null ? 0 : after + 1, maxCount: max }),
-      key: (e) => e.revision,
-      head: () => this.streamRevision(stream),
-      signal: this.#signal,
-      pollMs: 0,
-    }, options, from, stopped));
+    this.#checkOpen();
+    return this.#subs.start(streamPages(this, stream, this.#signal, 0), options, from);
   }
 
   subscribeToAll(options: SubscribeOptions): Subscription {
     const from = checkSubscribe('subscribe to all', options);
-    return this.#track((stopped) => runSubscription({
-      readAfter: (after, max) => this.readAll({ fromPosition: after === null ? 0 : after + 1, maxCount: max }),
-      key: (e) => e.position,
-      head: async () => (this.#durable > 0 ? this.#durable - 1 : null),
-      signal: this.#signal,
-      pollMs: 0,
-    }, options, from, stopped));
+    this.#checkOpen();
+    return this.#subs.start(allPages(this, async () => (this.#durable > 0 ? this.#durable - 1 : null), this.#signal, 0), options, from);
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await Promise.all([...this.#subs].map((s) => s.stop()));
+    await this.#subs.stopAll();
     await this.#committer.idle();
     try {
       if (!this.#committer.failed) await this.#fh.datasync();

@@ -6,7 +6,7 @@
 // case a wake-up was missed while the native subscription was starting or reconnecting.
 import { BACKWARDS, FORWARDS, END, KurrentDBClient, excludeSystemEvents, jsonEvent, type AllStreamSubscription, type StreamSubscription } from '@kurrent/kurrentdb-client';
 import { EventStoreError, InvalidEventError } from '../errors.ts';
-import { ChangeSignal, runSubscription } from '../subscription.ts';
+import { ChangeSignal, SubscriptionSet, streamPages } from '../subscription.ts';
 import type { AppendOptions, AppendResult, EventData, EventStore, ReadAllOptions, ReadStreamOptions, RecordedEvent, SubscribeOptions, Subscription } from '../types.ts';
 import { checkExpectedRevision, checkMaxEventBytes, checkReadAll, checkReadStream, checkStreamName, checkSubscribe, prepareEvents, preview } from '../validate.ts';
 import { isKurrentUrl } from './url.ts';
@@ -59,7 +59,7 @@ export class KurrentEventStore implements EventStore {
   readonly #client: KurrentDBClient;
   readonly #pollMs: number;
   readonly #maxEventBytes: number;
-  readonly #subs = new Set<Subscription>();
+  readonly #subs = new SubscriptionSet();
   #closed = false;
 
   constructor(client: KurrentDBClient, pollMs: number, maxEventBytes: number) {
@@ -127,24 +127,11 @@ export class KurrentEventStore implements EventStore {
     return last.length === 0 ? null : last[0].revision;
   }
 
-  /** A native subscription from the end whose only job is to wake the page loop. */
+  /** A native subscription from the end whose only job is to wake the page loop; returns its stop. */
   #wakeOn(native: StreamSubscription | AllStreamSubscription, signal: ChangeSignal): () => Promise<void> {
     native.on('data', () => signal.notify());
     native.on('error', () => undefined); // polling goes on; a stopped store ends it
     return async () => { await native.unsubscribe().catch(() => undefined); };
-  }
-
-  #track(start: (onStopped: () => void) => Subscription, stopNative: () => Promise<void>): Subscription {
-    let sub: Subscription | null = null;
-    sub = start(() => { if (sub) this.#subs.delete(sub); });
-    const inner = sub;
-    const wrapped: Subscription = {
-      caughtUp: inner.caughtUp,
-      stop: async () => { await inner.stop(); await stopNative(); },
-    };
-    this.#subs.add(wrapped);
-    sub = wrapped;
-    return wrapped;
   }
 
   subscribeToStream(stream: string, options: SubscribeOptions): Subscription {
@@ -153,13 +140,7 @@ export class KurrentEventStore implements EventStore {
     this.#checkOpen();
     const signal = new ChangeSignal();
     const stopNative = this.#wakeOn(this.#client.subscribeToStream(stream, { fromRevision: END }), signal);
-    return this.#track((stopped) => runSubscription({
-      readAfter: (after, max) => this.readStream(stream, { fromRevision: after === null ? 0 : after + 1, maxCount: max }),
-      key: (e) => e.revision,
-      head: () => this.streamRevision(stream),
-      signal,
-      pollMs: this.#pollMs,
-    }, options, from, stopped), stopNative);
+    return this.#subs.start(streamPages(this, stream, signal, this.#pollMs), options, from, stopNative);
   }
 
   subscribeToAll(options: SubscribeOptions): Subscription {
@@ -167,7 +148,7 @@ export class KurrentEventStore implements EventStore {
     this.#checkOpen();
     const signal = new ChangeSignal();
     const stopNative = this.#wakeOn(this.#client.subscribeToAll({ fromPosition: END, filter: excludeSystemEvents() }), signal);
-    return this.#track((stopped) => runSubscription({
+    return this.#subs.start({
       // Read from the checkpoint itself (a real log position) and drop it: a made-up position such
       // as checkpoint + 1 need not fall on a record boundary of the server's log.
       readAfter: async (after, max) => {
@@ -182,13 +163,13 @@ export class KurrentEventStore implements EventStore {
       },
       signal,
       pollMs: this.#pollMs,
-    }, options, from, stopped), stopNative);
+    }, options, from, stopNative);
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await Promise.all([...this.#subs].map((s) => s.stop()));
+    await this.#subs.stopAll();
     await this.#client.dispose();
   }
 }

@@ -5,7 +5,7 @@
 // connection was down delays delivery by at most that interval and loses nothing.
 import pg from 'pg';
 import { EventStoreError, InvalidEventError, WrongExpectedRevisionError } from '../errors.ts';
-import { ChangeSignal, runSubscription } from '../subscription.ts';
+import { ChangeSignal, SubscriptionSet, allPages, streamPages } from '../subscription.ts';
 import type { AppendOptions, AppendResult, EventData, EventStore, ReadAllOptions, ReadStreamOptions, RecordedEvent, SubscribeOptions, Subscription } from '../types.ts';
 import { checkExpectedRevision, checkMaxEventBytes, checkReadAll, checkReadStream, checkStreamName, checkSubscribe, prepareEvents, preview } from '../validate.ts';
 import { channelName, kConflictState, kExpectAny, kExpectNoStream, kExpectStreamExists, kSchemaPattern, schemaSql } from './schema.ts';
@@ -104,7 +104,7 @@ export class PostgresEventStore implements EventStore {
   readonly #pool: pg.Pool;
   readonly #t: string;
   readonly #signal = new ChangeSignal();
-  readonly #subs = new Set<Subscription>();
+  readonly #subs = new SubscriptionSet();
   #listener: pg.Client | null = null;
   #listening: Promise<void> | null = null;
   #closed = false;
@@ -222,42 +222,25 @@ export class PostgresEventStore implements EventStore {
     });
   }
 
-  #track(start: (onStopped: () => void) => Subscription): Subscription {
-    this.#checkOpen();
-    this.#listen();
-    let sub: Subscription | null = null;
-    sub = start(() => { if (sub) this.#subs.delete(sub); });
-    this.#subs.add(sub);
-    return sub;
-  }
-
   subscribeToStream(stream: string, options: SubscribeOptions): Subscription {
     checkStreamName(stream);
     const from = checkSubscribe(`subscribe to stream "${stream}"`, options);
-    return this.#track((stopped) => runSubscription({
-      readAfter: (after, max) => this.readStream(stream, { fromRevision: after === null ? 0 : after + 1, maxCount: max }),
-      key: (e) => e.revision,
-      head: () => this.streamRevision(stream),
-      signal: this.#signal,
-      pollMs: this.#o.pollMs,
-    }, options, from, stopped));
+    this.#checkOpen();
+    this.#listen();
+    return this.#subs.start(streamPages(this, stream, this.#signal, this.#o.pollMs), options, from);
   }
 
   subscribeToAll(options: SubscribeOptions): Subscription {
     const from = checkSubscribe('subscribe to all', options);
-    return this.#track((stopped) => runSubscription({
-      readAfter: (after, max) => this.readAll({ fromPosition: after === null ? 0 : after + 1, maxCount: max }),
-      key: (e) => e.position,
-      head: () => this.#lastPosition(),
-      signal: this.#signal,
-      pollMs: this.#o.pollMs,
-    }, options, from, stopped));
+    this.#checkOpen();
+    this.#listen();
+    return this.#subs.start(allPages(this, () => this.#lastPosition(), this.#signal, this.#o.pollMs), options, from);
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await Promise.all([...this.#subs].map((s) => s.stop()));
+    await this.#subs.stopAll();
     await this.#listening;
     await this.#listener?.end().catch(() => undefined);
     this.#listener = null;
