@@ -5,7 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -137,6 +137,19 @@ if (version === null) {
       const p50 = await query(web, 'histogram_quantile(0.5, sum by (le) (lucent_stage_duration_seconds_bucket{stage="total"}))');
       console.log(`  GET /api/v1/query?query=histogram_quantile(0.5, ...{stage="total"}) → ${p50.data.result[0].value[1]}`);
       assert.ok(Math.abs(Number(p50.data.result[0].value[1]) - 2.5e-5) < 1e-12, p50.data.result[0].value[1]);
+
+      // every query of the Grafana dashboard parses and runs against this Prometheus
+      const dash = JSON.parse(readFileSync(new URL('../../deploy/grafana/lucent-engine-dashboard.json', import.meta.url), 'utf8')) as { panels: { title: string; targets?: { expr: string }[] }[] };
+      let withData = 0;
+      for (const p of dash.panels) {
+        for (const t of p.targets ?? []) {
+          const promql = t.expr.replaceAll('$__rate_interval', '1m').replaceAll('$job', '.*').replaceAll('$instance', '.*');
+          const r = await query(web, promql);
+          assert.is(r.status, 'success', `${p.title}: ${promql} → ${JSON.stringify(r)}`);
+          if (r.data.result.length > 0) withData++;
+        }
+      }
+      assert.ok(withData > 0, 'some dashboard queries return data');
     } catch (err) {
       if (log !== '') console.log(`prometheus said:\n${log}`);
       throw err;
