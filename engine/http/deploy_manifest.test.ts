@@ -5,12 +5,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { parseAllDocuments } from 'yaml';
 import type { EngineMetricsSchema } from '../sinks/metrics/catalogue.ts';
 import { createMetricsHost } from '../sinks/metrics/metrics_host.ts';
 import { parseHttpOption } from './http_option.ts';
 import { startHttp, type HttpConfig } from './server.ts';
+import { freePort } from './testing/free_port.ts';
 
 const kManifest = new URL('../../deploy/kubernetes/lucent-engine.yaml', import.meta.url);
 const kDashboard = new URL('../../deploy/grafana/lucent-engine-dashboard.json', import.meta.url);
@@ -42,14 +42,6 @@ function portNumber(c: Container, port: string | number, where: string): number 
 function served(config: HttpConfig): { host: string; ports: Map<number, string[]> } {
   if ('all' in config) return { host: config.all.host ?? '127.0.0.1', ports: new Map([[config.all.port, ['/health', '/ready', '/metrics']]]) };
   return { host: config.health.host ?? '127.0.0.1', ports: new Map([[config.health.port, ['/health', '/ready']], [config.metrics.port, ['/metrics']]]) };
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
 }
 
 const schema: EngineMetricsSchema = {

@@ -3,11 +3,11 @@
 // accepts stays buffered: a real refused connection, not a mock); stop() reports what was left.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createServer } from 'node:net';
 import { OptionError } from '../errors.ts';
 import type { EngineMetricsSchema } from '../sinks/metrics/catalogue.ts';
 import { parseExposition, sample } from '../sinks/metrics/testing/exposition_text.ts';
 import { startObservability } from './observability.ts';
+import { freePort } from './testing/free_port.ts';
 
 const schema: EngineMetricsSchema = {
   threads: ['main'],
@@ -16,11 +16,7 @@ const schema: EngineMetricsSchema = {
 };
 
 async function deadUrl(): Promise<string> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return `amqp://guest:guest@127.0.0.1:${port}`;
+  return `amqp://guest:guest@127.0.0.1:${await freePort()}`;
 }
 
 test('bus backlog and overflow show in /metrics; stop() says what the bus left unconfirmed', async () => {

@@ -6,12 +6,12 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kStageTotal, type EngineMetricsSchema } from '../sinks/metrics/catalogue.ts';
 import { createMetricsHost } from '../sinks/metrics/metrics_host.ts';
 import { startHttp } from './server.ts';
+import { freePort } from './testing/free_port.ts';
 
 const kFile = 'engine/http/prometheus.it.test.ts';
 const kHow = 'install it with `apt-get update && apt-get install -y prometheus`';
@@ -25,14 +25,6 @@ function inCi(): boolean {
 function prometheusVersion(): string | null {
   const r = spawnSync('prometheus', ['--version'], { encoding: 'utf8' });
   return r.status === 0 ? (r.stdout || r.stderr).split('\n', 1)[0] : null;
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
 }
 
 interface QueryResult { status: string; data: { resultType: string; result: { metric: Record<string, string>; value: [number, string] }[] } }

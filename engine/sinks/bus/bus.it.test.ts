@@ -7,7 +7,7 @@ import type { AgentMessage } from './agent_message.ts';
 import type { BusOptionsInput } from './bus_options.ts';
 import { BusConsumer, type ConsumeSource } from './consumer.ts';
 import { BusPublisher } from './publisher.ts';
-import { freshPrefix, kTestUrl, requireRabbit, withChannel, withConfirmChannel } from './rabbit_testing.ts';
+import { freshPrefix, kTestUrl, requireRabbit, withChannel } from './rabbit_testing.ts';
 import { assertAgentInbox, assertExchanges, busNames, deleteTopology } from './topology.ts';
 
 const kFile = 'engine/sinks/bus/bus.it.test.ts';
@@ -36,6 +36,15 @@ async function until(what: string, f: () => boolean, timeoutMs = 10_000): Promis
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** The risk assessor's inbox, declared with nothing consuming it yet, so that a backlog builds up. */
+async function declareInbox(prefix: string): Promise<void> {
+  const topo = { prefix, durable: false, autoDelete: false, queueExpiresMs: 120_000 };
+  await withChannel(async (ch) => {
+    await assertExchanges(ch, topo);
+    await assertAgentInbox(ch, topo, 'risk_assessor');
+  });
 }
 
 async function cleanUp(prefix: string): Promise<void> {
@@ -84,23 +93,22 @@ if (await requireRabbit(test, kFile)) {
 
   test('priority: a backlog is delivered highest priority first, FIFO within a priority', async () => {
     const prefix = freshPrefix();
-    const o = busOptions(prefix);
-    const bus = new BusPublisher(o).start();
-    let c: BusConsumer | null = null;
+    const bus = new BusPublisher(busOptions(prefix)).start();
+    let later: ReturnType<typeof collector> | null = null;
     try {
-      await withChannel(async (ch) => { await assertExchanges(ch, { prefix, durable: false, autoDelete: false, queueExpiresMs: 120_000 }); await assertAgentInbox(ch, { prefix, durable: false, autoDelete: false, queueExpiresMs: 120_000 }, 'risk_assessor'); });
+      await declareInbox(prefix);
       const priorities = [0, 9, 3, 5, 9, 1, 7, 3, 0, 5, 2, 8, 4, 6, 1, 9, 0, 7, 2, 6];
       const sent = priorities.map((p) => msg({ priority: p }));
       for (const m of sent) bus.send(m);
       assert.equal(await bus.flush(5000), { settled: sent.length, failed: 0 });
-      const got: AgentMessage[] = [];
-      c = new BusConsumer({ bus: o, source: { agent: 'risk_assessor' }, prefetch: 1, handler: (m) => { got.push(m); } }).start();
+      later = collector(prefix, { agent: 'risk_assessor' }, { prefetch: 1 });
+      const got = later.got;
       await until('the backlog', () => got.length === sent.length);
       const want = sent.map((m, i) => ({ m, i })).sort((a, b) => b.m.priority - a.m.priority || a.i - b.i).map((x) => x.m.id);
       assert.equal(got.map((m) => m.id), want);
       assert.equal(got.map((m) => m.priority), [...priorities].sort((a, b) => b - a));
     } finally {
-      await c?.stop();
+      await later?.consumer.stop();
       await bus.close(1000);
       await cleanUp(prefix);
     }
@@ -108,20 +116,18 @@ if (await requireRabbit(test, kFile)) {
 
   test('TTL: an expired message is not delivered; it is dead-lettered with reason "expired"', async () => {
     const prefix = freshPrefix();
-    const o = busOptions(prefix);
-    const topo = { prefix, durable: false, autoDelete: false, queueExpiresMs: 120_000 };
-    const bus = new BusPublisher(o).start();
-    let c: BusConsumer | null = null;
+    const bus = new BusPublisher(busOptions(prefix)).start();
+    let later: ReturnType<typeof collector> | null = null;
     try {
-      await withChannel(async (ch) => { await assertExchanges(ch, topo); await assertAgentInbox(ch, topo, 'risk_assessor'); });
+      await declareInbox(prefix);
       const short = msg({ ttl: 200, payload: { expires: true } });
       const keep = msg({ ttl: 0, payload: { expires: false } });
       bus.send(short);
       bus.send(keep);
       await bus.flush(5000);
       await new Promise((r) => setTimeout(r, 800));
-      const got: AgentMessage[] = [];
-      c = new BusConsumer({ bus: o, source: { agent: 'risk_assessor' }, handler: (m) => { got.push(m); } }).start();
+      later = collector(prefix, { agent: 'risk_assessor' });
+      const got = later.got;
       await until('the surviving message', () => got.length === 1);
       await new Promise((r) => setTimeout(r, 200));
       assert.equal(got.map((m) => m.id), [keep.id], 'only the message without a TTL');
@@ -132,7 +138,7 @@ if (await requireRabbit(test, kFile)) {
       assert.is(death.reason, 'expired');
       assert.is(death.queue, `${prefix}lucent.agent.risk_assessor`);
     } finally {
-      await c?.stop();
+      await later?.consumer.stop();
       await bus.close(1000);
       await cleanUp(prefix);
     }
@@ -161,7 +167,7 @@ if (await requireRabbit(test, kFile)) {
       bus.submitJob(ok); // the same id again, as after a re-send
       bus.submitJob(failing);
       await bus.flush(5000);
-      await withConfirmChannel(async (ch) => {
+      await withChannel(async (ch) => {
         ch.sendToQueue(busNames(prefix).jobsQueue, Buffer.from('not json'), { messageId: 'raw-1' });
         await ch.waitForConfirms();
       });

@@ -3,18 +3,14 @@
 // refused and counted, and close() reports what was left unconfirmed.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createServer } from 'node:net';
 import type { AgentMessage } from './agent_message.ts';
 import type { BusEvent } from './bus_options.ts';
+import { freePort } from '../../http/testing/free_port.ts';
 import { BusOverflowError, BusPublisher } from './publisher.ts';
 
-/** An address with nothing listening: a port the OS just gave out and took back. */
+/** An address with nothing listening. */
 async function deadUrl(): Promise<string> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return `amqp://guest:guest@127.0.0.1:${port}`;
+  return `amqp://guest:guest@127.0.0.1:${await freePort()}`;
 }
 
 function msg(i: number, over: Partial<AgentMessage> = {}): AgentMessage {

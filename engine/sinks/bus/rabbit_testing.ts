@@ -4,7 +4,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
-import { connect, type Channel, type ConfirmChannel } from 'amqplib';
+import { connect, type ConfirmChannel } from 'amqplib';
 import type { Test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { oneLine } from './link.ts';
@@ -52,23 +52,14 @@ export function freshPrefix(): string {
   return `it${randomBytes(4).toString('hex')}.`;
 }
 
-/** Runs `f` with a plain channel on its own connection, then closes both. */
-export async function withChannel<T>(f: (ch: Channel) => Promise<T>): Promise<T> {
+/**
+ * Runs `f` with a channel on its own connection, then closes both. It is a confirm channel, so
+ * `waitForConfirms()` can make sure the broker has what was sent before the connection closes.
+ */
+export async function withChannel<T>(f: (ch: ConfirmChannel) => Promise<T>): Promise<T> {
   const c = await connect(kTestUrl);
   try {
-    const ch = await c.createChannel();
-    return await f(ch);
-  } finally {
-    await c.close().catch(() => undefined);
-  }
-}
-
-/** Like withChannel, with a confirm channel (to wait until the broker has what was sent). */
-export async function withConfirmChannel<T>(f: (ch: ConfirmChannel) => Promise<T>): Promise<T> {
-  const c = await connect(kTestUrl);
-  try {
-    const ch = await c.createConfirmChannel();
-    return await f(ch);
+    return await f(await c.createConfirmChannel());
   } finally {
     await c.close().catch(() => undefined);
   }
