@@ -4,8 +4,10 @@
 // At most `prefetch` messages are in the handler at once. A message is acked after its handler
 // resolves; a handler that throws, or a body that is not a plausible AgentMessage, is nacked
 // without requeue, so the broker dead-letters it (lucent.dead → lucent.dead.letters) with the
-// reason in x-death, and the consumer goes on. Delivery is at-least-once: ids seen in the last
-// `dedupeWindow` messages are acked and counted as duplicates without calling the handler.
+// reason in x-death, and the consumer goes on. Delivery is at-least-once: a message whose id is in
+// the handler now, or was handled within the last `dedupeWindow` messages, is acked and counted as
+// a duplicate without calling the handler. An id is remembered only once handled, so a message
+// whose handler failed and whose nack was lost with the channel is tried again when it comes back.
 // The consumer reconnects like the publisher and declares its queue again on each connection.
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import { LucentError, OptionError } from '../../errors.ts';
@@ -52,6 +54,7 @@ export class BusConsumer {
   readonly #handler: ConsumerOptions['handler'];
   readonly #prefetch: number;
   readonly #seen: RecentIds | null;
+  readonly #inHandler = new Set<string>();
   readonly #onDeadLetter: ConsumerOptions['onDeadLetter'];
   readonly #link: Link;
   #ch: Channel | null = null;
@@ -135,17 +138,24 @@ export class BusConsumer {
       return;
     }
     const m = decoded.message;
-    if (this.#seen !== null && !this.#seen.add(m.id)) {
+    const seen = this.#seen;
+    if (seen !== null && (seen.has(m.id) || this.#inHandler.has(m.id))) {
       this.#duplicates++;
       settle(ch, raw, true);
       return;
     }
+    if (seen !== null) this.#inHandler.add(m.id);
     try {
       await this.#handler(m, { redelivered: raw.fields.redelivered, raw });
     } catch (err) {
       this.#deadLetter(ch, raw, m.id, `handler failed: ${oneLine(err)}`);
       return;
+    } finally {
+      this.#inHandler.delete(m.id);
     }
+    // Remembered once handled: a message whose handler failed and whose nack was lost with the
+    // channel comes back and is tried again, not skipped as a duplicate.
+    seen?.add(m.id);
     this.#handled++;
     settle(ch, raw, true);
   }

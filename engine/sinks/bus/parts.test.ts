@@ -38,6 +38,7 @@ test('recent ids: a repeat within the window is caught; the oldest is forgotten 
   assert.ok(r.add('d'), 'evicts a');
   assert.ok(r.add('a'), 'a was forgotten');
   assert.not.ok(r.add('d'));
+  assert.ok(r.has('d') && !r.has('b'));
   assert.is(r.size, 3);
 });
 

@@ -11,6 +11,10 @@ export class RecentIds {
     this.#ring = new Array(capacity);
   }
 
+  has(id: string): boolean {
+    return this.#set.has(id);
+  }
+
   /** True when the id is new (and now remembered); false when it was seen within the window. */
   add(id: string): boolean {
     if (this.#set.has(id)) return false;

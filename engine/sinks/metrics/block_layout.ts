@@ -10,6 +10,8 @@
 //   counter, gauge   1 slot:  the value
 //   histogram        B + 2:   B bucket counts (value <= bound[i], not cumulative), the +Inf
 //                             count, then the sum of observed values
+// A counter or histogram's total is the sum over regions. So is a gauge's: give a gauge series one
+// writer thread (queue depth on the main thread), or let each thread set its own share of it.
 // Slot 0 of every region counts observations the writer refused (NaN, an infinite value, a
 // negative counter increment), so a bad value is counted, never silently written or lost.
 import { OptionError } from '../../errors.ts';
