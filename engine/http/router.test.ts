@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { OptionError } from '../errors.ts';
 import { bearerGuard } from './guard.ts';
 import { jsonReply, Router, textReply } from './router.ts';
@@ -85,6 +85,29 @@ test('a handler that throws is a one-line 500; unknown paths 404', async () => {
     const nf = await fetch(`http://127.0.0.1:${port}/missing`);
     assert.is(nf.status, 404);
     assert.is(await nf.text(), 'not found: /missing\n');
+  } finally {
+    await stop(server);
+  }
+});
+
+/** Sends a raw request line and returns the status line of the answer. */
+function rawRequest(port: number, line: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const sock = connect(port, '127.0.0.1', () => sock.write(`${line}\r\nHost: x\r\nConnection: close\r\n\r\n`));
+    let text = '';
+    sock.on('data', (d: Buffer) => { text += d.toString(); });
+    sock.on('end', () => resolve(text.split('\r\n', 1)[0]));
+    sock.on('error', reject);
+  });
+}
+
+test('hostile request targets get an answer, and the server goes on', async () => {
+  const { server, port } = await serve(router());
+  try {
+    assert.is(await rawRequest(port, 'GET http://[ HTTP/1.1'), 'HTTP/1.1 404 Not Found');
+    assert.is(await rawRequest(port, 'GET /%zz?q=%zz&%%=1 HTTP/1.1'), 'HTTP/1.1 404 Not Found');
+    assert.is(await rawRequest(port, 'POST /echo?q=%zz HTTP/1.1'), 'HTTP/1.1 200 OK');
+    assert.is((await fetch(`http://127.0.0.1:${port}/boom`)).status, 500, 'still serving');
   } finally {
     await stop(server);
   }

@@ -77,30 +77,34 @@ export class Router {
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let reply: Reply;
     const method = req.method ?? 'GET';
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const byMethod = this.#routes.get(url.pathname);
+    // The request target split by hand: no parser that can throw on a hostile one.
+    const target = req.url ?? '/';
+    const q = target.indexOf('?');
+    const path = q < 0 ? target : target.slice(0, q);
+    const query = new URLSearchParams(q < 0 ? '' : target.slice(q + 1));
+    const byMethod = this.#routes.get(path);
     const route = byMethod?.get(method === 'HEAD' ? 'GET' : method);
-    if (byMethod === undefined) reply = textReply(404, `not found: ${url.pathname}`);
+    if (byMethod === undefined) reply = textReply(404, `not found: ${printable(path)}`);
     else if (route === undefined) {
       const allow = [...byMethod.keys()];
       if (allow.includes('GET')) allow.push('HEAD');
-      reply = { ...textReply(405, `method ${method} not allowed on ${url.pathname}`), headers: { allow: allow.join(', ') } };
+      reply = { ...textReply(405, `method ${method} not allowed on ${path}`), headers: { allow: allow.join(', ') } };
     } else {
-      reply = await this.#serve(route, req, method, url);
+      reply = await this.#serve(route, req, method, path, query);
     }
     if (reply.status === 413) res.setHeader('connection', 'close');
     send(res, reply, method === 'HEAD');
     if (reply.status === 413) req.resume();
   }
 
-  async #serve(route: Route, req: IncomingMessage, method: string, url: URL): Promise<Reply> {
+  async #serve(route: Route, req: IncomingMessage, method: string, path: string, query: URLSearchParams): Promise<Reply> {
     const refused = route.guard?.(req) ?? null;
     if (refused !== null) return refused;
     const limit = route.bodyLimitBytes ?? this.bodyLimitBytes;
     const body = await readBody(req, limit);
     if (body === null) return textReply(413, `request body over ${limit} bytes`);
     try {
-      return await route.handler({ req, method, path: url.pathname, query: url.searchParams, body });
+      return await route.handler({ req, method, path, query, body });
     } catch (err) {
       return textReply(500, `${route.method} ${route.path} failed: ${oneLine(err)}`);
     }
@@ -142,6 +146,12 @@ function send(res: ServerResponse, reply: Reply, headOnly: boolean): void {
   res.setHeader('cache-control', 'no-store');
   for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
   res.end(headOnly ? undefined : body);
+}
+
+/** At most 200 characters, control characters replaced, for echoing a client's path back. */
+function printable(s: string): string {
+  const t = s.replace(/[\u0000-\u001f\u007f]/g, '?');
+  return t.length > 200 ? `${t.slice(0, 197)}...` : t;
 }
 
 export function oneLine(err: unknown): string {

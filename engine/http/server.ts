@@ -104,7 +104,9 @@ function address(key: string, a: HttpAddress | undefined): Required<HttpAddress>
 }
 
 function listen(servers: Server[], router: Router, at: Required<HttpAddress>, key: string): Promise<AddressInfo> {
-  const server = createServer((req, res) => { void router.handle(req, res); });
+  const server = createServer((req, res) => {
+    router.handle(req, res).catch(() => res.destroy()); // handle() answers every request; this is the last resort
+  });
   server.requestTimeout = kRequestTimeoutMs;
   server.headersTimeout = kHeadersTimeoutMs;
   servers.push(server);

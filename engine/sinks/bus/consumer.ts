@@ -125,7 +125,10 @@ export class BusConsumer {
     const s = this.#source;
     this.#queue = 'agent' in s ? await assertAgentInbox(ch, this.options, s.agent) : 'jobs' in s ? await assertJobsQueue(ch, this.options) : await assertActionsQueue(ch, this.options);
     await ch.prefetch(this.#prefetch);
-    await ch.consume(this.#queue, (raw) => { if (raw !== null) void this.#deliver(ch, raw); }, { noAck: false });
+    await ch.consume(this.#queue, (raw) => {
+      if (raw !== null) void this.#deliver(ch, raw);
+      else this.#link.drop(); // the broker cancelled the consumer (its queue went away): reconnect and declare it again
+    }, { noAck: false });
     this.#ch = ch;
   }
 
