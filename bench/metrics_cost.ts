@@ -2,11 +2,12 @@
 // block (what the engine does) against calling prom-client directly (what it avoids), plus the
 // rejected alternative of BigInt64 slots with Atomics. Same values, same series, one process.
 //
-//   node_modules/.bin/node bench/metrics_cost.ts [--n 2000000] [--rounds 7]
+//   node_modules/.bin/node bench/metrics_cost.ts [--n 1000000] [--rounds 7]
 //
 // Prints per competitor the median ns per observation over the rounds, bytes allocated per
 // observation (v8 total_allocated_bytes), and the ratio to the block. These machines are shared
 // and noisy: compare the ratios within one run.
+import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { getHeapStatistics } from 'node:v8';
 import { Counter, Histogram, Registry } from 'prom-client';
@@ -15,7 +16,7 @@ import { kMetricProfit, type EngineMetricsSchema } from '../engine/sinks/metrics
 import { createMetricsHost } from '../engine/sinks/metrics/metrics_host.ts';
 
 const { values: argv } = parseArgs({ options: { n: { type: 'string' }, rounds: { type: 'string' } } });
-const kN = Number(argv.n ?? 2_000_000);
+const kN = Number(argv.n ?? 1_000_000);
 const kRounds = Number(argv.rounds ?? 7);
 const kAgents = ['yield_hunter', 'risk_assessor', 'arbitrage_detector', 'liquidity_optimizer', 'portfolio_rebalancer', 'market_analyzer', 'execution_optimizer'];
 
@@ -66,22 +67,25 @@ function allocated(): number {
   return (getHeapStatistics() as ReturnType<typeof getHeapStatistics> & { total_allocated_bytes: number }).total_allocated_bytes;
 }
 
-const results: { name: string; nsPerOp: number; bytesPerOp: number }[] = [];
-for (const c of competitors) {
-  c.run(Math.min(kN, 200_000)); // warm-up: let the JIT settle
-  const ns: number[] = [];
-  let bytes = Infinity;
-  for (let r = 0; r < kRounds; r++) {
+// Rounds are interleaved (every competitor once per round), so that a change in machine load
+// during the run weighs on all of them alike.
+for (const c of competitors) c.run(Math.min(kN, 200_000)); // warm-up: let the JIT settle
+const ns: number[][] = competitors.map(() => []);
+const bytes: number[] = competitors.map(() => Infinity);
+for (let r = 0; r < kRounds; r++) {
+  competitors.forEach((c, i) => {
     const a0 = allocated();
     const t0 = process.hrtime.bigint();
     c.run(kN);
     const t1 = process.hrtime.bigint();
-    bytes = Math.min(bytes, (allocated() - a0) / kN);
-    ns.push(Number(t1 - t0) / kN);
-  }
-  ns.sort((x, y) => x - y);
-  results.push({ name: c.name, nsPerOp: ns[Math.floor(ns.length / 2)], bytesPerOp: bytes });
+    bytes[i] = Math.min(bytes[i], (allocated() - a0) / kN);
+    ns[i].push(Number(t1 - t0) / kN);
+  });
 }
+const results = competitors.map((c, i) => {
+  const sorted = [...ns[i]].sort((x, y) => x - y);
+  return { name: c.name, nsPerOp: sorted[Math.floor(sorted.length / 2)], bytesPerOp: bytes[i] };
+});
 
 // the scrape side, for scale: one /metrics render of the block registry (7 agents)
 const s0 = process.hrtime.bigint();
@@ -89,7 +93,7 @@ for (let i = 0; i < 200; i++) await host.registry.metrics();
 const scrapeUs = Number(process.hrtime.bigint() - s0) / 200 / 1000;
 
 const base = results[0].nsPerOp;
-console.log(`metrics cost per observation · ${kN.toLocaleString('en-US')} observations × ${kRounds} rounds (median) · Node ${process.version}`);
+console.log(`metrics cost per observation · ${kN.toLocaleString('en-US')} observations × ${kRounds} interleaved rounds (median) · Node ${process.version} · load average ${loadavg()[0].toFixed(2)} on ${availableParallelism()} cores`);
 console.log(`${'competitor'.padEnd(52)} ${'ns/obs'.padStart(8)} ${'B/obs'.padStart(7)} ${'× block observe'.padStart(16)}`);
 for (const r of results) {
   console.log(`${r.name.padEnd(52)} ${r.nsPerOp.toFixed(2).padStart(8)} ${r.bytesPerOp.toFixed(1).padStart(7)} ${(r.nsPerOp / base).toFixed(2).padStart(16)}`);

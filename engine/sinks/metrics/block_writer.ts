@@ -45,7 +45,12 @@ export class MetricsWriter {
     else this.#f[kSlotRejected] += 1;
   }
 
-  /** Records one finite observation: its bucket's count and the sum (NaN and ±Inf are refused, counted). */
+  /**
+   * Records one finite observation: its bucket's count and the sum (NaN and ±Inf are refused,
+   * counted). The bucket is found by binary search: six steps over the 37 default bounds. A lookup
+   * indexed by the value's binary exponent (then a search within one octave) placed values
+   * identically but measured within noise of this on our 2-core machines, so the plain search stays.
+   */
   observe(h: HistogramSlot, v: number): void {
     if (v - v !== 0) {
       this.#f[kSlotRejected] += 1;
