@@ -4,15 +4,15 @@ import { availableParallelism, cpus } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { EngineOptions } from './options.ts';
-import { InstrumentRegistry } from './state/registry.ts';
+import { InstrumentRegistry } from '../protocol/registry.ts';
 import { loadFixture } from './source/fixture_reader.ts';
-import type { Tape } from './source/tape.ts';
+import type { Tape } from '../protocol/tape.ts';
 import { startPipeline } from './pipeline.ts';
 import { DecisionLog } from './sinks/decision_log.ts';
 import { DeadLetterLog } from './sinks/dead_letters.ts';
 import { Progress } from './progress.ts';
 import { runLoop, type LoopStats } from './replay_loop.ts';
-import { kResErrors, kResLapped, kResOverflow, kResQuarantined, kResStale } from './state/layout.ts';
+import { kResErrors, kResLapped, kResOverflow, kResQuarantined, kResStale } from '../protocol/layout.ts';
 import type { LatencySummary } from './metrics/latency.ts';
 import type { OpportunitySummary } from './consolidate/consolidator.ts';
 

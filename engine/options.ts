@@ -2,8 +2,8 @@
 // with a message that names the key.
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { OptionError } from './errors.ts';
-import { kWaitNames, type WaitName } from './dispatch/wait.ts';
+import { OptionError } from '../protocol/errors.ts';
+import { kWaitNames, type WaitName } from '../protocol/wait.ts';
 import { kAgentNames } from '../workers/agents/index.ts';
 import { kDefaultAgentConfig, type AgentConfig } from '../workers/agents/config.ts';
 import { checkAnalysisConfig } from '../workers/agents/config_check.ts';

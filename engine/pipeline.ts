@@ -4,21 +4,21 @@
 // lane (the whole stream, or one shard).
 import { stateForUniverse } from './state/state_for_universe.ts';
 import type { EngineOptions } from './options.ts';
-import type { InstrumentRegistry, RegistrySnapshot } from './state/registry.ts';
-import type { MarketArrays, MarketStateBuffers } from './state/market_state.ts';
+import type { InstrumentRegistry, RegistrySnapshot } from '../protocol/registry.ts';
+import type { MarketArrays, MarketStateBuffers } from '../protocol/market_state.ts';
 import type { MarketWriter } from './state/market_writer.ts';
-import type { MarketView } from './state/market_view.ts';
+import type { MarketView } from '../protocol/market_view.ts';
 import { Trigger } from './trigger.ts';
 import { createDispatcher, type Dispatcher } from './dispatch/dispatcher.ts';
 import { planTopology } from './dispatch/topology.ts';
-import { waitCode } from './dispatch/wait.ts';
+import { waitCode } from '../protocol/wait.ts';
 import { Consolidator, ConsolidationStats } from './consolidate/consolidator.ts';
-import { ResultReader } from './consolidate/result_reader.ts';
+import { ResultReader } from '../protocol/result_reader.ts';
 import { Validator } from './validate/validator.ts';
 import { PaperExecutor } from './execute/paper_executor.ts';
 import type { DecisionSink } from './types.ts';
 import { agentSpec } from '../workers/agents/index.ts';
-import { allocateResultRegion, type ResultRegionBuffers } from '../workers/agents/result_region.ts';
+import { allocateResultRegion, type ResultRegionBuffers } from '../protocol/result_region.ts';
 
 export interface Pipeline {
   capacity: number;

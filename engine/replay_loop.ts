@@ -8,14 +8,14 @@
 // Pacing (runLoop): `rate` (events/s, open loop) or `speed` (multiple of recorded timing); latency
 // is then measured from each event's intended time, so a stall is not hidden. Nothing allocates
 // per tick.
-import { kResBusyUs } from './state/layout.ts';
+import { kResBusyUs } from '../protocol/layout.ts';
 import type { MarketWriter } from './state/market_writer.ts';
 import type { Dispatcher } from './dispatch/dispatcher.ts';
 import type { Trigger } from './trigger.ts';
 import type { Consolidator } from './consolidate/consolidator.ts';
-import type { ResultReader } from './consolidate/result_reader.ts';
+import type { ResultReader } from '../protocol/result_reader.ts';
 import { LatencyRecorder } from './metrics/latency.ts';
-import { kTapeLine, kTapeTs, kTapeWidth, type Tape } from './source/tape.ts';
+import { kTapeLine, kTapeTs, kTapeWidth, type Tape } from '../protocol/tape.ts';
 
 export interface LoopStats {
   events: number;

@@ -5,7 +5,7 @@
 import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { OptionError } from '../engine/errors.ts';
+import { OptionError } from '../protocol/errors.ts';
 import { convertBinanceCaptures } from './lib/binance_convert.ts';
 import type { ConvertSummary } from './lib/binance_convert.ts';
 import { flagHelp, parseFlags } from './lib/cli_flags.ts';

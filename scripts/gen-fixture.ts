@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { OptionError } from '../engine/errors.ts';
+import { OptionError } from '../protocol/errors.ts';
 import { flagHelp, parseFlags } from './lib/cli_flags.ts';
 import type { FlagSpec } from './lib/cli_flags.ts';
 import { fillFixtureOptions, generateFixture, kDefaultFixtureOptions } from './lib/fixture_generator.ts';

@@ -2,15 +2,15 @@
 // shared state (handed over once), then waits on the cycle counter with the chosen strategy,
 // runs its agents for each cycle, and publishes its done counter. No message crosses a thread
 // per tick or per cycle; the task returns only when the engine stops.
-import { ctlThreadDone, kCtlCycle, kCtlMainSleeping, kCtlReady, kCtlSleepers, kCtlStop } from '../engine/state/layout.ts';
-import type { MarketStateBuffers } from '../engine/state/market_state.ts';
-import { MarketView } from '../engine/state/market_view.ts';
-import type { RegistrySnapshot } from '../engine/state/registry.ts';
-import { kThreadFailed, signal, waitForChange } from '../engine/dispatch/wait.ts';
+import { ctlThreadDone, kCtlCycle, kCtlMainSleeping, kCtlReady, kCtlSleepers, kCtlStop } from '../protocol/layout.ts';
+import type { MarketStateBuffers } from '../protocol/market_state.ts';
+import { MarketView } from '../protocol/market_view.ts';
+import type { RegistrySnapshot } from '../protocol/registry.ts';
+import { kThreadFailed, signal, waitForChange } from '../protocol/wait.ts';
 import { AgentRunner } from './agents/agent.ts';
 import type { AgentConfig } from './agents/config.ts';
 import { createAgent } from './agents/index.ts';
-import type { ResultRegionBuffers } from './agents/result_region.ts';
+import type { ResultRegionBuffers } from '../protocol/result_region.ts';
 
 export interface AgentThreadTask {
   thread: number;

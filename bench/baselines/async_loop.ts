@@ -5,8 +5,8 @@
 // realtime: ingest goes on while one cycle is in flight; when it lands, every pending trigger
 //   whose epoch all agents evaluated is decided, and the next cycle starts if triggers remain.
 // Latency is measured from each event's intended time, as in the engine.
-import { kResBusyUs } from '../../engine/state/layout.ts';
-import { kTapeTs, kTapeWidth, type Tape } from '../../engine/source/tape.ts';
+import { kResBusyUs } from '../../protocol/layout.ts';
+import { kTapeTs, kTapeWidth, type Tape } from '../../protocol/tape.ts';
 import type { LoopStats } from '../../engine/replay_loop.ts';
 import type { EngineCore } from '../lib/core.ts';
 import { newLoopStats } from '../lib/loop_summary.ts';

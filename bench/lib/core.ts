@@ -2,20 +2,20 @@
 // trigger, result regions, consolidation, validation, paper execution), but kept alive across
 // several replays so warm-up can be run first and excluded, and so baselines can drive the very
 // same state, agents and consolidation with another dispatch design.
-import { allocateMarketState, MarketArrays, type MarketStateBuffers } from '../../engine/state/market_state.ts';
+import { allocateMarketState, MarketArrays, type MarketStateBuffers } from '../../protocol/market_state.ts';
 import { MarketWriter } from '../../engine/state/market_writer.ts';
-import { MarketView } from '../../engine/state/market_view.ts';
-import type { InstrumentRegistry, RegistrySnapshot } from '../../engine/state/registry.ts';
+import { MarketView } from '../../protocol/market_view.ts';
+import type { InstrumentRegistry, RegistrySnapshot } from '../../protocol/registry.ts';
 import { Trigger } from '../../engine/trigger.ts';
 import { Consolidator, ConsolidationStats } from '../../engine/consolidate/consolidator.ts';
-import { ResultReader } from '../../engine/consolidate/result_reader.ts';
+import { ResultReader } from '../../protocol/result_reader.ts';
 import { Validator } from '../../engine/validate/validator.ts';
 import { PaperExecutor } from '../../engine/execute/paper_executor.ts';
 import { DecisionLog } from '../../engine/sinks/decision_log.ts';
 import { kDefaultConfig, type EngineConfig } from '../../engine/options.ts';
-import { kCtlCycle, kCtlCycleEpoch, kCtlCycleTs, kCtlEpoch } from '../../engine/state/layout.ts';
+import { kCtlCycle, kCtlCycleEpoch, kCtlCycleTs, kCtlEpoch } from '../../protocol/layout.ts';
 import { agentSpec, kAgentNames } from '../../workers/agents/index.ts';
-import { allocateResultRegion, type ResultRegionBuffers } from '../../workers/agents/result_region.ts';
+import { allocateResultRegion, type ResultRegionBuffers } from '../../protocol/result_region.ts';
 
 export interface CoreOptions {
   registry: InstrumentRegistry; // frozen

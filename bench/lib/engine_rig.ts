@@ -4,10 +4,10 @@
 // measured replays can share one set of threads.
 import { createDispatcher, type Dispatcher } from '../../engine/dispatch/dispatcher.ts';
 import { planTopology } from '../../engine/dispatch/topology.ts';
-import { waitCode, type WaitName } from '../../engine/dispatch/wait.ts';
+import { waitCode, type WaitName } from '../../protocol/wait.ts';
 import { runLoop, type LoopStats } from '../../engine/replay_loop.ts';
 import type { Consolidator } from '../../engine/consolidate/consolidator.ts';
-import { kTapeTs, kTapeWidth, type Tape } from '../../engine/source/tape.ts';
+import { kTapeTs, kTapeWidth, type Tape } from '../../protocol/tape.ts';
 import { EngineCore, type CoreOptions } from './core.ts';
 
 export interface RigOptions extends CoreOptions {

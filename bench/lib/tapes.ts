@@ -4,11 +4,11 @@
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InstrumentRegistry, type RegistrySnapshot } from '../../engine/state/registry.ts';
+import { InstrumentRegistry, type RegistrySnapshot } from '../../protocol/registry.ts';
 import { loadFixture } from '../../engine/source/fixture_reader.ts';
 import { decodeEvent } from '../../engine/source/codec.ts';
 import { reserveDerivedSlots } from '../../engine/consolidate/market_fusion.ts';
-import { kTapeTs, kTapeWidth, Tape } from '../../engine/source/tape.ts';
+import { kTapeTs, kTapeWidth, Tape } from '../../protocol/tape.ts';
 import { generateFixture, type FixtureOptions } from '../../scripts/lib/fixture_generator.ts';
 
 export const kRepoRoot = fileURLToPath(new URL('../../', import.meta.url));

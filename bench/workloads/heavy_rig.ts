@@ -2,9 +2,9 @@
 // the main thread or on resident threads with the engine's dispatch protocol, cycle after cycle,
 // and times each cycle from request to the last thread's done.
 import { Piscina } from 'piscina';
-import { allocateMarketState } from '../../engine/state/market_state.ts';
-import { ctlThreadDone, kCtlCycle, kCtlInt32Count, kCtlMainSleeping, kCtlReady, kCtlSleepers, kCtlStop } from '../../engine/state/layout.ts';
-import { signal, waitCode, waitForChange, type WaitName } from '../../engine/dispatch/wait.ts';
+import { allocateMarketState } from '../../protocol/market_state.ts';
+import { ctlThreadDone, kCtlCycle, kCtlInt32Count, kCtlMainSleeping, kCtlReady, kCtlSleepers, kCtlStop } from '../../protocol/layout.ts';
+import { signal, waitCode, waitForChange, type WaitName } from '../../protocol/wait.ts';
 import { LatencyRecorder, type LatencySummary } from '../../engine/metrics/latency.ts';
 import { bellmanFordScratch, fillGraph, findNegativeCycle, repriceNode } from './bellman_ford.ts';
 import type { HeavyThreadTask } from './heavy_thread.ts';

@@ -1,9 +1,9 @@
 // A resident worker for the compute-heavy workload, started once through Piscina and driven the
 // way the engine drives its agent threads: it waits on the shared cycle counter with a wait
-// strategy (engine/dispatch/wait.ts), searches its share of the venue graphs, and publishes its
+// strategy (protocol/wait.ts), searches its share of the venue graphs, and publishes its
 // done counter. Nothing crosses the thread per cycle but counters.
-import { ctlThreadDone, kCtlCycle, kCtlMainSleeping, kCtlReady, kCtlSleepers, kCtlStop, kCtlInt32Count } from '../../engine/state/layout.ts';
-import { signal, waitForChange } from '../../engine/dispatch/wait.ts';
+import { ctlThreadDone, kCtlCycle, kCtlMainSleeping, kCtlReady, kCtlSleepers, kCtlStop, kCtlInt32Count } from '../../protocol/layout.ts';
+import { signal, waitForChange } from '../../protocol/wait.ts';
 import { bellmanFordScratch, findNegativeCycle } from './bellman_ford.ts';
 
 export interface HeavyThreadTask {

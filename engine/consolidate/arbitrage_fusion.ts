@@ -24,17 +24,17 @@
 //    realized, on the detector's kRecArbStatExit (|z| back within exitZ, or the holding limit
 //    passed), or when the spread opens on the other side (it reverted through).
 //    The close is an `arbitrage_statistical_exit` decision whose expected profit is the realized PnL.
-import { kAsk, kBid, kKindBook, kRecordWidth } from '../state/layout.ts';
+import { kAsk, kBid, kKindBook, kRecordWidth } from '../../protocol/layout.ts';
 import { kUsdQuotes } from '../../workers/agents/asset_prices.ts';
 import {
   kRecArbCross, kRecArbDetail, kRecArbStatExit, kRecArbStatistical, kRecArbTriangular, kRecArbYield, kStatExitReverted,
   kStatExitStopped,
-} from '../../workers/agents/records.ts';
+} from '../../protocol/records.ts';
 import { kPairBuyUnits, kPairCashUsd, kPairPnlUsd, kPairSellUnits, type Fill } from '../execute/paper_executor.ts';
 import { kMaxExecutionRisk } from './consolidator.ts';
 import type { Fusion, FusionContext } from './fusion.ts';
 import { KeyRounds } from './key_rounds.ts';
-import type { ResultReader } from './result_reader.ts';
+import type { ResultReader } from '../../protocol/result_reader.ts';
 import type { Verdict } from '../validate/validator.ts';
 import { usdText as usd } from '../usd_text.ts';
 

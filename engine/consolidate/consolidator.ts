@@ -8,9 +8,9 @@
 //  - every approval and rejection carries its reason.
 // An opportunity that stays open across cycles is decided once, when it opens.
 import { SlotSet } from './slot_set.ts';
-import { kRecordWidth } from '../state/layout.ts';
-import type { MarketView } from '../state/market_view.ts';
-import type { RegistrySnapshot } from '../state/registry.ts';
+import { kRecordWidth } from '../../protocol/layout.ts';
+import type { MarketView } from '../../protocol/market_view.ts';
+import type { RegistrySnapshot } from '../../protocol/registry.ts';
 import type { EngineConfig } from '../options.ts';
 import type { Decision, DecisionSink } from '../types.ts';
 import type { Validator, Verdict } from '../validate/validator.ts';
@@ -18,15 +18,15 @@ import type { Fill, PaperExecutor } from '../execute/paper_executor.ts';
 import {
   kAlertGovernance, kAlertLiquidationCascade, kAlertLiquidations, kAlertMajorMove, kRecPortfolioRisk,
   kRecRiskAlert, kRecTargetWeight, kRecYield, kRiskTableMaxPositionUsd, kRiskTableScore,
-} from '../../workers/agents/records.ts';
+} from '../../protocol/records.ts';
 import { KeyRounds } from './key_rounds.ts';
-import type { ResultReader } from './result_reader.ts';
+import type { ResultReader } from '../../protocol/result_reader.ts';
 import { ExecutionFusion } from './execution_fusion.ts';
 import type { FusionContext } from './fusion.ts';
 import { LiquidityFusion } from './liquidity_fusion.ts';
 import { MarketFusion } from './market_fusion.ts';
 import { ArbitrageFusion } from './arbitrage_fusion.ts';
-import { Tape } from '../source/tape.ts';
+import { Tape } from '../../protocol/tape.ts';
 import { usdText } from '../usd_text.ts';
 
 /** Arbitrage whose execution risk (0..1) is above this is not kept. */

@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Decision } from '../types.ts';
-import { kExecTableCostBps } from '../../workers/agents/records.ts';
+import { kExecTableCostBps } from '../../protocol/records.ts';
 import { kT0, price, yieldUpdate } from '../../workers/agents/testing/state_builder.ts';
 import { cpAmountOut } from '../../workers/finance/amm.ts';
 import { kAavePoolInterface, kAaveV3Pool, kSwapRouterInterface, kUniswapV3SwapRouter, toBaseUnits, tokenOn } from '../../workers/finance/calldata.ts';

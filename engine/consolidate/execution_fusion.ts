@@ -10,10 +10,10 @@
 //    `execution.slippageToleranceBps` tolerance, and a deadline `execution.deadlineSeconds` after
 //    the decision's event time. Otherwise the trade stays on the book and carries no calldata.
 // Pools in the fixtures carry no chain: V3 swaps are encoded for Ethereum mainnet addresses.
-import { kAsk, kBid, kFee, kKindAmm, kReserve0, kReserve1 } from '../state/layout.ts';
+import { kAsk, kBid, kFee, kKindAmm, kReserve0, kReserve1 } from '../../protocol/layout.ts';
 import type { Decision } from '../types.ts';
 import { representativeBooks } from '../../workers/agents/asset_returns.ts';
-import { kExecTableCostBps } from '../../workers/agents/records.ts';
+import { kExecTableCostBps } from '../../protocol/records.ts';
 import { assetOfToken, isStable, symbolTokens } from '../../workers/agents/tokens.ts';
 import { cpAmountOut } from '../../workers/finance/amm.ts';
 import { encodeAaveSupply, encodeExactInputSingle, tokenOn, type ReadyTx } from '../../workers/finance/calldata.ts';

@@ -2,12 +2,12 @@
 // proposes. The consolidator builds one context and hands it to the fusions of the agents that
 // live in their own files (market_fusion.ts, liquidity_fusion.ts, execution_fusion.ts).
 import type { EngineConfig } from '../options.ts';
-import type { MarketView } from '../state/market_view.ts';
-import type { RegistrySnapshot } from '../state/registry.ts';
+import type { MarketView } from '../../protocol/market_view.ts';
+import type { RegistrySnapshot } from '../../protocol/registry.ts';
 import type { Fill, PaperExecutor } from '../execute/paper_executor.ts';
 import type { Validator, Verdict } from '../validate/validator.ts';
 import type { ConsolidationStats } from './consolidator.ts';
-import type { ResultReader } from './result_reader.ts';
+import type { ResultReader } from '../../protocol/result_reader.ts';
 
 /** A decision before the consolidator numbers it, rounds it and writes it. */
 export interface DecisionDraft {

@@ -6,12 +6,12 @@
 // withdrawn when its expected net return falls below −liquidity.hurdleApr (a band around zero, so
 // that a recommendation hovering near it does not enter and leave on every update) or disappears.
 import { SlotSet } from './slot_set.ts';
-import { kRecordWidth } from '../state/layout.ts';
-import { kRecLpRange } from '../../workers/agents/records.ts';
+import { kRecordWidth } from '../../protocol/layout.ts';
+import { kRecLpRange } from '../../protocol/records.ts';
 import type { Fill } from '../execute/paper_executor.ts';
 import type { Fusion, FusionContext } from './fusion.ts';
 import { KeyRounds } from './key_rounds.ts';
-import type { ResultReader } from './result_reader.ts';
+import type { ResultReader } from '../../protocol/result_reader.ts';
 
 export class LiquidityFusion implements Fusion {
   readonly #ctx: FusionContext;

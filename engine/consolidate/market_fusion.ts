@@ -17,15 +17,15 @@
 // call, while new derivations go to the other one) and apply its rows in order with
 // MarketWriter.apply(tape.rows, row, tape.depth), run the trigger, a cycle and a consolidation for
 // each, then take again until it comes back empty.
-import { kKindBook, kKindSignal, kRecordWidth } from '../state/layout.ts';
-import { InstrumentRegistry } from '../state/registry.ts';
+import { kKindBook, kKindSignal, kRecordWidth } from '../../protocol/layout.ts';
+import { InstrumentRegistry } from '../../protocol/registry.ts';
 import { decodeEvent } from '../source/codec.ts';
-import { Tape } from '../source/tape.ts';
+import { Tape } from '../../protocol/tape.ts';
 import {
   kMarketEventCascade, kMarketEventMajorMove, kRecMarketEvent, kRecMarketRegime, kRecMarketRiskFactors,
-} from '../../workers/agents/records.ts';
+} from '../../protocol/records.ts';
 import type { Fusion, FusionContext } from './fusion.ts';
-import type { ResultReader } from './result_reader.ts';
+import type { ResultReader } from '../../protocol/result_reader.ts';
 import { usdText } from '../usd_text.ts';
 
 /** Key prefix of every derived event (and of the signal slots reserved for them). */

@@ -2,19 +2,19 @@
 // the threads' lifecycle, restart a crashed worker and apply resource limits) or inline on the
 // main thread. Either way a cycle is requested by bumping a shared counter: no message per cycle.
 import { Piscina } from 'piscina';
-import { AgentThreadError } from '../errors.ts';
+import { AgentThreadError } from '../../protocol/errors.ts';
 import {
   ctlThreadDone, kCtlCycle, kCtlCycleEpoch, kCtlCycleTs, kCtlEpoch, kCtlMainSleeping, kCtlReady, kCtlSleepers, kCtlStop,
-} from '../state/layout.ts';
-import type { MarketArrays, MarketStateBuffers } from '../state/market_state.ts';
-import { MarketView } from '../state/market_view.ts';
-import type { RegistrySnapshot } from '../state/registry.ts';
+} from '../../protocol/layout.ts';
+import type { MarketArrays, MarketStateBuffers } from '../../protocol/market_state.ts';
+import { MarketView } from '../../protocol/market_view.ts';
+import type { RegistrySnapshot } from '../../protocol/registry.ts';
 import { AgentRunner } from '../../workers/agents/agent.ts';
 import type { AgentConfig } from '../../workers/agents/config.ts';
 import { createAgent } from '../../workers/agents/index.ts';
-import type { ResultRegionBuffers } from '../../workers/agents/result_region.ts';
+import type { ResultRegionBuffers } from '../../protocol/result_region.ts';
 import type { AgentThreadReport, AgentThreadTask } from '../../workers/agent_thread.ts';
-import { kThreadFailed, signal, waitForChange } from './wait.ts';
+import { kThreadFailed, signal, waitForChange } from '../../protocol/wait.ts';
 
 export interface DispatcherOptions {
   state: MarketStateBuffers;

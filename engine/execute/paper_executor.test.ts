@@ -5,7 +5,7 @@
 // a short or a pair's leg, exitPool() never withdraws a carry's supply).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { kPfCashUsd, kPfPositions0, kPfRealizedPnlUsd } from '../state/layout.ts';
+import { kPfCashUsd, kPfPositions0, kPfRealizedPnlUsd } from '../../protocol/layout.ts';
 import { kT0, price } from '../../workers/agents/testing/state_builder.ts';
 import { lending, v2Pool } from '../../workers/agents/arbitrage/test_events.ts';
 import { fusionHarness, type FusionHarness } from '../consolidate/testing/fusion_harness.ts';

@@ -20,10 +20,10 @@
 // pool publishes a new one. Without this, one stale quote could be "filled" again and again.
 import {
   kAsk, kBid, kEpoch, kFee, kKindAmm, kLtv, kPfCashUsd, kPfPositions0, kPfRealizedPnlUsd, pfHedged,
-} from '../state/layout.ts';
-import type { MarketArrays } from '../state/market_state.ts';
-import type { MarketView } from '../state/market_view.ts';
-import type { RegistrySnapshot } from '../state/registry.ts';
+} from '../../protocol/layout.ts';
+import type { MarketArrays } from '../../protocol/market_state.ts';
+import type { MarketView } from '../../protocol/market_view.ts';
+import type { RegistrySnapshot } from '../../protocol/registry.ts';
 import { takerFee, type AgentConfig } from '../../workers/agents/config.ts';
 
 export interface Fill {

@@ -15,10 +15,10 @@
 //    source lists the topics every `topicRefreshMs` and re-subscribes when new matching ones
 //    appear.
 import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
-import { LucentError } from '../errors.ts';
+import { LucentError } from '../../protocol/errors.ts';
 import type { EngineOptions } from '../options.ts';
 import type { DeadLetterLog } from '../sinks/dead_letters.ts';
-import type { InstrumentRegistry } from '../state/registry.ts';
+import type { InstrumentRegistry } from '../../protocol/registry.ts';
 import { laneAssigner, type LaneScope } from './kafka_assigner.ts';
 import { createKafka } from './kafka_client.ts';
 import { newLoopStats, type LoopStats } from '../replay_loop.ts';

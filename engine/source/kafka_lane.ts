@@ -16,14 +16,14 @@ import { EventStepper, type LoopStats } from '../replay_loop.ts';
 import type { LatencyRecorder } from '../metrics/latency.ts';
 import type { OpportunitySummary } from '../consolidate/consolidator.ts';
 import { DecisionLog, readDecisionKeys } from '../sinks/decision_log.ts';
-import type { InstrumentRegistry } from '../state/registry.ts';
+import type { InstrumentRegistry } from '../../protocol/registry.ts';
 import type { Decision, DecisionSink } from '../types.ts';
 import { decodeEvent } from './codec.ts';
 import type { KafkaDeadLetters } from './kafka_dead_letters.ts';
 import { ReleasedBatch, ReorderBuffer } from './kafka_merge.ts';
 import { kControlEnd, kControlWatermark, kHeaderControl, kHeaderProducedUs, kHeaderSeq } from './kafka_topics.ts';
 import { shardOfInstrument } from './kafka_universe.ts';
-import { Tape } from './tape.ts';
+import { Tape } from '../../protocol/tape.ts';
 
 /** A message above this size is dead-lettered unread. */
 export const kMaxEventBytes = 64 * 1024;

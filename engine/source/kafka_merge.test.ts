@@ -7,9 +7,9 @@ import { ReleasedBatch, ReorderBuffer } from './kafka_merge.ts';
 import {
   kTapeF0, kTapeLine, kTapePoolTickCount, kTapePoolTickRef, kTapePriceAskLevels, kTapePriceBidLevels, kTapePriceDepthRef,
   kTapeTs, kTapeType, kTapeWidth, Tape,
-} from './tape.ts';
-import { kTickMapLevels } from '../state/layout.ts';
-import { kTypePool, kTypePrice, kTypeYield } from '../types.ts';
+} from '../../protocol/tape.ts';
+import { kTickMapLevels } from '../../protocol/layout.ts';
+import { kTypePool, kTypePrice, kTypeYield } from '../../protocol/events.ts';
 
 const staging = new Tape(1);
 function push(b: ReorderBuffer, p: number, offset: number, seq: number, ts = seq * 10): void {

@@ -8,15 +8,15 @@
 // Lines the codec rejects are sent too, without a sequence header (the consumer dead-letters them).
 import { Partitioners } from 'kafkajs';
 import type { Admin, Kafka, Message, Producer } from 'kafkajs';
-import { LucentError } from '../errors.ts';
-import { InstrumentRegistry } from '../state/registry.ts';
+import { LucentError } from '../../protocol/errors.ts';
+import { InstrumentRegistry } from '../../protocol/registry.ts';
 import { decodeEvent } from './codec.ts';
 import { createKafka } from './kafka_client.ts';
 import {
   deadLetterTopic, kControlEnd, kControlWatermark, kHeaderControl, kHeaderProducedUs, kHeaderSeq, matchesFamilies, shardKeyOfEvent, shardOf,
 } from './kafka_topics.ts';
 import { fixtureLines, writeUniverse } from './kafka_universe.ts';
-import { Tape } from './tape.ts';
+import { Tape } from '../../protocol/tape.ts';
 
 export interface ReplayOptions {
   brokers: string[];

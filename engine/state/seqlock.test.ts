@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Worker } from 'node:worker_threads';
-import { allocateMarketState, MarketArrays } from './market_state.ts';
+import { allocateMarketState, MarketArrays } from '../../protocol/market_state.ts';
 
 const kHammer = new URL('./testing/seqlock_hammer.ts', import.meta.url);
 

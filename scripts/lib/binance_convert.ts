@@ -4,7 +4,7 @@
 // previous bookTicker of the same symbol rides along as `last`; depth diffs, REST snapshots and
 // other streams are counted and skipped; malformed lines are counted with file and line and skipped.
 import { basename } from 'node:path';
-import type { MarketEvent } from '../../engine/types.ts';
+import type { MarketEvent } from '../../protocol/events.ts';
 import { contractsToBase, pairOfSymbol, parseCaptureLine, venueOfCaptureFile } from './binance_capture.ts';
 import type { CaptureLine } from './binance_capture.ts';
 import { gzLineBatches } from './jsonl_gz.ts';

@@ -4,7 +4,7 @@
 // implies (far below the old model that repriced every update with independent noise).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { MarketEvent } from '../../engine/types.ts';
+import type { MarketEvent } from '../../protocol/events.ts';
 import {
   activeLiquidity, AmmMarket, concentration, kMaxTick, kMinTick, nearestTicks, sqrtRatioAtTick, tickAtSqrtRatio, tickMapOf,
   tickSpacing,

@@ -4,8 +4,8 @@
 // time order: a generator that never holds more than the events of one timer. It stops after
 // exactly `events` events; the background rates are set so that this is about `durationS` of
 // market time. Same options → same events, on any machine (no Math.random, no clock).
-import { OptionError } from '../../engine/errors.ts';
-import type { MarketEvent } from '../../engine/types.ts';
+import { OptionError } from '../../protocol/errors.ts';
+import type { MarketEvent } from '../../protocol/events.ts';
 import { drawArbEpisode, scheduleArbEpisode } from './fixture_arbitrage.ts';
 import type { ArbEpisodePlan, CrossExchangeLabel } from './fixture_arbitrage.ts';
 import { AmmMarket } from './fixture_amm.ts';

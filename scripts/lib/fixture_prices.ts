@@ -5,7 +5,7 @@
 // and re-quotes as soon as the true mid has moved more than kRequoteBps from the mid it last
 // quoted, so no quote is ever far from the truth: the cross-venue crossing bid_X / ask_Y − 1 stays
 // a few bps below zero-ish (bounded well under 12 bps) except where a dislocation is injected.
-import type { MarketEvent } from '../../engine/types.ts';
+import type { MarketEvent } from '../../protocol/events.ts';
 import { ceilTo, floorTo, roundSig } from './fixture_numbers.ts';
 import type { Universe } from './fixture_universe.ts';
 import type { Prng } from './prng.ts';

@@ -5,9 +5,9 @@
 // `covariance.sampleUs` bucket of market time every asset's return since the previous sample goes
 // into an EWMA covariance (workers/finance/covariance.ts). Each agent keeps its own instance: agents
 // never read each other's output within a cycle. Built once; nothing allocates per cycle.
-import { kAsk, kBid, kKindBook } from '../../engine/state/layout.ts';
-import type { MarketView } from '../../engine/state/market_view.ts';
-import type { RegistrySnapshot } from '../../engine/state/registry.ts';
+import { kAsk, kBid, kKindBook } from '../../protocol/layout.ts';
+import type { MarketView } from '../../protocol/market_view.ts';
+import type { RegistrySnapshot } from '../../protocol/registry.ts';
 import { kUsdQuotes } from './asset_prices.ts';
 import type { AgentConfig } from './config.ts';
 import { EwmaCovariance } from '../finance/covariance.ts';

@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import type { AgentConfig } from './config.ts';
 import {
   kExecTableCostBps, kExecTableGasUsd, kExecTableMaxSizeUsd, kExecTableSlippageBps, kRecExecutionPlan,
-} from './records.ts';
+} from '../../protocol/records.ts';
 import { createHarness, decodeAll, kT0, price, type Harness } from './testing/state_builder.ts';
 import { cpAmountOut, kV3AmountOut, kV3SwapOutLength, v3SwapWithinRange } from '../finance/amm.ts';
 import { kVenueLevel, kVenuePool, splitByMarginalRate } from '../finance/routing.ts';

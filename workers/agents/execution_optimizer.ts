@@ -17,10 +17,12 @@
 // Per venue the figures go into this agent's table (consolidation reads them when it encodes the
 // calldata of an approved trade); one plan record per asset each cycle (kRecExecutionPlan).
 import {
-  kAsk, kAskSize, kBid, kDepthAskCount, kDepthAskPrice0, kDepthAskSize0, kDepthLevels, kDepthStride, kFee,
-  kKindAmm, kKindBook, kLiquidity, kReserve0, kReserve1, kSqrtPrice,
-} from '../../engine/state/layout.ts';
-import type { MarketView } from '../../engine/state/market_view.ts';
+  kDepthAskCount, kDepthAskPrice0, kDepthAskSize0, kDepthLevels, kFee, kKindAmm, kKindBook, kLiquidity, kReserve0,
+  kReserve1, kSqrtPrice,
+} from '../../protocol/layout.ts';
+import {
+  kBookSnapshotLength, kBookTopAskAt, kBookTopAskSizeAt, kBookTopBidAt, type MarketView,
+} from '../../protocol/market_view.ts';
 import type { Agent, AgentContext } from './agent.ts';
 import { AssetPrices } from './asset_prices.ts';
 import { PoolReader } from './pool_reader.ts';
@@ -28,8 +30,8 @@ import { AssetReturns } from './asset_returns.ts';
 import { takerFee, type AgentConfig } from './config.ts';
 import {
   kExecTableCostBps, kExecTableGasUsd, kExecTableMaxSizeUsd, kExecTableSlippageBps, kExecTableWidth, kRecExecutionPlan,
-} from './records.ts';
-import type { ResultWriter } from './result_region.ts';
+} from '../../protocol/records.ts';
+import type { ResultWriter } from '../../protocol/result_region.ts';
 import { assetOfToken, isStable } from './tokens.ts';
 import { cpAmountOut } from '../finance/amm.ts';
 import { gasCostUsd, kGasVenueV2, kGasVenueV3, swapGasUnits } from '../finance/gas.ts';
@@ -72,6 +74,7 @@ export class ExecutionOptimizer implements Agent {
   #px = new Float64Array(kLevelsPerBook);
   #sz = new Float64Array(kLevelsPerBook);
   #book = new Float64Array(kBookOutLength);
+  #snap = new Float64Array(kBookSnapshotLength);
   #v3 = new Float64Array(kV3xOutLength);
   #seg = new Float64Array(kV3xScratchLength);
   #pool!: PoolReader;
@@ -264,29 +267,21 @@ export class ExecutionOptimizer implements Agent {
     }
   }
 
-  /** The asks of a book into #px/#sz, consistent under the slot's sequence lock; returns the levels. */
+  /** The asks of a book into #px/#sz (one consistent snapshot of the slot); returns the levels. */
   #asks(slot: number): number {
-    const a = this.#view.arrays;
-    const cap = a.capacity;
-    const c = a.columns, d = a.depth, seq = a.seq;
-    const o = slot * kDepthStride;
+    const b = this.#snap;
+    this.#view.readBook(slot, b);
     const impact = this.#cfg.arbitrage.impactBpsPerTopSize * 1e-4;
-    for (;;) {
-      const s1 = Atomics.load(seq, slot);
-      if ((s1 & 1) !== 0) continue;
-      let n = d[o + kDepthAskCount]! | 0;
-      if (n > 0) {
-        if (n > kDepthLevels) n = kDepthLevels;
-        for (let i = 0; i < n; i++) { this.#px[i] = d[o + kDepthAskPrice0 + i]!; this.#sz[i] = d[o + kDepthAskSize0 + i]!; }
-      } else {
-        const ask = c[kAsk * cap + slot]!, size = c[kAskSize * cap + slot]!, bid = c[kBid * cap + slot]!;
-        if (!(ask > 0 && size > 0 && bid > 0)) n = 0;
-        else {
-          n = kModelLevels + 1;
-          for (let i = 0; i < n; i++) { this.#px[i] = ask * (1 + i * impact); this.#sz[i] = size; }
-        }
-      }
-      if (Atomics.load(seq, slot) === s1) return n;
+    let n = b[kDepthAskCount]! | 0;
+    if (n > 0) {
+      if (n > kDepthLevels) n = kDepthLevels;
+      for (let i = 0; i < n; i++) { this.#px[i] = b[kDepthAskPrice0 + i]!; this.#sz[i] = b[kDepthAskSize0 + i]!; }
+      return n;
     }
+    const ask = b[kBookTopAskAt]!, size = b[kBookTopAskSizeAt]!, bid = b[kBookTopBidAt]!;
+    if (!(ask > 0 && size > 0 && bid > 0)) return 0;
+    n = kModelLevels + 1;
+    for (let i = 0; i < n; i++) { this.#px[i] = ask * (1 + i * impact); this.#sz[i] = size; }
+    return n;
   }
 }

@@ -1,13 +1,13 @@
 // The agents the engine knows, in the order consolidation reads them, with the shape of each one's
 // result region.
-import { kDefaultMaxRecords } from '../../engine/state/layout.ts';
+import { kDefaultMaxRecords } from '../../protocol/layout.ts';
 import type { Agent } from './agent.ts';
 import { ArbitrageDetector } from './arbitrage_detector.ts';
 import { ExecutionOptimizer } from './execution_optimizer.ts';
 import { LiquidityOptimizer } from './liquidity_optimizer.ts';
 import { MarketAnalyzer } from './market_analyzer.ts';
 import { PortfolioRebalancer } from './portfolio_rebalancer.ts';
-import { kExecTableWidth, kLiqTableWidth, kMarketTableWidth, kRiskTableWidth } from './records.ts';
+import { kExecTableWidth, kLiqTableWidth, kMarketTableWidth, kRiskTableWidth } from '../../protocol/records.ts';
 import { RiskAssessor } from './risk_assessor.ts';
 import { YieldHunter } from './yield_hunter.ts';
 

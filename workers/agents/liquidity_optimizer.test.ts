@@ -12,7 +12,7 @@ import * as assert from 'uvu/assert';
 import { LiquidityOptimizer, tickSpacingOf } from './liquidity_optimizer.ts';
 import {
   kLiqTableFeeAprFullRange, kLiqTableSigmaDaily, kLiqTableTvlUsd, kLiqTableVolumeUsdDay, kRecLpRange, kRecTradeSplit,
-} from './records.ts';
+} from '../../protocol/records.ts';
 import { createHarness, kSecUs, kT0, price, type Harness } from './testing/state_builder.ts';
 import { cpAmountOut } from '../finance/amm.ts';
 import {

@@ -11,7 +11,7 @@ import type { AgentConfig } from './config.ts';
 import {
   kMarketEventCascade, kMarketEventMajorMove, kMarketTableCorrToRef, kMarketTableRegime, kMarketTableSigmaDaily,
   kMarketTableVarianceRatio, kMarketTableZ, kRecMarketEvent, kRecMarketRegime,
-} from './records.ts';
+} from '../../protocol/records.ts';
 import { createHarness, kSecUs, kT0, liquidation, price, type Harness, type Rec } from './testing/state_builder.ts';
 import { correlation, kVrOutLength, kVrRatio, kVrZRobust, varianceRatio } from '../finance/regime.ts';
 

@@ -3,7 +3,7 @@
 // without `ticks` leaves no tick map.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { kLiquidity, kSqrtPrice, kTickMapLevels } from '../../engine/state/layout.ts';
+import { kLiquidity, kSqrtPrice, kTickMapLevels } from '../../protocol/layout.ts';
 import { v2Pool, v3Pool } from './arbitrage/test_events.ts';
 import { PoolReader } from './pool_reader.ts';
 import { createHarness, kT0 } from './testing/state_builder.ts';

@@ -14,7 +14,7 @@ import {
   kAlertLiquidationCascade, kAlertLiquidations, kAlertMajorMove, kRecMarketRiskFactors, kRecPortfolioRisk, kRecRiskAlert,
   kRiskTableContractRisk, kRiskTableIl, kRiskTableIlAtRisk, kRiskTableLiquidityRisk, kRiskTableMaxPositionUsd,
   kRiskTableScore, kRiskTableSigmaDaily, kRiskTableStopLoss,
-} from './records.ts';
+} from '../../protocol/records.ts';
 import { cascade, createHarness, kSecUs, kT0, liquidation, price, yieldUpdate, type Harness } from './testing/state_builder.ts';
 import { ilConcentrated, ilConstantProduct } from '../finance/impermanent_loss.ts';
 import { reliabilityOf } from '../finance/yield_score.ts';

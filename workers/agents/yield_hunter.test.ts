@@ -14,7 +14,7 @@
 // Record: pool slot, -1, score, APY, allocation = capital·maxAllocationFraction·score, risk, reliability.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { kRecYield } from './records.ts';
+import { kRecYield } from '../../protocol/records.ts';
 import { cascade, createHarness, kSecUs, kT0, yieldUpdate, type Rec } from './testing/state_builder.ts';
 
 function near(actual: number, expected: number, tol: number, what: string): void {

@@ -19,12 +19,12 @@
 import {
   kApy, kApyBase, kApyReward, kCascadeUsd, kEpoch, kExposureMulti, kFieldCount, kIlRisk, kKindProtocol, kKindYield,
   kMu, kPredictedUp, kResQuarantined, kSigma, kStablecoin, kTs, kTvl,
-} from '../../engine/state/layout.ts';
-import type { MarketView } from '../../engine/state/market_view.ts';
+} from '../../protocol/layout.ts';
+import type { MarketView } from '../../protocol/market_view.ts';
 import { cycleNowUs, type Agent, type AgentContext } from './agent.ts';
 import type { AgentConfig } from './config.ts';
-import { kRecYield } from './records.ts';
-import type { ResultWriter } from './result_region.ts';
+import { kRecYield } from '../../protocol/records.ts';
+import type { ResultWriter } from '../../protocol/result_region.ts';
 import { ewmaVariance } from '../finance/stats.ts';
 import { canonicalProtocol, passesYieldFilters, reliabilityOf, riskScore0to10, yieldScore } from '../finance/yield_score.ts';
 

@@ -13,12 +13,12 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { checkConfig, kDefaultConfig, type EngineConfig } from '../../engine/options.ts';
 import { rowToEvent, snapshotRecordToRow } from '../../engine/source/defillama.ts';
-import { kResQuarantined } from '../../engine/state/layout.ts';
+import { kResQuarantined } from '../../protocol/layout.ts';
 import { passesYieldFilters, reliabilityOf, riskScore0to10, yieldScore } from '../finance/yield_score.ts';
 import {
   apyZScore, effectiveApyPct, predictionFactor, sigmaToApyStdPct, stabilityRiskPoints,
 } from '../finance/yield_signals.ts';
-import { kRecYield } from './records.ts';
+import { kRecYield } from '../../protocol/records.ts';
 import { cascade, createHarness, kSecUs, kT0, type Harness, type Rec } from './testing/state_builder.ts';
 import { canonicalProtocol } from './yield_hunter.ts';
 

@@ -2,7 +2,7 @@
 // fee, and the size at which an arbitrage's marginal profit falls to zero.
 //
 // Levels are read from a Float64Array at two offsets, prices and sizes, best first (bids falling,
-// asks rising), n levels; this is the layout of a slot's depth record (engine/state/layout.ts:
+// asks rising), n levels; this is the layout of a slot's depth record (protocol/layout.ts:
 // kDepthBidPrice0 / kDepthBidSize0, kDepthAskPrice0 / kDepthAskSize0). Beyond the last level the
 // book is unknown and nothing more is traded. Caller-owned outputs; nothing allocates.
 

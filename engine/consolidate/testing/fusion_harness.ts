@@ -7,19 +7,19 @@
 //   new MarketFusion(f.ctx).consolidate(cycle, epoch, nowUs);  f.drafts → what it decided
 import { stateForUniverse } from '../../state/state_for_universe.ts';
 import { kDefaultConfig, type EngineConfig } from '../../options.ts';
-import type { MarketArrays } from '../../state/market_state.ts';
-import { MarketView } from '../../state/market_view.ts';
+import type { MarketArrays } from '../../../protocol/market_state.ts';
+import { MarketView } from '../../../protocol/market_view.ts';
 import { MarketWriter } from '../../state/market_writer.ts';
-import { InstrumentRegistry, type RegistrySnapshot } from '../../state/registry.ts';
+import { InstrumentRegistry, type RegistrySnapshot } from '../../../protocol/registry.ts';
 import { Validator } from '../../validate/validator.ts';
 import { PaperExecutor } from '../../execute/paper_executor.ts';
-import { kRiskTableMaxPositionUsd, kRiskTableScore } from '../../../workers/agents/records.ts';
+import { kRiskTableMaxPositionUsd, kRiskTableScore } from '../../../protocol/records.ts';
 import { agentSpec } from '../../../workers/agents/index.ts';
-import { allocateResultRegion, ResultWriter } from '../../../workers/agents/result_region.ts';
+import { allocateResultRegion, ResultWriter } from '../../../protocol/result_region.ts';
 import { decodeAll } from '../../../workers/agents/testing/state_builder.ts';
 import { ConsolidationStats } from '../consolidator.ts';
 import type { DecisionDraft, FusionContext } from '../fusion.ts';
-import { ResultReader } from '../result_reader.ts';
+import { ResultReader } from '../../../protocol/result_reader.ts';
 
 export interface FusionHarness {
   registry: InstrumentRegistry;

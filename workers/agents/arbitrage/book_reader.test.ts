@@ -4,11 +4,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { decodeEvent } from '../../../engine/source/codec.ts';
-import { kTapePriceAskLevels, kTapePriceBidLevels, kTapePriceDepthRef, kTapeF0, Tape } from '../../../engine/source/tape.ts';
+import { kTapePriceAskLevels, kTapePriceBidLevels, kTapePriceDepthRef, kTapeF0, Tape } from '../../../protocol/tape.ts';
 import {
   kDepthAskCount, kDepthAskPrice0, kDepthAskSize0, kDepthBidCount, kDepthBidPrice0, kDepthBidSize0, kDepthLevels,
-} from '../../../engine/state/layout.ts';
-import { InstrumentRegistry } from '../../../engine/state/registry.ts';
+} from '../../../protocol/layout.ts';
+import { InstrumentRegistry } from '../../../protocol/registry.ts';
 import { createHarness, kT0, price } from '../testing/state_builder.ts';
 import { BookReader, kBookHasDepthAt, kBookTsAt } from './book_reader.ts';
 import { depthQuote } from './test_events.ts';

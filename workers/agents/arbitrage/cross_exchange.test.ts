@@ -2,9 +2,9 @@
 // detail record; an opportunity resting on a stale quote is dropped and counted.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { kResStale } from '../../../engine/state/layout.ts';
+import { kResStale } from '../../../protocol/layout.ts';
 import type { AgentConfig } from '../config.ts';
-import { kRecArbCross, kRecArbDetail } from '../records.ts';
+import { kRecArbCross, kRecArbDetail } from '../../../protocol/records.ts';
 import { createHarness, kSecUs, kT0, price } from '../testing/state_builder.ts';
 import { depthQuote } from './test_events.ts';
 

@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ArbitrageDetector } from '../arbitrage_detector.ts';
-import { kRecArbDetail, kRecArbStatistical } from '../records.ts';
+import { kRecArbDetail, kRecArbStatistical } from '../../../protocol/records.ts';
 import { createHarness, kSecUs, kT0, type Harness, type Rec } from '../testing/state_builder.ts';
 import { tiedPairConfig, tiedPairPath, tiedPairQuote } from './tied_pair.ts';
 

@@ -9,7 +9,7 @@ import type { AgentConfig } from '../config.ts';
 import {
   kRecArbDetail, kRecArbStatExit, kRecArbStatistical, kStatExitExpired, kStatExitRepeatCycles, kStatExitReverted,
   kStatExitStopped,
-} from '../records.ts';
+} from '../../../protocol/records.ts';
 import { createHarness, kSecUs, kT0, type Harness, type Rec } from '../testing/state_builder.ts';
 import { tiedPairConfig, tiedPairPath, tiedPairQuote } from './tied_pair.ts';
 import { kExitHoldFactor } from './stat_arb.ts';

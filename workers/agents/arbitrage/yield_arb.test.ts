@@ -2,10 +2,10 @@
 // supply APY meets the borrow cost, gas in and out, staleness.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { kResStale } from '../../../engine/state/layout.ts';
+import { kResStale } from '../../../protocol/layout.ts';
 import { kProtocolReliability } from '../../finance/yield_score.ts';
 import type { AgentConfig } from '../config.ts';
-import { kRecArbDetail, kRecArbYield } from '../records.ts';
+import { kRecArbDetail, kRecArbYield } from '../../../protocol/records.ts';
 import { createHarness, kSecUs, kT0, price, type Rec } from '../testing/state_builder.ts';
 import { lending } from './test_events.ts';
 

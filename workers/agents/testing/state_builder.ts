@@ -9,24 +9,24 @@
 // its agents start. Nothing is applied to the state until feed() is called.
 import { stateForUniverse } from '../../../engine/state/state_for_universe.ts';
 import { decodeEvent } from '../../../engine/source/codec.ts';
-import { Tape } from '../../../engine/source/tape.ts';
-import { kCtlCycleEpoch, kCtlCycleTs, kPfPositions0, kRecordWidth } from '../../../engine/state/layout.ts';
-import type { MarketArrays } from '../../../engine/state/market_state.ts';
-import { MarketView } from '../../../engine/state/market_view.ts';
+import { Tape } from '../../../protocol/tape.ts';
+import { kCtlCycleEpoch, kCtlCycleTs, kPfPositions0, kRecordWidth } from '../../../protocol/layout.ts';
+import type { MarketArrays } from '../../../protocol/market_state.ts';
+import { MarketView } from '../../../protocol/market_view.ts';
 import { MarketWriter } from '../../../engine/state/market_writer.ts';
-import { InstrumentRegistry, type RegistrySnapshot } from '../../../engine/state/registry.ts';
-import { ResultReader } from '../../../engine/consolidate/result_reader.ts';
+import { InstrumentRegistry, type RegistrySnapshot } from '../../../protocol/registry.ts';
+import { ResultReader } from '../../../protocol/result_reader.ts';
 import { AgentRunner } from '../agent.ts';
 import { kDefaultAgentConfig, type AgentConfig } from '../config.ts';
 import { agentSpec } from '../index.ts';
-import { allocateResultRegion } from '../result_region.ts';
+import { allocateResultRegion } from '../../../protocol/result_region.ts';
 
 /** A fixed, plausible event time (2024-07-26, µs since the Unix epoch) that tests count from. */
 export const kT0 = 1_722_000_000_000_000;
 /** One second in µs. */
 export const kSecUs = 1_000_000;
 
-/** One published record, with its field names (see workers/agents/records.ts). */
+/** One published record, with its field names (see protocol/records.ts). */
 export interface Rec {
   kind: number;
   slotA: number;

@@ -1,6 +1,6 @@
 // The main thread's lock-free reads of an agent's result region.
-import { kRecordWidth, kResCount0, kResCycle, kResEpoch, kResErrors } from '../state/layout.ts';
-import { ResultArrays, type ResultRegionBuffers } from '../../workers/agents/result_region.ts';
+import { kRecordWidth, kResCount0, kResCycle, kResEpoch, kResErrors } from './layout.ts';
+import { ResultArrays, type ResultRegionBuffers } from './result_region.ts';
 
 export class ResultReader {
   readonly name: string;

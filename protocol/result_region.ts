@@ -1,9 +1,9 @@
 // An agent's result region: the agent thread is its only writer; the main thread reads it.
-// Shapes and offsets come from engine/state/layout.ts.
+// Shapes and offsets come from layout.ts.
 import {
   kRecordWidth, kResCount0, kResCycle, kResEpoch, kResHeaderInt32, kResMetricsF64, resultRegionLayout,
   type ResultRegionShape,
-} from '../../engine/state/layout.ts';
+} from './layout.ts';
 
 export interface ResultRegionBuffers extends ResultRegionShape {
   buffer: SharedArrayBuffer;

@@ -1,10 +1,10 @@
 // The tape: decoded events in a preallocated Float64Array, one fixed-width row per event.
 // Decoding (JSON, validation, registry look-up) happens once when a fixture is loaded or a Kafka
 // batch arrives; replaying a tape into the state allocates nothing.
-import { kTypePool, kTypePrice } from '../types.ts';
+import { kTypePool, kTypePrice } from './events.ts';
 
 export const kTapeTs = 0; // event time, µs since the Unix epoch
-export const kTapeType = 1; // event type code (engine/types.ts)
+export const kTapeType = 1; // event type code (events.ts)
 export const kTapeSlot = 2; // instrument slot
 export const kTapeF0 = 3; // first of kTapeFields type-specific values
 export const kTapeFields = 12;

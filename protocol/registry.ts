@@ -1,6 +1,6 @@
 // The instrument registry: instrument key → slot. Built while the universe is loaded, frozen
 // before the agent threads start, and handed to them once as plain data.
-import { BadMessageError } from '../errors.ts';
+import { BadMessageError } from './errors.ts';
 
 export interface InstrumentMeta {
   key: string;
