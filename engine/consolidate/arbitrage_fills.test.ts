@@ -26,7 +26,7 @@ import { runLoop } from '../replay_loop.ts';
 import { kAsk, kBid, kLtv, kPfCashUsd, kPfPositions0, kPfRealizedPnlUsd } from '../../protocol/layout.ts';
 import type { Decision, DecisionSink } from '../types.ts';
 import { reserveDerivedSlots } from './market_fusion.ts';
-import { kUsdQuotes } from '../../workers/agents/asset_prices.ts';
+import { kUsdQuotes } from '../../finance/tokens.ts';
 
 const kCent = 0.0051; // decisions round USD to cents
 const close = (a: number, b: number, tol: number): boolean => Math.abs(a - b) <= tol;

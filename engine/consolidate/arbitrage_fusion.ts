@@ -25,7 +25,7 @@
 //    passed), or when the spread opens on the other side (it reverted through).
 //    The close is an `arbitrage_statistical_exit` decision whose expected profit is the realized PnL.
 import { kAsk, kBid, kKindBook, kRecordWidth } from '../../protocol/layout.ts';
-import { kUsdQuotes } from '../../workers/agents/asset_prices.ts';
+import { kUsdQuotes } from '../../finance/tokens.ts';
 import {
   kRecArbCross, kRecArbDetail, kRecArbStatExit, kRecArbStatistical, kRecArbTriangular, kRecArbYield, kStatExitReverted,
   kStatExitStopped,

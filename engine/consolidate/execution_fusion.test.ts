@@ -6,8 +6,8 @@ import * as assert from 'uvu/assert';
 import type { Decision } from '../types.ts';
 import { kExecTableCostBps } from '../../protocol/records.ts';
 import { kT0, price, yieldUpdate } from '../../workers/agents/testing/state_builder.ts';
-import { cpAmountOut } from '../../workers/finance/amm.ts';
-import { kAavePoolInterface, kAaveV3Pool, kSwapRouterInterface, kUniswapV3SwapRouter, toBaseUnits, tokenOn } from '../../workers/finance/calldata.ts';
+import { cpAmountOut } from '../../finance/amm.ts';
+import { kAavePoolInterface, kAaveV3Pool, kSwapRouterInterface, kUniswapV3SwapRouter, toBaseUnits, tokenOn } from '../../finance/calldata.ts';
 import { ExecutionFusion } from './execution_fusion.ts';
 import { fusionHarness } from './testing/fusion_harness.ts';
 

@@ -1,5 +1,5 @@
 // Consolidation of the execution optimizer: the ready transaction of an approved action, encoded
-// with ethers (workers/finance/calldata.ts) and attached to its decision as `tx`. Nothing is
+// with ethers (finance/calldata.ts) and attached to its decision as `tx`. Nothing is
 // signed or sent; a signer downstream gets {to, data, value, gasEstimate}.
 //  - yield_entry into an Aave pool of one token: Aave V3 Pool.supply(asset, amount, account, 0),
 //    the amount in the token's own decimals (sizeUsd / the token's USD price).
@@ -12,12 +12,12 @@
 // Pools in the fixtures carry no chain: V3 swaps are encoded for Ethereum mainnet addresses.
 import { kAsk, kBid, kFee, kKindAmm, kReserve0, kReserve1 } from '../../protocol/layout.ts';
 import type { Decision } from '../types.ts';
-import { representativeBooks } from '../../workers/agents/asset_returns.ts';
+import { representativeBooks } from '../../finance/representative_books.ts';
 import { kExecTableCostBps } from '../../protocol/records.ts';
-import { assetOfToken, isStable, symbolTokens } from '../../workers/agents/tokens.ts';
-import { cpAmountOut } from '../../workers/finance/amm.ts';
-import { encodeAaveSupply, encodeExactInputSingle, tokenOn, type ReadyTx } from '../../workers/finance/calldata.ts';
-import { kGasUnits } from '../../workers/finance/gas.ts';
+import { assetOfToken, isStable, symbolTokens } from '../../finance/tokens.ts';
+import { cpAmountOut } from '../../finance/amm.ts';
+import { encodeAaveSupply, encodeExactInputSingle, tokenOn, type ReadyTx } from '../../finance/calldata.ts';
+import { kGasUnits } from '../../finance/gas.ts';
 import type { FusionContext } from './fusion.ts';
 
 const kSwapChain = 'ethereum';

@@ -1,5 +1,5 @@
 // The arbitrage detector's records on tiny universes whose numbers are worked out by hand.
-// Model (workers/finance/arbitrage.ts, crossVenueArb): B = bid·(1 − fS), A = ask·(1 + fB),
+// Model (finance/arbitrage.ts, crossVenueArb): B = bid·(1 − fS), A = ask·(1 + fB),
 // e = B − A, Q0 = min(bidSize, askSize), κ = impactBps·1e-4, slope = κ·(A + B),
 // q* = Q0·(1 + e/slope) (capped by capital), π(q) = e·q − slope/(2·Q0)·((q − Q0)⁺)² − C.
 // Record (protocol/records.ts): buy slot, sell slot, net edge bps, profit USD, size (base),

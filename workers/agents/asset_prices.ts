@@ -3,8 +3,7 @@
 import { kAsk, kBid, kKindBook } from '../../protocol/layout.ts';
 import type { MarketView } from '../../protocol/market_view.ts';
 import type { RegistrySnapshot } from '../../protocol/registry.ts';
-
-export const kUsdQuotes: ReadonlySet<string> = new Set(['USD', 'USDT', 'USDC', 'DAI', 'BUSD', 'FDUSD']);
+import { kUsdQuotes } from '../../finance/tokens.ts';
 
 export class AssetPrices {
   readonly names: string[] = [];

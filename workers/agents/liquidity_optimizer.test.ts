@@ -14,11 +14,11 @@ import {
   kLiqTableFeeAprFullRange, kLiqTableSigmaDaily, kLiqTableTvlUsd, kLiqTableVolumeUsdDay, kRecLpRange, kRecTradeSplit,
 } from '../../protocol/records.ts';
 import { createHarness, kSecUs, kT0, price, type Harness } from './testing/state_builder.ts';
-import { cpAmountOut } from '../finance/amm.ts';
+import { cpAmountOut } from '../../finance/amm.ts';
 import {
   evaluateRange, kLpEfficiency, kLpFeeReturn, kLpHalfWidth, kLpIlCost, kLpInRange, kLpNetReturn, kLpOutLength,
   optimalLpSize, optimiseRange,
-} from '../finance/lp_range.ts';
+} from '../../finance/lp_range.ts';
 
 function near(actual: number, expected: number, tol: number, what: string): void {
   assert.ok(Math.abs(actual - expected) <= tol, `${what}: got ${actual}, expected ${expected} ± ${tol}`);

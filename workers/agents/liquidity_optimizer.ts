@@ -27,13 +27,13 @@ import {
   kRecTradeSplit,
 } from '../../protocol/records.ts';
 import type { ResultWriter } from '../../protocol/result_region.ts';
-import { assetOfToken, isStable } from './tokens.ts';
+import { assetOfToken, isStable } from '../../finance/tokens.ts';
 import { kUsPerDay, TickVolatility } from './volatility.ts';
 import {
   evaluateRange, kLpEfficiency, kLpFeeReturn, kLpHalfWidth, kLpIlCost, kLpInRange, kLpNetReturn, kLpOutLength,
   optimalLpSize, optimiseRange,
-} from '../finance/lp_range.ts';
-import { bestSinglePool, cpMarginalRate, splitConstantProduct } from '../finance/routing.ts';
+} from '../../finance/lp_range.ts';
+import { bestSinglePool, cpMarginalRate, splitConstantProduct } from '../../finance/routing.ts';
 
 /** Pools optimised per cycle at most (bounds a cycle's time; the rest wait for the next cycle). */
 const kOptimisePerCycle = 1;

@@ -13,7 +13,7 @@ import {
   kMarketTableVarianceRatio, kMarketTableZ, kRecMarketEvent, kRecMarketRegime,
 } from '../../protocol/records.ts';
 import { createHarness, kSecUs, kT0, liquidation, price, type Harness, type Rec } from './testing/state_builder.ts';
-import { correlation, kVrOutLength, kVrRatio, kVrZRobust, varianceRatio } from '../finance/regime.ts';
+import { correlation, kVrOutLength, kVrRatio, kVrZRobust, varianceRatio } from '../../finance/regime.ts';
 
 function near(actual: number, expected: number, tol: number, what: string): void {
   assert.ok(Math.abs(actual - expected) <= tol, `${what}: got ${actual}, expected ${expected} ± ${tol}`);

@@ -27,7 +27,7 @@ import {
 import type { ResultWriter } from '../../protocol/result_region.ts';
 import {
   autocorrelation, correlation, kVrOutLength, kVrRatio, kVrZRobust, regimeOf, ReturnWindow, varianceRatio,
-} from '../finance/regime.ts';
+} from '../../finance/regime.ts';
 
 /** Regime statistics recomputed per cycle at most (spreads the work of a sample over cycles). */
 const kRegimeAssetsPerCycle = 2;

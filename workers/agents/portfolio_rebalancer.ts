@@ -18,7 +18,7 @@ import type { ResultWriter } from '../../protocol/result_region.ts';
 import {
   inverseVolatilityWeights, kRebalInfoLength, kRebalParamBand, kRebalParamCostBps, kRebalParamFixedCostUsd,
   kRebalParamHorizonDays, kRebalParamRiskAversion, kRebalParamsLength, rebalanceDecision, riskBudgetWeights,
-} from '../finance/portfolio.ts';
+} from '../../finance/portfolio.ts';
 
 /** Fraction of capital the core sleeve holds. */
 export const kSleeveFraction = 0.3;

@@ -16,8 +16,8 @@ import {
   kRiskTableScore, kRiskTableSigmaDaily, kRiskTableStopLoss,
 } from '../../protocol/records.ts';
 import { cascade, createHarness, kSecUs, kT0, liquidation, price, yieldUpdate, type Harness } from './testing/state_builder.ts';
-import { ilConcentrated, ilConstantProduct } from '../finance/impermanent_loss.ts';
-import { reliabilityOf } from '../finance/yield_score.ts';
+import { ilConcentrated, ilConstantProduct } from '../../finance/impermanent_loss.ts';
+import { reliabilityOf } from '../../finance/yield_score.ts';
 
 function near(actual: number, expected: number, tol: number, what: string): void {
   assert.ok(Math.abs(actual - expected) <= tol, `${what}: got ${actual}, expected ${expected} ± ${tol}`);

@@ -39,16 +39,16 @@ import {
   kRiskTableScore, kRiskTableSigmaDaily, kRiskTableStopLoss, kRiskTableWidth,
 } from '../../protocol/records.ts';
 import type { ResultWriter } from '../../protocol/result_region.ts';
-import { assetOfToken, isStable, symbolTokens } from './tokens.ts';
+import { assetOfToken, isStable, symbolTokens } from '../../finance/tokens.ts';
 import { TickVolatility } from './volatility.ts';
-import { reliabilityOf, riskScore0to10 } from '../finance/yield_score.ts';
+import { reliabilityOf, riskScore0to10 } from '../../finance/yield_score.ts';
 import {
   compositeRiskScore, cvarParametric, hhi, liquidityRisk, marketRiskFromVolatility, maxPositionSize, stopLossLong,
   varParametric,
-} from '../finance/risk.ts';
-import { normalInv } from '../finance/stats.ts';
-import { ilConcentrated, ilConstantProduct } from '../finance/impermanent_loss.ts';
-import { correlationFromCovariance, largestEigenvalue } from '../finance/covariance.ts';
+} from '../../finance/risk.ts';
+import { normalInv } from '../../finance/stats.ts';
+import { ilConcentrated, ilConstantProduct } from '../../finance/impermanent_loss.ts';
+import { correlationFromCovariance, largestEigenvalue } from '../../finance/covariance.ts';
 
 /** Major price moves at or above this change (percent) raise an alert. */
 const kMajorMoveAlertPct = 2;

@@ -14,10 +14,10 @@ import * as assert from 'uvu/assert';
 import { checkConfig, kDefaultConfig, type EngineConfig } from '../../engine/options.ts';
 import { rowToEvent, snapshotRecordToRow } from '../../engine/source/defillama.ts';
 import { kResQuarantined } from '../../protocol/layout.ts';
-import { passesYieldFilters, reliabilityOf, riskScore0to10, yieldScore } from '../finance/yield_score.ts';
+import { passesYieldFilters, reliabilityOf, riskScore0to10, yieldScore } from '../../finance/yield_score.ts';
 import {
   apyZScore, effectiveApyPct, predictionFactor, sigmaToApyStdPct, stabilityRiskPoints,
-} from '../finance/yield_signals.ts';
+} from '../../finance/yield_signals.ts';
 import { kRecYield } from '../../protocol/records.ts';
 import { cascade, createHarness, kSecUs, kT0, type Harness, type Rec } from './testing/state_builder.ts';
 import { canonicalProtocol } from './yield_hunter.ts';

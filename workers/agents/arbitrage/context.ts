@@ -2,7 +2,7 @@
 // prices, a book reader, the update clock, the gas price in USD, and the stale counter.
 import type { MarketView } from '../../../protocol/market_view.ts';
 import type { RegistrySnapshot } from '../../../protocol/registry.ts';
-import { gasCostUsd } from '../../finance/gas.ts';
+import { gasCostUsd } from '../../../finance/gas.ts';
 import type { AssetPrices } from '../asset_prices.ts';
 import type { AgentConfig } from '../config.ts';
 import { kRecArbDetail } from '../../../protocol/records.ts';

@@ -13,10 +13,10 @@ import {
 import {
   crossVenueArb, kArbGrossEdgeBps, kArbNetEdgeBps, kArbNetEdgePerUnit, kArbNetProfit, kArbOptimalSize, kArbOutLength,
   kArbParamBuyFee, kArbParamCapital, kArbParamFixedCost, kArbParamSellFee, makeArbParams,
-} from '../../finance/arbitrage.ts';
+} from '../../../finance/arbitrage.ts';
 import {
   crossBookWalk, kCbwFees, kCbwOutLength, kCbwProfit, kCbwSize, kCbwSlippage,
-} from '../../finance/book_walk.ts';
+} from '../../../finance/book_walk.ts';
 import { takerFee } from '../config.ts';
 import { kRecArbCross } from '../../../protocol/records.ts';
 import { kBookHasDepthAt, kBookLength } from './book_reader.ts';

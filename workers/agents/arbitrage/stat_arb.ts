@@ -28,12 +28,12 @@ import {
 } from '../../../protocol/layout.ts';
 import {
   fitPairSpread, kFitAlpha, kFitBeta, kFitDfStat, kFitHalfLife, kFitR2, kFitSpreadSd, kPairFitLength, spreadZ, timeToRevert,
-} from '../../finance/regression.ts';
+} from '../../../finance/regression.ts';
 import { takerFee } from '../config.ts';
 import {
   kRecArbStatExit, kRecArbStatistical, kStatExitExpired, kStatExitRepeatCycles, kStatExitReverted, kStatExitStopped,
 } from '../../../protocol/records.ts';
-import { isStable } from '../tokens.ts';
+import { isStable } from '../../../finance/tokens.ts';
 import { kBookLength } from './book_reader.ts';
 import { pushDetail, roomForPair, type ArbContext } from './context.ts';
 

@@ -5,8 +5,8 @@ import * as assert from 'uvu/assert';
 import { kResStale } from '../../../protocol/layout.ts';
 import {
   kLegStride, kPathOutLength, kPathProfit, kPathSize, optimalPathInput, setCpLeg, setV3Leg, setV3TickLeg,
-} from '../../finance/swap_path.ts';
-import { tickToSqrtPrice } from '../../finance/amm.ts';
+} from '../../../finance/swap_path.ts';
+import { tickToSqrtPrice } from '../../../finance/amm.ts';
 import type { AgentConfig } from '../config.ts';
 import { kRecArbDetail, kRecArbTriangular } from '../../../protocol/records.ts';
 import { createHarness, kSecUs, kT0, price, type Rec } from '../testing/state_builder.ts';

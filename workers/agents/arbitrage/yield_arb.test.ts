@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { kResStale } from '../../../protocol/layout.ts';
-import { kProtocolReliability } from '../../finance/yield_score.ts';
+import { kProtocolReliability } from '../../../finance/yield_score.ts';
 import type { AgentConfig } from '../config.ts';
 import { kRecArbDetail, kRecArbYield } from '../../../protocol/records.ts';
 import { createHarness, kSecUs, kT0, price, type Rec } from '../testing/state_builder.ts';

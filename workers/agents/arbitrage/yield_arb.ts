@@ -12,10 +12,10 @@ import { kApy, kApyBorrow, kExposureMulti, kFieldCount, kKindYield, kLtv, kTs, k
 import {
   kCarryAnnualUsd, kCarryDilutedApy, kCarryGrossSpread, kCarryNetSpread, kCarryOutLength, kCarrySize, yieldCarry,
   yieldRiskHaircut,
-} from '../../finance/carry.ts';
-import { reliabilityOf } from '../../finance/yield_score.ts';
+} from '../../../finance/carry.ts';
+import { reliabilityOf } from '../../../finance/yield_score.ts';
 import { kRecArbYield } from '../../../protocol/records.ts';
-import { symbolTokens } from '../tokens.ts';
+import { symbolTokens } from '../../../finance/tokens.ts';
 import { gasUsd, pushDetail, roomForPair, type ArbContext } from './context.ts';
 
 const kDayS = 86_400;

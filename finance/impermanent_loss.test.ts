@@ -87,7 +87,7 @@ test('concentrated IL: full range equals constant product; narrow range loses mo
 // Real positions: every MINT and BURN of the Uniswap V3 USDC/WETH 0.05 % pool on 2024-01-05 moves
 // exactly the amounts that the position's liquidity holds at the pool price on its tick range.
 const kTicks = fileURLToPath(new URL(
-  '../../../shared/data/onchain-logs-2024-01/ethereum-0x88e6a0c2ddd26feeb64f039a2c41296fcb3f5640-2024-01-05.pool.tick.csv',
+  '../../shared/data/onchain-logs-2024-01/ethereum-0x88e6a0c2ddd26feeb64f039a2c41296fcb3f5640-2024-01-05.pool.tick.csv',
   import.meta.url));
 
 if (!existsSync(kTicks)) {

@@ -227,7 +227,7 @@ test('V3 swap edge cases', () => {
 });
 
 // Real swaps: Uniswap V3 USDC/WETH pools on 2024-01-05 (0.05 % and 0.30 %), decoded rows.
-const kLogs = fileURLToPath(new URL('../../../shared/data/onchain-logs-2024-01/', import.meta.url));
+const kLogs = fileURLToPath(new URL('../../shared/data/onchain-logs-2024-01/', import.meta.url));
 const kPools: [string, number][] = [
   ['ethereum-0x88e6a0c2ddd26feeb64f039a2c41296fcb3f5640-2024-01-05.pool.tick.csv', 0.0005],
   ['ethereum-0x8ad599c3a0ff1de082011efddc58f1908eb6e6d8-2024-01-05.pool.tick.csv', 0.003],

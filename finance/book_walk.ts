@@ -1,10 +1,14 @@
-// Walking order-book levels: what a taker gets for a given size, level by level, net of the taker
-// fee, and the size at which an arbitrage's marginal profit falls to zero.
+// Walking order-book levels: the one walk of one side of a book (what a taker gets for an input,
+// level by level, net of the taker fee, and the marginal rate of the next unit), the largest size
+// whose average price stays within a bound, and the walk of two books against each other (a
+// cross-venue arbitrage: where its marginal profit falls to zero).
 //
 // Levels are read from a Float64Array at two offsets, prices and sizes, best first (bids falling,
 // asks rising), n levels; this is the layout of a slot's depth record (protocol/layout.ts:
-// kDepthBidPrice0 / kDepthBidSize0, kDepthAskPrice0 / kDepthAskSize0). Beyond the last level the
-// book is unknown and nothing more is traded. Caller-owned outputs; nothing allocates.
+// kDepthBidPrice0 / kDepthBidSize0, kDepthAskPrice0 / kDepthAskSize0) and of a swap path's book leg
+// (swap_path.ts). Beyond the last level the book is unknown and nothing more is traded.
+// Caller-owned outputs; nothing allocates, and no double travels as an argument of walkLevels
+// (V8 boxes a double passed to a call it does not inline; the swap path calls it in a bisection).
 
 const kNaN = NaN;
 
@@ -84,44 +88,32 @@ export function crossBookWalk(
   return profit > 0;
 }
 
-// Output layout of bookSell / bookBuy (Float64Array of kWalkOutLength):
-/** Amount received, net of the taker fee (quote for a sell, base for a buy). */
-export const kWalkOut = 0;
-/** Input consumed (less than asked when the book runs out). */
-export const kWalkInUsed = 1;
+// In/out of walkLevels (Float64Array of kWalkLength): the caller sets kWalkIn and kWalkFee.
+/** Input: base units sold into the bids, or quote units spent on the asks. */
+export const kWalkIn = 0;
+/** Taker fee (fraction), taken from what is received. */
+export const kWalkFee = 1;
+/** Amount received, net of the fee (quote for a sell, base for a buy). */
+export const kWalkOut = 2;
+/** Input consumed (less than kWalkIn when the book runs out). */
+export const kWalkInUsed = 3;
 /** Marginal rate of the next unit of input (output per input, fee included); 0 past the depth. */
-export const kWalkMarginal = 2;
+export const kWalkMarginal = 4;
 /** Price of the last level touched (the first level when nothing traded). */
-export const kWalkLastPrice = 3;
-export const kWalkOutLength = 4;
+export const kWalkLastPrice = 5;
+export const kWalkLength = 6;
 
 /**
- * Sells baseIn into the bid levels: proceeds Σ bidᵢ·takeᵢ·(1 − fee) (the fee is taken from what is
- * received). The marginal rate is bid·(1 − fee) at the level the next unit would hit.
- * Example: bids 100×1, 99×2, fee 0.001, sell 2 → (100 + 99)·0.999 = 198.801, marginal 99·0.999.
+ * The walk of one side of a book. Selling (buy = false) takes io[kWalkIn] base units into the bids:
+ * proceeds Σ bidᵢ·takeᵢ·(1 − fee), marginal rate bid·(1 − fee) at the level the next unit would hit.
+ * Buying (buy = true) spends io[kWalkIn] quote units on the asks: base received
+ * Σ (spendᵢ/askᵢ)·(1 − fee), marginal rate (1 − fee)/ask.
+ * Examples: bids 100×1, 99×2, fee 0.001, sell 2 → (100 + 99)·0.999 = 198.801, marginal 99·0.999;
+ * asks 100×1, 101×2, fee 0, spend 201 → 1 + 101/101 = 2 base, marginal 1/101.
  */
-export function bookSell(
-  out: Float64Array, lv: Float64Array, priceAt: number, sizeAt: number, n: number, baseIn: number, fee: number,
-): void {
-  walk(out, lv, priceAt, sizeAt, n, baseIn, fee, false);
-}
-
-/**
- * Spends quoteIn on the ask levels: base received Σ (spendᵢ/askᵢ)·(1 − fee). The marginal rate is
- * (1 − fee)/ask at the level the next unit of quote would hit.
- * Example: asks 100×1, 101×2, fee 0, spend 201 → 1 + 101/101 = 2 base, marginal 1/101.
- */
-export function bookBuy(
-  out: Float64Array, lv: Float64Array, priceAt: number, sizeAt: number, n: number, quoteIn: number, fee: number,
-): void {
-  walk(out, lv, priceAt, sizeAt, n, quoteIn, fee, true);
-}
-
-function walk(
-  out: Float64Array, lv: Float64Array, priceAt: number, sizeAt: number, n: number, amountIn: number, fee: number,
-  buy: boolean,
-): void {
-  const g = 1 - fee;
+export function walkLevels(io: Float64Array, lv: Float64Array, priceAt: number, sizeAt: number, n: number, buy: boolean): void {
+  const amountIn = io[kWalkIn]!;
+  const g = 1 - io[kWalkFee]!;
   let left = amountIn > 0 ? amountIn : 0;
   let got = 0;
   let marginal = 0;
@@ -142,10 +134,10 @@ function walk(
     left -= capacity;
     last = p;
   }
-  out[kWalkOut] = got;
-  out[kWalkInUsed] = (amountIn > 0 ? amountIn : 0) - left;
-  out[kWalkMarginal] = left > 0 ? 0 : marginal;
-  out[kWalkLastPrice] = last;
+  io[kWalkOut] = got;
+  io[kWalkInUsed] = (amountIn > 0 ? amountIn : 0) - left;
+  io[kWalkMarginal] = left > 0 ? 0 : marginal;
+  io[kWalkLastPrice] = last;
 }
 
 /** The input a side of the book can absorb in all: Σ sizes for a sell, Σ price·size for a buy. */
@@ -156,4 +148,26 @@ export function bookCapacity(lv: Float64Array, priceAt: number, sizeAt: number, 
     if (p > 0 && s > 0) c += buy ? p * s : s;
   }
   return c > 0 ? c : 0;
+}
+
+/**
+ * The largest quantity whose average price stays within `tolerance` (fraction) of the first
+ * level's: walks the levels and, in the level where the average would pass the bound, solves
+ * (cost + p·x)/(filled + x) = p₀·(1 + tol) for x. Returns the quantity in base units (the whole
+ * book when it never passes the bound).
+ */
+export function maxQtyWithinSlippage(lv: Float64Array, priceAt: number, sizeAt: number, n: number, tolerance: number): number {
+  const p0 = lv[priceAt]!;
+  if (!(p0 > 0 && tolerance >= 0)) return 0;
+  const bound = p0 * (1 + tolerance);
+  let cost = 0, filled = 0;
+  for (let i = 0; i < n; i++) {
+    const p = lv[priceAt + i]!, s = lv[sizeAt + i]!;
+    if (!(p > 0 && s > 0)) continue;
+    if (p <= bound || (cost + p * s) / (filled + s) <= bound) { cost += p * s; filled += s; continue; }
+    // (cost + p·x) = bound·(filled + x) ⇒ x = (bound·filled − cost)/(p − bound)
+    const x = (bound * filled - cost) / (p - bound);
+    return filled + (x > 0 ? x : 0);
+  }
+  return filled;
 }

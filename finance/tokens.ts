@@ -1,9 +1,11 @@
 // On-chain token symbols as the market assets they carry: wrapped and staked forms map to the
 // asset that centralised venues quote (WETH → ETH, WBTC → BTC), USD stablecoins to "USD".
 // Used at init only (strings); agents keep the resolved indices.
-import { kUsdQuotes } from './asset_prices.ts';
 
-/** Stablecoins beyond the quote currencies of asset_prices.ts that count as 1 USD. */
+/** The quote currencies that count as USD: a book quoted in one of them prices its base in USD. */
+export const kUsdQuotes: ReadonlySet<string> = new Set(['USD', 'USDT', 'USDC', 'DAI', 'BUSD', 'FDUSD']);
+
+/** Stablecoins beyond the USD quote currencies that count as 1 USD. */
 const kMoreStables: ReadonlySet<string> = new Set(['FRAX', 'CRVUSD', 'LUSD', 'GHO', 'USDE', 'PYUSD', 'USDC.E', 'SUSD', 'TUSD', 'USDP']);
 
 /** Wrapped or staked tokens and the asset whose price they track (STETH: ETH, to a small discount). */

@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { cpAmountOut, kV3AmountOut, kV3SwapOutLength, v3SwapWithinRange } from './amm.ts';
-import { kV3xAmountOut, kV3xOutLength, kV3xScratchLength, v3SwapAcrossTicks } from './slippage.ts';
+import { kV3xAmountOut, kV3xOutLength, v3SwapAcrossTicks } from './slippage.ts';
 import {
   kLegStride, kPathAmountOut, kPathAtLength, kPathAtMarginal, kPathAtOut, kPathCapped, kPathMarginalAtZero,
   kPathOutLength, kPathProfit, kPathSize, kPathTradingCost, optimalPathInput, pathAt, pathOut, setBookLeg, setCpLeg,
@@ -121,9 +121,9 @@ test('a V3 leg across initialized ticks: by hand, and the same as v3SwapAcrossTi
   // with a fee and raw-unit scales, against the independent walk of slippage.ts for many sizes
   const leg = new Float64Array(kLegStride);
   assert.ok(setV3TickLeg(leg, 0, false, 100, 1, sq, net, 4, 0.003, 1e3, 1e-3));
-  const ref = new Float64Array(kV3xOutLength), seg = new Float64Array(kV3xScratchLength);
+  const ref = new Float64Array(kV3xOutLength);
   for (const q of [0.001, 0.005, 0.01, 0.0101, 0.02, 0.0299]) { // human units; ×1e3 raw
-    v3SwapAcrossTicks(ref, seg, q * 1e3, false, 1, 100, sq, net, 4, 0.003);
+    v3SwapAcrossTicks(ref, q * 1e3, false, 1, 100, sq, net, 4, 0.003);
     near(pathOut(leg, 1, q), ref[kV3xAmountOut]! * 1e-3, 1e-15, `out at ${q}`);
   }
   // no initialized tick in the swap's direction: nothing is known to trade

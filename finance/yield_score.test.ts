@@ -91,7 +91,7 @@ test('pool risk 0–10 by hand', () => {
   assert.ok(Number.isNaN(riskScore0to10(0, 0, 1, 1, NaN, 0)), 'NaN TVL → NaN');
 });
 
-const kSnapshot = fileURLToPath(new URL('../../../shared/data/defillama-yields/pools_snapshot_2025-08-31.json', import.meta.url));
+const kSnapshot = fileURLToPath(new URL('../../shared/data/defillama-yields/pools_snapshot_2025-08-31.json', import.meta.url));
 
 interface SnapshotPool {
   pool: string; protocol_slug: string; tvl_usd: number; apy: number | null; sigma: number | null;

@@ -2,8 +2,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  bookBuy, bookCapacity, bookSell, crossBookWalk, kCbwAvgBuy, kCbwAvgSell, kCbwFees, kCbwLevels, kCbwOutLength,
-  kCbwProfit, kCbwSize, kCbwSlippage, kCbwTopEdge, kWalkInUsed, kWalkMarginal, kWalkOut, kWalkOutLength,
+  bookCapacity, crossBookWalk, kCbwAvgBuy, kCbwAvgSell, kCbwFees, kCbwLevels, kCbwOutLength, kCbwProfit, kCbwSize,
+  kCbwSlippage, kCbwTopEdge, kWalkFee, kWalkIn, kWalkInUsed, kWalkLastPrice, kWalkLength, kWalkMarginal, kWalkOut,
+  maxQtyWithinSlippage, walkLevels,
 } from './book_walk.ts';
 
 function near(actual: number, expected: number, tol: number, what: string): void {
@@ -74,28 +75,64 @@ test('cross walk: no crossing, empty book, invalid fee', () => {
   for (let i = 0; i < kCbwOutLength; i++) assert.ok(Number.isNaN(out[i]!), `field ${i} NaN`);
 });
 
+/** One side's walk: `amount` in with `fee`; the io array after. */
+function walk(lv: Float64Array, n: number, amount: number, fee: number, buy: boolean): Float64Array {
+  const io = new Float64Array(kWalkLength);
+  io[kWalkIn] = amount;
+  io[kWalkFee] = fee;
+  walkLevels(io, lv, 0, n, n, buy);
+  return io;
+}
+
 test('one side: sell into bids, buy from asks, with the marginal rate of the next unit', () => {
-  const out = new Float64Array(kWalkOutLength);
   const bids = side([[100, 1], [99, 2]]);
-  bookSell(out, bids, 0, 2, 2, 2, 0.001);
+  let out = walk(bids, 2, 2, 0.001, false);
   near(out[kWalkOut]!, (100 + 99) * 0.999, 1e-12, 'proceeds of 2');
   near(out[kWalkMarginal]!, 99 * 0.999, 1e-12, 'next unit at 99');
   assert.is(out[kWalkInUsed], 2);
-  bookSell(out, bids, 0, 2, 2, 1, 0);
+  out = walk(bids, 2, 1, 0, false);
   near(out[kWalkMarginal]!, 99, 1e-12, 'exactly at a level boundary: the next level');
-  bookSell(out, bids, 0, 2, 2, 5, 0.001);
+  out = walk(bids, 2, 5, 0.001, false);
   near(out[kWalkOut]!, (100 + 198) * 0.999, 1e-12, 'the whole book');
   assert.is(out[kWalkInUsed], 3, 'only 3 units were there');
   assert.is(out[kWalkMarginal], 0, 'nothing past the last level');
   const asks = side([[100, 1], [101, 2]]);
-  bookBuy(out, asks, 0, 2, 2, 201, 0);
+  out = walk(asks, 2, 201, 0, true);
   near(out[kWalkOut]!, 2, 1e-12, '100 buys 1, 101 buys 1');
   near(out[kWalkMarginal]!, 1 / 101, 1e-15, 'marginal 1/101');
-  bookBuy(out, asks, 0, 2, 2, 1000, 0.002);
+  out = walk(asks, 2, 1000, 0.002, true);
   near(out[kWalkOut]!, 3 * 0.998, 1e-12, 'all 3 units, fee from the base received');
   near(out[kWalkInUsed]!, 302, 1e-12, '100 + 2·101 spent');
   assert.is(bookCapacity(asks, 0, 2, 2, true), 302);
   assert.is(bookCapacity(bids, 0, 2, 2, false), 3);
+});
+
+test('by quantity and by notional: cost, average price and slippage against the first level', () => {
+  // selling 2 into bids 103 × 1, 101 × 2, 100 × 5: 103 + 101 = 204, average 102, 0.97 % below 103
+  const bids = side([[103, 1], [101, 2], [100, 5]]);
+  let out = walk(bids, 3, 2, 0, false);
+  near(out[kWalkOut]!, 204, 1e-12, 'proceeds');
+  near(out[kWalkOut]! / out[kWalkInUsed]!, 102, 1e-12, 'average');
+  near(1 - out[kWalkOut]! / out[kWalkInUsed]! / 103, 1 / 103, 1e-15, 'slippage');
+  near(out[kWalkLastPrice]!, 101, 0, 'last level');
+  assert.is(walk(bids, 3, 100, 0, false)[kWalkInUsed], 8, 'the book runs out at 8');
+  // spending 201 on asks 100 × 1, 101 × 2, 103 × 5 buys 2 at an average of 100.5
+  const asks = side([[100, 1], [101, 2], [103, 5]]);
+  out = walk(asks, 3, 201, 0, true);
+  near(out[kWalkOut]!, 2, 1e-12, 'notional 201 buys 2');
+  near(out[kWalkInUsed]! / out[kWalkOut]!, 100.5, 1e-12, 'average');
+  out = walk(asks, 3, 50, 0, true);
+  near(out[kWalkOut]!, 0.5, 1e-15, 'inside the first level');
+  near(out[kWalkInUsed]! / out[kWalkOut]! / 100 - 1, 0, 0, 'no slippage inside the first level');
+});
+
+test('largest quantity within a slippage bound', () => {
+  const asks = side([[100, 1], [101, 2], [103, 5]]);
+  // bound 100.5: 1 @ 100 + x @ 101 with (100 + 101x)/(1 + x) = 100.5 → x = 1 → 2 units
+  near(maxQtyWithinSlippage(asks, 0, 3, 3, 0.005), 2, 1e-12, '50 bps');
+  // bound 101 (1 %): levels 1 and 2 whole average 100.67; then (302 + 103x)/(3 + x) = 101 → x = 0.5
+  near(maxQtyWithinSlippage(asks, 0, 3, 3, 0.01), 3.5, 1e-12, '1 %');
+  near(maxQtyWithinSlippage(asks, 0, 3, 3, 0.5), 8, 0, 'the whole book');
 });
 
 test.run();

@@ -4,41 +4,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { kV3AmountOut, kV3SqrtPriceAfter, kV3SwapOutLength, v3SwapWithinRange } from './amm.ts';
 import {
-  cpSlippage, kBookAvgPrice, kBookCost, kBookFilled, kBookLastPrice, kBookOutLength, kBookSlippage, kV3xAmountInUsed,
-  kV3xAmountOut, kV3xLiquidityAfter, kV3xOutLength, kV3xScratchLength, kV3xSlippage, kV3xSqrtPriceAfter, kV3xTicksCrossed,
-  maxQtyWithinSlippage, v3SwapAcrossTicks, walkBook, walkBookNotional,
+  cpSlippage, kV3xAmountInUsed, kV3xAmountOut, kV3xLiquidityAfter, kV3xOutLength, kV3xSlippage, kV3xSqrtPriceAfter,
+  kV3xTicksCrossed, v3SwapAcrossTicks,
 } from './slippage.ts';
 
 function near(actual: number, expected: number, tol: number, what: string): void {
   assert.ok(Math.abs(actual - expected) <= tol, `${what}: got ${actual}, expected ${expected} ± ${tol}`);
 }
 const f64 = (xs: number[]): Float64Array => Float64Array.from(xs);
-
-test('walking a book by quantity and by notional', () => {
-  const out = new Float64Array(kBookOutLength);
-  const px = f64([100, 101, 103]), sz = f64([1, 2, 5]);
-  assert.is(walkBook(out, px, sz, 3, 2), 2);
-  near(out[kBookCost]!, 201, 1e-12, 'cost');
-  near(out[kBookAvgPrice]!, 100.5, 1e-12, 'average');
-  near(out[kBookSlippage]!, 0.005, 1e-15, 'slippage 50 bps');
-  near(out[kBookLastPrice]!, 101, 0, 'last level');
-  assert.is(walkBook(out, px, sz, 3, 100), 8, 'the book runs out at 8');
-  walkBookNotional(out, px, sz, 3, 201);
-  near(out[kBookFilled]!, 2, 1e-12, 'notional 201 buys 2');
-  near(out[kBookAvgPrice]!, 100.5, 1e-12, 'same average');
-  walkBookNotional(out, px, sz, 3, 50);
-  near(out[kBookFilled]!, 0.5, 1e-15, 'inside the first level');
-  near(out[kBookSlippage]!, 0, 0, 'no slippage inside the first level');
-});
-
-test('largest quantity within a slippage bound', () => {
-  const px = f64([100, 101, 103]), sz = f64([1, 2, 5]);
-  // bound 100.5: 1 @ 100 + x @ 101 with (100 + 101x)/(1 + x) = 100.5 → x = 1 → 2 units
-  near(maxQtyWithinSlippage(px, sz, 3, 0.005), 2, 1e-12, '50 bps');
-  // bound 101 (1 %): levels 1 and 2 whole average 100.67; then (302 + 103x)/(3 + x) = 101 → x = 0.5
-  near(maxQtyWithinSlippage(px, sz, 3, 0.01), 3.5, 1e-12, '1 %');
-  near(maxQtyWithinSlippage(px, sz, 3, 0.5), 8, 0, 'the whole book');
-});
 
 test('constant-product slippage: γa/(R_in + γa)', () => {
   // 10 in a 1 000 / 1 000 pool at 0.3 %: 9.97/1009.97 = 0.98716 %
@@ -48,9 +21,9 @@ test('constant-product slippage: γa/(R_in + γa)', () => {
 });
 
 test('V3 across ticks: with no initialized tick it is the swap within one range', () => {
-  const out = new Float64Array(kV3xOutLength), seg = new Float64Array(kV3xScratchLength), one = new Float64Array(kV3SwapOutLength);
+  const out = new Float64Array(kV3xOutLength), one = new Float64Array(kV3SwapOutLength);
   const L = 1e6, sp = 2, none = new Float64Array(0);
-  v3SwapAcrossTicks(out, seg, 1000, true, sp, L, none, none, 0, 0.003);
+  v3SwapAcrossTicks(out, 1000, true, sp, L, none, none, 0, 0.003);
   v3SwapWithinRange(one, 1000, true, L, sp, Number.MIN_VALUE, 0.003);
   near(out[kV3xAmountOut]!, one[kV3AmountOut]!, 1e-12 * one[kV3AmountOut]!, 'same output');
   near(out[kV3xSqrtPriceAfter]!, one[kV3SqrtPriceAfter]!, 1e-15, 'same √P');
@@ -63,8 +36,8 @@ test('V3 across ticks by hand: crossing one tick changes the liquidity', () => {
   // price rises (token1 in, no fee); √P = 1, L = 100; an initialized tick at √P = 1.1 adds 100 (L → 200)
   // segment 1: to √P 1.1 needs Δy = 100·0.1 = 10, gives Δx = 100·(1 − 1/1.1) = 9.090909
   // segment 2: 5 more with L = 200: √P = 1.1 + 5/200 = 1.125, Δx = 200·(1/1.1 − 1/1.125) = 4.040404
-  const out = new Float64Array(kV3xOutLength), seg = new Float64Array(kV3xScratchLength);
-  assert.ok(v3SwapAcrossTicks(out, seg, 15, false, 1, 100, f64([0.9, 1.1]), f64([50, 100]), 2, 0));
+  const out = new Float64Array(kV3xOutLength);
+  assert.ok(v3SwapAcrossTicks(out, 15, false, 1, 100, f64([0.9, 1.1]), f64([50, 100]), 2, 0));
   near(out[kV3xAmountOut]!, 100 * (1 - 1 / 1.1) + 200 * (1 / 1.1 - 1 / 1.125), 1e-12, 'output');
   near(out[kV3xAmountOut]!, 13.131313, 1e-6, 'output (number)');
   near(out[kV3xSqrtPriceAfter]!, 1.125, 1e-15, '√P after');
@@ -74,12 +47,12 @@ test('V3 across ticks by hand: crossing one tick changes the liquidity', () => {
   // the other way: token0 in from √P 1, the tick at 0.9 removes 50 (L 100 → 50)
   // segment 1: to √P 0.9 needs Δx = 100·(1/0.9 − 1) = 11.1111, gives Δy = 100·0.1 = 10
   // segment 2: 5 more with L = 50: √P′ = 50·0.9/(50 + 5·0.9) = 0.825688, Δy = 50·(0.9 − 0.825688) = 3.715596
-  v3SwapAcrossTicks(out, seg, 100 / 0.9 - 100 + 5, true, 1, 100, f64([0.9, 1.1]), f64([50, 100]), 2, 0);
+  v3SwapAcrossTicks(out, 100 / 0.9 - 100 + 5, true, 1, 100, f64([0.9, 1.1]), f64([50, 100]), 2, 0);
   near(out[kV3xAmountOut]!, 10 + 50 * (0.9 - (50 * 0.9) / (50 + 5 * 0.9)), 1e-12, 'output down');
   near(out[kV3xLiquidityAfter]!, 50, 0, 'L after down');
 });
 
-const kData = fileURLToPath(new URL('../../../shared/data/onchain-logs-2024-01/', import.meta.url));
+const kData = fileURLToPath(new URL('../../shared/data/onchain-logs-2024-01/', import.meta.url));
 const kSwaps = `${kData}ethereum-0x88e6a0c2ddd26feeb64f039a2c41296fcb3f5640-2024-01-05.pool.tick.csv`;
 
 if (!existsSync(kSwaps)) {
@@ -87,7 +60,7 @@ if (!existsSync(kSwaps)) {
 } else {
   test('real Uniswap V3 swaps (USDC/WETH 0.05 %, 2024-01-05): output and √P after, from the √P and L before', () => {
     const rows = readFileSync(kSwaps, 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
-    const out = new Float64Array(kV3xOutLength), seg = new Float64Array(kV3xScratchLength), none = new Float64Array(0);
+    const out = new Float64Array(kV3xOutLength), none = new Float64Array(0);
     let checked = 0, worstOut = 0, worstSqrt = 0;
     for (let i = 1; i < rows.length; i++) {
       const prev = rows[i - 1]!, r = rows[i]!;
@@ -100,7 +73,7 @@ if (!existsSync(kSwaps)) {
       // dominates the comparison (under 1 000 USDC or 1 WETH)
       if (amountIn < (zeroForOne ? 1_000_000_000n : 1_000_000_000_000_000_000n)) continue;
       const sp = Number(BigInt(prev[12]!)) / 2 ** 96;
-      v3SwapAcrossTicks(out, seg, Number(amountIn), zeroForOne, sp, Number(r[10]), none, none, 0, 0.0005);
+      v3SwapAcrossTicks(out, Number(amountIn), zeroForOne, sp, Number(r[10]), none, none, 0, 0.0005);
       const expectedOut = Number(zeroForOne ? -a1 : -a0);
       worstOut = Math.max(worstOut, Math.abs(out[kV3xAmountOut]! / expectedOut - 1));
       worstSqrt = Math.max(worstSqrt, Math.abs(out[kV3xSqrtPriceAfter]! / (Number(BigInt(r[12]!)) / 2 ** 96) - 1));
@@ -120,7 +93,7 @@ if (!existsSync(kSwaps)) {
     // swap's output and √P after with the across-ticks walk. Swaps that crossed two or more
     // initialized ticks match no single candidate; they are counted, not checked.
     const rows = readFileSync(kSwaps, 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
-    const out = new Float64Array(kV3xOutLength), seg = new Float64Array(kV3xScratchLength);
+    const out = new Float64Array(kV3xOutLength);
     const sq = new Float64Array(1), net = new Float64Array(1);
     let crossing = 0, matched = 0, worstOut = 0, worstSqrt = 0;
     for (let i = 1; i < rows.length; i++) {
@@ -140,7 +113,7 @@ if (!existsSync(kSwaps)) {
       let best = Infinity, bestSqrt = Infinity;
       for (let c = Math.ceil(lo / 10) * 10; c <= hi; c += 10) {
         sq[0] = Math.exp(0.5 * c * Math.log1p(1e-4));
-        v3SwapAcrossTicks(out, seg, Number(amountIn), zeroForOne, sp, L0, sq, net, 1, 0.0005);
+        v3SwapAcrossTicks(out, Number(amountIn), zeroForOne, sp, L0, sq, net, 1, 0.0005);
         const e = Math.abs(out[kV3xAmountOut]! / expectedOut - 1);
         if (e < best && out[kV3xTicksCrossed] === 1) { best = e; bestSqrt = Math.abs(out[kV3xSqrtPriceAfter]! / spAfter - 1); }
       }
