@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { OptionError } from '../protocol/errors.ts';
-import { kWaitNames, type WaitName } from '../protocol/wait.ts';
+import { kWaitNames, type WaitName } from '../protocol/wait_strategy.ts';
 import { kAgentNames } from '../workers/agents/index.ts';
 import { kDefaultAgentConfig, type AgentConfig } from '../workers/agents/config.ts';
 import { checkAnalysisConfig } from '../workers/agents/config_check.ts';

@@ -11,7 +11,7 @@ import type { MarketView } from '../protocol/market_view.ts';
 import { Trigger } from './trigger.ts';
 import { createDispatcher, type Dispatcher } from './dispatch/dispatcher.ts';
 import { planTopology } from './dispatch/topology.ts';
-import { waitCode } from '../protocol/wait.ts';
+import { waitStrategy } from '../protocol/wait_strategy.ts';
 import { Consolidator, ConsolidationStats } from './consolidate/consolidator.ts';
 import { ResultReader } from '../protocol/result_reader.ts';
 import { Validator } from './validate/validator.ts';
@@ -63,7 +63,7 @@ export async function startPipeline(o: EngineOptions, registry: InstrumentRegist
   // Agents.
   const topology = planTopology(o.agents, o.threads, o.topology);
   const dispatcher = createDispatcher({
-    state: buffers, arrays, registry: snapshot, config: o.config.agents, regions, topology, wait: waitCode(o.wait),
+    state: buffers, arrays, registry: snapshot, config: o.config.agents, regions, topology, wait: waitStrategy(o.wait),
     cycleTimeoutMs: o.cycleTimeoutMs, crashAt: hooks.crashAt,
     onThreadError: hooks.onThreadError ?? ((t, err) => process.stderr.write(`agent thread ${t} failed: ${err.message}\n`)),
   });

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Session } from 'node:inspector/promises';
 import { defaultThreads } from '../engine/options.ts';
-import { kWaitNames, type WaitName } from '../protocol/wait.ts';
+import { kWaitNames, type WaitName } from '../protocol/wait_strategy.ts';
 import { planTopology } from '../engine/dispatch/topology.ts';
 import { kAgentNames } from '../workers/agents/index.ts';
 import { EngineRig } from '../bench/lib/engine_rig.ts';

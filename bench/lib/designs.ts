@@ -3,7 +3,7 @@
 // structured-clone postMessage of the state. Each owns one EngineCore (same state layout, same
 // agents, same consolidation) and replays tape segments through it.
 import { planTopology } from '../../engine/dispatch/topology.ts';
-import type { WaitName } from '../../protocol/wait.ts';
+import type { WaitName } from '../../protocol/wait_strategy.ts';
 import { defaultThreads, type EngineConfig } from '../../engine/options.ts';
 import type { Tape } from '../../protocol/tape.ts';
 import type { InstrumentRegistry } from '../../protocol/registry.ts';

@@ -4,7 +4,7 @@
 // measured replays can share one set of threads.
 import { createDispatcher, type Dispatcher } from '../../engine/dispatch/dispatcher.ts';
 import { planTopology } from '../../engine/dispatch/topology.ts';
-import { waitCode, type WaitName } from '../../protocol/wait.ts';
+import { waitStrategy, type WaitName } from '../../protocol/wait_strategy.ts';
 import { runLoop, type LoopStats } from '../../engine/replay_loop.ts';
 import type { Consolidator } from '../../engine/consolidate/consolidator.ts';
 import { kTapeTs, kTapeWidth, type Tape } from '../../protocol/tape.ts';
@@ -58,7 +58,7 @@ export class EngineRig {
     const topology = planTopology(core.agents, o.threads, o.topology);
     let dispatcher = createDispatcher({
       state: core.buffers, arrays: core.arrays, registry: core.snapshot, config: core.config.agents, regions: core.regions,
-      topology, wait: waitCode(o.wait), cycleTimeoutMs: o.cycleTimeoutMs ?? 10_000,
+      topology, wait: waitStrategy(o.wait), cycleTimeoutMs: o.cycleTimeoutMs ?? 10_000,
       onThreadError: (t, err) => process.stderr.write(`agent thread ${t} failed: ${err.message}\n`),
     });
     let consolidator = core.consolidator;

@@ -10,7 +10,7 @@ import { loadDefaultTape, TapeCursor } from '../lib/tapes.ts';
 import { fmtBytes, fmtNum } from '../report/format.ts';
 import type { Metric } from '../report/types.ts';
 import { emptyOutput, failureText, type Scenario, type ScenarioContext, type ScenarioOutput } from './scenario.ts';
-import type { WaitName } from '../../protocol/wait.ts';
+import type { WaitName } from '../../protocol/wait_strategy.ts';
 
 interface PassResult {
   pass: number;

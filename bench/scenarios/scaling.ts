@@ -3,7 +3,7 @@
 // (cyclic-arbitrage search over many venue graphs) where parallel work can pay, to show where
 // the crossover lies on this machine. Results are labelled with the CPU and core count.
 import { availableParallelism, cpus } from 'node:os';
-import type { WaitName } from '../../protocol/wait.ts';
+import type { WaitName } from '../../protocol/wait_strategy.ts';
 import { kAgentNames } from '../../workers/agents/index.ts';
 import { EngineRig } from '../lib/engine_rig.ts';
 import type { RunSummary } from '../lib/loop_summary.ts';
