@@ -1,5 +1,5 @@
 // The engine, wired in one screen: sinks → consolidation → agents → source, stopped in reverse.
-import { reserveDerivedSlots } from './consolidate/market_fusion.ts';
+import { reserveDerivedSlots } from './state/derived_slots.ts';
 import { availableParallelism, cpus } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -7,14 +7,14 @@ import type { EngineOptions } from './options.ts';
 import { InstrumentRegistry } from '../protocol/registry.ts';
 import { loadFixture } from './source/fixture_reader.ts';
 import type { Tape } from '../protocol/tape.ts';
-import { startPipeline } from './pipeline.ts';
+import { buildPipeline } from './pipeline.ts';
 import { DecisionLog } from './sinks/decision_log.ts';
 import { DeadLetterLog } from './sinks/dead_letters.ts';
 import { Progress } from './progress.ts';
 import { runLoop, type LoopStats } from './replay_loop.ts';
 import { kResErrors, kResLapped, kResOverflow, kResQuarantined, kResStale } from '../protocol/layout.ts';
 import type { LatencySummary } from './metrics/latency.ts';
-import type { OpportunitySummary } from './consolidate/consolidator.ts';
+import type { OpportunitySummary } from './consolidate/stats.ts';
 
 export interface Summary {
   fixture: string;
@@ -89,7 +89,8 @@ export async function runEngine(o: EngineOptions, hooks: RunHooks = {}): Promise
   // Sinks, then consolidation and agents.
   const sink = new DecisionLog(o.decisions);
   await sink.open();
-  const { readers, stats, executor, topology, dispatcher, writer, trigger, consolidator } = await startPipeline(o, registry, sink, hooks);
+  const { readers, stats, executor, topology, dispatcher, writer, trigger, consolidator } = buildPipeline(o, registry, sink, hooks);
+  await dispatcher.start();
 
   // Source: replay.
   const progress = new Progress(o.progress, tape.length, o.mode);

@@ -1,5 +1,7 @@
 // Record kinds the agents publish (kRecKind of a result record) and their field meanings.
-// Each comment lists: slotA, slotB, score, value, size, risk, aux.
+// Each comment lists: slotA, slotB, score, value, size, risk, aux (the fields kRecSlotA … kRecAux
+// of layout.ts); a record whose fields mean something else names them below (kArbDetail*).
+import { kRecAux, kRecRisk, kRecScore, kRecSize, kRecSlotA, kRecSlotB, kRecValue } from './layout.ts';
 
 /** Cross-exchange arbitrage: buy slot, sell slot, net edge (bps), net profit (USD), size (base units), execution risk 0..1, gross edge (bps). Followed by a kRecArbDetail record. */
 export const kRecArbCross = 1;
@@ -38,6 +40,15 @@ export const kRecArbStatistical = 42;
 export const kRecArbDetail = 43;
 /** Statistical arbitrage exit, for a pair of assets the detector published a kRecArbStatistical for: a USD-quoted book of y, a USD-quoted book of x, z-score of the spread now with the fit the opportunity was published with (NaN while a price is unknown), 0, 0, 0, reason (kStatExit*). Published on kStatExitRepeatCycles cycles once the spread has reverted (|z| ≤ exitZ, or z changed sign), widened on to |z| ≥ stopMultiple·|z at entry| (stop-loss), or the trade has expired (stat_arb.ts); no kRecArbDetail follows. Consolidation closes the open pair trade on these two assets, if any. */
 export const kRecArbStatExit = 44;
+
+// Fields of a kRecArbDetail record
+export const kArbDetailLeg3 = kRecSlotA; // third leg's slot (-1: none)
+export const kArbDetailLeg4 = kRecSlotB; // fourth leg's slot (-1: none)
+export const kArbDetailDurationS = kRecScore; // estimated duration (s)
+export const kArbDetailGasUsd = kRecValue;
+export const kArbDetailMaxSizeUsd = kRecSize;
+export const kArbDetailCostsUsd = kRecRisk; // fees + slippage at the max size (USD)
+export const kArbDetailInputAgeS = kRecAux; // age of the oldest input (s)
 
 export const kRecNames: Readonly<Record<number, string>> = {
   [kRecArbCross]: 'arbitrage_cross_exchange',

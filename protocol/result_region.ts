@@ -1,8 +1,8 @@
 // An agent's result region: the agent thread is its only writer; the main thread reads it.
 // Shapes and offsets come from layout.ts.
 import {
-  kRecordWidth, kResCount0, kResCycle, kResEpoch, kResHeaderInt32, kResMetricsF64, resultRegionLayout,
-  type ResultRegionShape,
+  kRecAux, kRecKind, kRecordWidth, kRecRisk, kRecScore, kRecSize, kRecSlotA, kRecSlotB, kRecValue, kResCount0, kResCycle,
+  kResEpoch, kResHeaderInt32, kResMetricsF64, resultRegionLayout, type ResultRegionShape,
 } from './layout.ts';
 
 export interface ResultRegionBuffers extends ResultRegionShape {
@@ -63,8 +63,8 @@ export class ResultWriter {
     }
     const r = this.arrays.records;
     const o = (this.#bank * this.arrays.maxRecords + this.#count) * kRecordWidth;
-    r[o] = kind; r[o + 1] = slotA; r[o + 2] = slotB; r[o + 3] = score;
-    r[o + 4] = value; r[o + 5] = size; r[o + 6] = risk; r[o + 7] = aux;
+    r[o + kRecKind] = kind; r[o + kRecSlotA] = slotA; r[o + kRecSlotB] = slotB; r[o + kRecScore] = score;
+    r[o + kRecValue] = value; r[o + kRecSize] = size; r[o + kRecRisk] = risk; r[o + kRecAux] = aux;
     this.#count++;
     return true;
   }

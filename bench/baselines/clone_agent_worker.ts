@@ -7,9 +7,7 @@ import { allocateMarketState, type MarketStateBuffers } from '../../protocol/mar
 import { MarketView } from '../../protocol/market_view.ts';
 import { kCtlCycleTs, kCtlEpoch } from '../../protocol/layout.ts';
 import type { RegistrySnapshot } from '../../protocol/registry.ts';
-import { AgentRunner } from '../../workers/agents/agent.ts';
-import type { AgentConfig } from '../../workers/agents/config.ts';
-import { createAgent } from '../../workers/agents/index.ts';
+import { type AgentConfig, AgentRunner, createAgent } from '../../workers/agents/index.ts';
 import { allocateResultRegion, type ResultRegionBuffers } from '../../protocol/result_region.ts';
 
 export interface CloneWorkerData {

@@ -5,9 +5,7 @@ import { workerData } from 'piscina';
 import { MarketView } from '../../protocol/market_view.ts';
 import type { MarketStateBuffers } from '../../protocol/market_state.ts';
 import type { RegistrySnapshot } from '../../protocol/registry.ts';
-import { AgentRunner } from '../../workers/agents/agent.ts';
-import type { AgentConfig } from '../../workers/agents/config.ts';
-import { createAgent } from '../../workers/agents/index.ts';
+import { type AgentConfig, AgentRunner, createAgent } from '../../workers/agents/index.ts';
 import type { ResultRegionBuffers } from '../../protocol/result_region.ts';
 
 export interface PiscinaAgentData {

@@ -2,9 +2,8 @@
 // through engine/dispatch, driven by the engine's hot loop (engine/replay_loop.ts runLoop) over
 // one EngineCore that lives across replays — so warm-up runs first and is excluded, and several
 // measured replays can share one set of threads.
-import { createDispatcher, type Dispatcher } from '../../engine/dispatch/dispatcher.ts';
-import { planTopology } from '../../engine/dispatch/topology.ts';
-import { waitStrategy, type WaitName } from '../../protocol/wait_strategy.ts';
+import type { Dispatcher } from '../../engine/dispatch/dispatcher.ts';
+import type { WaitName } from '../../protocol/wait_strategy.ts';
 import { runLoop, type LoopStats } from '../../engine/replay_loop.ts';
 import type { Consolidator } from '../../engine/consolidate/consolidator.ts';
 import { kTapeTs, kTapeWidth, type Tape } from '../../protocol/tape.ts';
@@ -55,12 +54,8 @@ export class EngineRig {
 
   static async start(o: RigOptions): Promise<EngineRig> {
     const core = new EngineCore(o);
-    const topology = planTopology(core.agents, o.threads, o.topology);
-    let dispatcher = createDispatcher({
-      state: core.buffers, arrays: core.arrays, registry: core.snapshot, config: core.config.agents, regions: core.regions,
-      topology, wait: waitStrategy(o.wait), cycleTimeoutMs: o.cycleTimeoutMs ?? 10_000,
-      onThreadError: (t, err) => process.stderr.write(`agent thread ${t} failed: ${err.message}\n`),
-    });
+    const topology = core.topology;
+    let dispatcher = core.dispatcher;
     let consolidator = core.consolidator;
     if (o.instrument) ({ dispatcher, consolidator } = o.instrument(dispatcher, consolidator, core));
     await dispatcher.start();

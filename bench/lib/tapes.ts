@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { InstrumentRegistry, type RegistrySnapshot } from '../../protocol/registry.ts';
 import { loadFixture } from '../../engine/source/fixture_reader.ts';
 import { decodeEvent } from '../../engine/source/codec.ts';
-import { reserveDerivedSlots } from '../../engine/consolidate/market_fusion.ts';
+import { reserveDerivedSlots } from '../../engine/state/derived_slots.ts';
 import { kTapeTs, kTapeWidth, Tape } from '../../protocol/tape.ts';
 import { generateFixture, type FixtureOptions } from '../../scripts/lib/fixture_generator.ts';
 

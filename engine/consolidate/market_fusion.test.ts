@@ -8,8 +8,9 @@ import { isHighImpact, kTypeLiquidationCascade, kTypeMajorPriceMove } from '../.
 import {
   kMarketEventCascade, kMarketEventMajorMove, kRecMarketEvent, kRecMarketRegime, kRecMarketRiskFactors,
 } from '../../protocol/records.ts';
-import { kT0, liquidation, price } from '../../workers/agents/testing/state_builder.ts';
-import { derivedSignalKey, MarketFusion, reserveDerivedSlots } from './market_fusion.ts';
+import { kT0, liquidation, price } from '../../fixtures/events.ts';
+import { MarketFusion } from './market_fusion.ts';
+import { derivedSignalKey, reserveDerivedSlots } from '../state/derived_slots.ts';
 import { fusionHarness } from './testing/fusion_harness.ts';
 
 const universe = [price(kT0, 'X', 'BTC', 'USDT', 59_999.5, 60_000.5), price(kT0, 'X', 'ETH', 'USDT', 2999.95, 3000.05), liquidation(kT0, 'aave', 1)];

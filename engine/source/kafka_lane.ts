@@ -11,10 +11,10 @@
 // Work on a lane is serialised (one pump at a time); the step itself is synchronous.
 import type { KafkaMessage } from 'kafkajs';
 import type { EngineOptions } from '../options.ts';
-import { startPipeline, type Pipeline } from '../pipeline.ts';
+import { buildPipeline, type Pipeline } from '../pipeline.ts';
 import { EventStepper, type LoopStats } from '../replay_loop.ts';
 import type { LatencyRecorder } from '../metrics/latency.ts';
-import type { OpportunitySummary } from '../consolidate/consolidator.ts';
+import type { OpportunitySummary } from '../consolidate/stats.ts';
 import { DecisionLog, readDecisionKeys } from '../sinks/decision_log.ts';
 import type { InstrumentRegistry } from '../../protocol/registry.ts';
 import type { Decision, DecisionSink } from '../types.ts';
@@ -159,8 +159,9 @@ export class Lane {
     const log = new DecisionLog(path, { durable: this.o.durable, append: true });
     await log.open();
     this.#sink = new LaneSink(log, keys);
-    this.#pipeline = await startPipeline(this.o.engine, this.o.registry, this.#sink);
-    const p = this.#pipeline;
+    const p = buildPipeline(this.o.engine, this.o.registry, this.#sink);
+    await p.dispatcher.start();
+    this.#pipeline = p;
     this.#stepper = new EventStepper({
       writer: p.writer, trigger: p.trigger, dispatcher: p.dispatcher, consolidator: p.consolidator, readers: p.readers,
       mode: this.o.engine.mode, keyEpoch: 'tape',

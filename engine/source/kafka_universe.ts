@@ -10,7 +10,7 @@ import { createGunzip } from 'node:zlib';
 import { LucentError } from '../../protocol/errors.ts';
 import { InstrumentRegistry, type InstrumentMeta } from '../../protocol/registry.ts';
 import { decodeLine } from './codec.ts';
-import { reserveDerivedSlots } from '../consolidate/market_fusion.ts';
+import { reserveDerivedSlots } from '../state/derived_slots.ts';
 import { shardKeyOfMeta, shardOf } from './kafka_topics.ts';
 import { Tape } from '../../protocol/tape.ts';
 

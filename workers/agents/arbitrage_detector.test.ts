@@ -8,7 +8,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { AgentConfig } from './config.ts';
 import { kRecArbCross, kRecArbDetail } from '../../protocol/records.ts';
-import { createHarness, kSecUs, kT0, price, type Rec } from './testing/state_builder.ts';
+import { createHarness, type Rec } from '../../engine/testing/agent_harness.ts';
+import { kSecUs, kT0, price } from '../../fixtures/events.ts';
 
 /** The opportunity records, without the kRecArbDetail record that follows each (tested below). */
 function arbOnly(recs: Rec[]): Rec[] {

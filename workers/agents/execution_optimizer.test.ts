@@ -10,7 +10,8 @@ import type { AgentConfig } from './config.ts';
 import {
   kExecTableCostBps, kExecTableGasUsd, kExecTableMaxSizeUsd, kExecTableSlippageBps, kRecExecutionPlan,
 } from '../../protocol/records.ts';
-import { createHarness, decodeAll, kT0, price, type Harness } from './testing/state_builder.ts';
+import { createHarness, decodeAll, type Harness } from '../../engine/testing/agent_harness.ts';
+import { kT0, price } from '../../fixtures/events.ts';
 import { cpAmountOut, kV3AmountOut, kV3SwapOutLength, v3SwapWithinRange } from '../../finance/amm.ts';
 import { kVenueLevel, kVenuePool, splitByMarginalRate } from '../../finance/routing.ts';
 import { maxQtyWithinSlippage } from '../../finance/book_walk.ts';

@@ -13,7 +13,8 @@ import { LiquidityOptimizer, tickSpacingOf } from './liquidity_optimizer.ts';
 import {
   kLiqTableFeeAprFullRange, kLiqTableSigmaDaily, kLiqTableTvlUsd, kLiqTableVolumeUsdDay, kRecLpRange, kRecTradeSplit,
 } from '../../protocol/records.ts';
-import { createHarness, kSecUs, kT0, price, type Harness } from './testing/state_builder.ts';
+import { createHarness, type Harness } from '../../engine/testing/agent_harness.ts';
+import { kSecUs, kT0, price } from '../../fixtures/events.ts';
 import { cpAmountOut } from '../../finance/amm.ts';
 import {
   evaluateRange, kLpEfficiency, kLpFeeReturn, kLpHalfWidth, kLpIlCost, kLpInRange, kLpNetReturn, kLpOutLength,

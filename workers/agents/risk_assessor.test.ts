@@ -15,7 +15,8 @@ import {
   kRiskTableContractRisk, kRiskTableIl, kRiskTableIlAtRisk, kRiskTableLiquidityRisk, kRiskTableMaxPositionUsd,
   kRiskTableScore, kRiskTableSigmaDaily, kRiskTableStopLoss,
 } from '../../protocol/records.ts';
-import { cascade, createHarness, kSecUs, kT0, liquidation, price, yieldUpdate, type Harness } from './testing/state_builder.ts';
+import { createHarness, type Harness } from '../../engine/testing/agent_harness.ts';
+import { cascade, kSecUs, kT0, liquidation, price, yieldUpdate } from '../../fixtures/events.ts';
 import { ilConcentrated, ilConstantProduct } from '../../finance/impermanent_loss.ts';
 import { reliabilityOf } from '../../finance/yield_score.ts';
 

@@ -15,7 +15,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { kRecYield } from '../../protocol/records.ts';
-import { cascade, createHarness, kSecUs, kT0, yieldUpdate, type Rec } from './testing/state_builder.ts';
+import { createHarness, type Rec } from '../../engine/testing/agent_harness.ts';
+import { cascade, kSecUs, kT0, yieldUpdate } from '../../fixtures/events.ts';
 
 function near(actual: number, expected: number, tol: number, what: string): void {
   assert.ok(Math.abs(actual - expected) <= tol, `${what}: got ${actual}, expected ${expected} ± ${tol}`);

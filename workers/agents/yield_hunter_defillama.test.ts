@@ -19,7 +19,8 @@ import {
   apyZScore, effectiveApyPct, predictionFactor, sigmaToApyStdPct, stabilityRiskPoints,
 } from '../../finance/yield_signals.ts';
 import { kRecYield } from '../../protocol/records.ts';
-import { cascade, createHarness, kSecUs, kT0, type Harness, type Rec } from './testing/state_builder.ts';
+import { createHarness, type Harness, type Rec } from '../../engine/testing/agent_harness.ts';
+import { cascade, kSecUs, kT0 } from '../../fixtures/events.ts';
 import { canonicalProtocol } from './yield_hunter.ts';
 
 function near(actual: number, expected: number, tol: number, what: string): void {

@@ -10,7 +10,8 @@ import {
   kRecArbDetail, kRecArbStatExit, kRecArbStatistical, kStatExitExpired, kStatExitRepeatCycles, kStatExitReverted,
   kStatExitStopped,
 } from '../../../protocol/records.ts';
-import { createHarness, kSecUs, kT0, type Harness, type Rec } from '../testing/state_builder.ts';
+import { createHarness, type Harness, type Rec } from '../../../engine/testing/agent_harness.ts';
+import { kSecUs, kT0 } from '../../../fixtures/events.ts';
 import { tiedPairConfig, tiedPairPath, tiedPairQuote } from './tied_pair.ts';
 import { kExitHoldFactor } from './stat_arb.ts';
 

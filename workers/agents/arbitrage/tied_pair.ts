@@ -2,7 +2,7 @@
 // BBB = AAA/2 · e^{u}, u an AR(1) noise of a few bps, quoted on venue X against USDT, and the
 // stat-arb settings that fit it on a 1 s grid.
 import type { AgentConfig } from '../config.ts';
-import { kSecUs, price } from '../testing/state_builder.ts';
+import { kSecUs, price } from '../../../fixtures/events.ts';
 
 /** Stat-arb settings for the tied pair (exitZ 0.5, maxHalfLifeS 5). */
 export function tiedPairConfig(c: AgentConfig): void {

@@ -9,8 +9,9 @@ import {
 import { tickToSqrtPrice } from '../../../finance/amm.ts';
 import type { AgentConfig } from '../config.ts';
 import { kRecArbDetail, kRecArbTriangular } from '../../../protocol/records.ts';
-import { createHarness, kSecUs, kT0, price, type Rec } from '../testing/state_builder.ts';
-import { v2Pool, v3Pool } from './test_events.ts';
+import { createHarness, type Rec } from '../../../engine/testing/agent_harness.ts';
+import { kSecUs, kT0, price } from '../../../fixtures/events.ts';
+import { v2Pool, v3Pool } from '../../../fixtures/events.ts';
 
 function near(actual: number, expected: number, tol: number, what: string): void {
   assert.ok(Math.abs(actual - expected) <= tol, `${what}: got ${actual}, expected ${expected} ± ${tol}`);

@@ -5,11 +5,11 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Decision } from '../types.ts';
 import { kExecTableCostBps } from '../../protocol/records.ts';
-import { kT0, price, yieldUpdate } from '../../workers/agents/testing/state_builder.ts';
+import { kT0, price, yieldUpdate } from '../../fixtures/events.ts';
 import { cpAmountOut } from '../../finance/amm.ts';
 import { kAavePoolInterface, kAaveV3Pool, kSwapRouterInterface, kUniswapV3SwapRouter, toBaseUnits, tokenOn } from '../../finance/calldata.ts';
-import { ExecutionFusion } from './execution_fusion.ts';
-import { fusionHarness } from './testing/fusion_harness.ts';
+import { TransactionEncoder } from './transaction_encoder.ts';
+import { fusionHarness } from '../consolidate/testing/fusion_harness.ts';
 
 const kV3 = '0x4444444444444444444444444444444444444444';
 const v3 = {
@@ -32,10 +32,10 @@ function decision(kind: string, action: string, instrument: string, sizeUsd: num
   };
 }
 
-function harness(): { f: ReturnType<typeof fusionHarness>; exec: ExecutionFusion } {
+function harness(): { f: ReturnType<typeof fusionHarness>; exec: TransactionEncoder } {
   const f = fusionHarness(universe, ['execution_optimizer']);
   f.feed(universe);
-  return { f, exec: new ExecutionFusion(f.ctx) };
+  return { f, exec: new TransactionEncoder({ registry: f.snapshot, view: f.view, execution: f.ctx.readers.get('execution_optimizer'), config: f.config.agents }) };
 }
 
 test('a yield entry into Aave: supply(asset, amount in its decimals, account, 0)', () => {

@@ -4,15 +4,15 @@
 // signal (the last record of the bank, with no detail after it) and on a crossing to the other side.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { kPfCashUsd, kPfPositions0, kPfRealizedPnlUsd } from '../../protocol/layout.ts';
+import { kPfCashUsd, kPfPositions0, kPfRealizedPnlUsd } from '../../../protocol/layout.ts';
 import {
   kRecArbDetail, kRecArbStatExit, kRecArbStatistical, kRecArbTriangular, kRecArbYield, kRiskTableMaxPositionUsd,
   kStatExitExpired, kStatExitReverted,
-} from '../../protocol/records.ts';
-import { kT0, price } from '../../workers/agents/testing/state_builder.ts';
-import { lending } from '../../workers/agents/arbitrage/test_events.ts';
+} from '../../../protocol/records.ts';
+import { kT0, price } from '../../../fixtures/events.ts';
+import { lending } from '../../../fixtures/events.ts';
 import { ArbitrageFusion } from './arbitrage_fusion.ts';
-import { fusionHarness, type FusionHarness } from './testing/fusion_harness.ts';
+import { fusionHarness, type FusionHarness } from '../testing/fusion_harness.ts';
 
 const kArb = 'arbitrage_detector';
 const universe = [

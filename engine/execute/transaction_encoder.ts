@@ -1,6 +1,7 @@
-// Consolidation of the execution optimizer: the ready transaction of an approved action, encoded
-// with ethers (finance/calldata.ts) and attached to its decision as `tx`. Nothing is
-// signed or sent; a signer downstream gets {to, data, value, gasEstimate}.
+// The ready transaction of an approved action, from the execution optimizer's table, encoded with
+// ethers (finance/calldata.ts) and attached to its decision as `tx` (the execution stage: the
+// pipeline's decision chain asks for it). Nothing is signed or sent; a signer downstream gets
+// {to, data, value, gasEstimate}.
 //  - yield_entry into an Aave pool of one token: Aave V3 Pool.supply(asset, amount, account, 0),
 //    the amount in the token's own decimals (sizeUsd / the token's USD price).
 //  - rebalance buy or sell of an asset: when the execution optimizer's table prices a Uniswap V3
@@ -18,12 +19,23 @@ import { assetOfToken, isStable, symbolTokens } from '../../finance/tokens.ts';
 import { cpAmountOut } from '../../finance/amm.ts';
 import { encodeAaveSupply, encodeExactInputSingle, tokenOn, type ReadyTx } from '../../finance/calldata.ts';
 import { kGasUnits } from '../../finance/gas.ts';
-import type { FusionContext } from './fusion.ts';
+import type { MarketView } from '../../protocol/market_view.ts';
+import type { RegistrySnapshot } from '../../protocol/registry.ts';
+import type { ResultReader } from '../../protocol/result_reader.ts';
+import type { AgentConfig } from '../../workers/agents/index.ts';
 
 const kSwapChain = 'ethereum';
 
-export class ExecutionFusion {
-  readonly #ctx: FusionContext;
+export interface TransactionEncoderDeps {
+  registry: RegistrySnapshot;
+  view: MarketView;
+  /** The execution optimizer's reader (its per-slot table prices each venue). */
+  execution: ResultReader | undefined;
+  config: AgentConfig;
+}
+
+export class TransactionEncoder {
+  readonly #ctx: TransactionEncoderDeps;
   readonly #table: Float64Array | null;
   readonly #cap: number;
   readonly #slotOf = new Map<string, number>();
@@ -35,10 +47,10 @@ export class ExecutionFusion {
   failed = 0;
   lastFailure = '';
 
-  constructor(ctx: FusionContext) {
+  constructor(ctx: TransactionEncoderDeps) {
     this.#ctx = ctx;
     this.#cap = ctx.registry.capacity;
-    this.#table = ctx.readers.get('execution_optimizer')?.arrays.table ?? null;
+    this.#table = ctx.execution?.arrays.table ?? null;
     const reps = representativeBooks(ctx.registry);
     reps.names.forEach((n, i) => this.#repOf.set(n, reps.slots[i]!));
     for (let s = 0; s < ctx.registry.size; s++) {
@@ -79,7 +91,7 @@ export class ExecutionFusion {
     if (!token) return null;
     const usd = isStable(token.symbol) ? 1 : this.#assetUsd(assetOfToken(token.symbol));
     if (!(usd > 0)) return null;
-    const e = this.#ctx.config.agents.execution;
+    const e = this.#ctx.config.execution;
     return encodeAaveSupply(m.chain, token, d.sizeUsd / usd, e.account, kGasUnits.aaveSupply);
   }
 
@@ -107,7 +119,7 @@ export class ExecutionFusion {
     const rStable = stableIs0 ? this.#q[0]! : this.#q[1]!, rToken = stableIs0 ? this.#q[1]! : this.#q[0]!;
     view.read2(best, kFee, kFee, this.#q);
     const fee = this.#q[0]!;
-    const e = this.#ctx.config.agents.execution;
+    const e = this.#ctx.config.execution;
     const keep = 1 - e.slippageToleranceBps * 1e-4;
     const buy = d.action === 'buy';
     const amountIn = buy ? d.sizeUsd : d.sizeUsd / assetUsd;

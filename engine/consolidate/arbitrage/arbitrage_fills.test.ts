@@ -17,16 +17,16 @@
 //    the sum of the fills' realized parts.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { kTestFixture } from '../testing/run_fixture.ts';
-import { resolveOptions } from '../options.ts';
-import { InstrumentRegistry } from '../../protocol/registry.ts';
-import { loadFixture } from '../source/fixture_reader.ts';
-import { startPipeline, type Pipeline } from '../pipeline.ts';
-import { runLoop } from '../replay_loop.ts';
-import { kAsk, kBid, kLtv, kPfCashUsd, kPfPositions0, kPfRealizedPnlUsd } from '../../protocol/layout.ts';
-import type { Decision, DecisionSink } from '../types.ts';
-import { reserveDerivedSlots } from './market_fusion.ts';
-import { kUsdQuotes } from '../../finance/tokens.ts';
+import { kTestFixture } from '../../testing/run_fixture.ts';
+import { resolveOptions } from '../../options.ts';
+import { InstrumentRegistry } from '../../../protocol/registry.ts';
+import { loadFixture } from '../../source/fixture_reader.ts';
+import { buildPipeline, type Pipeline } from '../../pipeline.ts';
+import { runLoop } from '../../replay_loop.ts';
+import { kAsk, kBid, kLtv, kPfCashUsd, kPfPositions0, kPfRealizedPnlUsd } from '../../../protocol/layout.ts';
+import type { Decision, DecisionSink } from '../../types.ts';
+import { reserveDerivedSlots } from '../../state/derived_slots.ts';
+import { kUsdQuotes } from '../../../finance/tokens.ts';
 
 const kCent = 0.0051; // decisions round USD to cents
 const close = (a: number, b: number, tol: number): boolean => Math.abs(a - b) <= tol;
@@ -129,7 +129,8 @@ test('every approved triangular, yield and statistical arbitrage fills, and the 
     flush: async () => {},
     close: async () => {},
   };
-  p = await startPipeline(o, registry, sink);
+  p = buildPipeline(o, registry, sink);
+  await p.dispatcher.start();
   prev = Float64Array.from(p.arrays.portfolio);
   const capital = p.executor.cashUsd;
   try {
