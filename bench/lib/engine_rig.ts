@@ -1,10 +1,11 @@
 // The engine's own design under benchmark: resident agent threads (or inline agents) dispatched
-// through engine/dispatch, driven by the engine's hot loop (engine/replay_loop.ts runLoop) over
+// through engine/dispatch, driven by the engine's hot loop (engine/step/tape_replay.ts runLoop) over
 // one EngineCore that lives across replays — so warm-up runs first and is excluded, and several
 // measured replays can share one set of threads.
 import type { Dispatcher } from '../../engine/dispatch/dispatcher.ts';
 import type { WaitName } from '../../protocol/wait_strategy.ts';
-import { runLoop, type LoopStats } from '../../engine/replay_loop.ts';
+import type { LoopStats } from '../../engine/step/event_stepper.ts';
+import { runLoop } from '../../engine/step/tape_replay.ts';
 import type { Consolidator } from '../../engine/consolidate/consolidator.ts';
 import { kTapeTs, kTapeWidth, type Tape } from '../../protocol/tape.ts';
 import { EngineCore, type CoreOptions } from './core.ts';

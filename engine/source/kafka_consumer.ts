@@ -21,7 +21,7 @@ import type { DeadLetterLog } from '../sinks/dead_letters.ts';
 import type { InstrumentRegistry } from '../../protocol/registry.ts';
 import { laneAssigner, type LaneScope } from './kafka_assigner.ts';
 import { createKafka } from './kafka_client.ts';
-import { newLoopStats, type LoopStats } from '../replay_loop.ts';
+import { newLoopStats, type LoopStats } from '../step/event_stepper.ts';
 import { LatencyRecorder } from '../metrics/latency.ts';
 import { KafkaDeadLetters } from './kafka_dead_letters.ts';
 import { Lane, type LaneReport } from './kafka_lane.ts';

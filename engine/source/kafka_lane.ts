@@ -12,7 +12,7 @@
 import type { KafkaMessage } from 'kafkajs';
 import type { EngineOptions } from '../options.ts';
 import { buildPipeline, type Pipeline } from '../pipeline.ts';
-import { EventStepper, type LoopStats } from '../replay_loop.ts';
+import { EventStepper, type LoopStats } from '../step/event_stepper.ts';
 import type { LatencyRecorder } from '../metrics/latency.ts';
 import type { OpportunitySummary } from '../consolidate/stats.ts';
 import { DecisionLog, readDecisionKeys } from '../sinks/decision_log.ts';

@@ -22,7 +22,7 @@ import { resolveOptions } from '../../options.ts';
 import { InstrumentRegistry } from '../../../protocol/registry.ts';
 import { loadFixture } from '../../source/fixture_reader.ts';
 import { buildPipeline, type Pipeline } from '../../pipeline.ts';
-import { runLoop } from '../../replay_loop.ts';
+import { runLoop } from '../../step/tape_replay.ts';
 import { kAsk, kBid, kLtv, kPfCashUsd, kPfPositions0, kPfRealizedPnlUsd } from '../../../protocol/layout.ts';
 import type { Decision, DecisionSink } from '../../types.ts';
 import { reserveDerivedSlots } from '../../state/derived_slots.ts';

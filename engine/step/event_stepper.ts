@@ -1,21 +1,18 @@
-// The main thread's hot loop: tick → state → trigger → cycle → consolidation.
+// The per-event step, the main thread's hot path: tick → state → trigger → cycle → consolidation.
 // lockstep: each triggering tick waits for its cycle and is consolidated against exactly the
 //   state it produced (deterministic decisions).
 // realtime: ingest never waits; agents conflate to the newest state, and the main thread
 //   consolidates whatever cycle is complete between ticks.
-// EventStepper is that per-event step, so that any source can drive it: runLoop drives it over a
-// whole tape (file replay), the Kafka source drives it batch by batch.
-// Pacing (runLoop): `rate` (events/s, open loop) or `speed` (multiple of recorded timing); latency
-// is then measured from each event's intended time, so a stall is not hidden. Nothing allocates
-// per tick.
-import { kResBusyUs } from '../protocol/layout.ts';
-import type { MarketWriter } from './state/market_writer.ts';
-import type { Dispatcher } from './dispatch/dispatcher.ts';
-import type { Trigger } from './trigger.ts';
-import type { Consolidator } from './consolidate/consolidator.ts';
-import type { ResultReader } from '../protocol/result_reader.ts';
-import { LatencyRecorder } from './metrics/latency.ts';
-import { kTapeLine, kTapeTs, kTapeWidth, type Tape } from '../protocol/tape.ts';
+// Every source drives it: the file replay over a whole tape (tape_replay.ts), the Kafka source
+// batch by batch. Nothing allocates per tick.
+import { kResBusyUs } from '../../protocol/layout.ts';
+import type { MarketWriter } from '../state/market_writer.ts';
+import type { Dispatcher } from '../dispatch/dispatcher.ts';
+import type { Trigger } from '../trigger.ts';
+import type { Consolidator } from '../consolidate/consolidator.ts';
+import type { ResultReader } from '../../protocol/result_reader.ts';
+import { LatencyRecorder } from '../metrics/latency.ts';
+import { kTapeLine, kTapeTs, kTapeWidth } from '../../protocol/tape.ts';
 
 export interface LoopStats {
   events: number;
@@ -48,18 +45,7 @@ export interface StepperDeps {
   keyEpoch?: 'writer' | 'tape';
 }
 
-export interface LoopDeps extends StepperDeps {
-  tape: Tape;
-  rate: number;
-  speed: number;
-  /** Called between chunks (progress, flushing sinks, supervision). */
-  between: (done: number, stats: LoopStats) => Promise<void>;
-}
-
-const kChunk = 4096;
 const kRingSize = 1 << 16; // realtime: pending triggers awaiting a decision
-const kMaxSpinAheadMs = 6; // pacing: sleep instead of spinning when further ahead than this
-const kWakeMarginMs = 4; // a timer may fire this late: wake early and spin the rest
 const kDrainTimeoutMs = 10_000;
 /** Rounds of derived events replayed after one source event (a derived event may derive more). */
 const kMaxDerivedRounds = 4;
@@ -227,51 +213,4 @@ export class EventStepper {
     }
     this.#pendTail = tail;
   }
-}
-
-/** Replays a whole tape through the step (file replay). */
-export async function runLoop(d: LoopDeps): Promise<LoopStats> {
-  const stepper = new EventStepper(d);
-  const stats = stepper.stats;
-  const rows = d.tape.rows;
-  const depth = d.tape.depth;
-  const n = d.tape.length;
-  const paced = d.rate > 0 || d.speed > 0;
-  const msPerEvent = d.rate > 0 ? 1000 / d.rate : 0;
-  const ts0 = n > 0 ? rows[kTapeTs]! : 0;
-  const start = performance.now();
-  let row = 0;
-  let lastBetween = 0;
-
-  while (row < n) {
-    const end = Math.min(n, row + kChunk);
-    let sleepMs = 0;
-    for (; row < end; row++) {
-      let t0: number;
-      if (paced) {
-        const intended = start + (msPerEvent > 0 ? row * msPerEvent : (rows[row * kTapeWidth + kTapeTs]! - ts0) / 1000 / d.speed);
-        let now = performance.now();
-        if (intended - now > kMaxSpinAheadMs) { sleepMs = intended - now - kWakeMarginMs; break; }
-        while (now < intended) now = performance.now();
-        t0 = intended;
-      } else {
-        t0 = performance.now();
-      }
-      stepper.step(rows, row, t0, NaN, depth);
-    }
-    stats.events = row;
-    // Between chunks only: a pacing pause is not a reason to flush sinks (an awaited write can
-    // take longer than the pause and would make the next events late).
-    if (row >= lastBetween + kChunk || row >= n) {
-      lastBetween = row;
-      await d.between(row, stats);
-    }
-    if (sleepMs > 0) await new Promise((r) => setTimeout(r, sleepMs));
-  }
-
-  await stepper.drain();
-  stats.missedCycles += d.mode === 'realtime' ? stepper.unconsolidatedCycles : 0;
-  stats.events = n;
-  stats.runMs = performance.now() - start;
-  return stats;
 }
