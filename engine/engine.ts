@@ -3,7 +3,7 @@
 import type { EngineOptions } from './options.ts';
 import { InstrumentRegistry } from '../protocol/registry.ts';
 import type { Tape } from '../protocol/tape.ts';
-import { loadFixture } from './source/fixture_reader.ts';
+import { loadFixture } from './source/file/fixture_reader.ts';
 import { reserveDerivedSlots } from './state/derived_slots.ts';
 import { buildPipeline } from './pipeline.ts';
 import { DecisionLog } from './sinks/decision_log.ts';

@@ -9,6 +9,7 @@
 // records into proposed actions and hands each to the next stages, which decide it (the
 // validator), carry it out (the paper executor) and record it (a DecisionSink). buildPipeline
 // (engine/pipeline.ts) wires them.
+import type { DeadLetter } from '../protocol/events.ts';
 
 /** Where market events come from: it drives the per-event step until its input ends or it is stopped. */
 export interface Source {
@@ -23,6 +24,14 @@ export interface Source {
 /** One agent's consolidation: reads its records of the cycle and proposes actions (FusionContext.decide). */
 export interface Fusion {
   consolidate(cycle: number, epoch: number, nowUs: number): void;
+}
+
+/** Where a message that could not enter the state goes (with its source and the reason). */
+export interface DeadLetterSink {
+  add(dl: DeadLetter): void;
+  /** Writes what is buffered. */
+  flush(): void;
+  readonly count: number;
 }
 
 /** Where decisions go. `write` must not block the hot path: sinks buffer and flush. */

@@ -4,7 +4,7 @@
 // chosen partition count. Run with --help for the flags.
 import { kDefaultFixture } from '../engine/options.ts';
 import { LucentError } from '../protocol/errors.ts';
-import { replayToKafka } from '../engine/source/kafka_producer.ts';
+import { replayToKafka } from '../engine/source/kafka/producer.ts';
 import { flagHelp, parseFlags, type FlagSpec } from './lib/cli_flags.ts';
 
 const kFlags: Record<string, FlagSpec> = {

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InstrumentRegistry, type RegistrySnapshot } from '../../protocol/registry.ts';
-import { loadFixture } from '../../engine/source/fixture_reader.ts';
+import { loadFixture } from '../../engine/source/file/fixture_reader.ts';
 import { decodeEvent } from '../../engine/source/codec.ts';
 import { reserveDerivedSlots } from '../../engine/state/derived_slots.ts';
 import { kTapeTs, kTapeWidth, Tape } from '../../protocol/tape.ts';

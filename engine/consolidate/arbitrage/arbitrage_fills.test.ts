@@ -20,7 +20,7 @@ import * as assert from 'uvu/assert';
 import { kTestFixture } from '../../testing/run_fixture.ts';
 import { resolveOptions } from '../../options.ts';
 import { InstrumentRegistry } from '../../../protocol/registry.ts';
-import { loadFixture } from '../../source/fixture_reader.ts';
+import { loadFixture } from '../../source/file/fixture_reader.ts';
 import { buildPipeline, type Pipeline } from '../../pipeline.ts';
 import { runLoop } from '../../step/tape_replay.ts';
 import { kAsk, kBid, kLtv, kPfCashUsd, kPfPositions0, kPfRealizedPnlUsd } from '../../../protocol/layout.ts';

@@ -11,8 +11,8 @@
 // The buffer is bounded per partition: a full partition is the lane's signal to pause fetching it.
 // Rows (and a price update's book levels) are copied into preallocated rings; nothing allocates
 // per event.
-import { kDepthLevels, kTickMapLevels } from '../../protocol/layout.ts';
-import { kTapeLine, kTapeWidth, setSideRef, sideRange, Tape } from '../../protocol/tape.ts';
+import { kDepthLevels, kTickMapLevels } from '../../../protocol/layout.ts';
+import { kTapeLine, kTapeWidth, setSideRef, sideRange, Tape } from '../../../protocol/tape.ts';
 
 // side-array values per buffered event: book levels ([price, size] × levels × two sides) or a tick
 // map ([√P, liquidityNet] × ticks), whichever is larger

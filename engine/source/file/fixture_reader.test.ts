@@ -6,10 +6,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { InstrumentRegistry } from '../../protocol/registry.ts';
-import type { DeadLetter } from '../../protocol/events.ts';
+import { InstrumentRegistry } from '../../../protocol/registry.ts';
+import type { DeadLetter } from '../../../protocol/events.ts';
 import { loadFixture } from './fixture_reader.ts';
-import { kTapeF0, kTapeWidth } from '../../protocol/tape.ts';
+import { kTapeF0, kTapeWidth } from '../../../protocol/tape.ts';
 
 const kTs = 1_723_075_200_000_000;
 const dir = mkdtempSync(join(tmpdir(), 'lucent-fixture-reader-'));

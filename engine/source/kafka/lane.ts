@@ -1,91 +1,56 @@
-// A lane: one pipeline (state, agents, consolidation) fed by a set of Kafka partitions through a
-// reorder buffer. Global scope has one lane for every partition; shard scope one lane per shard
-// (partition number). A lane:
+// A lane: a set of Kafka partitions feeding one per-event step (a LaneTarget: one pipeline,
+// built by the Kafka engine) through a reorder buffer. Global scope has one lane for every
+// partition; shard scope one lane per shard (partition number). A lane:
 //  - decodes each message into a reusable one-row tape and buffers it (or dead-letters it);
-//  - releases buffered events in sequence order and runs the per-event step on them;
-//  - writes decisions to its decision log, skipping any whose idempotency key is already there
-//    and any caused by an event below the group's committed offset (a rebuild: the lane replays its
-//    partitions from their start to rebuild the state, and the decisions of that part were made
-//    and made durable before, by this process or by the one that held the partitions);
-//  - makes the log durable, then commits each partition's offset up to what has left the buffer.
+//  - releases buffered events in sequence order and runs the step on them, marking the events
+//    below the group's committed offset (a rebuild: the lane replays its partitions from their
+//    start to rebuild the state, and the decisions of that part were made and made durable
+//    before, by this process or by the one that held the partitions);
+//  - has the target make its decisions durable, then commits each partition's offset up to what
+//    has left the buffer.
 // Work on a lane is serialised (one pump at a time); the step itself is synchronous.
 import type { KafkaMessage } from 'kafkajs';
-import type { EngineOptions } from '../options.ts';
-import { buildPipeline, type Pipeline } from '../pipeline.ts';
-import { EventStepper, type LoopStats } from '../step/event_stepper.ts';
-import type { LatencyRecorder } from '../metrics/latency.ts';
-import type { OpportunitySummary } from '../consolidate/stats.ts';
-import { DecisionLog, readDecisionKeys } from '../sinks/decision_log.ts';
-import type { InstrumentRegistry } from '../../protocol/registry.ts';
-import type { Decision, DecisionSink } from '../types.ts';
-import { decodeEvent } from './codec.ts';
-import type { KafkaDeadLetters } from './kafka_dead_letters.ts';
-import { ReleasedBatch, ReorderBuffer } from './kafka_merge.ts';
-import { kControlEnd, kControlWatermark, kHeaderControl, kHeaderProducedUs, kHeaderSeq } from './kafka_topics.ts';
-import { shardOfInstrument } from './kafka_universe.ts';
-import { Tape } from '../../protocol/tape.ts';
+import type { EventStepper } from '../../step/event_stepper.ts';
+import { Tape } from '../../../protocol/tape.ts';
+import type { KafkaDeadLetters } from './dead_letters.ts';
+import { ReleasedBatch, ReorderBuffer } from './merge.ts';
+import { headerText, MessageDecoder, type MessageDecoderOptions } from './message_decoder.ts';
+import { kControlEnd, kControlWatermark, kHeaderControl, kHeaderProducedUs, kHeaderSeq } from './topics.ts';
 
-/** A message above this size is dead-lettered unread. */
-export const kMaxEventBytes = 64 * 1024;
 const kReleaseBatch = 4096;
 const kMaxSpinAheadMs = 2;
 const kHeartbeatEveryMs = 500;
 
 /**
- * Decisions pass through here to the log. The ones made before (a rebuild) are counted and
- * dropped: those whose key the log already holds, and all of them while `suppress` is set (the
- * event is below the committed offset). Kept here until flush(), so a lane that loses its
- * partitions can drop what it has not made durable: the next owner makes those decisions again.
+ * What a lane drives: one pipeline's per-event step, and the decisions it makes (the Kafka engine
+ * builds it: engine/kafka/lane_pipeline.ts). The lane knows nothing of pipelines or sinks.
  */
-class LaneSink implements DecisionSink {
-  readonly log: DecisionLog;
-  #keys: Set<string>;
-  #pending: Decision[] = [];
-  #refreshed = false;
-  suppress = false;
-  suppressed = 0;
-  written = 0;
-  constructor(log: DecisionLog, keys: Set<string>) { this.log = log; this.#keys = keys; }
-  write(d: Decision): void {
-    if (this.suppress) { this.suppressed++; return; }
-    if (!this.#refreshed) {
-      // The first decision after a rebuild: read the log again, in case the member that held the
-      // partitions before wrote more after this lane started.
-      this.#refreshed = true;
-      if (this.log.path !== null) for (const k of readDecisionKeys(this.log.path, false)) this.#keys.add(k);
-    }
-    if (this.#keys.has(d.key)) { this.suppressed++; return; }
-    this.#pending.push(d);
-  }
-  async flush(): Promise<void> {
-    for (const d of this.#pending) this.log.write(d);
-    this.written += this.#pending.length;
-    this.#pending = [];
-    await this.log.flush();
-  }
-  /** Forgets what is not durable yet (the partitions were taken away). */
-  abandon(): void { this.#pending = []; }
-  close(): Promise<void> { return this.log.close(); }
+export interface LaneTarget {
+  readonly stepper: EventStepper;
+  /**
+   * Set while the events stepped lie below the group's committed offset (a rebuild): their
+   * decisions were made, and made durable, before; they are made again but not written.
+   */
+  suppress: boolean;
+  /** Makes the decisions made so far durable. */
+  flush(): Promise<void>;
+  /** Forgets the decisions not yet durable (the partitions went to another member, which makes them). */
+  abandon(): void;
+  /** Stops the agents and closes the decisions' sink. */
+  stop(): Promise<void>;
 }
 
-export interface LaneOptions {
+export interface LaneOptions<T extends LaneTarget> extends MessageDecoderOptions {
   id: string; // 'all' or 'shard-<p>'
-  shard: number; // -1 in global scope
-  partitions: number; // partitions per topic (shard scope), for naming mis-partitioned instruments
-  registry: InstrumentRegistry; // frozen: this lane's universe
-  universe: InstrumentRegistry; // the whole universe
-  engine: EngineOptions;
-  decisionsPath: string | null;
-  durable: boolean;
   ordered: boolean;
   bufferPerPartition: number;
   rate: number; // events/s into the state (0 = as fast as possible); a rebuild is never paced
   commitIntervalMs: number; // commit at most this often (a forced pump always commits)
-  topicPrefix: string;
   deadLetters: KafkaDeadLetters;
-  /** Shared by every lane of the process, so the figures add up. */
-  stats: LoopStats;
-  originToDecision: LatencyRecorder;
+  /** Opens what the lane drives (at start). */
+  open: () => Promise<T>;
+  /** Counts events into the step across every lane of the process. */
+  countEvents: (n: number) => void;
   /** Commits the offsets; false when the group would not take them (a rebalance), to retry later. */
   commit: (offsets: { topic: string; partition: number; offset: string }[]) => Promise<boolean>;
 }
@@ -97,38 +62,28 @@ interface LanePartition {
   committed: number; // the last offset this lane committed
 }
 
-export interface LaneReport {
+/** What a lane did: its partitions and events; `target` holds what it decided. */
+export interface LaneReport<T> {
   id: string;
   instruments: number;
   partitions: string[];
   events: number;
   rebuiltEvents: number;
   cycles: number;
-  decisions: number;
-  decisionsWritten: number;
-  decisionsSuppressed: number;
-  decisionsByStatus: Record<string, number>;
-  decisionsByAgent: Record<string, number>;
-  opportunitiesByAgent: Record<string, number>;
-  topOpportunities: OpportunitySummary[];
-  cashUsd: number;
-  realizedPnlUsd: number;
   late: number;
   firstStepMs: number;
   lastStepMs: number;
-  decisionLog: string | null;
-  decisionLogSha256: string;
+  target: T | null;
 }
 
-export class Lane {
-  readonly o: LaneOptions;
+export class Lane<T extends LaneTarget> {
+  readonly o: LaneOptions<T>;
   readonly buffer: ReorderBuffer;
   readonly #parts: LanePartition[] = [];
   readonly #staging = new Tape(1);
   readonly #out: ReleasedBatch;
-  #pipeline: Pipeline | null = null;
-  #stepper: EventStepper | null = null;
-  #sink: LaneSink | null = null;
+  readonly #decoder: MessageDecoder;
+  #target: T | null = null;
   #chain: Promise<void> = Promise.resolve();
   #stopped = false;
   #frozen = false;
@@ -140,32 +95,22 @@ export class Lane {
   firstStepMs = NaN;
   lastStepMs = NaN;
 
-  constructor(o: LaneOptions) {
+  constructor(o: LaneOptions<T>) {
     this.o = o;
+    this.#decoder = new MessageDecoder(o);
     this.buffer = new ReorderBuffer({ ordered: o.ordered, capacityPerPartition: o.bufferPerPartition });
     // Paced: about a tenth of a second of events per released batch, so decisions become durable
     // and offsets are committed that often.
     this.#out = new ReleasedBatch(o.rate > 0 ? Math.max(16, Math.min(kReleaseBatch, Math.ceil(o.rate / 10))) : kReleaseBatch);
   }
 
-  get pipeline(): Pipeline | null { return this.#pipeline; }
-  get stepper(): EventStepper | null { return this.#stepper; }
+  /** What the lane drives (null until start()). */
+  get target(): T | null { return this.#target; }
   get partitionNames(): string[] { return this.#parts.map((p) => `${p.topic}/${p.partition}`); }
 
-  /** Opens the decision log (reading the keys it holds) and starts the pipeline's agents. */
+  /** Opens what the lane drives (its pipeline, its decisions' sink). */
   async start(): Promise<void> {
-    const path = this.o.decisionsPath;
-    const keys = path === null ? new Set<string>() : readDecisionKeys(path);
-    const log = new DecisionLog(path, { durable: this.o.durable, append: true });
-    await log.open();
-    this.#sink = new LaneSink(log, keys);
-    const p = buildPipeline(this.o.engine, this.o.registry, this.#sink);
-    await p.dispatcher.start();
-    this.#pipeline = p;
-    this.#stepper = new EventStepper({
-      writer: p.writer, trigger: p.trigger, dispatcher: p.dispatcher, consolidator: p.consolidator, readers: p.readers,
-      mode: this.o.engine.mode, keyEpoch: 'tape',
-    }, this.o.stats, this.o.originToDecision);
+    this.#target = await this.o.open();
   }
 
   /**
@@ -193,7 +138,7 @@ export class Lane {
       this.buffer.skip(p, offset);
       return;
     }
-    const reason = this.#decode(part, m);
+    const reason = this.#decoder.decode(m.value, part.topic, part.partition, this.#staging);
     if (reason !== null) {
       this.o.deadLetters.add({
         topic: part.topic, partition: part.partition, offset: m.offset, key: m.key ?? null, value: m.value ?? null,
@@ -210,32 +155,6 @@ export class Lane {
     this.#staging.reset();
   }
 
-  #decode(part: LanePartition, m: KafkaMessage): string | null {
-    const value = m.value;
-    if (value === null || value === undefined || value.length === 0) return 'empty message: no event and no control header';
-    if (value.length > kMaxEventBytes) return `payload of ${value.length} bytes is above the ${kMaxEventBytes}-byte limit for one event`;
-    let ev: unknown;
-    try {
-      ev = JSON.parse(value.toString('utf8'));
-    } catch (err) {
-      return `invalid JSON: ${(err as Error).message}`;
-    }
-    if (ev !== null && typeof ev === 'object' && typeof (ev as { topic?: unknown }).topic === 'string') {
-      const want = this.o.topicPrefix + (ev as { topic: string }).topic;
-      if (want !== part.topic) return `envelope topic ${JSON.stringify((ev as { topic: string }).topic)} does not match the Kafka topic ${part.topic}`;
-    }
-    this.#staging.reset();
-    const reason = decodeEvent(ev, this.o.registry, this.#staging, NaN);
-    if (reason === null) return null;
-    if (this.o.shard >= 0 && reason.startsWith('unknown instrument ')) {
-      const m2 = /^unknown instrument ("(?:[^"\\]|\\.)*")/.exec(reason);
-      const key = m2 ? JSON.parse(m2[1]!) as string : '';
-      const home = shardOfInstrument(this.o.universe, key, this.o.partitions);
-      if (home >= 0) return `instrument ${JSON.stringify(key)} belongs to shard ${home}, not to shard ${this.o.shard} (partition ${part.partition}): mis-partitioned`;
-    }
-    return reason;
-  }
-
   /**
    * Releases what the buffer allows, runs it through the pipeline, makes the decisions durable,
    * sends pending dead letters and commits (at most every commitIntervalMs, unless `force`).
@@ -248,9 +167,9 @@ export class Lane {
   }
 
   async #pumpOnce(heartbeat: (() => Promise<void>) | undefined, force: boolean): Promise<void> {
-    if (this.#stopped || !this.#stepper) return;
-    const stepper = this.#stepper;
-    const sink = this.#sink!;
+    const target = this.#target;
+    if (this.#stopped || !target) return;
+    const stepper = target.stepper;
     const out = this.#out;
     const rate = this.o.rate;
     let lastBeat = performance.now();
@@ -271,14 +190,14 @@ export class Lane {
       if (this.firstStepMs !== this.firstStepMs) this.firstStepMs = performance.now();
       for (let i = 0; i < n; i++) {
         const suppress = out.offset[i]! < this.#parts[out.partition[i]!]!.suppressBelow;
-        sink.suppress = suppress;
+        target.suppress = suppress;
         if (suppress) this.rebuiltEvents++;
         else if (rate > 0) { await this.#pace(); await beat(); }
         stepper.step(rows, i, suppress ? performance.now() : out.recvMs[i]!, suppress ? NaN : out.originMs[i]!, out.tape.depth);
       }
-      sink.suppress = false;
+      target.suppress = false;
       this.events += n;
-      this.o.stats.events += n;
+      this.o.countEvents(n);
       this.lastStepMs = performance.now();
       // Each released batch is made durable before the next, so a long pump (a backlog, a rebuild)
       // commits as it goes.
@@ -300,8 +219,8 @@ export class Lane {
   /** Decisions durable, dead letters acknowledged, then (at most every commitIntervalMs) the commit. */
   async #settle(force: boolean): Promise<void> {
     if (this.#frozen) return;
-    await this.#stepper!.drain();
-    await this.#sink!.flush();
+    await this.#target!.stepper.drain();
+    await this.#target!.flush();
     await this.o.deadLetters.flush();
     const now = performance.now();
     if (force || now - this.#lastCommitMs >= this.o.commitIntervalMs) {
@@ -342,48 +261,27 @@ export class Lane {
    * Waits for the pump in flight, then stops the agents and closes the log. `revoked`: the
    * partitions went to another member; decisions not yet durable are dropped (that member makes them).
    */
-  async stop(revoked = false): Promise<LaneReport> {
+  async stop(revoked = false): Promise<LaneReport<T>> {
     await this.#chain;
     this.#stopped = true;
-    if (revoked) this.#sink?.abandon();
+    if (revoked) this.#target?.abandon();
     const report = this.report();
-    if (this.#pipeline) await this.#pipeline.dispatcher.stop();
-    if (this.#sink) await this.#sink.close();
+    await this.#target?.stop();
     return report;
   }
 
-  report(): LaneReport {
-    const s = this.#sink;
-    const st = this.#pipeline?.stats;
+  report(): LaneReport<T> {
     return {
       id: this.o.id,
       instruments: this.o.registry.size,
       partitions: this.partitionNames,
       events: this.events,
       rebuiltEvents: this.rebuiltEvents,
-      cycles: this.#stepper?.stats.cycles ?? 0,
-      decisions: this.#pipeline?.stats.decisions ?? 0,
-      decisionsWritten: s?.written ?? 0,
-      decisionsSuppressed: s?.suppressed ?? 0,
-      decisionsByStatus: { ...(st?.decisionsByStatus ?? {}) },
-      decisionsByAgent: { ...(st?.decisionsByAgent ?? {}) },
-      opportunitiesByAgent: { ...(st?.opportunitiesByAgent ?? {}) },
-      topOpportunities: [...(st?.top ?? [])],
-      cashUsd: this.#pipeline?.executor.cashUsd ?? 0,
-      realizedPnlUsd: this.#pipeline?.executor.realizedPnlUsd ?? 0,
+      cycles: this.#target?.stepper.stats.cycles ?? 0,
       late: this.buffer.late,
       firstStepMs: this.firstStepMs,
       lastStepMs: this.lastStepMs,
-      decisionLog: this.o.decisionsPath,
-      decisionLogSha256: s ? s.log.sha256() : '',
+      target: this.#target,
     };
   }
-}
-
-function headerText(v: unknown): string | null {
-  if (v === undefined || v === null) return null;
-  if (Buffer.isBuffer(v)) return v.toString('utf8');
-  if (typeof v === 'string') return v;
-  if (Array.isArray(v) && v.length > 0) return headerText(v[0]);
-  return null;
 }

@@ -7,12 +7,12 @@
 import { createReadStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
-import { LucentError } from '../../protocol/errors.ts';
-import { InstrumentRegistry, type InstrumentMeta } from '../../protocol/registry.ts';
-import { decodeLine } from './codec.ts';
-import { reserveDerivedSlots } from '../state/derived_slots.ts';
-import { shardKeyOfMeta, shardOf } from './kafka_topics.ts';
-import { Tape } from '../../protocol/tape.ts';
+import { LucentError } from '../../../protocol/errors.ts';
+import { InstrumentRegistry, type InstrumentMeta } from '../../../protocol/registry.ts';
+import { decodeLine } from '../codec.ts';
+import { reserveDerivedSlots } from '../../state/derived_slots.ts';
+import { shardKeyOfMeta, shardOf } from './topics.ts';
+import { Tape } from '../../../protocol/tape.ts';
 
 /** The lines of a fixture file (.jsonl or .jsonl.gz), streamed. */
 export async function* fixtureLines(path: string): AsyncGenerator<string> {

@@ -4,8 +4,8 @@
 // before it commits the offsets past the message, so a dead letter is never lost either.
 import { Partitioners } from 'kafkajs';
 import type { Kafka, Message, Producer } from 'kafkajs';
-import type { DeadLetterLog } from '../sinks/dead_letters.ts';
-import { kHeaderDlReason, kHeaderDlSource, kHeaderDlTruncated } from './kafka_topics.ts';
+import type { DeadLetterSink } from '../../types.ts';
+import { kHeaderDlReason, kHeaderDlSource, kHeaderDlTruncated } from './topics.ts';
 
 const kMaxValueBytes = 512 * 1024;
 // A produce request's record batch must stay under the broker's message.max.bytes (1 MiB by
@@ -26,13 +26,13 @@ export interface DeadLetterInput {
 export class KafkaDeadLetters {
   readonly topic: string;
   readonly #producer: Producer;
-  readonly #local: DeadLetterLog;
+  readonly #local: DeadLetterSink;
   #pending: Message[] = [];
   #pendingBytes: number[] = [];
   #connected = false;
   produced = 0;
 
-  constructor(kafka: Kafka, topic: string, local: DeadLetterLog) {
+  constructor(kafka: Kafka, topic: string, local: DeadLetterSink) {
     this.topic = topic;
     this.#local = local;
     this.#producer = kafka.producer({

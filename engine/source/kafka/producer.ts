@@ -1,5 +1,5 @@
 // Replays a fixture into Kafka: each event to its topic (with the topic prefix in front), keyed
-// by its universe shard (engine/source/kafka_topics.ts), with a header carrying its sequence
+// by its universe shard (topics.ts), with a header carrying its sequence
 // number in the fixture (its epoch in a file replay: the n-th event the codec accepts) and one
 // carrying the wall-clock time it was sent. Sends are awaited one batch at a time with an
 // idempotent producer, so each partition holds its events in file order. Paced by a fixed rate or
@@ -8,15 +8,15 @@
 // Lines the codec rejects are sent too, without a sequence header (the consumer dead-letters them).
 import { Partitioners } from 'kafkajs';
 import type { Admin, Kafka, Message, Producer } from 'kafkajs';
-import { LucentError } from '../../protocol/errors.ts';
-import { InstrumentRegistry } from '../../protocol/registry.ts';
-import { decodeEvent } from './codec.ts';
-import { createKafka } from './kafka_client.ts';
+import { LucentError } from '../../../protocol/errors.ts';
+import { InstrumentRegistry } from '../../../protocol/registry.ts';
+import { decodeEvent } from '../codec.ts';
+import { createKafka } from './client.ts';
 import {
   deadLetterTopic, kControlEnd, kControlWatermark, kHeaderControl, kHeaderProducedUs, kHeaderSeq, matchesFamilies, shardKeyOfEvent, shardOf,
-} from './kafka_topics.ts';
-import { fixtureLines, writeUniverse } from './kafka_universe.ts';
-import { Tape } from '../../protocol/tape.ts';
+} from './topics.ts';
+import { fixtureLines, writeUniverse } from './universe.ts';
+import { Tape } from '../../../protocol/tape.ts';
 
 export interface ReplayOptions {
   brokers: string[];

@@ -1,8 +1,8 @@
 // The Kafka source's options: what comes in, checked, with defaults filled in. Every message names
 // the key that was wrong.
-import { OptionError } from '../../protocol/errors.ts';
-import type { EngineOptions } from '../options.ts';
-import type { LaneScope } from './kafka_assigner.ts';
+import { OptionError } from '../../../protocol/errors.ts';
+import type { EngineOptions } from '../../options.ts';
+import type { LaneScope } from './assigner.ts';
 
 export interface KafkaOptions {
   brokers: string[];

@@ -6,15 +6,15 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runKafkaEngine } from '../kafka_engine.ts';
+import { runKafkaEngine } from './kafka_engine.ts';
 import { kDefaultFixture, resolveOptions } from '../options.ts';
-import { createKafka } from './kafka_client.ts';
-import { resolveKafkaOptions } from './kafka_options.ts';
-import { replayToKafka } from './kafka_producer.ts';
-import { kHeaderControl, kHeaderDlReason, kHeaderDlSource, kHeaderDlTruncated, kHeaderSeq, kControlEnd } from './kafka_topics.ts';
-import { cleanUp, freshGroup, freshPrefix, kTestBrokers, requireBroker } from './kafka_testing.ts';
+import { createKafka } from '../source/kafka/client.ts';
+import { resolveKafkaOptions } from '../source/kafka/options.ts';
+import { replayToKafka } from '../source/kafka/producer.ts';
+import { kHeaderControl, kHeaderDlReason, kHeaderDlSource, kHeaderDlTruncated, kHeaderSeq, kControlEnd } from '../source/kafka/topics.ts';
+import { cleanUp, freshGroup, freshPrefix, kTestBrokers, requireBroker } from '../source/kafka/testing.ts';
 
-const kFile = 'engine/source/kafka_deadletter.it.test.ts';
+const kFile = 'engine/kafka/kafka_deadletter.it.test.ts';
 const kGoodEvents = 400;
 
 const ts = 1723075300000000;

@@ -9,8 +9,8 @@
 // The partition is Kafka's default (murmur2, as the Java client computes it) of that key, so
 // another producer that keys by shard lands in the same partitions.
 import { Partitioners } from 'kafkajs';
-import { kKindAmm, kKindBook, kKindSignal } from '../../protocol/layout.ts';
-import type { InstrumentMeta } from '../../protocol/registry.ts';
+import { kKindAmm, kKindBook, kKindSignal } from '../../../protocol/layout.ts';
+import type { InstrumentMeta } from '../../../protocol/registry.ts';
 
 export const kFamilies = ['prices', 'yields', 'liquidations', 'governance'] as const;
 export const kDeadLetterSuffix = 'market.deadletter';

@@ -2,8 +2,8 @@
 // names its key.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { resolveOptions } from '../options.ts';
-import { resolveKafkaOptions } from './kafka_options.ts';
+import { resolveOptions } from '../../options.ts';
+import { resolveKafkaOptions } from './options.ts';
 
 const engine = resolveOptions({ threads: 0, progress: false });
 

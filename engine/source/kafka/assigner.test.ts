@@ -2,7 +2,7 @@
 // when it can), deterministic; global scope: one owner, the one already holding the partitions.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { assignShards, pickOwner } from './kafka_assigner.ts';
+import { assignShards, pickOwner } from './assigner.ts';
 
 const m = (memberId: string, held: number[] = []): { memberId: string; held: number[] } => ({ memberId, held });
 

@@ -10,15 +10,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runKafkaEngine, type KafkaSummary } from '../kafka_engine.ts';
+import { runKafkaEngine, shardDecisionPath, type KafkaSummary } from './kafka_engine.ts';
 import { kDefaultFixture, resolveOptions } from '../options.ts';
-import { createKafka } from './kafka_client.ts';
-import { resolveKafkaOptions } from './kafka_options.ts';
-import { replayToKafka } from './kafka_producer.ts';
-import { shardDecisionPath } from './kafka_consumer.ts';
-import { cleanUp, freshGroup, freshPrefix, kTestBrokers, requireBroker } from './kafka_testing.ts';
+import { createKafka } from '../source/kafka/client.ts';
+import { resolveKafkaOptions } from '../source/kafka/options.ts';
+import { replayToKafka } from '../source/kafka/producer.ts';
+import { cleanUp, freshGroup, freshPrefix, kTestBrokers, requireBroker } from '../source/kafka/testing.ts';
 
-const kFile = 'engine/source/kafka_scaleout.it.test.ts';
+const kFile = 'engine/kafka/kafka_scaleout.it.test.ts';
 const kEvents = 30_000;
 const kPartitions = 4;
 const kRate = 2000; // events/s per shard in the two processes, so the kill lands mid-run

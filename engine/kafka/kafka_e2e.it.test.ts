@@ -9,13 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { runEngine } from '../engine.ts';
-import { runKafkaEngine } from '../kafka_engine.ts';
+import { runKafkaEngine } from './kafka_engine.ts';
 import { kDefaultFixture, resolveOptions, type OptionsInput } from '../options.ts';
-import { resolveKafkaOptions } from './kafka_options.ts';
-import { replayToKafka } from './kafka_producer.ts';
-import { cleanUp, freshGroup, freshPrefix, kTestBrokers, requireBroker } from './kafka_testing.ts';
+import { resolveKafkaOptions } from '../source/kafka/options.ts';
+import { replayToKafka } from '../source/kafka/producer.ts';
+import { cleanUp, freshGroup, freshPrefix, kTestBrokers, requireBroker } from '../source/kafka/testing.ts';
 
-const kFile = 'engine/source/kafka_e2e.it.test.ts';
+const kFile = 'engine/kafka/kafka_e2e.it.test.ts';
 const kRestartEvents = 20_000; // the restart tests use the first events only, in topics of their own
 
 if (await requireBroker(test, kFile)) {

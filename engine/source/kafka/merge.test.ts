@@ -3,13 +3,13 @@
 // never pass an event still buffered.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ReleasedBatch, ReorderBuffer } from './kafka_merge.ts';
+import { ReleasedBatch, ReorderBuffer } from './merge.ts';
 import {
   kTapeF0, kTapeLine, kTapePoolTickCount, kTapePoolTickRef, kTapePriceAskLevels, kTapePriceBidLevels, kTapePriceDepthRef,
   kTapeTs, kTapeType, kTapeWidth, Tape,
-} from '../../protocol/tape.ts';
-import { kTickMapLevels } from '../../protocol/layout.ts';
-import { kTypePool, kTypePrice, kTypeYield } from '../../protocol/events.ts';
+} from '../../../protocol/tape.ts';
+import { kTickMapLevels } from '../../../protocol/layout.ts';
+import { kTypePool, kTypePrice, kTypeYield } from '../../../protocol/events.ts';
 
 const staging = new Tape(1);
 function push(b: ReorderBuffer, p: number, offset: number, seq: number, ts = seq * 10): void {

@@ -3,12 +3,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Partitioners } from 'kafkajs';
-import { kDefaultFixture } from '../options.ts';
-import { InstrumentRegistry } from '../../protocol/registry.ts';
-import { decodeEvent } from './codec.ts';
-import { deadLetterTopic, matchesFamilies, shardKeyOfEvent, shardKeyOfMeta, shardOf, topicPatterns } from './kafka_topics.ts';
-import { fixtureLines, shardRegistry } from './kafka_universe.ts';
-import { Tape } from '../../protocol/tape.ts';
+import { kDefaultFixture } from '../../options.ts';
+import { InstrumentRegistry } from '../../../protocol/registry.ts';
+import { decodeEvent } from '../codec.ts';
+import { deadLetterTopic, matchesFamilies, shardKeyOfEvent, shardKeyOfMeta, shardOf, topicPatterns } from './topics.ts';
+import { fixtureLines, shardRegistry } from './universe.ts';
+import { Tape } from '../../../protocol/tape.ts';
 
 test('the four families, with and without a prefix; the prefix is taken literally', () => {
   assert.is(topicPatterns('').length, 4);

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createKafka, probeBroker } from './kafka_client.ts';
+import { createKafka, probeBroker } from './client.ts';
 
 export const kTestBrokers = (process.env.KAFKA_BROKERS ?? `127.0.0.1:${process.env.KAFKA_PORT ?? '9092'}`).split(',');
 

@@ -3,11 +3,11 @@
 import { createReadStream, existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
-import { LucentError } from '../../protocol/errors.ts';
-import type { InstrumentRegistry } from '../../protocol/registry.ts';
-import type { DeadLetter } from '../../protocol/events.ts';
-import { decodeLine } from './codec.ts';
-import { Tape } from '../../protocol/tape.ts';
+import { LucentError } from '../../../protocol/errors.ts';
+import type { InstrumentRegistry } from '../../../protocol/registry.ts';
+import type { DeadLetter } from '../../../protocol/events.ts';
+import { decodeLine } from '../codec.ts';
+import { Tape } from '../../../protocol/tape.ts';
 
 export interface FixtureLoad {
   tape: Tape;
