@@ -14,7 +14,7 @@ import {
 } from '../engine/source/defillama.ts';
 import type { DeadLetter, MarketEvent } from '../protocol/events.ts';
 import { flagHelp, parseFlags, type FlagSpec } from './lib/cli_flags.ts';
-import { writeFixtureWithDeadLetters } from './lib/jsonl_gz.ts';
+import { writeFixtureWithDeadLetters } from '../fixtures/jsonl_gz.ts';
 
 const kRepoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const kDefaultLlamaDir = fileURLToPath(new URL('../../shared/data/defillama-yields', import.meta.url));

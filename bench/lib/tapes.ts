@@ -9,7 +9,7 @@ import { loadFixture } from '../../engine/source/file/fixture_reader.ts';
 import { decodeEvent } from '../../engine/source/codec.ts';
 import { reserveDerivedSlots } from '../../engine/state/derived_slots.ts';
 import { kTapeTs, kTapeWidth, Tape } from '../../protocol/tape.ts';
-import { generateFixture, type FixtureOptions } from '../../scripts/lib/fixture_generator.ts';
+import { generateFixture, type FixtureOptions } from '../../fixtures/generator/generator.ts';
 
 export const kRepoRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const kDefaultFixturePath = fileURLToPath(new URL('../../fixtures/default.jsonl.gz', import.meta.url));
