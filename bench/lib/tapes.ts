@@ -101,7 +101,9 @@ export function registryFrom(snapshot: RegistrySnapshot): InstrumentRegistry {
 }
 
 /** Modules whose changes change what a decoded tape holds: a cached tape older than them is rebuilt. */
-const kDecoderModules = ['../../engine/source/codec.ts', '../../engine/consolidate/market_fusion.ts', '../../engine/source/tape.ts', '../../engine/state/registry.ts', '../../engine/types.ts'];
+const kDecoderModules = [
+  '../../engine/source/codec.ts', '../../engine/state/derived_slots.ts', '../../protocol/tape.ts', '../../protocol/registry.ts', '../../protocol/events.ts',
+];
 
 function sourceKey(path: string): string {
   const st = statSync(path);
