@@ -21,6 +21,9 @@ export interface Source {
   stop(): Promise<void>;
 }
 
+/** An agent: fed the slots that changed, it writes records into its own result region (the agent side declares it). */
+export type { Agent } from '../workers/agents/index.ts';
+
 /** One agent's consolidation: reads its records of the cycle and proposes actions (FusionContext.decide). */
 export interface Fusion {
   consolidate(cycle: number, epoch: number, nowUs: number): void;

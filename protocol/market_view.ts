@@ -4,13 +4,15 @@
 // two fields, a book with its depth, a pool with its tick map) is a method here. Also the
 // changed-slot ring. Used by agent threads and by the main thread's consolidation. Nothing allocates.
 import {
-  kAsk, kAskSize, kBid, kBidSize, kCtlEpoch, kDepthStride, kFieldCount, kTickMapCount, kTickMapLevels,
+  kAsk, kAskSize, kBid, kBidSize, kCtlEpoch, kDepthAskCount, kDepthAskPrice0, kDepthAskSize0, kDepthBidCount,
+  kDepthBidPrice0, kDepthBidSize0, kDepthLevels, kDepthStride, kFieldCount, kTickMapCount, kTickMapLevels,
   kTickMapLiquidityNet0, kTickMapSqrtPrice0, kTs,
 } from './layout.ts';
 import { MarketArrays, type MarketStateBuffers } from './market_state.ts';
 
 // Layout of a readBook() snapshot (Float64Array of kBookSnapshotLength): the slot's depth record
-// as the writer left it (kDepth* offsets; a count of 0: the venue published no levels), then:
+// as the writer left it (kDepth* offsets; a count of 0: the venue published no levels; the levels
+// past the counts are not copied), then:
 /** Event time of the slot's last write (µs). */
 export const kBookTsAt = kDepthStride;
 /** Top of book (the columns kBid, kAsk, kBidSize, kAskSize). */
@@ -75,14 +77,27 @@ export class MarketView {
 
   /**
    * A book slot's depth record, event time and top of book into `out` (kBookSnapshotLength): the
-   * writer updates the columns and the depth record together, so they belong to one quote.
+   * writer updates the columns and the depth record together, so they belong to one quote. Only
+   * the published levels are copied (the counts, then that many prices and sizes per side): `out`
+   * beyond them keeps what it held.
    */
   readBook(slot: number, out: Float64Array): void {
     const c = this.arrays.columns, d = this.arrays.depth, cap = this.capacity;
     const o = slot * kDepthStride;
     for (;;) {
       const s = this.#begin(slot);
-      for (let i = 0; i < kDepthStride; i++) out[i] = d[o + i]!;
+      const nb = d[o + kDepthBidCount]!, na = d[o + kDepthAskCount]!;
+      out[kDepthBidCount] = nb;
+      out[kDepthAskCount] = na;
+      const mb = nb < kDepthLevels ? nb : kDepthLevels, ma = na < kDepthLevels ? na : kDepthLevels;
+      for (let i = 0; i < mb; i++) {
+        out[kDepthBidPrice0 + i] = d[o + kDepthBidPrice0 + i]!;
+        out[kDepthBidSize0 + i] = d[o + kDepthBidSize0 + i]!;
+      }
+      for (let i = 0; i < ma; i++) {
+        out[kDepthAskPrice0 + i] = d[o + kDepthAskPrice0 + i]!;
+        out[kDepthAskSize0 + i] = d[o + kDepthAskSize0 + i]!;
+      }
       out[kBookTsAt] = c[kTs * cap + slot]!;
       out[kBookTopBidAt] = c[kBid * cap + slot]!;
       out[kBookTopAskAt] = c[kAsk * cap + slot]!;

@@ -53,8 +53,7 @@ export class SpinWait implements WaitStrategy {
   readonly name = 'spin';
   waitForChange(ctl: Int32Array, index: number, value: number, _sleepers: number, timeoutMs: number): number {
     const v = Atomics.load(ctl, index);
-    if (v !== value) return v;
-    return spin(ctl, index, value, Infinity, performance.now() + timeoutMs);
+    return v !== value ? v : spin(ctl, index, value, Infinity, performance.now() + timeoutMs);
   }
 }
 
@@ -63,8 +62,7 @@ export class BlockWait implements WaitStrategy {
   readonly name = 'block';
   waitForChange(ctl: Int32Array, index: number, value: number, sleepers: number, timeoutMs: number): number {
     const v = Atomics.load(ctl, index);
-    if (v !== value) return v;
-    return park(ctl, index, value, sleepers, performance.now() + timeoutMs);
+    return v !== value ? v : park(ctl, index, value, sleepers, performance.now() + timeoutMs);
   }
 }
 
