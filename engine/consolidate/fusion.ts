@@ -71,8 +71,3 @@ export function proposal(x: ProposalInit): Proposal {
     fill: null,
   };
 }
-
-/** True once the next stages carried the proposal out (something was filled). */
-export function filled(p: Proposal): boolean {
-  return p.fill !== null;
-}
