@@ -35,18 +35,22 @@ export interface Rec {
   aux: number;
 }
 
-export interface Harness {
+/** What every test harness over a pipeline exposes: the universe, the state and its single writer. */
+export interface TestState {
   pipeline: Pipeline;
   registry: InstrumentRegistry;
   snapshot: RegistrySnapshot;
   arrays: MarketArrays;
   view: MarketView;
   writer: MarketWriter;
+  /** Slot of an instrument key (throws when the key is not in the universe). */
+  slot(key: string): number;
+}
+
+export interface Harness extends TestState {
   runner: AgentRunner;
   reader: ResultReader;
   config: AgentConfig;
-  /** Slot of an instrument key (throws when the key is not in the universe). */
-  slot(key: string): number;
   /** Decodes events with the frozen registry and applies them in order. Throws on a rejected event. */
   feed(events: readonly object[]): void;
   /** Runs one cycle at event time `nowUs` (default: the last fed event's ts) and returns its records. */

@@ -8,25 +8,15 @@
 //   f.records('market_analyzer', cycle, [[kind, slotA, slotB, score, value, size, risk, aux]]);
 //   new MarketFusion(f.ctx).consolidate(cycle, epoch, nowUs);  f.drafts → what it decided
 import { kDefaultConfig, type EngineConfig } from '../../options.ts';
-import type { MarketArrays } from '../../../protocol/market_state.ts';
-import type { MarketView } from '../../../protocol/market_view.ts';
-import { InstrumentRegistry, type RegistrySnapshot } from '../../../protocol/registry.ts';
+import { InstrumentRegistry } from '../../../protocol/registry.ts';
 import { ResultWriter } from '../../../protocol/result_region.ts';
-import type { MarketWriter } from '../../state/market_writer.ts';
 import type { Validator } from '../../validate/validator.ts';
 import type { PaperExecutor } from '../../execute/paper_executor.ts';
-import type { Pipeline } from '../../pipeline.ts';
 import type { Proposal } from '../../types.ts';
-import { decodeAll, feedEvents, slotIn, testPipeline } from '../../testing/agent_harness.ts';
+import { decodeAll, feedEvents, slotIn, testPipeline, type TestState } from '../../testing/agent_harness.ts';
 import type { FusionContext } from '../fusion.ts';
 
-export interface FusionHarness {
-  pipeline: Pipeline;
-  registry: InstrumentRegistry;
-  snapshot: RegistrySnapshot;
-  arrays: MarketArrays;
-  view: MarketView;
-  writer: MarketWriter;
+export interface FusionHarness extends TestState {
   config: EngineConfig;
   validator: Validator;
   executor: PaperExecutor;
@@ -34,7 +24,6 @@ export interface FusionHarness {
   /** The proposals recorded as decisions, in order, with their verdicts and fills (unrounded). */
   drafts: Proposal[];
   writers: Map<string, ResultWriter>;
-  slot(key: string): number;
   feed(events: readonly object[]): void;
   /** Publishes `rows` as agent `name`'s records of `cycle`, and reads them into its reader. */
   records(name: string, cycle: number, rows: number[][]): void;
