@@ -1,11 +1,14 @@
-// Book walking, by hand: the cross-venue walk stops where the marginal profit reaches zero.
+// Book walking, by hand: one side (the swap path's book leg, walkLeg), and the cross-venue walk,
+// which stops where the marginal profit reaches zero.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
   bookCapacity, crossBookWalk, kCbwAvgBuy, kCbwAvgSell, kCbwFees, kCbwLevels, kCbwOutLength, kCbwProfit, kCbwSize,
-  kCbwSlippage, kCbwTopEdge, kWalkFee, kWalkIn, kWalkInUsed, kWalkLastPrice, kWalkLength, kWalkMarginal, kWalkOut,
-  maxQtyWithinSlippage, walkLevels,
+  kCbwSlippage, kCbwTopEdge, maxQtyWithinSlippage,
 } from './book_walk.ts';
+import {
+  kLegStride, kLegWalkIn, kLegWalkInUsed, kLegWalkLength, kLegWalkMarginal, kLegWalkOut, setBookLeg, walkLeg,
+} from './swap_path.ts';
 
 function near(actual: number, expected: number, tol: number, what: string): void {
   assert.ok(Math.abs(actual - expected) <= tol, `${what}: got ${actual}, expected ${expected} ± ${tol}`);
@@ -77,32 +80,33 @@ test('cross walk: no crossing, empty book, invalid fee', () => {
 
 /** One side's walk: `amount` in with `fee`; the io array after. */
 function walk(lv: Float64Array, n: number, amount: number, fee: number, buy: boolean): Float64Array {
-  const io = new Float64Array(kWalkLength);
-  io[kWalkIn] = amount;
-  io[kWalkFee] = fee;
-  walkLevels(io, lv, 0, n, n, buy);
+  const leg = new Float64Array(kLegStride);
+  setBookLeg(leg, 0, !buy, fee, lv, 0, n, n);
+  const io = new Float64Array(kLegWalkLength);
+  io[kLegWalkIn] = amount;
+  walkLeg(io, leg, 0);
   return io;
 }
 
 test('one side: sell into bids, buy from asks, with the marginal rate of the next unit', () => {
   const bids = side([[100, 1], [99, 2]]);
   let out = walk(bids, 2, 2, 0.001, false);
-  near(out[kWalkOut]!, (100 + 99) * 0.999, 1e-12, 'proceeds of 2');
-  near(out[kWalkMarginal]!, 99 * 0.999, 1e-12, 'next unit at 99');
-  assert.is(out[kWalkInUsed], 2);
+  near(out[kLegWalkOut]!, (100 + 99) * 0.999, 1e-12, 'proceeds of 2');
+  near(out[kLegWalkMarginal]!, 99 * 0.999, 1e-12, 'next unit at 99');
+  assert.is(out[kLegWalkInUsed], 2);
   out = walk(bids, 2, 1, 0, false);
-  near(out[kWalkMarginal]!, 99, 1e-12, 'exactly at a level boundary: the next level');
+  near(out[kLegWalkMarginal]!, 99, 1e-12, 'exactly at a level boundary: the next level');
   out = walk(bids, 2, 5, 0.001, false);
-  near(out[kWalkOut]!, (100 + 198) * 0.999, 1e-12, 'the whole book');
-  assert.is(out[kWalkInUsed], 3, 'only 3 units were there');
-  assert.is(out[kWalkMarginal], 0, 'nothing past the last level');
+  near(out[kLegWalkOut]!, (100 + 198) * 0.999, 1e-12, 'the whole book');
+  assert.is(out[kLegWalkInUsed], 3, 'only 3 units were there');
+  assert.is(out[kLegWalkMarginal], 0, 'nothing past the last level');
   const asks = side([[100, 1], [101, 2]]);
   out = walk(asks, 2, 201, 0, true);
-  near(out[kWalkOut]!, 2, 1e-12, '100 buys 1, 101 buys 1');
-  near(out[kWalkMarginal]!, 1 / 101, 1e-15, 'marginal 1/101');
+  near(out[kLegWalkOut]!, 2, 1e-12, '100 buys 1, 101 buys 1');
+  near(out[kLegWalkMarginal]!, 1 / 101, 1e-15, 'marginal 1/101');
   out = walk(asks, 2, 1000, 0.002, true);
-  near(out[kWalkOut]!, 3 * 0.998, 1e-12, 'all 3 units, fee from the base received');
-  near(out[kWalkInUsed]!, 302, 1e-12, '100 + 2·101 spent');
+  near(out[kLegWalkOut]!, 3 * 0.998, 1e-12, 'all 3 units, fee from the base received');
+  near(out[kLegWalkInUsed]!, 302, 1e-12, '100 + 2·101 spent');
   assert.is(bookCapacity(asks, 0, 2, 2, true), 302);
   assert.is(bookCapacity(bids, 0, 2, 2, false), 3);
 });
@@ -111,19 +115,18 @@ test('by quantity and by notional: cost, average price and slippage against the 
   // selling 2 into bids 103 × 1, 101 × 2, 100 × 5: 103 + 101 = 204, average 102, 0.97 % below 103
   const bids = side([[103, 1], [101, 2], [100, 5]]);
   let out = walk(bids, 3, 2, 0, false);
-  near(out[kWalkOut]!, 204, 1e-12, 'proceeds');
-  near(out[kWalkOut]! / out[kWalkInUsed]!, 102, 1e-12, 'average');
-  near(1 - out[kWalkOut]! / out[kWalkInUsed]! / 103, 1 / 103, 1e-15, 'slippage');
-  near(out[kWalkLastPrice]!, 101, 0, 'last level');
-  assert.is(walk(bids, 3, 100, 0, false)[kWalkInUsed], 8, 'the book runs out at 8');
+  near(out[kLegWalkOut]!, 204, 1e-12, 'proceeds');
+  near(out[kLegWalkOut]! / out[kLegWalkInUsed]!, 102, 1e-12, 'average');
+  near(1 - out[kLegWalkOut]! / out[kLegWalkInUsed]! / 103, 1 / 103, 1e-15, 'slippage');
+  assert.is(walk(bids, 3, 100, 0, false)[kLegWalkInUsed], 8, 'the book runs out at 8');
   // spending 201 on asks 100 × 1, 101 × 2, 103 × 5 buys 2 at an average of 100.5
   const asks = side([[100, 1], [101, 2], [103, 5]]);
   out = walk(asks, 3, 201, 0, true);
-  near(out[kWalkOut]!, 2, 1e-12, 'notional 201 buys 2');
-  near(out[kWalkInUsed]! / out[kWalkOut]!, 100.5, 1e-12, 'average');
+  near(out[kLegWalkOut]!, 2, 1e-12, 'notional 201 buys 2');
+  near(out[kLegWalkInUsed]! / out[kLegWalkOut]!, 100.5, 1e-12, 'average');
   out = walk(asks, 3, 50, 0, true);
-  near(out[kWalkOut]!, 0.5, 1e-15, 'inside the first level');
-  near(out[kWalkInUsed]! / out[kWalkOut]! / 100 - 1, 0, 0, 'no slippage inside the first level');
+  near(out[kLegWalkOut]!, 0.5, 1e-15, 'inside the first level');
+  near(out[kLegWalkInUsed]! / out[kLegWalkOut]! / 100 - 1, 0, 0, 'no slippage inside the first level');
 });
 
 test('largest quantity within a slippage bound', () => {

@@ -1,14 +1,12 @@
-// Walking order-book levels: the one walk of one side of a book (what a taker gets for an input,
-// level by level, net of the taker fee, and the marginal rate of the next unit), the largest size
-// whose average price stays within a bound, and the walk of two books against each other (a
-// cross-venue arbitrage: where its marginal profit falls to zero).
+// Order-book levels beyond the walk of one side (that walk is swap_path.ts's book leg, walkLeg):
+// the walk of two books against each other (a cross-venue arbitrage: where its marginal profit
+// falls to zero), what a side can absorb in all, and the largest size whose average price stays
+// within a bound.
 //
 // Levels are read from a Float64Array at two offsets, prices and sizes, best first (bids falling,
 // asks rising), n levels; this is the layout of a slot's depth record (protocol/layout.ts:
-// kDepthBidPrice0 / kDepthBidSize0, kDepthAskPrice0 / kDepthAskSize0) and of a swap path's book leg
-// (swap_path.ts). Beyond the last level the book is unknown and nothing more is traded.
-// Caller-owned outputs; nothing allocates, and no double travels as an argument of walkLevels
-// (V8 boxes a double passed to a call it does not inline; the swap path calls it in a bisection).
+// kDepthBidPrice0 / kDepthBidSize0, kDepthAskPrice0 / kDepthAskSize0). Beyond the last level the
+// book is unknown and nothing more is traded. Caller-owned outputs; nothing allocates.
 
 const kNaN = NaN;
 
@@ -86,58 +84,6 @@ export function crossBookWalk(
   out[kCbwTopEdge] = topEdge;
   out[kCbwLevels] = size > 0 ? (i < askLevels ? i + 1 : i) + (j < bidLevels ? j + 1 : j) : 0;
   return profit > 0;
-}
-
-// In/out of walkLevels (Float64Array of kWalkLength): the caller sets kWalkIn and kWalkFee.
-/** Input: base units sold into the bids, or quote units spent on the asks. */
-export const kWalkIn = 0;
-/** Taker fee (fraction), taken from what is received. */
-export const kWalkFee = 1;
-/** Amount received, net of the fee (quote for a sell, base for a buy). */
-export const kWalkOut = 2;
-/** Input consumed (less than kWalkIn when the book runs out). */
-export const kWalkInUsed = 3;
-/** Marginal rate of the next unit of input (output per input, fee included); 0 past the depth. */
-export const kWalkMarginal = 4;
-/** Price of the last level touched (the first level when nothing traded). */
-export const kWalkLastPrice = 5;
-export const kWalkLength = 6;
-
-/**
- * The walk of one side of a book. Selling (buy = false) takes io[kWalkIn] base units into the bids:
- * proceeds Σ bidᵢ·takeᵢ·(1 − fee), marginal rate bid·(1 − fee) at the level the next unit would hit.
- * Buying (buy = true) spends io[kWalkIn] quote units on the asks: base received
- * Σ (spendᵢ/askᵢ)·(1 − fee), marginal rate (1 − fee)/ask.
- * Examples: bids 100×1, 99×2, fee 0.001, sell 2 → (100 + 99)·0.999 = 198.801, marginal 99·0.999;
- * asks 100×1, 101×2, fee 0, spend 201 → 1 + 101/101 = 2 base, marginal 1/101.
- */
-export function walkLevels(io: Float64Array, lv: Float64Array, priceAt: number, sizeAt: number, n: number, buy: boolean): void {
-  const amountIn = io[kWalkIn]!;
-  const g = 1 - io[kWalkFee]!;
-  let left = amountIn > 0 ? amountIn : 0;
-  let got = 0;
-  let marginal = 0;
-  let last = n > 0 ? lv[priceAt]! : kNaN;
-  for (let i = 0; i < n; i++) {
-    const p = lv[priceAt + i]!, s = lv[sizeAt + i]!;
-    if (!(p > 0 && s > 0)) continue;
-    const capacity = buy ? s * p : s; // input this level absorbs
-    const rate = buy ? g / p : p * g;
-    if (left < capacity) {
-      got += left * rate;
-      last = p;
-      marginal = rate;
-      left = 0;
-      break;
-    }
-    got += capacity * rate;
-    left -= capacity;
-    last = p;
-  }
-  io[kWalkOut] = got;
-  io[kWalkInUsed] = (amountIn > 0 ? amountIn : 0) - left;
-  io[kWalkMarginal] = left > 0 ? 0 : marginal;
-  io[kWalkLastPrice] = last;
 }
 
 /** The input a side of the book can absorb in all: Σ sizes for a sell, Σ price·size for a buy. */

@@ -5,8 +5,8 @@
 
 import { cpAmountOut } from './amm.ts';
 import {
-  kLegStride, kV3WalkCrossed, kV3WalkFeePaid, kV3WalkIn, kV3WalkInUsed, kV3WalkLength, kV3WalkLiquidityAfter,
-  kV3WalkOut, kV3WalkSqrtAfter, setV3OpenLeg, walkV3Leg,
+  kLegStride, kLegWalkCrossed, kLegWalkFeePaid, kLegWalkIn, kLegWalkInUsed, kLegWalkLength, kLegWalkLiquidityAfter,
+  kLegWalkOut, kLegWalkSqrtAfter, setV3OpenLeg, walkLeg,
 } from './swap_path.ts';
 
 const kNaN = NaN;
@@ -44,7 +44,7 @@ export const kV3xOutLength = 7;
  * sqrtPrice) of the initialized ticks in ascending order and liquidityNet[0..n) their net
  * liquidity (added when the price crosses the tick upwards, removed when downwards), as the pool's
  * tick bitmap and ticks() give them. zeroForOne: token0 in, price falls. The swap is the V3 tick
- * walk of swap_path.ts (walkV3Leg) on a leg that crosses every listed tick in its direction and
+ * walk of swap_path.ts (walkLeg) on a leg that crosses every listed tick in its direction and
  * goes on past the last one at the liquidity it has there; it stops when the input is used.
  * A liquidity that would go negative is taken as 0. Writes kV3xOutLength values; returns true, or
  * false (NaN written) on invalid input.
@@ -61,23 +61,24 @@ export function v3SwapAcrossTicks(
   }
   setV3OpenLeg(kLeg, 0, zeroForOne, liquidity, sqrtPrice, tickSqrtPrices, liquidityNet, n, fee, 1, 1);
   const w = kWalk;
-  w[kV3WalkIn] = amountIn;
-  if (!walkV3Leg(w, kLeg, 0)) {
+  w[kLegWalkIn] = amountIn;
+  walkLeg(w, kLeg, 0);
+  const got = w[kLegWalkOut]!, used = w[kLegWalkInUsed]!;
+  if (got !== got) { // a range's swap was invalid
     out.fill(kNaN, 0, kV3xOutLength);
     return false;
   }
-  const got = w[kV3WalkOut]!, used = w[kV3WalkInUsed]!;
   const p0 = sqrtPrice * sqrtPrice;
   out[kV3xAmountOut] = got;
   out[kV3xAmountInUsed] = used;
-  out[kV3xFeePaid] = w[kV3WalkFeePaid]!;
-  out[kV3xSqrtPriceAfter] = w[kV3WalkSqrtAfter]!;
-  out[kV3xTicksCrossed] = w[kV3WalkCrossed]!;
-  out[kV3xLiquidityAfter] = w[kV3WalkLiquidityAfter]!;
+  out[kV3xFeePaid] = w[kLegWalkFeePaid]!;
+  out[kV3xSqrtPriceAfter] = w[kLegWalkSqrtAfter]!;
+  out[kV3xTicksCrossed] = w[kLegWalkCrossed]!;
+  out[kV3xLiquidityAfter] = w[kLegWalkLiquidityAfter]!;
   const ideal = zeroForOne ? used * (1 - fee) * p0 : (used * (1 - fee)) / p0;
   out[kV3xSlippage] = ideal > 0 ? 1 - got / ideal : 0;
   return true;
 }
 
 const kLeg = new Float64Array(kLegStride);
-const kWalk = new Float64Array(kV3WalkLength);
+const kWalk = new Float64Array(kLegWalkLength);

@@ -14,12 +14,13 @@
 // Amounts are human token units (decimal-adjusted); a V3 leg converts to and from the pool's raw
 // units with the token scales it is given (gas_units.ts tokenUnitScale: never an assumed 18).
 // Legs live in a caller-owned Float64Array, kLegStride values each. Nothing allocates.
-// A book leg is walked by the one book walk (book_walk.ts walkLevels); a V3 leg by the one V3 tick
-// walk (walkV3Leg, below), which slippage.ts v3SwapAcrossTicks runs too.
+// The walks are written once, here, in legAt: the walk of a book's levels, the constant-product
+// swap, and the walk of a V3 pool across its initialized ticks. walkLeg runs one leg on its own
+// and reports what it did (the execution optimizer's book and V3 quotes, slippage.ts
+// v3SwapAcrossTicks); the path sizing runs them in its bisection without a call per leg beyond legAt.
 import {
   kV3AmountInUsed, kV3AmountOut, kV3FeePaid, kV3ReachedLimit, kV3SqrtPriceAfter, kV3SwapOutLength, v3SwapWithinRange,
 } from './amm.ts';
-import { kWalkFee, kWalkIn, kWalkLength, kWalkMarginal, kWalkOut, walkLevels } from './book_walk.ts';
 
 const kNaN = NaN;
 
@@ -54,31 +55,36 @@ export const kLegMaxCrossings = 16;
 export const kLegCrossLiquidity0 = kLegCrossSqrt0 + kLegMaxCrossings; // the active L after crossing each
 export const kLegStride = kLegCrossLiquidity0 + kLegMaxCrossings; // 41
 
-// In/out of walkV3Leg (Float64Array of kV3WalkLength), in the pool's raw units. The caller sets kV3WalkIn.
-export const kV3WalkIn = 0;
-/** Output received. */
-export const kV3WalkOut = 1;
-/** Input used, fee included. */
-export const kV3WalkInUsed = 2;
-/** Fees paid. */
-export const kV3WalkFeePaid = 3;
-/** √P where the swap stopped. */
-export const kV3WalkSqrtAfter = 4;
-/** Initialized ticks crossed. */
-export const kV3WalkCrossed = 5;
-/** Active liquidity where the swap stopped. */
-export const kV3WalkLiquidityAfter = 6;
-/** Marginal rate of the next unit (raw out per raw in, fee included); 0 once the leg is used up. */
-export const kV3WalkMarginal = 7;
-export const kV3WalkLength = 8;
+// In/out of walkLeg (Float64Array of kLegWalkLength), in the leg's units (a V3 leg's human units
+// through its token scales; √P and L raw). The caller sets kLegWalkIn.
+export const kLegWalkIn = 0;
+/** Output received, net of the fee. */
+export const kLegWalkOut = 1;
+/** Marginal rate of the next unit of input (output per input, fee included); 0 once the leg is used up. */
+export const kLegWalkMarginal = 2;
+/** Input used (less than kLegWalkIn when the book runs out or the V3 leg reaches its last √P). */
+export const kLegWalkInUsed = 3;
+/** V3: fee paid (input units). */
+export const kLegWalkFeePaid = 4;
+/** V3: √P where the swap stopped (raw). */
+export const kLegWalkSqrtAfter = 5;
+/** V3: initialized ticks crossed. */
+export const kLegWalkCrossed = 6;
+/** V3: active liquidity where the swap stopped (raw). */
+export const kLegWalkLiquidityAfter = 7;
+export const kLegWalkLength = 8;
 
 const kV3Scratch = new Float64Array(kV3SwapOutLength);
-// [amountOut, marginal, amountIn]. Doubles travel through this array, not as arguments: a double
-// passed to a function V8 does not inline is boxed into a fresh heap number on every call.
-const kLegScratch = new Float64Array(3);
+// [amountOut, marginal, amountIn, input used, then a V3 leg's fee paid, √P after, ticks crossed,
+// L after]. Doubles travel through this array, not as arguments: a double passed to a function V8
+// does not inline is boxed into a fresh heap number on every call.
+const kLegScratch = new Float64Array(8);
 const kLegIn = 2;
-const kWalkScratch = new Float64Array(kWalkLength);
-const kV3WalkScratch = new Float64Array(kV3WalkLength);
+const kLegUsed = 3;
+const kLegFeePaid = 4;
+const kLegSqrtAfter = 5;
+const kLegCrossed = 6;
+const kLegLiquidityAfter = 7;
 
 /** A book leg: sell = true walks bids (base in), false walks asks (quote in). Copies ≤ kLegMaxLevels levels. */
 export function setBookLeg(
@@ -190,82 +196,97 @@ function writeCrossings(
 }
 
 /**
- * The V3 tick walk: swaps io[kV3WalkIn] (raw units of the input token) through V3 leg k, one
- * liquidity range at a time (v3SwapWithinRange): up to the next initialized tick, where the active
- * liquidity becomes the tick's, and the last range up to the leg's limit. A swap's marginal rate
+ * Writes leg k's output and marginal rate (d out / d in) at kLegScratch[kLegIn] into kLegScratch,
+ * with the input it used (and a V3 leg's fee, √P, crossings and L where it stopped).
+ * A book leg walks its levels, best first, each absorbing its size (a sell: base in) or its
+ * price × size (a buy: quote in) at the rate price·(1 − fee) or (1 − fee)/price. A V3 leg swaps
+ * one liquidity range at a time (v3SwapWithinRange): up to the next initialized tick, where the
+ * active liquidity becomes the tick's, and the last range up to the leg's limit; its marginal rate
  * depends on the price reached only: (1 − fee)·√P² for token0 in, (1 − fee)/√P² for token1 in.
- * Returns true, or false (NaN written) when a range's swap is invalid.
  */
-export function walkV3Leg(io: Float64Array, path: Float64Array, k: number): boolean {
-  const o = k * kLegStride;
-  const fee = path[o + kLegFee]!;
-  const g = 1 - fee;
-  const lim = path[o + kLegSqrtLimit]!;
-  const zeroForOne = path[o + kLegZeroForOne]! === 1;
-  const crossings = path[o + kLegCrossings]!;
-  const amountIn = io[kV3WalkIn]!;
-  let L = path[o + kLegLiquidity]!, sp = path[o + kLegSqrtPrice]!;
-  let left = amountIn > 0 ? amountIn : 0, got = 0, paid = 0, m = 0, crossed = 0;
-  for (let j = 0; j <= crossings; j++) {
-    const end = j < crossings ? path[o + kLegCrossSqrt0 + j]! : lim;
-    if (!v3SwapWithinRange(kV3Scratch, left, zeroForOne, L, sp, end, fee)) {
-      io.fill(kNaN, kV3WalkOut, kV3WalkLength);
-      return false;
-    }
-    got += kV3Scratch[kV3AmountOut]!;
-    left -= kV3Scratch[kV3AmountInUsed]!;
-    paid += kV3Scratch[kV3FeePaid]!;
-    const after = kV3Scratch[kV3SqrtPriceAfter]!;
-    if (kV3Scratch[kV3ReachedLimit]! === 0) { // the input ran out inside this range
-      sp = after;
-      m = zeroForOne ? g * after * after : g / (after * after);
-      break;
-    }
-    sp = end;
-    if (j < crossings) { L = path[o + kLegCrossLiquidity0 + j]!; crossed++; }
-    // m stays 0 when the last range is used up: nothing more is known to trade
-  }
-  io[kV3WalkOut] = got;
-  io[kV3WalkInUsed] = (amountIn > 0 ? amountIn : 0) - left;
-  io[kV3WalkFeePaid] = paid;
-  io[kV3WalkSqrtAfter] = sp;
-  io[kV3WalkCrossed] = crossed;
-  io[kV3WalkLiquidityAfter] = L;
-  io[kV3WalkMarginal] = m;
-  return true;
-}
-
-/** Writes leg k's output and marginal rate (d out / d in) at kLegScratch[kLegIn] into kLegScratch. */
 function legAt(path: Float64Array, k: number): void {
   const amountIn = kLegScratch[kLegIn]!;
   const o = k * kLegStride;
   const type = path[o + kLegType]!;
+  const fee = path[o + kLegFee]!;
+  const g = 1 - fee;
   const s = kLegScratch;
   if (type === kLegBookSell || type === kLegBookBuy) {
-    const w = kWalkScratch;
-    w[kWalkIn] = amountIn;
-    w[kWalkFee] = path[o + kLegFee]!;
-    walkLevels(w, path, o + kLegPrice0, o + kLegSize0, path[o + kLegLevels]!, type === kLegBookBuy);
-    s[0] = w[kWalkOut]!;
-    s[1] = w[kWalkMarginal]!;
+    const buy = type === kLegBookBuy;
+    const n = path[o + kLegLevels]!;
+    let left = amountIn > 0 ? amountIn : 0, got = 0, marginal = 0;
+    for (let i = 0; i < n; i++) {
+      const p = path[o + kLegPrice0 + i]!, size = path[o + kLegSize0 + i]!;
+      if (!(p > 0 && size > 0)) continue;
+      const capacity = buy ? size * p : size; // input this level absorbs
+      const rate = buy ? g / p : p * g;
+      if (left < capacity) { got += left * rate; marginal = rate; left = 0; break; }
+      got += capacity * rate;
+      left -= capacity;
+    }
+    s[0] = got;
+    s[1] = left > 0 ? 0 : marginal;
+    s[kLegUsed] = (amountIn > 0 ? amountIn : 0) - left;
   } else if (type === kLegConstantProduct) {
-    const g = 1 - path[o + kLegFee]!;
     const x = path[o + kLegReserveIn]!, y = path[o + kLegReserveOut]!;
     const a = (amountIn > 0 ? amountIn : 0) * g;
     const d = x + a;
     s[0] = (a * y) / d;
     s[1] = (g * x * y) / (d * d);
+    s[kLegUsed] = amountIn > 0 ? amountIn : 0;
   } else if (type === kLegV3) {
+    const lim = path[o + kLegSqrtLimit]!;
+    const zeroForOne = path[o + kLegZeroForOne]! === 1;
     const inScale = path[o + kLegInRawPerUnit]!, outScale = path[o + kLegOutUnitPerRaw]!;
-    const w = kV3WalkScratch;
-    w[kV3WalkIn] = (amountIn > 0 ? amountIn : 0) * inScale;
-    if (!walkV3Leg(w, path, k)) { s[0] = kNaN; s[1] = kNaN; return; }
-    s[0] = w[kV3WalkOut]! * outScale;
-    s[1] = w[kV3WalkMarginal]! * inScale * outScale;
+    const crossings = path[o + kLegCrossings]!;
+    let L = path[o + kLegLiquidity]!, sp = path[o + kLegSqrtPrice]!;
+    const rawIn = (amountIn > 0 ? amountIn : 0) * inScale;
+    let left = rawIn, got = 0, paid = 0, m = 0, crossed = 0;
+    // one range per step: up to the next initialized tick (then its liquidity), the last up to lim
+    for (let j = 0; j <= crossings; j++) {
+      const end = j < crossings ? path[o + kLegCrossSqrt0 + j]! : lim;
+      if (!v3SwapWithinRange(kV3Scratch, left, zeroForOne, L, sp, end, fee)) { s.fill(kNaN, 0, 2); s.fill(kNaN, kLegUsed); return; }
+      got += kV3Scratch[kV3AmountOut]!;
+      left -= kV3Scratch[kV3AmountInUsed]!;
+      paid += kV3Scratch[kV3FeePaid]!;
+      const after = kV3Scratch[kV3SqrtPriceAfter]!;
+      if (kV3Scratch[kV3ReachedLimit]! === 0) { // the input ran out inside this range
+        sp = after;
+        m = zeroForOne ? g * after * after : g / (after * after);
+        break;
+      }
+      sp = end;
+      if (j < crossings) { L = path[o + kLegCrossLiquidity0 + j]!; crossed++; }
+      // m stays 0 when the last range is used up: nothing more is known to trade
+    }
+    s[0] = got * outScale;
+    s[1] = m * inScale * outScale;
+    s[kLegUsed] = (rawIn - left) / inScale;
+    s[kLegFeePaid] = paid / inScale;
+    s[kLegSqrtAfter] = sp;
+    s[kLegCrossed] = crossed;
+    s[kLegLiquidityAfter] = L;
   } else {
     s[0] = kNaN;
     s[1] = kNaN;
   }
+}
+
+/**
+ * Runs `io[kLegWalkIn]` through leg k of `path` alone and writes what it did (kLegWalk* fields):
+ * the walk of a book's levels, a constant-product swap, or a V3 swap across its ticks.
+ */
+export function walkLeg(io: Float64Array, path: Float64Array, k: number): void {
+  const s = kLegScratch;
+  s[kLegIn] = io[kLegWalkIn]!;
+  legAt(path, k);
+  io[kLegWalkOut] = s[0]!;
+  io[kLegWalkMarginal] = s[1]!;
+  io[kLegWalkInUsed] = s[kLegUsed]!;
+  io[kLegWalkFeePaid] = s[kLegFeePaid]!;
+  io[kLegWalkSqrtAfter] = s[kLegSqrtAfter]!;
+  io[kLegWalkCrossed] = s[kLegCrossed]!;
+  io[kLegWalkLiquidityAfter] = s[kLegLiquidityAfter]!;
 }
 
 /** The rate of leg k's first unit before its fee (output per input). */

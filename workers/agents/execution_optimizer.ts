@@ -39,9 +39,10 @@ import { kVenueLevel, kVenuePool, splitByMarginalRate } from '../../finance/rout
 import {
   cpSlippage, kV3xAmountOut, kV3xOutLength, kV3xSlippage, kV3xTicksCrossed, v3SwapAcrossTicks,
 } from '../../finance/slippage.ts';
+import { maxQtyWithinSlippage } from '../../finance/book_walk.ts';
 import {
-  kWalkFee, kWalkIn, kWalkInUsed, kWalkLength, kWalkOut, maxQtyWithinSlippage, walkLevels,
-} from '../../finance/book_walk.ts';
+  kLegStride, kLegWalkIn, kLegWalkInUsed, kLegWalkLength, kLegWalkOut, setBookLeg, walkLeg,
+} from '../../finance/swap_path.ts';
 
 /** Levels of modelled depth after the top of book when a venue publishes no depth. */
 export const kModelLevels = 4;
@@ -75,7 +76,8 @@ export class ExecutionOptimizer implements Agent {
   #plan!: Float64Array;
   // scratch
   #lv = new Float64Array(2 * kLevelsPerBook); // asks: prices at 0, sizes at kSizesAt
-  #walk = new Float64Array(kWalkLength);
+  #leg = new Float64Array(kLegStride); // a book's asks as a swap leg (quote in), walked by walkLeg
+  #walk = new Float64Array(kLegWalkLength);
   #snap = new Float64Array(kBookSnapshotLength);
   #v3 = new Float64Array(kV3xOutLength);
   #pool!: PoolReader;
@@ -182,11 +184,11 @@ export class ExecutionOptimizer implements Agent {
         if (n === 0) { this.#venueCost[k] = NaN; continue; }
         const fee = this.#venueFee[v]!;
         const w = this.#walk;
-        w[kWalkIn] = notional;
-        w[kWalkFee] = 0; // the taker fee is added to the average price below
-        walkLevels(w, this.#lv, 0, kSizesAt, n, true);
-        if (w[kWalkOut]! > 0) {
-          const avg = w[kWalkInUsed]! / w[kWalkOut]!;
+        setBookLeg(this.#leg, 0, false, 0, this.#lv, 0, kSizesAt, n); // fee 0: the taker fee is added to the average price below
+        w[kLegWalkIn] = notional;
+        walkLeg(w, this.#leg, 0);
+        if (w[kLegWalkOut]! > 0) {
+          const avg = w[kLegWalkInUsed]! / w[kLegWalkOut]!;
           cost = (avg * (1 + fee)) / ref - 1;
           slip = avg / this.#lv[0]! - 1;
         }
