@@ -1,11 +1,11 @@
 // lucent-engine's command line: replay a recorded fixture through the whole pipeline and print a
 // summary. `node engine/cli.ts --help` lists the options.
 import { parseArgs } from 'node:util';
-import { LucentError } from './errors.ts';
+import { LucentError } from '../protocol/errors.ts';
 import { defaultThreads, resolveOptions, type OptionsInput } from './options.ts';
 import { runEngine, type Summary } from './engine.ts';
-import { runKafkaEngine, type KafkaSummary } from './kafka_engine.ts';
-import { resolveKafkaOptions } from './source/kafka_options.ts';
+import { runKafkaEngine, type KafkaSummary } from './kafka/kafka_engine.ts';
+import { resolveKafkaOptions } from './source/kafka/options.ts';
 import { kAgentNames } from '../workers/agents/index.ts';
 import type { LatencySummary } from './metrics/latency.ts';
 

@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { OptionError } from './errors.ts';
+import { OptionError } from '../protocol/errors.ts';
 import { checkConfig, kDefaultConfig, loadConfigFile, resolveOptions, type EngineConfig, type OptionsInput } from './options.ts';
 import { kAgentNames } from '../workers/agents/index.ts';
 

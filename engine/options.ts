@@ -2,12 +2,9 @@
 // with a message that names the key.
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { OptionError } from './errors.ts';
-import { kWaitNames, type WaitName } from './dispatch/wait.ts';
-import { kAgentNames } from '../workers/agents/index.ts';
-import { kDefaultAgentConfig, type AgentConfig } from '../workers/agents/config.ts';
-import { checkAnalysisConfig } from '../workers/agents/config_check.ts';
-import { checkArbitrageConfig } from '../workers/agents/arbitrage/config_check.ts';
+import { OptionError } from '../protocol/errors.ts';
+import { kWaitNames, type WaitName } from '../protocol/wait_strategy.ts';
+import { checkAgentConfig, kAgentNames, kDefaultAgentConfig, type AgentConfig } from '../workers/agents/index.ts';
 
 export const kDefaultFixture = new URL('../fixtures/default.jsonl.gz', import.meta.url).pathname;
 
@@ -121,8 +118,7 @@ export function checkConfig(c: EngineConfig): EngineConfig {
   if (!(a.yield.quarantineFactor > 1 && Number.isFinite(a.yield.quarantineFactor))) throw new OptionError(`config.agents.yield.quarantineFactor must be a finite number above 1, got ${a.yield.quarantineFactor}`);
   positive(a.yield.quarantineWindowUs, 'config.agents.yield.quarantineWindowUs', true);
   if (c.limits.approvalThresholdUsd > c.limits.maxPositionUsd * 1e6) throw new OptionError('config.limits.approvalThresholdUsd is unreasonably large');
-  checkAnalysisConfig(c.agents);
-  checkArbitrageConfig(c.agents.arbitrage);
+  checkAgentConfig(c.agents);
   return c;
 }
 

@@ -1,24 +1,34 @@
-// The engine's processing core for one universe: the shared market state sized from the registry,
-// the agents (threads or inline), consolidation with validation and the paper executor, and the
-// trigger. Sources drive it through an EventStepper; runEngine builds one, the Kafka source one per
-// lane (the whole stream, or one shard).
-import { stateForUniverse } from './state/state_for_universe.ts';
+// The engine's processing core for one universe, wired in one place:
+//
+//   state (shared memory, one writer) → trigger → dispatch (agents: threads or inline)
+//     → consolidate (fusions propose) → validate → execute (paper fills, calldata) → record (sink)
+//
+// Sources drive it through the per-event step (engine/step/); the file engine builds one, the
+// Kafka engine one per lane, the benchmarks and the test harnesses theirs, all with buildPipeline.
 import type { EngineOptions } from './options.ts';
-import type { InstrumentRegistry, RegistrySnapshot } from './state/registry.ts';
-import type { MarketArrays, MarketStateBuffers } from './state/market_state.ts';
+import type { InstrumentRegistry, RegistrySnapshot } from '../protocol/registry.ts';
+import type { MarketArrays, MarketStateBuffers } from '../protocol/market_state.ts';
+import type { MarketView } from '../protocol/market_view.ts';
+import { ResultReader } from '../protocol/result_reader.ts';
+import { allocateResultRegion, type ResultRegionBuffers } from '../protocol/result_region.ts';
+import { waitStrategy } from '../protocol/wait_strategy.ts';
 import type { MarketWriter } from './state/market_writer.ts';
-import type { MarketView } from './state/market_view.ts';
+import { stateForUniverse } from './state/state_for_universe.ts';
 import { Trigger } from './trigger.ts';
 import { createDispatcher, type Dispatcher } from './dispatch/dispatcher.ts';
 import { planTopology } from './dispatch/topology.ts';
-import { waitCode } from './dispatch/wait.ts';
-import { Consolidator, ConsolidationStats } from './consolidate/consolidator.ts';
-import { ResultReader } from './consolidate/result_reader.ts';
+import { Consolidator } from './consolidate/consolidator.ts';
+import type { FusionContext } from './consolidate/fusion.ts';
+import { RiskTable } from './consolidate/risk_table.ts';
+import { ConsolidationStats } from './consolidate/stats.ts';
+import { RiskView } from './validate/risk_view.ts';
 import { Validator } from './validate/validator.ts';
 import { PaperExecutor } from './execute/paper_executor.ts';
-import type { DecisionSink } from './types.ts';
+import { TransactionEncoder } from './execute/transaction_encoder.ts';
+import { DecisionRecorder } from './sinks/decision_recorder.ts';
+import type { ClosingFill, Decision, DecisionSink, Proposal, Verdict } from './types.ts';
+import { usdText } from './usd_text.ts';
 import { agentSpec } from '../workers/agents/index.ts';
-import { allocateResultRegion, type ResultRegionBuffers } from '../workers/agents/result_region.ts';
 
 export interface Pipeline {
   capacity: number;
@@ -27,47 +37,100 @@ export interface Pipeline {
   arrays: MarketArrays;
   writer: MarketWriter;
   view: MarketView;
+  regions: Map<string, ResultRegionBuffers>;
   readers: ResultReader[];
   stats: ConsolidationStats;
+  validator: Validator;
   executor: PaperExecutor;
+  /** What every fusion is handed (the test harnesses build single fusions over it). */
+  fusionContext: FusionContext;
   consolidator: Consolidator;
   topology: string[][];
+  /** Not started: start() starts the agents (threads or inline). */
   dispatcher: Dispatcher;
   trigger: Trigger;
 }
 
+/** What a pipeline is built from: the engine's options that concern it. */
+export type PipelineOptions = Pick<EngineOptions, 'agents' | 'config' | 'threads' | 'topology' | 'wait' | 'cycleTimeoutMs'>;
+
 export interface PipelineHooks {
   crashAt?: { agent: string; cycle: number } | undefined;
   onThreadError?: (thread: number, err: Error) => void;
+  /** Changed-slot ring size (default: the layout's). */
+  ringSize?: number;
+  /** Sees each recorded proposal with its decision. */
+  onRecord?: (p: Proposal, d: Decision) => void;
 }
 
-/** Builds the pipeline over a frozen registry and starts its agents. Stop it with dispatcher.stop(). */
-export async function startPipeline(o: EngineOptions, registry: InstrumentRegistry, sink: DecisionSink, hooks: PipelineHooks = {}): Promise<Pipeline> {
-  // Shared state, sized once from the universe.
-  const { capacity, buffers, arrays, writer, view, snapshot } = stateForUniverse(registry);
+/** Builds the pipeline over a frozen registry. Its agents start with dispatcher.start(); stop them with dispatcher.stop(). */
+export function buildPipeline(o: PipelineOptions, registry: InstrumentRegistry, sink: DecisionSink, hooks: PipelineHooks = {}): Pipeline {
+  // State: shared memory sized once from the universe, its single writer, a reader's view.
+  const { capacity, buffers, arrays, writer, view, snapshot } = stateForUniverse(registry, hooks.ringSize);
+  const trigger = new Trigger(capacity, o.config.trigger);
 
-  // Consolidation.
+  // Agents' result regions, and consolidation's readers of them.
   const regions = new Map<string, ResultRegionBuffers>();
   for (const name of o.agents) {
     const spec = agentSpec(name);
     regions.set(name, allocateResultRegion({ maxRecords: spec.maxRecords, tableWidth: spec.tableWidth, capacity }));
   }
   const readers = [...regions].map(([name, r]) => new ResultReader(name, r));
-  const stats = new ConsolidationStats();
-  const validator = new Validator(o.config.limits, o.config.killSwitch);
-  const executor = new PaperExecutor(arrays, view, snapshot, o.config.agents);
-  const consolidator = new Consolidator({
-    registry: snapshot, view, readers: new Map(readers.map((r) => [r.name, r])), config: o.config, validator, executor, sink, stats,
-  });
+  const byName = new Map(readers.map((r) => [r.name, r]));
 
-  // Agents.
+  // Validate, execute, record: what happens to every action a fusion proposes.
+  const stats = new ConsolidationStats();
+  const riskView = new RiskView();
+  const validator = new Validator(o.config.limits, o.config.killSwitch, riskView);
+  const executor = new PaperExecutor(arrays, view, snapshot, o.config.agents);
+  const execution = byName.get('execution_optimizer');
+  const txs = execution ? new TransactionEncoder({ registry: snapshot, view, execution, config: o.config.agents }) : null;
+  const recorder = new DecisionRecorder(sink, stats, txs, hooks.onRecord);
+
+  // Consolidation: the fusions, handed the next stages.
+  const fusionContext: FusionContext = {
+    registry: snapshot, view, readers: byName, config: o.config, portfolio: executor,
+    risk: new RiskTable(byName.get('risk_assessor'), capacity, o.config.limits), riskView, stats,
+    decide: decisionChain(validator, executor, recorder),
+  };
+  const consolidator = new Consolidator(fusionContext);
+
+  // Dispatch: the agents on threads (or inline), handed the state once.
   const topology = planTopology(o.agents, o.threads, o.topology);
   const dispatcher = createDispatcher({
-    state: buffers, arrays, registry: snapshot, config: o.config.agents, regions, topology, wait: waitCode(o.wait),
+    state: buffers, arrays, registry: snapshot, config: o.config.agents, regions, topology, wait: waitStrategy(o.wait),
     cycleTimeoutMs: o.cycleTimeoutMs, crashAt: hooks.crashAt,
     onThreadError: hooks.onThreadError ?? ((t, err) => process.stderr.write(`agent thread ${t} failed: ${err.message}\n`)),
   });
-  await dispatcher.start();
-  const trigger = new Trigger(capacity, o.config.trigger);
-  return { capacity, snapshot, buffers, arrays, writer, view, readers, stats, executor, consolidator, topology, dispatcher, trigger };
+  return {
+    capacity, snapshot, buffers, arrays, writer, view, regions, readers, stats, validator, executor, fusionContext, consolidator,
+    topology, dispatcher, trigger,
+  };
+}
+
+/**
+ * The stages after consolidation, for each proposed action: validate (the fusion's ruling, or the
+ * validator), execute (the paper executor fills the order of an action that may go ahead: an
+ * approved one, or an exit that was not rejected), then record it (unless it is a rejection the
+ * fusion asked to keep quiet). The proposal comes back with its reported verdict and its fill.
+ */
+export function decisionChain(validator: Validator, executor: PaperExecutor, recorder: DecisionRecorder): (p: Proposal) => void {
+  return (p: Proposal): void => {
+    const verdict = validator.review(p);
+    const goes = p.exit ? verdict.status !== 'rejected' : verdict.status === 'approved';
+    p.fill = goes && p.order !== null ? executor.carryOut(p.order) : null;
+    validator.settle(p);
+    p.verdict = goes ? carriedOut(p, verdict) : verdict;
+    if (p.verdict.status === 'rejected' && p.quietIfRejected) return;
+    recorder.record(p);
+  };
+}
+
+/** How an action that went ahead is reported: approved, with the fusion's reason (and a realized round trip). */
+function carriedOut(p: Proposal, verdict: Verdict): Verdict {
+  const reason = p.approvedReason ?? verdict.reason;
+  if (!p.realizesPnl) return { status: 'approved', reason };
+  const pnl = p.fill === null ? 0 : (p.fill as ClosingFill).pnlUsd;
+  p.expectedProfitUsd = pnl;
+  return { status: 'approved', reason: `${reason}; round trip ${usdText(pnl)} after fees in and out` };
 }

@@ -5,8 +5,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { decodeEvent } from './source/codec.ts';
-import { Tape } from './source/tape.ts';
-import { InstrumentRegistry } from './state/registry.ts';
+import { Tape } from '../protocol/tape.ts';
+import { InstrumentRegistry } from '../protocol/registry.ts';
 import { Trigger } from './trigger.ts';
 import type { TriggerConfig } from './options.ts';
 

@@ -2,10 +2,8 @@
 // the slot last triggered), yield updates above minAPYChangeThreshold (percentage points), large
 // liquidations and governance events trigger, and the high-impact kinds always trigger.
 import type { TriggerConfig } from './options.ts';
-import { kTapeF0, kTapeSlot, kTapeType, kTapeWidth } from './source/tape.ts';
-import {
-  isHighImpact, kTypeGovernance, kTypeLiquidation, kTypePool, kTypePrice, kTypeYield,
-} from './types.ts';
+import { kTapeF0, kTapeSlot, kTapeType, kTapeWidth } from '../protocol/tape.ts';
+import { isHighImpact, kTypeGovernance, kTypeLiquidation, kTypePool, kTypePrice, kTypeYield } from '../protocol/events.ts';
 
 export class Trigger {
   readonly #last: Float64Array; // slot → mid (or pool price / APY) when it last triggered

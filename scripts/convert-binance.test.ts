@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { MarketEvent } from '../engine/types.ts';
+import type { MarketEvent } from '../protocol/events.ts';
 import { convertBinanceCaptures, convertBinanceToFile, kDefaultCaptureDir, resolveCaptureInputs } from './convert-binance.ts';
-import { pairOfSymbol } from './lib/binance_capture.ts';
-import { gzLines } from './lib/jsonl_gz.ts';
+import { pairOfSymbol } from '../fixtures/convert/binance_capture.ts';
+import { gzLines } from '../fixtures/jsonl_gz.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'lucent-convert-binance-'));
 process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));

@@ -2,58 +2,20 @@
 //   node scripts/convert-binance.ts [--in <dir-or-file> ...] [--out .cache/binance-2024-08-08.jsonl.gz]
 // Defaults: every .gz in ../shared/data/binance-ticks-2024-08-08 (beside the repository), written to
 // .cache/ (ignored by git: converted copies of the shared data are never committed).
-import { mkdirSync, readdirSync, statSync } from 'node:fs';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { OptionError } from '../engine/errors.ts';
-import { convertBinanceCaptures } from './lib/binance_convert.ts';
-import type { ConvertSummary } from './lib/binance_convert.ts';
+import { OptionError } from '../protocol/errors.ts';
+import { convertBinanceToFile, resolveCaptureInputs } from '../fixtures/convert/binance_convert.ts';
+import type { ConvertSummary } from '../fixtures/convert/binance_convert.ts';
 import { flagHelp, parseFlags } from './lib/cli_flags.ts';
 import type { FlagSpec } from './lib/cli_flags.ts';
-import { JsonlGzWriter } from './lib/jsonl_gz.ts';
 
-export { convertBinanceCaptures, kMaxMalformedListed } from './lib/binance_convert.ts';
-export type { ConvertOptions, ConvertSummary, FileSummary, MalformedLine } from './lib/binance_convert.ts';
+export { convertBinanceCaptures, convertBinanceToFile, kMaxMalformedListed, resolveCaptureInputs } from '../fixtures/convert/binance_convert.ts';
+export type { ConvertOptions, ConvertSummary, FileSummary, MalformedLine } from '../fixtures/convert/binance_convert.ts';
 
 const kRepoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const kDefaultCaptureDir = fileURLToPath(new URL('../../shared/data/binance-ticks-2024-08-08', import.meta.url));
 export const kDefaultConvertedPath = resolve(kRepoRoot, '.cache/binance-2024-08-08.jsonl.gz');
-const kConvertGzipLevel = 6;
-
-/** Files to convert: each directory contributes its *.gz files (sorted by name); files are taken as given. */
-export function resolveCaptureInputs(paths: readonly string[]): string[] {
-  const out: string[] = [];
-  for (const p of paths) {
-    let st;
-    try {
-      st = statSync(p);
-    } catch {
-      throw new OptionError(`--in ${p}: no such file or directory`);
-    }
-    if (st.isDirectory()) {
-      const files = readdirSync(p).filter((n) => n.endsWith('.gz')).sort().map((n) => join(p, n));
-      if (files.length === 0) throw new OptionError(`--in ${p}: the directory has no .gz files`);
-      out.push(...files);
-    } else {
-      out.push(p);
-    }
-  }
-  return out;
-}
-
-/** Converts `files` into a gzip JSON Lines file at `out` and returns the summary. */
-export async function convertBinanceToFile(files: readonly string[], out: string): Promise<ConvertSummary> {
-  mkdirSync(dirname(out), { recursive: true });
-  const writer = new JsonlGzWriter(out, kConvertGzipLevel);
-  try {
-    const summary = await convertBinanceCaptures({ files, onEvent: (e) => writer.writeLine(JSON.stringify(e)) });
-    await writer.close();
-    return summary;
-  } catch (err) {
-    await writer.abort();
-    throw err;
-  }
-}
 
 /** The human-readable summary a run prints. */
 export function formatSummary(s: ConvertSummary, out: string): string {

@@ -7,11 +7,11 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { decodeEvent } from '../engine/source/codec.ts';
-import { Tape } from '../engine/source/tape.ts';
-import { InstrumentRegistry } from '../engine/state/registry.ts';
-import type { MarketEvent } from '../engine/types.ts';
+import { Tape } from '../protocol/tape.ts';
+import { InstrumentRegistry } from '../protocol/registry.ts';
+import type { MarketEvent } from '../protocol/events.ts';
 import { convertLlama, convertLlamaToFile, kDefaultLlamaDir, llamaInputsOf } from './convert-defillama.ts';
-import { gzLines } from './lib/jsonl_gz.ts';
+import { gzLines } from '../fixtures/jsonl_gz.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'lucent-convert-defillama-'));
 process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));

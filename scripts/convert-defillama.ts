@@ -6,15 +6,15 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { OptionError } from '../engine/errors.ts';
+import { OptionError } from '../protocol/errors.ts';
 import { csvRecords } from '../engine/source/csv.ts';
 import {
   dailyRecordToRow, enrichRows, historyRecordToRow, kDefaultEnrichOptions, rowToEvent, snapshotRecordToRow,
   type EnrichOptions, type EnrichSummary, type LlamaRow, type LlamaSource, type RowResult,
 } from '../engine/source/defillama.ts';
-import type { DeadLetter, MarketEvent } from '../engine/types.ts';
+import type { DeadLetter, MarketEvent } from '../protocol/events.ts';
 import { flagHelp, parseFlags, type FlagSpec } from './lib/cli_flags.ts';
-import { writeFixtureWithDeadLetters } from './lib/jsonl_gz.ts';
+import { writeFixtureWithDeadLetters } from '../fixtures/jsonl_gz.ts';
 
 const kRepoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const kDefaultLlamaDir = fileURLToPath(new URL('../../shared/data/defillama-yields', import.meta.url));

@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { encodeLog } from '../engine/source/evm_decoder.ts';
-import type { MarketEvent } from '../engine/types.ts';
+import type { MarketEvent } from '../protocol/events.ts';
 import { convertOnchainFiles, convertOnchainToFile, kDefaultOnchainDir, resolveOnchainInputs } from './convert-onchain.ts';
-import { gzLines } from './lib/jsonl_gz.ts';
+import { gzLines } from '../fixtures/jsonl_gz.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'lucent-convert-onchain-'));
 process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));

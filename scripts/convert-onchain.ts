@@ -6,13 +6,13 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { OptionError } from '../engine/errors.ts';
+import { OptionError } from '../protocol/errors.ts';
 import { csvRecords } from '../engine/source/csv.ts';
 import { EvmLogDecoder, type EmitterInfo } from '../engine/source/evm_decoder.ts';
 import { csvRecordToLog, emitterOfFile, kSampleEmitters } from '../engine/source/evm_log_csv.ts';
-import type { DeadLetter, MarketEvent } from '../engine/types.ts';
+import type { DeadLetter, MarketEvent } from '../protocol/events.ts';
 import { flagHelp, parseFlags, type FlagSpec } from './lib/cli_flags.ts';
-import { writeFixtureWithDeadLetters } from './lib/jsonl_gz.ts';
+import { writeFixtureWithDeadLetters } from '../fixtures/jsonl_gz.ts';
 
 const kRepoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const kDefaultOnchainDir = fileURLToPath(new URL('../../shared/data/onchain-logs-2024-01', import.meta.url));

@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { MarketEvent } from '../engine/types.ts';
+import type { MarketEvent } from '../protocol/events.ts';
 import { generateFixture, kDefaultFixturePath, labelsPathFor, writeFixture } from './gen-fixture.ts';
 import type { FixtureLabels } from './gen-fixture.ts';
-import { gzLines, sha256File } from './lib/jsonl_gz.ts';
+import { gzLines, sha256File } from '../fixtures/jsonl_gz.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'lucent-gen-fixture-'));
 process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));

@@ -5,15 +5,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { OptionError } from '../engine/errors.ts';
+import { OptionError } from '../protocol/errors.ts';
 import { flagHelp, parseFlags } from './lib/cli_flags.ts';
 import type { FlagSpec } from './lib/cli_flags.ts';
-import { fillFixtureOptions, generateFixture, kDefaultFixtureOptions } from './lib/fixture_generator.ts';
-import type { FixtureLabels, FixtureOptions } from './lib/fixture_generator.ts';
-import { JsonlGzWriter, kGzipLevel } from './lib/jsonl_gz.ts';
+import { fillFixtureOptions, generateFixture, kDefaultFixtureOptions } from '../fixtures/generator/generator.ts';
+import type { FixtureLabels, FixtureOptions } from '../fixtures/generator/generator.ts';
+import { JsonlGzWriter, kGzipLevel } from '../fixtures/jsonl_gz.ts';
 
-export { buildUniverse, fillFixtureOptions, generateFixture, kDefaultFixtureOptions } from './lib/fixture_generator.ts';
-export type { FixtureLabels, FixtureOptions, FixtureRun, OpportunityLabel } from './lib/fixture_generator.ts';
+export { buildUniverse, fillFixtureOptions, generateFixture, kDefaultFixtureOptions } from '../fixtures/generator/generator.ts';
+export type { FixtureLabels, FixtureOptions, FixtureRun, OpportunityLabel } from '../fixtures/generator/generator.ts';
 
 const kRepoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const kDefaultFixturePath = resolve(kRepoRoot, 'fixtures/default.jsonl.gz');

@@ -9,12 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { runEngine, type Summary } from '../engine/engine.ts';
-import { runKafkaEngine, type KafkaSummary } from '../engine/kafka_engine.ts';
+import { runKafkaEngine, type KafkaSummary } from '../engine/kafka/kafka_engine.ts';
 import { kDefaultFixture, resolveOptions, type EngineOptions } from '../engine/options.ts';
-import { createKafka, probeBroker } from '../engine/source/kafka_client.ts';
-import { resolveKafkaOptions } from '../engine/source/kafka_options.ts';
-import { ensureTopics, replayToKafka, scanFixture } from '../engine/source/kafka_producer.ts';
-import { deadLetterTopic } from '../engine/source/kafka_topics.ts';
+import { createKafka, probeBroker } from '../engine/source/kafka/client.ts';
+import { resolveKafkaOptions } from '../engine/source/kafka/options.ts';
+import { ensureTopics, replayToKafka, scanFixture } from '../engine/source/kafka/producer.ts';
+import { deadLetterTopic } from '../engine/source/kafka/topics.ts';
 import type { LatencySummary } from '../engine/metrics/latency.ts';
 import { flagHelp, parseFlags, type FlagSpec } from './lib/cli_flags.ts';
 

@@ -5,7 +5,7 @@
 // agents, consolidate) and per agent.
 //   npm run profile -- [--events 200000] [--threads n] [--wait hybrid] [--mode lockstep] [--rate 0] [--out dir]
 // Tracing wraps the dispatcher and consolidator of this run only; the engine's hot loop is the
-// unchanged engine/replay_loop.ts, and runs without tracing carry no tracing cost.
+// unchanged per-event step (engine/step/), and runs without tracing carry no tracing cost.
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Session } from 'node:inspector/promises';
 import { defaultThreads } from '../engine/options.ts';
-import { kWaitNames, type WaitName } from '../engine/dispatch/wait.ts';
+import { kWaitNames, type WaitName } from '../protocol/wait_strategy.ts';
 import { planTopology } from '../engine/dispatch/topology.ts';
 import { kAgentNames } from '../workers/agents/index.ts';
 import { EngineRig } from '../bench/lib/engine_rig.ts';

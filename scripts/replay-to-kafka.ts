@@ -3,8 +3,8 @@
 // rate, at the recorded timing, or as fast as the broker takes it. Creates missing topics with the
 // chosen partition count. Run with --help for the flags.
 import { kDefaultFixture } from '../engine/options.ts';
-import { LucentError } from '../engine/errors.ts';
-import { replayToKafka } from '../engine/source/kafka_producer.ts';
+import { LucentError } from '../protocol/errors.ts';
+import { replayToKafka } from '../engine/source/kafka/producer.ts';
 import { flagHelp, parseFlags, type FlagSpec } from './lib/cli_flags.ts';
 
 const kFlags: Record<string, FlagSpec> = {

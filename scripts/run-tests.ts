@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
-const kRoots = ['engine', 'workers', 'bench', 'scripts', 'fixtures'];
+const kRoots = ['protocol', 'finance', 'engine', 'workers', 'bench', 'scripts', 'fixtures'];
 const kFileTimeoutMs = Number(process.env.LUCENT_TEST_TIMEOUT_MS ?? 300_000);
 
 function findTests(dir: string, out: string[]): void {

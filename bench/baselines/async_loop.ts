@@ -1,13 +1,13 @@
 // The open-loop driver for designs whose agent cycle is asynchronous (a Piscina task per agent,
 // a postMessage round trip): the same ingest (MarketWriter, Trigger), the same consolidation and
-// the same latency accounting as engine/replay_loop.ts, but a cycle is awaited on the event loop.
+// the same latency accounting as engine/step/event_stepper.ts, but a cycle is awaited on the event loop.
 // lockstep: each triggering tick waits for its cycle, then is consolidated.
 // realtime: ingest goes on while one cycle is in flight; when it lands, every pending trigger
 //   whose epoch all agents evaluated is decided, and the next cycle starts if triggers remain.
 // Latency is measured from each event's intended time, as in the engine.
-import { kResBusyUs } from '../../engine/state/layout.ts';
-import { kTapeTs, kTapeWidth, type Tape } from '../../engine/source/tape.ts';
-import type { LoopStats } from '../../engine/replay_loop.ts';
+import { kResBusyUs } from '../../protocol/layout.ts';
+import { kTapeTs, kTapeWidth, type Tape } from '../../protocol/tape.ts';
+import type { LoopStats } from '../../engine/step/event_stepper.ts';
 import type { EngineCore } from '../lib/core.ts';
 import { newLoopStats } from '../lib/loop_summary.ts';
 

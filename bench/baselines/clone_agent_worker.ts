@@ -3,14 +3,12 @@
 // message, the control values and the portfolio; the worker installs them, runs its agents, and
 // replies with copies of its result regions.
 import { parentPort, workerData } from 'node:worker_threads';
-import { allocateMarketState, type MarketStateBuffers } from '../../engine/state/market_state.ts';
-import { MarketView } from '../../engine/state/market_view.ts';
-import { kCtlCycleTs, kCtlEpoch } from '../../engine/state/layout.ts';
-import type { RegistrySnapshot } from '../../engine/state/registry.ts';
-import { AgentRunner } from '../../workers/agents/agent.ts';
-import type { AgentConfig } from '../../workers/agents/config.ts';
-import { createAgent } from '../../workers/agents/index.ts';
-import { allocateResultRegion, type ResultRegionBuffers } from '../../workers/agents/result_region.ts';
+import { allocateMarketState, type MarketStateBuffers } from '../../protocol/market_state.ts';
+import { MarketView } from '../../protocol/market_view.ts';
+import { kCtlCycleTs, kCtlEpoch } from '../../protocol/layout.ts';
+import type { RegistrySnapshot } from '../../protocol/registry.ts';
+import { type AgentConfig, AgentRunner, createAgent } from '../../workers/agents/index.ts';
+import { allocateResultRegion, type ResultRegionBuffers } from '../../protocol/result_region.ts';
 
 export interface CloneWorkerData {
   capacity: number;

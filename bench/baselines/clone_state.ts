@@ -3,7 +3,7 @@
 // private copy and reply with copies of their result regions, which the main thread installs for
 // consolidation. Same topology as the engine (agents grouped per thread).
 import { Worker } from 'node:worker_threads';
-import { kCtlCycleTs, kCtlEpoch } from '../../engine/state/layout.ts';
+import { kCtlCycleTs, kCtlEpoch } from '../../protocol/layout.ts';
 import { agentSpec } from '../../workers/agents/index.ts';
 import type { EngineCore } from '../lib/core.ts';
 import type { AsyncDesign } from './async_loop.ts';

@@ -2,13 +2,11 @@
 // the shared state (handed to the worker once, in workerData). Each worker keeps one AgentRunner
 // per agent it has been asked to run, so the agents' incremental state lives where they run.
 import { workerData } from 'piscina';
-import { MarketView } from '../../engine/state/market_view.ts';
-import type { MarketStateBuffers } from '../../engine/state/market_state.ts';
-import type { RegistrySnapshot } from '../../engine/state/registry.ts';
-import { AgentRunner } from '../../workers/agents/agent.ts';
-import type { AgentConfig } from '../../workers/agents/config.ts';
-import { createAgent } from '../../workers/agents/index.ts';
-import type { ResultRegionBuffers } from '../../workers/agents/result_region.ts';
+import { MarketView } from '../../protocol/market_view.ts';
+import type { MarketStateBuffers } from '../../protocol/market_state.ts';
+import type { RegistrySnapshot } from '../../protocol/registry.ts';
+import { type AgentConfig, AgentRunner, createAgent } from '../../workers/agents/index.ts';
+import type { ResultRegionBuffers } from '../../protocol/result_region.ts';
 
 export interface PiscinaAgentData {
   state: MarketStateBuffers;

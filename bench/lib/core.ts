@@ -1,26 +1,33 @@
-// The engine's pieces, wired for benchmarks the way engine/engine.ts wires them (state, writer,
-// trigger, result regions, consolidation, validation, paper execution), but kept alive across
+// The engine's pipeline (engine/pipeline.ts buildPipeline: state, writer, trigger, result regions,
+// consolidation, validation, paper execution, dispatch), built for benchmarks and kept alive across
 // several replays so warm-up can be run first and excluded, and so baselines can drive the very
 // same state, agents and consolidation with another dispatch design.
-import { allocateMarketState, MarketArrays, type MarketStateBuffers } from '../../engine/state/market_state.ts';
-import { MarketWriter } from '../../engine/state/market_writer.ts';
-import { MarketView } from '../../engine/state/market_view.ts';
-import type { InstrumentRegistry, RegistrySnapshot } from '../../engine/state/registry.ts';
-import { Trigger } from '../../engine/trigger.ts';
-import { Consolidator, ConsolidationStats } from '../../engine/consolidate/consolidator.ts';
-import { ResultReader } from '../../engine/consolidate/result_reader.ts';
-import { Validator } from '../../engine/validate/validator.ts';
-import { PaperExecutor } from '../../engine/execute/paper_executor.ts';
+import type { MarketArrays, MarketStateBuffers } from '../../protocol/market_state.ts';
+import type { MarketView } from '../../protocol/market_view.ts';
+import type { InstrumentRegistry, RegistrySnapshot } from '../../protocol/registry.ts';
+import type { ResultReader } from '../../protocol/result_reader.ts';
+import type { ResultRegionBuffers } from '../../protocol/result_region.ts';
+import { CycleBarrier } from '../../protocol/cycle_barrier.ts';
+import { waitStrategy, type WaitName } from '../../protocol/wait_strategy.ts';
+import type { MarketWriter } from '../../engine/state/market_writer.ts';
+import type { Trigger } from '../../engine/trigger.ts';
+import type { Consolidator } from '../../engine/consolidate/consolidator.ts';
+import type { ConsolidationStats } from '../../engine/consolidate/stats.ts';
+import type { Dispatcher } from '../../engine/dispatch/dispatcher.ts';
 import { DecisionLog } from '../../engine/sinks/decision_log.ts';
 import { kDefaultConfig, type EngineConfig } from '../../engine/options.ts';
-import { kCtlCycle, kCtlCycleEpoch, kCtlCycleTs, kCtlEpoch } from '../../engine/state/layout.ts';
-import { agentSpec, kAgentNames } from '../../workers/agents/index.ts';
-import { allocateResultRegion, type ResultRegionBuffers } from '../../workers/agents/result_region.ts';
+import { buildPipeline } from '../../engine/pipeline.ts';
+import { kAgentNames } from '../../workers/agents/index.ts';
 
 export interface CoreOptions {
   registry: InstrumentRegistry; // frozen
   agents?: readonly string[];
   config?: EngineConfig;
+  /** Dispatch of the pipeline's own dispatcher (default: inline, for baselines that dispatch themselves). */
+  threads?: number;
+  wait?: WaitName;
+  topology?: string | undefined;
+  cycleTimeoutMs?: number;
 }
 
 export class EngineCore {
@@ -37,36 +44,33 @@ export class EngineCore {
   readonly consolidator: Consolidator;
   readonly config: EngineConfig;
   readonly agents: readonly string[];
-  /** Cycles published by baselines that drive the core themselves (not through a Dispatcher). */
-  cycle = 0;
+  /** The pipeline's dispatcher (not started): the engine's own design. */
+  readonly dispatcher: Dispatcher;
+  readonly topology: string[][];
+  /** Publishes cycles for baselines that run the agents themselves (not through the dispatcher). */
+  readonly #barrier: CycleBarrier;
 
   constructor(o: CoreOptions) {
-    const registry = o.registry;
     this.config = o.config ?? kDefaultConfig;
     this.agents = o.agents ?? kAgentNames;
-    const capacity = Math.max(1, registry.size);
-    this.buffers = allocateMarketState(capacity);
-    this.arrays = new MarketArrays(this.buffers);
-    this.writer = new MarketWriter(this.arrays);
-    this.writer.clear();
-    this.snapshot = registry.snapshot(capacity);
-    for (let s = 0; s < registry.size; s++) this.writer.setKind(s, this.snapshot.meta[s]!.kind);
-    this.view = new MarketView(this.buffers);
-    this.trigger = new Trigger(capacity, this.config.trigger);
-    this.regions = new Map();
-    for (const name of this.agents) {
-      const spec = agentSpec(name);
-      this.regions.set(name, allocateResultRegion({ maxRecords: spec.maxRecords, tableWidth: spec.tableWidth, capacity }));
-    }
-    this.readers = [...this.regions].map(([name, r]) => new ResultReader(name, r));
-    this.stats = new ConsolidationStats();
     this.sink = new DecisionLog(null);
-    const validator = new Validator(this.config.limits, this.config.killSwitch);
-    const executor = new PaperExecutor(this.arrays, this.view, this.snapshot, this.config.agents);
-    this.consolidator = new Consolidator({
-      registry: this.snapshot, view: this.view, readers: new Map(this.readers.map((r) => [r.name, r])), config: this.config,
-      validator, executor, sink: this.sink, stats: this.stats,
-    });
+    const p = buildPipeline({
+      agents: [...this.agents], config: this.config, threads: o.threads ?? 0, topology: o.topology, wait: o.wait ?? 'hybrid',
+      cycleTimeoutMs: o.cycleTimeoutMs ?? 10_000,
+    }, o.registry, this.sink);
+    this.buffers = p.buffers;
+    this.arrays = p.arrays;
+    this.writer = p.writer;
+    this.view = p.view;
+    this.trigger = p.trigger;
+    this.snapshot = p.snapshot;
+    this.regions = p.regions;
+    this.readers = p.readers;
+    this.stats = p.stats;
+    this.consolidator = p.consolidator;
+    this.dispatcher = p.dispatcher;
+    this.topology = p.topology;
+    this.#barrier = new CycleBarrier(p.arrays.ctl, p.arrays.ctlF64, waitStrategy('hybrid'));
   }
 
   /**
@@ -74,11 +78,6 @@ export class EngineCore {
    * that run the agents themselves (baselines). Returns the cycle number.
    */
   publishCycle(cycleTsUs: number): number {
-    const ctl = this.arrays.ctl;
-    this.cycle++;
-    Atomics.store(ctl, kCtlCycleEpoch, Atomics.load(ctl, kCtlEpoch));
-    this.arrays.ctlF64[kCtlCycleTs] = cycleTsUs;
-    Atomics.store(ctl, kCtlCycle, this.cycle);
-    return this.cycle;
+    return this.#barrier.request(cycleTsUs);
   }
 }

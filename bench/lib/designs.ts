@@ -3,10 +3,10 @@
 // structured-clone postMessage of the state. Each owns one EngineCore (same state layout, same
 // agents, same consolidation) and replays tape segments through it.
 import { planTopology } from '../../engine/dispatch/topology.ts';
-import type { WaitName } from '../../engine/dispatch/wait.ts';
+import type { WaitName } from '../../protocol/wait_strategy.ts';
 import { defaultThreads, type EngineConfig } from '../../engine/options.ts';
-import type { Tape } from '../../engine/source/tape.ts';
-import type { InstrumentRegistry } from '../../engine/state/registry.ts';
+import type { Tape } from '../../protocol/tape.ts';
+import type { InstrumentRegistry } from '../../protocol/registry.ts';
 import { runAsyncLoop, type AsyncDesign } from '../baselines/async_loop.ts';
 import { ClonePostMessage } from '../baselines/clone_state.ts';
 import { PiscinaPerAgent } from '../baselines/piscina_per_agent.ts';

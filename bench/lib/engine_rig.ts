@@ -1,13 +1,13 @@
 // The engine's own design under benchmark: resident agent threads (or inline agents) dispatched
-// through engine/dispatch, driven by the engine's hot loop (engine/replay_loop.ts runLoop) over
+// through engine/dispatch, driven by the engine's hot loop (engine/step/tape_replay.ts runLoop) over
 // one EngineCore that lives across replays — so warm-up runs first and is excluded, and several
 // measured replays can share one set of threads.
-import { createDispatcher, type Dispatcher } from '../../engine/dispatch/dispatcher.ts';
-import { planTopology } from '../../engine/dispatch/topology.ts';
-import { waitCode, type WaitName } from '../../engine/dispatch/wait.ts';
-import { runLoop, type LoopStats } from '../../engine/replay_loop.ts';
+import type { Dispatcher } from '../../engine/dispatch/dispatcher.ts';
+import type { WaitName } from '../../protocol/wait_strategy.ts';
+import type { LoopStats } from '../../engine/step/event_stepper.ts';
+import { runLoop } from '../../engine/step/tape_replay.ts';
 import type { Consolidator } from '../../engine/consolidate/consolidator.ts';
-import { kTapeTs, kTapeWidth, type Tape } from '../../engine/source/tape.ts';
+import { kTapeTs, kTapeWidth, type Tape } from '../../protocol/tape.ts';
 import { EngineCore, type CoreOptions } from './core.ts';
 
 export interface RigOptions extends CoreOptions {
@@ -55,12 +55,8 @@ export class EngineRig {
 
   static async start(o: RigOptions): Promise<EngineRig> {
     const core = new EngineCore(o);
-    const topology = planTopology(core.agents, o.threads, o.topology);
-    let dispatcher = createDispatcher({
-      state: core.buffers, arrays: core.arrays, registry: core.snapshot, config: core.config.agents, regions: core.regions,
-      topology, wait: waitCode(o.wait), cycleTimeoutMs: o.cycleTimeoutMs ?? 10_000,
-      onThreadError: (t, err) => process.stderr.write(`agent thread ${t} failed: ${err.message}\n`),
-    });
+    const topology = core.topology;
+    let dispatcher = core.dispatcher;
     let consolidator = core.consolidator;
     if (o.instrument) ({ dispatcher, consolidator } = o.instrument(dispatcher, consolidator, core));
     await dispatcher.start();

@@ -2,9 +2,9 @@
 // the cycle trace's timeline, and the async open-loop driver the baselines run on.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { InstrumentRegistry } from '../../engine/state/registry.ts';
-import { kTapeTs, kTapeWidth, Tape } from '../../engine/source/tape.ts';
-import { kResBusyUs } from '../../engine/state/layout.ts';
+import { InstrumentRegistry } from '../../protocol/registry.ts';
+import { kTapeTs, kTapeWidth, Tape } from '../../protocol/tape.ts';
+import { kResBusyUs } from '../../protocol/layout.ts';
 import type { Dispatcher } from '../../engine/dispatch/dispatcher.ts';
 import type { Consolidator } from '../../engine/consolidate/consolidator.ts';
 import { decodeTapeBinary, encodeTapeBinary, generateTape, rowAtTime, sliceTape, TapeCursor } from './tapes.ts';

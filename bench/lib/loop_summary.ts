@@ -1,6 +1,6 @@
 // What one replay measured, as plain data: tick-to-decision percentiles and spectrum, stage and
 // per-agent times, throughput, and the event-loop delay seen while it ran.
-import type { LoopStats } from '../../engine/replay_loop.ts';
+import type { LoopStats } from '../../engine/step/event_stepper.ts';
 import { LatencyRecorder, type LatencySummary } from '../../engine/metrics/latency.ts';
 
 export interface LoopDelay {

@@ -4,12 +4,12 @@
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InstrumentRegistry, type RegistrySnapshot } from '../../engine/state/registry.ts';
-import { loadFixture } from '../../engine/source/fixture_reader.ts';
+import { InstrumentRegistry, type RegistrySnapshot } from '../../protocol/registry.ts';
+import { loadFixture } from '../../engine/source/file/fixture_reader.ts';
 import { decodeEvent } from '../../engine/source/codec.ts';
-import { reserveDerivedSlots } from '../../engine/consolidate/market_fusion.ts';
-import { kTapeTs, kTapeWidth, Tape } from '../../engine/source/tape.ts';
-import { generateFixture, type FixtureOptions } from '../../scripts/lib/fixture_generator.ts';
+import { reserveDerivedSlots } from '../../engine/state/derived_slots.ts';
+import { kTapeTs, kTapeWidth, Tape } from '../../protocol/tape.ts';
+import { generateFixture, type FixtureOptions } from '../../fixtures/generator/generator.ts';
 
 export const kRepoRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const kDefaultFixturePath = fileURLToPath(new URL('../../fixtures/default.jsonl.gz', import.meta.url));
@@ -101,7 +101,9 @@ export function registryFrom(snapshot: RegistrySnapshot): InstrumentRegistry {
 }
 
 /** Modules whose changes change what a decoded tape holds: a cached tape older than them is rebuilt. */
-const kDecoderModules = ['../../engine/source/codec.ts', '../../engine/consolidate/market_fusion.ts', '../../engine/source/tape.ts', '../../engine/state/registry.ts', '../../engine/types.ts'];
+const kDecoderModules = [
+  '../../engine/source/codec.ts', '../../engine/state/derived_slots.ts', '../../protocol/tape.ts', '../../protocol/registry.ts', '../../protocol/events.ts',
+];
 
 function sourceKey(path: string): string {
   const st = statSync(path);

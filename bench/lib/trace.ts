@@ -6,8 +6,8 @@
 // thread (ingest, agents wait, consolidate) and one per agent thread (a span per agent).
 import type { Dispatcher } from '../../engine/dispatch/dispatcher.ts';
 import type { Consolidator } from '../../engine/consolidate/consolidator.ts';
-import type { ResultReader } from '../../engine/consolidate/result_reader.ts';
-import { kCtlEpoch, kResBusyUs } from '../../engine/state/layout.ts';
+import type { ResultReader } from '../../protocol/result_reader.ts';
+import { kCtlEpoch, kResBusyUs } from '../../protocol/layout.ts';
 import type { EngineCore } from './core.ts';
 
 export interface TraceEvent {

@@ -3,11 +3,11 @@
 // with and without the trigger.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { InstrumentRegistry } from '../../engine/state/registry.ts';
+import { InstrumentRegistry } from '../../protocol/registry.ts';
 import { decodeLine } from '../../engine/source/codec.ts';
-import { loadFixture } from '../../engine/source/fixture_reader.ts';
-import { Tape } from '../../engine/source/tape.ts';
-import { allocateMarketState, MarketArrays } from '../../engine/state/market_state.ts';
+import { loadFixture } from '../../engine/source/file/fixture_reader.ts';
+import { Tape } from '../../protocol/tape.ts';
+import { allocateMarketState, MarketArrays } from '../../protocol/market_state.ts';
 import { MarketWriter } from '../../engine/state/market_writer.ts';
 import { Trigger } from '../../engine/trigger.ts';
 import { kDefaultConfig } from '../../engine/options.ts';

@@ -3,14 +3,14 @@
 // allocation in steady state: bytes allocated per event and young-generation (minor) GCs during
 // a pass of 1M events, measured between the hot loop's own chunk boundaries (no setup inside).
 import { getHeapStatistics } from 'node:v8';
-import { kTapeTs, kTapeWidth, type Tape } from '../../engine/source/tape.ts';
+import { kTapeTs, kTapeWidth, type Tape } from '../../protocol/tape.ts';
 import { EngineRig } from '../lib/engine_rig.ts';
 import { GcWatch, percentile, type GcEvent } from '../lib/gc_watch.ts';
 import { loadDefaultTape, TapeCursor } from '../lib/tapes.ts';
 import { fmtBytes, fmtNum } from '../report/format.ts';
 import type { Metric } from '../report/types.ts';
 import { emptyOutput, failureText, type Scenario, type ScenarioContext, type ScenarioOutput } from './scenario.ts';
-import type { WaitName } from '../../engine/dispatch/wait.ts';
+import type { WaitName } from '../../protocol/wait_strategy.ts';
 
 interface PassResult {
   pass: number;

@@ -3,6 +3,7 @@
 // fast as possible, in realtime mode. Skips with a message when ../shared/data is absent.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { kDefaultConfig, type EngineConfig } from '../../engine/options.ts';
+import { convertBinanceToFile, resolveCaptureInputs } from '../../fixtures/convert/binance_convert.ts';
 import { designSpecs, startDesign, type DesignSpec } from '../lib/designs.ts';
 import type { RunSummary } from '../lib/loop_summary.ts';
 import { kBenchCacheDir, kSharedDataDir, loadTapeCached, rowAtTime, sliceTape } from '../lib/tapes.ts';
@@ -17,17 +18,11 @@ const kRecordingTriggerPct = 0.001;
 interface Step { speed: number; seconds: number | null } // seconds of recording (null = all)
 
 async function ensureConverted(say: (s: string) => void): Promise<string | null> {
-  let mod: typeof import('../../scripts/convert-binance.ts');
-  try {
-    mod = await import('../../scripts/convert-binance.ts');
-  } catch (err) {
-    return `scripts/convert-binance.ts is not available (${(err as Error).message})`;
-  }
-  const files = mod.resolveCaptureInputs([kCaptureDir]);
+  const files = resolveCaptureInputs([kCaptureDir]);
   const newest = Math.max(...files.map((f) => statSync(f).mtimeMs));
   if (!existsSync(kConverted) || statSync(kConverted).mtimeMs < newest) {
     const t0 = performance.now();
-    const s = await mod.convertBinanceToFile(files, kConverted);
+    const s = await convertBinanceToFile(files, kConverted);
     say(`converted ${files.length} capture files into ${fmtNum(s.eventsWritten)} events in ${fmtNum(performance.now() - t0)} ms`);
   }
   return null;

@@ -3,7 +3,7 @@
 // (cyclic-arbitrage search over many venue graphs) where parallel work can pay, to show where
 // the crossover lies on this machine. Results are labelled with the CPU and core count.
 import { availableParallelism, cpus } from 'node:os';
-import type { WaitName } from '../../engine/dispatch/wait.ts';
+import type { WaitName } from '../../protocol/wait_strategy.ts';
 import { kAgentNames } from '../../workers/agents/index.ts';
 import { EngineRig } from '../lib/engine_rig.ts';
 import type { RunSummary } from '../lib/loop_summary.ts';
@@ -14,8 +14,8 @@ import { runHeavy, type HeavyResult } from '../workloads/heavy_rig.ts';
 import { fmtNum, fmtRatio, fmtUs, shortCount } from '../report/format.ts';
 import type { Chart, Metric } from '../report/types.ts';
 import { emptyOutput, failureText, type Scenario, type ScenarioContext, type ScenarioOutput } from './scenario.ts';
-import type { InstrumentRegistry } from '../../engine/state/registry.ts';
-import type { Tape } from '../../engine/source/tape.ts';
+import type { InstrumentRegistry } from '../../protocol/registry.ts';
+import type { Tape } from '../../protocol/tape.ts';
 
 interface ThreadRun { label: string; threads: number; wait: WaitName; variant: string; topology: string; s: RunSummary }
 
@@ -188,7 +188,7 @@ export const scaling: Scenario = {
           return h ? `${fmtUs(h.r.meanCycleUs)} (${fmtRatio(inl.meanCycleUs / h.r.meanCycleUs)})` : '–';
         })];
       }),
-      note: 'Threads are resident workers driven like the engine\'s agent threads (shared cycle counter, engine/dispatch/wait.ts strategies, done counters); each takes every k-th graph. Speedup > 1× means the parallel work paid for the hand-off.',
+      note: 'Threads are resident workers driven like the engine\'s agent threads (shared cycle counter, protocol/wait.ts strategies, done counters); each takes every k-th graph. Speedup > 1× means the parallel work paid for the hand-off.',
     });
     const crossover: Record<string, number | null> = {};
     for (const l of heavyLabels) {

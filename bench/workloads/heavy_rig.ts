@@ -2,9 +2,10 @@
 // the main thread or on resident threads with the engine's dispatch protocol, cycle after cycle,
 // and times each cycle from request to the last thread's done.
 import { Piscina } from 'piscina';
-import { allocateMarketState } from '../../engine/state/market_state.ts';
-import { ctlThreadDone, kCtlCycle, kCtlInt32Count, kCtlMainSleeping, kCtlReady, kCtlSleepers, kCtlStop } from '../../engine/state/layout.ts';
-import { signal, waitCode, waitForChange, type WaitName } from '../../engine/dispatch/wait.ts';
+import { allocateMarketState } from '../../protocol/market_state.ts';
+import { kCtlF64Count, kCtlF64Offset, kCtlInt32Count } from '../../protocol/layout.ts';
+import { CycleBarrier } from '../../protocol/cycle_barrier.ts';
+import { waitStrategy, type WaitName } from '../../protocol/wait_strategy.ts';
 import { LatencyRecorder, type LatencySummary } from '../../engine/metrics/latency.ts';
 import { bellmanFordScratch, fillGraph, findNegativeCycle, repriceNode } from './bellman_ford.ts';
 import type { HeavyThreadTask } from './heavy_thread.ts';
@@ -41,15 +42,16 @@ export async function runHeavy(o: HeavyOptions): Promise<HeavyResult> {
   for (let i = 0; i < o.v; i++) prices[i] = 1 + i * 0.37;
   for (let g = 0; g < o.graphs; g++) fillGraph(w, g * vv, o.v, prices, kFee, kNoise, g + 1);
   const control = allocateMarketState(1).control;
-  const ctl = new Int32Array(control, 0, kCtlInt32Count);
-  const wait = waitCode(o.wait);
+  const barrier = new CycleBarrier(
+    new Int32Array(control, 0, kCtlInt32Count), new Float64Array(control, kCtlF64Offset, kCtlF64Count), waitStrategy(o.wait), o.threads,
+  );
   let pool: Piscina | null = null;
   let runs: Promise<number>[] = [];
   if (o.threads > 0) {
     pool = new Piscina({ filename: new URL('./heavy_thread.ts', import.meta.url).href, minThreads: o.threads, maxThreads: o.threads, idleTimeout: 2 ** 31 - 1, concurrentTasksPerWorker: 1 });
-    runs = Array.from({ length: o.threads }, (_, t) => pool!.run({ thread: t, threads: o.threads, graphs: o.graphs, v: o.v, weights, results, control, wait } satisfies HeavyThreadTask));
+    runs = Array.from({ length: o.threads }, (_, t) => pool!.run({ thread: t, threads: o.threads, graphs: o.graphs, v: o.v, weights, results, control, wait: o.wait } satisfies HeavyThreadTask));
     const deadline = performance.now() + 30_000;
-    while (Atomics.load(ctl, kCtlReady) < o.threads) {
+    while (barrier.arrived() < o.threads) {
       if (performance.now() > deadline) throw new Error('heavy workload threads did not start within 30 s');
       await new Promise((r) => setTimeout(r, 2));
     }
@@ -67,15 +69,8 @@ export async function runHeavy(o: HeavyOptions): Promise<HeavyResult> {
     if (o.threads === 0) {
       for (let g = 0; g < o.graphs; g++) res[g] = findNegativeCycle(w, g * vv, o.v, scratch);
     } else {
-      signal(ctl, kCtlCycle, cycle, kCtlSleepers);
-      for (let t = 0; t < o.threads; t++) {
-        let d = Atomics.load(ctl, ctlThreadDone(t));
-        while (d < cycle) {
-          const before = d;
-          d = waitForChange(ctl, ctlThreadDone(t), d, wait, kCtlMainSleeping, kCycleTimeoutMs);
-          if (d === before) throw new Error(`heavy workload thread ${t} missed cycle ${cycle}`);
-        }
-      }
+      const c = barrier.request(0);
+      if (!barrier.waitFor(c, kCycleTimeoutMs)) throw new Error(`a heavy workload thread missed cycle ${c}`);
     }
     const dt = performance.now() - t0;
     busyMs += dt;
@@ -96,9 +91,7 @@ export async function runHeavy(o: HeavyOptions): Promise<HeavyResult> {
   }
   const elapsed = performance.now() - t0;
   if (pool) {
-    Atomics.store(ctl, kCtlStop, 1);
-    signal(ctl, kCtlCycle, cycle + 1, kCtlSleepers);
-    Atomics.notify(ctl, kCtlCycle);
+    barrier.stop();
     await Promise.all(runs);
     await pool.destroy();
   }

@@ -1,29 +1,29 @@
-// What a consolidation step for one agent (a "fusion") is given, and the shape of the decisions it
-// proposes. The consolidator builds one context and hands it to the fusions of the agents that
-// live in their own files (market_fusion.ts, liquidity_fusion.ts, execution_fusion.ts).
+// What a fusion (one agent's consolidation step, engine/types.ts Fusion) is given, and how it
+// builds the actions it proposes. A fusion reads records and the state, sizes an action and hands
+// it to `decide`: the next stages (validate → execute → record, wired by engine/pipeline.ts) fill
+// in the verdict and the fill, which the fusion then books (a position it now holds, a pair trade
+// it opened). A fusion holds no validator and no executor: it reads the portfolio through a
+// read-only view and proposes.
 import type { EngineConfig } from '../options.ts';
-import type { MarketView } from '../state/market_view.ts';
-import type { RegistrySnapshot } from '../state/registry.ts';
-import type { Fill, PaperExecutor } from '../execute/paper_executor.ts';
-import type { Validator, Verdict } from '../validate/validator.ts';
-import type { ConsolidationStats } from './consolidator.ts';
-import type { ResultReader } from './result_reader.ts';
+import type { MarketView } from '../../protocol/market_view.ts';
+import type { RegistrySnapshot } from '../../protocol/registry.ts';
+import type { ResultReader } from '../../protocol/result_reader.ts';
+import type { RiskView } from '../validate/risk_view.ts';
+import type { Proposal, Verdict } from '../types.ts';
+import type { RiskTable } from './risk_table.ts';
+import type { ConsolidationStats } from './stats.ts';
 
-/** A decision before the consolidator numbers it, rounds it and writes it. */
-export interface DecisionDraft {
-  key: string;
-  cycle: number;
-  epoch: number;
-  ts: number;
-  agent: string;
-  kind: string;
-  action: string;
-  instruments: string[];
-  sizeUsd: number;
-  expectedProfitUsd: number;
-  score: number;
-  verdict: Verdict;
-  fill: Fill | null;
+/** What a fusion may read of the portfolio (the paper executor owns it). */
+export interface PortfolioView {
+  readonly cashUsd: number;
+  /** A slot's position less the part held by carries and pair trades. */
+  free(slot: number): number;
+  /** The largest carry the cash can collateralise on lending market `borrow` after `gasUsd` (USD). */
+  maxCarryUsd(borrow: number, gasUsd: number): number;
+  /** The first of legs[0..n) whose current quote an earlier fill already took, or -1. */
+  takenLeg(legs: Int32Array, n: number): number;
+  /** The legs of the last pair fill (kPair* fields of paper_executor.ts). */
+  readonly pair: Float64Array;
 }
 
 export interface FusionContext {
@@ -31,20 +31,43 @@ export interface FusionContext {
   view: MarketView;
   readers: Map<string, ResultReader>;
   config: EngineConfig;
-  validator: Validator;
-  executor: PaperExecutor;
+  portfolio: PortfolioView;
+  /** The risk assessor's per-slot view (composite risk, max position). */
+  risk: RiskTable;
+  /** What consolidation learns that the validator enforces (the portfolio VaR). */
+  riskView: RiskView;
   stats: ConsolidationStats;
-  /** Writes one decision (numbered, rounded, to the sink and the stats). */
-  emit(d: DecisionDraft): void;
-  /** The risk assessor's composite risk 0..10 of a slot (NaN without a view). */
-  riskOf(slot: number): number;
-  /** The risk assessor's max position (USD) of a slot (the hard limit without a risk view). */
-  maxPositionOf(slot: number): number;
-  /** Instruments whose composite risk (0..10) is above this are not entered. */
-  maxInstrumentRisk: number;
+  /** The next stages: sets the proposal's verdict and fill, and records the decision. */
+  decide(p: Proposal): void;
 }
 
-/** One agent's consolidation step, run once per consolidated cycle after the reader was read. */
-export interface Fusion {
-  consolidate(cycle: number, epoch: number, nowUs: number): void;
+/** A proposal's fields beyond the decision's: whatever a fusion leaves out takes its default. */
+export type ProposalInit = Pick<Proposal, 'key' | 'cycle' | 'epoch' | 'ts' | 'agent' | 'kind' | 'action' | 'instruments' | 'sizeUsd' | 'expectedProfitUsd' | 'score'>
+  & Partial<Omit<Proposal, 'verdict' | 'fill'>>;
+
+const kUndecided: Verdict = { status: 'rejected', reason: 'not decided' };
+
+/**
+ * A proposal with every field set, in one order (one object shape): no ruling (the validator
+ * decides), the validator checks `sizeUsd`, nothing to fill, no exposure.
+ */
+export function proposal(x: ProposalInit): Proposal {
+  return {
+    key: x.key, cycle: x.cycle, epoch: x.epoch, ts: x.ts, agent: x.agent, kind: x.kind, action: x.action,
+    instruments: x.instruments, sizeUsd: x.sizeUsd, expectedProfitUsd: x.expectedProfitUsd, score: x.score,
+    ruling: x.ruling ?? null,
+    checkUsd: x.checkUsd ?? x.sizeUsd,
+    increasesRisk: x.increasesRisk ?? false,
+    protocol: x.protocol ?? '',
+    exit: x.exit ?? false,
+    order: x.order ?? null,
+    exposureUsd: x.exposureUsd ?? 0,
+    exposureFromFill: x.exposureFromFill ?? false,
+    approvedReason: x.approvedReason ?? null,
+    realizesPnl: x.realizesPnl ?? false,
+    quietIfRejected: x.quietIfRejected ?? false,
+    pauseUntilUs: x.pauseUntilUs ?? NaN,
+    verdict: kUndecided,
+    fill: null,
+  };
 }

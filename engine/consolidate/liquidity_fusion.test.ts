@@ -2,9 +2,9 @@
 // view and the limits, supplied on paper, withdrawn below −hurdle.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { kPfCashUsd, kPfPositions0 } from '../state/layout.ts';
-import { kRecLpRange, kRiskTableMaxPositionUsd, kRiskTableScore } from '../../workers/agents/records.ts';
-import { kT0 } from '../../workers/agents/testing/state_builder.ts';
+import { kPfCashUsd, kPfPositions0 } from '../../protocol/layout.ts';
+import { kRecLpRange, kRiskTableMaxPositionUsd, kRiskTableScore } from '../../protocol/records.ts';
+import { kT0 } from '../../fixtures/events.ts';
 import { LiquidityFusion } from './liquidity_fusion.ts';
 import { fusionHarness } from './testing/fusion_harness.ts';
 

@@ -5,13 +5,15 @@
 // assessor then values through the pool's tokens and marks for impermanent loss). A held pool is
 // withdrawn when its expected net return falls below −liquidity.hurdleApr (a band around zero, so
 // that a recommendation hovering near it does not enter and leave on every update) or disappears.
-import { SlotSet } from './slot_set.ts';
-import { kRecordWidth } from '../state/layout.ts';
-import { kRecLpRange } from '../../workers/agents/records.ts';
-import type { Fill } from '../execute/paper_executor.ts';
-import type { Fusion, FusionContext } from './fusion.ts';
+import { kRecAux, kRecKind, kRecordWidth, kRecRisk, kRecScore, kRecSize, kRecSlotA, kRecValue } from '../../protocol/layout.ts';
+import { kRecLpRange } from '../../protocol/records.ts';
+import type { ResultReader } from '../../protocol/result_reader.ts';
+import type { Fusion } from '../types.ts';
+import { proposal, type FusionContext } from './fusion.ts';
 import { KeyRounds } from './key_rounds.ts';
-import type { ResultReader } from './result_reader.ts';
+import { kMaxInstrumentRisk } from './risk_table.ts';
+import { round } from './round.ts';
+import { SlotSet } from './slot_set.ts';
 
 export class LiquidityFusion implements Fusion {
   readonly #ctx: FusionContext;
@@ -42,33 +44,28 @@ export class LiquidityFusion implements Fusion {
     netOf.fill(NaN);
     for (let i = 0; i < r.count; i++) {
       const o = r.offset + i * kRecordWidth;
-      if (rec[o] !== kRecLpRange) continue;
-      const slot = rec[o + 1]!;
-      const net = rec[o + 3]!, feeApr = rec[o + 4]!, size = rec[o + 5]!, ilApr = rec[o + 6]!, h = rec[o + 7]!;
+      if (rec[o + kRecKind] !== kRecLpRange) continue;
+      const slot = rec[o + kRecSlotA]!;
+      const net = rec[o + kRecScore]!, feeApr = rec[o + kRecValue]!, size = rec[o + kRecSize]!, ilApr = rec[o + kRecRisk]!, h = rec[o + kRecAux]!;
       netOf[slot] = net;
       if (!(net > 0 && size >= l.minTradeUsd)) continue;
       if (this.#rounds.swap(slot, rnd) === rnd - 1) continue; // decided when it opened
       if (this.#held.has(slot)) continue;
       c.stats.noteOpportunity(r.name);
       const meta = c.registry.meta[slot]!;
-      const sizeUsd = Math.min(size, c.maxPositionOf(slot), l.maxPositionUsd, c.executor.cashUsd);
-      const risk = c.riskOf(slot);
+      const sizeUsd = Math.min(size, c.risk.maxPositionOf(slot), l.maxPositionUsd, c.portfolio.cashUsd);
+      const risk = c.risk.riskOf(slot);
       const range = h < 0 ? 'full range' : `range ±${((Math.exp(h) - 1) * 100).toFixed(2)}%`;
-      const why = `${range}: fees ${(feeApr * 100).toFixed(2)}%/yr, expected IL ${(ilApr * 100).toFixed(2)}%/yr, net ${(net * 100).toFixed(2)}%/yr`;
-      const verdict = risk > c.maxInstrumentRisk
-        ? { status: 'rejected' as const, reason: `instrument risk ${risk.toFixed(1)}/10 above ${c.maxInstrumentRisk}` }
-        : c.validator.check(r.name, sizeUsd, true, '', nowUs);
-      let fill: Fill | null = null;
-      if (verdict.status === 'approved') {
-        fill = c.executor.enterPool(slot, sizeUsd);
-        this.#held.add(slot);
-        c.validator.exposureUsd += sizeUsd;
-      }
-      c.emit({
+      const p = proposal({
         key: `lp:${meta.key}@${epoch}`, cycle, epoch, ts: nowUs, agent: r.name, kind: 'liquidity_provision',
         action: 'provide_liquidity', instruments: [meta.key], sizeUsd, expectedProfitUsd: (sizeUsd * net) / 365,
-        score: round(net, 6), verdict: verdict.status === 'approved' ? { status: 'approved', reason: why } : verdict, fill,
+        score: round(net, 6),
+        ruling: risk > kMaxInstrumentRisk ? { status: 'rejected', reason: `instrument risk ${risk.toFixed(1)}/10 above ${kMaxInstrumentRisk}` } : null,
+        increasesRisk: true, order: { op: 'enter_pool', slot, sizeUsd }, exposureUsd: sizeUsd,
+        approvedReason: `${range}: fees ${(feeApr * 100).toFixed(2)}%/yr, expected IL ${(ilApr * 100).toFixed(2)}%/yr, net ${(net * 100).toFixed(2)}%/yr`,
       });
+      c.decide(p);
+      if (p.fill !== null) this.#held.add(slot);
     }
     if (this.#held.size === 0 || (r.count === 0 && r.errors() > 0)) return;
     const exitBelow = -c.config.agents.liquidity.hurdleApr;
@@ -78,26 +75,16 @@ export class LiquidityFusion implements Fusion {
       const net = netOf[slot]!;
       if (net >= exitBelow) continue;
       const meta = c.registry.meta[slot]!;
-      const size = c.executor.free(slot); // what exitPool() withdraws (not a carry's part)
-      const verdict = c.validator.check(r.name, Math.max(size, 1e-9), false, '', nowUs);
-      let fill: Fill | null = null;
-      if (verdict.status !== 'rejected') {
-        fill = c.executor.exitPool(slot);
-        this.#held.delete(slot);
-        c.validator.exposureUsd -= size;
-      }
-      c.emit({
+      const size = c.portfolio.free(slot); // what exitPool() withdraws (not a carry's part)
+      const p = proposal({
         key: `lp-exit:${meta.key}@${epoch}`, cycle, epoch, ts: nowUs, agent: r.name, kind: 'liquidity_withdrawal',
         action: 'withdraw_liquidity', instruments: [meta.key], sizeUsd: size, expectedProfitUsd: 0, score: 0,
-        verdict: verdict.status === 'rejected' ? verdict
-          : { status: 'approved', reason: net === net ? `expected net ${(net * 100).toFixed(2)}%/yr below ${(exitBelow * 100).toFixed(2)}%/yr` : 'no longer recommended' },
-        fill,
+        checkUsd: Math.max(size, 1e-9), exit: true, order: { op: 'exit_pool', slot }, exposureUsd: -size,
+        approvedReason: net === net ? `expected net ${(net * 100).toFixed(2)}%/yr below ${(exitBelow * 100).toFixed(2)}%/yr` : 'no longer recommended',
       });
+      c.decide(p);
+      if (p.fill !== null) this.#held.delete(slot);
     }
   }
 }
 
-function round(x: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-}

@@ -2,14 +2,15 @@
 // codec into a tape the loop replays as triggers (and applied here to check what they write).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { kCascadeCount, kCascadeUsd, kChangePct, kKindSignal, kSignalPrice } from '../state/layout.ts';
-import { kTapeF0, kTapeSlot, kTapeTs, kTapeType, kTapeWidth } from '../source/tape.ts';
-import { isHighImpact, kTypeLiquidationCascade, kTypeMajorPriceMove } from '../types.ts';
+import { kCascadeCount, kCascadeUsd, kChangePct, kKindSignal, kSignalPrice } from '../../protocol/layout.ts';
+import { kTapeF0, kTapeSlot, kTapeTs, kTapeType, kTapeWidth } from '../../protocol/tape.ts';
+import { isHighImpact, kTypeLiquidationCascade, kTypeMajorPriceMove } from '../../protocol/events.ts';
 import {
   kMarketEventCascade, kMarketEventMajorMove, kRecMarketEvent, kRecMarketRegime, kRecMarketRiskFactors,
-} from '../../workers/agents/records.ts';
-import { kT0, liquidation, price } from '../../workers/agents/testing/state_builder.ts';
-import { derivedSignalKey, MarketFusion, reserveDerivedSlots } from './market_fusion.ts';
+} from '../../protocol/records.ts';
+import { kT0, liquidation, price } from '../../fixtures/events.ts';
+import { MarketFusion } from './market_fusion.ts';
+import { derivedSignalKey, reserveDerivedSlots } from '../state/derived_slots.ts';
 import { fusionHarness } from './testing/fusion_harness.ts';
 
 const universe = [price(kT0, 'X', 'BTC', 'USDT', 59_999.5, 60_000.5), price(kT0, 'X', 'ETH', 'USDT', 2999.95, 3000.05), liquidation(kT0, 'aave', 1)];

@@ -9,50 +9,28 @@
 //   major_price_movement  key  derived:<book key>          → state slot  signal:derived:<book key>
 //   liquidation_cascade   key  derived:<protocol>:cascade@<epoch> → state slot protocol:<protocol>
 // A major_price_movement needs its signal slot in the universe before the registry is frozen:
-// reserveDerivedSlots(registry) adds one per book (engine.ts calls it right before freeze). Without
-// it the derived price moves are rejected by the codec and counted in `rejected`.
+// reserveDerivedSlots(registry) (engine/state/derived_slots.ts) adds one per book (engine.ts calls
+// it right before freeze). Without it the derived price moves are rejected by the codec and
+// counted in `rejected`.
 //
 // API for the loop (through Consolidator.takeDerived()): after each consolidation, take the tape
 // of events derived since the last call (double-buffered: the tape stays valid until the next
 // call, while new derivations go to the other one) and apply its rows in order with
 // MarketWriter.apply(tape.rows, row, tape.depth), run the trigger, a cycle and a consolidation for
 // each, then take again until it comes back empty.
-import { kKindBook, kKindSignal, kRecordWidth } from '../state/layout.ts';
-import { InstrumentRegistry } from '../state/registry.ts';
+import { kRecAux, kRecKind, kRecordWidth, kRecRisk, kRecScore, kRecSize, kRecSlotA, kRecValue } from '../../protocol/layout.ts';
+import { InstrumentRegistry } from '../../protocol/registry.ts';
+import { kDerivedPrefix } from '../state/derived_slots.ts';
 import { decodeEvent } from '../source/codec.ts';
-import { Tape } from '../source/tape.ts';
+import { Tape } from '../../protocol/tape.ts';
 import {
   kMarketEventCascade, kMarketEventMajorMove, kRecMarketEvent, kRecMarketRegime, kRecMarketRiskFactors,
-} from '../../workers/agents/records.ts';
-import type { Fusion, FusionContext } from './fusion.ts';
-import type { ResultReader } from './result_reader.ts';
+} from '../../protocol/records.ts';
+import type { ResultReader } from '../../protocol/result_reader.ts';
+import type { Fusion } from '../types.ts';
 import { usdText } from '../usd_text.ts';
-
-/** Key prefix of every derived event (and of the signal slots reserved for them). */
-export const kDerivedPrefix = 'derived:';
-
-/** The signal slot key a derived major_price_movement of `bookKey` writes. */
-export function derivedSignalKey(bookKey: string): string {
-  return `signal:${kDerivedPrefix}${bookKey}`;
-}
-
-/**
- * Adds one signal slot per book for the derived major_price_movement events (call before the
- * registry is frozen). Returns the slots added.
- */
-export function reserveDerivedSlots(registry: InstrumentRegistry): number {
-  let added = 0;
-  const n = registry.size;
-  for (let s = 0; s < n; s++) {
-    const m = registry.meta(s);
-    if (m.kind !== kKindBook) continue;
-    const key = derivedSignalKey(m.key);
-    if (registry.slotOf(key) >= 0) continue;
-    registry.resolve(key, kKindSignal, (x) => { x.venue = m.venue; x.base = m.base; x.quote = m.quote; });
-    added++;
-  }
-  return added;
-}
+import { proposal, type FusionContext } from './fusion.ts';
+import { round } from './round.ts';
 
 const kRegimeNames: Readonly<Record<number, string>> = { [-1]: 'mean-reverting', 0: 'random walk', 1: 'trending' };
 
@@ -105,14 +83,14 @@ export class MarketFusion implements Fusion {
     const meta = this.#ctx.registry.meta;
     for (let i = 0; i < r.count; i++) {
       const o = r.offset + i * kRecordWidth;
-      const kind = rec[o]!;
+      const kind = rec[o + kRecKind]!;
       if (kind === kRecMarketRegime) {
-        this.regimes.set(meta[rec[o + 1]!]!.key, kRegimeNames[rec[o + 7]!] ?? String(rec[o + 7]));
+        this.regimes.set(meta[rec[o + kRecSlotA]!]!.key, kRegimeNames[rec[o + kRecAux]!] ?? String(rec[o + kRecAux]));
         continue;
       }
       if (kind !== kRecMarketEvent) continue;
-      const slot = rec[o + 1]!, change = rec[o + 3]!, value = rec[o + 4]!, size = rec[o + 5]!, severity = rec[o + 6]!;
-      const code = rec[o + 7]!;
+      const slot = rec[o + kRecSlotA]!, change = rec[o + kRecScore]!, value = rec[o + kRecValue]!, size = rec[o + kRecSize]!;
+      const severity = rec[o + kRecRisk]!, code = rec[o + kRecAux]!;
       const m = meta[slot]!;
       const ts = Math.round(nowUs);
       let envelope: object;
@@ -140,12 +118,11 @@ export class MarketFusion implements Fusion {
       if (why === null) this.derived++;
       else { this.rejected++; this.lastRejection = why; }
       this.#ctx.stats.noteOpportunity(r.name);
-      this.#ctx.emit({
+      this.#ctx.decide(proposal({
         key: `market:${m.key}:${code}@${epoch}`, cycle, epoch, ts: nowUs, agent: r.name, kind: 'market_event', action,
         instruments: [m.key], sizeUsd: 0, expectedProfitUsd: 0, score: round(severity, 2),
-        verdict: why === null ? { status: 'approved', reason } : { status: 'rejected', reason: `${reason}; not replayed: ${why}` },
-        fill: null,
-      });
+        ruling: why === null ? { status: 'approved', reason } : { status: 'rejected', reason: `${reason}; not replayed: ${why}` },
+      }));
     }
   }
 
@@ -153,19 +130,15 @@ export class MarketFusion implements Fusion {
     const rec = r.records;
     for (let i = 0; i < r.count; i++) {
       const o = r.offset + i * kRecordWidth;
-      if (rec[o] !== kRecMarketRiskFactors) continue;
+      if (rec[o + kRecKind] !== kRecMarketRiskFactors) continue;
       this.riskFactors = {
-        absorptionRatio: rec[o + 3]!, meanCorrelation: rec[o + 4]!, portfolioSigmaUsd: rec[o + 5]!,
-        diversificationRatio: rec[o + 6]!, assets: rec[o + 7]!,
+        absorptionRatio: rec[o + kRecScore]!, meanCorrelation: rec[o + kRecValue]!, portfolioSigmaUsd: rec[o + kRecSize]!,
+        diversificationRatio: rec[o + kRecRisk]!, assets: rec[o + kRecAux]!,
       };
     }
   }
 }
 
-function round(x: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-}
 function fmt(x: number): string {
   return Number(x.toPrecision(7)).toString();
 }

@@ -1,20 +1,17 @@
 // The main thread's side of dispatch. Agents run either on resident Piscina threads (which own
 // the threads' lifecycle, restart a crashed worker and apply resource limits) or inline on the
-// main thread. Either way a cycle is requested by bumping a shared counter: no message per cycle.
+// main thread. Either way a cycle is requested through the cycle barrier (protocol/cycle_barrier.ts):
+// one shared counter moves, no message per cycle.
 import { Piscina } from 'piscina';
-import { AgentThreadError } from '../errors.ts';
-import {
-  ctlThreadDone, kCtlCycle, kCtlCycleEpoch, kCtlCycleTs, kCtlEpoch, kCtlMainSleeping, kCtlReady, kCtlSleepers, kCtlStop,
-} from '../state/layout.ts';
-import type { MarketArrays, MarketStateBuffers } from '../state/market_state.ts';
-import { MarketView } from '../state/market_view.ts';
-import type { RegistrySnapshot } from '../state/registry.ts';
-import { AgentRunner } from '../../workers/agents/agent.ts';
-import type { AgentConfig } from '../../workers/agents/config.ts';
-import { createAgent } from '../../workers/agents/index.ts';
-import type { ResultRegionBuffers } from '../../workers/agents/result_region.ts';
+import { AgentThreadError } from '../../protocol/errors.ts';
+import type { MarketArrays, MarketStateBuffers } from '../../protocol/market_state.ts';
+import { MarketView } from '../../protocol/market_view.ts';
+import type { RegistrySnapshot } from '../../protocol/registry.ts';
+import { type AgentConfig, AgentRunner, createAgent } from '../../workers/agents/index.ts';
+import type { ResultRegionBuffers } from '../../protocol/result_region.ts';
 import type { AgentThreadReport, AgentThreadTask } from '../../workers/agent_thread.ts';
-import { kThreadFailed, signal, waitForChange } from './wait.ts';
+import { CycleBarrier } from '../../protocol/cycle_barrier.ts';
+import type { WaitStrategy } from '../../protocol/wait_strategy.ts';
 
 export interface DispatcherOptions {
   state: MarketStateBuffers;
@@ -23,7 +20,7 @@ export interface DispatcherOptions {
   config: AgentConfig;
   regions: Map<string, ResultRegionBuffers>;
   topology: string[][]; // [] = inline
-  wait: number;
+  wait: WaitStrategy;
   cycleTimeoutMs: number;
   threadHeapMb?: number | undefined;
   crashAt?: { agent: string; cycle: number } | undefined;
@@ -48,27 +45,17 @@ export function createDispatcher(o: DispatcherOptions): Dispatcher {
   return o.topology.length === 0 ? new InlineDispatcher(o) : new ThreadDispatcher(o);
 }
 
-abstract class BaseDispatcher {
-  protected readonly o: DispatcherOptions;
-  protected readonly ctl: Int32Array;
-  protected cycle = 0;
-  constructor(o: DispatcherOptions) {
-    this.o = o;
-    this.ctl = o.arrays.ctl;
-  }
-  protected publish(cycleTsUs: number): number {
-    const ctl = this.ctl;
-    this.cycle++;
-    Atomics.store(ctl, kCtlCycleEpoch, Atomics.load(ctl, kCtlEpoch));
-    this.o.arrays.ctlF64[kCtlCycleTs] = cycleTsUs;
-    return this.cycle;
-  }
-}
-
-class InlineDispatcher extends BaseDispatcher implements Dispatcher {
+class InlineDispatcher implements Dispatcher {
   readonly threads = 0;
+  readonly o: DispatcherOptions;
+  readonly #barrier: CycleBarrier;
   #runners: AgentRunner[] = [];
   #done = 0;
+
+  constructor(o: DispatcherOptions) {
+    this.o = o;
+    this.#barrier = new CycleBarrier(o.arrays.ctl, o.arrays.ctlF64, o.wait);
+  }
 
   async start(): Promise<void> {
     const view = new MarketView(this.o.state);
@@ -77,8 +64,7 @@ class InlineDispatcher extends BaseDispatcher implements Dispatcher {
     }
   }
   request(cycleTsUs: number): number {
-    const c = this.publish(cycleTsUs);
-    Atomics.store(this.ctl, kCtlCycle, c);
+    const c = this.#barrier.request(cycleTsUs);
     const runners = this.#runners;
     for (let i = 0; i < runners.length; i++) runners[i]!.run(c);
     this.#done = c;
@@ -90,17 +76,18 @@ class InlineDispatcher extends BaseDispatcher implements Dispatcher {
   async stop(): Promise<AgentThreadReport[]> { return []; }
 }
 
-class ThreadDispatcher extends BaseDispatcher implements Dispatcher {
+class ThreadDispatcher implements Dispatcher {
   readonly threads: number;
+  readonly o: DispatcherOptions;
+  readonly #barrier: CycleBarrier;
   #pool: Piscina | null = null;
   #runs: Promise<AgentThreadReport | null>[] = [];
   #failed: (Error | null)[] = [];
-  #doneIdx: Int32Array;
 
   constructor(o: DispatcherOptions) {
-    super(o);
+    this.o = o;
     this.threads = o.topology.length;
-    this.#doneIdx = Int32Array.from(o.topology.map((_, t) => ctlThreadDone(t)));
+    this.#barrier = new CycleBarrier(o.arrays.ctl, o.arrays.ctlF64, o.wait, this.threads);
   }
 
   async start(): Promise<void> {
@@ -117,10 +104,10 @@ class ThreadDispatcher extends BaseDispatcher implements Dispatcher {
     for (let t = 0; t < n; t++) this.#launch(t);
     // Wait for every loop to be running before the first tick.
     const deadline = performance.now() + 30_000;
-    while (Atomics.load(this.ctl, kCtlReady) < n) {
+    while (this.#barrier.arrived() < n) {
       const failed = this.#failed.find((f) => f !== null);
       if (failed) throw new AgentThreadError(`an agent thread failed at start: ${failed.message}`, { cause: failed });
-      if (performance.now() > deadline) throw new AgentThreadError(`agent threads did not start within 30 s (${Atomics.load(this.ctl, kCtlReady)}/${n} ready)`);
+      if (performance.now() > deadline) throw new AgentThreadError(`agent threads did not start within 30 s (${this.#barrier.arrived()}/${n} ready)`);
       await new Promise((r) => setTimeout(r, 2));
     }
   }
@@ -132,11 +119,11 @@ class ThreadDispatcher extends BaseDispatcher implements Dispatcher {
       state: this.o.state,
       registry: this.o.registry,
       config: this.o.config,
-      wait: this.o.wait,
+      wait: this.o.wait.name,
       crashAt: this.o.crashAt,
     };
     this.#failed[t] = null;
-    Atomics.store(this.ctl, ctlThreadDone(t), this.cycle);
+    this.#barrier.resetThread(t);
     this.#runs[t] = this.#pool!.run(task).then(
       (r: AgentThreadReport) => r,
       (err: Error) => {
@@ -147,53 +134,24 @@ class ThreadDispatcher extends BaseDispatcher implements Dispatcher {
     );
   }
 
-  request(cycleTsUs: number): number {
-    const c = this.publish(cycleTsUs);
-    signal(this.ctl, kCtlCycle, c, kCtlSleepers);
-    return c;
-  }
-
-  awaitCycle(cycle: number): boolean {
-    const ctl = this.ctl;
-    const idx = this.#doneIdx;
-    let ok = true;
-    for (let t = 0; t < idx.length; t++) {
-      let d = Atomics.load(ctl, idx[t]!);
-      while (d < cycle && d !== kThreadFailed) {
-        const before = d;
-        d = waitForChange(ctl, idx[t]!, d, this.o.wait, kCtlMainSleeping, this.o.cycleTimeoutMs);
-        if (d === before) { ok = false; break; } // deadline passed
-      }
-      if (d === kThreadFailed) ok = false;
-    }
-    return ok;
-  }
-
-  completed(): number {
-    const ctl = this.ctl;
-    const idx = this.#doneIdx;
-    let min = this.cycle;
-    for (let t = 0; t < idx.length; t++) {
-      const d = Atomics.load(ctl, idx[t]!);
-      if (d !== kThreadFailed && d < min) min = d;
-    }
-    return min;
-  }
+  request(cycleTsUs: number): number { return this.#barrier.request(cycleTsUs); }
+  awaitCycle(cycle: number): boolean { return this.#barrier.waitFor(cycle, this.o.cycleTimeoutMs); }
+  completed(): number { return this.#barrier.completed(); }
 
   async supervise(): Promise<number> {
     // A crashed thread marks its done counter before its task rejects; only then is there
     // anything to wait for (the rejection lands on a later turn of the event loop).
     let anyFailed = false;
-    for (let t = 0; t < this.threads; t++) if (Atomics.load(this.ctl, this.#doneIdx[t]!) === kThreadFailed || this.#failed[t]) anyFailed = true;
+    for (let t = 0; t < this.threads; t++) if (this.#barrier.failed(t) || this.#failed[t]) anyFailed = true;
     if (!anyFailed) return 0;
     await new Promise((r) => setTimeout(r, 1)); // let rejections of crashed runs land
     let restarted = 0;
     for (let t = 0; t < this.threads; t++) {
       if (this.#failed[t]) {
-        const before = Atomics.load(this.ctl, kCtlReady);
+        const before = this.#barrier.arrived();
         this.#launch(t);
         const deadline = performance.now() + 30_000;
-        while (Atomics.load(this.ctl, kCtlReady) <= before && !this.#failed[t] && performance.now() < deadline) {
+        while (this.#barrier.arrived() <= before && !this.#failed[t] && performance.now() < deadline) {
           await new Promise((r) => setTimeout(r, 1));
         }
         restarted++;
@@ -203,9 +161,7 @@ class ThreadDispatcher extends BaseDispatcher implements Dispatcher {
   }
 
   async stop(): Promise<AgentThreadReport[]> {
-    Atomics.store(this.ctl, kCtlStop, 1);
-    signal(this.ctl, kCtlCycle, this.cycle + 1, kCtlSleepers);
-    Atomics.notify(this.ctl, kCtlCycle);
+    this.#barrier.stop();
     const reports = (await Promise.all(this.#runs)).filter((r): r is AgentThreadReport => r !== null);
     await this.#pool?.destroy();
     return reports;

@@ -1,8 +1,8 @@
 // Agent-to-thread topology: round robin over a thread count, an explicit spec, and its errors.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { OptionError } from '../errors.ts';
-import { kMaxThreads } from '../state/layout.ts';
+import { OptionError } from '../../protocol/errors.ts';
+import { kMaxThreads } from '../../protocol/layout.ts';
 import { planTopology } from './topology.ts';
 
 const agents = ['yield_hunter', 'risk_assessor', 'arbitrage_detector', 'portfolio_rebalancer'];

@@ -1,6 +1,6 @@
 // Which agents run on which thread. `threads: 0` runs every agent inline on the main thread.
-import { OptionError } from '../errors.ts';
-import { kMaxThreads } from '../state/layout.ts';
+import { OptionError } from '../../protocol/errors.ts';
+import { kMaxThreads } from '../../protocol/layout.ts';
 
 /**
  * Parses a topology like "yield_hunter,risk_assessor;arbitrage_detector,portfolio_rebalancer"

@@ -5,11 +5,12 @@
 // a short or a pair's leg, exitPool() never withdraws a carry's supply).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { kPfCashUsd, kPfPositions0, kPfRealizedPnlUsd } from '../state/layout.ts';
-import { kT0, price } from '../../workers/agents/testing/state_builder.ts';
-import { lending, v2Pool } from '../../workers/agents/arbitrage/test_events.ts';
+import { kPfCashUsd, kPfPositions0, kPfRealizedPnlUsd } from '../../protocol/layout.ts';
+import { kT0, price } from '../../fixtures/events.ts';
+import { lending, v2Pool } from '../../fixtures/events.ts';
 import { fusionHarness, type FusionHarness } from '../consolidate/testing/fusion_harness.ts';
-import { kPairBuyUnits, kPairCashUsd, kPairPnlUsd, kPairSellUnits, type Fill } from './paper_executor.ts';
+import { kPairBuyUnits, kPairCashUsd, kPairPnlUsd, kPairSellUnits } from './paper_executor.ts';
+import { type Fill } from '../types.ts';
 
 const kPool = '0x5555555555555555555555555555555555555555';
 const universe = [

@@ -20,18 +20,12 @@
 // pool publishes a new one. Without this, one stale quote could be "filled" again and again.
 import {
   kAsk, kBid, kEpoch, kFee, kKindAmm, kLtv, kPfCashUsd, kPfPositions0, kPfRealizedPnlUsd, pfHedged,
-} from '../state/layout.ts';
-import type { MarketArrays } from '../state/market_state.ts';
-import type { MarketView } from '../state/market_view.ts';
-import type { RegistrySnapshot } from '../state/registry.ts';
-import { takerFee, type AgentConfig } from '../../workers/agents/config.ts';
-
-export interface Fill {
-  price: number;
-  qty: number;
-  feeUsd: number;
-  slippageUsd: number;
-}
+} from '../../protocol/layout.ts';
+import type { MarketArrays } from '../../protocol/market_state.ts';
+import type { MarketView } from '../../protocol/market_view.ts';
+import type { RegistrySnapshot } from '../../protocol/registry.ts';
+import type { ClosingFill, Fill, Order } from '../types.ts';
+import { type AgentConfig, takerFee } from '../../workers/agents/index.ts';
 
 // Fields of PaperExecutor.pair after pairOpen / pairClose
 /** Base units of the bought leg (pairOpen: bought; pairClose: sold back). */
@@ -76,6 +70,20 @@ export class PaperExecutor {
     }
     this.#carryBuffer = cfg.arbitrage.yieldArb.liquidationBuffer;
     this.#pf[kPfCashUsd] = cfg.capitalUsd;
+  }
+
+  /** The execution stage of an approved action: the fill of its order. */
+  carryOut(o: Order): Fill {
+    switch (o.op) {
+      case 'arbitrage': return this.arbitrage(o.buy, o.sell, o.qty, o.quoteUsd, o.expectedProfitUsd);
+      case 'triangular': return this.triangular(o.legs, o.n, o.sizeUsd, o.expectedProfitUsd, o.gasUsd, o.costsUsd);
+      case 'carry': return this.yieldCarry(o.borrow, o.supply, o.sizeUsd, o.gasUsd);
+      case 'pair_open': return this.pairOpen(o.buy, o.sell, o.buyUsd, o.sellUsd, o.quoteUsdBuy, o.quoteUsdSell);
+      case 'pair_close': return this.pairClose(o.buy, o.sell, o.unitsBuy, o.unitsSell, o.quoteUsdBuy, o.quoteUsdSell, o.entryCashUsd);
+      case 'enter_pool': return this.enterPool(o.slot, o.sizeUsd);
+      case 'exit_pool': return this.exitPool(o.slot);
+      case 'trade': return this.trade(o.slot, o.tradeUsd);
+    }
   }
 
   get cashUsd(): number { return this.#pf[kPfCashUsd]!; }
@@ -238,7 +246,7 @@ export class PaperExecutor {
    * fill: the bought leg's bid, −units (sold); feeUsd both legs' fees; slippageUsd both legs'
    * half-spreads. `pair` holds the units, the cash flow and the realized PnL afterwards.
    */
-  pairClose(buy: number, sell: number, unitsBuy: number, unitsSell: number, quoteUsdBuy: number, quoteUsdSell: number, entryCashUsd: number): Fill {
+  pairClose(buy: number, sell: number, unitsBuy: number, unitsSell: number, quoteUsdBuy: number, quoteUsdSell: number, entryCashUsd: number): ClosingFill {
     const q = this.#q;
     this.#view.read2(buy, kBid, kAsk, q);
     const bid = q[0]!, spreadBuy = q[1]! - q[0]!;
@@ -257,7 +265,7 @@ export class PaperExecutor {
     const p = this.pair;
     p[kPairBuyUnits] = unitsBuy; p[kPairSellUnits] = unitsSell; p[kPairCashUsd] = cashUsd; p[kPairPnlUsd] = pnlUsd;
     this.fills++;
-    return { price: bid, qty: -unitsBuy, feeUsd, slippageUsd };
+    return { price: bid, qty: -unitsBuy, feeUsd, slippageUsd, pnlUsd };
   }
 
   /** Moves a slot's position and its hedged part together. */

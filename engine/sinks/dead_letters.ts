@@ -2,7 +2,7 @@
 // kept whole (raw text) so nothing is lost. JSON Lines; buffered, flushed in batches.
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { DeadLetter } from '../types.ts';
+import type { DeadLetter } from '../../protocol/events.ts';
 
 const kBatch = 1000;
 

@@ -2,16 +2,13 @@
 // malformed message to a reason that names the field. A rejected message leaves no row behind.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { kKindAmm, kKindBook, kKindProtocol, kKindSignal, kKindYield } from '../state/layout.ts';
-import { InstrumentRegistry } from '../state/registry.ts';
-import {
-  kTypeGovernance, kTypeGovernancePassed, kTypeLiquidation, kTypeLiquidationCascade, kTypeMajorPriceMove, kTypePool,
-  kTypePrice, kTypeYield, kTypeYieldOpportunity,
-} from '../types.ts';
+import { kKindAmm, kKindBook, kKindProtocol, kKindSignal, kKindYield } from '../../protocol/layout.ts';
+import { InstrumentRegistry } from '../../protocol/registry.ts';
+import { kTypeGovernance, kTypeGovernancePassed, kTypeLiquidation, kTypeLiquidationCascade, kTypeMajorPriceMove, kTypePool, kTypePrice, kTypeYield, kTypeYieldOpportunity } from '../../protocol/events.ts';
 import { decodeEvent, decodeLine } from './codec.ts';
 import {
   kTapeF0, kTapeLine, kTapePoolTickCount, kTapePoolTickRef, kTapeSlot, kTapeTs, kTapeType, kTapeWidth, Tape,
-} from './tape.ts';
+} from '../../protocol/tape.ts';
 
 const kTs = 1_723_075_200_000_000; // 2024-08-08T00:00:00Z in µs
 

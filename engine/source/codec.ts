@@ -1,16 +1,13 @@
 // The pure codec: a parsed envelope → one tape row, or the reason it cannot enter the state.
 // Every check names the field that was wrong. Nothing here throws past decodeEvent.
-import { LucentError } from '../errors.ts';
-import { kDepthLevels, kTickMapLevels, kKindAmm, kKindBook, kKindProtocol, kKindSignal, kKindYield } from '../state/layout.ts';
-import type { InstrumentRegistry } from '../state/registry.ts';
-import {
-  kEventTypeCodes, kTypeGovernance, kTypeGovernancePassed, kTypeLiquidation, kTypeLiquidationCascade,
-  kTypeMajorPriceMove, kTypePool, kTypePrice, kTypeYield, kTypeYieldOpportunity,
-} from '../types.ts';
+import { LucentError } from '../../protocol/errors.ts';
+import { kDepthLevels, kTickMapLevels, kKindAmm, kKindBook, kKindProtocol, kKindSignal, kKindYield } from '../../protocol/layout.ts';
+import type { InstrumentRegistry } from '../../protocol/registry.ts';
+import { kEventTypeCodes, kTypeGovernance, kTypeGovernancePassed, kTypeLiquidation, kTypeLiquidationCascade, kTypeMajorPriceMove, kTypePool, kTypePrice, kTypeYield, kTypeYieldOpportunity } from '../../protocol/events.ts';
 import {
   kTapeF0, kTapeLine, kTapePoolTickCount, kTapePoolTickRef, kTapePriceAskLevels, kTapePriceBidLevels,
   kTapePriceDepthRef, kTapeSlot, kTapeTs, kTapeType, kTapeWidth, type Tape,
-} from './tape.ts';
+} from '../../protocol/tape.ts';
 
 const kTopicPrefix: Readonly<Record<number, string>> = {
   [kTypePrice]: 'market.prices.',

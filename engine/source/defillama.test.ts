@@ -4,14 +4,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { InstrumentRegistry } from '../state/registry.ts';
+import { InstrumentRegistry } from '../../protocol/registry.ts';
 import { decodeEvent } from './codec.ts';
 import { csvRecords } from './csv.ts';
 import {
   dailyRecordToRow, enrichRows, ExpandingApyStats, historyRecordToRow, llamaTimeUs, predictedUpOf, rowToEvent,
   snapshotRecordToRow, type LlamaRow,
 } from './defillama.ts';
-import { Tape } from './tape.ts';
+import { Tape } from '../../protocol/tape.ts';
 
 const kPool = 'bc33d1ea-f566-40eb-b0a8-8d8dcf425f18';
 const kDayUs = 86_400_000_000;

@@ -5,7 +5,7 @@
 // A row whose APY or TVL is missing or not a number cannot become an event: the parser returns
 // the reason and the caller dead-letters the row. An unreadable optional field (predictions, a
 // flag) is dropped from the event and counted, never guessed.
-import type { MarketEvent } from '../types.ts';
+import type { MarketEvent } from '../../protocol/events.ts';
 
 export type LlamaSource = 'snapshot' | 'daily' | 'history';
 

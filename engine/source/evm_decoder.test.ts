@@ -4,14 +4,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { InstrumentRegistry } from '../state/registry.ts';
+import { InstrumentRegistry } from '../../protocol/registry.ts';
 import { decodeEvent } from './codec.ts';
 import { csvRecords } from './csv.ts';
 import {
   EvmLogDecoder, encodeLog, kAbiCoder, parseLog, rayAprToApyPct, topic0Of, virtualReserves, type EmitterInfo, type RawLog,
 } from './evm_decoder.ts';
 import { csvRecordToLog, emitterOfFile, kSampleEmitters, kUsdc, kWeth, parseTopicList } from './evm_log_csv.ts';
-import { Tape } from './tape.ts';
+import { Tape } from '../../protocol/tape.ts';
 
 const kV2 = '0xb4e16d0168e52d35cacd2c6185b44281ec28c9dc';
 const kV3 = '0x1111111111111111111111111111111111111111';

@@ -12,7 +12,7 @@
 // `ignored` (understood, but it changes nothing the market state holds) with the reason.
 import { AbiCoder, Interface, formatUnits } from 'ethers';
 import type { EventFragment } from 'ethers';
-import type { MarketEvent } from '../types.ts';
+import type { MarketEvent } from '../../protocol/events.ts';
 
 export interface RawLog {
   /** The emitting contract, 0x + 40 hex digits (any case). */

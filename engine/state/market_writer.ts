@@ -8,16 +8,13 @@ import {
   kTs, kTvl, kMu, kSigma, kPredictedUp, kApyBorrow, kLtv, kDepthAskCount, kDepthAskPrice0, kDepthAskSize0,
   kDepthBidCount, kDepthBidPrice0, kDepthBidSize0, kDepthStride, kTickMapCount, kTickMapLiquidityNet0,
   kTickMapSqrtPrice0,
-} from './layout.ts';
-import type { MarketArrays } from './market_state.ts';
-import {
-  kTypeGovernance, kTypeGovernancePassed, kTypeLiquidation, kTypeLiquidationCascade, kTypeMajorPriceMove,
-  kTypePool, kTypePrice, kTypeYield, kTypeYieldOpportunity,
-} from '../types.ts';
+} from '../../protocol/layout.ts';
+import type { MarketArrays } from '../../protocol/market_state.ts';
+import { kTypeGovernance, kTypeGovernancePassed, kTypeLiquidation, kTypeLiquidationCascade, kTypeMajorPriceMove, kTypePool, kTypePrice, kTypeYield, kTypeYieldOpportunity } from '../../protocol/events.ts';
 import {
   kTapeF0, kTapePoolTickCount, kTapePoolTickRef, kTapePriceAskLevels, kTapePriceBidLevels, kTapePriceDepthRef,
   kTapeSlot, kTapeTs, kTapeType, kTapeWidth,
-} from '../source/tape.ts';
+} from '../../protocol/tape.ts';
 
 export class MarketWriter {
   readonly #a: MarketArrays;

@@ -1,10 +1,10 @@
 // The shared market state for a frozen universe: buffers sized from the registry, the single
 // writer (columns cleared to NaN, slot kinds set), a reader's view, and the registry snapshot the
 // agent threads receive. Used by the pipeline and by the test harnesses.
-import { allocateMarketState, MarketArrays, type MarketStateBuffers } from './market_state.ts';
-import { MarketView } from './market_view.ts';
+import { allocateMarketState, MarketArrays, type MarketStateBuffers } from '../../protocol/market_state.ts';
+import { MarketView } from '../../protocol/market_view.ts';
 import { MarketWriter } from './market_writer.ts';
-import type { InstrumentRegistry, RegistrySnapshot } from './registry.ts';
+import type { InstrumentRegistry, RegistrySnapshot } from '../../protocol/registry.ts';
 
 export interface UniverseState {
   capacity: number;

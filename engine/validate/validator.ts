@@ -1,33 +1,35 @@
 // Validation: hard limits, the global kill switch, a circuit breaker per agent, the portfolio VaR
 // limit, protocol cool-downs after risk alerts, and human approval above a value threshold.
-// Every rejection says why.
+// Every rejection says why. review() is the stage a proposed action passes through; settle()
+// books the exposure of what was filled.
 import type { LimitsConfig } from '../options.ts';
+import type { Proposal, Verdict } from '../types.ts';
 import { usdText as usd } from '../usd_text.ts';
-
-export interface Verdict {
-  status: 'approved' | 'rejected' | 'pending_approval';
-  reason: string;
-}
+import { RiskView } from './risk_view.ts';
 
 export class Validator {
   readonly #limits: LimitsConfig;
+  readonly #risk: RiskView;
   #killSwitch: boolean;
-  readonly #breakerErrors = new Map<string, number>(); // agent → errors + missed cycles seen
   readonly #cooldownUntil = new Map<string, number>(); // protocol → event time (µs)
-  portfolioVarUsd = 0;
   exposureUsd = 0;
 
-  constructor(limits: LimitsConfig, killSwitch: boolean) {
+  /** `risk`: what consolidation learns (agents' errors, portfolio VaR); its own when none is given. */
+  constructor(limits: LimitsConfig, killSwitch: boolean, risk = new RiskView()) {
     this.#limits = limits;
     this.#killSwitch = killSwitch;
+    this.#risk = risk;
   }
 
   get killSwitch(): boolean { return this.#killSwitch; }
   setKillSwitch(on: boolean): void { this.#killSwitch = on; }
 
+  get portfolioVarUsd(): number { return this.#risk.portfolioVarUsd; }
+  set portfolioVarUsd(v: number) { this.#risk.portfolioVarUsd = v; }
+
   /** Records an agent's error count (from its result header plus missed cycles). */
-  setAgentErrors(agent: string, errors: number): void { this.#breakerErrors.set(agent, errors); }
-  breakerOpen(agent: string): boolean { return (this.#breakerErrors.get(agent) ?? 0) >= this.#limits.maxAgentErrors; }
+  setAgentErrors(agent: string, errors: number): void { this.#risk.agentErrors.set(agent, errors); }
+  breakerOpen(agent: string): boolean { return (this.#risk.agentErrors.get(agent) ?? 0) >= this.#limits.maxAgentErrors; }
 
   coolDown(protocol: string, untilUs: number): void {
     const cur = this.#cooldownUntil.get(protocol) ?? 0;
@@ -41,7 +43,7 @@ export class Validator {
   check(agent: string, sizeUsd: number, increasesRisk: boolean, protocol: string, nowUs: number): Verdict {
     const l = this.#limits;
     if (this.#killSwitch) return { status: 'rejected', reason: 'kill switch engaged' };
-    if (this.breakerOpen(agent)) return { status: 'rejected', reason: `circuit breaker open for ${agent} (${this.#breakerErrors.get(agent)} errors or missed cycles ≥ ${l.maxAgentErrors})` };
+    if (this.breakerOpen(agent)) return { status: 'rejected', reason: `circuit breaker open for ${agent} (${this.#risk.agentErrors.get(agent)} errors or missed cycles ≥ ${l.maxAgentErrors})` };
     if (!(sizeUsd > 0)) return { status: 'rejected', reason: 'size is zero after risk limits' };
     if (sizeUsd > l.maxPositionUsd * (1 + 1e-9)) return { status: 'rejected', reason: `size ${usd(sizeUsd)} above the hard limit ${usd(l.maxPositionUsd)}` };
     if (increasesRisk) {
@@ -52,5 +54,20 @@ export class Validator {
     if (sizeUsd > l.approvalThresholdUsd) return { status: 'pending_approval', reason: `size ${usd(sizeUsd)} above the approval threshold ${usd(l.approvalThresholdUsd)}` };
     return { status: 'approved', reason: 'within limits' };
   }
-}
 
+  /**
+   * The validation stage of a proposed action: the fusion's own ruling when it made one, else
+   * check(). A risk alert that pauses entries on a protocol starts its cool-down here.
+   */
+  review(p: Proposal): Verdict {
+    if (p.pauseUntilUs === p.pauseUntilUs && p.protocol !== '') this.coolDown(p.protocol, p.pauseUntilUs);
+    return p.ruling ?? this.check(p.agent, p.checkUsd, p.increasesRisk, p.protocol, p.ts);
+  }
+
+  /** Books a filled proposal's exposure (a trade: what filled). */
+  settle(p: Proposal): void {
+    const f = p.fill;
+    if (f === null) return;
+    this.exposureUsd += p.exposureFromFill ? f.qty * f.price : p.exposureUsd;
+  }
+}

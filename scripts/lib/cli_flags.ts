@@ -1,6 +1,6 @@
 // A small command-line flag parser for the scripts: `--name value` or `--name=value`, typed,
 // with errors that name the flag.
-import { OptionError } from '../../engine/errors.ts';
+import { OptionError } from '../../protocol/errors.ts';
 
 export type FlagKind = 'int' | 'number' | 'string' | 'strings' | 'bool';
 

@@ -5,11 +5,11 @@
 import {
   kCtlCycleTs, kCtlEpoch, kResBusyTotalUs, kResBusyUs, kResErrors, kResLapped, kResLastError, kResOverflow,
   kResScanned,
-} from '../../engine/state/layout.ts';
-import type { MarketView } from '../../engine/state/market_view.ts';
-import type { RegistrySnapshot } from '../../engine/state/registry.ts';
+} from '../../protocol/layout.ts';
+import type { MarketView } from '../../protocol/market_view.ts';
+import type { RegistrySnapshot } from '../../protocol/registry.ts';
 import type { AgentConfig } from './config.ts';
-import { ResultWriter, type ResultRegionBuffers } from './result_region.ts';
+import { ResultWriter, type ResultRegionBuffers } from '../../protocol/result_region.ts';
 
 /** The event time (µs) of the tick that triggered the current cycle. */
 export function cycleNowUs(view: MarketView): number {

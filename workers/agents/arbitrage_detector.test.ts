@@ -1,14 +1,15 @@
 // The arbitrage detector's records on tiny universes whose numbers are worked out by hand.
-// Model (workers/finance/arbitrage.ts, crossVenueArb): B = bid·(1 − fS), A = ask·(1 + fB),
+// Model (finance/arbitrage.ts, crossVenueArb): B = bid·(1 − fS), A = ask·(1 + fB),
 // e = B − A, Q0 = min(bidSize, askSize), κ = impactBps·1e-4, slope = κ·(A + B),
 // q* = Q0·(1 + e/slope) (capped by capital), π(q) = e·q − slope/(2·Q0)·((q − Q0)⁺)² − C.
-// Record (workers/agents/records.ts): buy slot, sell slot, net edge bps, profit USD, size (base),
+// Record (protocol/records.ts): buy slot, sell slot, net edge bps, profit USD, size (base),
 // execution risk (age of the older quote / maxQuoteAgeUs), gross edge bps.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { AgentConfig } from './config.ts';
-import { kRecArbCross, kRecArbDetail } from './records.ts';
-import { createHarness, kSecUs, kT0, price, type Rec } from './testing/state_builder.ts';
+import { kRecArbCross, kRecArbDetail } from '../../protocol/records.ts';
+import { createHarness, type Rec } from '../../engine/testing/agent_harness.ts';
+import { kSecUs, kT0, price } from '../../fixtures/events.ts';
 
 /** The opportunity records, without the kRecArbDetail record that follows each (tested below). */
 function arbOnly(recs: Rec[]): Rec[] {

@@ -8,11 +8,11 @@
 //  - triangular: negative cycles of −ln rates inside each venue, books and AMM pools (triangular.ts);
 //  - yield: borrow on one lending market, supply at a higher APY elsewhere, net of risk (yield_arb.ts);
 //  - statistical: mean-reverting spreads of asset pairs with a least-squares hedge ratio (stat_arb.ts).
-// Records (workers/agents/records.ts): kRecArbCross, kRecArbTriangular, kRecArbYield,
+// Records (protocol/records.ts): kRecArbCross, kRecArbTriangular, kRecArbYield,
 // kRecArbStatistical, each followed by a kRecArbDetail (duration, gas, max size, costs, input age);
 // kRecArbStatExit when a published pair's spread has reverted, flipped or expired (close it).
-import { kKindAmm, kKindBook, kKindYield, kResStale, kTs } from '../../engine/state/layout.ts';
-import type { MarketView } from '../../engine/state/market_view.ts';
+import { kKindAmm, kKindBook, kKindYield, kResStale, kTs } from '../../protocol/layout.ts';
+import type { MarketView } from '../../protocol/market_view.ts';
 import type { Agent, AgentContext } from './agent.ts';
 import { CrossExchange } from './arbitrage/cross_exchange.ts';
 import { BookReader } from './arbitrage/book_reader.ts';

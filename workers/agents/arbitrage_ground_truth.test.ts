@@ -19,7 +19,7 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { kTestFixture, kTestLabels, runFixture } from '../../engine/testing/run_fixture.ts';
 import type { Decision } from '../../engine/types.ts';
-import type { FixtureLabels, OpportunityLabel } from '../../scripts/gen-fixture.ts';
+import type { FixtureLabels, OpportunityLabel } from '../../fixtures/generator/generator.ts';
 
 const kTokenAsset: Readonly<Record<string, string>> = { WETH: 'ETH', WBTC: 'BTC', WMATIC: 'MATIC' };
 /** AMM pools lag a move by up to this long after it ends (they publish about once a second). */

@@ -1,10 +1,9 @@
 // USD prices of assets, kept from books quoted in USD or a USD stablecoin. Agents use it to value
 // positions and to convert profits quoted in BTC or ETH into USD. Built once; no allocation after.
-import { kAsk, kBid, kKindBook } from '../../engine/state/layout.ts';
-import type { MarketView } from '../../engine/state/market_view.ts';
-import type { RegistrySnapshot } from '../../engine/state/registry.ts';
-
-export const kUsdQuotes: ReadonlySet<string> = new Set(['USD', 'USDT', 'USDC', 'DAI', 'BUSD', 'FDUSD']);
+import { kAsk, kBid, kKindBook } from '../../protocol/layout.ts';
+import type { MarketView } from '../../protocol/market_view.ts';
+import type { RegistrySnapshot } from '../../protocol/registry.ts';
+import { kUsdQuotes } from '../../finance/tokens.ts';
 
 export class AssetPrices {
   readonly names: string[] = [];

@@ -3,30 +3,15 @@
 // representative book (the first USD-quoted book of it in slot order): its mid is the asset's
 // price, so venue-to-venue quote noise does not enter the returns. At the first cycle of each
 // `covariance.sampleUs` bucket of market time every asset's return since the previous sample goes
-// into an EWMA covariance (workers/finance/covariance.ts). Each agent keeps its own instance: agents
+// into an EWMA covariance (finance/covariance.ts). Each agent keeps its own instance: agents
 // never read each other's output within a cycle. Built once; nothing allocates per cycle.
-import { kAsk, kBid, kKindBook } from '../../engine/state/layout.ts';
-import type { MarketView } from '../../engine/state/market_view.ts';
-import type { RegistrySnapshot } from '../../engine/state/registry.ts';
-import { kUsdQuotes } from './asset_prices.ts';
+import { kAsk, kBid } from '../../protocol/layout.ts';
+import type { MarketView } from '../../protocol/market_view.ts';
+import type { RegistrySnapshot } from '../../protocol/registry.ts';
+import { representativeBooks } from '../../finance/representative_books.ts';
 import type { AgentConfig } from './config.ts';
-import { EwmaCovariance } from '../finance/covariance.ts';
-import { assetOfToken, isStable } from './tokens.ts';
-
-/** The first USD-quoted book of each non-USD base asset, in slot order: asset names and slots. */
-export function representativeBooks(registry: RegistrySnapshot): { names: string[]; slots: number[] } {
-  const names: string[] = [];
-  const slots: number[] = [];
-  const seen = new Set<string>();
-  for (let s = 0; s < registry.size; s++) {
-    const m = registry.meta[s]!;
-    if (m.kind !== kKindBook || !kUsdQuotes.has(m.quote) || kUsdQuotes.has(m.base) || seen.has(m.base)) continue;
-    seen.add(m.base);
-    names.push(m.base);
-    slots.push(s);
-  }
-  return { names, slots };
-}
+import { EwmaCovariance } from '../../finance/covariance.ts';
+import { assetOfToken, isStable } from '../../finance/tokens.ts';
 
 export class AssetReturns {
   /** Asset names, index = asset id. */

@@ -59,7 +59,7 @@ export interface AgentConfig {
     maxRisk: number; // 0..10
     topK: number; // candidates published per cycle
     maxAllocationFraction: number; // of capital, per pool
-    rewardHaircut: number; // 0..1: share of the reward APY (apyReward) not counted (workers/finance/yield_signals.ts)
+    rewardHaircut: number; // 0..1: share of the reward APY (apyReward) not counted (finance/yield_signals.ts)
     quarantineFactor: number; // > 1: an APY or TVL rise beyond this multiple of the last accepted value is held
     quarantineWindowUs: number; // event time after the last accepted update within which such a rise is held (0 = never)
   };

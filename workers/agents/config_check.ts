@@ -2,7 +2,7 @@
 // the market analyzer and the execution optimizer (engine/options.ts checkConfig calls this).
 // Every message names the key. Main thread only (it loads ethers to check the account address).
 import { getAddress } from 'ethers';
-import { OptionError } from '../../engine/errors.ts';
+import { OptionError } from '../../protocol/errors.ts';
 import type { AgentConfig } from './config.ts';
 
 function positive(v: number, key: string, allowZero = false): void {

@@ -9,11 +9,12 @@ import * as assert from 'uvu/assert';
 import type { AgentConfig } from './config.ts';
 import {
   kExecTableCostBps, kExecTableGasUsd, kExecTableMaxSizeUsd, kExecTableSlippageBps, kRecExecutionPlan,
-} from './records.ts';
-import { createHarness, decodeAll, kT0, price, type Harness } from './testing/state_builder.ts';
-import { cpAmountOut, kV3AmountOut, kV3SwapOutLength, v3SwapWithinRange } from '../finance/amm.ts';
-import { kVenueLevel, kVenuePool, splitByMarginalRate } from '../finance/routing.ts';
-import { maxQtyWithinSlippage } from '../finance/slippage.ts';
+} from '../../protocol/records.ts';
+import { createHarness, decodeAll, type Harness } from '../../engine/testing/agent_harness.ts';
+import { kT0, price } from '../../fixtures/events.ts';
+import { cpAmountOut, kV3AmountOut, kV3SwapOutLength, v3SwapWithinRange } from '../../finance/amm.ts';
+import { kVenueLevel, kVenuePool, splitByMarginalRate } from '../../finance/routing.ts';
+import { maxQtyWithinSlippage } from '../../finance/book_walk.ts';
 
 function near(actual: number, expected: number, tol: number, what: string): void {
   assert.ok(Math.abs(actual - expected) <= tol, `${what}: got ${actual}, expected ${expected} ± ${tol}`);
@@ -76,7 +77,7 @@ test('per-venue cost of buying 100 000 USD of ETH: books, V2 and V3, gas include
   near(h.table(kExecTableCostBps, x), ((avgX * 1.001) / 2000 - 1) * 1e4, 1e-9, 'cost on X');
   near(h.table(kExecTableSlippageBps, x), (avgX / 2000.1 - 1) * 1e4, 1e-9, 'slippage on X');
   near(h.table(kExecTableGasUsd, x), 0, 0, 'no gas on a book');
-  near(h.table(kExecTableMaxSizeUsd, x), maxQtyWithinSlippage(Float64Array.from(lx.px), Float64Array.from(lx.sz), 5, 0.005) * 2000.1, 1e-6, 'size within 50 bps');
+  near(h.table(kExecTableMaxSizeUsd, x), maxQtyWithinSlippage(Float64Array.from([...lx.px, ...lx.sz]), 0, lx.px.length, 5, 0.005) * 2000.1, 1e-6, 'size within 50 bps');
   const ly = levels(2000.2);
   near(h.table(kExecTableCostBps, y), ((avgFill(ly.px, ly.sz, 100_000) * 1.001) / 2000 - 1) * 1e4, 1e-9, 'cost on Y');
   // V2 (token1 is USDT): 100 000 in, out = 99 700·1 000/2 099 700 = 47.4829 WETH; gas 4.40 USD

@@ -17,10 +17,12 @@
 // Per venue the figures go into this agent's table (consolidation reads them when it encodes the
 // calldata of an approved trade); one plan record per asset each cycle (kRecExecutionPlan).
 import {
-  kAsk, kAskSize, kBid, kDepthAskCount, kDepthAskPrice0, kDepthAskSize0, kDepthLevels, kDepthStride, kFee,
-  kKindAmm, kKindBook, kLiquidity, kReserve0, kReserve1, kSqrtPrice,
-} from '../../engine/state/layout.ts';
-import type { MarketView } from '../../engine/state/market_view.ts';
+  kDepthAskCount, kDepthAskPrice0, kDepthAskSize0, kDepthLevels, kFee, kKindAmm, kKindBook, kLiquidity, kReserve0,
+  kReserve1, kSqrtPrice,
+} from '../../protocol/layout.ts';
+import {
+  kBookSnapshotLength, kBookTopAskAt, kBookTopAskSizeAt, kBookTopBidAt, type MarketView,
+} from '../../protocol/market_view.ts';
 import type { Agent, AgentContext } from './agent.ts';
 import { AssetPrices } from './asset_prices.ts';
 import { PoolReader } from './pool_reader.ts';
@@ -28,16 +30,19 @@ import { AssetReturns } from './asset_returns.ts';
 import { takerFee, type AgentConfig } from './config.ts';
 import {
   kExecTableCostBps, kExecTableGasUsd, kExecTableMaxSizeUsd, kExecTableSlippageBps, kExecTableWidth, kRecExecutionPlan,
-} from './records.ts';
-import type { ResultWriter } from './result_region.ts';
-import { assetOfToken, isStable } from './tokens.ts';
-import { cpAmountOut } from '../finance/amm.ts';
-import { gasCostUsd, kGasVenueV2, kGasVenueV3, swapGasUnits } from '../finance/gas.ts';
-import { kVenueLevel, kVenuePool, splitByMarginalRate } from '../finance/routing.ts';
+} from '../../protocol/records.ts';
+import type { ResultWriter } from '../../protocol/result_region.ts';
+import { assetOfToken, isStable } from '../../finance/tokens.ts';
+import { cpAmountOut } from '../../finance/amm.ts';
+import { gasCostUsd, kGasVenueV2, kGasVenueV3, swapGasUnits } from '../../finance/gas.ts';
+import { kVenueLevel, kVenuePool, splitByMarginalRate } from '../../finance/routing.ts';
 import {
-  cpSlippage, kBookAvgPrice, kBookFilled, kBookOutLength, kV3xAmountOut, kV3xOutLength, kV3xScratchLength, kV3xSlippage,
-  kV3xTicksCrossed, maxQtyWithinSlippage, v3SwapAcrossTicks, walkBookNotional,
-} from '../finance/slippage.ts';
+  cpSlippage, kV3xAmountOut, kV3xOutLength, kV3xSlippage, kV3xTicksCrossed, v3SwapAcrossTicks,
+} from '../../finance/slippage.ts';
+import { maxQtyWithinSlippage } from '../../finance/book_walk.ts';
+import {
+  kLegStride, kLegWalkIn, kLegWalkInUsed, kLegWalkLength, kLegWalkOut, setBookLeg, walkLeg,
+} from '../../finance/swap_path.ts';
 
 /** Levels of modelled depth after the top of book when a venue publishes no depth. */
 export const kModelLevels = 4;
@@ -46,6 +51,7 @@ export const kPlanRefreshUs = 1_000_000;
 /** Assets planned per cycle at most (round robin). */
 const kPlansPerCycle = 1;
 const kLevelsPerBook = kDepthLevels > kModelLevels + 1 ? kDepthLevels : kModelLevels + 1;
+const kSizesAt = kLevelsPerBook; // in #lv
 
 export class ExecutionOptimizer implements Agent {
   #view!: MarketView;
@@ -69,11 +75,11 @@ export class ExecutionOptimizer implements Agent {
   // plan per asset: slotA, slotB, cost bps, cost USD, gas USD, legs (NaN cost = none)
   #plan!: Float64Array;
   // scratch
-  #px = new Float64Array(kLevelsPerBook);
-  #sz = new Float64Array(kLevelsPerBook);
-  #book = new Float64Array(kBookOutLength);
+  #lv = new Float64Array(2 * kLevelsPerBook); // asks: prices at 0, sizes at kSizesAt
+  #leg = new Float64Array(kLegStride); // a book's asks as a swap leg (quote in), walked by walkLeg
+  #walk = new Float64Array(kLegWalkLength);
+  #snap = new Float64Array(kBookSnapshotLength);
   #v3 = new Float64Array(kV3xOutLength);
-  #seg = new Float64Array(kV3xScratchLength);
   #pool!: PoolReader;
   #kind!: Int32Array; #p1!: Float64Array; #p2!: Float64Array; #fee!: Float64Array; #amt!: Float64Array; #owner!: Int32Array; #order!: Int32Array;
   #venueGas!: Float64Array; // per venue of the asset being planned: gas USD of a leg there
@@ -177,15 +183,18 @@ export class ExecutionOptimizer implements Agent {
         const n = this.#asks(slot);
         if (n === 0) { this.#venueCost[k] = NaN; continue; }
         const fee = this.#venueFee[v]!;
-        walkBookNotional(this.#book, this.#px, this.#sz, n, notional);
-        if (this.#book[kBookFilled]! > 0) {
-          const avg = this.#book[kBookAvgPrice]!;
+        const w = this.#walk;
+        setBookLeg(this.#leg, 0, false, 0, this.#lv, 0, kSizesAt, n); // fee 0: the taker fee is added to the average price below
+        w[kLegWalkIn] = notional;
+        walkLeg(w, this.#leg, 0);
+        if (w[kLegWalkOut]! > 0) {
+          const avg = w[kLegWalkInUsed]! / w[kLegWalkOut]!;
           cost = (avg * (1 + fee)) / ref - 1;
-          slip = avg / this.#px[0]! - 1;
+          slip = avg / this.#lv[0]! - 1;
         }
-        maxUsd = maxQtyWithinSlippage(this.#px, this.#sz, n, tol) * this.#px[0]!;
+        maxUsd = maxQtyWithinSlippage(this.#lv, 0, kSizesAt, n, tol) * this.#lv[0]!;
         for (let i = 0; i < n; i++) { // the book's levels as legs of the split
-          this.#kind[legs] = kVenueLevel; this.#p1[legs] = 1 / this.#px[i]!; this.#p2[legs] = this.#px[i]! * this.#sz[i]!;
+          this.#kind[legs] = kVenueLevel; this.#p1[legs] = 1 / this.#lv[i]!; this.#p2[legs] = this.#lv[i]! * this.#lv[kSizesAt + i]!;
           this.#fee[legs] = fee; this.#owner[legs] = k; legs++;
         }
       } else {
@@ -200,7 +209,7 @@ export class ExecutionOptimizer implements Agent {
         if (v3) {
           const decIn = stableIn0 ? this.#venueDec0[v]! : this.#venueDec1[v]!, decOut = stableIn0 ? this.#venueDec1[v]! : this.#venueDec0[v]!;
           const pr = this.#pool; // past its outermost known tick, the liquidity is taken as it is there
-          v3SwapAcrossTicks(this.#v3, this.#seg, notional * 10 ** decIn, stableIn0, q[kSqrtPrice]!, q[kLiquidity]!, pr.tickSqrtPrices, pr.liquidityNet, pr.ticks, fee);
+          v3SwapAcrossTicks(this.#v3, notional * 10 ** decIn, stableIn0, q[kSqrtPrice]!, q[kLiquidity]!, pr.tickSqrtPrices, pr.liquidityNet, pr.ticks, fee);
           out = this.#v3[kV3xAmountOut]! / 10 ** decOut;
           slip = this.#v3[kV3xSlippage]!;
           crossed = this.#v3[kV3xTicksCrossed]!;
@@ -264,29 +273,21 @@ export class ExecutionOptimizer implements Agent {
     }
   }
 
-  /** The asks of a book into #px/#sz, consistent under the slot's sequence lock; returns the levels. */
+  /** The asks of a book into #lv (one consistent snapshot of the slot); returns the levels. */
   #asks(slot: number): number {
-    const a = this.#view.arrays;
-    const cap = a.capacity;
-    const c = a.columns, d = a.depth, seq = a.seq;
-    const o = slot * kDepthStride;
+    const b = this.#snap;
+    this.#view.readBook(slot, b);
     const impact = this.#cfg.arbitrage.impactBpsPerTopSize * 1e-4;
-    for (;;) {
-      const s1 = Atomics.load(seq, slot);
-      if ((s1 & 1) !== 0) continue;
-      let n = d[o + kDepthAskCount]! | 0;
-      if (n > 0) {
-        if (n > kDepthLevels) n = kDepthLevels;
-        for (let i = 0; i < n; i++) { this.#px[i] = d[o + kDepthAskPrice0 + i]!; this.#sz[i] = d[o + kDepthAskSize0 + i]!; }
-      } else {
-        const ask = c[kAsk * cap + slot]!, size = c[kAskSize * cap + slot]!, bid = c[kBid * cap + slot]!;
-        if (!(ask > 0 && size > 0 && bid > 0)) n = 0;
-        else {
-          n = kModelLevels + 1;
-          for (let i = 0; i < n; i++) { this.#px[i] = ask * (1 + i * impact); this.#sz[i] = size; }
-        }
-      }
-      if (Atomics.load(seq, slot) === s1) return n;
+    let n = b[kDepthAskCount]! | 0;
+    if (n > 0) {
+      if (n > kDepthLevels) n = kDepthLevels;
+      for (let i = 0; i < n; i++) { this.#lv[i] = b[kDepthAskPrice0 + i]!; this.#lv[kSizesAt + i] = b[kDepthAskSize0 + i]!; }
+      return n;
     }
+    const ask = b[kBookTopAskAt]!, size = b[kBookTopAskSizeAt]!, bid = b[kBookTopBidAt]!;
+    if (!(ask > 0 && size > 0 && bid > 0)) return 0;
+    n = kModelLevels + 1;
+    for (let i = 0; i < n; i++) { this.#lv[i] = ask * (1 + i * impact); this.#lv[kSizesAt + i] = size; }
+    return n;
   }
 }

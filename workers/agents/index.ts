@@ -1,15 +1,29 @@
-// The agents the engine knows, in the order consolidation reads them, with the shape of each one's
-// result region.
-import { kDefaultMaxRecords } from '../../engine/state/layout.ts';
+// The agent catalog: the agents the engine knows, in the order consolidation reads them, with the
+// shape of each one's result region, their parameters (defaults and checks) and the runner that
+// drives one through a cycle (on an agent thread, or inline on the main thread). This file is the
+// engine's one door into the agent side (with the thread entry, ../agent_thread.ts).
+import { kDefaultMaxRecords } from '../../protocol/layout.ts';
 import type { Agent } from './agent.ts';
+import type { AgentConfig } from './config.ts';
+import { checkAnalysisConfig } from './config_check.ts';
+import { checkArbitrageConfig } from './arbitrage/config_check.ts';
 import { ArbitrageDetector } from './arbitrage_detector.ts';
 import { ExecutionOptimizer } from './execution_optimizer.ts';
 import { LiquidityOptimizer } from './liquidity_optimizer.ts';
 import { MarketAnalyzer } from './market_analyzer.ts';
 import { PortfolioRebalancer } from './portfolio_rebalancer.ts';
-import { kExecTableWidth, kLiqTableWidth, kMarketTableWidth, kRiskTableWidth } from './records.ts';
+import { kExecTableWidth, kLiqTableWidth, kMarketTableWidth, kRiskTableWidth } from '../../protocol/records.ts';
 import { RiskAssessor } from './risk_assessor.ts';
 import { YieldHunter } from './yield_hunter.ts';
+
+export { AgentRunner, type Agent, type AgentContext } from './agent.ts';
+export { kDefaultAgentConfig, takerFee, type AgentConfig } from './config.ts';
+
+/** Checks every agent parameter; an error names the key. */
+export function checkAgentConfig(a: AgentConfig): void {
+  checkAnalysisConfig(a);
+  checkArbitrageConfig(a.arbitrage);
+}
 
 export interface AgentSpec {
   name: string;

@@ -12,13 +12,14 @@ import * as assert from 'uvu/assert';
 import { LiquidityOptimizer, tickSpacingOf } from './liquidity_optimizer.ts';
 import {
   kLiqTableFeeAprFullRange, kLiqTableSigmaDaily, kLiqTableTvlUsd, kLiqTableVolumeUsdDay, kRecLpRange, kRecTradeSplit,
-} from './records.ts';
-import { createHarness, kSecUs, kT0, price, type Harness } from './testing/state_builder.ts';
-import { cpAmountOut } from '../finance/amm.ts';
+} from '../../protocol/records.ts';
+import { createHarness, type Harness } from '../../engine/testing/agent_harness.ts';
+import { kSecUs, kT0, price } from '../../fixtures/events.ts';
+import { cpAmountOut } from '../../finance/amm.ts';
 import {
   evaluateRange, kLpEfficiency, kLpFeeReturn, kLpHalfWidth, kLpIlCost, kLpInRange, kLpNetReturn, kLpOutLength,
   optimalLpSize, optimiseRange,
-} from '../finance/lp_range.ts';
+} from '../../finance/lp_range.ts';
 
 function near(actual: number, expected: number, tol: number, what: string): void {
   assert.ok(Math.abs(actual - expected) <= tol, `${what}: got ${actual}, expected ${expected} ± ${tol}`);

@@ -16,8 +16,8 @@
 //    i.e. within their current range), and its saving against the best single pool.
 // Each pool's recommendation is a record every cycle (kRecLpRange; consolidation decides when one
 // opens or closes); splits are records (kRecTradeSplit); the per-pool figures go into the table.
-import { kFieldCount, kKindAmm, kPrice, kReserve0, kReserve1, kFee, kSqrtPrice, kTs } from '../../engine/state/layout.ts';
-import type { MarketView } from '../../engine/state/market_view.ts';
+import { kFieldCount, kKindAmm, kPrice, kReserve0, kReserve1, kFee, kSqrtPrice, kTs } from '../../protocol/layout.ts';
+import type { MarketView } from '../../protocol/market_view.ts';
 import type { Agent, AgentContext } from './agent.ts';
 import { AssetPrices } from './asset_prices.ts';
 import { AssetReturns } from './asset_returns.ts';
@@ -25,15 +25,15 @@ import type { AgentConfig } from './config.ts';
 import {
   kLiqTableFeeAprFullRange, kLiqTableSigmaDaily, kLiqTableTvlUsd, kLiqTableVolumeUsdDay, kLiqTableWidth, kRecLpRange,
   kRecTradeSplit,
-} from './records.ts';
-import type { ResultWriter } from './result_region.ts';
-import { assetOfToken, isStable } from './tokens.ts';
+} from '../../protocol/records.ts';
+import type { ResultWriter } from '../../protocol/result_region.ts';
+import { assetOfToken, isStable } from '../../finance/tokens.ts';
 import { kUsPerDay, TickVolatility } from './volatility.ts';
 import {
   evaluateRange, kLpEfficiency, kLpFeeReturn, kLpHalfWidth, kLpIlCost, kLpInRange, kLpNetReturn, kLpOutLength,
   optimalLpSize, optimiseRange,
-} from '../finance/lp_range.ts';
-import { bestSinglePool, cpMarginalRate, splitConstantProduct } from '../finance/routing.ts';
+} from '../../finance/lp_range.ts';
+import { bestSinglePool, cpMarginalRate, splitConstantProduct } from '../../finance/routing.ts';
 
 /** Pools optimised per cycle at most (bounds a cycle's time; the rest wait for the next cycle). */
 const kOptimisePerCycle = 1;

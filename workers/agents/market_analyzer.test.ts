@@ -11,9 +11,10 @@ import type { AgentConfig } from './config.ts';
 import {
   kMarketEventCascade, kMarketEventMajorMove, kMarketTableCorrToRef, kMarketTableRegime, kMarketTableSigmaDaily,
   kMarketTableVarianceRatio, kMarketTableZ, kRecMarketEvent, kRecMarketRegime,
-} from './records.ts';
-import { createHarness, kSecUs, kT0, liquidation, price, type Harness, type Rec } from './testing/state_builder.ts';
-import { correlation, kVrOutLength, kVrRatio, kVrZRobust, varianceRatio } from '../finance/regime.ts';
+} from '../../protocol/records.ts';
+import { createHarness, type Harness, type Rec } from '../../engine/testing/agent_harness.ts';
+import { kSecUs, kT0, liquidation, price } from '../../fixtures/events.ts';
+import { correlation, kVrOutLength, kVrRatio, kVrZRobust, varianceRatio } from '../../finance/regime.ts';
 
 function near(actual: number, expected: number, tol: number, what: string): void {
   assert.ok(Math.abs(actual - expected) <= tol, `${what}: got ${actual}, expected ${expected} ± ${tol}`);

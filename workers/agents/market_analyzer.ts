@@ -15,19 +15,19 @@
 // Events are records (kRecMarketEvent); consolidation (engine/consolidate/market_fusion.ts) turns
 // them into derived events that the engine replays as triggers. Regime changes are records too;
 // the per-asset figures go into the table of the representative book.
-import { kFieldCount, kKindProtocol, kLiqCount, kLiqUsd } from '../../engine/state/layout.ts';
-import type { MarketView } from '../../engine/state/market_view.ts';
+import { kFieldCount, kKindProtocol, kLiqCount, kLiqUsd } from '../../protocol/layout.ts';
+import type { MarketView } from '../../protocol/market_view.ts';
 import { cycleNowUs, type Agent, type AgentContext } from './agent.ts';
 import { AssetReturns } from './asset_returns.ts';
 import type { AgentConfig } from './config.ts';
 import {
   kMarketEventCascade, kMarketEventMajorMove, kMarketTableAutocorr, kMarketTableCorrToRef, kMarketTableRegime,
   kMarketTableSigmaDaily, kMarketTableVarianceRatio, kMarketTableWidth, kMarketTableZ, kRecMarketEvent, kRecMarketRegime,
-} from './records.ts';
-import type { ResultWriter } from './result_region.ts';
+} from '../../protocol/records.ts';
+import type { ResultWriter } from '../../protocol/result_region.ts';
 import {
   autocorrelation, correlation, kVrOutLength, kVrRatio, kVrZRobust, regimeOf, ReturnWindow, varianceRatio,
-} from '../finance/regime.ts';
+} from '../../finance/regime.ts';
 
 /** Regime statistics recomputed per cycle at most (spreads the work of a sample over cycles). */
 const kRegimeAssetsPerCycle = 2;

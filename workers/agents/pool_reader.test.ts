@@ -3,10 +3,11 @@
 // without `ticks` leaves no tick map.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { kLiquidity, kSqrtPrice, kTickMapLevels } from '../../engine/state/layout.ts';
-import { v2Pool, v3Pool } from './arbitrage/test_events.ts';
+import { kLiquidity, kSqrtPrice, kTickMapLevels } from '../../protocol/layout.ts';
+import { v2Pool, v3Pool } from '../../fixtures/events.ts';
 import { PoolReader } from './pool_reader.ts';
-import { createHarness, kT0 } from './testing/state_builder.ts';
+import { createHarness } from '../../engine/testing/agent_harness.ts';
+import { kT0 } from '../../fixtures/events.ts';
 
 test('the tick map reaches the reader with the pool fields, and goes when an update has none', () => {
   const L = 5n * 10n ** 18n;

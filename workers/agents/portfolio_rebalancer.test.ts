@@ -16,11 +16,12 @@
 // Record: representative book slot, -1, target weight, current weight, trade USD, σ daily, 1 (due).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { pfHedged } from '../../engine/state/layout.ts';
+import { pfHedged } from '../../protocol/layout.ts';
 import type { AgentConfig } from './config.ts';
 import { kSleeveFraction } from './portfolio_rebalancer.ts';
-import { kRecTargetWeight } from './records.ts';
-import { createHarness, kSecUs, kT0, price, type Harness, type Rec } from './testing/state_builder.ts';
+import { kRecTargetWeight } from '../../protocol/records.ts';
+import { createHarness, type Harness, type Rec } from '../../engine/testing/agent_harness.ts';
+import { kSecUs, kT0, price } from '../../fixtures/events.ts';
 
 function near(actual: number, expected: number, tol: number, what: string): void {
   assert.ok(Math.abs(actual - expected) <= tol, `${what}: got ${actual}, expected ${expected} ± ${tol}`);

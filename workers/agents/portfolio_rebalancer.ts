@@ -7,18 +7,18 @@
 // The covariance is the EWMA of returns sampled on the covariance clock (asset_returns.ts); the
 // check runs at each sample. It keeps its own covariance: agents never read each other's output
 // within a cycle, so results do not depend on thread timing.
-import { kKindBook, kPfPositions0, pfHedged } from '../../engine/state/layout.ts';
-import type { MarketView } from '../../engine/state/market_view.ts';
+import { kKindBook, kPfPositions0, pfHedged } from '../../protocol/layout.ts';
+import type { MarketView } from '../../protocol/market_view.ts';
 import type { Agent, AgentContext } from './agent.ts';
 import { AssetPrices } from './asset_prices.ts';
 import { AssetReturns } from './asset_returns.ts';
 import type { AgentConfig } from './config.ts';
-import { kRecTargetWeight } from './records.ts';
-import type { ResultWriter } from './result_region.ts';
+import { kRecTargetWeight } from '../../protocol/records.ts';
+import type { ResultWriter } from '../../protocol/result_region.ts';
 import {
   inverseVolatilityWeights, kRebalInfoLength, kRebalParamBand, kRebalParamCostBps, kRebalParamFixedCostUsd,
   kRebalParamHorizonDays, kRebalParamRiskAversion, kRebalParamsLength, rebalanceDecision, riskBudgetWeights,
-} from '../finance/portfolio.ts';
+} from '../../finance/portfolio.ts';
 
 /** Fraction of capital the core sleeve holds. */
 export const kSleeveFraction = 0.3;

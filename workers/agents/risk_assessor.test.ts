@@ -14,10 +14,11 @@ import {
   kAlertLiquidationCascade, kAlertLiquidations, kAlertMajorMove, kRecMarketRiskFactors, kRecPortfolioRisk, kRecRiskAlert,
   kRiskTableContractRisk, kRiskTableIl, kRiskTableIlAtRisk, kRiskTableLiquidityRisk, kRiskTableMaxPositionUsd,
   kRiskTableScore, kRiskTableSigmaDaily, kRiskTableStopLoss,
-} from './records.ts';
-import { cascade, createHarness, kSecUs, kT0, liquidation, price, yieldUpdate, type Harness } from './testing/state_builder.ts';
-import { ilConcentrated, ilConstantProduct } from '../finance/impermanent_loss.ts';
-import { reliabilityOf } from '../finance/yield_score.ts';
+} from '../../protocol/records.ts';
+import { createHarness, type Harness } from '../../engine/testing/agent_harness.ts';
+import { cascade, kSecUs, kT0, liquidation, price, yieldUpdate } from '../../fixtures/events.ts';
+import { ilConcentrated, ilConstantProduct } from '../../finance/impermanent_loss.ts';
+import { reliabilityOf } from '../../finance/yield_score.ts';
 
 function near(actual: number, expected: number, tol: number, what: string): void {
   assert.ok(Math.abs(actual - expected) <= tol, `${what}: got ${actual}, expected ${expected} ± ${tol}`);

@@ -27,8 +27,8 @@ import {
   kFieldCount,
   kAsk, kAskSize, kBid, kBidSize, kCascadeUsd, kChangePct, kExposureMulti, kIlRisk, kKindAmm, kKindBook, kKindProtocol,
   kKindSignal, kKindYield, kLiqUsd, kPfPositions0, kPrice, kReserve0, kReserve1, kSqrtPrice, kStablecoin, kTs, kTvl,
-} from '../../engine/state/layout.ts';
-import type { MarketView } from '../../engine/state/market_view.ts';
+} from '../../protocol/layout.ts';
+import type { MarketView } from '../../protocol/market_view.ts';
 import { cycleNowUs, type Agent, type AgentContext } from './agent.ts';
 import { AssetPrices } from './asset_prices.ts';
 import { AssetReturns } from './asset_returns.ts';
@@ -37,18 +37,18 @@ import {
   kAlertLiquidationCascade, kAlertLiquidations, kAlertMajorMove, kRecMarketRiskFactors, kRecPortfolioRisk, kRecRiskAlert,
   kRiskTableContractRisk, kRiskTableIl, kRiskTableIlAtRisk, kRiskTableLiquidityRisk, kRiskTableMaxPositionUsd,
   kRiskTableScore, kRiskTableSigmaDaily, kRiskTableStopLoss, kRiskTableWidth,
-} from './records.ts';
-import type { ResultWriter } from './result_region.ts';
-import { assetOfToken, isStable, symbolTokens } from './tokens.ts';
+} from '../../protocol/records.ts';
+import type { ResultWriter } from '../../protocol/result_region.ts';
+import { assetOfToken, isStable, symbolTokens } from '../../finance/tokens.ts';
 import { TickVolatility } from './volatility.ts';
-import { reliabilityOf, riskScore0to10 } from '../finance/yield_score.ts';
+import { reliabilityOf, riskScore0to10 } from '../../finance/yield_score.ts';
 import {
   compositeRiskScore, cvarParametric, hhi, liquidityRisk, marketRiskFromVolatility, maxPositionSize, stopLossLong,
   varParametric,
-} from '../finance/risk.ts';
-import { normalInv } from '../finance/stats.ts';
-import { ilConcentrated, ilConstantProduct } from '../finance/impermanent_loss.ts';
-import { correlationFromCovariance, largestEigenvalue } from '../finance/covariance.ts';
+} from '../../finance/risk.ts';
+import { normalInv } from '../../finance/stats.ts';
+import { ilConcentrated, ilConstantProduct } from '../../finance/impermanent_loss.ts';
+import { correlationFromCovariance, largestEigenvalue } from '../../finance/covariance.ts';
 
 /** Major price moves at or above this change (percent) raise an alert. */
 const kMajorMoveAlertPct = 2;

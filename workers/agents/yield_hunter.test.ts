@@ -14,8 +14,9 @@
 // Record: pool slot, -1, score, APY, allocation = capital·maxAllocationFraction·score, risk, reliability.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { kRecYield } from './records.ts';
-import { cascade, createHarness, kSecUs, kT0, yieldUpdate, type Rec } from './testing/state_builder.ts';
+import { kRecYield } from '../../protocol/records.ts';
+import { createHarness, type Rec } from '../../engine/testing/agent_harness.ts';
+import { cascade, kSecUs, kT0, yieldUpdate } from '../../fixtures/events.ts';
 
 function near(actual: number, expected: number, tol: number, what: string): void {
   assert.ok(Math.abs(actual - expected) <= tol, `${what}: got ${actual}, expected ${expected} ± ${tol}`);

@@ -2,7 +2,7 @@
 // yearn, convex, curve, uniswap_v3 — and any other) with the record's formula
 //   score = 0.3·min(apy/20,1) + 0.2·min(tvl/10M,1) + 0.25·protocol + 0.15·market + 0.1·(1 − risk/10)
 // applies the record's filters (min APY, min TVL, max risk) and publishes the top K candidates.
-// Inputs, where a pool has them (DefiLlama fields; workers/finance/yield_signals.ts has the math):
+// Inputs, where a pool has them (DefiLlama fields; finance/yield_signals.ts has the math):
 //  - apy in the score and the filter is net of a haircut on the reward part (yield.rewardHaircut);
 //  - protocol = the reliability of the pool's protocol, DefiLlama slugs mapped to the table's names;
 //  - risk = riskScore0to10 (ilRisk, exposure, stablecoin, reliability, TVL, APY volatility) plus
@@ -19,19 +19,19 @@
 import {
   kApy, kApyBase, kApyReward, kCascadeUsd, kEpoch, kExposureMulti, kFieldCount, kIlRisk, kKindProtocol, kKindYield,
   kMu, kPredictedUp, kResQuarantined, kSigma, kStablecoin, kTs, kTvl,
-} from '../../engine/state/layout.ts';
-import type { MarketView } from '../../engine/state/market_view.ts';
+} from '../../protocol/layout.ts';
+import type { MarketView } from '../../protocol/market_view.ts';
 import { cycleNowUs, type Agent, type AgentContext } from './agent.ts';
 import type { AgentConfig } from './config.ts';
-import { kRecYield } from './records.ts';
-import type { ResultWriter } from './result_region.ts';
-import { ewmaVariance } from '../finance/stats.ts';
-import { canonicalProtocol, passesYieldFilters, reliabilityOf, riskScore0to10, yieldScore } from '../finance/yield_score.ts';
+import { kRecYield } from '../../protocol/records.ts';
+import type { ResultWriter } from '../../protocol/result_region.ts';
+import { ewmaVariance } from '../../finance/stats.ts';
+import { canonicalProtocol, passesYieldFilters, reliabilityOf, riskScore0to10, yieldScore } from '../../finance/yield_score.ts';
 
 export { canonicalProtocol };
 import {
   apyZScore, effectiveApyPct, kScreenHold, kScreenRepeat, predictionFactor, screenYieldUpdate, sigmaToApyStdPct, stabilityRiskPoints,
-} from '../finance/yield_signals.ts';
+} from '../../finance/yield_signals.ts';
 
 /** Cascade volume (USD) at which the market score halves. */
 const kStressHalfUsd = 20_000_000;

@@ -13,13 +13,14 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { checkConfig, kDefaultConfig, type EngineConfig } from '../../engine/options.ts';
 import { rowToEvent, snapshotRecordToRow } from '../../engine/source/defillama.ts';
-import { kResQuarantined } from '../../engine/state/layout.ts';
-import { passesYieldFilters, reliabilityOf, riskScore0to10, yieldScore } from '../finance/yield_score.ts';
+import { kResQuarantined } from '../../protocol/layout.ts';
+import { passesYieldFilters, reliabilityOf, riskScore0to10, yieldScore } from '../../finance/yield_score.ts';
 import {
   apyZScore, effectiveApyPct, predictionFactor, sigmaToApyStdPct, stabilityRiskPoints,
-} from '../finance/yield_signals.ts';
-import { kRecYield } from './records.ts';
-import { cascade, createHarness, kSecUs, kT0, type Harness, type Rec } from './testing/state_builder.ts';
+} from '../../finance/yield_signals.ts';
+import { kRecYield } from '../../protocol/records.ts';
+import { createHarness, type Harness, type Rec } from '../../engine/testing/agent_harness.ts';
+import { cascade, kSecUs, kT0 } from '../../fixtures/events.ts';
 import { canonicalProtocol } from './yield_hunter.ts';
 
 function near(actual: number, expected: number, tol: number, what: string): void {

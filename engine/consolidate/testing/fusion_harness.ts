@@ -1,39 +1,29 @@
 // Test helper: a small universe in shared memory, agent result regions the test writes records
-// into, and the FusionContext the consolidator would hand to a fusion, with the drafts it emits.
+// into, and the engine's own pipeline around them (buildPipeline, no agent started): the fusion
+// context a fusion is handed, whose next stages (validate → execute → record) are the engine's,
+// and the proposals they recorded.
 //
 //   const f = fusionHarness([ev1, ev2], ['market_analyzer'], (reg) => reserveDerivedSlots(reg));
 //   f.feed([ev]);                                  // decode and apply to the state
 //   f.records('market_analyzer', cycle, [[kind, slotA, slotB, score, value, size, risk, aux]]);
 //   new MarketFusion(f.ctx).consolidate(cycle, epoch, nowUs);  f.drafts → what it decided
-import { stateForUniverse } from '../../state/state_for_universe.ts';
 import { kDefaultConfig, type EngineConfig } from '../../options.ts';
-import type { MarketArrays } from '../../state/market_state.ts';
-import { MarketView } from '../../state/market_view.ts';
-import { MarketWriter } from '../../state/market_writer.ts';
-import { InstrumentRegistry, type RegistrySnapshot } from '../../state/registry.ts';
-import { Validator } from '../../validate/validator.ts';
-import { PaperExecutor } from '../../execute/paper_executor.ts';
-import { kRiskTableMaxPositionUsd, kRiskTableScore } from '../../../workers/agents/records.ts';
-import { agentSpec } from '../../../workers/agents/index.ts';
-import { allocateResultRegion, ResultWriter } from '../../../workers/agents/result_region.ts';
-import { decodeAll } from '../../../workers/agents/testing/state_builder.ts';
-import { ConsolidationStats } from '../consolidator.ts';
-import type { DecisionDraft, FusionContext } from '../fusion.ts';
-import { ResultReader } from '../result_reader.ts';
+import { InstrumentRegistry } from '../../../protocol/registry.ts';
+import { ResultWriter } from '../../../protocol/result_region.ts';
+import type { Validator } from '../../validate/validator.ts';
+import type { PaperExecutor } from '../../execute/paper_executor.ts';
+import type { Proposal } from '../../types.ts';
+import { decodeAll, feedEvents, slotIn, testPipeline, type TestState } from '../../testing/agent_harness.ts';
+import type { FusionContext } from '../fusion.ts';
 
-export interface FusionHarness {
-  registry: InstrumentRegistry;
-  snapshot: RegistrySnapshot;
-  arrays: MarketArrays;
-  view: MarketView;
-  writer: MarketWriter;
+export interface FusionHarness extends TestState {
   config: EngineConfig;
   validator: Validator;
   executor: PaperExecutor;
   ctx: FusionContext;
-  drafts: DecisionDraft[];
+  /** The proposals recorded as decisions, in order, with their verdicts and fills (unrounded). */
+  drafts: Proposal[];
   writers: Map<string, ResultWriter>;
-  slot(key: string): number;
   feed(events: readonly object[]): void;
   /** Publishes `rows` as agent `name`'s records of `cycle`, and reads them into its reader. */
   records(name: string, cycle: number, rows: number[][]): void;
@@ -49,45 +39,23 @@ export function fusionHarness(
   decodeAll(universe, registry);
   beforeFreeze?.(registry);
   registry.freeze();
-  const { capacity, arrays, writer, view, snapshot } = stateForUniverse(registry, 1 << 10);
   const config = structuredClone(kDefaultConfig) as EngineConfig;
   patch?.(config);
-  const validator = new Validator(config.limits, config.killSwitch);
-  const executor = new PaperExecutor(arrays, view, snapshot, config.agents);
-  const readers = new Map<string, ResultReader>();
+  const drafts: Proposal[] = [];
+  const pipeline = testPipeline(registry, agents, config, (p) => { drafts.push(p); });
+  const { arrays, writer, view, snapshot, validator, executor, fusionContext: ctx } = pipeline;
   const writers = new Map<string, ResultWriter>();
-  for (const name of agents) {
-    const spec = agentSpec(name);
-    const region = allocateResultRegion({ maxRecords: spec.maxRecords, tableWidth: spec.tableWidth, capacity });
-    readers.set(name, new ResultReader(name, region));
-    writers.set(name, new ResultWriter(region));
-  }
-  const drafts: DecisionDraft[] = [];
-  const risk = readers.get('risk_assessor')?.arrays.table ?? null;
-  const ctx: FusionContext = {
-    registry: snapshot, view, readers, config, validator, executor, stats: new ConsolidationStats(),
-    emit: (d) => { drafts.push(d); },
-    riskOf: (s) => (risk ? risk[kRiskTableScore * capacity + s]! : NaN),
-    maxPositionOf: (s) => (risk ? risk[kRiskTableMaxPositionUsd * capacity + s]! : config.limits.maxPositionUsd),
-    maxInstrumentRisk: 8,
-  };
+  for (const name of agents) writers.set(name, new ResultWriter(pipeline.regions.get(name)!));
   return {
-    registry, snapshot, arrays, view, writer, config, validator, executor, ctx, drafts, writers,
-    slot(key: string): number {
-      const s = registry.slotOf(key);
-      if (s < 0) throw new Error(`no instrument ${JSON.stringify(key)} in the test universe`);
-      return s;
-    },
-    feed(events: readonly object[]): void {
-      const tape = decodeAll(events, registry);
-      for (let r = 0; r < tape.length; r++) writer.apply(tape.rows, r, tape.depth);
-    },
+    pipeline, registry, snapshot, arrays, view, writer, config, validator, executor, ctx, drafts, writers,
+    slot: (key: string): number => slotIn(registry, key),
+    feed(events: readonly object[]): void { feedEvents(events, registry, writer); },
     records(name: string, cycle: number, rows: number[][]): void {
       const w = writers.get(name)!;
       w.begin(cycle);
       for (const r of rows) w.push(r[0]!, r[1]!, r[2]!, r[3]!, r[4]!, r[5]!, r[6]!, r[7]!);
       w.publish(cycle, writer.epoch);
-      readers.get(name)!.read();
+      ctx.readers.get(name)!.read();
     },
     table(name: string, col: number, slot: number, v: number): void {
       writers.get(name)!.setTable(col, slot, v);

@@ -1,12 +1,12 @@
 // Worker for the sequence-lock test: either the single writer (writes every field of a slot with
 // values derived from one counter) or a reader (reads slots and checks the fields agree).
 import { parentPort, workerData } from 'node:worker_threads';
-import { kAsk, kBid, kBidSize, kAskSize, kFieldCount, kLast } from '../layout.ts';
-import { MarketArrays, type MarketStateBuffers } from '../market_state.ts';
-import { MarketView } from '../market_view.ts';
+import { kAsk, kBid, kBidSize, kAskSize, kFieldCount, kLast } from '../../../protocol/layout.ts';
+import { MarketArrays, type MarketStateBuffers } from '../../../protocol/market_state.ts';
+import { MarketView } from '../../../protocol/market_view.ts';
 import { MarketWriter } from '../market_writer.ts';
-import { Tape, kTapeF0, kTapeSlot, kTapeTs, kTapeType, kTapeWidth } from '../../source/tape.ts';
-import { kTypePrice } from '../../types.ts';
+import { Tape, kTapeF0, kTapeSlot, kTapeTs, kTapeType, kTapeWidth } from '../../../protocol/tape.ts';
+import { kTypePrice } from '../../../protocol/events.ts';
 
 interface Job { role: 'writer' | 'reader' | 'unlocked-reader'; buffers: MarketStateBuffers; writes: number; slots: number; flag: SharedArrayBuffer }
 

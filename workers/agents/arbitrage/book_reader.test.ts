@@ -4,14 +4,15 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { decodeEvent } from '../../../engine/source/codec.ts';
-import { kTapePriceAskLevels, kTapePriceBidLevels, kTapePriceDepthRef, kTapeF0, Tape } from '../../../engine/source/tape.ts';
+import { kTapePriceAskLevels, kTapePriceBidLevels, kTapePriceDepthRef, kTapeF0, Tape } from '../../../protocol/tape.ts';
 import {
   kDepthAskCount, kDepthAskPrice0, kDepthAskSize0, kDepthBidCount, kDepthBidPrice0, kDepthBidSize0, kDepthLevels,
-} from '../../../engine/state/layout.ts';
-import { InstrumentRegistry } from '../../../engine/state/registry.ts';
-import { createHarness, kT0, price } from '../testing/state_builder.ts';
+} from '../../../protocol/layout.ts';
+import { InstrumentRegistry } from '../../../protocol/registry.ts';
+import { createHarness } from '../../../engine/testing/agent_harness.ts';
+import { kT0, price } from '../../../fixtures/events.ts';
 import { BookReader, kBookHasDepthAt, kBookTsAt } from './book_reader.ts';
-import { depthQuote } from './test_events.ts';
+import { depthQuote } from '../../../fixtures/events.ts';
 
 test('levels are decoded into the tape side array and referenced from the row', () => {
   const tape = new Tape(2);

@@ -1,22 +1,22 @@
-// A consistent read of one book slot: the top of book, its event time and the depth levels, all
-// under the slot's sequence lock (the single writer updates the columns and the depth record
-// together). When the venue sent no levels the top of book is level 0, alone: walking such a book
-// trades at most the top size.
+// One book slot as the arbitrage strategies walk it: the view's consistent snapshot (depth record,
+// event time, top of book: protocol/market_view.ts readBook), with the top of book standing in as
+// level 0, alone, when the venue sent no levels on either side: walking such a book trades at most
+// the top size.
 import {
-  kAsk, kAskSize, kBid, kBidSize, kDepthAskCount, kDepthAskPrice0, kDepthAskSize0, kDepthBidCount, kDepthBidPrice0,
-  kDepthBidSize0, kDepthStride, kTs,
-} from '../../../engine/state/layout.ts';
-import type { MarketView } from '../../../engine/state/market_view.ts';
+  kDepthAskCount, kDepthAskPrice0, kDepthAskSize0, kDepthBidCount, kDepthBidPrice0, kDepthBidSize0,
+} from '../../../protocol/layout.ts';
+import {
+  kBookSnapshotLength, kBookTopAskAt, kBookTopAskSizeAt, kBookTopBidAt, kBookTopBidSizeAt, kBookTsAt, type MarketView,
+} from '../../../protocol/market_view.ts';
 
-// Layout of a BookReader's `book` array: the depth record (kDepth* offsets), then these.
-/** Event time of the slot's last write (µs). */
-export const kBookTsAt = kDepthStride;
+export { kBookTsAt };
 /** 1 when the levels came from the venue, 0 when level 0 was made from the top of book. */
-export const kBookHasDepthAt = kDepthStride + 1;
-export const kBookLength = kDepthStride + 2;
+export const kBookHasDepthAt = kBookSnapshotLength;
+/** Layout of a BookReader's `book` array: the view's book snapshot, then kBookHasDepthAt. */
+export const kBookLength = kBookSnapshotLength + 1;
 
 export class BookReader {
-  /** The last slot read: counts and levels as in the depth record, then kBookTsAt, kBookHasDepthAt. */
+  /** The last slot read: counts and levels as in the depth record, kBookTsAt, the top, kBookHasDepthAt. */
   readonly book = new Float64Array(kBookLength);
   readonly #view: MarketView;
 
@@ -25,27 +25,15 @@ export class BookReader {
   }
 
   read(slot: number): void {
-    const a = this.#view.arrays;
-    const seq = a.seq, c = a.columns, d = a.depth, cap = a.capacity;
     const b = this.book;
-    const o = slot * kDepthStride;
-    for (;;) {
-      const s1 = Atomics.load(seq, slot);
-      if ((s1 & 1) === 0) {
-        const nb = d[o + kDepthBidCount]!, na = d[o + kDepthAskCount]!;
-        if (nb > 0 && na > 0) {
-          for (let i = 0; i < kDepthStride; i++) b[i] = d[o + i]!;
-          b[kBookHasDepthAt] = 1;
-        } else {
-          b[kDepthBidCount] = 1; b[kDepthAskCount] = 1;
-          b[kDepthBidPrice0] = c[kBid * cap + slot]!; b[kDepthBidSize0] = c[kBidSize * cap + slot]!;
-          b[kDepthAskPrice0] = c[kAsk * cap + slot]!; b[kDepthAskSize0] = c[kAskSize * cap + slot]!;
-          b[kBookHasDepthAt] = 0;
-        }
-        b[kBookTsAt] = c[kTs * cap + slot]!;
-        if (Atomics.load(seq, slot) === s1) return;
-      }
-      this.#view.retries++;
+    this.#view.readBook(slot, b);
+    if (b[kDepthBidCount]! > 0 && b[kDepthAskCount]! > 0) {
+      b[kBookHasDepthAt] = 1;
+      return;
     }
+    b[kDepthBidCount] = 1; b[kDepthAskCount] = 1;
+    b[kDepthBidPrice0] = b[kBookTopBidAt]!; b[kDepthBidSize0] = b[kBookTopBidSizeAt]!;
+    b[kDepthAskPrice0] = b[kBookTopAskAt]!; b[kDepthAskSize0] = b[kBookTopAskSizeAt]!;
+    b[kBookHasDepthAt] = 0;
   }
 }

@@ -1,6 +1,6 @@
 // Checks of the arbitrage settings (config.agents.arbitrage), with messages that name the key.
 // engine/options.ts checkConfig calls it with the rest of the configuration.
-import { OptionError } from '../../../engine/errors.ts';
+import { OptionError } from '../../../protocol/errors.ts';
 import type { AgentConfig } from '../config.ts';
 
 const kKey = 'config.agents.arbitrage';

@@ -1,12 +1,12 @@
 // What the arbitrage detector's strategies share: the state, the output, the configuration, USD
 // prices, a book reader, the update clock, the gas price in USD, and the stale counter.
-import type { MarketView } from '../../../engine/state/market_view.ts';
-import type { RegistrySnapshot } from '../../../engine/state/registry.ts';
-import { gasCostUsd } from '../../finance/gas.ts';
+import type { MarketView } from '../../../protocol/market_view.ts';
+import type { RegistrySnapshot } from '../../../protocol/registry.ts';
+import { gasCostUsd } from '../../../finance/gas.ts';
 import type { AssetPrices } from '../asset_prices.ts';
 import type { AgentConfig } from '../config.ts';
-import { kRecArbDetail } from '../records.ts';
-import type { ResultWriter } from '../result_region.ts';
+import { kRecArbDetail } from '../../../protocol/records.ts';
+import type { ResultWriter } from '../../../protocol/result_region.ts';
 import type { BookReader } from './book_reader.ts';
 import type { InputClock } from './input_clock.ts';
 

@@ -2,11 +2,12 @@
 // detail record; an opportunity resting on a stale quote is dropped and counted.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { kResStale } from '../../../engine/state/layout.ts';
+import { kResStale } from '../../../protocol/layout.ts';
 import type { AgentConfig } from '../config.ts';
-import { kRecArbCross, kRecArbDetail } from '../records.ts';
-import { createHarness, kSecUs, kT0, price } from '../testing/state_builder.ts';
-import { depthQuote } from './test_events.ts';
+import { kRecArbCross, kRecArbDetail } from '../../../protocol/records.ts';
+import { createHarness } from '../../../engine/testing/agent_harness.ts';
+import { kSecUs, kT0, price } from '../../../fixtures/events.ts';
+import { depthQuote } from '../../../fixtures/events.ts';
 
 function near(actual: number, expected: number, tol: number, what: string): void {
   assert.ok(Math.abs(actual - expected) <= tol, `${what}: got ${actual}, expected ${expected} ± ${tol}`);

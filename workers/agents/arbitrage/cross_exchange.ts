@@ -9,16 +9,16 @@
 import {
   kAsk, kAskSize, kBid, kBidSize, kDepthAskCount, kDepthAskPrice0, kDepthAskSize0, kDepthBidCount, kDepthBidPrice0,
   kDepthBidSize0, kFieldCount, kKindBook, kTs,
-} from '../../../engine/state/layout.ts';
+} from '../../../protocol/layout.ts';
 import {
   crossVenueArb, kArbGrossEdgeBps, kArbNetEdgeBps, kArbNetEdgePerUnit, kArbNetProfit, kArbOptimalSize, kArbOutLength,
   kArbParamBuyFee, kArbParamCapital, kArbParamFixedCost, kArbParamSellFee, makeArbParams,
-} from '../../finance/arbitrage.ts';
+} from '../../../finance/arbitrage.ts';
 import {
   crossBookWalk, kCbwFees, kCbwOutLength, kCbwProfit, kCbwSize, kCbwSlippage,
-} from '../../finance/book_walk.ts';
+} from '../../../finance/book_walk.ts';
 import { takerFee } from '../config.ts';
-import { kRecArbCross } from '../records.ts';
+import { kRecArbCross } from '../../../protocol/records.ts';
 import { kBookHasDepthAt, kBookLength } from './book_reader.ts';
 import { pushDetail, roomForPair, type ArbContext } from './context.ts';
 import { firstUpdateS } from './input_clock.ts';

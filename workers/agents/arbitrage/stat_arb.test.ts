@@ -4,9 +4,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ArbitrageDetector } from '../arbitrage_detector.ts';
-import { kRecArbDetail, kRecArbStatistical } from '../records.ts';
-import { createHarness, kSecUs, kT0, type Harness, type Rec } from '../testing/state_builder.ts';
-import { tiedPairConfig, tiedPairPath, tiedPairQuote } from './tied_pair.ts';
+import { kRecArbDetail, kRecArbStatistical } from '../../../protocol/records.ts';
+import { createHarness, type Harness, type Rec } from '../../../engine/testing/agent_harness.ts';
+import { kSecUs, kT0 } from '../../../fixtures/events.ts';
+import { tiedPairConfig, tiedPairPath, tiedPairQuote } from '../testing/tied_pair.ts';
 
 const cfg = tiedPairConfig;
 const statRecs = (recs: Rec[]): Rec[] => recs.filter((r) => r.kind === kRecArbStatistical || r.kind === kRecArbDetail);

@@ -25,15 +25,15 @@
 import {
   kAsk, kBid, kDepthAskCount, kDepthAskPrice0, kDepthAskSize0, kDepthBidCount, kDepthBidPrice0, kDepthBidSize0,
   kKindBook, kTs,
-} from '../../../engine/state/layout.ts';
+} from '../../../protocol/layout.ts';
 import {
   fitPairSpread, kFitAlpha, kFitBeta, kFitDfStat, kFitHalfLife, kFitR2, kFitSpreadSd, kPairFitLength, spreadZ, timeToRevert,
-} from '../../finance/regression.ts';
+} from '../../../finance/regression.ts';
 import { takerFee } from '../config.ts';
 import {
   kRecArbStatExit, kRecArbStatistical, kStatExitExpired, kStatExitRepeatCycles, kStatExitReverted, kStatExitStopped,
-} from '../records.ts';
-import { isStable } from '../tokens.ts';
+} from '../../../protocol/records.ts';
+import { isStable } from '../../../finance/tokens.ts';
 import { kBookLength } from './book_reader.ts';
 import { pushDetail, roomForPair, type ArbContext } from './context.ts';
 

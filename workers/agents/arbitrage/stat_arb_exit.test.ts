@@ -9,9 +9,10 @@ import type { AgentConfig } from '../config.ts';
 import {
   kRecArbDetail, kRecArbStatExit, kRecArbStatistical, kStatExitExpired, kStatExitRepeatCycles, kStatExitReverted,
   kStatExitStopped,
-} from '../records.ts';
-import { createHarness, kSecUs, kT0, type Harness, type Rec } from '../testing/state_builder.ts';
-import { tiedPairConfig, tiedPairPath, tiedPairQuote } from './tied_pair.ts';
+} from '../../../protocol/records.ts';
+import { createHarness, type Harness, type Rec } from '../../../engine/testing/agent_harness.ts';
+import { kSecUs, kT0 } from '../../../fixtures/events.ts';
+import { tiedPairConfig, tiedPairPath, tiedPairQuote } from '../testing/tied_pair.ts';
 import { kExitHoldFactor } from './stat_arb.ts';
 
 const kExitZ = 0.5, kMaxHalfLifeS = 5; // as tiedPairConfig sets them

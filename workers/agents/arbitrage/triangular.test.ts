@@ -2,15 +2,16 @@
 // against the path math with each token's decimals and gas in USD.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { kResStale } from '../../../engine/state/layout.ts';
+import { kResStale } from '../../../protocol/layout.ts';
 import {
   kLegStride, kPathOutLength, kPathProfit, kPathSize, optimalPathInput, setCpLeg, setV3Leg, setV3TickLeg,
-} from '../../finance/swap_path.ts';
-import { tickToSqrtPrice } from '../../finance/amm.ts';
+} from '../../../finance/swap_path.ts';
+import { tickToSqrtPrice } from '../../../finance/amm.ts';
 import type { AgentConfig } from '../config.ts';
-import { kRecArbDetail, kRecArbTriangular } from '../records.ts';
-import { createHarness, kSecUs, kT0, price, type Rec } from '../testing/state_builder.ts';
-import { v2Pool, v3Pool } from './test_events.ts';
+import { kRecArbDetail, kRecArbTriangular } from '../../../protocol/records.ts';
+import { createHarness, type Rec } from '../../../engine/testing/agent_harness.ts';
+import { kSecUs, kT0, price } from '../../../fixtures/events.ts';
+import { v2Pool, v3Pool } from '../../../fixtures/events.ts';
 
 function near(actual: number, expected: number, tol: number, what: string): void {
   assert.ok(Math.abs(actual - expected) <= tol, `${what}: got ${actual}, expected ${expected} ± ${tol}`);

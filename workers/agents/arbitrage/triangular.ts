@@ -19,17 +19,17 @@
 import {
   kAsk, kBid, kDepthAskCount, kDepthAskPrice0, kDepthAskSize0, kDepthBidCount, kDepthBidPrice0, kDepthBidSize0,
   kFee, kFieldCount, kKindAmm, kKindBook, kLiquidity, kPrice, kReserve0, kReserve1, kSqrtPrice, kTick, kTs,
-} from '../../../engine/state/layout.ts';
-import { kMaxTick, kMinTick, tickToSqrtPrice } from '../../finance/amm.ts';
-import { NegativeCycleFinder } from '../../finance/graph.ts';
+} from '../../../protocol/layout.ts';
+import { kMaxTick, kMinTick, tickToSqrtPrice } from '../../../finance/amm.ts';
+import { NegativeCycleFinder } from '../../../finance/graph.ts';
 import {
   kLegStride, kPathOutLength, kPathProfit, kPathSize, kPathTradingCost, optimalPathInput, setBookLeg, setCpLeg, setV3Leg,
   setV3TickLeg,
-} from '../../finance/swap_path.ts';
+} from '../../../finance/swap_path.ts';
 import { PoolReader } from '../pool_reader.ts';
 import { takerFee } from '../config.ts';
-import { kRecArbTriangular } from '../records.ts';
-import { assetOfToken, isStable } from '../tokens.ts';
+import { kRecArbTriangular } from '../../../protocol/records.ts';
+import { assetOfToken, isStable } from '../../../finance/tokens.ts';
 import { gasUsd, pushDetail, roomForPair, type ArbContext } from './context.ts';
 import { firstUpdateS } from './input_clock.ts';
 import { rawPerUnit, unitScale } from './units.ts';

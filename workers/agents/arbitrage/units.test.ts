@@ -1,7 +1,7 @@
 // The hot-path unit scales agree with ethers' exact conversions for every token precision.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { rawToHuman, tokenUnitScale } from '../../finance/gas_units.ts';
+import { rawToHuman, tokenUnitScale } from '../../../finance/gas_units.ts';
 import { rawPerUnit, unitScale } from './units.ts';
 
 test('10^−d from the exact integer equals ethers formatUnits(1, d), for d = 0..36', () => {

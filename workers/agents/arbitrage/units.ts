@@ -2,7 +2,7 @@
 // decimal "1e-<decimals>" (the nearest double, rounded once). Computed per token at init from the
 // registry's decimals; a token whose decimals are unknown gets NaN and its pools are left out (never
 // an assumed 18). No ethers here, so an agent thread does not load the ABI coder for it (the ethers
-// equivalents, for decoding and tests, are in workers/finance/gas_units.ts).
+// equivalents, for decoding and tests, are in finance/gas_units.ts).
 
 /** 10^−decimals as a double (NaN for decimals that are not an integer in 0..77). */
 export function unitScale(decimals: number): number {

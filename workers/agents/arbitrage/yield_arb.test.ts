@@ -2,12 +2,13 @@
 // supply APY meets the borrow cost, gas in and out, staleness.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { kResStale } from '../../../engine/state/layout.ts';
-import { kProtocolReliability } from '../../finance/yield_score.ts';
+import { kResStale } from '../../../protocol/layout.ts';
+import { kProtocolReliability } from '../../../finance/yield_score.ts';
 import type { AgentConfig } from '../config.ts';
-import { kRecArbDetail, kRecArbYield } from '../records.ts';
-import { createHarness, kSecUs, kT0, price, type Rec } from '../testing/state_builder.ts';
-import { lending } from './test_events.ts';
+import { kRecArbDetail, kRecArbYield } from '../../../protocol/records.ts';
+import { createHarness, type Rec } from '../../../engine/testing/agent_harness.ts';
+import { kSecUs, kT0, price } from '../../../fixtures/events.ts';
+import { lending } from '../../../fixtures/events.ts';
 
 function near(actual: number, expected: number, tol: number, what: string): void {
   assert.ok(Math.abs(actual - expected) <= tol, `${what}: got ${actual}, expected ${expected} ± ${tol}`);

@@ -8,14 +8,14 @@
 // Incremental: a changed pool marks its group dirty; every borrow market of a dirty group is
 // re-evaluated; an open one is re-checked for stale inputs (rates older than maxYieldAgeUs) before it
 // is published again.
-import { kApy, kApyBorrow, kExposureMulti, kFieldCount, kKindYield, kLtv, kTs, kTvl } from '../../../engine/state/layout.ts';
+import { kApy, kApyBorrow, kExposureMulti, kFieldCount, kKindYield, kLtv, kTs, kTvl } from '../../../protocol/layout.ts';
 import {
   kCarryAnnualUsd, kCarryDilutedApy, kCarryGrossSpread, kCarryNetSpread, kCarryOutLength, kCarrySize, yieldCarry,
   yieldRiskHaircut,
-} from '../../finance/carry.ts';
-import { reliabilityOf } from '../../finance/yield_score.ts';
-import { kRecArbYield } from '../records.ts';
-import { symbolTokens } from '../tokens.ts';
+} from '../../../finance/carry.ts';
+import { reliabilityOf } from '../../../finance/yield_score.ts';
+import { kRecArbYield } from '../../../protocol/records.ts';
+import { symbolTokens } from '../../../finance/tokens.ts';
 import { gasUsd, pushDetail, roomForPair, type ArbContext } from './context.ts';
 
 const kDayS = 86_400;

@@ -1,0 +1,65 @@
+// Consolidation of the arbitrage detector: cross-exchange, triangular, yield (carry) and
+// statistical (pair trade) opportunities, each in its own file. Every opportunity record comes with
+// the kRecArbDetail record after it (duration, gas, max size, costs, input age); an exit signal
+// (kRecArbStatExit) has none. An opportunity that stays open across cycles is decided once, when
+// it opens. Following the record:
+//  - it is kept only when its execution risk and its instruments' risk are acceptable;
+//  - its size is capped by the risk assessor's max position of every instrument it trades and by
+//    the hard limit, and the expected profit is scaled down with it (the fixed gas is not);
+//  - the validator decides; cross-exchange and triangular trades are flat at once (no exposure
+//    added), carries and pair trades are positions (their size is added to the exposure when
+//    filled, and taken off when a pair trade is closed);
+//  - every approval says what the opportunity is worth after which costs, and for how long.
+import { kRecKind, kRecordWidth } from '../../../protocol/layout.ts';
+import {
+  kRecArbCross, kRecArbDetail, kRecArbStatExit, kRecArbStatistical, kRecArbTriangular, kRecArbYield,
+} from '../../../protocol/records.ts';
+import type { ResultReader } from '../../../protocol/result_reader.ts';
+import type { Fusion } from '../../types.ts';
+import type { FusionContext } from '../fusion.ts';
+import { ArbitrageCommon } from './arbitrage_common.ts';
+import { CarryArbitrage } from './carry.ts';
+import { CrossExchangeArbitrage } from './cross_exchange.ts';
+import { PairTrades } from './pair_trades.ts';
+import { TriangularArbitrage } from './triangular.ts';
+
+export class ArbitrageFusion implements Fusion {
+  readonly #reader: ResultReader | undefined;
+  readonly #cross: CrossExchangeArbitrage;
+  readonly #triangular: TriangularArbitrage;
+  readonly #carry: CarryArbitrage;
+  readonly #pairs: PairTrades;
+  #round = 0;
+
+  constructor(ctx: FusionContext) {
+    this.#reader = ctx.readers.get('arbitrage_detector');
+    const common = new ArbitrageCommon(ctx);
+    this.#cross = new CrossExchangeArbitrage(common);
+    this.#triangular = new TriangularArbitrage(common);
+    this.#carry = new CarryArbitrage(common);
+    this.#pairs = new PairTrades(common);
+  }
+
+  /** Pair trades open now. */
+  get openPairs(): number { return this.#pairs.open; }
+
+  consolidate(cycle: number, epoch: number, nowUs: number): void {
+    const r = this.#reader;
+    if (!r) return;
+    const rec = r.records;
+    const rnd = ++this.#round;
+    for (let i = 0; i < r.count; i++) {
+      const o: number = r.offset + i * kRecordWidth;
+      const kind: number = rec[o + kRecKind]!;
+      if (kind === kRecArbStatExit) { this.#pairs.exit(r.name, rec, o, cycle, epoch, nowUs); continue; } // no detail follows
+      if (kind !== kRecArbCross && kind !== kRecArbTriangular && kind !== kRecArbYield && kind !== kRecArbStatistical) continue;
+      if (i + 1 >= r.count) break;
+      const d: number = o + kRecordWidth;
+      if (rec[d + kRecKind] !== kRecArbDetail) continue;
+      if (kind === kRecArbCross) this.#cross.consider(r.name, rec, o, d, rnd, cycle, epoch, nowUs);
+      else if (kind === kRecArbTriangular) this.#triangular.consider(r.name, rec, o, d, rnd, cycle, epoch, nowUs);
+      else if (kind === kRecArbYield) this.#carry.consider(r.name, rec, o, d, rnd, cycle, epoch, nowUs);
+      else this.#pairs.consider(r.name, rec, o, d, rnd, cycle, epoch, nowUs);
+    }
+  }
+}

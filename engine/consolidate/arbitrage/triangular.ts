@@ -1,0 +1,64 @@
+// Triangular arbitrage: a cycle of legs inside one venue (books or pools) that ends in the asset it
+// starts from, flat at once. Sized at the detector's max size, capped by the risk view's max
+// position of every leg and the hard limit (the profit scales with the size, the fixed gas does
+// not); rejected when a leg's quote was already taken. The fill reports the cycle's output/input,
+// its fees (+ gas) and slippage from the record's figures (paper_executor.ts triangular()).
+import { kRecAux, kRecRisk, kRecScore, kRecSize, kRecSlotA, kRecSlotB, kRecValue } from '../../../protocol/layout.ts';
+import {
+  kArbDetailCostsUsd, kArbDetailDurationS, kArbDetailGasUsd, kArbDetailLeg3, kArbDetailLeg4,
+} from '../../../protocol/records.ts';
+import { usdText as usd } from '../../usd_text.ts';
+import { proposal } from '../fusion.ts';
+import { KeyRounds } from '../key_rounds.ts';
+import { round } from '../round.ts';
+import type { ArbitrageCommon } from './arbitrage_common.ts';
+
+export class TriangularArbitrage {
+  readonly #a: ArbitrageCommon;
+  readonly #rounds = new KeyRounds();
+
+  constructor(a: ArbitrageCommon) {
+    this.#a = a;
+  }
+
+  /** Record `o` (kRecArbTriangular) with its detail `d`, in consolidation round `rnd`. */
+  consider(agent: string, rec: Float64Array, o: number, d: number, rnd: number, cycle: number, epoch: number, nowUs: number): void {
+    const a = this.#a, c = a.ctx;
+    const aux = rec[o + kRecAux]!; // legs + 10 × direction bits
+    const n = aux % 10, dirBits = (aux - n) / 10;
+    const legs = a.legs;
+    legs[0] = rec[o + kRecSlotA]!; legs[1] = rec[o + kRecSlotB]!; legs[2] = rec[d + kArbDetailLeg3]!; legs[3] = rec[d + kArbDetailLeg4]!;
+    if (this.#rounds.swap(cycleKey(legs, n, dirBits), rnd) === rnd - 1) return; // still the same open cycle
+    c.stats.noteOpportunity(agent);
+    const netBps = rec[o + kRecScore]!, profitUsd = rec[o + kRecValue]!, maxSizeUsd = rec[o + kRecSize]!, execRisk = rec[o + kRecRisk]!;
+    const durationS = rec[d + kArbDetailDurationS]!, gasUsd = rec[d + kArbDetailGasUsd]!, costsUsd = rec[d + kArbDetailCostsUsd]!;
+    const sizeUsd = a.capSize(maxSizeUsd, legs, n);
+    const scale = maxSizeUsd > 0 ? sizeUsd / maxSizeUsd : 0;
+    const expected = (profitUsd + gasUsd) * scale - gasUsd;
+    const instruments: string[] = [];
+    const steps: string[] = [];
+    for (let k = 0; k < n; k++) {
+      const m = c.registry.meta[legs[k]!]!;
+      instruments.push(m.key);
+      steps.push(`${(dirBits >> k) & 1 ? 'sell' : 'buy'} ${m.base}/${m.quote}`);
+    }
+    c.decide(proposal({
+      key: `tri:${instruments.join('>')}@${epoch}`, cycle, epoch, ts: nowUs, agent, kind: 'arbitrage_triangular',
+      action: 'cycle', instruments, sizeUsd, expectedProfitUsd: expected, score: round(netBps, 3),
+      ruling: a.gate(execRisk, legs, n) ?? a.taken(legs, n),
+      order: { op: 'triangular', legs, n, sizeUsd, expectedProfitUsd: expected, gasUsd, costsUsd: costsUsd * scale },
+      approvedReason: `${steps.join(', ')} on ${c.registry.meta[legs[0]!]!.venue}: ` +
+        `${netBps.toFixed(1)} bps net of fees, slippage (${usd(costsUsd)}) and gas (${usd(gasUsd)}); lasts ~${durationS.toFixed(1)} s`,
+    }));
+  }
+}
+
+/** A key < 2^53 for a cycle's legs and directions (two 32-bit mixes; a collision is negligible). */
+function cycleKey(legs: Int32Array, n: number, dirBits: number): number {
+  let h1 = 0x811c9dc5 ^ n, h2 = 0x9e3779b9 ^ dirBits;
+  for (let k = 0; k < n; k++) {
+    h1 = Math.imul(h1 ^ legs[k]!, 0x01000193);
+    h2 = Math.imul(h2 ^ (legs[k]! + 0x7f4a7c15), 0x85ebca6b);
+  }
+  return (h1 >>> 0) + ((h2 >>> 0) & 0x1fffff) * 4294967296;
+}

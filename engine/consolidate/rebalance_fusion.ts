@@ -1,0 +1,44 @@
+// Consolidation of the portfolio rebalancer: a target weight that is due becomes a buy or a sell
+// at the top of book, of at least limits.minTradeUsd, capped by the risk assessor's max position
+// and the hard limit. The exposure moves by what filled (a sell never takes a hedged leg).
+import { kRecAux, kRecKind, kRecordWidth, kRecScore, kRecSize, kRecSlotA, kRecValue } from '../../protocol/layout.ts';
+import { kRecTargetWeight } from '../../protocol/records.ts';
+import type { ResultReader } from '../../protocol/result_reader.ts';
+import type { Fusion } from '../types.ts';
+import { proposal, type FusionContext } from './fusion.ts';
+import { round } from './round.ts';
+
+export class RebalanceFusion implements Fusion {
+  readonly #ctx: FusionContext;
+  readonly #reader: ResultReader;
+
+  constructor(ctx: FusionContext, reader: ResultReader) {
+    this.#ctx = ctx;
+    this.#reader = reader;
+  }
+
+  consolidate(cycle: number, epoch: number, nowUs: number): void {
+    const c = this.#ctx;
+    const r = this.#reader;
+    const rec = r.records;
+    const l = c.config.limits;
+    for (let i = 0; i < r.count; i++) {
+      const o = r.offset + i * kRecordWidth;
+      if (rec[o + kRecKind] !== kRecTargetWeight || rec[o + kRecAux] !== 1) continue; // aux: 1 when a rebalance is due now
+      const slot = rec[o + kRecSlotA]!;
+      const tradeUsd = rec[o + kRecSize]!;
+      if (Math.abs(tradeUsd) < l.minTradeUsd) continue;
+      c.stats.noteOpportunity(r.name);
+      const sizeUsd = Math.min(Math.abs(tradeUsd), c.risk.maxPositionOf(slot) || l.maxPositionUsd, l.maxPositionUsd);
+      const signed = tradeUsd > 0 ? sizeUsd : -sizeUsd;
+      const target = rec[o + kRecScore]!, current = rec[o + kRecValue]!;
+      const meta = c.registry.meta[slot]!;
+      c.decide(proposal({
+        key: `rebalance:${meta.key}@${epoch}`, cycle, epoch, ts: nowUs, agent: r.name, kind: 'rebalance',
+        action: tradeUsd > 0 ? 'buy' : 'sell', instruments: [meta.key], sizeUsd, expectedProfitUsd: 0, score: round(target, 4),
+        increasesRisk: tradeUsd > 0, order: { op: 'trade', slot, tradeUsd: signed }, exposureFromFill: true,
+        approvedReason: `target weight ${(target * 100).toFixed(2)}% from ${(current * 100).toFixed(2)}%`,
+      }));
+    }
+  }
+}

@@ -1,0 +1,179 @@
+// The engine fed from Kafka: the universe from a file, then the Kafka source, whose every lane
+// drives one pipeline (lane_pipeline.ts: sinks → consolidation → agents); run until the input ends
+// (--until-end), the caller aborts (a signal), or the source fails; stopped in reverse. The
+// summary has the shape of a file replay's, plus what only Kafka has.
+import { createHash } from 'node:crypto';
+import type { EngineOptions } from '../options.ts';
+import type { LatencySummary } from '../metrics/latency.ts';
+import { planTopology } from '../dispatch/topology.ts';
+import { DeadLetterLog } from '../sinks/dead_letters.ts';
+import { KafkaSource, type KafkaSourceReport } from '../source/kafka/kafka_source.ts';
+import type { LaneReport } from '../source/kafka/lane.ts';
+import type { KafkaOptions } from '../source/kafka/options.ts';
+import { loadUniverse } from '../source/kafka/universe.ts';
+import { environment, writeSummary, type Summary } from '../summary.ts';
+import { LanePipeline, type LaneDecisions } from './lane_pipeline.ts';
+
+/** A lane of the summary: what it read and what it decided. */
+export type LaneSummary = Omit<LaneReport<LanePipeline>, 'target'> & LaneDecisions;
+
+export interface KafkaSummary extends Summary {
+  kafka: Omit<KafkaSourceReport<LanePipeline>, 'lanes'> & {
+    lanes: LaneSummary[];
+    brokers: string[];
+    /** From the producer's send time (header) to the decision, for the events that triggered one. */
+    produceToDecisionUs: LatencySummary;
+    rebuiltEvents: number;
+    decisionsSuppressed: number;
+    late: number;
+  };
+}
+
+export interface KafkaRunHooks {
+  /** Aborting stops the run: read input is decided on, committed, and the group left. */
+  signal?: AbortSignal | undefined;
+  /** Progress and lane lines (default: stderr when options.progress). */
+  log?: (line: string) => void;
+  /** Called once the consumer runs (tests wait for it). */
+  onStarted?: (source: KafkaSource<LanePipeline>) => void;
+}
+
+/** A shard's decision log: `<name>.shard-<p>.jsonl` beside the one named. */
+export function shardDecisionPath(decisions: string, shard: number): string {
+  const base = decisions.endsWith('.jsonl') ? decisions.slice(0, -'.jsonl'.length) : decisions;
+  return `${base}.shard-${shard}.jsonl`;
+}
+
+export async function runKafkaEngine(o: EngineOptions, k: KafkaOptions, hooks: KafkaRunHooks = {}): Promise<KafkaSummary> {
+  const log = hooks.log ?? (o.progress ? (line: string) => process.stderr.write(`lucent-engine: ${line}\n`) : () => undefined);
+  const t0 = performance.now();
+  const universe = await loadUniverse(k.universe);
+  const loadMs = performance.now() - t0;
+  const deadLetters = new DeadLetterLog(o.deadLetters);
+  const source = new KafkaSource<LanePipeline>({
+    brokers: k.brokers, groupId: k.group, clientId: k.clientId, topicPrefix: k.topicPrefix, scope: k.scope, universe,
+    agents: o.agents, mode: o.mode, bufferPerPartition: k.bufferPerPartition, mergeIdleMs: k.mergeIdleMs,
+    sessionTimeoutMs: k.sessionTimeoutMs, heartbeatIntervalMs: k.heartbeatIntervalMs, topicRefreshMs: k.topicRefreshMs,
+    untilEnd: k.untilEnd, rate: o.rate, commitIntervalMs: k.commitIntervalMs, waitForTopicsMs: k.waitForTopicsMs, localDeadLetters: deadLetters, log,
+    // one pipeline per lane; in shard scope each shard writes its own decision log
+    openLane: (lane) => LanePipeline.open(
+      o, lane.registry, o.decisions === null ? null : lane.shard >= 0 ? shardDecisionPath(o.decisions, lane.shard) : o.decisions,
+      k.durable, lane.stats, lane.originToDecision,
+    ),
+  });
+  const start = performance.now();
+  let failure: unknown = null;
+  const aborted = new Promise<void>((resolve) => {
+    if (hooks.signal?.aborted) resolve();
+    hooks.signal?.addEventListener('abort', () => resolve(), { once: true });
+  });
+  const progress = o.progress ? setInterval(() => {
+    const s = source.stats;
+    log(`${source.lanes.length} lane(s) · events ${s.events.toLocaleString('en-US')} · cycles ${s.cycles.toLocaleString('en-US')} · dead letters ${deadLetters.count}`);
+  }, 2000) : null;
+  try {
+    await source.start();
+    hooks.onStarted?.(source);
+    await Promise.race([source.done, aborted]);
+  } catch (err) {
+    failure = err;
+  } finally {
+    if (progress) clearInterval(progress);
+    await source.stop();
+  }
+  if (failure !== null) throw failure;
+  const runMs = performance.now() - start;
+  deadLetters.flush();
+  const summary = kafkaSummary(o, k, source, universe.size, deadLetters, loadMs, runMs);
+  writeSummary(o.summary, summary);
+  return summary;
+}
+
+/** The summary of a Kafka run: a file replay's shape, the lanes' figures added up. */
+function kafkaSummary(
+  o: EngineOptions, k: KafkaOptions, source: KafkaSource<LanePipeline>, instruments: number, deadLetters: DeadLetterLog,
+  loadMs: number, runMs: number,
+): KafkaSummary {
+  const report = source.report();
+  const lanes: LaneSummary[] = report.lanes.map(laneSummary);
+  const events = lanes.reduce((a, l) => a + l.events, 0);
+  // The ingest window: from the first message received to the last event into the state.
+  const first = Math.min(source.firstReceiveMs, ...lanes.map((l) => (l.firstStepMs === l.firstStepMs ? l.firstStepMs : Infinity)));
+  const last = Math.max(...lanes.map((l) => (l.lastStepMs === l.lastStepMs ? l.lastStepMs : -Infinity)));
+  const activeMs = Number.isFinite(first) && Number.isFinite(last) && last > first ? last - first : runMs;
+  const sum = (f: (l: LaneSummary) => Record<string, number>): Record<string, number> => {
+    const out: Record<string, number> = {};
+    for (const l of lanes) for (const [key, v] of Object.entries(f(l))) out[key] = (out[key] ?? 0) + v;
+    return out;
+  };
+  const stats = source.stats;
+  const sha = lanes.length === 1 ? lanes[0]!.decisionLogSha256
+    : createHash('sha256').update(lanes.map((l) => `${l.id} ${l.decisionLogSha256}\n`).sort().join('')).digest('hex');
+  const decisionsByStatus = { approved: 0, rejected: 0, pending_approval: 0, ...sum((l) => l.decisionsByStatus) };
+  const opportunities = sum((l) => l.opportunitiesByAgent);
+  const agentsUs: Summary['agentsUs'] = {};
+  for (const [name, r] of stats.perAgent) agentsUs[name] = { ...r.summary(), errors: 0, overflow: 0, lapped: 0, stale: 0, quarantined: 0 };
+  const topology = planTopology(o.agents, o.threads, o.topology);
+  return {
+    fixture: `kafka ${k.brokers.join(',')} group ${k.group} (${k.scope} scope; universe ${k.universe})`,
+    mode: o.mode,
+    threads: topology.length,
+    topology,
+    wait: o.wait,
+    rate: o.rate,
+    speed: 0,
+    events,
+    lines: events + deadLetters.count,
+    instruments,
+    deadLetters: deadLetters.count,
+    deadLetterSamples: deadLetters.samples.map((d) => ({ source: d.source, reason: d.reason })),
+    loadMs: Math.round(loadMs),
+    runMs: Math.round(activeMs),
+    eventsPerSec: Math.round(events / (activeMs / 1000)),
+    cycles: stats.cycles,
+    cyclesPerSec: Math.round(stats.cycles / (activeMs / 1000)),
+    missedCycles: stats.missedCycles,
+    derivedEvents: stats.derivedEvents,
+    decisions: lanes.reduce((a, l) => a + l.decisions, 0),
+    decisionsByStatus,
+    decisionsByAgent: sum((l) => l.decisionsByAgent),
+    opportunitiesByAgent: Object.fromEntries(o.agents.map((a) => [a, opportunities[a] ?? 0])),
+    topOpportunities: lanes.flatMap((l) => l.topOpportunities)
+      .sort((a, b) => b.expectedProfitUsd - a.expectedProfitUsd || (a.key < b.key ? -1 : 1)).slice(0, 10),
+    latencyUs: stats.tickToDecision.summary(),
+    stagesUs: { ingest: stats.ingest.summary(), agents: stats.agents.summary(), consolidate: stats.consolidate.summary() },
+    agentsUs,
+    portfolio: {
+      cashUsd: Math.round(lanes.reduce((a, l) => a + l.cashUsd, 0) * 100) / 100,
+      realizedPnlUsd: Math.round(lanes.reduce((a, l) => a + l.realizedPnlUsd, 0) * 100) / 100,
+      varUsd: 0, hhi: 0, positions: 0,
+    },
+    decisionLogSha256: sha,
+    decisionLog: o.decisions,
+    environment: environment(),
+    kafka: {
+      ...report,
+      lanes,
+      brokers: k.brokers,
+      produceToDecisionUs: source.originToDecision.summary(),
+      rebuiltEvents: lanes.reduce((a, l) => a + l.rebuiltEvents, 0),
+      decisionsSuppressed: lanes.reduce((a, l) => a + l.decisionsSuppressed, 0),
+      late: lanes.reduce((a, l) => a + l.late, 0),
+    },
+  };
+}
+
+/** A lane's report with what its pipeline decided, in the summary's order of fields. */
+function laneSummary(r: LaneReport<LanePipeline>): LaneSummary {
+  const d: LaneDecisions = r.target ? r.target.decisions() : {
+    decisions: 0, decisionsWritten: 0, decisionsSuppressed: 0, decisionsByStatus: {}, decisionsByAgent: {}, opportunitiesByAgent: {},
+    topOpportunities: [], cashUsd: 0, realizedPnlUsd: 0, decisionLog: null, decisionLogSha256: '',
+  };
+  return {
+    id: r.id, instruments: r.instruments, partitions: r.partitions, events: r.events, rebuiltEvents: r.rebuiltEvents, cycles: r.cycles,
+    decisions: d.decisions, decisionsWritten: d.decisionsWritten, decisionsSuppressed: d.decisionsSuppressed,
+    decisionsByStatus: d.decisionsByStatus, decisionsByAgent: d.decisionsByAgent, opportunitiesByAgent: d.opportunitiesByAgent,
+    topOpportunities: d.topOpportunities, cashUsd: d.cashUsd, realizedPnlUsd: d.realizedPnlUsd, late: r.late,
+    firstStepMs: r.firstStepMs, lastStepMs: r.lastStepMs, decisionLog: d.decisionLog, decisionLogSha256: d.decisionLogSha256,
+  };
+}

@@ -1,0 +1,154 @@
+// Scale-out through a real broker: two engine processes in one consumer group (shard scope) split
+// the shards; one is killed (SIGKILL) mid-run; the other takes its shards over, rebuilds their
+// state by replaying them from their first offset (decisions below the committed offsets are not
+// written again, nor any whose key the shard's log holds), and finishes. The shards' decision logs
+// are then line for line those of a single process that consumed everything: nothing lost,
+// nothing decided twice.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runKafkaEngine, shardDecisionPath, type KafkaSummary } from './kafka_engine.ts';
+import { kDefaultFixture, resolveOptions } from '../options.ts';
+import { createKafka } from '../source/kafka/client.ts';
+import { resolveKafkaOptions } from '../source/kafka/options.ts';
+import { replayToKafka } from '../source/kafka/producer.ts';
+import { cleanUp, freshGroup, freshPrefix, kTestBrokers, requireBroker } from '../source/kafka/testing.ts';
+
+const kFile = 'engine/kafka/kafka_scaleout.it.test.ts';
+const kEvents = 30_000;
+const kPartitions = 4;
+const kRate = 2000; // events/s per shard in the two processes, so the kill lands mid-run
+const kCli = new URL('../cli.ts', import.meta.url).pathname;
+
+interface Child { proc: ChildProcess; err: string; exited: Promise<number | null> }
+
+function spawnEngine(args: string[]): Child {
+  const proc = spawn(process.execPath, [kCli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: Child = { proc, err: '', exited: new Promise((resolve) => proc.on('exit', (code) => resolve(code))) };
+  proc.stderr!.on('data', (d: Buffer) => { child.err += d.toString(); });
+  proc.stdout!.resume();
+  return child;
+}
+
+async function until(what: string, cond: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!(await cond())) {
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const lines = (path: string): string[] => (existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter((l) => l !== '') : []);
+
+if (await requireBroker(test, kFile)) {
+  const dir = mkdtempSync(join(tmpdir(), 'lucent-kafka-scale-'));
+  const prefix = freshPrefix();
+  const refGroup = freshGroup('scale-ref');
+  const group = freshGroup('scale');
+  const children: Child[] = [];
+
+  test.after(async () => {
+    for (const c of children) if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGKILL');
+    await cleanUp(prefix, [refGroup, group]);
+    if (process.env.LUCENT_KEEP_TMP) console.log(`  kept ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('two processes split the shards; one is killed; the other takes over: the union is the single process\'s decisions, each once', async () => {
+    const replay = await replayToKafka({
+      brokers: kTestBrokers, fixture: kDefaultFixture, topicPrefix: prefix, partitions: kPartitions, rate: 0, speed: 0, limit: kEvents,
+      watermarkMs: 0, endMarkers: true, batchSize: 2000, universeOut: null,
+    });
+    assert.is(replay.events, kEvents);
+
+    // The single process: every shard, start to end.
+    const refLog = join(dir, 'ref', 'decisions.jsonl');
+    const o = resolveOptions({ fixture: kDefaultFixture, threads: 0, decisions: refLog, summary: null, deadLetters: null, progress: false });
+    const ref = await runKafkaEngine(o, resolveKafkaOptions({ brokers: kTestBrokers, group: refGroup, topicPrefix: prefix, scope: 'shard', untilEnd: true, topicRefreshMs: 0 }, o), { log: () => undefined });
+    assert.is(ref.events, kEvents);
+    const refShards = Array.from({ length: kPartitions }, (_, p) => lines(shardDecisionPath(refLog, p)));
+    assert.ok(refShards.filter((l) => l.length > 0).length >= 3, `decisions in most shards: ${refShards.map((l) => l.length).join(' ')}`);
+
+    // Two processes in one group, writing their shards' logs in one folder.
+    const log = join(dir, 'group', 'decisions.jsonl');
+    const args = (who: string): string[] => [
+      '--source', 'kafka', '--scope', 'shard', '--brokers', kTestBrokers.join(','), '--group', group, '--topic-prefix', prefix,
+      '--universe', kDefaultFixture, '--threads', '0', '--rate', String(kRate), '--session-timeout', '6000', '--topic-refresh', '0',
+      '--decisions', log, '--summary', join(dir, `summary-${who}.json`), '--dead-letters', join(dir, `dl-${who}.jsonl`), '--json',
+    ];
+    const a = spawnEngine(args('a'));
+    children.push(a);
+    await until('A to start its lanes', () => (a.err.match(/lane started/g) ?? []).length >= kPartitions, 30_000);
+    const b = spawnEngine(args('b'));
+    children.push(b);
+    await until('B to take shards', () => /lane started/.test(b.err), 30_000);
+    await until('A to give shards up', () => /partitions taken away/.test(a.err), 30_000);
+    await new Promise((r) => setTimeout(r, 500));
+    const aShards = [...a.err.matchAll(/shard-(\d+): lane started/g)].map((m) => Number(m[1]))
+      .filter((p) => !new RegExp(`shard-${p}: partitions taken away`).test(a.err));
+    assert.ok(aShards.length > 0, 'A kept shards');
+    assert.is(a.proc.exitCode, null, 'A is still running');
+    const beforeKill = aShards.map((p) => lines(shardDecisionPath(log, p)).length);
+    a.proc.kill('SIGKILL');
+    await a.exited;
+
+    const admin = createKafka({ brokers: kTestBrokers, clientId: 'lucent-it-scale' }).admin();
+    await admin.connect();
+    try {
+      // A was killed mid-run: some partition of its shards is not committed to its end.
+      let behind = 0;
+      for (const topic of replay.topics) {
+        const ends = await admin.fetchTopicOffsets(topic);
+        const committed = (await admin.fetchOffsets({ groupId: group, topics: [topic] }))[0]!.partitions;
+        for (const e of ends) {
+          if (!aShards.includes(e.partition)) continue;
+          const c = Number(committed.find((x) => x.partition === e.partition)?.offset ?? -1);
+          behind += Math.max(0, Number(e.high) - Math.max(c, 0));
+        }
+      }
+      assert.ok(behind > 1000, `A was killed mid-run: ${behind} messages of its shards not committed`);
+      // B finishes everything: the group's committed offsets reach every partition's end.
+      await until('the group to commit every partition to its end', async () => {
+        for (const topic of replay.topics) {
+          const ends = await admin.fetchTopicOffsets(topic);
+          const committed = (await admin.fetchOffsets({ groupId: group, topics: [topic] }))[0]!.partitions;
+          for (const e of ends) {
+            const c = committed.find((x) => x.partition === e.partition);
+            if (!c || Number(c.offset) < Number(e.high)) return false;
+          }
+        }
+        return true;
+      }, 90_000);
+    } finally {
+      await admin.disconnect();
+    }
+    b.proc.kill('SIGTERM');
+    assert.is(await b.exited, 0, `B stopped cleanly:\n${b.err.slice(-2000)}`);
+    const bSummary = JSON.parse(readFileSync(join(dir, 'summary-b.json'), 'utf8')) as KafkaSummary;
+    const taken = bSummary.kafka.lanes.filter((l) => aShards.includes(Number(l.id.slice('shard-'.length))));
+    assert.ok(taken.length > 0, 'B ran lanes for the shards A held');
+    assert.ok(taken.some((l) => l.rebuiltEvents > 0), 'B rebuilt their state from the partitions before deciding on them');
+    assert.ok(taken.some((l) => l.events > l.rebuiltEvents), 'and went on past the committed offsets');
+
+    // The union of both processes' decisions, shard by shard: exactly the single process's.
+    const seen = new Set<string>();
+    for (let p = 0; p < kPartitions; p++) {
+      const got = lines(shardDecisionPath(log, p));
+      assert.equal(got, refShards[p], `shard ${p}: same decisions, same order, none missing, none twice`);
+      for (const l of got) {
+        const key = (JSON.parse(l) as { key: string }).key;
+        assert.not.ok(seen.has(key), `key ${key} once`);
+        seen.add(key);
+      }
+    }
+    assert.is(seen.size, ref.kafka.lanes.reduce((s, l) => s + l.decisionsWritten, 0));
+    console.log(`  A held shards ${aShards.join(',')} with ${beforeKill.join('/')} of ${aShards.map((p) => refShards[p]!.length).join('/')} decisions written when killed; ` +
+      `B rebuilt ${taken.map((l) => `${l.id} from ${l.rebuiltEvents} events (${l.decisionsSuppressed} decisions not written again, ${l.decisionsWritten} written)`).join(', ')}; ` +
+      `${seen.size} decisions in all`);
+  });
+}
+
+test.run();

@@ -1,0 +1,87 @@
+// What a Kafka lane drives: one pipeline (buildPipeline) over the lane's universe, its per-event
+// step keyed by the producer's sequence (so decision keys do not depend on which process applies
+// an event), and its decision sink (lane_sink.ts). The Kafka source (engine/source/kafka/) sees
+// only the LaneTarget side of it.
+import type { InstrumentRegistry } from '../../protocol/registry.ts';
+import type { OpportunitySummary } from '../consolidate/stats.ts';
+import type { LatencyRecorder } from '../metrics/latency.ts';
+import type { EngineOptions } from '../options.ts';
+import { buildPipeline, type Pipeline } from '../pipeline.ts';
+import type { LaneTarget } from '../source/kafka/lane.ts';
+import { EventStepper, type LoopStats } from '../step/event_stepper.ts';
+import { openLaneSink, type LaneSink } from './lane_sink.ts';
+
+/** What a lane decided (its part of the Kafka summary). */
+export interface LaneDecisions {
+  decisions: number;
+  decisionsWritten: number;
+  decisionsSuppressed: number;
+  decisionsByStatus: Record<string, number>;
+  decisionsByAgent: Record<string, number>;
+  opportunitiesByAgent: Record<string, number>;
+  topOpportunities: OpportunitySummary[];
+  cashUsd: number;
+  realizedPnlUsd: number;
+  decisionLog: string | null;
+  decisionLogSha256: string;
+}
+
+export class LanePipeline implements LaneTarget {
+  readonly stepper: EventStepper;
+  readonly pipeline: Pipeline;
+  readonly #sink: LaneSink;
+  readonly #path: string | null;
+
+  private constructor(pipeline: Pipeline, sink: LaneSink, path: string | null, stepper: EventStepper) {
+    this.pipeline = pipeline;
+    this.#sink = sink;
+    this.#path = path;
+    this.stepper = stepper;
+  }
+
+  /**
+   * Opens the decision log at `path` (reading the keys it holds), builds the pipeline over
+   * `registry` and starts its agents. `stats` and `originToDecision` are shared by every lane.
+   */
+  static async open(
+    o: EngineOptions, registry: InstrumentRegistry, path: string | null, durable: boolean, stats: LoopStats, originToDecision: LatencyRecorder,
+  ): Promise<LanePipeline> {
+    const sink = await openLaneSink(path, durable);
+    const p = buildPipeline(o, registry, sink);
+    await p.dispatcher.start();
+    const stepper = new EventStepper({
+      writer: p.writer, trigger: p.trigger, dispatcher: p.dispatcher, consolidator: p.consolidator, readers: p.readers,
+      mode: o.mode, keyEpoch: 'tape',
+    }, stats, originToDecision);
+    return new LanePipeline(p, sink, path, stepper);
+  }
+
+  get suppress(): boolean { return this.#sink.suppress; }
+  set suppress(on: boolean) { this.#sink.suppress = on; }
+
+  flush(): Promise<void> { return this.#sink.flush(); }
+  abandon(): void { this.#sink.abandon(); }
+
+  async stop(): Promise<void> {
+    await this.pipeline.dispatcher.stop();
+    await this.#sink.close();
+  }
+
+  decisions(): LaneDecisions {
+    const st = this.pipeline.stats;
+    const s = this.#sink;
+    return {
+      decisions: st.decisions,
+      decisionsWritten: s.written,
+      decisionsSuppressed: s.suppressed,
+      decisionsByStatus: { ...st.decisionsByStatus },
+      decisionsByAgent: { ...st.decisionsByAgent },
+      opportunitiesByAgent: { ...st.opportunitiesByAgent },
+      topOpportunities: [...st.top],
+      cashUsd: this.pipeline.executor.cashUsd,
+      realizedPnlUsd: this.pipeline.executor.realizedPnlUsd,
+      decisionLog: this.#path,
+      decisionLogSha256: s.log.sha256(),
+    };
+  }
+}

@@ -1,0 +1,49 @@
+// The decision sink of a Kafka lane: decisions pass through to the lane's decision log, less the
+// ones made before (a rebuild), and wait there until the lane makes them durable.
+import { DecisionLog, readDecisionKeys } from '../sinks/decision_log.ts';
+import type { Decision, DecisionSink } from '../types.ts';
+
+/**
+ * Decisions pass through here to the log. The ones made before (a rebuild) are counted and
+ * dropped: those whose key the log already holds, and all of them while `suppress` is set (the
+ * event is below the committed offset). Kept here until flush(), so a lane that loses its
+ * partitions can drop what it has not made durable: the next owner makes those decisions again.
+ */
+export class LaneSink implements DecisionSink {
+  readonly log: DecisionLog;
+  #keys: Set<string>;
+  #pending: Decision[] = [];
+  #refreshed = false;
+  suppress = false;
+  suppressed = 0;
+  written = 0;
+  constructor(log: DecisionLog, keys: Set<string>) { this.log = log; this.#keys = keys; }
+  write(d: Decision): void {
+    if (this.suppress) { this.suppressed++; return; }
+    if (!this.#refreshed) {
+      // The first decision after a rebuild: read the log again, in case the member that held the
+      // partitions before wrote more after this lane started.
+      this.#refreshed = true;
+      if (this.log.path !== null) for (const k of readDecisionKeys(this.log.path, false)) this.#keys.add(k);
+    }
+    if (this.#keys.has(d.key)) { this.suppressed++; return; }
+    this.#pending.push(d);
+  }
+  async flush(): Promise<void> {
+    for (const d of this.#pending) this.log.write(d);
+    this.written += this.#pending.length;
+    this.#pending = [];
+    await this.log.flush();
+  }
+  /** Forgets what is not durable yet (the partitions were taken away). */
+  abandon(): void { this.#pending = []; }
+  close(): Promise<void> { return this.log.close(); }
+}
+
+/** Opens the lane's decision log at `path` (appending), with the keys it already holds. */
+export async function openLaneSink(path: string | null, durable: boolean): Promise<LaneSink> {
+  const keys = path === null ? new Set<string>() : readDecisionKeys(path);
+  const log = new DecisionLog(path, { durable, append: true });
+  await log.open();
+  return new LaneSink(log, keys);
+}

@@ -1,0 +1,287 @@
+// A lane: a set of Kafka partitions feeding one per-event step (a LaneTarget: one pipeline,
+// built by the Kafka engine) through a reorder buffer. Global scope has one lane for every
+// partition; shard scope one lane per shard (partition number). A lane:
+//  - decodes each message into a reusable one-row tape and buffers it (or dead-letters it);
+//  - releases buffered events in sequence order and runs the step on them, marking the events
+//    below the group's committed offset (a rebuild: the lane replays its partitions from their
+//    start to rebuild the state, and the decisions of that part were made and made durable
+//    before, by this process or by the one that held the partitions);
+//  - has the target make its decisions durable, then commits each partition's offset up to what
+//    has left the buffer.
+// Work on a lane is serialised (one pump at a time); the step itself is synchronous.
+import type { KafkaMessage } from 'kafkajs';
+import type { EventStepper } from '../../step/event_stepper.ts';
+import { Tape } from '../../../protocol/tape.ts';
+import type { KafkaDeadLetters } from './dead_letters.ts';
+import { ReleasedBatch, ReorderBuffer } from './merge.ts';
+import { headerText, MessageDecoder, type MessageDecoderOptions } from './message_decoder.ts';
+import { kControlEnd, kControlWatermark, kHeaderControl, kHeaderProducedUs, kHeaderSeq } from './topics.ts';
+
+const kReleaseBatch = 4096;
+const kMaxSpinAheadMs = 2;
+const kHeartbeatEveryMs = 500;
+
+/**
+ * What a lane drives: one pipeline's per-event step, and the decisions it makes (the Kafka engine
+ * builds it: engine/kafka/lane_pipeline.ts). The lane knows nothing of pipelines or sinks.
+ */
+export interface LaneTarget {
+  readonly stepper: EventStepper;
+  /**
+   * Set while the events stepped lie below the group's committed offset (a rebuild): their
+   * decisions were made, and made durable, before; they are made again but not written.
+   */
+  suppress: boolean;
+  /** Makes the decisions made so far durable. */
+  flush(): Promise<void>;
+  /** Forgets the decisions not yet durable (the partitions went to another member, which makes them). */
+  abandon(): void;
+  /** Stops the agents and closes the decisions' sink. */
+  stop(): Promise<void>;
+}
+
+export interface LaneOptions<T extends LaneTarget> extends MessageDecoderOptions {
+  id: string; // 'all' or 'shard-<p>'
+  ordered: boolean;
+  bufferPerPartition: number;
+  rate: number; // events/s into the state (0 = as fast as possible); a rebuild is never paced
+  commitIntervalMs: number; // commit at most this often (a forced pump always commits)
+  deadLetters: KafkaDeadLetters;
+  /** Opens what the lane drives (at start). */
+  open: () => Promise<T>;
+  /** Counts events into the step across every lane of the process. */
+  countEvents: (n: number) => void;
+  /** Commits the offsets; false when the group would not take them (a rebalance), to retry later. */
+  commit: (offsets: { topic: string; partition: number; offset: string }[]) => Promise<boolean>;
+}
+
+interface LanePartition {
+  topic: string;
+  partition: number;
+  suppressBelow: number; // the group's committed offset when the lane took the partition
+  committed: number; // the last offset this lane committed
+}
+
+/** What a lane did: its partitions and events; `target` holds what it decided. */
+export interface LaneReport<T> {
+  id: string;
+  instruments: number;
+  partitions: string[];
+  events: number;
+  rebuiltEvents: number;
+  cycles: number;
+  late: number;
+  firstStepMs: number;
+  lastStepMs: number;
+  target: T | null;
+}
+
+export class Lane<T extends LaneTarget> {
+  readonly o: LaneOptions<T>;
+  readonly buffer: ReorderBuffer;
+  readonly #parts: LanePartition[] = [];
+  readonly #staging = new Tape(1);
+  readonly #out: ReleasedBatch;
+  readonly #decoder: MessageDecoder;
+  #target: T | null = null;
+  #chain: Promise<void> = Promise.resolve();
+  #stopped = false;
+  #frozen = false;
+  #lastCommitMs = -Infinity;
+  #paceStart = 0;
+  #paced = 0;
+  events = 0;
+  rebuiltEvents = 0;
+  firstStepMs = NaN;
+  lastStepMs = NaN;
+
+  constructor(o: LaneOptions<T>) {
+    this.o = o;
+    this.#decoder = new MessageDecoder(o);
+    this.buffer = new ReorderBuffer({ ordered: o.ordered, capacityPerPartition: o.bufferPerPartition });
+    // Paced: about a tenth of a second of events per released batch, so decisions become durable
+    // and offsets are committed that often.
+    this.#out = new ReleasedBatch(o.rate > 0 ? Math.max(16, Math.min(kReleaseBatch, Math.ceil(o.rate / 10))) : kReleaseBatch);
+  }
+
+  /** What the lane drives (null until start()). */
+  get target(): T | null { return this.#target; }
+  get partitionNames(): string[] { return this.#parts.map((p) => `${p.topic}/${p.partition}`); }
+
+  /** Opens what the lane drives (its pipeline, its decisions' sink). */
+  async start(): Promise<void> {
+    this.#target = await this.o.open();
+  }
+
+  /**
+   * Adds a partition, read from `startOffset`; decisions caused by its events below
+   * `suppressBelow` were made before and are not written again. Returns its buffer index.
+   */
+  addPartition(topic: string, partition: number, startOffset: number, suppressBelow: number): number {
+    const p = this.buffer.add(`${topic}/${partition}`, startOffset);
+    this.#parts[p] = { topic, partition, suppressBelow, committed: suppressBelow };
+    return p;
+  }
+
+  /** Takes one message of partition p into the lane: buffered, a control record, or a dead letter. */
+  receive(p: number, m: KafkaMessage, recvMs: number): void {
+    const part = this.#parts[p]!;
+    const offset = Number(m.offset);
+    const headers = m.headers ?? {};
+    const control = headerText(headers[kHeaderControl]);
+    if (control !== null) {
+      if (control === kControlEnd) this.buffer.end(p);
+      else if (control === kControlWatermark) {
+        const w = Number(headerText(headers[kHeaderSeq]));
+        if (Number.isFinite(w)) this.buffer.watermark(p, w);
+      }
+      this.buffer.skip(p, offset);
+      return;
+    }
+    const reason = this.#decoder.decode(m.value, part.topic, part.partition, this.#staging);
+    if (reason !== null) {
+      this.o.deadLetters.add({
+        topic: part.topic, partition: part.partition, offset: m.offset, key: m.key ?? null, value: m.value ?? null,
+        headers: headers as Record<string, unknown>, reason,
+      });
+      this.buffer.skip(p, offset);
+      return;
+    }
+    const seqText = headerText(headers[kHeaderSeq]);
+    const seq = seqText === null ? NaN : Number(seqText);
+    const producedUs = Number(headerText(headers[kHeaderProducedUs]) ?? NaN);
+    const originMs = producedUs === producedUs ? producedUs / 1000 - performance.timeOrigin : NaN;
+    this.buffer.push(p, this.#staging.rows, 0, this.#staging.depth, offset, seq, recvMs, originMs);
+    this.#staging.reset();
+  }
+
+  /**
+   * Releases what the buffer allows, runs it through the pipeline, makes the decisions durable,
+   * sends pending dead letters and commits (at most every commitIntervalMs, unless `force`).
+   * Serialised: a call waits for the one before it.
+   */
+  pump(heartbeat?: () => Promise<void>, force = false): Promise<void> {
+    const next = this.#chain.then(() => this.#pumpOnce(heartbeat, force));
+    this.#chain = next.catch(() => undefined);
+    return next;
+  }
+
+  async #pumpOnce(heartbeat: (() => Promise<void>) | undefined, force: boolean): Promise<void> {
+    const target = this.#target;
+    if (this.#stopped || !target) return;
+    const stepper = target.stepper;
+    const out = this.#out;
+    const rate = this.o.rate;
+    let lastBeat = performance.now();
+    let rebalancing = false;
+    // Keeps the group membership alive through long pumps (a rebuild, a paced run). An error means
+    // the group is rebalancing: make what was decided durable and return, so the member rejoins
+    // soon; the rest stays buffered (or goes to the next owner).
+    const beat = async (): Promise<void> => {
+      if (!heartbeat || performance.now() - lastBeat < kHeartbeatEveryMs) return;
+      lastBeat = performance.now();
+      try { await heartbeat(); } catch { rebalancing = true; }
+    };
+    while (!rebalancing && !this.#frozen) {
+      out.reset();
+      const n = this.buffer.release(out);
+      if (n === 0) break;
+      const rows = out.tape.rows;
+      if (this.firstStepMs !== this.firstStepMs) this.firstStepMs = performance.now();
+      for (let i = 0; i < n; i++) {
+        const suppress = out.offset[i]! < this.#parts[out.partition[i]!]!.suppressBelow;
+        target.suppress = suppress;
+        if (suppress) this.rebuiltEvents++;
+        else if (rate > 0) { await this.#pace(); await beat(); }
+        stepper.step(rows, i, suppress ? performance.now() : out.recvMs[i]!, suppress ? NaN : out.originMs[i]!, out.tape.depth);
+      }
+      target.suppress = false;
+      this.events += n;
+      this.o.countEvents(n);
+      this.lastStepMs = performance.now();
+      // Each released batch is made durable before the next, so a long pump (a backlog, a rebuild)
+      // commits as it goes.
+      await this.#settle(false);
+      await beat();
+    }
+    await this.#settle(force);
+  }
+
+  /**
+   * A rebalance began: stop stepping and writing until the new assignment says whether this lane
+   * keeps its partitions (thaw) or loses them (stop, dropping what is not durable). kafkajs waits
+   * for eachBatch before it rejoins, but not for pumps the timer started; this keeps those from
+   * writing decisions for partitions another member may be taking.
+   */
+  freeze(): void { this.#frozen = true; }
+  thaw(): void { this.#frozen = false; }
+
+  /** Decisions durable, dead letters acknowledged, then (at most every commitIntervalMs) the commit. */
+  async #settle(force: boolean): Promise<void> {
+    if (this.#frozen) return;
+    await this.#target!.stepper.drain();
+    await this.#target!.flush();
+    await this.o.deadLetters.flush();
+    const now = performance.now();
+    if (force || now - this.#lastCommitMs >= this.o.commitIntervalMs) {
+      this.#lastCommitMs = now;
+      await this.#commit();
+    }
+  }
+
+  async #pace(): Promise<void> {
+    const now = performance.now();
+    if (this.#paced === 0) this.#paceStart = now;
+    const intended = this.#paceStart + (this.#paced++ * 1000) / this.o.rate;
+    if (intended - now > kMaxSpinAheadMs) await new Promise((r) => setTimeout(r, intended - now));
+  }
+
+  /** Whether offsets wait to be committed and the commit interval has passed (the timer then pumps). */
+  commitDue(now: number): boolean {
+    if (this.#stopped || now - this.#lastCommitMs < this.o.commitIntervalMs) return false;
+    for (let p = 0; p < this.#parts.length; p++) if (this.buffer.committable(p) > this.#parts[p]!.committed) return true;
+    return false;
+  }
+
+  async #commit(): Promise<void> {
+    const offsets: { topic: string; partition: number; offset: string }[] = [];
+    for (let p = 0; p < this.#parts.length; p++) {
+      const part = this.#parts[p]!;
+      const c = this.buffer.committable(p);
+      if (c > part.committed) offsets.push({ topic: part.topic, partition: part.partition, offset: String(c) });
+    }
+    if (offsets.length === 0 || !(await this.o.commit(offsets))) return;
+    for (const x of offsets) {
+      const p = this.buffer.indexOf(`${x.topic}/${x.partition}`);
+      this.#parts[p]!.committed = Number(x.offset);
+    }
+  }
+
+  /**
+   * Waits for the pump in flight, then stops the agents and closes the log. `revoked`: the
+   * partitions went to another member; decisions not yet durable are dropped (that member makes them).
+   */
+  async stop(revoked = false): Promise<LaneReport<T>> {
+    await this.#chain;
+    this.#stopped = true;
+    if (revoked) this.#target?.abandon();
+    const report = this.report();
+    await this.#target?.stop();
+    return report;
+  }
+
+  report(): LaneReport<T> {
+    return {
+      id: this.o.id,
+      instruments: this.o.registry.size,
+      partitions: this.partitionNames,
+      events: this.events,
+      rebuiltEvents: this.rebuiltEvents,
+      cycles: this.#target?.stepper.stats.cycles ?? 0,
+      late: this.buffer.late,
+      firstStepMs: this.firstStepMs,
+      lastStepMs: this.lastStepMs,
+      target: this.#target,
+    };
+  }
+}

@@ -1,0 +1,216 @@
+// The per-event step, the main thread's hot path: tick → state → trigger → cycle → consolidation.
+// lockstep: each triggering tick waits for its cycle and is consolidated against exactly the
+//   state it produced (deterministic decisions).
+// realtime: ingest never waits; agents conflate to the newest state, and the main thread
+//   consolidates whatever cycle is complete between ticks.
+// Every source drives it: the file replay over a whole tape (tape_replay.ts), the Kafka source
+// batch by batch. Nothing allocates per tick.
+import { kResBusyUs } from '../../protocol/layout.ts';
+import type { MarketWriter } from '../state/market_writer.ts';
+import type { Dispatcher } from '../dispatch/dispatcher.ts';
+import type { Trigger } from '../trigger.ts';
+import type { Consolidator } from '../consolidate/consolidator.ts';
+import type { ResultReader } from '../../protocol/result_reader.ts';
+import { LatencyRecorder } from '../metrics/latency.ts';
+import { kTapeLine, kTapeTs, kTapeWidth } from '../../protocol/tape.ts';
+
+export interface LoopStats {
+  events: number;
+  cycles: number;
+  missedCycles: number;
+  consolidations: number;
+  derivedEvents: number; // events the engine derived (market analyzer) and replayed as triggers
+  runMs: number;
+  tickToDecision: LatencyRecorder;
+  ingest: LatencyRecorder;
+  agents: LatencyRecorder;
+  consolidate: LatencyRecorder;
+  perAgent: Map<string, LatencyRecorder>;
+}
+
+export interface StepperDeps {
+  writer: MarketWriter;
+  trigger: Trigger;
+  dispatcher: Dispatcher;
+  consolidator: Consolidator;
+  readers: ResultReader[];
+  mode: 'lockstep' | 'realtime';
+  /**
+   * Where the epoch in decision keys comes from. 'writer': the count of source events stepped
+   * (file replay; equal to the state's tick count when no event was derived). 'tape': the tape
+   * row's kTapeLine column, a sequence number the source assigns that does not depend on which
+   * process applies the event (Kafka: the producer's sequence header). Events the engine derives
+   * itself (market analyzer) carry the key epoch of the source event that led to them.
+   */
+  keyEpoch?: 'writer' | 'tape';
+}
+
+const kRingSize = 1 << 16; // realtime: pending triggers awaiting a decision
+const kDrainTimeoutMs = 10_000;
+/** Rounds of derived events replayed after one source event (a derived event may derive more). */
+const kMaxDerivedRounds = 4;
+
+export function newLoopStats(agents: readonly string[]): LoopStats {
+  return {
+    events: 0, cycles: 0, missedCycles: 0, consolidations: 0, derivedEvents: 0, runMs: 0,
+    tickToDecision: new LatencyRecorder(), ingest: new LatencyRecorder(), agents: new LatencyRecorder(),
+    consolidate: new LatencyRecorder(),
+    perAgent: new Map(agents.map((a) => [a, new LatencyRecorder()])),
+  };
+}
+
+/** The per-event step: apply → trigger → cycle → consolidate, with its latency accounting. */
+export class EventStepper {
+  readonly stats: LoopStats;
+  /** From an origin time the source supplies (Kafka: the producer's send time) to the decision. */
+  readonly originToDecision: LatencyRecorder;
+  readonly #d: StepperDeps;
+  readonly #perAgent: LatencyRecorder[];
+  readonly #lockstep: boolean;
+  readonly #tapeEpoch: boolean;
+  readonly #pendEpoch = new Int32Array(kRingSize); // realtime: triggers awaiting a decision
+  readonly #pendT0 = new Float64Array(kRingSize);
+  readonly #pendOrigin = new Float64Array(kRingSize);
+  #pendHead = 0;
+  #pendTail = 0;
+  #requested = 0; // cycles this stepper requested (stats may be shared by several steppers)
+  #firstCycle = 0; // dispatcher cycle number of this stepper's first request (a dispatcher may be reused)
+  #lastCycle = 0; // dispatcher cycle number of its last request
+  #lastConsolidated = 0;
+  #lastKeyEpoch = 0;
+  #lastTs = 0;
+  #sourceSeq = 0;
+  #derivedDepth = 0; // > 0 while derived events are being stepped
+
+  /** `stats` and `originToDecision` may be shared by the steppers of several pipelines (Kafka lanes). */
+  constructor(d: StepperDeps, stats: LoopStats = newLoopStats(d.readers.map((r) => r.name)), originToDecision = new LatencyRecorder()) {
+    this.#d = d;
+    this.stats = stats;
+    this.originToDecision = originToDecision;
+    this.#perAgent = d.readers.map((r) => stats.perAgent.get(r.name)!);
+    this.#lockstep = d.mode === 'lockstep';
+    this.#tapeEpoch = d.keyEpoch === 'tape';
+  }
+
+  /**
+   * Applies tape row `row` and runs whatever it triggers. `t0` is when the event entered the engine
+   * (performance.now() time base); `originMs` an earlier origin in the same time base, or NaN.
+   * `depth` is the tape's side array of book levels (Tape.depth). Returns the number of the cycle
+   * it triggered, or 0.
+   */
+  step(rows: Float64Array, row: number, t0: number, originMs: number, depth?: Float64Array): number {
+    const d = this.#d;
+    const stats = this.stats;
+    const o = row * kTapeWidth;
+    const epoch = d.writer.apply(rows, row, depth);
+    const derived = this.#derivedDepth > 0;
+    if (!derived) this.#sourceSeq++;
+    const keyEpoch = derived ? this.#lastKeyEpoch : this.#tapeEpoch ? rows[o + kTapeLine]! : this.#sourceSeq;
+    const ts = rows[o + kTapeTs]!;
+    this.#lastKeyEpoch = keyEpoch;
+    this.#lastTs = ts;
+    const fires = d.trigger.fires(rows, row);
+    const tIngest = performance.now();
+    stats.ingest.recordNs((tIngest - t0) * 1e6);
+    let cycle = 0;
+    if (fires) {
+      cycle = d.dispatcher.request(ts);
+      stats.cycles++;
+      if (this.#requested === 0) this.#firstCycle = cycle;
+      this.#requested++;
+      this.#lastCycle = cycle;
+      if (this.#lockstep) {
+        if (!d.dispatcher.awaitCycle(cycle)) stats.missedCycles++;
+        const tAgents = performance.now();
+        d.consolidator.consolidate(cycle, keyEpoch, ts);
+        stats.consolidations++;
+        const tDone = performance.now();
+        stats.agents.recordNs((tAgents - tIngest) * 1e6);
+        stats.consolidate.recordNs((tDone - tAgents) * 1e6);
+        stats.tickToDecision.recordNs((tDone - t0) * 1e6);
+        if (originMs === originMs) this.originToDecision.recordNs((tDone - originMs) * 1e6);
+        const perAgent = this.#perAgent;
+        for (let i = 0; i < perAgent.length; i++) perAgent[i]!.recordUs(d.readers[i]!.arrays.metrics[kResBusyUs]!);
+        if (!derived) this.#stepDerived();
+      } else {
+        const i = this.#pendHead & (kRingSize - 1);
+        this.#pendEpoch[i] = epoch;
+        this.#pendT0[i] = t0;
+        this.#pendOrigin[i] = originMs;
+        this.#pendHead++;
+        if (this.#pendHead - this.#pendTail > kRingSize) this.#pendTail = this.#pendHead - kRingSize; // oldest dropped from latency stats
+      }
+    }
+    if (!this.#lockstep) {
+      const c = d.dispatcher.completed();
+      if (c > this.#lastConsolidated) {
+        this.#lastConsolidated = c;
+        this.#consolidateRealtime(c, ts);
+        if (!derived) this.#stepDerived();
+      }
+    }
+    return cycle;
+  }
+
+  /**
+   * Replays the events consolidation derived (the market analyzer's major_price_movement and
+   * liquidation_cascade) as triggers, right after the consolidation that derived them: into the
+   * state, through the trigger, into a cycle. Bounded to kMaxDerivedRounds rounds.
+   */
+  #stepDerived(): void {
+    const consolidator = this.#d.consolidator;
+    let t = consolidator.takeDerived();
+    for (let round = 0; t.length > 0 && round < kMaxDerivedRounds; round++) {
+      this.#derivedDepth++;
+      const n = t.length;
+      for (let r = 0; r < n; r++) this.step(t.rows, r, performance.now(), NaN, t.depth);
+      this.stats.derivedEvents += n;
+      this.#derivedDepth--;
+      t = consolidator.takeDerived();
+    }
+  }
+
+  /** realtime: waits for the last requested cycle and decides on it (end of input, or before a commit). */
+  async drain(): Promise<void> {
+    if (this.#lockstep || this.#requested === 0) return;
+    const d = this.#d;
+    const deadline = performance.now() + kDrainTimeoutMs;
+    let c = d.dispatcher.completed();
+    while (c < this.#lastCycle && performance.now() < deadline) { await new Promise((r) => setImmediate(r)); c = d.dispatcher.completed(); }
+    if (c > this.#lastConsolidated) {
+      this.#lastConsolidated = c;
+      this.#consolidateRealtime(c, this.#lastTs);
+    }
+  }
+
+  /** realtime: cycles requested but never consolidated (counted once, at the end). */
+  get unconsolidatedCycles(): number {
+    return this.#requested === 0 ? 0 : this.#lastCycle - Math.max(this.#lastConsolidated, this.#firstCycle - 1);
+  }
+
+  #consolidateRealtime(cycle: number, nowUs: number): void {
+    const d = this.#d;
+    const stats = this.stats;
+    const t = performance.now();
+    d.consolidator.consolidate(cycle, this.#lastKeyEpoch, nowUs);
+    stats.consolidations++;
+    const tDone = performance.now();
+    stats.consolidate.recordNs((tDone - t) * 1e6);
+    // Every pending trigger whose epoch all agents have evaluated is decided now.
+    let covered = 0x7fffffff;
+    for (let i = 0; i < d.readers.length; i++) {
+      const e = d.readers[i]!.epoch;
+      if (e < covered) covered = e;
+      this.#perAgent[i]!.recordUs(d.readers[i]!.arrays.metrics[kResBusyUs]!);
+    }
+    const mask = kRingSize - 1;
+    let tail = this.#pendTail;
+    while (tail < this.#pendHead && this.#pendEpoch[tail & mask]! <= covered) {
+      stats.tickToDecision.recordNs((tDone - this.#pendT0[tail & mask]!) * 1e6);
+      const origin = this.#pendOrigin[tail & mask]!;
+      if (origin === origin) this.originToDecision.recordNs((tDone - origin) * 1e6);
+      tail++;
+    }
+    this.#pendTail = tail;
+  }
+}

@@ -1,0 +1,126 @@
+// What a run reports: the summary the CLI prints and writes as JSON (events, cycles, decisions,
+// latency per stage and agent, dead letters, the portfolio, the decision log's SHA-256, the
+// environment), built from the loop's figures and the pipeline when the run ends.
+import { availableParallelism, cpus } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { kResErrors, kResLapped, kResOverflow, kResQuarantined, kResStale } from '../protocol/layout.ts';
+import type { EngineOptions } from './options.ts';
+import type { LatencySummary } from './metrics/latency.ts';
+import type { OpportunitySummary } from './consolidate/stats.ts';
+import type { Pipeline } from './pipeline.ts';
+import type { DeadLetterLog } from './sinks/dead_letters.ts';
+import type { LoopStats } from './step/event_stepper.ts';
+
+export interface Summary {
+  fixture: string;
+  mode: string;
+  threads: number;
+  topology: string[][];
+  wait: string;
+  rate: number;
+  speed: number;
+  events: number;
+  lines: number;
+  instruments: number;
+  deadLetters: number;
+  deadLetterSamples: { source: string; reason: string }[];
+  loadMs: number;
+  runMs: number;
+  eventsPerSec: number;
+  cycles: number;
+  cyclesPerSec: number;
+  missedCycles: number;
+  derivedEvents: number;
+  decisions: number;
+  decisionsByStatus: Record<string, number>;
+  decisionsByAgent: Record<string, number>;
+  opportunitiesByAgent: Record<string, number>;
+  topOpportunities: OpportunitySummary[];
+  latencyUs: LatencySummary;
+  stagesUs: { ingest: LatencySummary; agents: LatencySummary; consolidate: LatencySummary };
+  agentsUs: Record<string, LatencySummary & { errors: number; overflow: number; lapped: number; stale: number; quarantined: number }>;
+  portfolio: { cashUsd: number; realizedPnlUsd: number; varUsd: number; hhi: number; positions: number };
+  decisionLogSha256: string;
+  decisionLog: string | null;
+  environment: { node: string; v8: string; cpu: string; cores: number };
+}
+
+/** What a replay's summary is made of, beyond the options. */
+export interface ReplayFigures {
+  fixture: string;
+  lines: number;
+  loadMs: number;
+  loop: LoopStats;
+  pipeline: Pipeline;
+  deadLetters: DeadLetterLog;
+  decisionLogSha256: string;
+}
+
+/** The summary of a replay through one pipeline. */
+export function replaySummary(o: EngineOptions, f: ReplayFigures): Summary {
+  const { loop, pipeline: p } = f;
+  const stats = p.stats;
+  const agentsUs: Summary['agentsUs'] = {};
+  for (const r of p.readers) {
+    agentsUs[r.name] = {
+      ...loop.perAgent.get(r.name)!.summary(),
+      errors: Atomics.load(r.arrays.header, kResErrors),
+      overflow: Atomics.load(r.arrays.header, kResOverflow),
+      lapped: Atomics.load(r.arrays.header, kResLapped),
+      stale: r.arrays.metrics[kResStale]!,
+      quarantined: r.arrays.metrics[kResQuarantined]!,
+    };
+  }
+  return {
+    fixture: f.fixture,
+    mode: o.mode,
+    threads: p.topology.length,
+    topology: p.topology,
+    wait: o.wait,
+    rate: o.rate,
+    speed: o.speed,
+    events: loop.events,
+    lines: f.lines,
+    instruments: p.snapshot.size,
+    deadLetters: f.deadLetters.count,
+    deadLetterSamples: f.deadLetters.samples.map((d) => ({ source: d.source, reason: d.reason })),
+    loadMs: Math.round(f.loadMs),
+    runMs: Math.round(loop.runMs),
+    eventsPerSec: Math.round(loop.events / (loop.runMs / 1000)),
+    cycles: loop.cycles,
+    cyclesPerSec: Math.round(loop.cycles / (loop.runMs / 1000)),
+    missedCycles: loop.missedCycles,
+    derivedEvents: loop.derivedEvents,
+    decisions: stats.decisions,
+    decisionsByStatus: stats.decisionsByStatus,
+    decisionsByAgent: stats.decisionsByAgent,
+    opportunitiesByAgent: Object.fromEntries(o.agents.map((a) => [a, stats.opportunitiesByAgent[a] ?? 0])),
+    topOpportunities: stats.top,
+    latencyUs: loop.tickToDecision.summary(),
+    stagesUs: { ingest: loop.ingest.summary(), agents: loop.agents.summary(), consolidate: loop.consolidate.summary() },
+    agentsUs,
+    portfolio: {
+      cashUsd: Math.round(p.executor.cashUsd * 100) / 100,
+      realizedPnlUsd: Math.round(p.executor.realizedPnlUsd * 100) / 100,
+      varUsd: Math.round(stats.lastPortfolio.varUsd),
+      hhi: Math.round(stats.lastPortfolio.hhi * 1e4) / 1e4,
+      positions: stats.lastPortfolio.positions,
+    },
+    decisionLogSha256: f.decisionLogSha256,
+    decisionLog: o.decisions,
+    environment: environment(),
+  };
+}
+
+/** The machine a run ran on. */
+export function environment(): Summary['environment'] {
+  return { node: process.version, v8: process.versions.v8, cpu: cpus()[0]?.model ?? 'unknown', cores: availableParallelism() };
+}
+
+/** Writes the summary as JSON (nothing when `path` is null). */
+export function writeSummary(path: string | null, summary: object): void {
+  if (path === null) return;
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, JSON.stringify(summary, null, 2) + '\n');
+}

@@ -1,0 +1,124 @@
+// The cycle hand-off between the main thread and the agent threads, in the spirit of the LMAX
+// Disruptor's SequenceBarrier: the main thread requests a cycle (one shared counter moves), every
+// agent thread waits for it, runs its agents and publishes its done counter (each on its own
+// 64-byte line), and the main thread waits for the done counters to reach the cycle. How either
+// side waits is the WaitStrategy object it was given. Nothing but counters crosses the threads,
+// and nothing allocates per cycle.
+//
+// Both sides hold a CycleBarrier over the same control block (protocol/layout.ts kCtl*): the main
+// thread uses the requesting half (request, waitFor, completed, stop), an agent thread the other
+// (arrive, next, publishDone, publishFailed).
+import {
+  ctlThreadDone, kCtlCycle, kCtlCycleEpoch, kCtlCycleTs, kCtlEpoch, kCtlMainSleeping, kCtlReady, kCtlSleepers, kCtlStop,
+} from './layout.ts';
+import { signal, type WaitStrategy } from './wait_strategy.ts';
+
+/** A thread's done counter holds this when the thread failed (its task threw). */
+export const kThreadFailed = -1;
+
+export class CycleBarrier {
+  readonly ctl: Int32Array;
+  readonly strategy: WaitStrategy;
+  readonly #ctlF64: Float64Array;
+  readonly #done: Int32Array; // requesting side: the Int32 index of each thread's done counter
+  #cycle = 0;
+
+  /** `threads`: the agent threads the requesting side waits for (0 on an agent thread, and inline). */
+  constructor(ctl: Int32Array, ctlF64: Float64Array, strategy: WaitStrategy, threads = 0) {
+    this.ctl = ctl;
+    this.#ctlF64 = ctlF64;
+    this.strategy = strategy;
+    this.#done = Int32Array.from({ length: threads }, (_, t) => ctlThreadDone(t));
+  }
+
+  // ---- requesting side (the main thread) ------------------------------------------------------
+
+  /** The newest cycle requested. */
+  get cycle(): number { return this.#cycle; }
+
+  /**
+   * Requests a cycle over the current epoch: the epoch and the triggering tick's event time (µs)
+   * go into the control block first, then the cycle counter moves and parked threads are woken.
+   * Returns the cycle's number.
+   */
+  request(cycleTsUs: number): number {
+    const ctl = this.ctl;
+    const c = ++this.#cycle;
+    Atomics.store(ctl, kCtlCycleEpoch, Atomics.load(ctl, kCtlEpoch));
+    this.#ctlF64[kCtlCycleTs] = cycleTsUs;
+    signal(ctl, kCtlCycle, c, kCtlSleepers);
+    return c;
+  }
+
+  /**
+   * Waits until every thread has published done ≥ `cycle`. False when a thread failed or
+   * `timeoutMs` passed without its counter moving (it stops waiting for that thread).
+   */
+  waitFor(cycle: number, timeoutMs: number): boolean {
+    const ctl = this.ctl, idx = this.#done, strategy = this.strategy;
+    let ok = true;
+    for (let t = 0; t < idx.length; t++) {
+      let d = Atomics.load(ctl, idx[t]!);
+      while (d < cycle && d !== kThreadFailed) {
+        const before = d;
+        d = strategy.waitForChange(ctl, idx[t]!, d, kCtlMainSleeping, timeoutMs);
+        if (d === before) { ok = false; break; } // deadline passed
+      }
+      if (d === kThreadFailed) ok = false;
+    }
+    return ok;
+  }
+
+  /** The newest cycle every live thread has finished (failed threads do not hold it back). */
+  completed(): number {
+    const ctl = this.ctl, idx = this.#done;
+    let min = this.#cycle;
+    for (let t = 0; t < idx.length; t++) {
+      const d = Atomics.load(ctl, idx[t]!);
+      if (d !== kThreadFailed && d < min) min = d;
+    }
+    return min;
+  }
+
+  /** True when thread t's done counter says it failed. */
+  failed(t: number): boolean { return Atomics.load(this.ctl, this.#done[t]!) === kThreadFailed; }
+
+  /** Before (re)starting thread t: its done counter starts at the newest cycle requested. */
+  resetThread(t: number): void { Atomics.store(this.ctl, this.#done[t]!, this.#cycle); }
+
+  /** Threads that have entered their loop (arrive()). */
+  arrived(): number { return Atomics.load(this.ctl, kCtlReady); }
+
+  /** Tells every thread to return from its loop, waking the parked ones. */
+  stop(): void {
+    const ctl = this.ctl;
+    Atomics.store(ctl, kCtlStop, 1);
+    signal(ctl, kCtlCycle, this.#cycle + 1, kCtlSleepers);
+    Atomics.notify(ctl, kCtlCycle);
+  }
+
+  // ---- agent-thread side ----------------------------------------------------------------------
+
+  /** The thread entered its loop (wakes a main thread waiting for the threads to start). */
+  arrive(): void {
+    Atomics.add(this.ctl, kCtlReady, 1);
+    if (Atomics.load(this.ctl, kCtlMainSleeping) > 0) Atomics.notify(this.ctl, kCtlReady);
+  }
+
+  /** The newest cycle requested so far (where a thread starts waiting from). */
+  requested(): number { return Atomics.load(this.ctl, kCtlCycle); }
+
+  /** Waits for a cycle after `last`: its number, or `last` when `timeoutMs` passed first. */
+  next(last: number, timeoutMs: number): number {
+    return this.strategy.waitForChange(this.ctl, kCtlCycle, last, kCtlSleepers, timeoutMs);
+  }
+
+  /** True once the requesting side called stop(). */
+  stopping(): boolean { return Atomics.load(this.ctl, kCtlStop) !== 0; }
+
+  /** Thread t finished `cycle`: publishes its done counter and wakes a parked main thread. */
+  publishDone(t: number, cycle: number): void { signal(this.ctl, ctlThreadDone(t), cycle, kCtlMainSleeping); }
+
+  /** Thread t failed: a main thread waiting for it stops waiting at once. */
+  publishFailed(t: number): void { signal(this.ctl, ctlThreadDone(t), kThreadFailed, kCtlMainSleeping); }
+}
