@@ -5,7 +5,7 @@
 // Exit status: 0 the log checks out (or the export is complete), 1 a bad event was found, 2 a usage
 // error or a file that cannot be read.
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
-import { LucentError } from '../engine/errors.ts';
+import { LucentError } from '../protocol/errors.ts';
 import { kDefaultLogPath } from '../engine/sinks/event_store/embedded/embedded_store.ts';
 import { describeCorruption, scanLog } from '../engine/sinks/event_store/embedded/scan.ts';
 import { CorruptLogError } from '../engine/sinks/event_store/errors.ts';

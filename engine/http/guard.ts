@@ -2,7 +2,7 @@
 // constant time. Read-only endpoints (/metrics, /health, /ready) take no guard.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { OptionError } from '../errors.ts';
+import { OptionError } from '../../protocol/errors.ts';
 import { textReply, type Guard } from './router.ts';
 
 const kMinTokenLength = 16;

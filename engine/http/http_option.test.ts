@@ -1,7 +1,7 @@
 // The --http option: the record's ports by default, one address with HOST:PORT, clear errors.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { OptionError } from '../errors.ts';
+import { OptionError } from '../../protocol/errors.ts';
 import { describeHttp, parseHttpOption } from './http_option.ts';
 
 test('the bare flag serves health/ready on 127.0.0.1:8080 and metrics on 127.0.0.1:9090', () => {

@@ -4,7 +4,7 @@
 //   --http HOST:PORT      all three on one address; `:PORT` means 127.0.0.1:PORT
 //   --http [IPV6]:PORT    IPv6 in brackets; `[IPV6]` alone takes the two default ports
 import { isIPv4, isIPv6 } from 'node:net';
-import { OptionError } from '../errors.ts';
+import { OptionError } from '../../protocol/errors.ts';
 import { kDefaultHost, kHealthPort, kMetricsPort, type HttpConfig } from './server.ts';
 
 const kHostnameRe = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;

@@ -3,7 +3,7 @@
 // accepts stays buffered: a real refused connection, not a mock); stop() reports what was left.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { OptionError } from '../errors.ts';
+import { OptionError } from '../../protocol/errors.ts';
 import type { EngineMetricsSchema } from '../sinks/metrics/catalogue.ts';
 import { parseExposition, sample } from '../sinks/metrics/testing/exposition_text.ts';
 import { startObservability } from './observability.ts';

@@ -3,7 +3,7 @@
 // block at each scrape; stop() closes them in reverse order (HTTP first, so a scrape never reads a
 // closed bus; then the bus, flushing what it holds). Agent threads get their region through
 // `metrics.handoff(region)` at start and record with EngineMetrics; nothing else crosses threads.
-import { OptionError } from '../errors.ts';
+import { OptionError } from '../../protocol/errors.ts';
 import type { BusOptionsInput } from '../sinks/bus/bus_options.ts';
 import { BusPublisher } from '../sinks/bus/publisher.ts';
 import type { EngineMetricsSchema } from '../sinks/metrics/catalogue.ts';

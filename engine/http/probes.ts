@@ -6,7 +6,7 @@
 //   /ready   readiness: the market state is warm and every agent thread is running.
 //   /metrics the Prometheus text exposition of a prom-client registry.
 import type { Registry } from 'prom-client';
-import { OptionError } from '../errors.ts';
+import { OptionError } from '../../protocol/errors.ts';
 import { jsonReply, oneLine, type Reply, type Route } from './router.ts';
 
 export interface ReadyState {

@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createServer, request, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
-import { OptionError } from '../errors.ts';
+import { OptionError } from '../../protocol/errors.ts';
 import { bearerGuard } from './guard.ts';
 import { jsonReply, Router, textReply } from './router.ts';
 

@@ -6,7 +6,7 @@
 // the limit 413, a guard's refusal its own status, and a handler that throws 500 with a one-line
 // message (no stack trace reaches the client). HEAD is answered for every GET route.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { OptionError } from '../errors.ts';
+import { OptionError } from '../../protocol/errors.ts';
 
 export interface Reply {
   readonly status: number;

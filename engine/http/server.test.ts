@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createServer } from 'node:net';
 import { Registry, Counter } from 'prom-client';
-import { OptionError } from '../errors.ts';
+import { OptionError } from '../../protocol/errors.ts';
 import { startHttp, type HttpDeps } from './server.ts';
 import { jsonReply } from './router.ts';
 

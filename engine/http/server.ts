@@ -10,7 +10,7 @@
 // connection (a scraper's keep-alive included) and resolves when they are closed.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { LucentError, OptionError } from '../errors.ts';
+import { LucentError, OptionError } from '../../protocol/errors.ts';
 import { healthRoute, LoopWatch, metricsRoute, readyRoute, type MetricsDeps, type ProbeDeps } from './probes.ts';
 import { Router } from './router.ts';
 

@@ -1,7 +1,7 @@
 // Reconnection delays: exponential backoff with jitter, capped. Attempt 0 waits about
 // initialMs, each later attempt `factor` times longer up to maxMs; jitter takes a random share
 // (up to `jitter`) off each delay so that many engines do not reconnect in lockstep.
-import { OptionError } from '../../errors.ts';
+import { OptionError } from '../../../protocol/errors.ts';
 
 export interface BackoffOptions {
   readonly initialMs: number;

@@ -1,5 +1,5 @@
 // The bus's options: every key checked at start, with messages that name it.
-import { OptionError } from '../../errors.ts';
+import { OptionError } from '../../../protocol/errors.ts';
 import { checkBackoff, type BackoffOptions } from './backoff.ts';
 import type { TopologyOptions } from './topology.ts';
 

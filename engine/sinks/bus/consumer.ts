@@ -10,7 +10,7 @@
 // whose handler failed and whose nack was lost with the channel is tried again when it comes back.
 // The consumer reconnects like the publisher and declares its queue again on each connection.
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
-import { LucentError, OptionError } from '../../errors.ts';
+import { LucentError, OptionError } from '../../../protocol/errors.ts';
 import { decodeBody, type AgentMessage } from './agent_message.ts';
 import { resolveBusOptions, type BusOptions, type BusOptionsInput } from './bus_options.ts';
 import { Link, oneLine } from './link.ts';

@@ -1,7 +1,7 @@
 // The bus's small parts: backoff delays, the deque, the de-duplication window, option checks.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { OptionError } from '../../errors.ts';
+import { OptionError } from '../../../protocol/errors.ts';
 import { backoffDelay, kDefaultBackoff } from './backoff.ts';
 import { redactUrl, resolveBusOptions } from './bus_options.ts';
 import { Deque } from './deque.ts';

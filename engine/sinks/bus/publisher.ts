@@ -19,7 +19,7 @@
 //   - A message no queue is bound for (mandatory publish) is returned by the broker and counted
 //     in `unroutable`.
 import type { ChannelModel, ConfirmChannel, Message, Options } from 'amqplib';
-import { LucentError } from '../../errors.ts';
+import { LucentError } from '../../../protocol/errors.ts';
 import { agentMessageProblem, encodeBody, kBroadcast, publishOptions, type AgentMessage } from './agent_message.ts';
 import { resolveBusOptions, type BusOptions, type BusOptionsInput } from './bus_options.ts';
 import { Deque } from './deque.ts';

@@ -1,6 +1,6 @@
 // Errors of the event store, under the engine's one error root. An expected error has a one-line
 // message naming what was wrong (the stream, the field, the offset), never a stack for a user.
-import { LucentError } from '../../errors.ts';
+import { LucentError } from '../../../protocol/errors.ts';
 
 /** The stream was not at the revision an append expected. Not retriable as is: re-read and decide. */
 export class WrongExpectedRevisionError extends LucentError {

@@ -2,7 +2,7 @@
 // over regions, and layout errors that name what is wrong.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { OptionError } from '../../errors.ts';
+import { OptionError } from '../../../protocol/errors.ts';
 import { allocateBlock, BlockLayout, kSlotRejected, type BlockSpec } from './block_layout.ts';
 import { BlockReader } from './block_reader.ts';
 import { MetricsWriter, openWriter } from './block_writer.ts';

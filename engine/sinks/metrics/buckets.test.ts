@@ -1,7 +1,7 @@
 // Bucket bounds: log-spaced from decimal text, checked with messages that name the key.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { OptionError } from '../../errors.ts';
+import { OptionError } from '../../../protocol/errors.ts';
 import { checkBuckets, kLatencyBuckets, logBuckets } from './buckets.ts';
 
 test('the default latency bounds run 1 µs .. 1 s, six per decade, exact decimals', () => {

@@ -2,7 +2,7 @@
 // thread's recorder (region 0), builds the prom-client registry that reads it at scrape time,
 // and hands each recording thread its region.
 import type { Registry } from 'prom-client';
-import { OptionError } from '../../errors.ts';
+import { OptionError } from '../../../protocol/errors.ts';
 import { allocateBlock, BlockLayout } from './block_layout.ts';
 import { engineBlockSpec, type EngineMetricsSchema } from './catalogue.ts';
 import { EngineMetrics, type EngineMetricsHandoff } from './engine_metrics.ts';
