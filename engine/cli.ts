@@ -58,6 +58,15 @@ Engine
   --config <file>       JSON overriding fees, trigger thresholds, limits, agent parameters
                         (see README "Configuration"); unknown keys are errors
   --cycle-timeout <ms>  a cycle not finished by then counts as missed (default 10000)
+Learning (off by default; README "The learning loop")
+  --learning            mark every executed action's outcome after its horizon, track each agent's
+                        success rate and return error, send retraining jobs when it degrades
+                        (config.learning.trainer: bus = \`npm run trainer\` processes, inline = here),
+                        trial new parameters in shadow and promote those that beat the old ones
+  --event-store <s>     where outcomes and the audit trail go: a log path or postgres:// URL
+                        (default $LUCENT_EVENT_STORE, else out/audit/events.log)
+  --bus-url <url>       RabbitMQ for jobs and results (default amqp://guest:guest@127.0.0.1:5672)
+  --bus-prefix <p>      put p in front of every exchange and queue name (default none)
 Output
   --decisions <file>    decision log, JSON Lines (default out/decisions.jsonl)
   --summary <file>      summary JSON (default out/summary.json)
@@ -88,6 +97,7 @@ export async function main(argv: string[]): Promise<number> {
         mode: { type: 'string' }, threads: { type: 'string' }, inline: { type: 'boolean' }, wait: { type: 'string' },
         topology: { type: 'string' }, agents: { type: 'string' }, config: { type: 'string' }, 'cycle-timeout': { type: 'string' },
         decisions: { type: 'string' }, summary: { type: 'string' }, 'dead-letters': { type: 'string' },
+        learning: { type: 'boolean' }, 'event-store': { type: 'string' }, 'bus-url': { type: 'string' }, 'bus-prefix': { type: 'string' },
         json: { type: 'boolean' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -110,6 +120,7 @@ export async function main(argv: string[]): Promise<number> {
       decisions: v.decisions, summary: v.summary, deadLetters: v['dead-letters'],
       progress: !v.quiet && !v.json,
       agents: v.agents?.split(',').map((a) => a.trim()).filter((a) => a !== ''),
+      learning: v.learning, eventStore: v['event-store'], busUrl: v['bus-url'], busPrefix: v['bus-prefix'],
     };
     const opts = resolveOptions(input);
     const source = v.source ?? 'file';
@@ -187,8 +198,19 @@ export function formatSummary(s: Summary): string {
     out += '\n  dead letters (first few)\n';
     for (const d of s.deadLetterSamples) out += `    ${d.source}: ${d.reason}\n`;
   }
+  if (s.learning) out += formatLearning(s);
   if ('kafka' in s) out += formatKafka(s as KafkaSummary);
   out += `\n  decisions: ${s.decisionLog ?? '(not kept)'}\n`;
+  return out;
+}
+
+function formatLearning(s: Summary): string {
+  const pct = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(4));
+  let out = `\n  learning               ${'outcomes'.padStart(9)} ${'jobs'.padStart(5)} ${'promoted'.padStart(9)} ${'rejected'.padStart(9)} ${'failed'.padStart(7)} ${'version'.padStart(8)}  error before → after (%)\n`;
+  for (const a of s.learning ?? []) {
+    if (a.outcomes === 0) continue;
+    out += `  ${a.agent.padEnd(22)} ${f(a.outcomes).padStart(9)} ${f(a.jobs).padStart(5)} ${f(a.promotions).padStart(9)} ${f(a.rejections).padStart(9)} ${f(a.failures).padStart(7)} ${String(a.activeVersion).padStart(8)}  ${pct(a.before?.errorPct ?? a.trigger?.errorPct)} → ${pct(a.after?.errorPct)}  ${a.status}\n`;
+  }
   return out;
 }
 

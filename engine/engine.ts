@@ -11,6 +11,8 @@ import { DeadLetterLog } from './sinks/dead_letters.ts';
 import { TapeReplay } from './step/tape_replay.ts';
 import { Progress } from './progress.ts';
 import { replaySummary, writeSummary, type Summary } from './summary.ts';
+import { kTapeTs, kTapeWidth } from '../protocol/tape.ts';
+import { startLearning, type LearningRun, type LearningSetupHooks } from './learning/setup.ts';
 
 export type { Summary } from './summary.ts';
 
@@ -19,6 +21,8 @@ export interface RunHooks {
   tape?: { tape: Tape; registry: InstrumentRegistry; lines?: number } | undefined;
   crashAt?: { agent: string; cycle: number } | undefined;
   onThreadError?: (thread: number, err: Error) => void;
+  /** With options.learning: the loop's metrics and an outcome listener; sees the run once it is built. */
+  learning?: LearningSetupHooks & { onStart?: (run: LearningRun) => void };
 }
 
 export async function runEngine(o: EngineOptions, hooks: RunHooks = {}): Promise<Summary> {
@@ -38,8 +42,10 @@ export async function runEngine(o: EngineOptions, hooks: RunHooks = {}): Promise
   // Sinks, then the pipeline: consolidation and the agents.
   const sink = new DecisionLog(o.decisions);
   await sink.open();
-  const pipeline = buildPipeline(o, registry, sink, hooks);
+  const learning = o.learning ? await startLearning(o, hooks.learning) : null; // off by default: nothing of it runs
+  const pipeline = buildPipeline(o, registry, sink, { ...hooks, learning: learning?.loop });
   const { dispatcher, stats } = pipeline;
+  if (learning) { await learning.bind(pipeline); hooks.learning?.onStart?.(learning); }
   await dispatcher.start();
 
   // The source: the tape, replayed through the per-event step.
@@ -50,6 +56,7 @@ export async function runEngine(o: EngineOptions, hooks: RunHooks = {}): Promise
     between: async (done, s) => {
       progress.update(done, `cycles ${s.cycles.toLocaleString('en-US')} decisions ${stats.decisions.toLocaleString('en-US')}`);
       await sink.flush();
+      if (learning) await learning.loop.between();
       if (dispatcher.threads > 0) await dispatcher.supervise();
     },
   });
@@ -61,12 +68,14 @@ export async function runEngine(o: EngineOptions, hooks: RunHooks = {}): Promise
     progress.done();
     await dispatcher.stop();
     await sink.close();
+    if (learning) await learning.finish(tape.length > 0 ? tape.rows[(tape.length - 1) * kTapeWidth + kTapeTs]! : 0);
   }
 
   const summary = replaySummary(o, {
     fixture: hooks.tape ? '(in-memory tape)' : o.fixture, lines, loadMs, loop: await replay.stats(), pipeline, deadLetters,
     decisionLogSha256: sink.sha256(),
   });
+  if (learning) summary.learning = learning.loop.report();
   writeSummary(o.summary, summary);
   return summary;
 }

@@ -1,6 +1,7 @@
 // What a run reports: the summary the CLI prints and writes as JSON (events, cycles, decisions,
 // latency per stage and agent, dead letters, the portfolio, the decision log's SHA-256, the
 // environment), built from the loop's figures and the pipeline when the run ends.
+import type { LearningReport } from './learning/loop.ts';
 import { availableParallelism, cpus } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -44,6 +45,8 @@ export interface Summary {
   decisionLogSha256: string;
   decisionLog: string | null;
   environment: { node: string; v8: string; cpu: string; cores: number };
+  /** With --learning: each agent's outcomes, jobs, promotions and return error before and after. */
+  learning?: LearningReport[];
 }
 
 /** What a replay's summary is made of, beyond the options. */
