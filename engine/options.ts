@@ -5,7 +5,7 @@ import { availableParallelism } from 'node:os';
 import { OptionError } from '../protocol/errors.ts';
 import { kWaitNames, type WaitName } from '../protocol/wait_strategy.ts';
 import { checkAgentConfig, kAgentNames, kDefaultAgentConfig, type AgentConfig } from '../workers/agents/index.ts';
-import { checkLearningConfig, kDefaultLearningConfig, type LearningConfig } from './learning/config.ts';
+import { checkLearningConfig, kDefaultLearningConfig, type LearningConfig } from './learning_config.ts';
 
 export const kDefaultFixture = new URL('../fixtures/default.jsonl.gz', import.meta.url).pathname;
 

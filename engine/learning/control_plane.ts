@@ -2,7 +2,7 @@
 // MessageChannel, a comlink proxy on the other. Commands are messages, never calls from the hot
 // path; the host applies what they stage at the next cycle boundary (param_host.ts).
 import { expose, releaseProxy, wrap, type Endpoint, type Remote } from 'comlink';
-import type { ParamHost } from '../../workers/learning/param_host.ts';
+import type { ParamHost } from '../../workers/agents/index.ts';
 
 export interface ControlPlane {
   remote: Remote<ParamHost>;

@@ -9,7 +9,7 @@
 // baseline (the active parameters) is scored on the same held-out outcomes. Nothing here is random
 // (the job's seed is carried for methods that are), so a job gives the same fit byte for byte.
 import { add, identity, lusolve, matrix, multiply, transpose, type Matrix } from 'mathjs';
-import { kFeatureCount, kFeatureNames, predictReturnPct } from '../../workers/learning/expected_return.ts';
+import { kFeatureCount, kFeatureNames, predictReturnPct } from '../../workers/agents/index.ts';
 import type { RetrainingJob, RetrainingResult, ValidationScores } from './jobs.ts';
 
 export interface Sample {

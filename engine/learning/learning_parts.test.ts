@@ -3,9 +3,9 @@
 // result checks, and the parameter host driven through its comlink control plane.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ParamHost, type ParamVersion } from '../../workers/learning/param_host.ts';
-import { kFeatureNames } from '../../workers/learning/expected_return.ts';
-import { checkLearningConfig, kDefaultLearningConfig } from './config.ts';
+import { ParamHost, type ParamVersion } from '../../workers/agents/index.ts';
+import { kFeatureNames } from '../../workers/agents/index.ts';
+import { checkLearningConfig, kDefaultLearningConfig } from '../learning_config.ts';
 import { openControlPlane } from './control_plane.ts';
 import { fitRidge, runFit, scoreTheta, type Sample } from './fit.ts';
 import { jobProblem, resultProblem, type RetrainingJob } from './jobs.ts';

@@ -13,13 +13,13 @@
 // outcomes, jobs, fits and promotions byte for byte. Every job, result and parameter change is in
 // the `control` stream with the versions involved; wall-clock figures go in event metadata only.
 import type { Remote } from 'comlink';
-import type { ParamChange, ParamCommand, ParamHost, ParamVersion } from '../../workers/learning/param_host.ts';
-import { kFeatureNames } from '../../workers/learning/expected_return.ts';
+import type { ParamChange, ParamCommand, ParamHost, ParamVersion } from '../../workers/agents/index.ts';
+import { kFeatureNames } from '../../workers/agents/index.ts';
 import type { AgentMessage } from '../sinks/bus/agent_message.ts';
 import { agentPerformanceStream, kAgentPerformanceType, kControlStream, keyedEventId } from '../sinks/event_store/streams.ts';
 import type { EventData, EventStore } from '../sinks/event_store/types.ts';
 import type { Fusion, Proposal } from '../types.ts';
-import type { LearningConfig } from './config.ts';
+import type { LearningConfig } from '../learning_config.ts';
 import { jobProblem, kResultType, kRollbackType, resultProblem, type RetrainingJob, type RetrainingResult } from './jobs.ts';
 import { OutcomeBook, type Outcome } from './outcomes.ts';
 import { PerformanceTracker } from './tracker.ts';

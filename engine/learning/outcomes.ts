@@ -17,8 +17,8 @@ import { kAsk, kBid, kKindBook, kPfCashUsd, kPfPositions0 } from '../../protocol
 import type { MarketArrays } from '../../protocol/market_state.ts';
 import type { MarketView } from '../../protocol/market_view.ts';
 import type { RegistrySnapshot } from '../../protocol/registry.ts';
-import { kFeatureCount, kFHalfSpread, kFIntercept, kFStated, predictReturnPct } from '../../workers/learning/expected_return.ts';
-import type { ParamHost } from '../../workers/learning/param_host.ts';
+import { kFeatureCount, kFHalfSpread, kFIntercept, kFStated, predictReturnPct } from '../../workers/agents/index.ts';
+import type { ParamHost } from '../../workers/agents/index.ts';
 import type { Proposal } from '../types.ts';
 
 const kStableQuotes = new Set(['USD', 'USDT', 'USDC', 'DAI', 'BUSD', 'FDUSD', 'TUSD', 'USDP']);

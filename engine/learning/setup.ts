@@ -2,7 +2,7 @@
 // parameter host and its control plane, the loop; bind() attaches it to the built pipeline (the
 // outcome book over the pipeline's state, the cycle-boundary stage, the job transport).
 import { resolve } from 'node:path';
-import { ParamHost } from '../../workers/learning/param_host.ts';
+import { ParamHost } from '../../workers/agents/index.ts';
 import type { EngineOptions } from '../options.ts';
 import type { Pipeline } from '../pipeline.ts';
 import type { BusOptionsInput } from '../sinks/bus/bus_options.ts';

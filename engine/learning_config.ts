@@ -1,6 +1,6 @@
-// The learning loop's settings (config.learning in the engine's JSON config): every key checked at
+// The learning loop's settings (config.learning in the engine's JSON config; the loop is engine/learning/): every key checked at
 // start, with a message that names it. Returns are in percent of an action's size (0.15 = 15 bps).
-import { OptionError } from '../../protocol/errors.ts';
+import { OptionError } from '../protocol/errors.ts';
 
 export interface LearningConfig {
   /** Event time after an executed action at which its outcome is marked, µs. */
