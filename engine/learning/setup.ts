@@ -56,7 +56,15 @@ export async function startLearning(o: EngineOptions, hooks: LearningSetupHooks 
       }, (out) => loop.onOutcome(out));
       const onMessage = loop.onMessage.bind(loop);
       const transport = cfg.trainer === 'bus' ? new BusTransport(bus, cfg.engineId, onMessage) : new InlineTransport(store, onMessage);
-      await loop.start(book, transport);
+      try {
+        await loop.start(book, transport);
+      } catch (err) { // e.g. no broker: release what was opened, then say why
+        await loop.close();
+        plane?.close();
+        plane = null;
+        await store.close();
+        throw err;
+      }
       p.consolidator.prepend(loop.fusion);
     },
     async finish(endUs: number): Promise<void> {
