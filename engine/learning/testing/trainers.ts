@@ -1,9 +1,11 @@
 // Trainer processes for the learning integration tests: `node scripts/trainer.ts` children on a
 // fresh bus prefix, started and ready (each prints "ready"), their output kept, stopped by pid.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const kTrainer = fileURLToPath(new URL('../../../scripts/trainer.ts', import.meta.url));
+// A separate process (npm run trainer), not an import: the engine never imports scripts/.
+const kTrainer = join(fileURLToPath(new URL('../../../scripts', import.meta.url)), 'trainer.ts');
 
 export interface Trainers {
   logs: string[];
