@@ -11,13 +11,16 @@ import * as assert from 'uvu/assert';
 import { runEngine } from '../engine.ts';
 import { kDefaultLearningConfig } from '../learning_config.ts';
 import { kDefaultConfig, resolveOptions } from '../options.ts';
+import type { AgentMessage } from '../sinks/bus/agent_message.ts';
+import { BusPublisher } from '../sinks/bus/publisher.ts';
 import { freshPrefix, requireRabbit, withChannel } from '../sinks/bus/rabbit_testing.ts';
 import { deleteTopology } from '../sinks/bus/topology.ts';
 import { exportLogStream } from '../sinks/event_store/export.ts';
 import { createMetricsHost } from '../sinks/metrics/metrics_host.ts';
 import type { EngineMetricsSchema } from '../sinks/metrics/catalogue.ts';
 import { learningMetrics } from './metrics.ts';
-import type { AgentStatus, LearningMetrics } from './loop.ts';
+import type { AgentStatus, LearningLoop, LearningMetrics } from './loop.ts';
+import { kResultType } from './jobs.ts';
 import { writeRegimeFixture } from './testing/regime_fixture.ts';
 import { startTrainers } from './testing/trainers.ts';
 
@@ -40,11 +43,30 @@ if (await requireRabbit(test, 'learning_loop.it.test.ts')) {
       status: (a, s) => { if (a === 'portfolio_rebalancer' && statuses[statuses.length - 1] !== s) statuses.push(s); inner.status(a, s); },
     };
     const store = join(dir, 'events.log');
+    const bad = new BusPublisher({ prefix }).start();
+    const msg = (id: string, to: string, type: string, payload: unknown): AgentMessage => ({ id, from: 'test', to, type, priority: 1, payload, timestamp: Date.now(), ttl: 0 });
+    let loop: LearningLoop | null = null;
     try {
+      // one bad message never stops a trainer: a malformed job is dead-lettered with its reason
+      await bad.publishConfirmed(bad.jobRoute, msg('bad-job', 'trainer', 'agent_retraining', { agent: 'portfolio_rebalancer', version: 0 }));
       const summary = await runEngine(resolveOptions({
         fixture, threads: 0, learning: true, eventStore: store, busPrefix: prefix, decisions: null, summary: null, deadLetters: null, progress: false,
         config: { ...kDefaultConfig, learning: { ...kDefaultLearningConfig, trainer: 'bus' } },
-      }), { learning: { metrics: watched } });
+      }), {
+        learning: {
+          metrics: watched,
+          onStart: (run) => {
+            loop = run.loop;
+            // nor the engine: a malformed result and a message of no known type are refused, said, and the run goes on
+            void bad.publishConfirmed(bad.routeFor(msg('bad-result', 'engine', kResultType, { jobId: 'x', status: 'maybe' })), msg('bad-result', 'engine', kResultType, { jobId: 'x', status: 'maybe' }));
+            void bad.publishConfirmed(bad.routeFor(msg('odd', 'engine', 'gossip', {})), msg('odd', 'engine', 'gossip', {}));
+          },
+        },
+      });
+      assert.ok(trainers.logs.some((l) => /job bad-job refused: .*job\.jobId must be a non-empty string/.test(l)), trainers.logs.join('\n'));
+      const refused = (loop as LearningLoop | null)!.refused;
+      assert.ok(refused.some((x) => /^bad-result: result\.agent must be a string/.test(x)), refused.join('\n'));
+      assert.ok(refused.some((x) => /^odd: unexpected message type gossip/.test(x)), refused.join('\n'));
       const r = summary.learning!.find((x) => x.agent === 'portfolio_rebalancer')!;
       const target = kDefaultLearningConfig.targets.maxReturnErrorPct;
 
@@ -81,6 +103,7 @@ if (await requireRabbit(test, 'learning_loop.it.test.ts')) {
       const t = r.triggerToPromotionMs[0]!;
       console.log(`learning loop: return error before ${r.before!.errorPct.toFixed(4)} after ${r.after!.errorPct.toFixed(4)}, success ${r.before!.success.toFixed(3)} -> ${r.after!.success.toFixed(3)}, trigger to promotion ${t.toFixed(0)} ms`);
     } finally {
+      await bad.close();
       await trainers.stop();
       await withChannel((ch) => deleteTopology(ch, prefix, ['engine']));
       rmSync(dir, { recursive: true, force: true });
