@@ -99,8 +99,8 @@ test('jobs, results and the configuration are checked, with messages that name t
   assert.match(jobProblem({ ...job(), version: 0 })!, /job\.version/);
   assert.match(jobProblem({ ...job(), data: { ...job().data, training: { fromRevision: 5, toRevision: 2 } } })!, /job\.data\.training/);
   assert.match(jobProblem({ ...job(), hyperparameters: { ...job().hyperparameters, method: 'magic' } })!, /method must be "ridge_least_squares"/);
-  assert.match(resultProblem({ jobId: 'x', agent: 'a', reason: '', trainer: 't', status: 'maybe', version: 1, fitMs: 1 })!, /result\.status/);
-  assert.match(resultProblem({ jobId: 'x', agent: 'a', reason: '', trainer: 't', status: 'succeeded', version: 1, fitMs: 1, theta: [NaN] })!, /result\.theta/);
+  assert.match(resultProblem({ jobId: 'x', agent: 'a', reason: '', trainer: 't', status: 'maybe', version: 1, fitMs: 1, latencyMs: 0 })!, /result\.status/);
+  assert.match(resultProblem({ jobId: 'x', agent: 'a', reason: '', trainer: 't', status: 'succeeded', version: 1, fitMs: 1, latencyMs: 0, theta: [NaN] })!, /result\.theta/);
   assert.throws(() => checkLearningConfig({ ...kDefaultLearningConfig, maxErrorPct: 0 }), /config\.learning\.maxErrorPct/);
   assert.throws(() => checkLearningConfig({ ...kDefaultLearningConfig, trainer: 'x' as 'bus' }), /config\.learning\.trainer/);
   assert.throws(() => checkLearningConfig({ ...kDefaultLearningConfig, trainingOutcomes: 20 }), /no job could ever train/);

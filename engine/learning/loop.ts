@@ -309,7 +309,7 @@ export class LearningLoop {
       this.#results.push({
         jobId: job.jobId, agent: job.agent, version: job.version, status: 'failed', reason: `no result within ${this.#c.resultTimeoutMs} ms`,
         theta: null, features: [...kFeatureNames], data: { stream: job.data.stream, fromRevision: job.data.training.fromRevision, toRevision: job.data.validation.toRevision },
-        training: null, validation: null, fitMs: 0, trainer: '',
+        training: null, validation: null, fitMs: 0, latencyMs: 0, trainer: '',
       });
     }
   }
@@ -317,8 +317,8 @@ export class LearningLoop {
   async #take(r: RetrainingResult): Promise<void> {
     const s = this.#agents.get(r.agent);
     if (s === undefined) { this.refused.push(`result ${r.jobId}: unknown agent ${r.agent}`); return; }
-    const { fitMs, trainer, ...audited } = r;
-    this.#audit('retraining_result', r.jobId, audited, { fitMs, trainer });
+    const { fitMs, latencyMs, trainer, ...audited } = r;
+    this.#audit('retraining_result', r.jobId, audited, { fitMs, latencyMs, trainer });
     if (r.status !== 'succeeded' || r.theta === null) {
       s.failures++;
       s.status = 'ACTIVE';

@@ -63,7 +63,6 @@ interface Pending {
   slots: number[];
   dPos: number[];
   dCash: number;
-  shadowTheta: boolean;
 }
 
 export class OutcomeBook {
@@ -162,7 +161,7 @@ export class OutcomeBook {
         version: this.#params.shadowVersion(agent), expectedReturnPct: predictReturnPct(shadowTheta, f), errorPct: NaN, success: false,
       },
     };
-    this.#pending.push({ o, dueTs: p.ts + this.#o.horizonUs, slots, dPos, dCash: this.#pf[kPfCashUsd]! - this.#cash0, shadowTheta: shadowTheta !== null });
+    this.#pending.push({ o, dueTs: p.ts + this.#o.horizonUs, slots, dPos, dCash: this.#pf[kPfCashUsd]! - this.#cash0 });
   }
 
   /** Marks every action whose horizon is at or before `nowUs` (event time). No allocation when none is due. */
