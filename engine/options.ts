@@ -117,11 +117,10 @@ export function mergeConfig(base: unknown, patch: unknown, path = 'config'): unk
 export function loadConfigFile(path: string): EngineConfig {
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
+    raw = JSON.parse(readFileSync(path, 'utf8').replace(/^\uFEFF/, '')); // a byte-order mark is not JSON
   } catch (err) {
     throw new OptionError(`options.config: cannot read ${path}: ${(err as Error).message}`);
   }
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new OptionError(`options.config: ${path} must hold a JSON object, got ${raw === null ? 'null' : Array.isArray(raw) ? 'an array' : typeof raw}`);
   return checkConfig(mergeConfig(kDefaultConfig, raw) as EngineConfig);
 }
 
