@@ -7,6 +7,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Decision, DecisionSink } from '../types.ts';
 import { outputError } from './output_paths.ts';
+import { LucentError } from '../../protocol/errors.ts';
 
 /** fdatasync; a file that cannot be synced (a device such as /dev/null: EINVAL) is left as it is. */
 async function sync(file: FileHandle): Promise<void> {
@@ -116,7 +117,12 @@ export function readDecisionKeys(path: string, repair = true): Set<string> {
     const line = text.slice(from, nl);
     from = nl + 1;
     if (line.length === 0) continue;
-    const key = (JSON.parse(line) as { key?: unknown }).key;
+    let key: unknown;
+    try {
+      key = (JSON.parse(line) as { key?: unknown } | null)?.key;
+    } catch (err) {
+      throw new LucentError('ERR_DECISION_LOG', `the decision log ${path} cannot be resumed: a line is not JSON (${(err as Error).message.slice(0, 200)}); move the file aside or repair it`);
+    }
     if (typeof key === 'string') keys.add(key);
   }
   return keys;

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { LucentError } from '../../protocol/errors.ts';
 import { checkOutputPaths, writeFileAtomic } from './output_paths.ts';
 import { DeadLetterLog } from './dead_letters.ts';
-import { DecisionLog } from './decision_log.ts';
+import { DecisionLog, readDecisionKeys } from './decision_log.ts';
 import { boundDeadLetter, capText, kMaxRawChars, kMaxReasonChars } from '../source/bounded.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'lucent-output-paths-'));
@@ -90,6 +90,14 @@ test('the decision log and the dead letters fail with one line naming the file (
   nul.write({ key: 'k' } as never);
   await nul.close();
   assert.is(nul.count, 1);
+});
+
+test('a decision log that cannot be resumed (a line that is not JSON) is one clear error, not a SyntaxError', () => {
+  const p = join(dir, 'resume.jsonl');
+  writeFileSync(p, '{"key":"a"}\n{"key":\n{"key":"c"}\n');
+  assert.match(messageOf(() => readDecisionKeys(p)), `the decision log ${p} cannot be resumed: a line is not JSON`);
+  writeFileSync(p, '{"key":"a"}\n{"key":"b"}\n{"key":"c"'); // a last line cut short is repaired, not an error
+  assert.equal([...readDecisionKeys(p)], ['a', 'b']);
 });
 
 test('dead-letter reason and raw text are cut with a note of the original length', () => {
