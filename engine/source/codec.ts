@@ -42,7 +42,7 @@ function obj(v: unknown, name: string): Record<string, unknown> {
 function str(d: Record<string, unknown>, k: string): string {
   const v = d[k];
   if (typeof v !== 'string' || v.length === 0) throw new FieldError(`data.${k} must be a non-empty string`);
-  if (v.length > kMaxKeyChars) throw new FieldError(`data.${k} is ${v.length} characters long; at most ${kMaxKeyChars}`);
+  if (v.length > kMaxKeyChars) throw new FieldError(`data.${k} is ${v.length} characters long, more than ${kMaxKeyChars}`);
   return v;
 }
 function num(d: Record<string, unknown>, k: string, min = -Infinity): number {
@@ -107,7 +107,7 @@ function encode(ev: unknown, registry: InstrumentRegistry, t: Float64Array, o: n
   }
   const key = e.key;
   if (typeof key !== 'string' || key.length === 0) throw new FieldError('key must be a non-empty string');
-  if (key.length > kMaxKeyChars) throw new FieldError(`key is ${key.length} characters long; an instrument key has at most ${kMaxKeyChars}`);
+  if (key.length > kMaxKeyChars) throw new FieldError(`key is ${key.length} characters long, more than ${kMaxKeyChars}`);
   const d = obj(e.data, 'data');
   const f = o + kTapeF0;
   t[o + kTapeTs] = ts;
