@@ -204,6 +204,19 @@ test('a far-future timestamp does not hang a paced replay: the pause is cut to -
   assert.ok(s.pacing.pausesCut >= 1);
   assert.ok(s.pacing.longestCutMs > 1e9, `cut ${s.pacing.longestCutMs} ms`);
   assert.not.match(r.stderr, 'TimeoutOverflowWarning');
+  // a real gap (the stream goes on an hour later) is cut once, and the replay paces on from there
+  const gap = fixtureLines.slice(0, 3000).map((l, i) => {
+    if (i < 1500) return l;
+    const e = JSON.parse(l) as { ts: number };
+    e.ts += 3_600_000_000;
+    return JSON.stringify(e);
+  });
+  const g = await runCli(['--threads', '0', '--fixture', writeLines('hour-gap.jsonl', gap), '--speed', '20', '--max-pause', '200', '--json']);
+  assert.is(g.code, 0, g.stderr);
+  const gs = JSON.parse(g.stdout) as { events: number; pacing: { pausesCut: number; longestCutLine: number } };
+  assert.is(gs.events, 3000);
+  assert.is(gs.pacing.pausesCut, 1, 'only the first event after the gap waits less than recorded');
+  assert.is(gs.pacing.longestCutLine, 1501);
 });
 
 test('one huge field (10 MB) does not grow stdout, the summary or the dead letters', async () => {
