@@ -40,9 +40,9 @@ export async function runEngine(o: EngineOptions, hooks: RunHooks = {}): Promise
   const t0 = performance.now();
   const { tape, registry, lines, error: inputError } = hooks.tape
     ? { ...hooks.tape, lines: hooks.tape.lines ?? hooks.tape.tape.length, error: null }
-    : await load(o, deadLetters);
+    : await load(o, deadLetters, hooks.signal);
   deadLetters.flush();
-  if (tape.length === 0 && !hooks.tape) throw noEvents(o, lines, deadLetters, inputError);
+  if (tape.length === 0 && !hooks.tape && !hooks.signal?.aborted) throw noEvents(o, lines, deadLetters, inputError);
   if (!registry.frozen) {
     reserveDerivedSlots(registry); // slots for the events the market analyzer derives
     registry.freeze();
@@ -72,7 +72,8 @@ export async function runEngine(o: EngineOptions, hooks: RunHooks = {}): Promise
     await replay.start();
     await replay.done;
   } finally {
-    progress.update(tape.length, `cycles done`, true);
+    const replayed = hooks.signal?.aborted ? (await replay.stats().catch(() => null))?.events ?? 0 : tape.length;
+    progress.update(replayed, hooks.signal?.aborted ? 'stopped' : 'cycles done', true);
     progress.done();
     await dispatcher.stop();
     await sink.close();
@@ -99,7 +100,7 @@ function noEvents(o: EngineOptions, lines: number, deadLetters: DeadLetterLog, i
 }
 
 /** Loads options.fixture into a tape over a fresh registry, with progress. */
-async function load(o: EngineOptions, deadLetters: DeadLetterLog): Promise<{ tape: Tape; registry: InstrumentRegistry; lines: number; error: string | null }> {
+async function load(o: EngineOptions, deadLetters: DeadLetterLog, signal: AbortSignal | undefined): Promise<{ tape: Tape; registry: InstrumentRegistry; lines: number; error: string | null }> {
   const registry = new InstrumentRegistry();
   const progress = new Progress(o.progress, 0, 'loading');
   const loaded = await loadFixture(o.fixture, registry, {
@@ -107,6 +108,7 @@ async function load(o: EngineOptions, deadLetters: DeadLetterLog): Promise<{ tap
     onProgress: (n) => progress.update(n, 'lines'),
     limit: o.limit,
     partial: true,
+    signal,
   });
   progress.done();
   return { tape: loaded.tape, registry, lines: loaded.lines, error: loaded.error };

@@ -32,6 +32,8 @@ export interface LoadOptions {
   limit?: number;
   /** A read error ends the load and is returned in `error` instead of thrown. */
   partial?: boolean;
+  /** Aborted: the load ends there, with the events read so far. */
+  signal?: AbortSignal | undefined;
 }
 
 /** The first bytes of the file (fewer when it is shorter). */
@@ -96,6 +98,7 @@ export async function loadFixture(path: string, registry: InstrumentRegistry, op
       }
       if (opts.onProgress && (lines & 0x3fff) === 0) opts.onProgress(lines, bytes);
       if (limit > 0 && tape.length >= limit) break;
+      if (opts.signal?.aborted) break;
     }
   } catch (err) {
     failure ??= err as NodeJS.ErrnoException;
