@@ -43,7 +43,7 @@ function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) { resolve(); return; }
     const done = (): void => { clearTimeout(timer); signal?.removeEventListener('abort', done); resolve(); };
-    const timer = setTimeout(done, ms);
+    const timer = setTimeout(done, Math.min(ms, 0x7fffffff)); // a timer takes at most 2^31 − 1 ms; the loop sleeps again
     signal?.addEventListener('abort', done, { once: true });
   });
 }
