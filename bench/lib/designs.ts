@@ -60,6 +60,8 @@ export async function startDesign(spec: DesignSpec, registry: InstrumentRegistry
         const stats = await rig.replay(tape, { mode: r.mode, rate: r.rate, speed: r.speed ?? 0, ...(r.maxMs ? { maxMs: r.maxMs } : {}) });
         const s = summarizeLoop(stats, stopWatch());
         if (stats.stopped) s.aborted = { processedEvents: stats.events, reason: stats.stopped };
+        if (stats.breakdown) s.breakdown = stats.breakdown;
+        s.placement = { threads: rig.topology, main: [...rig.dispatcher.mainAgents] };
         return s;
       },
       stop: () => rig.stop(),

@@ -58,8 +58,26 @@ export const saturation: Scenario = {
           mode === 'lockstep' ? `${fmtUs(r.s.stagesUs.agents.p50)} / ${fmtUs(r.s.stagesUs.agents.p99)}` : '–', mode === 'lockstep' ? r.s.missedCycles : '–']),
       });
     }
+    const withBd = results.filter((r) => r.mode === 'lockstep' && r.s.breakdown);
+    if (withBd.length) {
+      const cols = ['gap', 'wake', 'mainAgents', 'threadAgents', 'read', 'idle', 'consolidate', 'cycle'] as const;
+      out.tables.push({
+        title: 'lockstep cycle breakdown, µs per cycle: mean (p99) — measured per cycle (engine/dispatch/cycle_breakdown.ts)',
+        columns: ['design', 'where the agents ran', 'cycles', 'gap (ingest, between cycles)', 'wake-up', 'agents on main', 'agents on slowest thread', 'publish → read', 'main idle', 'consolidate', 'cycle (request → decided)'],
+        rows: withBd.map((r) => {
+          const b = r.s.breakdown!;
+          const pl = r.s.placement;
+          const where = !pl || pl.threads.length === 0 ? 'all on main' : `main: ${pl.main.length ? pl.main.join(',') : '–'}; ${pl.threads.map((g, t) => `T${t + 1}: ${g.join(',')}`).join('; ')}`;
+          return [r.label, where, fmtNum(b.cycles), ...cols.map((c) => `${b[c].mean.toFixed(1)} (${b[c].p99.toFixed(1)})`)];
+        }),
+      });
+      out.notes.push('Cycle breakdown: gap = the main thread between the previous decision and this request (ingest of the events in between); wake-up = request → the slowest thread saw the cycle; agents on main / on slowest thread = compute; publish → read = the last thread done → the main thread saw it; main idle = the main thread waiting for threads after its own share; consolidate = result read, fusions, validation, execution, recording.');
+    }
     const metrics: Record<string, Metric> = {};
     for (const r of results) {
+      if (r.s.breakdown) for (const c of ['gap', 'wake', 'mainAgents', 'threadAgents', 'read', 'idle', 'consolidate', 'cycle'] as const) {
+        metrics[`saturation.${r.mode}.${r.key}.breakdown.${c}_mean_us`] = { value: r.s.breakdown[c].mean, unit: 'µs', better: 'lower' };
+      }
       metrics[`saturation.${r.mode}.${r.key}.events_per_s`] = { value: r.s.eventsPerSec, unit: 'events/s', better: 'higher' };
       metrics[`saturation.${r.mode}.${r.key}.cycles_per_s`] = { value: r.s.cyclesPerSec, unit: 'cycles/s', better: 'higher' };
     }

@@ -13,6 +13,7 @@ import type { Consolidator } from '../consolidate/consolidator.ts';
 import type { ResultReader } from '../../protocol/result_reader.ts';
 import { LatencyRecorder } from '../metrics/latency.ts';
 import { kTapeLine, kTapeTs, kTapeWidth } from '../../protocol/tape.ts';
+import type { CycleBreakdown } from '../dispatch/cycle_breakdown.ts';
 
 export interface LoopStats {
   events: number;
@@ -43,6 +44,8 @@ export interface StepperDeps {
    * itself (market analyzer) carry the key epoch of the source event that led to them.
    */
   keyEpoch?: 'writer' | 'tape';
+  /** lockstep: where each cycle's time goes (bench, profile); absent = not measured. */
+  breakdown?: CycleBreakdown | undefined;
 }
 
 const kRingSize = 1 << 16; // realtime: pending triggers awaiting a decision
@@ -125,6 +128,7 @@ export class EventStepper {
         d.consolidator.consolidate(cycle, keyEpoch, ts);
         stats.consolidations++;
         const tDone = performance.now();
+        if (d.breakdown !== undefined) d.breakdown.record(cycle, tAgents, tDone);
         stats.agents.recordNs((tAgents - tIngest) * 1e6);
         stats.consolidate.recordNs((tDone - tAgents) * 1e6);
         stats.tickToDecision.recordNs((tDone - t0) * 1e6);
