@@ -6,6 +6,7 @@ import type { Tape } from '../protocol/tape.ts';
 import { loadFixture } from './source/file/fixture_reader.ts';
 import { reserveDerivedSlots } from './state/derived_slots.ts';
 import { buildPipeline } from './pipeline.ts';
+import { prepareDispatch } from './dispatch/auto.ts';
 import { DecisionLog } from './sinks/decision_log.ts';
 import { DeadLetterLog } from './sinks/dead_letters.ts';
 import { TapeReplay } from './step/tape_replay.ts';
@@ -38,7 +39,9 @@ export async function runEngine(o: EngineOptions, hooks: RunHooks = {}): Promise
   // Sinks, then the pipeline: consolidation and the agents.
   const sink = new DecisionLog(o.decisions);
   await sink.open();
-  const pipeline = buildPipeline(o, registry, sink, hooks);
+  // Warm-up: placement (and, by default, inline or threaded) from measurements on a slice.
+  const prep = await prepareDispatch(o, registry, tape, { automatic: o.autoDispatch, warm: o.warmup && o.mode === 'realtime' });
+  const pipeline = buildPipeline({ ...o, shares: prep.shares, pool: prep.pool }, registry, sink, hooks);
   const { dispatcher, stats } = pipeline;
   await dispatcher.start();
 
@@ -65,7 +68,7 @@ export async function runEngine(o: EngineOptions, hooks: RunHooks = {}): Promise
 
   const summary = replaySummary(o, {
     fixture: hooks.tape ? '(in-memory tape)' : o.fixture, lines, loadMs, loop: await replay.stats(), pipeline, deadLetters,
-    decisionLogSha256: sink.sha256(),
+    decisionLogSha256: sink.sha256(), dispatch: prep.report,
   });
   writeSummary(o.summary, summary);
   return summary;

@@ -53,7 +53,7 @@ export interface Dispatcher {
   /** Restarts failed threads; call between chunks (it needs the event loop). */
   supervise(): Promise<number>;
   stop(): Promise<AgentThreadReport[]>;
-  /** After stop(): keep the worker pool alive and hand it over (a dispatcher started on it has warm threads). */
+  /** Before stop(): stop() then keeps the worker pool alive, returned here (a dispatcher started on it has warm threads). */
   detachPool?(): Piscina | null;
 }
 
