@@ -110,13 +110,8 @@ export async function prepareDispatch(o: PipelineOptions, registry: InstrumentRe
   const b = await pass(o, registry, slice, shares, undefined, true, passMs);
   let pool = b.pool ?? undefined;
   const replanned = planShares(o.agents, o.threads, undefined, a.costs, b.handoffUs);
-  if (replanned.threads.length > 0) shares = replanned;
-  if (!po.automatic || replanned.threads.length === 0) {
-    // Nothing is worth a thread (or the design is fixed): keep what was asked, or go inline.
-    const chosen = po.automatic ? 'inline' : 'threaded';
-    if (chosen === 'inline' && pool) { await pool.destroy(); pool = undefined; }
-    return { shares: chosen === 'inline' ? given0(o) : shares, pool, report: report(po, chosen, chosen === 'inline' ? given0(o) : shares, slice.length, t0, a, b.handoffUs, a.eventsPerSec, b.eventsPerSec) };
-  }
+  if (replanned.threads.length > 0) shares = replanned; // else: by cost alone nothing pays a thread; the passes below decide
+  if (!po.automatic) return { shares, pool, report: report(po, 'threaded', shares, slice.length, t0, a, b.handoffUs, a.eventsPerSec, b.eventsPerSec) };
   // 3. inline and threaded, interleaved, the better of two each.
   let inl = 0, thr = 0;
   for (let r = 0; r < 2; r++) {
