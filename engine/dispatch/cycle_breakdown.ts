@@ -20,6 +20,11 @@ export const kTimWaitEnd = 2; // every thread seen done
 
 export const kBreakdownColumns = ['gap', 'wake', 'mainAgents', 'threadAgents', 'read', 'idle', 'consolidate', 'cycle'] as const;
 export type BreakdownColumn = (typeof kBreakdownColumns)[number];
+export const kBreakdownLabels: Record<BreakdownColumn, string> = {
+  gap: 'gap: ingest and the rest between cycles', wake: 'wake-up: request → slowest thread saw it', mainAgents: 'agents on the main thread',
+  threadAgents: 'agents on the slowest thread', read: 'publish → read: last thread done → main saw it', idle: 'main idle: waiting for threads after its share',
+  consolidate: 'consolidate: read results, fuse, validate, execute, record', cycle: 'cycle: request → decided',
+};
 const kCols = kBreakdownColumns.length;
 
 export interface BreakdownStat { mean: number; p50: number; p99: number }
