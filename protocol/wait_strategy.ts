@@ -117,6 +117,9 @@ export class AdaptiveWait implements WaitStrategy {
     this.spinAllowed = spinAllowed;
   }
 
+  /** The recent typical wait (ms, an EWMA). */
+  get typicalWaitMs(): number { return this.#avgWaitMs; }
+
   /** The current spin budget (ms); 0 while backing off or when spinning is not allowed. */
   budgetMs(now = performance.now()): number {
     if (!this.spinAllowed || now < this.#noSpinUntil) return 0;

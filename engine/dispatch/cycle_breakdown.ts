@@ -17,6 +17,8 @@ import { ctlThreadTiming, kThrCycle, kThrDoneMs, kThrWakeMs } from '../../protoc
 export const kTimRequest = 0;
 export const kTimShareEnd = 1; // the main thread's share done
 export const kTimWaitEnd = 2; // every thread seen done
+export const kTimConsolidateStart = 3; // written by the step (a double passed as an argument would be boxed: 16 B per call)
+export const kTimEnd = 4; // decided
 
 export const kBreakdownColumns = ['gap', 'wake', 'mainAgents', 'threadAgents', 'read', 'idle', 'consolidate', 'cycle'] as const;
 export type BreakdownColumn = (typeof kBreakdownColumns)[number];
@@ -52,10 +54,14 @@ export class CycleBreakdown {
 
   reset(): void { this.#n = 0; this.#lastEnd = NaN; }
 
-  /** One finished lockstep cycle; `consolidateStart`/`end`: the step's clock reads around consolidation. */
-  record(cycle: number, consolidateStart: number, end: number): void {
+  /**
+   * One finished lockstep cycle, from the clock reads in `timing` (the dispatcher's, and the step's
+   * kTimConsolidateStart and kTimEnd). Only a small integer crosses the call: nothing is boxed.
+   */
+  record(cycle: number): void {
     const timing = this.#timing, ctlF64 = this.#ctlF64, threads = this.#threads;
     const req = timing[kTimRequest]!, shareEnd = timing[kTimShareEnd]!, waitEnd = timing[kTimWaitEnd]!;
+    const consolidateStart = timing[kTimConsolidateStart]!, end = timing[kTimEnd]!;
     let wake = 0, thr = 0, lastDone = -Infinity;
     for (let t = 0; t < threads; t++) {
       const o = ctlThreadTiming(t);

@@ -72,7 +72,7 @@ function mainRunners(o: DispatcherOptions, names: Iterable<string>): AgentRunner
 class InlineDispatcher implements Dispatcher {
   readonly threads = 0;
   readonly mainAgents: readonly string[];
-  readonly timing = new Float64Array(4);
+  readonly timing = new Float64Array(8);
   readonly o: DispatcherOptions;
   readonly #barrier: CycleBarrier;
   #runners: AgentRunner[] = [];
@@ -106,7 +106,7 @@ class InlineDispatcher implements Dispatcher {
 class ThreadDispatcher implements Dispatcher {
   readonly threads: number;
   readonly mainAgents: readonly string[];
-  readonly timing = new Float64Array(4);
+  readonly timing = new Float64Array(8);
   readonly o: DispatcherOptions;
   readonly #barrier: CycleBarrier;
   #main: AgentRunner[] = [];

@@ -13,7 +13,7 @@ import type { Consolidator } from '../consolidate/consolidator.ts';
 import type { ResultReader } from '../../protocol/result_reader.ts';
 import { LatencyRecorder } from '../metrics/latency.ts';
 import { kTapeLine, kTapeTs, kTapeWidth } from '../../protocol/tape.ts';
-import type { CycleBreakdown } from '../dispatch/cycle_breakdown.ts';
+import { kTimConsolidateStart, kTimEnd, type CycleBreakdown } from '../dispatch/cycle_breakdown.ts';
 
 export interface LoopStats {
   events: number;
@@ -128,7 +128,12 @@ export class EventStepper {
         d.consolidator.consolidate(cycle, keyEpoch, ts);
         stats.consolidations++;
         const tDone = performance.now();
-        if (d.breakdown !== undefined) d.breakdown.record(cycle, tAgents, tDone);
+        if (d.breakdown !== undefined) {
+          const tim = d.dispatcher.timing;
+          tim[kTimConsolidateStart] = tAgents;
+          tim[kTimEnd] = tDone;
+          d.breakdown.record(cycle);
+        }
         stats.agents.recordNs((tAgents - tIngest) * 1e6);
         stats.consolidate.recordNs((tDone - tAgents) * 1e6);
         stats.tickToDecision.recordNs((tDone - t0) * 1e6);
