@@ -4,7 +4,7 @@
 // chunks (progress, flushing sinks, supervision). Nothing allocates per tick.
 import { kTapeTs, kTapeWidth, type Tape } from '../../protocol/tape.ts';
 import type { Source } from '../types.ts';
-import { EventStepper, type LoopStats, type StepperDeps } from './event_stepper.ts';
+import { EventStepper, kClockOrigin, kClockT0, type LoopStats, type StepperDeps } from './event_stepper.ts';
 
 export interface LoopDeps extends StepperDeps {
   tape: Tape;
@@ -24,6 +24,8 @@ const kWakeMarginMs = 4; // a timer may fire this late: wake early and spin the 
 export async function runLoop(d: LoopDeps): Promise<LoopStats> {
   const stepper = new EventStepper(d);
   const stats = stepper.stats;
+  const clock = stepper.clock;
+  clock[kClockOrigin] = NaN;
   const rows = d.tape.rows;
   const depth = d.tape.depth;
   const n = d.tape.length;
@@ -38,17 +40,16 @@ export async function runLoop(d: LoopDeps): Promise<LoopStats> {
     const end = Math.min(n, row + kChunk);
     let sleepMs = 0;
     for (; row < end; row++) {
-      let t0: number;
       if (paced) {
         const intended = start + (msPerEvent > 0 ? row * msPerEvent : (rows[row * kTapeWidth + kTapeTs]! - ts0) / 1000 / d.speed);
         let now = performance.now();
         if (intended - now > kMaxSpinAheadMs) { sleepMs = intended - now - kWakeMarginMs; break; }
         while (now < intended) now = performance.now();
-        t0 = intended;
+        clock[kClockT0] = intended;
       } else {
-        t0 = performance.now();
+        clock[kClockT0] = performance.now();
       }
-      stepper.step(rows, row, t0, NaN, depth);
+      stepper.stepRow(rows, row, depth);
     }
     stats.events = row;
     // Between chunks only: a pacing pause is not a reason to flush sinks (an awaited write can
