@@ -101,7 +101,9 @@ test('a malformed fixture line is counted with its line number, kept in the dead
 
 test('an agent thread that crashes is restarted; the engine goes on and counts the missed cycles', async () => {
   const errors: string[] = [];
-  const { summary } = await runFixture({ threads: 2, wait: 'block', limit: 20_000 }, {
+  // A topology keeps the crashing agent on a thread (by measured cost it would run on the main thread).
+  const topology = 'yield_hunter,arbitrage_detector,risk_assessor;portfolio_rebalancer,liquidity_optimizer,market_analyzer,execution_optimizer';
+  const { summary } = await runFixture({ threads: 2, wait: 'block', limit: 20_000, topology }, {
     crashAt: { agent: 'arbitrage_detector', cycle: 50 },
     onThreadError: (_t, err) => errors.push(err.message),
   });

@@ -38,7 +38,7 @@ export interface EngineOptions {
   threads: number; // 0 = agents inline on the main thread
   /** No --threads/--inline/--topology given: the warm-up measures inline against `threads` threads and keeps the faster. */
   autoDispatch: boolean;
-  /** Replay a slice of the input through throwaway pipelines before the first tick (engine/dispatch/auto.ts). */
+  /** Replay a slice of the input through throwaway pipelines before the first tick (engine/warmup.ts). */
   warmup: boolean;
   wait: WaitName;
   topology: string | undefined;

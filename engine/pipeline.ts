@@ -57,9 +57,9 @@ export interface Pipeline {
 
 /** What a pipeline is built from: the engine's options that concern it. */
 export type PipelineOptions = Pick<EngineOptions, 'agents' | 'config' | 'threads' | 'topology' | 'wait' | 'cycleTimeoutMs'> & {
-  /** The placement decided beforehand (engine/dispatch/auto.ts, from measured costs); wins over threads/topology. */
+  /** The placement decided beforehand (engine/warmup.ts, from measured costs); wins over threads/topology. */
   shares?: Shares | undefined;
-  /** Start the agent threads on this pool's warm workers (auto.ts keeps the warm-up's pool). */
+  /** Start the agent threads on this pool's warm workers (engine/warmup.ts keeps the warm-up's pool). */
   pool?: Piscina | undefined;
 };
 

@@ -9,7 +9,7 @@ import type { EngineOptions } from './options.ts';
 import type { LatencySummary } from './metrics/latency.ts';
 import type { OpportunitySummary } from './consolidate/stats.ts';
 import type { Pipeline } from './pipeline.ts';
-import type { DispatchReport } from './dispatch/auto.ts';
+import type { DispatchReport } from './warmup.ts';
 import type { DeadLetterLog } from './sinks/dead_letters.ts';
 import type { LoopStats } from './step/event_stepper.ts';
 
@@ -20,7 +20,7 @@ export interface Summary {
   topology: string[][];
   /** Agents the main thread ran itself in each cycle beside the threads. */
   mainShare: string[];
-  /** How the dispatch was chosen in the warm-up (engine/dispatch/auto.ts); null without one. */
+  /** How the dispatch was chosen in the warm-up (engine/warmup.ts); null without one. */
   dispatch: DispatchReport | null;
   wait: string;
   rate: number;

@@ -15,7 +15,7 @@ import { Session } from 'node:inspector/promises';
 import { defaultThreads } from '../engine/options.ts';
 import { kWaitNames, type WaitName } from '../protocol/wait_strategy.ts';
 import { planShares } from '../engine/dispatch/topology.ts';
-import { prepareDispatch, type DispatchReport } from '../engine/dispatch/auto.ts';
+import { prepareDispatch, type DispatchReport } from '../engine/warmup.ts';
 import { kBreakdownColumns, kBreakdownLabels } from '../engine/dispatch/cycle_breakdown.ts';
 import { kDefaultConfig } from '../engine/options.ts';
 import { kAgentNames } from '../workers/agents/index.ts';

@@ -30,7 +30,7 @@ export interface CoreOptions {
   wait?: WaitName;
   topology?: string | undefined;
   cycleTimeoutMs?: number;
-  /** A placement measured beforehand (engine/dispatch/auto.ts) and its warm worker pool. */
+  /** A placement measured beforehand (engine/warmup.ts) and its warm worker pool. */
   shares?: Shares | undefined;
   pool?: Piscina | undefined;
 }

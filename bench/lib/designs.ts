@@ -5,7 +5,7 @@
 import { planTopology } from '../../engine/dispatch/topology.ts';
 import type { WaitName } from '../../protocol/wait_strategy.ts';
 import { defaultThreads, kDefaultConfig, type EngineConfig } from '../../engine/options.ts';
-import { prepareDispatch } from '../../engine/dispatch/auto.ts';
+import { prepareDispatch } from '../../engine/warmup.ts';
 import { kAgentNames } from '../../workers/agents/index.ts';
 import { fmtNum } from '../report/format.ts';
 import { loadDefaultTape } from './tapes.ts';
@@ -57,7 +57,7 @@ export interface RunningDesign {
 
 /**
  * Starts a design. `warmTape`: what the automatic design's warm-up replays to measure and choose
- * (engine/dispatch/auto.ts; default: the default fixture).
+ * (engine/warmup.ts; default: the default fixture).
  */
 export async function startDesign(spec: DesignSpec, registry: InstrumentRegistry, config?: EngineConfig, warmTape?: Tape): Promise<RunningDesign> {
   if (spec.key === 'auto') {

@@ -96,7 +96,7 @@ export const recording: Scenario = {
       rows: coldWarm.map((c) => [c.label, fmtUs(c.cold.latencyUs.p50), fmtUs(c.cold.latencyUs.p99), fmtUs(c.cold.latencyUs.max),
         fmtUs(c.warm.latencyUs.p50), fmtUs(c.warm.latencyUs.p99), fmtUs(c.warm.latencyUs.max), (c.cold.latencyUs.p99 / c.warm.latencyUs.p99).toFixed(2) + '×']),
     });
-    out.notes.push('Cold/warm: the engine default (auto) runs its own warm-up (engine/dispatch/auto.ts, a slice through throwaway pipelines on the same worker pool) before its first replay; the fixed designs start cold.');
+    out.notes.push('Cold/warm: the engine default (auto) runs its own warm-up (engine/warmup.ts, a slice through throwaway pipelines on the same worker pool) before its first replay; the fixed designs start cold.');
     const metrics: Record<string, Metric> = {};
     for (const c of coldWarm) {
       metrics[`recording.cold.${c.design}.p99_us`] = { value: c.cold.latencyUs.p99, unit: 'µs', better: 'lower' };

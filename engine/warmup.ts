@@ -13,13 +13,13 @@
 // agents' code already compiled (JIT is per thread). Realtime runs with a fixed design still get
 // passes 1–2 as their warm-up.
 import type { Piscina } from 'piscina';
-import type { InstrumentRegistry } from '../../protocol/registry.ts';
-import type { Tape } from '../../protocol/tape.ts';
-import { buildPipeline, type PipelineOptions } from '../pipeline.ts';
-import { DecisionLog } from '../sinks/decision_log.ts';
-import { runLoop } from '../step/tape_replay.ts';
-import { CycleBreakdown } from './cycle_breakdown.ts';
-import { planShares, type Shares } from './topology.ts';
+import type { InstrumentRegistry } from '../protocol/registry.ts';
+import type { Tape } from '../protocol/tape.ts';
+import { buildPipeline, type PipelineOptions } from './pipeline.ts';
+import { DecisionLog } from './sinks/decision_log.ts';
+import { runLoop } from './step/tape_replay.ts';
+import { CycleBreakdown } from './dispatch/cycle_breakdown.ts';
+import { planShares, type Shares } from './dispatch/topology.ts';
 
 export interface DispatchReport {
   /** How the design was chosen. */
