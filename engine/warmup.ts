@@ -7,8 +7,8 @@
 //   2. threaded, with the agents placed from those costs (planShares: the main thread runs its
 //      share while the threads run theirs), on a pool of resident workers: the wake-up per cycle
 //      is measured and the placement re-planned with it;
-//   3. inline and threaded again, interleaved, each the better of two passes: when the choice is
-//      automatic, the faster design is kept.
+//   3. inline and threaded again, interleaved, each the better of two passes (one when the warm-up
+//      already took kRoundsBudgetMs): when the choice is automatic, the faster design is kept.
 // The threaded pool is kept and handed to the real dispatcher, so its threads start with their
 // agents' code already compiled (JIT is per thread). Realtime runs with a fixed design still get
 // passes 1–2 as their warm-up.
@@ -59,6 +59,8 @@ export interface PrepareOptions {
 interface Pass { eventsPerSec: number; costs: Map<string, number>; handoffUs: number; pool: Piscina | null }
 
 const kDefaultSlice = 4096;
+/** A second interleaved round runs only while the warm-up has taken less than this (a loaded machine). */
+const kRoundsBudgetMs = 2000;
 
 /** The first `n` rows of a tape, without copying. */
 function sliceOf(tape: Tape, n: number): Tape {
@@ -114,7 +116,7 @@ export async function prepareDispatch(o: PipelineOptions, registry: InstrumentRe
   if (!po.automatic) return { shares, pool, report: report(po, 'threaded', shares, slice.length, t0, a, b.handoffUs, a.eventsPerSec, b.eventsPerSec) };
   // 3. inline and threaded, interleaved, the better of two each.
   let inl = 0, thr = 0;
-  for (let r = 0; r < 2; r++) {
+  for (let r = 0; r < 2 && (r === 0 || performance.now() - t0 < kRoundsBudgetMs); r++) {
     inl = Math.max(inl, (await pass(o, registry, slice, inlineShares, undefined, false, passMs)).eventsPerSec);
     const t = await pass(o, registry, slice, shares, pool, true, passMs);
     pool = t.pool ?? undefined;
