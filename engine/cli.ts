@@ -18,6 +18,10 @@ Source
   --fixture <file>      recorded ticks, JSON Lines (.jsonl or .jsonl.gz)
                         default: fixtures/default.jsonl.gz (the shipped fixture)
   --limit <n>           replay only the first n events (file)
+  --universe <file>     file: close the universe: only the instruments of this universe file
+                        (replay-to-kafka --universe-out) or fixture are read; an event for any
+                        other is a dead letter. Without it the fixture's instruments make the
+                        universe, at most config plausibility.maxInstruments of them
   --rate <events/s>     file: open-loop replay at a fixed rate (latency from each event's intended
                         time); kafka: at most this many events/s into the state
   --speed <x>           replay at x times the recorded timing (1 = real time; file)
@@ -109,6 +113,7 @@ export async function main(argv: string[]): Promise<number> {
       limit: num('limit', v.limit), cycleTimeoutMs: num('cycle-timeout', v['cycle-timeout']),
       decisions: v.decisions, summary: v.summary, deadLetters: v['dead-letters'],
       progress: !v.quiet && !v.json,
+      universe: v.source === 'kafka' ? undefined : v.universe,
       agents: v.agents?.split(',').map((a) => a.trim()).filter((a) => a !== ''),
     };
     const opts = resolveOptions(input);

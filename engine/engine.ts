@@ -2,8 +2,9 @@
 // pipeline (consolidation, agents) → the replay; stopped in reverse. The summary is summary.ts's.
 import type { EngineOptions } from './options.ts';
 import { InstrumentRegistry } from '../protocol/registry.ts';
-import type { Tape } from '../protocol/tape.ts';
+import { kTapeLine, kTapeWidth, type Tape } from '../protocol/tape.ts';
 import { loadFixture } from './source/file/fixture_reader.ts';
+import { loadUniverse } from './source/kafka/universe.ts';
 import { reserveDerivedSlots } from './state/derived_slots.ts';
 import { buildPipeline } from './pipeline.ts';
 import { DecisionLog } from './sinks/decision_log.ts';
@@ -30,6 +31,7 @@ export async function runEngine(o: EngineOptions, hooks: RunHooks = {}): Promise
     : await load(o, deadLetters);
   deadLetters.flush();
   if (!registry.frozen) {
+    registry.limit(Infinity, ''); // the cap is on instruments from the input, not on the engine's own slots
     reserveDerivedSlots(registry); // slots for the events the market analyzer derives
     registry.freeze();
   }
@@ -47,9 +49,14 @@ export async function runEngine(o: EngineOptions, hooks: RunHooks = {}): Promise
   const replay = new TapeReplay({
     tape, writer: pipeline.writer, trigger: pipeline.trigger, dispatcher, consolidator: pipeline.consolidator,
     readers: pipeline.readers, mode: o.mode, rate: o.rate, speed: o.speed,
+    gate: pipeline.gate,
+    onRefused: (rows, row, reason) => {
+      deadLetters.add({ source: `${hooks.tape ? '(in-memory tape)' : o.fixture}:${rows[row * kTapeWidth + kTapeLine]}`, reason, raw: pipeline.gate.describe(rows, row) });
+    },
     between: async (done, s) => {
       progress.update(done, `cycles ${s.cycles.toLocaleString('en-US')} decisions ${stats.decisions.toLocaleString('en-US')}`);
       await sink.flush();
+      deadLetters.flush();
       if (dispatcher.threads > 0) await dispatcher.supervise();
     },
   });
@@ -61,6 +68,7 @@ export async function runEngine(o: EngineOptions, hooks: RunHooks = {}): Promise
     progress.done();
     await dispatcher.stop();
     await sink.close();
+    deadLetters.flush();
   }
 
   const summary = replaySummary(o, {
@@ -73,7 +81,9 @@ export async function runEngine(o: EngineOptions, hooks: RunHooks = {}): Promise
 
 /** Loads options.fixture into a tape over a fresh registry, with progress. */
 async function load(o: EngineOptions, deadLetters: DeadLetterLog): Promise<{ tape: Tape; registry: InstrumentRegistry; lines: number }> {
-  const registry = new InstrumentRegistry();
+  // A closed universe (frozen: an instrument outside it is a dead letter), else one learned from the fixture, capped.
+  const registry = o.universe !== null ? await loadUniverse(o.universe) : new InstrumentRegistry();
+  if (o.universe === null) registry.limit(o.config.plausibility.maxInstruments, 'config plausibility.maxInstruments');
   const progress = new Progress(o.progress, 0, 'loading');
   const loaded = await loadFixture(o.fixture, registry, {
     onDeadLetter: (dl) => deadLetters.add(dl),

@@ -5,6 +5,7 @@ import { availableParallelism } from 'node:os';
 import { OptionError } from '../protocol/errors.ts';
 import { kWaitNames, type WaitName } from '../protocol/wait_strategy.ts';
 import { checkAgentConfig, kAgentNames, kDefaultAgentConfig, type AgentConfig } from '../workers/agents/index.ts';
+import { checkPlausibility, kDefaultPlausibility, type PlausibilityConfig } from './plausibility/config.ts';
 
 export const kDefaultFixture = new URL('../fixtures/default.jsonl.gz', import.meta.url).pathname;
 
@@ -30,6 +31,7 @@ export interface EngineConfig {
   limits: LimitsConfig;
   killSwitch: boolean;
   agents: AgentConfig;
+  plausibility: PlausibilityConfig;
 }
 
 export interface EngineOptions {
@@ -44,6 +46,7 @@ export interface EngineOptions {
   summary: string | null;
   deadLetters: string | null;
   limit: number; // events to load (0 = all)
+  universe: string | null; // file replays: a closed universe (a universe file or a fixture); null: learned from the fixture
   cycleTimeoutMs: number;
   progress: boolean;
   agents: string[];
@@ -58,6 +61,7 @@ export const kDefaultConfig: EngineConfig = {
   },
   killSwitch: false,
   agents: kDefaultAgentConfig,
+  plausibility: kDefaultPlausibility,
 };
 
 export function defaultThreads(): number {
@@ -119,6 +123,7 @@ export function checkConfig(c: EngineConfig): EngineConfig {
   positive(a.yield.quarantineWindowUs, 'config.agents.yield.quarantineWindowUs', true);
   if (c.limits.approvalThresholdUsd > c.limits.maxPositionUsd * 1e6) throw new OptionError('config.limits.approvalThresholdUsd is unreasonably large');
   checkAgentConfig(c.agents);
+  checkPlausibility(c.plausibility);
   return c;
 }
 
@@ -135,6 +140,7 @@ export interface OptionsInput {
   summary?: string | null | undefined;
   deadLetters?: string | null | undefined;
   limit?: number | undefined;
+  universe?: string | null | undefined;
   cycleTimeoutMs?: number | undefined;
   progress?: boolean | undefined;
   agents?: string[] | undefined;
@@ -172,6 +178,7 @@ export function resolveOptions(i: OptionsInput): EngineOptions {
     summary: i.summary === undefined ? 'out/summary.json' : i.summary,
     deadLetters: i.deadLetters === undefined ? 'out/dead-letters.jsonl' : i.deadLetters,
     limit,
+    universe: i.universe ?? null,
     cycleTimeoutMs,
     progress: i.progress ?? true,
     agents,

@@ -11,6 +11,7 @@ import type { OpportunitySummary } from './consolidate/stats.ts';
 import type { Pipeline } from './pipeline.ts';
 import type { DeadLetterLog } from './sinks/dead_letters.ts';
 import type { LoopStats } from './step/event_stepper.ts';
+import type { PlausibilityCounts } from './plausibility/gate.ts';
 
 export interface Summary {
   fixture: string;
@@ -43,6 +44,8 @@ export interface Summary {
   portfolio: { cashUsd: number; realizedPnlUsd: number; varUsd: number; hhi: number; positions: number };
   decisionLogSha256: string;
   decisionLog: string | null;
+  /** What the plausibility gate refused (by check), held, and the pre-trade rejections. */
+  plausibility?: PlausibilityCounts;
   environment: { node: string; v8: string; cpu: string; cores: number };
 }
 
@@ -109,6 +112,7 @@ export function replaySummary(o: EngineOptions, f: ReplayFigures): Summary {
     },
     decisionLogSha256: f.decisionLogSha256,
     decisionLog: o.decisions,
+    plausibility: p.gate.summary(),
     environment: environment(),
   };
 }

@@ -14,6 +14,8 @@ export interface LoopDeps extends StepperDeps {
   between: (done: number, stats: LoopStats) => Promise<void>;
   /** Asked between chunks: true ends the replay there (the figures cover what was replayed). */
   stopped?: () => boolean;
+  /** Called for an event the plausibility gate refused (its tape row and the reason). */
+  onRefused?: (rows: Float64Array, row: number, reason: string) => void;
 }
 
 const kChunk = 4096;
@@ -49,6 +51,7 @@ export async function runLoop(d: LoopDeps): Promise<LoopStats> {
         t0 = performance.now();
       }
       stepper.step(rows, row, t0, NaN, depth);
+      if (stepper.refused !== null) d.onRefused?.(rows, row, stepper.refused);
     }
     stats.events = row;
     // Between chunks only: a pacing pause is not a reason to flush sinks (an awaited write can
