@@ -50,7 +50,7 @@ export const kDefaultPlausibility: PlausibilityConfig = {
   ammBandFraction: 0.25,
   maxBookSize: 1e9,
   maxBackUs: 1_000_000,
-  maxAheadUs: 300_000_000,
+  maxAheadUs: 10_000_000,
   minApyPct: -100,
   maxApyPct: 10_000,
   maxTvlUsd: 1e11,
@@ -60,7 +60,7 @@ export const kDefaultPlausibility: PlausibilityConfig = {
   maxMovePct: 50,
   staleAfterUs: 60_000_000,
   minSources: 1,
-  firstSightAfterUs: 60_000_000,
+  firstSightAfterUs: 10_000_000,
   maxInstruments: 100_000,
   maxEdgeBps: 1_000,
 };
