@@ -17,6 +17,7 @@ import { deadLetterTopic, matchesFamilies } from '../../../engine/source/kafka/t
 import type { Envelope, HostileLine, Mixed } from './corpus.ts';
 
 const kRawChars = 4096; // what a dead letter keeps of the raw text
+const kMaxMessageBytes = 900 * 1024; // below the broker's default message.max.bytes with the record's overhead
 
 export interface ClassRow {
   cls: string;
@@ -190,15 +191,17 @@ export async function runFile(mixed: Mixed, real: Envelope[], dir: string, tag: 
  * universe of the real events (`universe`, a fixture), inline.
  */
 export async function runKafka(mixed: Mixed, real: Envelope[], dir: string, brokers: string[], universe: string): Promise<HostileResult> {
+  // A line above the broker's message.max.bytes (1 MiB by default) cannot be produced at all: not sent.
+  const fits = (t: string): boolean => Buffer.byteLength(t) < kMaxMessageBytes;
   const fixture = join(dir, 'kafka-mixed.jsonl');
-  writeFileSync(fixture, mixed.lines.join('\n') + '\n');
+  writeFileSync(fixture, mixed.lines.filter(fits).join('\n') + '\n');
   const prefix = `hostile${process.pid}x${Date.now().toString(36)}.`;
   const group = `lucent-hostile-${process.pid}-${Date.now().toString(36)}`;
   const notSent = new Map<string, number>();
   for (const h of mixed.hostile) {
     let topic: unknown;
     try { topic = (JSON.parse(h.text) as { topic?: unknown } | null)?.topic; } catch { topic = undefined; }
-    if (typeof topic !== 'string' || !matchesFamilies(topic, '')) notSent.set(h.cls, (notSent.get(h.cls) ?? 0) + 1);
+    if (typeof topic !== 'string' || !matchesFamilies(topic, '') || !fits(h.text)) notSent.set(h.cls, (notSent.get(h.cls) ?? 0) + 1);
   }
   const replay = await replayToKafka({
     brokers, fixture, topicPrefix: prefix, partitions: 2, rate: 0, speed: 0, limit: 0, watermarkMs: 0, endMarkers: true, batchSize: 2000, universeOut: null,
