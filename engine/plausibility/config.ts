@@ -35,6 +35,11 @@ export interface PlausibilityConfig {
   staleAfterUs: number;
   /** An asset with fewer fresh sources than this takes no new risk. */
   minSources: number;
+  /**
+   * A held yield jump is confirmed only by an agreeing update at least this long (µs) after it
+   * (0: the next agreeing update confirms it, as agents.yield's quarantine does).
+   */
+  yieldConfirmAfterUs: number;
   /** The first sight of a yield pool this long (µs) after the stream began is held until a second update confirms it. */
   firstSightAfterUs: number;
   /** Without a closed universe: at most this many instruments are learned from the input. */
@@ -60,6 +65,7 @@ export const kDefaultPlausibility: PlausibilityConfig = {
   maxMovePct: 50,
   staleAfterUs: 60_000_000,
   minSources: 1,
+  yieldConfirmAfterUs: 0,
   firstSightAfterUs: 10_000_000,
   maxInstruments: 100_000,
   maxEdgeBps: 1_000,
@@ -90,6 +96,7 @@ export function checkPlausibility(c: PlausibilityConfig): void {
   range(c, 'maxMovePct', 0.01, 100);
   range(c, 'staleAfterUs', 1_000, 86_400_000_000, true);
   range(c, 'minSources', 1, 64, true);
+  range(c, 'yieldConfirmAfterUs', 0, 86_400_000_000, true);
   range(c, 'firstSightAfterUs', 0, 1e13, true);
   range(c, 'maxInstruments', 1, 10_000_000, true);
   range(c, 'maxEdgeBps', 1, 1e6);

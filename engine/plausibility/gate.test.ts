@@ -111,6 +111,17 @@ test('caps: APY, TVL, liquidations; jumps and late first sights are held with th
   assert.is(d.gate.counts.held, 2);
 });
 
+test('yieldConfirmAfterUs: two agreeing jumps 2 s apart do not confirm each other; the jump must hold that long', () => {
+  const d = door([...market(T0), yld(T0, 'a', 5)], { yieldConfirmAfterUs: 5 * S });
+  assert.is(d.feed(yld(T0, 'a', 5)), null);
+  assert.is(d.feed(yld(T0 + 1 * S, 'a', 500)), null);
+  assert.is(d.feed(yld(T0 + 3 * S, 'a', 505)), null);
+  assert.is(d.col('aave:ethereum:a', kYieldHeld), 1, '2 s later: still held');
+  assert.is(d.feed(yld(T0 + 6.5 * S, 'a', 502)), null);
+  assert.is(d.col('aave:ethereum:a', kYieldHeld), 0, '5.5 s after the jump: confirmed');
+  assert.is(d.gate.counts.held, 1);
+});
+
 test('assets in doubt: too few fresh sources; staleness after staleAfterUs', () => {
   const d = door(market(T0), { minSources: 3, staleAfterUs: 10 * S });
   for (const l of market(T0)) assert.is(d.feed(l), null);

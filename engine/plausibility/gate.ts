@@ -330,6 +330,8 @@ export class PlausibilityGate {
       v = screenYieldUpdate(this.#accApy[slot]!, this.#accTvl[slot]!, this.#accTs[slot]!, pend, this.#pendTvl[slot]!, this.#pendTs[slot]!,
         apy, tvl, ts, s.quarantineFactor, s.quarantineWindowUs);
     }
+    // a confirmation too soon after the held jump: still held, the jump keeps its time
+    if (v === kScreenConfirm && ts - this.#pendTs[slot]! < c.yieldConfirmAfterUs) v = kScreenRepeat;
     if (v === kScreenHold) {
       this.#pendApy[slot] = apy; this.#pendTvl[slot] = tvl; this.#pendTs[slot] = ts;
       this.counts.held++;
