@@ -17,7 +17,12 @@ export interface PlausibilityConfig {
   maxBookSize: number;
   /** An event older than its instrument's last event by more than this (µs) is refused. */
   maxBackUs: number;
-  /** An event further ahead of the stream clock (the newest accepted event time) than this (µs) is refused. */
+  /**
+   * An event further ahead of the stream clock (the newest accepted event time) than this (µs) is
+   * refused. Wide enough for partitions that lag one another in a fast Kafka replay; an accepted
+   * event this far ahead holds its instrument's later events back (maxBackUs) until the stream
+   * catches up.
+   */
   maxAheadUs: number;
   /** APY, base APY, reward APY and borrow APY (percent) must lie in [minApyPct, maxApyPct]. */
   minApyPct: number;
@@ -55,7 +60,7 @@ export const kDefaultPlausibility: PlausibilityConfig = {
   ammBandFraction: 0.25,
   maxBookSize: 1e9,
   maxBackUs: 1_000_000,
-  maxAheadUs: 10_000_000,
+  maxAheadUs: 300_000_000,
   minApyPct: -100,
   maxApyPct: 10_000,
   maxTvlUsd: 1e11,

@@ -82,7 +82,7 @@ test('time: an instrument never goes back beyond maxBackUs; nothing far ahead of
   assert.is(d.feed(px(T0 + 5 * S, 'binance', 'BTC', 60000)), null);
   assert.match(d.feed(px(T0 + 5 * S - 3600 * S, 'binance', 'BTC', 60000)) ?? '', /^plausibility: ts \d+ is 3600 s before the instrument's last event \d+, more than 1 s \(bound plausibility\.maxBackUs\)$/);
   assert.is(d.feed(px(T0 + 4.5 * S, 'binance', 'BTC', 60000)), null, 'half a second back: within the tolerance');
-  assert.match(d.feed(px(T0 + 86400 * S, 'coinbase', 'BTC', 60000)) ?? '', /is 86395 s ahead of the stream clock \d+, more than 10 s \(bound plausibility\.maxAheadUs\)/);
+  assert.match(d.feed(px(T0 + 86400 * S, 'coinbase', 'BTC', 60000)) ?? '', /is 86395 s ahead of the stream clock \d+, more than 300 s \(bound plausibility\.maxAheadUs\)/);
   assert.match(d.feed(px(T0 + 86401 * S, 'coinbase', 'BTC', 60000)) ?? '', /ahead of the stream clock/, 'the same instrument again does not move the clock');
   assert.is(d.feed(px(T0 + 86402 * S, 'kraken', 'BTC', 60000)), null, 'another instrument agrees: the stream moved on');
   assert.is(d.gate.clock, T0 + 86402 * S);

@@ -19,7 +19,8 @@ import {
   kTapeF0, kTapeFields, kTapePriceAskLevels, kTapePriceBidLevels, kTapePriceDepthRef, kTapeSlot, kTapeTs, kTapeType, kTapeWidth,
 } from '../../protocol/tape.ts';
 import {
-  isUpJump, kApyJumpFloorPct, kScreenConfirm, kScreenHold, kScreenRepeat, kTvlJumpFloorUsd, screenYieldUpdate, kScreenAccept,
+  kScreenAccept, kScreenConfirm, kScreenHold, kScreenInputs, kScreenRepeat, kScrAccApy, kScrAccTs, kScrAccTvl, kScrApy,
+  kScrFactor, kScrPendApy, kScrPendTs, kScrPendTvl, kScrTs, kScrTvl, kScrWindowUs, screenYieldPacked,
 } from '../../finance/yield_signals.ts';
 import type { PlausibilityConfig } from './config.ts';
 
@@ -67,6 +68,7 @@ export class PlausibilityGate {
   readonly #disputedTs: Float64Array; // book: time its latest price was refused for the band (NaN: none since)
   readonly #accApy: Float64Array; readonly #accTvl: Float64Array; readonly #accTs: Float64Array;
   readonly #pendApy: Float64Array; readonly #pendTvl: Float64Array; readonly #pendTs: Float64Array;
+  readonly #scr = new Float64Array(kScreenInputs); // the yield screen's inputs (no double arguments on the hot path)
   // stream
   #clock = NaN; // newest accepted event time
   #start = NaN; // first accepted event time
@@ -138,7 +140,9 @@ export class PlausibilityGate {
     return `plausibility: ${reason} (bound plausibility.${check})`;
   }
 
-  #fresh(ts: number): boolean {
+  /** Whether times[i] lies within plausibility.staleAfterUs of the stream clock (an index: no double argument). */
+  #fresh(times: Float64Array, i: number): boolean {
+    const ts = times[i]!;
     return ts === ts && !(this.#clock - ts > this.cfg.staleAfterUs);
   }
 
@@ -147,35 +151,37 @@ export class PlausibilityGate {
    * other fresh sources; NaN when none. `n` of them in #refCount.
    */
   #refCount = 0;
-  #groupMedian(g: number, self: number): number {
+  // Results in fields, not return values: a double returned from a call that is not inlined is boxed (allocated).
+  #med = NaN;
+  #ref = NaN;
+  #groupMedian(g: number, self: number): void {
     const sc = this.#scratch;
     let n = 0;
     for (let i = this.#groupStart[g]!, end = this.#groupStart[g + 1]!; i < end; i++) {
       const m = this.#members[i]!;
       if (m === self) continue;
       const px = this.#goodPx[m]!;
-      if (px === px && this.#fresh(this.#goodTs[m]!)) {
+      if (px === px && this.#fresh(this.#goodTs, m)) {
         let j = n++;
         while (j > 0 && sc[j - 1]! > px) { sc[j] = sc[j - 1]!; j--; }
         sc[j] = px;
       }
     }
     this.#refCount = n;
-    if (n === 0) return NaN;
-    return n & 1 ? sc[n >> 1]! : 0.5 * (sc[(n >> 1) - 1]! + sc[n >> 1]!);
+    this.#med = n === 0 ? NaN : n & 1 ? sc[n >> 1]! : 0.5 * (sc[(n >> 1) - 1]! + sc[n >> 1]!);
   }
 
   /** The reference of a book slot: the other venues' median, else its own last good mid while fresh. */
   #refSource = '';
-  #reference(slot: number): number {
+  #reference(slot: number): void {
     const g = this.#group[slot]!;
     if (g >= 0) {
-      const med = this.#groupMedian(g, slot);
-      if (med === med) { this.#refSource = 'median of other venues'; return med; }
+      this.#groupMedian(g, slot);
+      if (this.#med === this.#med) { this.#refSource = 'median of other venues'; this.#ref = this.#med; return; }
     }
     const own = this.#goodPx[slot]!;
-    if (own === own && this.#fresh(this.#goodTs[slot]!)) { this.#refSource = 'last good price'; this.#refCount = 1; return own; }
-    return NaN;
+    if (own === own && this.#fresh(this.#goodTs, slot)) { this.#refSource = 'last good price'; this.#refCount = 1; this.#ref = own; return; }
+    this.#ref = NaN;
   }
 
   /**
@@ -188,11 +194,13 @@ export class PlausibilityGate {
     if (!c.enabled) return null;
     this.counts.checked++;
     const o = row * kTapeWidth;
-    const slot = rows[o + kTapeSlot]!;
-    const type = rows[o + kTapeType]!;
+    const slotD = rows[o + kTapeSlot]!;
+    if (!(slotD >= 0 && slotD < this.#cap)) return this.#refuse('slot', `slot ${slotD} is outside the universe`);
+    // ints (and row offsets) as arguments: a double passed to a call that is not inlined is boxed (allocated)
+    const slot = slotD | 0;
+    const type = rows[o + kTapeType]! | 0;
     const ts = rows[o + kTapeTs]!;
     const f = o + kTapeF0;
-    if (!(slot >= 0 && slot < this.#cap)) return this.#refuse('slot', `slot ${slot} is outside the universe`);
 
     // time: per instrument never back beyond the tolerance; never far ahead of the stream clock
     const last = this.#lastTs[slot]!;
@@ -214,7 +222,7 @@ export class PlausibilityGate {
       case kTypePrice: return this.#price(rows, f, slot, depth);
       case kTypePool: return this.#pool(rows, f, slot);
       case kTypeYield:
-      case kTypeYieldOpportunity: return this.#yield(rows, f, slot, ts);
+      case kTypeYieldOpportunity: return this.#yield(rows, f, slot);
       case kTypeLiquidation: {
         const col = rows[f]!, debt = rows[f + 1]!;
         if (!(col >= 0 && col <= c.maxLiquidationUsd)) return this.#refuse('maxLiquidationUsd', `data.collateralUsd ${fmt(col)} is not in [0, ${fmt(c.maxLiquidationUsd)}]`);
@@ -233,7 +241,8 @@ export class PlausibilityGate {
         if (!(px > 0 && px < Infinity)) return this.#refuse('bandFraction', `data.price ${fmt(px)} must be positive and finite`);
         const g = this.#group[slot]!;
         if (g >= 0) {
-          const ref = this.#groupMedian(g, -1);
+          this.#groupMedian(g, -1);
+          const ref = this.#med;
           if (ref === ref && Math.abs(px / ref - 1) > c.bandFraction) {
             return this.#refuse('bandFraction', `data.price ${fmt(px)} is ${fmt(100 * Math.abs(px / ref - 1))} % from the reference ${fmt(ref)} (median of ${this.#refCount} fresh venues), more than ${fmt(100 * c.bandFraction)} %`);
           }
@@ -257,7 +266,8 @@ export class PlausibilityGate {
     const bs = rows[f + 2]!, as = rows[f + 3]!;
     if (!(bs >= 0 && bs <= c.maxBookSize)) return this.#refuse('maxBookSize', `data.bidSize ${fmt(bs)} is not in [0, ${fmt(c.maxBookSize)}]`);
     if (!(as >= 0 && as <= c.maxBookSize)) return this.#refuse('maxBookSize', `data.askSize ${fmt(as)} is not in [0, ${fmt(c.maxBookSize)}]`);
-    const ref = this.#reference(slot);
+    this.#reference(slot);
+    const ref = this.#ref;
     if (ref === ref) {
       const dev = Math.abs(mid / ref - 1);
       if (dev > c.bandFraction) {
@@ -288,47 +298,51 @@ export class PlausibilityGate {
     const r0 = rows[f]!, r1 = rows[f + 1]!, l = rows[f + 4]!;
     if (!(r0 < Infinity && r1 < Infinity) || l === Infinity) return this.#refuse('ammBandFraction', 'data.reserve0, data.reserve1 and data.liquidity must be finite');
     const own = this.#goodPx[slot]!;
-    if (own === own && this.#fresh(this.#goodTs[slot]!)) {
+    if (own === own && this.#fresh(this.#goodTs, slot)) {
       const dev = Math.abs(px / own - 1);
       if (dev > c.ammBandFraction) return this.#refuse('ammBandFraction', `pool price ${fmt(px)} is ${fmt(100 * dev)} % from the pool's last good price ${fmt(own)}, more than ${fmt(100 * c.ammBandFraction)} %`);
     }
     return null;
   }
 
-  #apy(v: number, name: string): string | null {
+  #apy(rows: Float64Array, at: number, name: string): string | null {
     const c = this.cfg;
+    const v = rows[at]!;
     if (v === v && !(v >= c.minApyPct && v <= c.maxApyPct)) {
       return this.#refuse('maxApyPct', `data.${name} ${fmt(v)} is not in [${fmt(c.minApyPct)}, ${fmt(c.maxApyPct)}] %`);
     }
     return null;
   }
 
-  #yield(rows: Float64Array, f: number, slot: number, ts: number): string | null {
+  #yield(rows: Float64Array, f: number, slot: number): string | null {
     const c = this.cfg;
+    const ts = rows[f - kTapeF0 + kTapeTs]!;
     const apy = rows[f]!, tvl = rows[f + 3]!;
-    const bad = this.#apy(apy, 'apy') ?? this.#apy(rows[f + 1]!, 'apyBase') ?? this.#apy(rows[f + 2]!, 'apyReward') ??
-      this.#apy(rows[f + 10]!, 'apyBorrow') ?? this.#apy(rows[f + 7]!, 'mu');
+    const bad = this.#apy(rows, f, 'apy') ?? this.#apy(rows, f + 1, 'apyBase') ?? this.#apy(rows, f + 2, 'apyReward') ??
+      this.#apy(rows, f + 10, 'apyBorrow') ?? this.#apy(rows, f + 7, 'mu');
     if (bad !== null) return bad;
     if (tvl === tvl && !(tvl >= 0 && tvl <= c.maxTvlUsd)) return this.#refuse('maxTvlUsd', `data.tvlUsd ${fmt(tvl)} is not in [0, ${fmt(c.maxTvlUsd)}]`);
     const sigma = rows[f + 8]!;
     if (sigma === sigma && !(sigma <= c.maxApyPct)) return this.#refuse('maxApyPct', `data.sigma ${fmt(sigma)} is above ${fmt(c.maxApyPct)}`);
     // the quarantine of jumps, at the door: a held update enters the state flagged, so no consumer trades on it
-    const s = this.#screen;
-    let v: number;
+    const x = this.#scr;
+    x[kScrAccApy] = this.#accApy[slot]!; x[kScrAccTvl] = this.#accTvl[slot]!; x[kScrAccTs] = this.#accTs[slot]!;
+    x[kScrPendApy] = this.#pendApy[slot]!; x[kScrPendTvl] = this.#pendTvl[slot]!; x[kScrPendTs] = this.#pendTs[slot]!;
+    x[kScrApy] = apy; x[kScrTvl] = tvl; x[kScrTs] = ts;
+    x[kScrFactor] = this.#screen.quarantineFactor; x[kScrWindowUs] = this.#screen.quarantineWindowUs;
     const pend = this.#pendApy[slot]!;
+    let v: number;
     if (this.#accTs[slot]! !== this.#accTs[slot]!) {
+      // never accepted: a first sight late in the stream is held; the pending one is then the reference
       const late = this.#start === this.#start && ts - this.#start > c.firstSightAfterUs;
       if (pend !== pend) v = late ? kScreenHold : kScreenAccept;
-      else if (ts <= this.#pendTs[slot]!) v = kScreenRepeat;
       else {
-        const pt = this.#pendTvl[slot]!;
-        const agrees = !isUpJump(pend, apy, s.quarantineFactor, kApyJumpFloorPct) && !isUpJump(apy, pend, s.quarantineFactor, kApyJumpFloorPct) &&
-          !isUpJump(pt, tvl, s.quarantineFactor, kTvlJumpFloorUsd) && !isUpJump(tvl, pt, s.quarantineFactor, kTvlJumpFloorUsd);
-        v = agrees ? kScreenConfirm : kScreenHold;
+        x[kScrAccApy] = pend; x[kScrAccTvl] = this.#pendTvl[slot]!; x[kScrAccTs] = this.#pendTs[slot]!; // jumps measured from the held sight
+        v = screenYieldPacked(x);
+        v = ts <= this.#pendTs[slot]! ? kScreenRepeat : v === kScreenHold || v === kScreenConfirm ? kScreenHold : kScreenConfirm;
       }
     } else {
-      v = screenYieldUpdate(this.#accApy[slot]!, this.#accTvl[slot]!, this.#accTs[slot]!, pend, this.#pendTvl[slot]!, this.#pendTs[slot]!,
-        apy, tvl, ts, s.quarantineFactor, s.quarantineWindowUs);
+      v = screenYieldPacked(x);
     }
     // a confirmation too soon after the held jump: still held, the jump keeps its time
     if (v === kScreenConfirm && ts - this.#pendTs[slot]! < c.yieldConfirmAfterUs) v = kScreenRepeat;
@@ -349,7 +363,7 @@ export class PlausibilityGate {
   accepted(rows: Float64Array, row: number): void {
     if (!this.cfg.enabled) return;
     const o = row * kTapeWidth;
-    const slot = rows[o + kTapeSlot]!;
+    const slot = rows[o + kTapeSlot]! | 0;
     const ts = rows[o + kTapeTs]!;
     const f = o + kTapeF0;
     if (!(ts <= this.#lastTs[slot]!)) this.#lastTs[slot] = ts;
@@ -386,19 +400,19 @@ export class PlausibilityGate {
     let fresh = 0;
     for (let i = this.#groupStart[g]!, end = this.#groupStart[g + 1]!; i < end; i++) {
       const m = this.#members[i]!;
-      const d = this.#disputedTs[m]!;
-      if (d === d && this.#fresh(d)) {
+      if (this.#fresh(this.#disputedTs, m)) {
         return `asset ${name} in doubt: ${this.#keys[m]} disagrees with its reference beyond plausibility.bandFraction ${fmt(c.bandFraction)}; no new risk until the sources agree`;
       }
-      if (this.#fresh(this.#goodTs[m]!)) fresh++;
+      if (this.#fresh(this.#goodTs, m)) fresh++;
     }
     if (fresh < c.minSources) {
       return `asset ${name} in doubt: ${fresh} fresh source${fresh === 1 ? '' : 's'} (plausibility.minSources ${c.minSources}, stale after plausibility.staleAfterUs ${c.staleAfterUs}); no new risk`;
     }
-    const med = this.#groupMedian(g, -1);
+    this.#groupMedian(g, -1);
+    const med = this.#med;
     for (let i = this.#groupStart[g]!, end = this.#groupStart[g + 1]!; i < end; i++) {
       const m = this.#members[i]!;
-      if (!this.#fresh(this.#goodTs[m]!)) continue;
+      if (!this.#fresh(this.#goodTs, m)) continue;
       const dev = Math.abs(this.#goodPx[m]! / med - 1);
       if (dev > c.bandFraction) {
         return `asset ${name} in doubt: ${this.#keys[m]} is ${fmt(100 * dev)} % from the median of its fresh sources (plausibility.bandFraction ${fmt(c.bandFraction)}); no new risk`;
@@ -412,7 +426,8 @@ export class PlausibilityGate {
     if (!(slot >= 0 && slot < this.#cap) || this.#kind[slot] !== kKindBook) return NaN;
     const g = this.#group[slot]!;
     if (g < 0) return NaN;
-    const ref = this.#groupMedian(g, slot);
+    this.#groupMedian(g, slot);
+    const ref = this.#med;
     const px = this.#goodPx[slot]!;
     return ref === ref && px === px ? Math.abs(px / ref - 1) : NaN;
   }
@@ -420,7 +435,7 @@ export class PlausibilityGate {
   /** Book sources with no accepted update for plausibility.staleAfterUs (at the stream clock). */
   staleSources(): number {
     let n = 0;
-    for (let s = 0; s < this.#cap; s++) if (this.#kind[s] === kKindBook && this.#goodTs[s] === this.#goodTs[s] && !this.#fresh(this.#goodTs[s]!)) n++;
+    for (let s = 0; s < this.#cap; s++) if (this.#kind[s] === kKindBook && this.#goodTs[s] === this.#goodTs[s] && !this.#fresh(this.#goodTs, s)) n++;
     return n;
   }
 
