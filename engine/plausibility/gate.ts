@@ -13,7 +13,7 @@
 import { kKindBook, kKindSignal, kKindYield } from '../../protocol/layout.ts';
 import type { RegistrySnapshot } from '../../protocol/registry.ts';
 import {
-  kEventTypeNames, kTypeLiquidation, kTypeLiquidationCascade, kTypeMajorPriceMove, kTypePool, kTypePrice, kTypeYield, kTypeYieldOpportunity,
+  kEventTypeNames, kTypeGovernance, kTypeGovernancePassed, kTypeLiquidation, kTypeLiquidationCascade, kTypeMajorPriceMove, kTypePool, kTypePrice, kTypeYield, kTypeYieldOpportunity,
 } from '../../protocol/events.ts';
 import {
   kTapeF0, kTapeFields, kTapePriceAskLevels, kTapePriceBidLevels, kTapePriceDepthRef, kTapeSlot, kTapeTs, kTapeType, kTapeWidth,
@@ -202,9 +202,11 @@ export class PlausibilityGate {
     const ts = rows[o + kTapeTs]!;
     const f = o + kTapeF0;
 
-    // time: per instrument never back beyond the tolerance; never far ahead of the stream clock
+    // time: per instrument never back beyond the tolerance; never far ahead of the stream clock.
+    // Governance events share their protocol's slot with liquidations but come on another topic
+    // (another partition, its own order): they are not held to the slot's time.
     const last = this.#lastTs[slot]!;
-    if (last - ts > c.maxBackUs) {
+    if (last - ts > c.maxBackUs && type !== kTypeGovernance && type !== kTypeGovernancePassed) {
       return this.#refuse('maxBackUs', `ts ${ts} is ${fmt((last - ts) / 1e6)} s before the instrument's last event ${last}, more than ${fmt(c.maxBackUs / 1e6)} s`);
     }
     const clock = this.#clock;
@@ -366,14 +368,14 @@ export class PlausibilityGate {
     const slot = rows[o + kTapeSlot]! | 0;
     const ts = rows[o + kTapeTs]!;
     const f = o + kTapeF0;
-    if (!(ts <= this.#lastTs[slot]!)) this.#lastTs[slot] = ts;
+    const type = rows[o + kTapeType]! | 0;
+    if (!(ts <= this.#lastTs[slot]!) && type !== kTypeGovernance && type !== kTypeGovernancePassed) this.#lastTs[slot] = ts;
     if (this.#start !== this.#start) this.#start = ts;
     if (!(ts <= this.#clock)) {
       if (ts - this.#clock > this.cfg.maxAheadUs) this.#candTs = NaN;
       this.#clock = ts;
     }
     if (this.#candTs === this.#candTs && !(this.#candTs - ts > this.cfg.maxAheadUs)) this.#candTs = NaN;
-    const type = rows[o + kTapeType]!;
     if (type === kTypePrice) {
       this.#goodPx[slot] = 0.5 * (rows[f]! + rows[f + 1]!);
       this.#goodTs[slot] = ts;
