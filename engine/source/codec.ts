@@ -1,6 +1,7 @@
 // The pure codec: a parsed envelope → one tape row, or the reason it cannot enter the state.
 // Every check names the field that was wrong. Nothing here throws past decodeEvent.
 import { LucentError } from '../../protocol/errors.ts';
+import { kMaxKeyChars } from './bounded.ts';
 import { kDepthLevels, kTickMapLevels, kKindAmm, kKindBook, kKindProtocol, kKindSignal, kKindYield } from '../../protocol/layout.ts';
 import type { InstrumentRegistry } from '../../protocol/registry.ts';
 import { kEventTypeCodes, kTypeGovernance, kTypeGovernancePassed, kTypeLiquidation, kTypeLiquidationCascade, kTypeMajorPriceMove, kTypePool, kTypePrice, kTypeYield, kTypeYieldOpportunity } from '../../protocol/events.ts';
@@ -41,6 +42,7 @@ function obj(v: unknown, name: string): Record<string, unknown> {
 function str(d: Record<string, unknown>, k: string): string {
   const v = d[k];
   if (typeof v !== 'string' || v.length === 0) throw new FieldError(`data.${k} must be a non-empty string`);
+  if (v.length > kMaxKeyChars) throw new FieldError(`data.${k} is ${v.length} characters long, more than ${kMaxKeyChars}`);
   return v;
 }
 function num(d: Record<string, unknown>, k: string, min = -Infinity): number {
@@ -75,7 +77,6 @@ function bigintField(d: Record<string, unknown>, k: string): bigint | null {
 }
 
 // ---- The key and the topic agree with the data (one key names one instrument) ---------------------
-const kMaxKeyChars = 256;
 
 /** `key` is exactly `a:b/c` (a price key) without building the string. */
 function isPairKey(key: string, a: string, b: string, c: string): boolean {
@@ -161,7 +162,7 @@ function encode(ev: unknown, registry: InstrumentRegistry, t: Float64Array, o: n
         throw keyMismatch(key, 'data.protocol:data.chain:data.pool');
       }
       checkTopicName(topic, prefix, protocol, 'protocol');
-      const symbol = typeof d.symbol === 'string' ? d.symbol : '';
+      const symbol = typeof d.symbol === 'string' ? d.symbol.slice(0, kMaxKeyChars) : '';
       const apy = num(d, 'apy');
       t[f] = apy;
       t[f + 1] = optNum(d, 'apyBase');
