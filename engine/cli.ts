@@ -20,6 +20,10 @@ Source
   --fixture <file>      recorded ticks, JSON Lines (.jsonl or .jsonl.gz)
                         default: fixtures/default.jsonl.gz (the shipped fixture)
   --limit <n>           replay only the first n events (file)
+  --universe <file>     file: close the universe: only the instruments of this universe file
+                        (replay-to-kafka --universe-out) or fixture are read; an event for any
+                        other is a dead letter. Without it the fixture's instruments make the
+                        universe, at most config plausibility.maxInstruments of them
   --rate <events/s>     file: open-loop replay at a fixed rate (latency from each event's intended
                         time); kafka: at most this many events/s into the state
   --speed <x>           replay at x times the recorded timing (1 = real time; file)
@@ -142,6 +146,7 @@ export async function main(argv: string[]): Promise<number> {
       limit: num('limit', v.limit), cycleTimeoutMs: num('cycle-timeout', v['cycle-timeout']),
       decisions: v.decisions, summary: v.summary, deadLetters: v['dead-letters'],
       progress: !v.quiet && !v.json,
+      universe: v.source === 'kafka' ? undefined : v.universe,
       agents: v.agents?.split(',').map((a) => a.trim()).filter((a) => a !== ''),
       learning: v.learning, eventStore: v['event-store'], busUrl: v['bus-url'], busPrefix: v['bus-prefix'],
     };
@@ -252,6 +257,11 @@ export function formatSummary(s: Summary): string {
   }
   out += `fixture ${rel} (${f(s.instruments)} instruments)\n\n`;
   out += `  events read            ${f(s.lines)}   (dead letters: ${f(s.deadLetters)})\n`;
+  const pl = s.plausibility;
+  if (pl) {
+    const by = Object.entries(pl.refusedByCheck).map(([k, v]) => `${k} ${f(v)}`).join(', ');
+    out += `  plausibility           refused ${f(pl.refused)}${by ? ` (${by})` : ''}, yield updates held ${f(pl.held)}, pre-trade rejections ${f(pl.preTradeRejections)}, assets in doubt ${f(pl.doubtRejections)}, stale sources ${f(pl.staleSources)}\n`;
+  }
   out += `  events replayed        ${f(s.events)} in ${f(s.runMs)} ms = ${f(s.eventsPerSec)} events/s\n`;
   out += `  cycles                 ${f(s.cycles)} (${f(s.cyclesPerSec)}/s, missed ${f(s.missedCycles)}; ${f(s.derivedEvents)} derived events replayed as triggers)\n`;
   out += `  decisions              ${f(s.decisions)}  (approved ${f(s.decisionsByStatus.approved ?? 0)}, rejected ${f(s.decisionsByStatus.rejected ?? 0)}, pending approval ${f(s.decisionsByStatus.pending_approval ?? 0)})\n`;

@@ -6,6 +6,7 @@ import { OptionError } from '../protocol/errors.ts';
 import { kWaitNames, type WaitName } from '../protocol/wait_strategy.ts';
 import { checkAgentConfig, kAgentNames, kDefaultAgentConfig, type AgentConfig } from '../workers/agents/index.ts';
 import { checkLearningConfig, kDefaultLearningConfig, type LearningConfig } from './learning_config.ts';
+import { checkPlausibility, kDefaultPlausibility, type PlausibilityConfig } from './plausibility/config.ts';
 
 /** A speed-paced replay waits at most this long (ms) for one event, by default. */
 export const kDefaultMaxPauseMs = 10_000;
@@ -36,6 +37,7 @@ export interface EngineConfig {
   agents: AgentConfig;
   /** The learning loop's settings (used with options.learning; engine/learning/config.ts). */
   learning: LearningConfig;
+  plausibility: PlausibilityConfig;
 }
 
 export interface EngineOptions {
@@ -54,6 +56,7 @@ export interface EngineOptions {
   summary: string | null;
   deadLetters: string | null;
   limit: number; // events to load (0 = all)
+  universe: string | null; // file replays: a closed universe (a universe file or a fixture); null: learned from the fixture
   maxPauseMs: number; // a speed-paced replay waits at most this long for one event
   cycleTimeoutMs: number;
   progress: boolean;
@@ -77,6 +80,7 @@ export const kDefaultConfig: EngineConfig = {
   killSwitch: false,
   agents: kDefaultAgentConfig,
   learning: kDefaultLearningConfig,
+  plausibility: kDefaultPlausibility,
 };
 
 export function defaultThreads(): number {
@@ -195,6 +199,7 @@ export function checkConfig(c: EngineConfig): EngineConfig {
   if (c.limits.approvalThresholdUsd > c.limits.maxPositionUsd * 1e6) throw new OptionError('config.limits.approvalThresholdUsd is unreasonably large');
   checkAgentConfig(c.agents);
   checkLearningConfig(c.learning);
+  checkPlausibility(c.plausibility);
   return c;
 }
 
@@ -212,6 +217,7 @@ export interface OptionsInput {
   summary?: string | null | undefined;
   deadLetters?: string | null | undefined;
   limit?: number | undefined;
+  universe?: string | null | undefined;
   maxPauseMs?: number | undefined;
   cycleTimeoutMs?: number | undefined;
   progress?: boolean | undefined;
@@ -259,6 +265,7 @@ export function resolveOptions(i: OptionsInput): EngineOptions {
     summary: i.summary === undefined ? 'out/summary.json' : i.summary,
     deadLetters: i.deadLetters === undefined ? 'out/dead-letters.jsonl' : i.deadLetters,
     limit,
+    universe: i.universe ?? null,
     maxPauseMs,
     cycleTimeoutMs,
     progress: i.progress ?? true,

@@ -12,6 +12,7 @@ import type { DispatchReport } from './warmup.ts';
 import type { DeadLetterLog } from './sinks/dead_letters.ts';
 import { writeFileAtomic } from './sinks/output_paths.ts';
 import type { LoopStats } from './step/event_stepper.ts';
+import type { PlausibilityCounts } from './plausibility/gate.ts';
 import type { PacingStats } from './step/tape_replay.ts';
 
 export interface Summary {
@@ -49,6 +50,8 @@ export interface Summary {
   portfolio: { cashUsd: number; realizedPnlUsd: number; varUsd: number; hhi: number; positions: number };
   decisionLogSha256: string;
   decisionLog: string | null;
+  /** What the plausibility gate refused (by check), held, and the pre-trade rejections. */
+  plausibility?: PlausibilityCounts;
   environment: { node: string; v8: string; cpu: string; cores: number };
   /** A `speed`-paced replay's pauses cut to the longest allowed (file replay). */
   pacing?: PacingStats;
@@ -126,6 +129,7 @@ export function replaySummary(o: EngineOptions, f: ReplayFigures): Summary {
     },
     decisionLogSha256: f.decisionLogSha256,
     decisionLog: o.decisions,
+    plausibility: p.gate.summary(),
     environment: environment(),
   };
 }

@@ -7,6 +7,7 @@ import type { EngineOptions } from '../options.ts';
 import type { LatencySummary } from '../metrics/latency.ts';
 import { planTopology } from '../dispatch/topology.ts';
 import { DeadLetterLog } from '../sinks/dead_letters.ts';
+import type { PlausibilityCounts } from '../plausibility/gate.ts';
 import { checkOutputPaths } from '../sinks/output_paths.ts';
 import { KafkaSource, type KafkaSourceReport } from '../source/kafka/kafka_source.ts';
 import type { LaneReport } from '../source/kafka/lane.ts';
@@ -159,6 +160,7 @@ function kafkaSummary(
     },
     decisionLogSha256: sha,
     decisionLog: o.decisions,
+    plausibility: sumPlausibility(report.lanes.flatMap((l) => (l.target ? [l.target.pipeline.gate.summary()] : []))),
     environment: environment(),
     kafka: {
       ...report,
@@ -170,6 +172,17 @@ function kafkaSummary(
       late: lanes.reduce((a, l) => a + l.late, 0),
     },
   };
+}
+
+/** The lanes' plausibility counts added up. */
+function sumPlausibility(list: PlausibilityCounts[]): PlausibilityCounts {
+  const out: PlausibilityCounts = { checked: 0, refused: 0, refusedByCheck: {}, held: 0, clockJumps: 0, doubtRejections: 0, preTradeRejections: 0, staleSources: 0 };
+  for (const c of list) {
+    out.checked += c.checked; out.refused += c.refused; out.held += c.held; out.clockJumps += c.clockJumps;
+    out.doubtRejections += c.doubtRejections; out.preTradeRejections += c.preTradeRejections; out.staleSources += c.staleSources;
+    for (const [k, v] of Object.entries(c.refusedByCheck)) out.refusedByCheck[k] = (out.refusedByCheck[k] ?? 0) + v;
+  }
+  return out;
 }
 
 /** A lane's report with what its pipeline decided, in the summary's order of fields. */

@@ -51,7 +51,7 @@ export class LanePipeline implements LaneTarget {
     await p.dispatcher.start();
     const stepper = new EventStepper({
       writer: p.writer, trigger: p.trigger, dispatcher: p.dispatcher, consolidator: p.consolidator, readers: p.readers,
-      mode: o.mode, keyEpoch: 'tape',
+      mode: o.mode, keyEpoch: 'tape', gate: p.gate,
     }, stats, originToDecision);
     return new LanePipeline(p, sink, path, stepper);
   }
@@ -60,6 +60,7 @@ export class LanePipeline implements LaneTarget {
   set suppress(on: boolean) { this.#sink.suppress = on; }
 
   flush(): Promise<void> { return this.#sink.flush(); }
+  describe(rows: Float64Array, row: number): string { return this.pipeline.gate.describe(rows, row); }
   abandon(): void { this.#sink.abandon(); }
 
   async stop(): Promise<void> {

@@ -18,6 +18,8 @@ export interface LoopDeps extends StepperDeps {
   between: (done: number, stats: LoopStats) => Promise<void>;
   /** Asked between chunks: true ends the replay there (the figures cover what was replayed). */
   stopped?: () => boolean;
+  /** Called for an event the plausibility gate refused (its tape row and the reason). */
+  onRefused?: (rows: Float64Array, row: number, reason: string) => void;
   /** Aborted: the replay ends at the next chunk boundary, or at once during a pacing pause. */
   signal?: AbortSignal | undefined;
   /** Longest pause before one event of a `speed`-paced replay, in ms (default: no bound). */
@@ -105,6 +107,7 @@ export async function runLoop(d: LoopDeps): Promise<LoopStats> {
         clock[kClockT0] = performance.now();
       }
       stepper.stepRow(rows, row, depth);
+      if (stepper.refused !== null) d.onRefused?.(rows, row, stepper.refused);
     }
     stats.events = row;
     // Between chunks only: a pacing pause is not a reason to flush sinks (an awaited write can

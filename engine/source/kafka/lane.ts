@@ -38,6 +38,8 @@ export interface LaneTarget {
   abandon(): void;
   /** Stops the agents and closes the decisions' sink. */
   stop(): Promise<void>;
+  /** The decoded event of a tape row as text (the raw part of a dead letter for an event the step refused). */
+  describe?(rows: Float64Array, row: number): string;
 }
 
 export interface LaneOptions<T extends LaneTarget> extends MessageDecoderOptions {
@@ -197,6 +199,7 @@ export class Lane<T extends LaneTarget> {
         if (suppress) this.rebuiltEvents++;
         else if (rate > 0) { await this.#pace(); await beat(); }
         stepper.step(rows, i, suppress ? performance.now() : out.recvMs[i]!, suppress ? NaN : out.originMs[i]!, out.tape.depth);
+        if (stepper.refused !== null && !suppress) this.#refused(out, i, stepper.refused);
       }
       target.suppress = false;
       this.events += n;
@@ -240,6 +243,15 @@ export class Lane<T extends LaneTarget> {
   thaw(): void { this.#frozen = false; }
 
   /** Decisions durable, dead letters acknowledged, then (at most every commitIntervalMs) the commit. */
+  /** An event the step refused (the plausibility gate): to the dead-letter topic, with its decoded text. */
+  #refused(out: ReleasedBatch, i: number, reason: string): void {
+    const part = this.#parts[out.partition[i]!]!;
+    const text = this.#target?.describe?.(out.tape.rows, i) ?? '';
+    this.o.deadLetters.add({
+      topic: part.topic, partition: part.partition, offset: String(out.offset[i]!), key: null, value: Buffer.from(text), headers: {}, reason,
+    });
+  }
+
   async #settle(force: boolean): Promise<void> {
     if (this.#frozen) return;
     await this.#target!.stepper.drain();
