@@ -5,7 +5,7 @@ import { InstrumentRegistry } from '../protocol/registry.ts';
 import type { Tape } from '../protocol/tape.ts';
 import { loadFixture } from './source/file/fixture_reader.ts';
 import { reserveDerivedSlots } from './state/derived_slots.ts';
-import { buildPipeline } from './pipeline.ts';
+import { buildPipeline, type PipelineHooks } from './pipeline.ts';
 import { DecisionLog } from './sinks/decision_log.ts';
 import { DeadLetterLog } from './sinks/dead_letters.ts';
 import { TapeReplay } from './step/tape_replay.ts';
@@ -17,7 +17,7 @@ export type { Summary } from './summary.ts';
 export interface RunHooks {
   /** Replay this tape (and registry) instead of loading options.fixture. */
   tape?: { tape: Tape; registry: InstrumentRegistry; lines?: number } | undefined;
-  crashAt?: { agent: string; cycle: number } | undefined;
+  crashAt?: PipelineHooks['crashAt'];
   onThreadError?: (thread: number, err: Error) => void;
 }
 

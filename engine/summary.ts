@@ -41,6 +41,11 @@ export interface Summary {
   stagesUs: { ingest: LatencySummary; agents: LatencySummary; consolidate: LatencySummary };
   agentsUs: Record<string, LatencySummary & { errors: number; overflow: number; lapped: number; stale: number; quarantined: number }>;
   portfolio: { cashUsd: number; realizedPnlUsd: number; varUsd: number; hhi: number; positions: number };
+  /**
+   * Agent threads that died and were replaced; cycles consolidated without some agent's result,
+   * and per agent the cycles it missed (its errors, a death included, are in agentsUs).
+   */
+  crashes: { threadRestarts: number; cyclesWithoutAgents: number; missedByAgent: Record<string, number> };
   decisionLogSha256: string;
   decisionLog: string | null;
   environment: { node: string; v8: string; cpu: string; cores: number };
@@ -107,6 +112,7 @@ export function replaySummary(o: EngineOptions, f: ReplayFigures): Summary {
       hhi: Math.round(stats.lastPortfolio.hhi * 1e4) / 1e4,
       positions: stats.lastPortfolio.positions,
     },
+    crashes: { threadRestarts: p.dispatcher.restarts, cyclesWithoutAgents: stats.cyclesMissingAgents, missedByAgent: { ...stats.missedByAgent } },
     decisionLogSha256: f.decisionLogSha256,
     decisionLog: o.decisions,
     environment: environment(),

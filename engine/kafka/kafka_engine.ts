@@ -148,6 +148,10 @@ function kafkaSummary(
       realizedPnlUsd: Math.round(lanes.reduce((a, l) => a + l.realizedPnlUsd, 0) * 100) / 100,
       varUsd: 0, hhi: 0, positions: 0,
     },
+    crashes: {
+      threadRestarts: lanes.reduce((a, l) => a + l.threadRestarts, 0), cyclesWithoutAgents: lanes.reduce((a, l) => a + l.cyclesWithoutAgents, 0),
+      missedByAgent: {},
+    },
     decisionLogSha256: sha,
     decisionLog: o.decisions,
     environment: environment(),
@@ -167,7 +171,7 @@ function kafkaSummary(
 function laneSummary(r: LaneReport<LanePipeline>): LaneSummary {
   const d: LaneDecisions = r.target ? r.target.decisions() : {
     decisions: 0, decisionsWritten: 0, decisionsSuppressed: 0, decisionsByStatus: {}, decisionsByAgent: {}, opportunitiesByAgent: {},
-    topOpportunities: [], cashUsd: 0, realizedPnlUsd: 0, decisionLog: null, decisionLogSha256: '',
+    topOpportunities: [], cashUsd: 0, realizedPnlUsd: 0, decisionLog: null, decisionLogSha256: '', threadRestarts: 0, cyclesWithoutAgents: 0,
   };
   return {
     id: r.id, instruments: r.instruments, partitions: r.partitions, events: r.events, rebuiltEvents: r.rebuiltEvents, cycles: r.cycles,
@@ -175,5 +179,6 @@ function laneSummary(r: LaneReport<LanePipeline>): LaneSummary {
     decisionsByStatus: d.decisionsByStatus, decisionsByAgent: d.decisionsByAgent, opportunitiesByAgent: d.opportunitiesByAgent,
     topOpportunities: d.topOpportunities, cashUsd: d.cashUsd, realizedPnlUsd: d.realizedPnlUsd, late: r.late,
     firstStepMs: r.firstStepMs, lastStepMs: r.lastStepMs, decisionLog: d.decisionLog, decisionLogSha256: d.decisionLogSha256,
+    threadRestarts: d.threadRestarts, cyclesWithoutAgents: d.cyclesWithoutAgents,
   };
 }

@@ -24,6 +24,8 @@ export interface LaneDecisions {
   realizedPnlUsd: number;
   decisionLog: string | null;
   decisionLogSha256: string;
+  threadRestarts: number;
+  cyclesWithoutAgents: number;
 }
 
 export class LanePipeline implements LaneTarget {
@@ -59,7 +61,11 @@ export class LanePipeline implements LaneTarget {
   get suppress(): boolean { return this.#sink.suppress; }
   set suppress(on: boolean) { this.#sink.suppress = on; }
 
-  flush(): Promise<void> { return this.#sink.flush(); }
+  /** Makes the decisions durable, and replaces an agent thread that died meanwhile. */
+  async flush(): Promise<void> {
+    await this.#sink.flush();
+    if (this.pipeline.dispatcher.lost()) await this.pipeline.dispatcher.supervise();
+  }
   abandon(): void { this.#sink.abandon(); }
 
   async stop(): Promise<void> {
@@ -82,6 +88,8 @@ export class LanePipeline implements LaneTarget {
       realizedPnlUsd: this.pipeline.executor.realizedPnlUsd,
       decisionLog: this.#path,
       decisionLogSha256: s.log.sha256(),
+      threadRestarts: this.pipeline.dispatcher.restarts,
+      cyclesWithoutAgents: st.cyclesMissingAgents,
     };
   }
 }
