@@ -62,6 +62,12 @@ Output
   --decisions <file>    decision log, JSON Lines (default out/decisions.jsonl)
   --summary <file>      summary JSON (default out/summary.json)
   --dead-letters <file> rejected input lines with reasons (default out/dead-letters.jsonl)
+  --resume              file replay: resume after a crash (kill -9, power loss). The fixture is
+                        replayed from the start (lockstep is deterministic); each decision is
+                        checked against the log's line, byte for byte, and only those past its
+                        end are appended; a torn last line is cut first. Run it with the same
+                        fixture and options as the run that crashed (a difference is an error
+                        naming the line). The Kafka source always resumes from its offsets.
   --json                print the summary JSON to stdout instead of the table
   --quiet               no progress bar
   -h, --help            this text
@@ -88,7 +94,7 @@ export async function main(argv: string[]): Promise<number> {
         mode: { type: 'string' }, threads: { type: 'string' }, inline: { type: 'boolean' }, wait: { type: 'string' },
         topology: { type: 'string' }, agents: { type: 'string' }, config: { type: 'string' }, 'cycle-timeout': { type: 'string' },
         decisions: { type: 'string' }, summary: { type: 'string' }, 'dead-letters': { type: 'string' },
-        json: { type: 'boolean' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        json: { type: 'boolean' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, resume: { type: 'boolean' },
       },
       strict: true,
       allowPositionals: false,
@@ -110,11 +116,13 @@ export async function main(argv: string[]): Promise<number> {
       decisions: v.decisions, summary: v.summary, deadLetters: v['dead-letters'],
       progress: !v.quiet && !v.json,
       agents: v.agents?.split(',').map((a) => a.trim()).filter((a) => a !== ''),
+      resume: v.resume,
     };
     const opts = resolveOptions(input);
     const source = v.source ?? 'file';
     if (source !== 'file' && source !== 'kafka') throw new LucentError('ERR_OPTION', `--source must be "file" or "kafka", got ${JSON.stringify(source)}`);
     let summary: Summary;
+    if (source === 'kafka' && v.resume) throw new LucentError('ERR_OPTION', '--resume applies to --source file: the Kafka source always resumes from the group\'s committed offsets');
     if (source === 'kafka') {
       const k = resolveKafkaOptions({
         brokers: v.brokers, group: v.group, universe: v.universe, scope: v.scope, topicPrefix: v['topic-prefix'],
@@ -168,7 +176,16 @@ export function formatSummary(s: Summary): string {
   out += `  cycles                 ${f(s.cycles)} (${f(s.cyclesPerSec)}/s, missed ${f(s.missedCycles)}; ${f(s.derivedEvents)} derived events replayed as triggers)\n`;
   out += `  decisions              ${f(s.decisions)}  (approved ${f(s.decisionsByStatus.approved ?? 0)}, rejected ${f(s.decisionsByStatus.rejected ?? 0)}, pending approval ${f(s.decisionsByStatus.pending_approval ?? 0)})\n`;
   out += `  realized PnL (paper)   $${s.portfolio.realizedPnlUsd.toFixed(2)}   portfolio VaR $${f(s.portfolio.varUsd)}  HHI ${s.portfolio.hhi}\n`;
-  out += `  decision log sha256    ${s.decisionLogSha256}\n\n`;
+  out += `  decision log sha256    ${s.decisionLogSha256}\n`;
+  if (s.resume) {
+    const r = s.resume;
+    out += `  resumed                ${f(r.found)} decisions found in the log (${f(r.verified)} checked equal), ${f(r.appended)} appended` +
+      `${r.tornBytes > 0 ? `, torn last line cut (${f(r.tornBytes)} bytes)` : ''}\n`;
+  }
+  if (s.crashes && s.crashes.threadRestarts + s.crashes.cyclesWithoutAgents > 0) {
+    out += `  agent threads          ${f(s.crashes.threadRestarts)} replaced; ${f(s.crashes.cyclesWithoutAgents)} cycle(s) decided without some agent\n`;
+  }
+  out += '\n';
   out += `  ${'agent'.padEnd(22)} ${'opportunities'.padStart(13)} ${'decisions'.padStart(10)} ${'p50/cycle'.padStart(11)} ${'p99/cycle'.padStart(11)} ${'errors'.padStart(7)} ${'stale'.padStart(7)} ${'quarantined'.padStart(11)}\n`;
   for (const [name, a] of Object.entries(s.agentsUs)) {
     out += `  ${name.padEnd(22)} ${f(s.opportunitiesByAgent[name] ?? 0).padStart(13)} ${f(s.decisionsByAgent[name] ?? 0).padStart(10)} ${us(a.p50).padStart(11)} ${us(a.p99).padStart(11)} ${f(a.errors).padStart(7)} ${f(a.stale).padStart(7)} ${f(a.quarantined).padStart(11)}\n`;

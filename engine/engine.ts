@@ -7,6 +7,7 @@ import { loadFixture } from './source/file/fixture_reader.ts';
 import { reserveDerivedSlots } from './state/derived_slots.ts';
 import { buildPipeline, type PipelineHooks } from './pipeline.ts';
 import { DecisionLog } from './sinks/decision_log.ts';
+import { ResumingDecisionLog } from './sinks/resume_log.ts';
 import { DeadLetterLog } from './sinks/dead_letters.ts';
 import { TapeReplay } from './step/tape_replay.ts';
 import { Progress } from './progress.ts';
@@ -36,8 +37,9 @@ export async function runEngine(o: EngineOptions, hooks: RunHooks = {}): Promise
   const loadMs = performance.now() - t0;
 
   // Sinks, then the pipeline: consolidation and the agents.
-  const sink = new DecisionLog(o.decisions);
-  await sink.open();
+  // --resume: the log's complete lines are checked against this replay's decisions, the rest appended.
+  const sink = o.resume && o.decisions !== null ? await ResumingDecisionLog.open(o.decisions) : new DecisionLog(o.decisions);
+  if (sink instanceof DecisionLog) await sink.open();
   const pipeline = buildPipeline(o, registry, sink, hooks);
   const { dispatcher, stats } = pipeline;
   await dispatcher.start();
@@ -67,6 +69,7 @@ export async function runEngine(o: EngineOptions, hooks: RunHooks = {}): Promise
     fixture: hooks.tape ? '(in-memory tape)' : o.fixture, lines, loadMs, loop: await replay.stats(), pipeline, deadLetters,
     decisionLogSha256: sink.sha256(),
   });
+  if (sink instanceof ResumingDecisionLog) summary.resume = sink.report();
   writeSummary(o.summary, summary);
   return summary;
 }

@@ -48,6 +48,8 @@ export interface EngineOptions {
   progress: boolean;
   agents: string[];
   config: EngineConfig;
+  /** File replay: resume after a crash, keeping the decision log's complete lines (engine/sinks/resume_log.ts). */
+  resume?: boolean;
 }
 
 export const kDefaultConfig: EngineConfig = {
@@ -138,6 +140,7 @@ export interface OptionsInput {
   cycleTimeoutMs?: number | undefined;
   progress?: boolean | undefined;
   agents?: string[] | undefined;
+  resume?: boolean | undefined;
 }
 
 export function resolveOptions(i: OptionsInput): EngineOptions {
@@ -160,6 +163,9 @@ export function resolveOptions(i: OptionsInput): EngineOptions {
   for (const a of agents) if (!kAgentNames.includes(a)) throw new OptionError(`options.agents names unknown agent "${a}" (agents: ${kAgentNames.join(', ')})`);
   if (agents.length === 0) throw new OptionError('options.agents must name at least one agent');
   const config = typeof i.config === 'string' ? loadConfigFile(i.config) : checkConfig(i.config ?? kDefaultConfig);
+  const resume = i.resume ?? false;
+  if (resume && mode !== 'lockstep') throw new OptionError('options.resume needs mode "lockstep": a realtime run\'s decisions depend on timing and cannot be replayed to the same log');
+  if (resume && i.decisions === null) throw new OptionError('options.resume needs a decision log (options.decisions) to resume');
   return {
     fixture: i.fixture ?? kDefaultFixture,
     mode,
@@ -176,5 +182,6 @@ export function resolveOptions(i: OptionsInput): EngineOptions {
     progress: i.progress ?? true,
     agents,
     config,
+    resume,
   };
 }

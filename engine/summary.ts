@@ -11,6 +11,7 @@ import type { OpportunitySummary } from './consolidate/stats.ts';
 import type { Pipeline } from './pipeline.ts';
 import type { DeadLetterLog } from './sinks/dead_letters.ts';
 import type { LoopStats } from './step/event_stepper.ts';
+import type { ResumeReport } from './sinks/resume_log.ts';
 
 export interface Summary {
   fixture: string;
@@ -48,6 +49,8 @@ export interface Summary {
   crashes: { threadRestarts: number; cyclesWithoutAgents: number; missedByAgent: Record<string, number> };
   decisionLogSha256: string;
   decisionLog: string | null;
+  /** A resumed file replay (--resume): the decisions the log held, checked, appended; a torn tail cut. */
+  resume?: ResumeReport;
   environment: { node: string; v8: string; cpu: string; cores: number };
 }
 
