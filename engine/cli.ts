@@ -46,6 +46,10 @@ Kafka source (--source kafka; the broker: scripts/kafka-up; topics: scripts/repl
   --commit-interval <ms> commit offsets at most this often (default 200; each is a broker round trip);
                         an offset is committed only once its events' decisions are durable
   --no-fsync            do not fdatasync the decision log before offsets are committed
+  --event-store <url>   audit trail: each lane appends its decisions (each key once) to an event
+                        store (a log path, postgres://..., kurrentdb://...) before offsets are
+                        committed, in "decisions" (global) or "decisions-shard-<p>"; the lane
+                        claims its stream, so a member that lost its shard is fenced
 Engine
   --mode <m>            lockstep (default; deterministic: each trigger waits for its cycle)
                         realtime (ingest never waits; agents conflate to the newest state)
@@ -90,7 +94,7 @@ export async function main(argv: string[]): Promise<number> {
         group: { type: 'string' }, universe: { type: 'string' }, scope: { type: 'string' }, 'topic-prefix': { type: 'string' },
         'until-end': { type: 'boolean' }, 'merge-idle': { type: 'string' }, buffer: { type: 'string' },
         'session-timeout': { type: 'string' }, 'topic-refresh': { type: 'string' }, 'no-fsync': { type: 'boolean' },
-        'commit-interval': { type: 'string' }, rate: { type: 'string' }, speed: { type: 'string' },
+        'commit-interval': { type: 'string' }, 'event-store': { type: 'string' }, rate: { type: 'string' }, speed: { type: 'string' },
         mode: { type: 'string' }, threads: { type: 'string' }, inline: { type: 'boolean' }, wait: { type: 'string' },
         topology: { type: 'string' }, agents: { type: 'string' }, config: { type: 'string' }, 'cycle-timeout': { type: 'string' },
         decisions: { type: 'string' }, summary: { type: 'string' }, 'dead-letters': { type: 'string' },
@@ -135,13 +139,15 @@ export async function main(argv: string[]): Promise<number> {
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       try {
-        summary = await runKafkaEngine(opts, k, { signal: stop.signal, log: (line) => { if (!v.quiet) process.stderr.write(`lucent-engine: ${line}\n`); } });
+        summary = await runKafkaEngine(opts, k, {
+          signal: stop.signal, eventStore: v['event-store'], log: (line) => { if (!v.quiet) process.stderr.write(`lucent-engine: ${line}\n`); },
+        });
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
       }
     } else {
-      const kafkaOnly = ['brokers', 'group', 'universe', 'scope', 'topic-prefix', 'until-end', 'merge-idle', 'buffer', 'session-timeout', 'topic-refresh', 'no-fsync', 'commit-interval'] as const;
+      const kafkaOnly = ['brokers', 'group', 'universe', 'scope', 'topic-prefix', 'until-end', 'merge-idle', 'buffer', 'session-timeout', 'topic-refresh', 'no-fsync', 'commit-interval', 'event-store'] as const;
       const given = kafkaOnly.filter((key) => v[key] !== undefined);
       if (given.length > 0) throw new LucentError('ERR_OPTION', `--${given[0]} applies to --source kafka only`);
       summary = await runEngine(opts);

@@ -10,6 +10,7 @@ import { buildPipeline, type Pipeline } from '../pipeline.ts';
 import type { LaneTarget } from '../source/kafka/lane.ts';
 import { EventStepper, type LoopStats } from '../step/event_stepper.ts';
 import { openLaneSink, type LaneSink } from './lane_sink.ts';
+import type { LaneAudit, LaneAuditStats } from './lane_audit.ts';
 
 /** What a lane decided (its part of the Kafka summary). */
 export interface LaneDecisions {
@@ -26,6 +27,8 @@ export interface LaneDecisions {
   decisionLogSha256: string;
   threadRestarts: number;
   cyclesWithoutAgents: number;
+  /** The lane's audit stream (with an event store). */
+  audit: LaneAuditStats | null;
 }
 
 export class LanePipeline implements LaneTarget {
@@ -44,11 +47,13 @@ export class LanePipeline implements LaneTarget {
   /**
    * Opens the decision log at `path` (reading the keys it holds), builds the pipeline over
    * `registry` and starts its agents. `stats` and `originToDecision` are shared by every lane.
+   * `audit`: the lane's claimed audit stream, or null.
    */
   static async open(
     o: EngineOptions, registry: InstrumentRegistry, path: string | null, durable: boolean, stats: LoopStats, originToDecision: LatencyRecorder,
+    audit: LaneAudit | null = null,
   ): Promise<LanePipeline> {
-    const sink = await openLaneSink(path, durable);
+    const sink = await openLaneSink(path, durable, audit);
     const p = buildPipeline(o, registry, sink);
     await p.dispatcher.start();
     const stepper = new EventStepper({
@@ -90,6 +95,7 @@ export class LanePipeline implements LaneTarget {
       decisionLogSha256: s.log.sha256(),
       threadRestarts: this.pipeline.dispatcher.restarts,
       cyclesWithoutAgents: st.cyclesMissingAgents,
+      audit: s.audit?.stats() ?? null,
     };
   }
 }
