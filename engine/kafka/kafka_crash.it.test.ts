@@ -9,6 +9,7 @@ import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { keyCounts } from '../recovery/key_counts.ts';
 import { join } from 'node:path';
 import { runKafkaEngine, type KafkaSummary } from './kafka_engine.ts';
 import { kDefaultFixture, resolveOptions } from '../options.ts';
@@ -39,18 +40,6 @@ function engine(args: string[], killWhen?: () => boolean): Promise<Exit> {
 
 const lines = (path: string): string[] => (existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter((l) => l !== '') : []);
 
-/** expected / found / duplicated / missing / extra keys of `got` against `want`. */
-export function keyCounts(want: string[], got: string[]): { expected: number; found: number; duplicated: number; missing: number; extra: number } {
-  const key = (l: string): string => (JSON.parse(l) as { key: string }).key;
-  const wantKeys = new Set(want.map(key));
-  const seen = new Map<string, number>();
-  for (const l of got) seen.set(key(l), (seen.get(key(l)) ?? 0) + 1);
-  let duplicated = 0, missing = 0, extra = 0;
-  for (const n of seen.values()) if (n > 1) duplicated += n - 1;
-  for (const k of wantKeys) if (!seen.has(k)) missing++;
-  for (const k of seen.keys()) if (!wantKeys.has(k)) extra++;
-  return { expected: wantKeys.size, found: got.length, duplicated, missing, extra };
-}
 
 if (await requireBroker(test, kFile)) {
   const dir = mkdtempSync(join(tmpdir(), 'lucent-kafka-crash-'));

@@ -9,6 +9,7 @@ import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { keyCounts } from './key_counts.ts';
 import { join } from 'node:path';
 import type { Summary } from '../summary.ts';
 import { kTestFixture } from '../testing/run_fixture.ts';
@@ -36,18 +37,6 @@ const outputs = (name: string): string[] => [
   '--decisions', join(dir, `${name}.jsonl`), '--summary', join(dir, `${name}.summary.json`), '--dead-letters', join(dir, `${name}.dl.jsonl`),
 ];
 
-/** expected / found / duplicated / missing / extra keys of `got` against `want`. */
-function keyCounts(want: string[], got: string[]): { expected: number; found: number; duplicated: number; missing: number; extra: number } {
-  const key = (l: string): string => (JSON.parse(l) as { key: string }).key;
-  const wantKeys = new Set(want.map(key));
-  const seen = new Map<string, number>();
-  for (const l of got) seen.set(key(l), (seen.get(key(l)) ?? 0) + 1);
-  let duplicated = 0, missing = 0, extra = 0;
-  for (const n of seen.values()) if (n > 1) duplicated += n - 1;
-  for (const k of wantKeys) if (!seen.has(k)) missing++;
-  for (const k of seen.keys()) if (!wantKeys.has(k)) extra++;
-  return { expected: wantKeys.size, found: got.length, duplicated, missing, extra };
-}
 
 test.after(() => { rmSync(dir, { recursive: true, force: true }); });
 
