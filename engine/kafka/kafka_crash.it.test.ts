@@ -46,9 +46,10 @@ if (await requireBroker(test, kFile)) {
   const prefix = freshPrefix();
   const refGroup = freshGroup('crash-ref');
   const group = freshGroup('crash');
+  const crashGroup = freshGroup('crash-thread');
 
   test.after(async () => {
-    await cleanUp(prefix, [refGroup, group]);
+    await cleanUp(prefix, [refGroup, group, crashGroup]);
     if (process.env.LUCENT_KEEP_TMP) console.log(`  kept ${dir}`);
     else rmSync(dir, { recursive: true, force: true });
   });
@@ -104,6 +105,25 @@ if (await requireBroker(test, kFile)) {
     assert.equal(got, want, 'the log: the uninterrupted consumer\'s, line for line');
     assert.equal(trail, want, 'the audit stream\'s data: the same lines');
     assert.is(claims, 2, 'each run claimed the stream once');
+  });
+
+  test('an agent thread that dies mid-cycle under the Kafka source is replaced at once; the run goes on to the end', async () => {
+    const want = lines(join(dir, 'ref.jsonl'));
+    const crashCycle = (JSON.parse(want[Math.floor(want.length / 3)]!) as { cycle: number }).cycle;
+    const o = resolveOptions({ fixture: kDefaultFixture, threads: 2, wait: 'block', decisions: join(dir, 'thread.jsonl'), summary: null, deadLetters: null, progress: false });
+    {
+      const s = await runKafkaEngine(o, resolveKafkaOptions({ brokers: kTestBrokers, group: crashGroup, topicPrefix: prefix, untilEnd: true, topicRefreshMs: 0 }, o), {
+        log: () => undefined, crashAt: { agent: 'yield_hunter', cycle: crashCycle, how: 'exit' },
+      });
+      assert.is(s.events, kEvents);
+      assert.is(s.crashes.threadRestarts, 1);
+      const got = lines(join(dir, 'thread.jsonl')).map((l) => JSON.parse(l) as { epoch: number; missingAgents?: string[]; cycle: number });
+      const marked = got.filter((d) => d.missingAgents !== undefined);
+      assert.ok(s.crashes.cyclesWithoutAgents >= 1 && s.crashes.cyclesWithoutAgents <= 1 + s.derivedEvents, `${s.crashes.cyclesWithoutAgents} cycles without agents`);
+      assert.ok(new Set(marked.map((d) => d.epoch)).size <= 1, 'only the event the thread died in was decided without it');
+      assert.ok(got.some((d) => d.cycle > crashCycle), 'decisions after the crash');
+      console.log(`  kafka lane: thread died at cycle ${crashCycle}, replaced ${s.crashes.threadRestarts}×, ${s.crashes.cyclesWithoutAgents} cycle(s) without its agents, ${marked.length} decision(s) marked`);
+    }
   });
 }
 

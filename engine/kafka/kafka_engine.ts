@@ -17,6 +17,7 @@ import { LanePipeline, type LaneDecisions } from './lane_pipeline.ts';
 import { LaneAudit, laneStream } from './lane_audit.ts';
 import { openEventStore } from '../sinks/event_store/open.ts';
 import type { EventStore } from '../sinks/event_store/types.ts';
+import type { PipelineHooks } from '../pipeline.ts';
 
 /** A lane of the summary: what it read and what it decided. */
 export type LaneSummary = Omit<LaneReport<LanePipeline>, 'target'> & LaneDecisions;
@@ -47,6 +48,8 @@ export interface KafkaRunHooks {
    * processes needs a shared server store (the embedded log admits one process).
    */
   eventStore?: string | undefined;
+  /** A test hook: an agent thread of the first lane dies mid-cycle (dispatcher.ts). */
+  crashAt?: PipelineHooks['crashAt'];
 }
 
 /** A shard's decision log: `<name>.shard-<p>.jsonl` beside the one named. */
@@ -63,16 +66,21 @@ export async function runKafkaEngine(o: EngineOptions, k: KafkaOptions, hooks: K
   const deadLetters = new DeadLetterLog(o.deadLetters);
   const store: EventStore | null = hooks.eventStore === undefined ? null : await openEventStore(hooks.eventStore);
   const owner = `${hostname()}/${process.pid}`;
+  let crashAt = hooks.crashAt;
   const source = new KafkaSource<LanePipeline>({
     brokers: k.brokers, groupId: k.group, clientId: k.clientId, topicPrefix: k.topicPrefix, scope: k.scope, universe,
     agents: o.agents, mode: o.mode, bufferPerPartition: k.bufferPerPartition, mergeIdleMs: k.mergeIdleMs,
     sessionTimeoutMs: k.sessionTimeoutMs, heartbeatIntervalMs: k.heartbeatIntervalMs, topicRefreshMs: k.topicRefreshMs,
     untilEnd: k.untilEnd, rate: o.rate, commitIntervalMs: k.commitIntervalMs, waitForTopicsMs: k.waitForTopicsMs, localDeadLetters: deadLetters, log,
     // one pipeline per lane; in shard scope each shard writes its own decision log
-    openLane: async (lane) => LanePipeline.open(
-      o, lane.registry, o.decisions === null ? null : lane.shard >= 0 ? shardDecisionPath(o.decisions, lane.shard) : o.decisions,
-      k.durable, lane.stats, lane.originToDecision, store === null ? null : await LaneAudit.open(store, laneStream(lane.shard), owner),
-    ),
+    openLane: async (lane) => {
+      const hook = { crashAt }; // the crash hook goes to the first lane only
+      crashAt = undefined;
+      return LanePipeline.open(
+        o, lane.registry, o.decisions === null ? null : lane.shard >= 0 ? shardDecisionPath(o.decisions, lane.shard) : o.decisions,
+        k.durable, lane.stats, lane.originToDecision, store === null ? null : await LaneAudit.open(store, laneStream(lane.shard), owner), hook,
+      );
+    },
   });
   const start = performance.now();
   let failure: unknown = null;

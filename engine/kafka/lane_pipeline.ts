@@ -6,7 +6,7 @@ import type { InstrumentRegistry } from '../../protocol/registry.ts';
 import type { OpportunitySummary } from '../consolidate/stats.ts';
 import type { LatencyRecorder } from '../metrics/latency.ts';
 import type { EngineOptions } from '../options.ts';
-import { buildPipeline, type Pipeline } from '../pipeline.ts';
+import { buildPipeline, type Pipeline, type PipelineHooks } from '../pipeline.ts';
 import type { LaneTarget } from '../source/kafka/lane.ts';
 import { EventStepper, type LoopStats } from '../step/event_stepper.ts';
 import { openLaneSink, type LaneSink } from './lane_sink.ts';
@@ -51,10 +51,10 @@ export class LanePipeline implements LaneTarget {
    */
   static async open(
     o: EngineOptions, registry: InstrumentRegistry, path: string | null, durable: boolean, stats: LoopStats, originToDecision: LatencyRecorder,
-    audit: LaneAudit | null = null,
+    audit: LaneAudit | null = null, hooks: Pick<PipelineHooks, 'crashAt'> = {},
   ): Promise<LanePipeline> {
     const sink = await openLaneSink(path, durable, audit);
-    const p = buildPipeline(o, registry, sink);
+    const p = buildPipeline(o, registry, sink, hooks);
     await p.dispatcher.start();
     const stepper = new EventStepper({
       writer: p.writer, trigger: p.trigger, dispatcher: p.dispatcher, consolidator: p.consolidator, readers: p.readers,
@@ -69,6 +69,11 @@ export class LanePipeline implements LaneTarget {
   /** Makes the decisions durable, and replaces an agent thread that died meanwhile. */
   async flush(): Promise<void> {
     await this.#sink.flush();
+    await this.recover();
+  }
+
+  /** Replaces agent threads that died (at once: the lane calls it when a cycle was missed). */
+  async recover(): Promise<void> {
     if (this.pipeline.dispatcher.lost()) await this.pipeline.dispatcher.supervise();
   }
   abandon(): void { this.#sink.abandon(); }
