@@ -27,12 +27,12 @@ class Collect implements DecisionSink {
 
 interface Run { p: Pipeline; loop: LoopStats; decisions: Decision[]; errors: string[]; betweenCalls: number; missedEpochs: number[] }
 
-async function run(topology: string, crashAt: PipelineHooks['crashAt']): Promise<Run> {
+async function run(topology: string, crashAt: PipelineHooks['crashAt'], mode: 'lockstep' | 'realtime' = 'lockstep'): Promise<Run> {
   const registry = new InstrumentRegistry();
   const { tape } = await loadFixture(kTestFixture, registry, { limit: kEvents });
   reserveDerivedSlots(registry);
   registry.freeze();
-  const o = resolveOptions({ fixture: kTestFixture, topology, threads: topology.split(';').length, wait: 'block', progress: false });
+  const o = resolveOptions({ fixture: kTestFixture, topology, threads: topology.split(';').length, wait: 'block', progress: false, mode });
   const sink = new Collect();
   const errors: string[] = [];
   const p = buildPipeline(o, registry, sink, { crashAt, onThreadError: (_t, err) => errors.push(err.message) });
@@ -51,7 +51,7 @@ async function run(topology: string, crashAt: PipelineHooks['crashAt']): Promise
   try {
     loop = await runLoop({
       tape, writer: p.writer, trigger: p.trigger, dispatcher: p.dispatcher, consolidator: p.consolidator, readers: p.readers,
-      mode: 'lockstep', rate: 0, speed: 0, between: async () => { betweenCalls++; },
+      mode, rate: 0, speed: 0, between: async () => { betweenCalls++; },
     });
   } finally {
     await p.dispatcher.stop();
@@ -146,6 +146,15 @@ test('a thread that throws out of its loop after poisoning the risk table: the c
   let odd = 0;
   for (let s = 0; s < r.p.capacity; s++) if ((Atomics.load(seq, s) & 1) !== 0) odd++;
   assert.is(odd, 0, 'slots left with an odd sequence');
+});
+
+test('realtime: a dead thread is replaced within 64 events; consolidation goes on without it meanwhile', async () => {
+  const r = await run(kTopology, { agent: 'arbitrage_detector', cycle: 30, how: 'exit' }, 'realtime');
+  assert.is(r.loop.events, kEvents);
+  assert.is(r.p.dispatcher.restarts, 1);
+  assert.ok(r.p.readers.find((x) => x.name === 'arbitrage_detector')!.errors() === 1);
+  assert.ok(Number.isFinite(r.p.executor.cashUsd), `cash ${r.p.executor.cashUsd}`);
+  assert.ok(r.decisions.some((d) => d.agent === 'arbitrage_detector' && d.cycle > 30), 'arbitrage_detector decides after its replacement');
 });
 
 test.run();
