@@ -31,8 +31,7 @@ export class LaneSink implements DecisionSink {
       this.#refreshed = true;
       if (this.log.path !== null) for (const k of readDecisionKeys(this.log.path, false)) this.#keys.add(k);
     }
-    const audit = this.audit;
-    if (audit !== null && !audit.has(d.key)) audit.add(d);
+    this.audit?.add(d); // unless its stream holds the key
     if (this.#keys.has(d.key)) { this.suppressed++; return; }
     this.#pending.push(d);
   }

@@ -27,7 +27,7 @@ class Collect implements DecisionSink {
 
 interface Run { p: Pipeline; loop: LoopStats; decisions: Decision[]; errors: string[]; betweenCalls: number; missedEpochs: number[] }
 
-async function run(topology: string, crashAt: PipelineHooks['crashAt'], mode: 'lockstep' | 'realtime' = 'lockstep'): Promise<Run> {
+async function run(topology: string, crashAt: PipelineHooks['crashAt'], mode: 'lockstep' | 'realtime' = 'lockstep', rate = 0): Promise<Run> {
   const registry = new InstrumentRegistry();
   const { tape } = await loadFixture(kTestFixture, registry, { limit: kEvents });
   reserveDerivedSlots(registry);
@@ -51,7 +51,7 @@ async function run(topology: string, crashAt: PipelineHooks['crashAt'], mode: 'l
   try {
     loop = await runLoop({
       tape, writer: p.writer, trigger: p.trigger, dispatcher: p.dispatcher, consolidator: p.consolidator, readers: p.readers,
-      mode, rate: 0, speed: 0, between: async () => { betweenCalls++; },
+      mode, rate, speed: 0, between: async () => { betweenCalls++; },
     });
   } finally {
     await p.dispatcher.stop();
@@ -149,12 +149,13 @@ test('a thread that throws out of its loop after poisoning the risk table: the c
 });
 
 test('realtime: a dead thread is replaced within 64 events; consolidation goes on without it meanwhile', async () => {
-  const r = await run(kTopology, { agent: 'arbitrage_detector', cycle: 30, how: 'exit' }, 'realtime');
+  // Paced (2 s), so the threads run while the replay does, even on a loaded machine.
+  const r = await run(kTopology, { agent: 'arbitrage_detector', cycle: 5, how: 'exit' }, 'realtime', 10_000);
   assert.is(r.loop.events, kEvents);
   assert.is(r.p.dispatcher.restarts, 1);
   assert.ok(r.p.readers.find((x) => x.name === 'arbitrage_detector')!.errors() === 1);
   assert.ok(Number.isFinite(r.p.executor.cashUsd), `cash ${r.p.executor.cashUsd}`);
-  assert.ok(r.decisions.some((d) => d.agent === 'arbitrage_detector' && d.cycle > 30), 'arbitrage_detector decides after its replacement');
+  assert.ok(r.decisions.some((d) => d.agent === 'arbitrage_detector' && d.cycle > 5), 'arbitrage_detector decides after its replacement');
 });
 
 test.run();
