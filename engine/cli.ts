@@ -66,7 +66,7 @@ Output
   --decisions <file>    decision log, JSON Lines (default out/decisions.jsonl)
   --summary <file>      summary JSON (default out/summary.json)
   --dead-letters <file> rejected input lines with reasons (default out/dead-letters.jsonl)
-  --resume              file replay: resume after a crash (kill -9, power loss). The fixture is
+  --resume              file replay: resume after a crash (kill -9, a failed machine). The fixture is
                         replayed from the start (lockstep is deterministic); each decision is
                         checked against the log's line, byte for byte, and only those past its
                         end are appended; a torn last line is cut first. Run it with the same
