@@ -12,8 +12,9 @@
 // the lane (stalled past the session timeout while another took its partitions over: a zombie)
 // therefore fails its next append with a wrong expected revision: it is fenced. Its decisions are
 // then written nowhere (the store is appended before the decision log), its offsets are not
-// committed, and the lane stops with FencedError. The claim is the epoch; the stream's revision
-// is the check.
+// committed: its flush fails with FencedError, and so does every later one (the lane writes and
+// commits nothing more) until the group takes its partitions away. The claim is the epoch; the
+// stream's revision is the check.
 //
 // Streams: `decisions` in global scope (one lane), `decisions-shard-<p>` for shard p. A claim is
 // bookkeeping, not a decision: data exports of a stream leave it out (export.ts).
