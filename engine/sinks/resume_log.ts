@@ -46,6 +46,8 @@ export class ResumingDecisionLog implements DecisionSink {
   #next = 0; // the log's line the next decision must equal
   #mismatch: string | null = null;
   #count = 0;
+  /** Set when the run was stopped early (a signal): a log longer than what was replayed is then no error. */
+  stopped = false;
 
   private constructor(path: string, log: DecisionLog, lines: string[], tornBytes: number) {
     this.path = path;
@@ -92,7 +94,7 @@ export class ResumingDecisionLog implements DecisionSink {
   async close(): Promise<void> {
     await this.#log.close();
     if (this.#mismatch !== null) throw new ResumeError(`cannot resume: ${this.#mismatch}`);
-    if (this.#next < this.#lines.length) {
+    if (this.#next < this.#lines.length && !this.stopped) {
       throw new ResumeError(`cannot resume: ${this.path} holds ${this.#lines.length} decisions but this run made only ${this.#next}: ` +
         'it was written from another fixture or with other options (--limit?)');
     }
