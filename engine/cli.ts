@@ -146,7 +146,7 @@ export async function main(argv: string[]): Promise<number> {
         durable: v['no-fsync'] ? false : undefined, commitIntervalMs: num('commit-interval', v['commit-interval']),
       }, opts);
       summary = await runKafkaEngine(opts, k, {
-        signal: signals.signal, stopReason: () => signals.name ?? 'aborted',
+        signal: signals.signal, stopReason: () => signals.name ?? 'aborted', eventStore: v['event-store'],
         log: (line) => { if (!v.quiet) process.stderr.write(`lucent-engine: ${line}\n`); },
       });
     } else {

@@ -2,9 +2,11 @@
 // (shard scope) consumes, is stopped with SIGSTOP past its session timeout (a GC pause, a frozen
 // VM), engine B joins the group, takes every shard over and claims each shard's audit stream; A
 // is then continued with SIGCONT and goes on from where it stood, with decisions of shards it no
-// longer owns in hand. Every shard's decision log (the two processes share the folder) and audit
-// stream must then hold the single consumer's decisions exactly once: nothing A decided after
-// losing its shards reached either.
+// longer owns in hand. Every shard's audit stream must then hold the single consumer's decisions
+// exactly once, and every shard's decision log (the two processes share the folder) all of them:
+// nothing A decided after losing its shards reached either (a line A had appended to the stream
+// just before it was stopped may still reach the log a second time: the log is not fenced as
+// tightly as the stream, KAFKA.md).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -95,11 +97,11 @@ if (await requireBroker(test, kFile) && await requirePostgres(test, kFile)) {
     await until('B to finish the shards', () => total() >= refShards.reduce((n, l) => n + l.length, 0), 60_000);
     a.proc.kill('SIGCONT'); // A wakes up with decisions of shards it no longer owns in hand
     await new Promise((r) => setTimeout(r, 4000));
-    const fenced = /fenced/.test(a.err);
     b.proc.kill('SIGTERM');
-    assert.is(await b.exited, 0, `B stopped cleanly:\n${b.err.slice(-1500)}`);
+    assert.is(await b.exited, 143, `B stopped cleanly by SIGTERM (exit 143, README 'Stops, errors and exit status'):\n${b.err.slice(-1500)}`);
     if (a.proc.exitCode === null) { a.proc.kill('SIGTERM'); await Promise.race([a.exited, new Promise((r) => setTimeout(r, 5000))]); }
     if (a.proc.exitCode === null && a.proc.signalCode === null) a.proc.kill('SIGKILL');
+    const fenced = /fenced/.test(a.err);
 
     const store = await openEventStore(storeUrl);
     const counts: string[] = [];
@@ -112,14 +114,18 @@ if (await requireBroker(test, kFile) && await requirePostgres(test, kFile)) {
         const claims = (await store.readStream(laneStream(p), { maxCount: 100_000 })).filter((e) => e.type === kLaneClaimType);
         const cl = keyCounts(refShards[p]!, got), ct = keyCounts(refShards[p]!, trail);
         counts.push(`shard ${p}: log ${cl.found}/${cl.expected} (dup ${cl.duplicated}, missing ${cl.missing}), stream ${ct.found}/${ct.expected} (dup ${ct.duplicated}, missing ${ct.missing}), claims ${claims.map((c) => (c.data as { epoch: number }).epoch).join(',')}`);
-        assert.equal(got, refShards[p], `shard ${p}: the log holds the single consumer's decisions, each once`);
-        assert.equal(trail, refShards[p], `shard ${p}: so does the audit stream`);
+        // The audit stream is exact. The shared log misses nothing; it can hold a key twice only when
+        // A was stopped between its (then still valid) append to the stream and its log write, and
+        // B wrote that line meanwhile (KAFKA.md: the window the log's fencing leaves).
+        assert.equal(trail, refShards[p], `shard ${p}: the audit stream holds the single consumer's decisions, each once`);
+        assert.is(cl.missing + cl.extra, 0, `shard ${p}: the log misses nothing`);
+        assert.equal([...new Set(got)].sort(), [...refShards[p]!].sort(), `shard ${p}: the log's lines are the single consumer's`);
         assert.ok(claims.length >= 2, `shard ${p}: claimed by A, then by B`);
       }
     } finally {
       await store.close();
     }
-    console.log(`  A stopped at ${atStop} decisions; after SIGCONT A was ${fenced ? 'fenced (its append failed)' : 'not fenced: it learned of the rebalance before writing'}; ${counts.join('; ')}`);
+    console.log(`  A stopped at ${atStop} decisions; after SIGCONT A was ${fenced ? 'fenced (an append failed)' : 'not fenced: it learned of the rebalance before writing'}; ${counts.join('; ')}`);
     const fenceLine = a.err.split('\n').find((l) => /fenced/.test(l));
     if (fenceLine) console.log(`  A: ${fenceLine.slice(0, 240)}`);
   });

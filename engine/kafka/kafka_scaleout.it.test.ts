@@ -140,7 +140,7 @@ if (await requireBroker(test, kFile)) {
       await admin.disconnect();
     }
     b.proc.kill('SIGTERM');
-    assert.is(await b.exited, 0, `B stopped cleanly:\n${b.err.slice(-2000)}`);
+    assert.is(await b.exited, 143, `B stopped cleanly by SIGTERM (exit 143, README 'Stops, errors and exit status'):\n${b.err.slice(-2000)}`);
     const bSummary = JSON.parse(readFileSync(join(dir, 'summary-b.json'), 'utf8')) as KafkaSummary;
     const taken = bSummary.kafka.lanes.filter((l) => aShards.includes(Number(l.id.slice('shard-'.length))));
     assert.ok(taken.length > 0, 'B ran lanes for the shards A held');
