@@ -48,10 +48,11 @@ Kafka source (--source kafka; the broker: scripts/kafka-up; topics: scripts/repl
   --commit-interval <ms> commit offsets at most this often (default 200; each is a broker round trip);
                         an offset is committed only once its events' decisions are durable
   --no-fsync            do not fdatasync the decision log before offsets are committed
-  --event-store <url>   audit trail: each lane appends its decisions (each key once) to an event
-                        store (a log path, postgres://..., kurrentdb://...) before offsets are
-                        committed, in "decisions" (global) or "decisions-shard-<p>"; the lane
-                        claims its stream, so a member that lost its shard is fenced
+  --event-store <url>   (given explicitly, with --source kafka) the audit trail: each lane appends
+                        its decisions (each key once) to this event store (a log path,
+                        postgres://..., kurrentdb://...) before offsets are committed, in
+                        "decisions" (global) or "decisions-shard-<p>"; the lane claims its stream,
+                        so a member that lost its shard is fenced
 Engine
   --mode <m>            lockstep (default; deterministic: each trigger waits for its cycle)
                         realtime (ingest never waits; agents conflate to the newest state)
@@ -64,6 +65,15 @@ Engine
   --config <file>       JSON overriding fees, trigger thresholds, limits, agent parameters
                         (see README "Configuration"); unknown keys are errors
   --cycle-timeout <ms>  a cycle not finished by then counts as missed (default 10000)
+Learning (off by default; README "The learning loop")
+  --learning            mark every executed action's outcome after its horizon, track each agent's
+                        success rate and return error, send retraining jobs when it degrades
+                        (config.learning.trainer: bus = \`npm run trainer\` processes, inline = here),
+                        trial new parameters in shadow and promote those that beat the old ones
+  --event-store <s>     where outcomes and the audit trail go: a log path or postgres:// URL
+                        (default $LUCENT_EVENT_STORE, else out/audit/events.log)
+  --bus-url <url>       RabbitMQ for jobs and results (default amqp://guest:guest@127.0.0.1:5672)
+  --bus-prefix <p>      put p in front of every exchange and queue name (default none)
 Output
   --decisions <file>    decision log, JSON Lines (default out/decisions.jsonl)
   --summary <file>      summary JSON (default out/summary.json)
@@ -102,10 +112,11 @@ export async function main(argv: string[]): Promise<number> {
         group: { type: 'string' }, universe: { type: 'string' }, scope: { type: 'string' }, 'topic-prefix': { type: 'string' },
         'until-end': { type: 'boolean' }, 'merge-idle': { type: 'string' }, buffer: { type: 'string' },
         'session-timeout': { type: 'string' }, 'topic-refresh': { type: 'string' }, 'no-fsync': { type: 'boolean' },
-        'commit-interval': { type: 'string' }, 'event-store': { type: 'string' }, rate: { type: 'string' }, speed: { type: 'string' }, 'max-pause': { type: 'string' },
+        'commit-interval': { type: 'string' }, rate: { type: 'string' }, speed: { type: 'string' }, 'max-pause': { type: 'string' },
         mode: { type: 'string' }, threads: { type: 'string' }, inline: { type: 'boolean' }, wait: { type: 'string' },
         topology: { type: 'string' }, agents: { type: 'string' }, config: { type: 'string' }, 'cycle-timeout': { type: 'string' },
         decisions: { type: 'string' }, summary: { type: 'string' }, 'dead-letters': { type: 'string' },
+        learning: { type: 'boolean' }, 'event-store': { type: 'string' }, 'bus-url': { type: 'string' }, 'bus-prefix': { type: 'string' },
         json: { type: 'boolean' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, resume: { type: 'boolean' },
       },
       strict: true,
@@ -131,7 +142,7 @@ export async function main(argv: string[]): Promise<number> {
       decisions: v.decisions, summary: v.summary, deadLetters: v['dead-letters'],
       progress: !v.quiet && !v.json,
       agents: v.agents?.split(',').map((a) => a.trim()).filter((a) => a !== ''),
-      resume: v.resume,
+      learning: v.learning, eventStore: v['event-store'], busUrl: v['bus-url'], busPrefix: v['bus-prefix'], resume: v.resume,
     };
     const opts = resolveOptions(input);
     const source = v.source ?? 'file';
@@ -150,7 +161,7 @@ export async function main(argv: string[]): Promise<number> {
         log: (line) => { if (!v.quiet) process.stderr.write(`lucent-engine: ${line}\n`); },
       });
     } else {
-      const kafkaOnly = ['brokers', 'group', 'universe', 'scope', 'topic-prefix', 'until-end', 'merge-idle', 'buffer', 'session-timeout', 'topic-refresh', 'no-fsync', 'commit-interval', 'event-store'] as const;
+      const kafkaOnly = ['brokers', 'group', 'universe', 'scope', 'topic-prefix', 'until-end', 'merge-idle', 'buffer', 'session-timeout', 'topic-refresh', 'no-fsync', 'commit-interval'] as const;
       const given = kafkaOnly.filter((key) => v[key] !== undefined);
       if (given.length > 0) throw new LucentError('ERR_OPTION', `--${given[0]} applies to --source kafka only`);
       summary = await runEngine(opts, { signal: signals.signal, stopReason: () => signals.name ?? 'aborted' });
@@ -268,6 +279,7 @@ export function formatSummary(s: Summary): string {
     out += '\n  dead letters (first few)\n';
     for (const d of s.deadLetterSamples) out += `    ${d.source}: ${d.reason}\n`;
   }
+  if (s.learning) out += formatLearning(s);
   if ('kafka' in s) out += formatKafka(s as KafkaSummary);
   if (s.pacing && s.pacing.pausesCut > 0) {
     out += `\n  pacing                 ${f(s.pacing.pausesCut)} pause(s) cut to --max-pause (longest recorded gap ${f(Math.round(s.pacing.longestCutMs))} ms of replay time, input line ${f(s.pacing.longestCutLine)})\n`;
@@ -275,6 +287,16 @@ export function formatSummary(s: Summary): string {
   if (s.stoppedBy) out += `\n  stopped by ${s.stoppedBy} after ${f(s.events)} events\n`;
   if (s.inputError) out += `\n  input error            ${s.inputError}\n`;
   out += `\n  decisions: ${s.decisionLog ?? '(not kept)'}\n`;
+  return out;
+}
+
+function formatLearning(s: Summary): string {
+  const pct = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(4));
+  let out = `\n  learning               ${'outcomes'.padStart(9)} ${'jobs'.padStart(5)} ${'promoted'.padStart(9)} ${'rejected'.padStart(9)} ${'failed'.padStart(7)} ${'version'.padStart(8)}  error before → after (%)\n`;
+  for (const a of s.learning ?? []) {
+    if (a.outcomes === 0) continue;
+    out += `  ${a.agent.padEnd(22)} ${f(a.outcomes).padStart(9)} ${f(a.jobs).padStart(5)} ${f(a.promotions).padStart(9)} ${f(a.rejections).padStart(9)} ${f(a.failures).padStart(7)} ${String(a.activeVersion).padStart(8)}  ${pct(a.before?.errorPct ?? a.trigger?.errorPct)} → ${pct(a.after?.errorPct)}  ${a.status}\n`;
+  }
   return out;
 }
 

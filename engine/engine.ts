@@ -18,6 +18,8 @@ import { DeadLetterLog } from './sinks/dead_letters.ts';
 import { TapeReplay } from './step/tape_replay.ts';
 import { Progress } from './progress.ts';
 import { replaySummary, writeSummary, type Summary } from './summary.ts';
+import { kTapeTs, kTapeWidth } from '../protocol/tape.ts';
+import { startLearning, type LearningRun, type LearningSetupHooks } from './learning/setup.ts';
 
 export type { Summary } from './summary.ts';
 
@@ -30,6 +32,8 @@ export interface RunHooks {
   signal?: AbortSignal | undefined;
   /** Why the run was stopped when `signal` aborts (the summary's `stoppedBy`), e.g. "SIGTERM". */
   stopReason?: () => string;
+  /** With options.learning: the loop's metrics and an outcome listener; sees the run once it is built. */
+  learning?: LearningSetupHooks & { onStart?: (run: LearningRun) => void };
 }
 
 export async function runEngine(o: EngineOptions, hooks: RunHooks = {}): Promise<Summary> {
@@ -54,8 +58,10 @@ export async function runEngine(o: EngineOptions, hooks: RunHooks = {}): Promise
   // --resume: the log's complete lines are checked against this replay's decisions, the rest appended.
   const sink = o.resume && o.decisions !== null ? await ResumingDecisionLog.open(o.decisions) : new DecisionLog(o.decisions);
   if (sink instanceof DecisionLog) await sink.open();
-  const pipeline = buildPipeline(o, registry, sink, hooks);
+  const learning = o.learning ? await startLearning(o, hooks.learning) : null; // off by default: nothing of it runs
+  const pipeline = buildPipeline(o, registry, sink, { ...hooks, learning: learning?.loop });
   const { dispatcher, stats } = pipeline;
+  if (learning) { await learning.bind(pipeline); hooks.learning?.onStart?.(learning); }
   await dispatcher.start();
 
   // The source: the tape, replayed through the per-event step.
@@ -66,6 +72,7 @@ export async function runEngine(o: EngineOptions, hooks: RunHooks = {}): Promise
     between: async (done, s) => {
       progress.update(done, `cycles ${s.cycles.toLocaleString('en-US')} decisions ${stats.decisions.toLocaleString('en-US')}`);
       await sink.flush();
+      if (learning) await learning.loop.between();
       if (dispatcher.threads > 0) await dispatcher.supervise();
       await new Promise<void>((resolve) => setImmediate(resolve)); // a signal is heard between chunks
     },
@@ -80,6 +87,7 @@ export async function runEngine(o: EngineOptions, hooks: RunHooks = {}): Promise
     await dispatcher.stop();
     if (sink instanceof ResumingDecisionLog) sink.stopped = hooks.signal?.aborted === true;
     await sink.close();
+    if (learning) await learning.finish(tape.length > 0 ? tape.rows[(tape.length - 1) * kTapeWidth + kTapeTs]! : 0);
   }
 
   const summary = replaySummary(o, {
@@ -89,6 +97,7 @@ export async function runEngine(o: EngineOptions, hooks: RunHooks = {}): Promise
   summary.pacing = replay.pacing;
   summary.inputError = inputError;
   summary.stoppedBy = hooks.signal?.aborted ? (hooks.stopReason?.() ?? 'aborted') : null;
+  if (learning) summary.learning = learning.loop.report();
   if (sink instanceof ResumingDecisionLog) summary.resume = sink.report();
   writeSummary(o.summary, summary);
   return summary;

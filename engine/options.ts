@@ -5,6 +5,7 @@ import { availableParallelism } from 'node:os';
 import { OptionError } from '../protocol/errors.ts';
 import { kWaitNames, type WaitName } from '../protocol/wait_strategy.ts';
 import { checkAgentConfig, kAgentNames, kDefaultAgentConfig, type AgentConfig } from '../workers/agents/index.ts';
+import { checkLearningConfig, kDefaultLearningConfig, type LearningConfig } from './learning_config.ts';
 
 /** A speed-paced replay waits at most this long (ms) for one event, by default. */
 export const kDefaultMaxPauseMs = 10_000;
@@ -33,6 +34,8 @@ export interface EngineConfig {
   limits: LimitsConfig;
   killSwitch: boolean;
   agents: AgentConfig;
+  /** The learning loop's settings (used with options.learning; engine/learning/config.ts). */
+  learning: LearningConfig;
 }
 
 export interface EngineOptions {
@@ -52,6 +55,13 @@ export interface EngineOptions {
   progress: boolean;
   agents: string[];
   config: EngineConfig;
+  /** The learning loop (outcomes, tracker, retraining jobs, parameter swaps): off by default. */
+  learning: boolean;
+  /** Event store (path or URL; default $LUCENT_EVENT_STORE, else out/audit/events.log); used by the learning loop. */
+  eventStore: string | undefined;
+  /** RabbitMQ for retraining jobs (default amqp://guest:guest@127.0.0.1:5672) and a name prefix (default none). */
+  busUrl: string | undefined;
+  busPrefix: string | undefined;
   /** File replay: resume after a crash, keeping the decision log's complete lines (engine/sinks/resume_log.ts). */
   resume?: boolean;
 }
@@ -64,6 +74,7 @@ export const kDefaultConfig: EngineConfig = {
   },
   killSwitch: false,
   agents: kDefaultAgentConfig,
+  learning: kDefaultLearningConfig,
 };
 
 export function defaultThreads(): number {
@@ -181,6 +192,7 @@ export function checkConfig(c: EngineConfig): EngineConfig {
   positive(a.yield.quarantineWindowUs, 'config.agents.yield.quarantineWindowUs', true);
   if (c.limits.approvalThresholdUsd > c.limits.maxPositionUsd * 1e6) throw new OptionError('config.limits.approvalThresholdUsd is unreasonably large');
   checkAgentConfig(c.agents);
+  checkLearningConfig(c.learning);
   return c;
 }
 
@@ -201,6 +213,10 @@ export interface OptionsInput {
   cycleTimeoutMs?: number | undefined;
   progress?: boolean | undefined;
   agents?: string[] | undefined;
+  learning?: boolean | undefined;
+  eventStore?: string | undefined;
+  busUrl?: string | undefined;
+  busPrefix?: string | undefined;
   resume?: boolean | undefined;
 }
 
@@ -247,6 +263,10 @@ export function resolveOptions(i: OptionsInput): EngineOptions {
     progress: i.progress ?? true,
     agents,
     config,
+    learning: i.learning ?? false,
+    eventStore: i.eventStore,
+    busUrl: i.busUrl,
+    busPrefix: i.busPrefix,
     resume,
   };
 }

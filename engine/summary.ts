@@ -1,6 +1,7 @@
 // What a run reports: the summary the CLI prints and writes as JSON (events, cycles, decisions,
 // latency per stage and agent, dead letters, the portfolio, the decision log's SHA-256, the
 // environment), built from the loop's figures and the pipeline when the run ends.
+import type { LearningReport } from './learning/loop.ts';
 import { availableParallelism, cpus } from 'node:os';
 import { kResErrors, kResLapped, kResOverflow, kResQuarantined, kResStale } from '../protocol/layout.ts';
 import type { EngineOptions } from './options.ts';
@@ -58,6 +59,8 @@ export interface Summary {
   inputError?: string | null;
   /** The signal (or other reason) that stopped the run early, or null when it ran to its end. */
   stoppedBy?: string | null;
+  /** With --learning: each agent's outcomes, jobs, promotions and return error before and after. */
+  learning?: LearningReport[];
 }
 
 /** What a replay's summary is made of, beyond the options. */
