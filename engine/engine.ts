@@ -12,9 +12,10 @@ import { checkOutputPaths } from './sinks/output_paths.ts';
 import { loadFixture } from './source/file/fixture_reader.ts';
 import { loadUniverse } from './source/kafka/universe.ts';
 import { reserveDerivedSlots } from './state/derived_slots.ts';
-import { buildPipeline } from './pipeline.ts';
+import { buildPipeline, type PipelineHooks } from './pipeline.ts';
 import { prepareDispatch } from './warmup.ts';
 import { DecisionLog } from './sinks/decision_log.ts';
+import { ResumingDecisionLog } from './sinks/resume_log.ts';
 import { DeadLetterLog } from './sinks/dead_letters.ts';
 import { TapeReplay } from './step/tape_replay.ts';
 import { Progress } from './progress.ts';
@@ -27,7 +28,7 @@ export type { Summary } from './summary.ts';
 export interface RunHooks {
   /** Replay this tape (and registry) instead of loading options.fixture. */
   tape?: { tape: Tape; registry: InstrumentRegistry; lines?: number } | undefined;
-  crashAt?: { agent: string; cycle: number } | undefined;
+  crashAt?: PipelineHooks['crashAt'];
   onThreadError?: (thread: number, err: Error) => void;
   /** Aborting it stops the run: what was decided is written, with the summary. */
   signal?: AbortSignal | undefined;
@@ -57,8 +58,9 @@ export async function runEngine(o: EngineOptions, hooks: RunHooks = {}): Promise
   const loadMs = performance.now() - t0;
 
   // Sinks, then the pipeline: consolidation and the agents.
-  const sink = new DecisionLog(o.decisions);
-  await sink.open();
+  // --resume: the log's complete lines are checked against this replay's decisions, the rest appended.
+  const sink = o.resume && o.decisions !== null ? await ResumingDecisionLog.open(o.decisions) : new DecisionLog(o.decisions);
+  if (sink instanceof DecisionLog) await sink.open();
   const learning = o.learning ? await startLearning(o, hooks.learning) : null; // off by default: nothing of it runs
   // Warm-up: placement (and, by default, inline or threaded) from measurements on a slice.
   const prep = await prepareDispatch(o, registry, tape, { automatic: o.autoDispatch, warm: o.warmup && o.mode === 'realtime' });
@@ -93,6 +95,7 @@ export async function runEngine(o: EngineOptions, hooks: RunHooks = {}): Promise
     progress.update(replayed, hooks.signal?.aborted ? 'stopped' : 'cycles done', true);
     progress.done();
     await dispatcher.stop();
+    if (sink instanceof ResumingDecisionLog) sink.stopped = hooks.signal?.aborted === true;
     await sink.close();
     if (learning) await learning.finish(tape.length > 0 ? tape.rows[(tape.length - 1) * kTapeWidth + kTapeTs]! : 0);
     deadLetters.flush();
@@ -106,6 +109,7 @@ export async function runEngine(o: EngineOptions, hooks: RunHooks = {}): Promise
   summary.inputError = inputError;
   summary.stoppedBy = hooks.signal?.aborted ? (hooks.stopReason?.() ?? 'aborted') : null;
   if (learning) summary.learning = learning.loop.report();
+  if (sink instanceof ResumingDecisionLog) summary.resume = sink.report();
   writeSummary(o.summary, summary);
   return summary;
 }

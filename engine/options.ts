@@ -69,6 +69,8 @@ export interface EngineOptions {
   /** RabbitMQ for retraining jobs (default amqp://guest:guest@127.0.0.1:5672) and a name prefix (default none). */
   busUrl: string | undefined;
   busPrefix: string | undefined;
+  /** File replay: resume after a crash, keeping the decision log's complete lines (engine/sinks/resume_log.ts). */
+  resume?: boolean;
 }
 
 export const kDefaultConfig: EngineConfig = {
@@ -226,6 +228,7 @@ export interface OptionsInput {
   eventStore?: string | undefined;
   busUrl?: string | undefined;
   busPrefix?: string | undefined;
+  resume?: boolean | undefined;
 }
 
 export function resolveOptions(i: OptionsInput): EngineOptions {
@@ -251,6 +254,9 @@ export function resolveOptions(i: OptionsInput): EngineOptions {
   for (const a of agents) if (!kAgentNames.includes(a)) throw new OptionError(`options.agents names unknown agent "${a}" (agents: ${kAgentNames.join(', ')})`);
   if (agents.length === 0) throw new OptionError('options.agents must name at least one agent');
   const config = typeof i.config === 'string' ? loadConfigFile(i.config) : checkConfig(i.config ?? kDefaultConfig);
+  const resume = i.resume ?? false;
+  if (resume && mode !== 'lockstep') throw new OptionError('options.resume needs mode "lockstep": a realtime run\'s decisions depend on timing and cannot be replayed to the same log');
+  if (resume && i.decisions === null) throw new OptionError('options.resume needs a decision log (options.decisions) to resume');
   return {
     fixture: i.fixture ?? kDefaultFixture,
     mode,
@@ -275,5 +281,6 @@ export function resolveOptions(i: OptionsInput): EngineOptions {
     eventStore: i.eventStore,
     busUrl: i.busUrl,
     busPrefix: i.busPrefix,
+    resume,
   };
 }

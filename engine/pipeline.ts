@@ -17,7 +17,7 @@ import { waitStrategy } from '../protocol/wait_strategy.ts';
 import type { MarketWriter } from './state/market_writer.ts';
 import { stateForUniverse } from './state/state_for_universe.ts';
 import { Trigger } from './trigger.ts';
-import { createDispatcher, type Dispatcher } from './dispatch/dispatcher.ts';
+import { createDispatcher, type Dispatcher, type DispatcherOptions } from './dispatch/dispatcher.ts';
 import { planShares, type Shares } from './dispatch/topology.ts';
 import { Consolidator } from './consolidate/consolidator.ts';
 import type { FusionContext } from './consolidate/fusion.ts';
@@ -67,7 +67,7 @@ export type PipelineOptions = Pick<EngineOptions, 'agents' | 'config' | 'threads
 };
 
 export interface PipelineHooks {
-  crashAt?: { agent: string; cycle: number } | undefined;
+  crashAt?: DispatcherOptions['crashAt'];
   onThreadError?: (thread: number, err: Error) => void;
   /** Changed-slot ring size (default: the layout's). */
   ringSize?: number;

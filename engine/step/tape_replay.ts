@@ -73,10 +73,13 @@ export async function runLoop(d: LoopDeps): Promise<LoopStats> {
   let lastIntended = start; // the latest intended time of an event stepped
   let row = 0;
   let lastBetween = 0;
+  let missed = stats.missedCycles;
+  const dispatcher = d.dispatcher;
 
   while (row < n && !d.signal?.aborted) {
     const end = Math.min(n, row + kChunk);
     let sleepMs = 0;
+    let lost = false;
     for (; row < end; row++) {
       if (paced) {
         let intended: number;
@@ -108,7 +111,14 @@ export async function runLoop(d: LoopDeps): Promise<LoopStats> {
       }
       stepper.stepRow(rows, row, depth);
       if (stepper.refused !== null) d.onRefused?.(rows, row, stepper.refused);
+      // A thread that died is replaced at once, not at the chunk's end: lockstep sees it as a
+      // missed cycle; realtime (where nothing waits) looks every 64 events.
+      if (stats.missedCycles !== missed || (row & 63) === 0) {
+        missed = stats.missedCycles;
+        if (dispatcher.lost()) { row++; lost = true; break; }
+      }
     }
+    if (lost) await dispatcher.supervise();
     stats.events = row;
     // Between chunks only: a pacing pause is not a reason to flush sinks (an awaited write can
     // take longer than the pause and would make the next events late).

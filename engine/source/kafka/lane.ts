@@ -34,6 +34,8 @@ export interface LaneTarget {
   suppress: boolean;
   /** Makes the decisions made so far durable. */
   flush(): Promise<void>;
+  /** Replaces agent threads that died; the lane calls it as soon as a cycle is missed (lockstep). */
+  recover(): Promise<void>;
   /** Forgets the decisions not yet durable (the partitions went to another member, which makes them). */
   abandon(): void;
   /** Stops the agents and closes the decisions' sink. */
@@ -179,6 +181,7 @@ export class Lane<T extends LaneTarget> {
     const rate = this.o.rate;
     let lastBeat = performance.now();
     let rebalancing = false;
+    let missed = stepper.stats.missedCycles;
     // Keeps the group membership alive through long pumps (a rebuild, a paced run). An error means
     // the group is rebalancing: make what was decided durable and return, so the member rejoins
     // soon; the rest stays buffered (or goes to the next owner).
@@ -200,6 +203,7 @@ export class Lane<T extends LaneTarget> {
         else if (rate > 0) { await this.#pace(); await beat(); }
         stepper.step(rows, i, suppress ? performance.now() : out.recvMs[i]!, suppress ? NaN : out.originMs[i]!, out.tape.depth);
         if (stepper.refused !== null && !suppress) this.#refused(out, i, stepper.refused);
+        if (stepper.stats.missedCycles !== missed) { missed = stepper.stats.missedCycles; await target.recover(); }
       }
       target.suppress = false;
       this.events += n;
