@@ -110,6 +110,15 @@ export const kCtlF64Offset = kCtlInt32Count * 4; // byte offset
 export const kCtlCycleTs = 0; // event time of the tick that triggered the newest cycle (µs)
 export const kCtlF64Count = kFloat64PerLine;
 
+// The event ring, beside the changed-slot ring (same epochs, same size): every event applied to the
+// state with its own event time, so an agent reads, in order, every event since its last cycle —
+// those that triggered no cycle included — and evaluates its window rules at the event's own time.
+export const kEventTs = 0; // event time, µs
+export const kEventType = 1; // event type code (events.ts)
+export const kEventV0 = 2; // price_update: mid; pool_update: price; yield: APY; liquidation: USD; cascade: USD
+export const kEventV1 = 3; // liquidation: 1 (count); cascade: count; otherwise NaN
+export const kEventStride = 4;
+
 /** Default changed-slot ring size (power of two): entries = epochs, value = slot written. */
 export const kDefaultRingSize = 1 << 16;
 
