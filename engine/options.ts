@@ -109,6 +109,7 @@ export function checkConfig(c: EngineConfig): EngineConfig {
   fee(a.fees.defaultTaker, 'config.agents.fees.defaultTaker');
   for (const [venue, v] of Object.entries(a.fees.venues)) fee(v, `config.agents.fees.venues.${venue}`);
   positive(a.arbitrage.maxQuoteAgeUs, 'config.agents.arbitrage.maxQuoteAgeUs');
+  positive(a.arbitrage.redecideStepPct, 'config.agents.arbitrage.redecideStepPct');
   positive(a.arbitrage.impactBpsPerTopSize, 'config.agents.arbitrage.impactBpsPerTopSize', true);
   positive(a.arbitrage.fixedCostUsd, 'config.agents.arbitrage.fixedCostUsd', true);
   if (!(a.risk.confidence > 0.5 && a.risk.confidence < 1)) throw new OptionError(`config.agents.risk.confidence must be in (0.5, 1), got ${a.risk.confidence}`);

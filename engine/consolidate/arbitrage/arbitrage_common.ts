@@ -7,6 +7,7 @@ import { kUsdQuotes } from '../../../finance/tokens.ts';
 import type { Verdict } from '../../types.ts';
 import type { FusionContext } from '../fusion.ts';
 import { kMaxExecutionRisk, kMaxInstrumentRisk } from '../risk_table.ts';
+import { Sightings } from './sightings.ts';
 
 export class ArbitrageCommon {
   readonly ctx: FusionContext;
@@ -45,6 +46,13 @@ export class ArbitrageCommon {
   ask(slot: number): number {
     this.ctx.view.read2(slot, kBid, kAsk, this.#q);
     return this.#q[1]!;
+  }
+
+  /** A sightings table for one kind (re-deciding an open opportunity past agents.arbitrage.redecideStepPct). */
+  sightings(): Sightings {
+    const s = new Sightings(this.ctx.view);
+    s.stepPct = this.ctx.config.agents.arbitrage.redecideStepPct;
+    return s;
   }
 
   /** Risk gates shared by every kind: execution risk, then the instruments' composite risk. */

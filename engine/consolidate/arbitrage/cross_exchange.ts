@@ -6,24 +6,23 @@ import { kRecRisk, kRecScore, kRecSize, kRecSlotA, kRecSlotB, kRecValue } from '
 import { kArbDetailCostsUsd, kArbDetailDurationS } from '../../../protocol/records.ts';
 import { usdText as usd } from '../../usd_text.ts';
 import { proposal } from '../fusion.ts';
-import { KeyRounds } from '../key_rounds.ts';
+import type { Sightings } from './sightings.ts';
 import { round } from '../round.ts';
 import type { ArbitrageCommon } from './arbitrage_common.ts';
 
 export class CrossExchangeArbitrage {
   readonly #a: ArbitrageCommon;
-  readonly #rounds = new KeyRounds();
+  readonly #seen: Sightings;
 
   constructor(a: ArbitrageCommon) {
     this.#a = a;
+    this.#seen = a.sightings();
   }
 
   /** Record `o` (kRecArbCross) with its detail `d`, in consolidation round `rnd`. */
   consider(agent: string, rec: Float64Array, o: number, d: number, rnd: number, cycle: number, epoch: number, nowUs: number): void {
     const a = this.#a, c = a.ctx;
     const buy = rec[o + kRecSlotA]!, sell = rec[o + kRecSlotB]!;
-    if (this.#rounds.swap(buy * a.cap + sell, rnd) === rnd - 1) return; // still the same open opportunity
-    c.stats.noteOpportunity(agent);
     const netBps = rec[o + kRecScore]!, profitUsd = rec[o + kRecValue]!, qty = rec[o + kRecSize]!, execRisk = rec[o + kRecRisk]!;
     const durationS = rec[d + kArbDetailDurationS]!, costsUsd = rec[d + kArbDetailCostsUsd]!;
     const quoteUsd = a.quoteUsd(buy);
@@ -33,14 +32,20 @@ export class CrossExchangeArbitrage {
     const sizeUsd = Math.min(notionalUsd, a.capSize(Infinity, legs, 2));
     const scale = notionalUsd > 0 ? sizeUsd / notionalUsd : 0;
     const expected = profitUsd * scale;
+    const ruling = a.gate(execRisk, legs, 2) ?? a.taken(legs, 2);
+    const sighting = this.#seen.check(buy * a.cap + sell, rnd, legs, 2, profitUsd, notionalUsd, ruling === null);
+    if (sighting === 0) return; // still the same open opportunity, unchanged since it was decided
+    if (sighting === 1) c.stats.noteOpportunity(agent);
     const mb = c.registry.meta[buy]!, ms = c.registry.meta[sell]!;
-    c.decide(proposal({
+    const p = proposal({
       key: `arb:${mb.key}>${ms.key}@${epoch}`, cycle, epoch, ts: nowUs, agent, kind: 'arbitrage_cross_exchange',
       action: 'buy_sell', instruments: [mb.key, ms.key], sizeUsd, expectedProfitUsd: expected, score: round(netBps, 3),
-      ruling: a.gate(execRisk, legs, 2) ?? a.taken(legs, 2),
+      ruling, sighting,
       order: { op: 'arbitrage', buy, sell, qty: qty * scale, quoteUsd, expectedProfitUsd: expected },
       approvedReason: `buy ${mb.base}/${mb.quote} on ${mb.venue}, sell on ${ms.venue}: ` +
         `${netBps.toFixed(1)} bps net of fees; ${usd(costsUsd)} of fees and slippage at the full size; lasts ~${durationS.toFixed(1)} s`,
-    }));
+    });
+    c.decide(p);
+    this.#seen.decided(p.verdict.status === 'rejected');
   }
 }

@@ -9,16 +9,17 @@ import {
 } from '../../../protocol/records.ts';
 import { usdText as usd } from '../../usd_text.ts';
 import { proposal } from '../fusion.ts';
-import { KeyRounds } from '../key_rounds.ts';
+import type { Sightings } from './sightings.ts';
 import { round } from '../round.ts';
 import type { ArbitrageCommon } from './arbitrage_common.ts';
 
 export class TriangularArbitrage {
   readonly #a: ArbitrageCommon;
-  readonly #rounds = new KeyRounds();
+  readonly #seen: Sightings;
 
   constructor(a: ArbitrageCommon) {
     this.#a = a;
+    this.#seen = a.sightings();
   }
 
   /** Record `o` (kRecArbTriangular) with its detail `d`, in consolidation round `rnd`. */
@@ -28,13 +29,15 @@ export class TriangularArbitrage {
     const n = aux % 10, dirBits = (aux - n) / 10;
     const legs = a.legs;
     legs[0] = rec[o + kRecSlotA]!; legs[1] = rec[o + kRecSlotB]!; legs[2] = rec[d + kArbDetailLeg3]!; legs[3] = rec[d + kArbDetailLeg4]!;
-    if (this.#rounds.swap(cycleKey(legs, n, dirBits), rnd) === rnd - 1) return; // still the same open cycle
-    c.stats.noteOpportunity(agent);
     const netBps = rec[o + kRecScore]!, profitUsd = rec[o + kRecValue]!, maxSizeUsd = rec[o + kRecSize]!, execRisk = rec[o + kRecRisk]!;
     const durationS = rec[d + kArbDetailDurationS]!, gasUsd = rec[d + kArbDetailGasUsd]!, costsUsd = rec[d + kArbDetailCostsUsd]!;
     const sizeUsd = a.capSize(maxSizeUsd, legs, n);
     const scale = maxSizeUsd > 0 ? sizeUsd / maxSizeUsd : 0;
     const expected = (profitUsd + gasUsd) * scale - gasUsd;
+    const ruling = a.gate(execRisk, legs, n) ?? a.taken(legs, n);
+    const sighting = this.#seen.check(cycleKey(legs, n, dirBits), rnd, legs, n, profitUsd, maxSizeUsd, ruling === null);
+    if (sighting === 0) return; // still the same open cycle, unchanged since it was decided
+    if (sighting === 1) c.stats.noteOpportunity(agent);
     const instruments: string[] = [];
     const steps: string[] = [];
     for (let k = 0; k < n; k++) {
@@ -42,14 +45,16 @@ export class TriangularArbitrage {
       instruments.push(m.key);
       steps.push(`${(dirBits >> k) & 1 ? 'sell' : 'buy'} ${m.base}/${m.quote}`);
     }
-    c.decide(proposal({
+    const p = proposal({
       key: `tri:${instruments.join('>')}@${epoch}`, cycle, epoch, ts: nowUs, agent, kind: 'arbitrage_triangular',
       action: 'cycle', instruments, sizeUsd, expectedProfitUsd: expected, score: round(netBps, 3),
-      ruling: a.gate(execRisk, legs, n) ?? a.taken(legs, n),
+      ruling, sighting,
       order: { op: 'triangular', legs, n, sizeUsd, expectedProfitUsd: expected, gasUsd, costsUsd: costsUsd * scale },
       approvedReason: `${steps.join(', ')} on ${c.registry.meta[legs[0]!]!.venue}: ` +
         `${netBps.toFixed(1)} bps net of fees, slippage (${usd(costsUsd)}) and gas (${usd(gasUsd)}); lasts ~${durationS.toFixed(1)} s`,
-    }));
+    });
+    c.decide(p);
+    this.#seen.decided(p.verdict.status === 'rejected');
   }
 }
 
