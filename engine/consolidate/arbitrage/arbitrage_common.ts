@@ -8,18 +8,28 @@ import type { Verdict } from '../../types.ts';
 import type { FusionContext } from '../fusion.ts';
 import { kMaxExecutionRisk, kMaxInstrumentRisk } from '../risk_table.ts';
 import { Sightings } from './sightings.ts';
+import { QuoteUse } from './quote_use.ts';
+
+/** A flat arbitrage that fits in less than this share of its size is rejected as taken. */
+const kMinFit = 0.01;
 
 export class ArbitrageCommon {
   readonly ctx: FusionContext;
   readonly cap: number;
   /** Legs of the record being decided (scratch: read before the next record). */
   readonly legs = new Int32Array(4);
+  /** Side of each leg's quote it takes (0: the bid, a sell; 1: the ask, a buy). Scratch as legs. */
+  readonly sides = new Int32Array(4);
+  /** After fit(): the share (0..1] of the size the legs' quotes still offer. */
+  scale = 1;
+  readonly quotes: QuoteUse;
   readonly #usdRef: Int32Array; // book slot → USD-quoted book of its quote asset (-2: quote is USD)
   readonly #q = new Float64Array(2);
 
   constructor(ctx: FusionContext) {
     this.ctx = ctx;
     this.cap = ctx.registry.capacity;
+    this.quotes = new QuoteUse(ctx.view, this.cap);
     // USD reference book per asset: the first book that quotes it in USD
     const ref = new Map<string, number>();
     for (let s = 0; s < ctx.registry.size; s++) {
@@ -64,11 +74,26 @@ export class ArbitrageCommon {
     return null;
   }
 
-  /** Rejects a flat arbitrage that would trade a quote an earlier fill already took (paper_executor.ts). */
-  taken(slots: Int32Array, n: number): Verdict | null {
-    const s = this.ctx.portfolio.takenLeg(slots, n);
-    if (s < 0) return null;
-    return { status: 'rejected', reason: `${this.ctx.registry.meta[s]!.key}: its quote was already taken by an earlier fill; waiting for a new one` };
+  /**
+   * How much of `sizeUsd` the legs' current quotes still offer after earlier fills took their part
+   * (quote_use.ts): sets `scale` (≤ 1). Rejects when almost nothing is left of a leg's quote.
+   */
+  fit(slots: Int32Array, sides: Int32Array, n: number, sizeUsd: number): Verdict | null {
+    let scale = 1, worst = -1;
+    for (let k = 0; k < n; k++) {
+      const s = slots[k]!;
+      const left = this.quotes.remainingUsd(s, sides[k]!, this.quoteUsd(s));
+      const f = sizeUsd > 0 ? left / sizeUsd : 1;
+      if (f < scale) { scale = f; worst = s; }
+    }
+    this.scale = scale > 0 ? scale : 0;
+    if (scale >= kMinFit) return null;
+    return { status: 'rejected', reason: `${this.ctx.registry.meta[worst]!.key}: its quote was already taken by earlier fills; waiting for a new one` };
+  }
+
+  /** A fill of `sizeUsd` used that much of each leg's quote. */
+  use(slots: Int32Array, sides: Int32Array, n: number, sizeUsd: number): void {
+    for (let k = 0; k < n; k++) this.quotes.use(slots[k]!, sides[k]!, sizeUsd);
   }
 
   /** The size after the risk assessor's max positions of the slots and the hard limit. */

@@ -1,7 +1,7 @@
 // Triangular arbitrage: a cycle of legs inside one venue (books or pools) that ends in the asset it
 // starts from, flat at once. Sized at the detector's max size, capped by the risk view's max
 // position of every leg and the hard limit (the profit scales with the size, the fixed gas does
-// not); rejected when a leg's quote was already taken. The fill reports the cycle's output/input,
+// not) and by what earlier fills left of its legs' quotes; rejected when almost nothing is left. The fill reports the cycle's output/input,
 // its fees (+ gas) and slippage from the record's figures (paper_executor.ts triangular()).
 import { kRecAux, kRecRisk, kRecScore, kRecSize, kRecSlotA, kRecSlotB, kRecValue } from '../../../protocol/layout.ts';
 import {
@@ -31,10 +31,14 @@ export class TriangularArbitrage {
     legs[0] = rec[o + kRecSlotA]!; legs[1] = rec[o + kRecSlotB]!; legs[2] = rec[d + kArbDetailLeg3]!; legs[3] = rec[d + kArbDetailLeg4]!;
     const netBps = rec[o + kRecScore]!, profitUsd = rec[o + kRecValue]!, maxSizeUsd = rec[o + kRecSize]!, execRisk = rec[o + kRecRisk]!;
     const durationS = rec[d + kArbDetailDurationS]!, gasUsd = rec[d + kArbDetailGasUsd]!, costsUsd = rec[d + kArbDetailCostsUsd]!;
-    const sizeUsd = a.capSize(maxSizeUsd, legs, n);
+    const sides = a.sides;
+    for (let k = 0; k < n; k++) sides[k] = (dirBits >> k) & 1 ? 0 : 1; // a sell takes the bid, a buy the ask
+    let sizeUsd = a.capSize(maxSizeUsd, legs, n);
+    const ruling = a.gate(execRisk, legs, n) ?? a.fit(legs, sides, n, sizeUsd);
+    const left = ruling === null && a.scale < 1 ? a.scale : 1; // earlier fills took part of a quote
+    sizeUsd *= left;
     const scale = maxSizeUsd > 0 ? sizeUsd / maxSizeUsd : 0;
     const expected = (profitUsd + gasUsd) * scale - gasUsd;
-    const ruling = a.gate(execRisk, legs, n) ?? a.taken(legs, n);
     const sighting = this.#seen.check(cycleKey(legs, n, dirBits), rnd, legs, n, profitUsd, maxSizeUsd, ruling === null);
     if (sighting === 0) return; // still the same open cycle, unchanged since it was decided
     if (sighting === 1) c.stats.noteOpportunity(agent);
@@ -51,9 +55,11 @@ export class TriangularArbitrage {
       ruling, sighting,
       order: { op: 'triangular', legs, n, sizeUsd, expectedProfitUsd: expected, gasUsd, costsUsd: costsUsd * scale },
       approvedReason: `${steps.join(', ')} on ${c.registry.meta[legs[0]!]!.venue}: ` +
-        `${netBps.toFixed(1)} bps net of fees, slippage (${usd(costsUsd)}) and gas (${usd(gasUsd)}); lasts ~${durationS.toFixed(1)} s`,
+        `${netBps.toFixed(1)} bps net of fees, slippage (${usd(costsUsd)}) and gas (${usd(gasUsd)}); lasts ~${durationS.toFixed(1)} s` +
+        (left < 1 ? `; sized to the ${(left * 100).toFixed(0)} % of its quotes earlier fills left` : ''),
     });
     c.decide(p);
+    if (p.fill !== null) a.use(legs, sides, n, sizeUsd);
     this.#seen.decided(p.verdict.status === 'rejected');
   }
 }
