@@ -9,7 +9,7 @@ import { InstrumentRegistry } from '../protocol/registry.ts';
 import { stateForUniverse } from './state/state_for_universe.ts';
 import { Trigger } from './trigger.ts';
 import { ArbWake } from './arb_wake.ts';
-import { kDefaultAgentConfig } from '../workers/agents/config.ts';
+import { kDefaultAgentConfig } from '../workers/agents/index.ts';
 import type { TriggerConfig } from './options.ts';
 
 const kTs = 1_723_075_200_000_000;

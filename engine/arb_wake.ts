@@ -14,8 +14,7 @@
 import { kAsk, kBid, kFee, kKindAmm, kKindBook, kLiquidity, kPrice, kReserve0, kReserve1, kSqrtPrice } from '../protocol/layout.ts';
 import type { MarketArrays } from '../protocol/market_state.ts';
 import type { RegistrySnapshot } from '../protocol/registry.ts';
-import { takerFee, type AgentConfig } from '../workers/agents/config.ts';
-import { rawPerUnit, unitScale } from '../workers/agents/arbitrage/units.ts';
+import { rawPerUnit, takerFee, unitScale, type AgentConfig } from '../workers/agents/index.ts';
 
 /** Cycles enumerated at most (a larger universe watches its first ones; the rest keep the threshold). */
 const kMaxCycles = 200_000;

@@ -3,7 +3,8 @@
 // flat kinds, the size cap of the risk view and the hard limit, and scratch (no allocation per
 // record).
 import { kAsk, kBid, kKindBook } from '../../../protocol/layout.ts';
-import { kUsdQuotes } from '../../../finance/tokens.ts';
+import { isStable, kUsdQuotes } from '../../../finance/tokens.ts';
+import { StableMarks } from '../../../finance/stable_marks.ts';
 import type { Verdict } from '../../types.ts';
 import type { FusionContext } from '../fusion.ts';
 import { kMaxExecutionRisk, kMaxInstrumentRisk } from '../risk_table.ts';
@@ -23,33 +24,44 @@ export class ArbitrageCommon {
   /** After fit(): the share (0..1] of the size the legs' quotes still offer. */
   scale = 1;
   readonly quotes: QuoteUse;
-  readonly #usdRef: Int32Array; // book slot → USD-quoted book of its quote asset (-2: quote is USD)
+  readonly #usdRef: Int32Array; // book slot → USD-quoted book of its quote asset (-2: quote is USD or a stablecoin)
+  readonly #quoteMark: Int32Array; // book slot → stablecoin (marks) of its quote, or of its reference book's quote; -1 fiat USD
+  readonly marks: StableMarks;
   readonly #q = new Float64Array(2);
 
   constructor(ctx: FusionContext) {
     this.ctx = ctx;
     this.cap = ctx.registry.capacity;
     this.quotes = new QuoteUse(ctx.view, this.cap);
-    // USD reference book per asset: the first book that quotes it in USD
+    // USD reference book per asset: the first book that quotes it in USD or a stablecoin; a
+    // stablecoin is worth its mark (finance/stable_marks.ts), the same the agents use
+    this.marks = new StableMarks(ctx.view, ctx.registry);
     const ref = new Map<string, number>();
     for (let s = 0; s < ctx.registry.size; s++) {
       const m = ctx.registry.meta[s]!;
-      if (m.kind === kKindBook && kUsdQuotes.has(m.quote) && !ref.has(m.base)) ref.set(m.base, s);
+      if (m.kind === kKindBook && kUsdQuotes.has(m.quote) && !isStable(m.base) && !ref.has(m.base)) ref.set(m.base, s);
     }
     this.#usdRef = new Int32Array(this.cap).fill(-1);
+    this.#quoteMark = new Int32Array(this.cap).fill(-1);
     for (let s = 0; s < ctx.registry.size; s++) {
       const m = ctx.registry.meta[s]!;
-      if (m.kind === kKindBook) this.#usdRef[s] = kUsdQuotes.has(m.quote) ? -2 : (ref.get(m.quote) ?? -1);
+      if (m.kind !== kKindBook) continue;
+      const stable = isStable(m.quote);
+      this.#usdRef[s] = stable ? -2 : (ref.get(m.quote) ?? -1);
+      const via = stable ? m.quote : this.#usdRef[s]! >= 0 ? ctx.registry.meta[this.#usdRef[s]!]!.quote : '';
+      this.#quoteMark[s] = this.marks.indexOf(via);
     }
   }
 
-  /** USD per unit of a book's quote asset (NaN while unknown). */
+  /** USD per unit of a book's quote asset (NaN while unknown); a stablecoin at its mark. */
   quoteUsd(slot: number): number {
     const ref = this.#usdRef[slot]!;
-    if (ref === -2) return 1;
+    const st = this.#quoteMark[slot]!;
+    const mark = st >= 0 ? this.marks.compute(st) : 1;
+    if (ref === -2) return mark;
     if (ref < 0) return NaN;
     this.ctx.view.read2(ref, kBid, kAsk, this.#q);
-    return 0.5 * (this.#q[0]! + this.#q[1]!);
+    return 0.5 * (this.#q[0]! + this.#q[1]!) * mark;
   }
 
   /** The ask of a book (its current top). */

@@ -43,7 +43,7 @@ export class Triangular {
   readonly #finder: NegativeCycleFinder;
   readonly #edge0: Int32Array; // slot → its first edge (base/token0 → quote/token1); the second is +1; -1 none
   readonly #edgeSlot: Int32Array; // edge → slot
-  readonly #vertexUsd: Int32Array; // vertex → asset index with a USD price; -2: a stablecoin (1 USD); -1: none
+  readonly #vertexUsd: Int32Array; // vertex → asset index with a USD price (a stablecoin: its mark); -2: a stablecoin priced nowhere (1 USD); -1: none
   readonly #fee: Float64Array; // slot → taker fee (books)
   readonly #isAmm: Uint8Array;
   readonly #dec0: Float64Array; // AMM slot → decimals of token0 (NaN unknown)
@@ -91,7 +91,7 @@ export class Triangular {
       if (v === undefined) {
         v = vertex.size;
         vertex.set(key, v);
-        vertexUsd.push(isStable(token) ? -2 : c.prices.indexOf(assetOfToken(token)));
+        vertexUsd.push(isStable(token) ? (c.prices.indexOf(token) >= 0 ? c.prices.indexOf(token) : -2) : c.prices.indexOf(assetOfToken(token)));
       }
       return v;
     };
@@ -237,7 +237,7 @@ export class Triangular {
     for (let i = 0; i < len; i++) {
       const v = f.from[f.cycleEdges[base + i]!]!;
       const u = this.#vertexUsd[v]!;
-      const rank = u === -2 ? 0 : u >= 0 && c.prices.usd[u]! > 0 ? 1 : 3;
+      const rank = u === -2 || (u >= 0 && c.prices.isStableAsset(u)) ? 0 : u >= 0 && c.prices.usd[u]! > 0 ? 1 : 3;
       if (rank < startRank || (rank === startRank && start >= 0 && v < f.from[f.cycleEdges[base + start]!]!)) { start = i; startRank = rank; }
     }
     if (startRank > 1) return; // cannot value it
