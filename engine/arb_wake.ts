@@ -14,7 +14,7 @@
 import { kAsk, kBid, kFee, kKindAmm, kKindBook, kLiquidity, kPrice, kReserve0, kReserve1, kSqrtPrice } from '../protocol/layout.ts';
 import type { MarketArrays } from '../protocol/market_state.ts';
 import type { RegistrySnapshot } from '../protocol/registry.ts';
-import { rawPerUnit, takerFee, unitScale, type AgentConfig } from '../workers/agents/index.ts';
+import { InputClock, QuoteAges, rawPerUnit, takerFee, unitScale, type AgentConfig } from '../workers/agents/index.ts';
 
 /** Cycles enumerated at most (a larger universe watches its first ones; the rest keep the threshold). */
 const kMaxCycles = 200_000;
@@ -39,7 +39,8 @@ export class ArbWake {
   readonly #pairMirror: Int32Array; // index of (t, s) for the index of (s, t)
   readonly #cyclePaid: Uint8Array; // per cycle: paid at its last check
   readonly #lastTs: Float64Array; // slot → event time of its previous update (NaN none)
-  readonly #maxAge: Float64Array; // slot → its max quote age
+  readonly #clock: InputClock; // observed update intervals (for QuoteAges)
+  readonly #ages: QuoteAges; // the detector's max input ages (per venue, or from the intervals)
   /** Legs in a watched route (the trigger asks only about these). */
   readonly isLeg: Uint8Array;
   /** Cycles watched (for reports and tests). */
@@ -56,7 +57,8 @@ export class ArbWake {
     this.#scale = new Float64Array(cap).fill(NaN);
     this.isLeg = new Uint8Array(cap);
     this.#lastTs = new Float64Array(cap).fill(NaN);
-    this.#maxAge = new Float64Array(cap).fill(cfg.arbitrage.maxQuoteAgeUs);
+    this.#clock = new InputClock(cap);
+    this.#ages = new QuoteAges(registry, cfg, this.#clock);
     const pairs = new Map<string, number[]>();
     const venues = new Map<string, { edges: [number, string, string][] }>();
     for (let s = 0; s < registry.size; s++) {
@@ -69,7 +71,6 @@ export class ArbWake {
         (pairs.get(k) ?? pairs.set(k, []).get(k)!).push(s);
       } else {
         this.#kind[s] = 2;
-        this.#maxAge[s] = cfg.arbitrage.maxPoolAgeUs;
         this.#scale[s] = rawPerUnit(m.decimals0) * unitScale(m.decimals1);
       }
       let v = venues.get(m.venue);
@@ -163,8 +164,9 @@ export class ArbWake {
   wakes(slot: number, ts: number): boolean {
     this.checks++;
     const c = this.#arrays.columns, cap = this.#cap;
-    const lastTs = this.#lastTs, maxAge = this.#maxAge;
+    const lastTs = this.#lastTs, ages = this.#ages;
     lastTs[slot] = ts;
+    this.#clock.note(slot, ts);
     let wake = false;
     if (this.#kind[slot] === 1) {
       const bid = c[kBid * cap + slot]!, ask = c[kAsk * cap + slot]!, f = this.#fee[slot]!;
@@ -173,7 +175,7 @@ export class ArbWake {
       for (let i = this.#pairStart[slot]!; i < this.#pairStart[slot + 1]!; i++) {
         const t = this.#pairSlots[i]!;
         const g = this.#fee[t]!;
-        const pays = (c[kBid * cap + t]! * (1 - g) > buyS || sellS > c[kAsk * cap + t]! * (1 + g)) && ts - lastTs[t]! <= maxAge[t]!;
+        const pays = (c[kBid * cap + t]! * (1 - g) > buyS || sellS > c[kAsk * cap + t]! * (1 + g)) && ts - lastTs[t]! <= ages.maxAgeUs(t);
         if (pays && paid[i] === 0) wake = true;
         paid[i] = paid[this.#pairMirror[i]!] = pays ? 1 : 0;
       }
@@ -184,7 +186,7 @@ export class ArbWake {
       for (let k = this.#cycleStart[cyc]!; k < this.#cycleStart[cyc + 1]!; k++) {
         const s = this.#legSlot[k]!;
         const sell = this.#legDir[k] === 1;
-        if (!(ts - lastTs[s]! <= maxAge[s]!)) fresh = false;
+        if (!(ts - lastTs[s]! <= ages.maxAgeUs(s))) fresh = false;
         let rSell: number, rBuy: number; // base→quote and quote→base, net of the fee
         if (this.#kind[s] === 1) {
           const g = 1 - this.#fee[s]!;

@@ -156,8 +156,8 @@ export class CrossExchange {
     return ts[0]!;
   }
 
-  /** The max quote age of a slot (context.ts: per venue, or from its observed update interval). */
-  #maxAge(_slot: number): number { return this.#c.cfg.arbitrage.maxQuoteAgeUs; }
+  /** The max quote age of a slot (quote_ages.ts: per venue, or from its observed update interval). */
+  #maxAge(slot: number): number { return this.#c.ages.maxAgeUs(slot); }
 
   /** Evaluates every buy-venue/sell-venue route of pair p, net of fees and slippage; opens or closes each. */
   #evaluate(p: number, nowUs: number): void {

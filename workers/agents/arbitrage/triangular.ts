@@ -155,10 +155,8 @@ export class Triangular {
     for (let k = 0; k < f.cycleCount; k++) this.#evaluate(k, nowUs);
   }
 
-  #maxAge(slot: number): number {
-    const a = this.#c.cfg.arbitrage;
-    return this.#isAmm[slot] === 1 ? a.maxPoolAgeUs : a.maxQuoteAgeUs;
-  }
+  /** Per venue, or from the slot's observed update interval (quote_ages.ts). */
+  #maxAge(slot: number): number { return this.#c.ages.maxAgeUs(slot); }
 
   /** Sets the slot's two edge weights from its current quote (+∞ when stale or unusable). */
   #update(slot: number, nowUs: number): void {
