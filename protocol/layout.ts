@@ -159,7 +159,18 @@ export const kResBusyTotalUs = 1; // total busy time (µs)
 export const kResScanned = 2; // slots examined in the last cycle
 export const kResStale = 3; // opportunities dropped because an input was older than the agent's max age (cumulative)
 export const kResQuarantined = 4; // yield updates held back as implausible jumps, cumulative (yield hunter)
-export const kResMetricsF64 = kFloat64PerLine;
+// arbitrage detector, cumulative, per kind (cross-exchange, triangular): candidates seen (a crossing
+// before fees; a negative cycle found), dropped below the minimum edge / profit, dropped stale, not
+// evaluated (no USD value or leg yet, no room in the bank)
+export const kResArbCrossSeen = 5;
+export const kResArbCrossBelowMin = 6;
+export const kResArbCrossStale = 7;
+export const kResArbCrossNotEvaluated = 8;
+export const kResArbTriSeen = 9;
+export const kResArbTriBelowMin = 10;
+export const kResArbTriStale = 11;
+export const kResArbTriNotEvaluated = 12;
+export const kResMetricsF64 = 2 * kFloat64PerLine;
 // Records: fixed width, 8 Float64 = one cache line
 export const kRecordWidth = 8;
 export const kRecKind = 0; // opportunity / view kind code (see records.ts)

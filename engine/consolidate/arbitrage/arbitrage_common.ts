@@ -23,6 +23,8 @@ export class ArbitrageCommon {
   readonly sides = new Int32Array(4);
   /** After fit(): the share (0..1] of the size the legs' quotes still offer. */
   scale = 1;
+  /** The last rejection fit() returned (to count it as a taken quote). */
+  lastFitRejection: Verdict | null = null;
   readonly quotes: QuoteUse;
   readonly #usdRef: Int32Array; // book slot → USD-quoted book of its quote asset (-2: quote is USD or a stablecoin)
   readonly #quoteMark: Int32Array; // book slot → stablecoin (marks) of its quote, or of its reference book's quote; -1 fiat USD
@@ -100,7 +102,8 @@ export class ArbitrageCommon {
     }
     this.scale = scale > 0 ? scale : 0;
     if (scale >= kMinFit) return null;
-    return { status: 'rejected', reason: `${this.ctx.registry.meta[worst]!.key}: its quote was already taken by earlier fills; waiting for a new one` };
+    this.lastFitRejection = { status: 'rejected', reason: `${this.ctx.registry.meta[worst]!.key}: its quote was already taken by earlier fills; waiting for a new one` };
+    return this.lastFitRejection;
   }
 
   /** A fill of `sizeUsd` used that much of each leg's quote. */

@@ -7,16 +7,19 @@ import { kArbDetailCostsUsd, kArbDetailDurationS } from '../../../protocol/recor
 import { usdText as usd } from '../../usd_text.ts';
 import { proposal } from '../fusion.ts';
 import type { Sightings } from './sightings.ts';
+import type { ArbKindCounts } from '../stats.ts';
 import { round } from '../round.ts';
 import type { ArbitrageCommon } from './arbitrage_common.ts';
 
 export class CrossExchangeArbitrage {
   readonly #a: ArbitrageCommon;
   readonly #seen: Sightings;
+  readonly #n: ArbKindCounts;
 
   constructor(a: ArbitrageCommon) {
     this.#a = a;
     this.#seen = a.sightings();
+    this.#n = a.ctx.stats.arbitrage['arbitrage_cross_exchange']!;
   }
 
   /** Record `o` (kRecArbCross) with its detail `d`, in consolidation round `rnd`. */
@@ -36,7 +39,9 @@ export class CrossExchangeArbitrage {
     const scale = notionalUsd > 0 ? sizeUsd / notionalUsd : 0;
     const expected = profitUsd * scale;
     const sighting = this.#seen.check(buy * a.cap + sell, rnd, legs, 2, profitUsd, notionalUsd, ruling === null);
-    if (sighting === 0) return; // still the same open opportunity, unchanged since it was decided
+    const n = this.#n;
+    n.published++;
+    if (sighting === 0) { n.unchanged++; return; } // still the same open opportunity, unchanged since it was decided
     if (sighting === 1) c.stats.noteOpportunity(agent);
     const mb = c.registry.meta[buy]!, ms = c.registry.meta[sell]!;
     const p = proposal({
@@ -49,6 +54,10 @@ export class CrossExchangeArbitrage {
         (left < 1 ? `; sized to the ${(left * 100).toFixed(0)} % of its quotes earlier fills left` : ''),
     });
     c.decide(p);
+    n.decided++;
+    if (p.verdict.status !== 'rejected') n.approved++;
+    else if (ruling !== null && ruling === a.lastFitRejection) n.quoteTaken++;
+    else n.risk++;
     if (p.fill !== null) a.use(legs, sides, 2, sizeUsd);
     this.#seen.decided(p.verdict.status === 'rejected');
   }

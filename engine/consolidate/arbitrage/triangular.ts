@@ -10,16 +10,19 @@ import {
 import { usdText as usd } from '../../usd_text.ts';
 import { proposal } from '../fusion.ts';
 import type { Sightings } from './sightings.ts';
+import type { ArbKindCounts } from '../stats.ts';
 import { round } from '../round.ts';
 import type { ArbitrageCommon } from './arbitrage_common.ts';
 
 export class TriangularArbitrage {
   readonly #a: ArbitrageCommon;
   readonly #seen: Sightings;
+  readonly #n: ArbKindCounts;
 
   constructor(a: ArbitrageCommon) {
     this.#a = a;
     this.#seen = a.sightings();
+    this.#n = a.ctx.stats.arbitrage['arbitrage_triangular']!;
   }
 
   /** Record `o` (kRecArbTriangular) with its detail `d`, in consolidation round `rnd`. */
@@ -40,7 +43,9 @@ export class TriangularArbitrage {
     const scale = maxSizeUsd > 0 ? sizeUsd / maxSizeUsd : 0;
     const expected = (profitUsd + gasUsd) * scale - gasUsd;
     const sighting = this.#seen.check(cycleKey(legs, n, dirBits), rnd, legs, n, profitUsd, maxSizeUsd, ruling === null);
-    if (sighting === 0) return; // still the same open cycle, unchanged since it was decided
+    const counts = this.#n;
+    counts.published++;
+    if (sighting === 0) { counts.unchanged++; return; } // still the same open cycle, unchanged since it was decided
     if (sighting === 1) c.stats.noteOpportunity(agent);
     const instruments: string[] = [];
     const steps: string[] = [];
@@ -59,6 +64,10 @@ export class TriangularArbitrage {
         (left < 1 ? `; sized to the ${(left * 100).toFixed(0)} % of its quotes earlier fills left` : ''),
     });
     c.decide(p);
+    counts.decided++;
+    if (p.verdict.status !== 'rejected') counts.approved++;
+    else if (ruling !== null && ruling === a.lastFitRejection) counts.quoteTaken++;
+    else counts.risk++;
     if (p.fill !== null) a.use(legs, sides, n, sizeUsd);
     this.#seen.decided(p.verdict.status === 'rejected');
   }

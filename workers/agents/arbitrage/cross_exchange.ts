@@ -12,7 +12,7 @@
 // counted as stale) before publishing.
 import {
   kAsk, kAskSize, kBid, kBidSize, kDepthAskCount, kDepthAskPrice0, kDepthAskSize0, kDepthBidCount, kDepthBidPrice0,
-  kDepthBidSize0, kFieldCount, kKindBook, kTs,
+  kDepthBidSize0, kFieldCount, kKindBook, kResArbCrossBelowMin, kResArbCrossNotEvaluated, kResArbCrossSeen, kResArbCrossStale, kTs,
 } from '../../../protocol/layout.ts';
 import {
   crossVenueArb, kArbGrossEdgeBps, kArbNetEdgeBps, kArbNetEdgePerUnit, kArbNetProfit, kArbOptimalSize, kArbOutLength,
@@ -143,13 +143,15 @@ export class CrossExchange {
     for (let i = 0; i < this.#nActive; i++) {
       const o = this.#active[i]! * kPrWidth;
       const tsBuy = this.#tsOf(res[o + kPrBuy]!, ts), tsSell = this.#tsOf(res[o + kPrSell]!, ts);
-      if (!roomForPair(out)) break;
+      if (!roomForPair(out)) { this.#c.out.arrays.metrics[kResArbCrossNotEvaluated]! += this.#nActive - i; break; }
       out.push(kRecArbCross, res[o + kPrBuy]!, res[o + kPrSell]!, res[o + kPrNetBps]!, res[o + kPrProfitUsd]!,
         res[o + kPrSize]!, res[o + kPrRisk]!, res[o + kPrGrossBps]!);
       pushDetail(out, -1, -1, res[o + kPrDurationS]!, 0, res[o + kPrSizeUsd]!, res[o + kPrCostsUsd]!,
         Math.max(nowUs - tsBuy, nowUs - tsSell) * 1e-6);
     }
   }
+
+  #count(metric: number): void { const m = this.#c.out.arrays.metrics; m[metric] = m[metric]! + 1; }
 
   #tsOf(slot: number, ts: Float64Array): number {
     this.#c.view.read2(slot, kTs, kTs, ts);
@@ -182,8 +184,13 @@ export class CrossExchange {
           view.read(sell, q);
           const bid = q[kBid]!, bidSize = q[kBidSize]!, tsSell = q[kTs]!;
           const maxAgeBuy = this.#maxAge(buy), maxAgeSell = this.#maxAge(sell);
-          if (!(bid > ask)) { /* no crossing before fees */ } else if (nowUs - tsBuy > maxAgeBuy || nowUs - tsSell > maxAgeSell) staleSeen = true;
-          else open = this.#route(route, buy, sell, ask, askSize, tsBuy, bid, bidSize, tsSell, nowUs, arb, cfg);
+          if (!(bid > ask)) { /* no crossing before fees */ } else if (nowUs - tsBuy > maxAgeBuy || nowUs - tsSell > maxAgeSell) {
+            staleSeen = true;
+            this.#count(kResArbCrossSeen); this.#count(kResArbCrossStale);
+          } else {
+            this.#count(kResArbCrossSeen);
+            open = this.#route(route, buy, sell, ask, askSize, tsBuy, bid, bidSize, tsSell, nowUs, arb, cfg);
+          }
         }
         const pos = this.#activePos[route]!;
         if (open) {
@@ -204,7 +211,7 @@ export class CrossExchange {
     tsSell: number, nowUs: number, arb: Float64Array, cfg: ArbContext['cfg']['arbitrage']): boolean {
     const c = this.#c;
     const quoteUsd = c.prices.usd[c.prices.quoteOf[buy]!]!;
-    if (!(quoteUsd > 0)) return false; // cannot value the profit yet
+    if (!(quoteUsd > 0)) { this.#count(kResArbCrossNotEvaluated); return false; } // cannot value the profit yet
     const fS = this.#fee[sell]!, fB = this.#fee[buy]!;
     const params = this.#params;
     params[kArbParamSellFee] = fS;
@@ -213,7 +220,7 @@ export class CrossExchange {
     params[kArbParamFixedCost] = cfg.fixedCostUsd / quoteUsd;
     crossVenueArb(arb, bid, bidSize, ask, askSize, params);
     const netBps = arb[kArbNetEdgeBps]!;
-    if (!(netBps >= cfg.minNetEdgeBps)) return false;
+    if (!(netBps >= cfg.minNetEdgeBps)) { this.#count(kResArbCrossBelowMin); return false; }
     let size: number, profit: number, costs: number;
     if (this.#walkBooks(buy, sell, fS, fB, c.cfg.capitalUsd / quoteUsd)) {
       const w = this.#walk;
@@ -227,7 +234,7 @@ export class CrossExchange {
       costs = size * (ask * fB + bid * fS) + (arb[kArbNetEdgePerUnit]! * size - profit - cfg.fixedCostUsd / quoteUsd);
     }
     const profitUsd = profit * quoteUsd; // fees, slippage and the fixed cost are in already
-    if (!(profitUsd > 0)) return false;
+    if (!(profitUsd > 0)) { this.#count(kResArbCrossBelowMin); return false; }
     // Execution risk 0..1: the older of the two quotes as a share of its staleness limit.
     const risk = Math.max((nowUs - tsBuy) / this.#maxAge(buy), (nowUs - tsSell) / this.#maxAge(sell));
     const res = this.#res, o = route * kPrWidth;
