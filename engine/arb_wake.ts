@@ -38,7 +38,10 @@ export class ArbWake {
   readonly #pairPaid: Uint8Array; // per venue pair (index into #pairSlots, and its mirror): paid at its last check
   readonly #pairMirror: Int32Array; // index of (t, s) for the index of (s, t)
   readonly #cyclePaid: Uint8Array; // per cycle: paid at its last check
-  readonly #lastTs: Float64Array; // slot → event time of its previous update (NaN none)
+  readonly #freshUntil: Float64Array; // slot → event time until which its last quote is fresh (NaN none)
+  readonly #rSell: Float64Array; // slot → base→quote rate of its last quote, net of the fee (book: bid·(1−f))
+  readonly #rBuy: Float64Array; // slot → quote→base rate, net of the fee (book: (1−f)/ask)
+  readonly #buyCost: Float64Array; // book slot → ask·(1+f): what a unit costs there
   readonly #clock: InputClock; // observed update intervals (for QuoteAges)
   readonly #ages: QuoteAges; // the detector's max input ages (per venue, or from the intervals)
   /** Legs in a watched route (the trigger asks only about these). */
@@ -56,7 +59,10 @@ export class ArbWake {
     this.#fee = new Float64Array(cap);
     this.#scale = new Float64Array(cap).fill(NaN);
     this.isLeg = new Uint8Array(cap);
-    this.#lastTs = new Float64Array(cap).fill(NaN);
+    this.#freshUntil = new Float64Array(cap).fill(NaN);
+    this.#rSell = new Float64Array(cap).fill(NaN);
+    this.#rBuy = new Float64Array(cap).fill(NaN);
+    this.#buyCost = new Float64Array(cap).fill(NaN);
     this.#clock = new InputClock(cap);
     this.#ages = new QuoteAges(registry, cfg, this.#clock);
     const pairs = new Map<string, number[]>();
@@ -164,43 +170,42 @@ export class ArbWake {
   wakes(slot: number, ts: number): boolean {
     this.checks++;
     const c = this.#arrays.columns, cap = this.#cap;
-    const lastTs = this.#lastTs, ages = this.#ages;
-    lastTs[slot] = ts;
+    // this leg's rates net of its fee and how long its quote stays fresh, kept for the routes
+    // that its later-changing partners complete (every leg's update comes through here)
     this.#clock.note(slot, ts);
+    const until = this.#freshUntil, rSell = this.#rSell, rBuy = this.#rBuy;
+    until[slot] = ts + this.#ages.maxAgeUs(slot);
+    if (this.#kind[slot] === 1) {
+      const f = this.#fee[slot]!;
+      rSell[slot] = c[kBid * cap + slot]! * (1 - f);
+      rBuy[slot] = (1 - f) / c[kAsk * cap + slot]!;
+      this.#buyCost[slot] = c[kAsk * cap + slot]! * (1 + f);
+    } else {
+      const p = this.#poolPrice(slot), g = 1 - c[kFee * cap + slot]!;
+      rSell[slot] = p * g;
+      rBuy[slot] = g / p;
+    }
     let wake = false;
     if (this.#kind[slot] === 1) {
-      const bid = c[kBid * cap + slot]!, ask = c[kAsk * cap + slot]!, f = this.#fee[slot]!;
-      const sellS = bid * (1 - f), buyS = ask * (1 + f);
+      const sellS = rSell[slot]!, buyS = this.#buyCost[slot]!;
       const paid = this.#pairPaid;
       for (let i = this.#pairStart[slot]!; i < this.#pairStart[slot + 1]!; i++) {
         const t = this.#pairSlots[i]!;
-        const g = this.#fee[t]!;
-        const pays = (c[kBid * cap + t]! * (1 - g) > buyS || sellS > c[kAsk * cap + t]! * (1 + g)) && ts - lastTs[t]! <= ages.maxAgeUs(t);
+        const pays = (rSell[t]! > buyS || sellS > this.#buyCost[t]!) && ts <= until[t]!;
         if (pays && paid[i] === 0) wake = true;
         paid[i] = paid[this.#pairMirror[i]!] = pays ? 1 : 0;
       }
     }
     for (let i = this.#slotCycStart[slot]!; i < this.#slotCycStart[slot + 1]!; i++) {
       const cyc = this.#slotCycles[i]!;
-      let fwd = 1, back = 1, fresh = true;
-      for (let k = this.#cycleStart[cyc]!; k < this.#cycleStart[cyc + 1]!; k++) {
+      let fwd = 1, back = 1;
+      const k1 = this.#cycleStart[cyc + 1]!;
+      for (let k = this.#cycleStart[cyc]!; k < k1; k++) {
         const s = this.#legSlot[k]!;
-        const sell = this.#legDir[k] === 1;
-        if (!(ts - lastTs[s]! <= ages.maxAgeUs(s))) fresh = false;
-        let rSell: number, rBuy: number; // base→quote and quote→base, net of the fee
-        if (this.#kind[s] === 1) {
-          const g = 1 - this.#fee[s]!;
-          rSell = c[kBid * cap + s]! * g;
-          rBuy = g / c[kAsk * cap + s]!;
-        } else {
-          const p = this.#poolPrice(s), g = 1 - c[kFee * cap + s]!;
-          rSell = p * g;
-          rBuy = g / p;
-        }
-        fwd *= sell ? rSell : rBuy; // the cycle as enumerated
-        back *= sell ? rBuy : rSell; // the same legs the other way round
+        if (this.#legDir[k] === 1) { fwd *= rSell[s]!; back *= rBuy[s]!; } else { fwd *= rBuy[s]!; back *= rSell[s]!; }
       }
-      const pays = (fwd > 1 || back > 1) && fresh; // NaN (unknown quote) compares false
+      let pays = fwd > 1 || back > 1; // NaN (unknown quote) compares false
+      if (pays) for (let k = this.#cycleStart[cyc]!; k < k1; k++) if (!(ts <= until[this.#legSlot[k]!]!)) { pays = false; break; }
       if (pays && this.#cyclePaid[cyc] === 0) wake = true;
       this.#cyclePaid[cyc] = pays ? 1 : 0;
     }

@@ -32,6 +32,8 @@ export class CrossExchangeArbitrage {
     const notionalUsd = qty * a.ask(buy) * quoteUsd;
     const legs = a.legs, sides = a.sides;
     legs[0] = buy; legs[1] = sell; sides[0] = 1; sides[1] = 0;
+    const n = this.#n;
+    if (this.#seen.unchanged(buy * a.cap + sell, rnd, legs, 2, profitUsd, notionalUsd)) { n.published++; n.unchanged++; return; }
     let sizeUsd = Math.min(notionalUsd, a.capSize(Infinity, legs, 2));
     const ruling = a.gate(execRisk, legs, 2) ?? a.fit(legs, sides, 2, sizeUsd);
     const left = ruling === null && a.scale < 1 ? a.scale : 1; // earlier fills took part of a quote
@@ -39,7 +41,6 @@ export class CrossExchangeArbitrage {
     const scale = notionalUsd > 0 ? sizeUsd / notionalUsd : 0;
     const expected = profitUsd * scale;
     const sighting = this.#seen.check(buy * a.cap + sell, rnd, legs, 2, profitUsd, notionalUsd, ruling === null);
-    const n = this.#n;
     n.published++;
     if (sighting === 0) { n.unchanged++; return; } // still the same open opportunity, unchanged since it was decided
     if (sighting === 1) c.stats.noteOpportunity(agent);

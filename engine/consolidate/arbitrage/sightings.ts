@@ -80,6 +80,26 @@ export class Sightings {
     return this.#sighting[i]!;
   }
 
+  /**
+   * The fast path, before the caller computes its ruling: true when the key is open, was not
+   * rejected when last decided, and neither its legs' quotes nor its profit or size changed past
+   * the step — then it is unchanged whatever its ruling (and marked seen in round `rnd`). False:
+   * call check().
+   */
+  unchanged(key: number, rnd: number, legs: Int32Array, n: number, profitUsd: number, sizeUsd: number): boolean {
+    const i = this.#find(key);
+    if (this.#keys[i] !== key || this.#round[i] !== rnd - 1 || this.#rejected[i] === 1) return false;
+    const step = 1 + this.#step;
+    if ((profitUsd > this.#profit[i]! * step && profitUsd > 0) || (sizeUsd > this.#size[i]! * step && sizeUsd > 0)) return false;
+    const e = this.#epochs, o = i * kLegs, view = this.#view, e2 = this.#e2;
+    for (let k = 0; k < n; k++) {
+      view.read2(legs[k]!, kEpoch, kEpoch, e2);
+      if (e2[0] !== e[o + k]) return false;
+    }
+    this.#round[i] = rnd;
+    return true;
+  }
+
   /** The verdict of the sighting the last check() returned. */
   decided(rejected: boolean): void { this.#rejected[this.#at] = rejected ? 1 : 0; }
 

@@ -34,6 +34,9 @@ export class TriangularArbitrage {
     legs[0] = rec[o + kRecSlotA]!; legs[1] = rec[o + kRecSlotB]!; legs[2] = rec[d + kArbDetailLeg3]!; legs[3] = rec[d + kArbDetailLeg4]!;
     const netBps = rec[o + kRecScore]!, profitUsd = rec[o + kRecValue]!, maxSizeUsd = rec[o + kRecSize]!, execRisk = rec[o + kRecRisk]!;
     const durationS = rec[d + kArbDetailDurationS]!, gasUsd = rec[d + kArbDetailGasUsd]!, costsUsd = rec[d + kArbDetailCostsUsd]!;
+    const key = cycleKey(legs, n, dirBits);
+    const counts = this.#n;
+    if (this.#seen.unchanged(key, rnd, legs, n, profitUsd, maxSizeUsd)) { counts.published++; counts.unchanged++; return; }
     const sides = a.sides;
     for (let k = 0; k < n; k++) sides[k] = (dirBits >> k) & 1 ? 0 : 1; // a sell takes the bid, a buy the ask
     let sizeUsd = a.capSize(maxSizeUsd, legs, n);
@@ -42,8 +45,7 @@ export class TriangularArbitrage {
     sizeUsd *= left;
     const scale = maxSizeUsd > 0 ? sizeUsd / maxSizeUsd : 0;
     const expected = (profitUsd + gasUsd) * scale - gasUsd;
-    const sighting = this.#seen.check(cycleKey(legs, n, dirBits), rnd, legs, n, profitUsd, maxSizeUsd, ruling === null);
-    const counts = this.#n;
+    const sighting = this.#seen.check(key, rnd, legs, n, profitUsd, maxSizeUsd, ruling === null);
     counts.published++;
     if (sighting === 0) { counts.unchanged++; return; } // still the same open cycle, unchanged since it was decided
     if (sighting === 1) c.stats.noteOpportunity(agent);
