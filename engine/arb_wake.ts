@@ -196,18 +196,21 @@ export class ArbWake {
         paid[i] = paid[this.#pairMirror[i]!] = pays ? 1 : 0;
       }
     }
-    for (let i = this.#slotCycStart[slot]!; i < this.#slotCycStart[slot + 1]!; i++) {
-      const cyc = this.#slotCycles[i]!;
+    const cycles = this.#slotCycles, cycleStart = this.#cycleStart, legSlot = this.#legSlot, legDir = this.#legDir;
+    const cyclePaid = this.#cyclePaid;
+    const i1 = this.#slotCycStart[slot + 1]!;
+    for (let i = this.#slotCycStart[slot]!; i < i1; i++) {
+      const cyc = cycles[i]!;
       let fwd = 1, back = 1;
-      const k1 = this.#cycleStart[cyc + 1]!;
-      for (let k = this.#cycleStart[cyc]!; k < k1; k++) {
-        const s = this.#legSlot[k]!;
-        if (this.#legDir[k] === 1) { fwd *= rSell[s]!; back *= rBuy[s]!; } else { fwd *= rBuy[s]!; back *= rSell[s]!; }
+      const k0 = cycleStart[cyc]!, k1 = cycleStart[cyc + 1]!;
+      for (let k = k0; k < k1; k++) {
+        const s = legSlot[k]!;
+        if (legDir[k] === 1) { fwd *= rSell[s]!; back *= rBuy[s]!; } else { fwd *= rBuy[s]!; back *= rSell[s]!; }
       }
       let pays = fwd > 1 || back > 1; // NaN (unknown quote) compares false
-      if (pays) for (let k = this.#cycleStart[cyc]!; k < k1; k++) if (!(ts <= until[this.#legSlot[k]!]!)) { pays = false; break; }
-      if (pays && this.#cyclePaid[cyc] === 0) wake = true;
-      this.#cyclePaid[cyc] = pays ? 1 : 0;
+      if (pays) for (let k = k0; k < k1; k++) if (!(ts <= until[legSlot[k]!]!)) { pays = false; break; }
+      if (pays && cyclePaid[cyc] === 0) wake = true;
+      cyclePaid[cyc] = pays ? 1 : 0;
     }
     if (wake) this.woke++;
     return wake;
