@@ -38,6 +38,14 @@ export class ArbWake {
   readonly #pairPaid: Uint8Array; // per venue pair (index into #pairSlots, and its mirror): paid at its last check
   readonly #pairMirror: Int32Array; // index of (t, s) for the index of (s, t)
   readonly #cyclePaid: Uint8Array; // per cycle: paid at its last check
+  // per cycle, kept incrementally as its legs update: Σ ln(net rate) both ways round, and the legs
+  // without a usable quote yet (the route pays when that count is 0 and a sum is > 0)
+  readonly #sumFwd: Float64Array;
+  readonly #sumBack: Float64Array;
+  readonly #unknown: Int32Array;
+  readonly #slotCycDir: Uint8Array; // parallel to #slotCycles: the slot's direction in that cycle
+  readonly #lnSell: Float64Array; // slot → ln of its net base→quote rate (NaN unknown)
+  readonly #lnBuy: Float64Array;
   readonly #freshUntil: Float64Array; // slot → event time until which its last quote is fresh (NaN none)
   readonly #rSell: Float64Array; // slot → base→quote rate of its last quote, net of the fee (book: bid·(1−f))
   readonly #rBuy: Float64Array; // slot → quote→base rate, net of the fee (book: (1−f)/ask)
@@ -138,6 +146,11 @@ export class ArbWake {
     }
     this.cycles = cycleLegs.length;
     this.#cyclePaid = new Uint8Array(cycleLegs.length);
+    this.#sumFwd = new Float64Array(cycleLegs.length);
+    this.#sumBack = new Float64Array(cycleLegs.length);
+    this.#unknown = Int32Array.from(cycleLegs.map((l) => l.length / 2));
+    this.#lnSell = new Float64Array(cap).fill(NaN);
+    this.#lnBuy = new Float64Array(cap).fill(NaN);
     this.#cycleStart = new Int32Array(cycleLegs.length + 1);
     let n = 0;
     for (let c = 0; c < cycleLegs.length; c++) { this.#cycleStart[c] = n; n += cycleLegs[c]!.length / 2; }
@@ -156,6 +169,13 @@ export class ArbWake {
       }
     }
     const cyc = csr(bySlot);
+    this.#slotCycDir = new Uint8Array(cyc.items.length);
+    for (let sl = 0; sl < cap; sl++) {
+      for (let j = cyc.start[sl]!; j < cyc.start[sl + 1]!; j++) {
+        const cy = cyc.items[j]!;
+        for (let k = this.#cycleStart[cy]!; k < this.#cycleStart[cy + 1]!; k++) if (this.#legSlot[k] === sl) this.#slotCycDir[j] = this.#legDir[k]!;
+      }
+    }
     this.#slotCycStart = cyc.start;
     this.#slotCycles = cyc.items;
     for (let s = 0; s < cap; s++) {
@@ -196,19 +216,23 @@ export class ArbWake {
         paid[i] = paid[this.#pairMirror[i]!] = pays ? 1 : 0;
       }
     }
-    const cycles = this.#slotCycles, cycleStart = this.#cycleStart, legSlot = this.#legSlot, legDir = this.#legDir;
-    const cyclePaid = this.#cyclePaid;
+    // this leg's change moves the log-sums of its cycles by the difference of its log rates
+    const oldS = this.#lnSell[slot]!, oldB = this.#lnBuy[slot]!;
+    const ls = Math.log(rSell[slot]!), lb = Math.log(rBuy[slot]!);
+    const newS = ls > -Infinity && ls < Infinity ? ls : NaN, newB = lb > -Infinity && lb < Infinity ? lb : NaN;
+    const wasKnown = oldS === oldS && oldB === oldB, isKnown = newS === newS && newB === newB;
+    this.#lnSell[slot] = newS;
+    this.#lnBuy[slot] = newB;
+    const cycles = this.#slotCycles, dirs = this.#slotCycDir, cycleStart = this.#cycleStart, legSlot = this.#legSlot;
+    const cyclePaid = this.#cyclePaid, sumF = this.#sumFwd, sumB = this.#sumBack, unknown = this.#unknown;
     const i1 = this.#slotCycStart[slot + 1]!;
     for (let i = this.#slotCycStart[slot]!; i < i1; i++) {
       const cyc = cycles[i]!;
-      let fwd = 1, back = 1;
-      const k0 = cycleStart[cyc]!, k1 = cycleStart[cyc + 1]!;
-      for (let k = k0; k < k1; k++) {
-        const s = legSlot[k]!;
-        if (legDir[k] === 1) { fwd *= rSell[s]!; back *= rBuy[s]!; } else { fwd *= rBuy[s]!; back *= rSell[s]!; }
-      }
-      let pays = fwd > 1 || back > 1; // NaN (unknown quote) compares false
-      if (pays) for (let k = k0; k < k1; k++) if (!(ts <= until[legSlot[k]!]!)) { pays = false; break; }
+      const sell = dirs[i] === 1;
+      if (wasKnown) { sumF[cyc] = sumF[cyc]! - (sell ? oldS : oldB); sumB[cyc] = sumB[cyc]! - (sell ? oldB : oldS); } else unknown[cyc] = unknown[cyc]! - 1;
+      if (isKnown) { sumF[cyc] = sumF[cyc]! + (sell ? newS : newB); sumB[cyc] = sumB[cyc]! + (sell ? newB : newS); } else unknown[cyc] = unknown[cyc]! + 1;
+      let pays = unknown[cyc] === 0 && (sumF[cyc]! > 0 || sumB[cyc]! > 0);
+      if (pays) for (let k = cycleStart[cyc]!; k < cycleStart[cyc + 1]!; k++) if (!(ts <= until[legSlot[k]!]!)) { pays = false; break; }
       if (pays && cyclePaid[cyc] === 0) wake = true;
       cyclePaid[cyc] = pays ? 1 : 0;
     }
