@@ -12,11 +12,14 @@ import { checkOutputPaths } from './sinks/output_paths.ts';
 import { loadFixture } from './source/file/fixture_reader.ts';
 import { reserveDerivedSlots } from './state/derived_slots.ts';
 import { buildPipeline } from './pipeline.ts';
+import { prepareDispatch } from './warmup.ts';
 import { DecisionLog } from './sinks/decision_log.ts';
 import { DeadLetterLog } from './sinks/dead_letters.ts';
 import { TapeReplay } from './step/tape_replay.ts';
 import { Progress } from './progress.ts';
 import { replaySummary, writeSummary, type Summary } from './summary.ts';
+import { kTapeTs, kTapeWidth } from '../protocol/tape.ts';
+import { startLearning, type LearningRun, type LearningSetupHooks } from './learning/setup.ts';
 
 export type { Summary } from './summary.ts';
 
@@ -29,6 +32,8 @@ export interface RunHooks {
   signal?: AbortSignal | undefined;
   /** Why the run was stopped when `signal` aborts (the summary's `stoppedBy`), e.g. "SIGTERM". */
   stopReason?: () => string;
+  /** With options.learning: the loop's metrics and an outcome listener; sees the run once it is built. */
+  learning?: LearningSetupHooks & { onStart?: (run: LearningRun) => void };
 }
 
 export async function runEngine(o: EngineOptions, hooks: RunHooks = {}): Promise<Summary> {
@@ -52,8 +57,12 @@ export async function runEngine(o: EngineOptions, hooks: RunHooks = {}): Promise
   // Sinks, then the pipeline: consolidation and the agents.
   const sink = new DecisionLog(o.decisions);
   await sink.open();
-  const pipeline = buildPipeline(o, registry, sink, hooks);
+  const learning = o.learning ? await startLearning(o, hooks.learning) : null; // off by default: nothing of it runs
+  // Warm-up: placement (and, by default, inline or threaded) from measurements on a slice.
+  const prep = await prepareDispatch(o, registry, tape, { automatic: o.autoDispatch, warm: o.warmup && o.mode === 'realtime' });
+  const pipeline = buildPipeline({ ...o, shares: prep.shares, pool: prep.pool }, registry, sink, { ...hooks, learning: learning?.loop });
   const { dispatcher, stats } = pipeline;
+  if (learning) { await learning.bind(pipeline); hooks.learning?.onStart?.(learning); }
   await dispatcher.start();
 
   // The source: the tape, replayed through the per-event step.
@@ -64,6 +73,7 @@ export async function runEngine(o: EngineOptions, hooks: RunHooks = {}): Promise
     between: async (done, s) => {
       progress.update(done, `cycles ${s.cycles.toLocaleString('en-US')} decisions ${stats.decisions.toLocaleString('en-US')}`);
       await sink.flush();
+      if (learning) await learning.loop.between();
       if (dispatcher.threads > 0) await dispatcher.supervise();
       await new Promise<void>((resolve) => setImmediate(resolve)); // a signal is heard between chunks
     },
@@ -77,15 +87,17 @@ export async function runEngine(o: EngineOptions, hooks: RunHooks = {}): Promise
     progress.done();
     await dispatcher.stop();
     await sink.close();
+    if (learning) await learning.finish(tape.length > 0 ? tape.rows[(tape.length - 1) * kTapeWidth + kTapeTs]! : 0);
   }
 
   const summary = replaySummary(o, {
     fixture: hooks.tape ? '(in-memory tape)' : o.fixture, lines, loadMs, loop: await replay.stats(), pipeline, deadLetters,
-    decisionLogSha256: sink.sha256(),
+    decisionLogSha256: sink.sha256(), dispatch: prep.report,
   });
   summary.pacing = replay.pacing;
   summary.inputError = inputError;
   summary.stoppedBy = hooks.signal?.aborted ? (hooks.stopReason?.() ?? 'aborted') : null;
+  if (learning) summary.learning = learning.loop.report();
   writeSummary(o.summary, summary);
   return summary;
 }

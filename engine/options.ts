@@ -5,6 +5,7 @@ import { availableParallelism } from 'node:os';
 import { OptionError } from '../protocol/errors.ts';
 import { kWaitNames, type WaitName } from '../protocol/wait_strategy.ts';
 import { checkAgentConfig, kAgentNames, kDefaultAgentConfig, type AgentConfig } from '../workers/agents/index.ts';
+import { checkLearningConfig, kDefaultLearningConfig, type LearningConfig } from './learning_config.ts';
 
 /** A speed-paced replay waits at most this long (ms) for one event, by default. */
 export const kDefaultMaxPauseMs = 10_000;
@@ -33,12 +34,18 @@ export interface EngineConfig {
   limits: LimitsConfig;
   killSwitch: boolean;
   agents: AgentConfig;
+  /** The learning loop's settings (used with options.learning; engine/learning/config.ts). */
+  learning: LearningConfig;
 }
 
 export interface EngineOptions {
   fixture: string;
   mode: 'lockstep' | 'realtime';
   threads: number; // 0 = agents inline on the main thread
+  /** No --threads/--inline/--topology given: the warm-up measures inline against `threads` threads and keeps the faster. */
+  autoDispatch: boolean;
+  /** Replay a slice of the input through throwaway pipelines before the first tick (engine/warmup.ts). */
+  warmup: boolean;
   wait: WaitName;
   topology: string | undefined;
   rate: number; // open-loop events/s (0 = as fast as possible)
@@ -52,6 +59,13 @@ export interface EngineOptions {
   progress: boolean;
   agents: string[];
   config: EngineConfig;
+  /** The learning loop (outcomes, tracker, retraining jobs, parameter swaps): off by default. */
+  learning: boolean;
+  /** Event store (path or URL; default $LUCENT_EVENT_STORE, else out/audit/events.log); used by the learning loop. */
+  eventStore: string | undefined;
+  /** RabbitMQ for retraining jobs (default amqp://guest:guest@127.0.0.1:5672) and a name prefix (default none). */
+  busUrl: string | undefined;
+  busPrefix: string | undefined;
 }
 
 export const kDefaultConfig: EngineConfig = {
@@ -62,6 +76,7 @@ export const kDefaultConfig: EngineConfig = {
   },
   killSwitch: false,
   agents: kDefaultAgentConfig,
+  learning: kDefaultLearningConfig,
 };
 
 export function defaultThreads(): number {
@@ -185,6 +200,7 @@ export function checkConfig(c: EngineConfig): EngineConfig {
   positive(a.yield.quarantineWindowUs, 'config.agents.yield.quarantineWindowUs', true);
   if (c.limits.approvalThresholdUsd > c.limits.maxPositionUsd * 1e6) throw new OptionError('config.limits.approvalThresholdUsd is unreasonably large');
   checkAgentConfig(c.agents);
+  checkLearningConfig(c.learning);
   return c;
 }
 
@@ -192,6 +208,7 @@ export interface OptionsInput {
   fixture?: string | undefined;
   mode?: string | undefined;
   threads?: number | undefined;
+  warmup?: boolean | undefined;
   wait?: string | undefined;
   topology?: string | undefined;
   rate?: number | undefined;
@@ -205,12 +222,16 @@ export interface OptionsInput {
   cycleTimeoutMs?: number | undefined;
   progress?: boolean | undefined;
   agents?: string[] | undefined;
+  learning?: boolean | undefined;
+  eventStore?: string | undefined;
+  busUrl?: string | undefined;
+  busPrefix?: string | undefined;
 }
 
 export function resolveOptions(i: OptionsInput): EngineOptions {
   const mode = i.mode ?? 'lockstep';
   if (mode !== 'lockstep' && mode !== 'realtime') throw new OptionError(`options.mode must be "lockstep" or "realtime", got ${JSON.stringify(mode)}`);
-  const wait = (i.wait ?? 'hybrid') as WaitName;
+  const wait = (i.wait ?? 'adaptive') as WaitName;
   if (!kWaitNames.includes(wait)) throw new OptionError(`options.wait must be one of ${kWaitNames.join(', ')}, got ${JSON.stringify(i.wait)}`);
   const threads = i.threads ?? defaultThreads();
   if (!Number.isInteger(threads) || threads < 0 || threads > 64) throw new OptionError(`options.threads must be an integer in 0..64 (0 = inline), got ${i.threads}`);
@@ -234,6 +255,8 @@ export function resolveOptions(i: OptionsInput): EngineOptions {
     fixture: i.fixture ?? kDefaultFixture,
     mode,
     threads,
+    autoDispatch: i.threads === undefined && (i.topology === undefined || i.topology.trim() === ''),
+    warmup: i.warmup ?? true,
     wait,
     topology: i.topology,
     rate,
@@ -247,5 +270,9 @@ export function resolveOptions(i: OptionsInput): EngineOptions {
     progress: i.progress ?? true,
     agents,
     config,
+    learning: i.learning ?? false,
+    eventStore: i.eventStore,
+    busUrl: i.busUrl,
+    busPrefix: i.busPrefix,
   };
 }
