@@ -122,6 +122,7 @@ class ThreadDispatcher implements Dispatcher {
   #runs: Promise<AgentThreadReport | null>[] = [];
   #failed: (Error | null)[] = [];
   #launched: boolean[] = [];
+  #supervising: Promise<number> | null = null;
   restarts = 0;
 
   constructor(o: DispatcherOptions) {
@@ -200,7 +201,16 @@ class ThreadDispatcher implements Dispatcher {
     return false;
   }
 
-  async supervise(): Promise<number> {
+  supervise(): Promise<number> {
+    // One replacement at a time: a second caller (a Kafka lane's pump and its flush) waits for the
+    // one in progress instead of launching the same thread again.
+    if (this.#supervising) return this.#supervising;
+    const run = this.#superviseOnce().finally(() => { this.#supervising = null; });
+    this.#supervising = run;
+    return run;
+  }
+
+  async #superviseOnce(): Promise<number> {
     // A crashed thread marks its done counter before its task rejects; only then is there
     // anything to wait for (the rejection lands on a later turn of the event loop).
     if (!this.lost()) return 0;

@@ -92,6 +92,7 @@ export class Lane<T extends LaneTarget> {
   #settleChain: Promise<void> = Promise.resolve(); // durability and commits, off the fetch path
   #settleQueued = false;
   #settleError: Error | null = null;
+  #stepped: number[] = []; // per partition: the offset below which every released event has been stepped
   #stopped = false;
   #frozen = false;
   #lastCommitMs = -Infinity;
@@ -214,14 +215,18 @@ export class Lane<T extends LaneTarget> {
       // hold the next fetch or the next batch's decisions. A commit covers only what was stepped
       // before its flush began.
       await stepper.drain();
+      // Only now is the whole batch stepped: a settle that runs while this pump waits mid-batch
+      // (pacing, a heartbeat, a thread's replacement) must not commit the batch's unstepped rest.
+      this.#stepped = this.#committableNow();
       this.#scheduleSettle();
       await beat();
     }
+    await stepper.drain();
+    this.#stepped = this.#committableNow(); // nothing released is left unstepped (skipped records count)
     if (force) {
       await this.#settleChain;
       await this.#settle(true);
     } else {
-      await stepper.drain();
       this.#scheduleSettle();
     }
   }
@@ -259,8 +264,10 @@ export class Lane<T extends LaneTarget> {
   async #settle(force: boolean): Promise<void> {
     if (this.#frozen) return;
     await this.#target!.stepper.drain();
-    // What may be committed is fixed before the flush: events stepped while it runs are not yet durable.
-    const upTo = this.#committableNow();
+    // What may be committed is fixed before the flush: what the pump had stepped when its last
+    // batch ended (not what it has released: the rest of a batch in progress has no decisions yet),
+    // and nothing stepped while the flush runs.
+    const upTo = this.#stepped;
     await this.#target!.flush();
     await this.o.deadLetters.flush();
     const now = performance.now();
