@@ -72,9 +72,13 @@ export class LanePipeline implements LaneTarget {
     await this.recover();
   }
 
-  /** Replaces agent threads that died (at once: the lane calls it when a cycle was missed). */
+  /**
+   * Replaces agent threads that died (at once: the lane calls it when a cycle was missed). Also
+   * waits for a replacement already under way (the dispatcher runs one at a time): the step must
+   * not request cycles before the new thread is in its loop.
+   */
   async recover(): Promise<void> {
-    if (this.pipeline.dispatcher.lost()) await this.pipeline.dispatcher.supervise();
+    await this.pipeline.dispatcher.supervise();
   }
   describe(rows: Float64Array, row: number): string { return this.pipeline.gate.describe(rows, row); }
   abandon(): void { this.#sink.abandon(); }
