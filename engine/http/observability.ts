@@ -6,7 +6,7 @@
 import { OptionError } from '../../protocol/errors.ts';
 import type { BusOptionsInput } from '../sinks/bus/bus_options.ts';
 import { BusPublisher } from '../sinks/bus/publisher.ts';
-import type { EngineMetricsSchema } from '../sinks/metrics/catalogue.ts';
+import type { EngineMetricsSchema } from '../../protocol/metrics/catalogue.ts';
 import { createMetricsHost, type MetricsHost } from '../sinks/metrics/metrics_host.ts';
 import type { ProbeDeps } from './probes.ts';
 import { startHttp, type HttpConfig, type HttpHandle } from './server.ts';
