@@ -58,6 +58,19 @@ Engine
   --config <file>       JSON overriding fees, trigger thresholds, limits, agent parameters
                         (see README "Configuration"); unknown keys are errors
   --cycle-timeout <ms>  a cycle not finished by then counts as missed (default 10000)
+Audit trail, metrics, bus (README "Audit trail, metrics and messaging")
+  --event-store <spec>  where every decision (with its inputs), outcome, agent-performance record
+                        and control action is appended: a log file path (the embedded, hash-chained
+                        log), postgres://user@host:5432/db, or kurrentdb://host:2113?tls=false;
+                        default $LUCENT_EVENT_STORE, else <dir of --decisions>/audit/events.log;
+                        off: none. Check a log with: npm run audit -- verify [path]
+  --audit-when-full <p> overflow (default: keep every event; ingest waits between chunks while
+                        the store catches up, counted) | drop (drop and count)
+  --http [HOST[:PORT]]  serve /health and /ready on 127.0.0.1:8080 and /metrics on 127.0.0.1:9090;
+                        HOST:PORT serves all three there; up until the run ends
+  --bus <amqp-url>      publish approved actions to RabbitMQ (exchange lucent.actions.topic,
+                        routing key action.<kind>), with publisher confirms
+  --bus-prefix <p>      put p in front of every exchange and queue name
 Output
   --decisions <file>    decision log, JSON Lines (default out/decisions.jsonl)
   --summary <file>      summary JSON (default out/summary.json)
@@ -66,6 +79,11 @@ Output
   --quiet               no progress bar
   -h, --help            this text
 `;
+
+/** `--http` takes an optional value: bare (last, or followed by another option) it becomes `--http=`. */
+function bareHttp(argv: string[]): string[] {
+  return argv.map((a, i) => (a === '--http' && (i === argv.length - 1 || argv[i + 1]!.startsWith('--')) ? '--http=' : a));
+}
 
 function num(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
@@ -78,7 +96,7 @@ export async function main(argv: string[]): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
-      args: argv,
+      args: bareHttp(argv),
       options: {
         fixture: { type: 'string' }, limit: { type: 'string' }, source: { type: 'string' }, brokers: { type: 'string' },
         group: { type: 'string' }, universe: { type: 'string' }, scope: { type: 'string' }, 'topic-prefix': { type: 'string' },
@@ -88,6 +106,8 @@ export async function main(argv: string[]): Promise<number> {
         mode: { type: 'string' }, threads: { type: 'string' }, inline: { type: 'boolean' }, wait: { type: 'string' },
         topology: { type: 'string' }, agents: { type: 'string' }, config: { type: 'string' }, 'cycle-timeout': { type: 'string' },
         decisions: { type: 'string' }, summary: { type: 'string' }, 'dead-letters': { type: 'string' },
+        'event-store': { type: 'string' }, 'audit-when-full': { type: 'string' }, http: { type: 'string' },
+        bus: { type: 'string' }, 'bus-prefix': { type: 'string' },
         json: { type: 'boolean' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -110,6 +130,7 @@ export async function main(argv: string[]): Promise<number> {
       decisions: v.decisions, summary: v.summary, deadLetters: v['dead-letters'],
       progress: !v.quiet && !v.json,
       agents: v.agents?.split(',').map((a) => a.trim()).filter((a) => a !== ''),
+      sinks: { eventStore: v['event-store'], auditWhenFull: v['audit-when-full'], http: v.http, bus: v.bus, busPrefix: v['bus-prefix'] },
     };
     const opts = resolveOptions(input);
     const source = v.source ?? 'file';
@@ -136,7 +157,7 @@ export async function main(argv: string[]): Promise<number> {
       const kafkaOnly = ['brokers', 'group', 'universe', 'scope', 'topic-prefix', 'until-end', 'merge-idle', 'buffer', 'session-timeout', 'topic-refresh', 'no-fsync', 'commit-interval'] as const;
       const given = kafkaOnly.filter((key) => v[key] !== undefined);
       if (given.length > 0) throw new LucentError('ERR_OPTION', `--${given[0]} applies to --source kafka only`);
-      summary = await runEngine(opts);
+      summary = await runEngine(opts, { log: (line) => { if (!v.quiet) process.stderr.write(`lucent-engine: ${line}\n`); } });
     }
     if (v.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
     else process.stdout.write(formatSummary(summary));
@@ -188,7 +209,21 @@ export function formatSummary(s: Summary): string {
     for (const d of s.deadLetterSamples) out += `    ${d.source}: ${d.reason}\n`;
   }
   if ('kafka' in s) out += formatKafka(s as KafkaSummary);
+  if (s.sinks !== undefined) out += formatSinks(s);
   out += `\n  decisions: ${s.decisionLog ?? '(not kept)'}\n`;
+  return out;
+}
+
+function formatSinks(s: Summary): string {
+  const k = s.sinks!;
+  let out = '';
+  const e = k.eventStore;
+  if (e !== null) {
+    out += `\n  event store            ${e.store} ${e.target}: ${f(e.appended)} events appended in ${f(e.streams)} streams` +
+      ` (queue max ${f(e.maxDepth)}, overflowed ${f(e.overflowed)}, dropped ${f(e.dropped)}, stalls ${f(e.stalls)} / ${e.stallMs} ms)\n`;
+  }
+  if (k.bus !== null) out += `  bus                    ${f(k.bus.published)} approved actions published, ${f(k.bus.confirmed)} confirmed, ${f(k.bus.overflow)} refused (buffer full), ${f(k.bus.unconfirmedAtStop)} unconfirmed at stop\n`;
+  if (k.http !== null) out += `  http                   ${k.http}\n`;
   return out;
 }
 

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { OptionError } from '../protocol/errors.ts';
 import { kWaitNames, type WaitName } from '../protocol/wait_strategy.ts';
+import { resolveSinkOptions, type SinkOptions, type SinkOptionsInput } from './observe/sink_options.ts';
 import { checkAgentConfig, kAgentNames, kDefaultAgentConfig, type AgentConfig } from '../workers/agents/index.ts';
 
 export const kDefaultFixture = new URL('../fixtures/default.jsonl.gz', import.meta.url).pathname;
@@ -48,6 +49,8 @@ export interface EngineOptions {
   progress: boolean;
   agents: string[];
   config: EngineConfig;
+  /** Event store, HTTP endpoints, metrics, bus (engine/observe/sink_options.ts). */
+  sinks: SinkOptions;
 }
 
 export const kDefaultConfig: EngineConfig = {
@@ -138,6 +141,7 @@ export interface OptionsInput {
   cycleTimeoutMs?: number | undefined;
   progress?: boolean | undefined;
   agents?: string[] | undefined;
+  sinks?: SinkOptionsInput | undefined;
 }
 
 export function resolveOptions(i: OptionsInput): EngineOptions {
@@ -160,6 +164,8 @@ export function resolveOptions(i: OptionsInput): EngineOptions {
   for (const a of agents) if (!kAgentNames.includes(a)) throw new OptionError(`options.agents names unknown agent "${a}" (agents: ${kAgentNames.join(', ')})`);
   if (agents.length === 0) throw new OptionError('options.agents must name at least one agent');
   const config = typeof i.config === 'string' ? loadConfigFile(i.config) : checkConfig(i.config ?? kDefaultConfig);
+  const decisions = i.decisions === undefined ? 'out/decisions.jsonl' : i.decisions;
+  const sinks = resolveSinkOptions(i.sinks ?? {}, decisions);
   return {
     fixture: i.fixture ?? kDefaultFixture,
     mode,
@@ -168,7 +174,7 @@ export function resolveOptions(i: OptionsInput): EngineOptions {
     topology: i.topology,
     rate,
     speed,
-    decisions: i.decisions === undefined ? 'out/decisions.jsonl' : i.decisions,
+    decisions,
     summary: i.summary === undefined ? 'out/summary.json' : i.summary,
     deadLetters: i.deadLetters === undefined ? 'out/dead-letters.jsonl' : i.deadLetters,
     limit,
@@ -176,5 +182,6 @@ export function resolveOptions(i: OptionsInput): EngineOptions {
     progress: i.progress ?? true,
     agents,
     config,
+    sinks,
   };
 }

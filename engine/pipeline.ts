@@ -15,7 +15,7 @@ import { waitStrategy } from '../protocol/wait_strategy.ts';
 import type { MarketWriter } from './state/market_writer.ts';
 import { stateForUniverse } from './state/state_for_universe.ts';
 import { Trigger } from './trigger.ts';
-import { createDispatcher, type Dispatcher } from './dispatch/dispatcher.ts';
+import { createDispatcher, type DispatchMetrics, type Dispatcher } from './dispatch/dispatcher.ts';
 import { planTopology } from './dispatch/topology.ts';
 import { Consolidator } from './consolidate/consolidator.ts';
 import type { FusionContext } from './consolidate/fusion.ts';
@@ -61,6 +61,8 @@ export interface PipelineHooks {
   ringSize?: number;
   /** Sees each recorded proposal with its decision. */
   onRecord?: (p: Proposal, d: Decision) => void;
+  /** Agent threads record their evaluation times into the metrics block (engine/observe/). */
+  metrics?: DispatchMetrics | undefined;
 }
 
 /** Builds the pipeline over a frozen registry. Its agents start with dispatcher.start(); stop them with dispatcher.stop(). */
@@ -99,7 +101,7 @@ export function buildPipeline(o: PipelineOptions, registry: InstrumentRegistry, 
   const topology = planTopology(o.agents, o.threads, o.topology);
   const dispatcher = createDispatcher({
     state: buffers, arrays, registry: snapshot, config: o.config.agents, regions, topology, wait: waitStrategy(o.wait),
-    cycleTimeoutMs: o.cycleTimeoutMs, crashAt: hooks.crashAt,
+    cycleTimeoutMs: o.cycleTimeoutMs, crashAt: hooks.crashAt, metrics: hooks.metrics,
     onThreadError: hooks.onThreadError ?? ((t, err) => process.stderr.write(`agent thread ${t} failed: ${err.message}\n`)),
   });
   return {

@@ -1,6 +1,7 @@
 // What a run reports: the summary the CLI prints and writes as JSON (events, cycles, decisions,
 // latency per stage and agent, dead letters, the portfolio, the decision log's SHA-256, the
 // environment), built from the loop's figures and the pipeline when the run ends.
+import type { SinksSummary } from './observe/engine_sinks.ts';
 import { availableParallelism, cpus } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -43,6 +44,8 @@ export interface Summary {
   portfolio: { cashUsd: number; realizedPnlUsd: number; varUsd: number; hhi: number; positions: number };
   decisionLogSha256: string;
   decisionLog: string | null;
+  /** The event store, bus and HTTP endpoints of the run (engine/observe/), when any was on. */
+  sinks?: SinksSummary;
   environment: { node: string; v8: string; cpu: string; cores: number };
 }
 

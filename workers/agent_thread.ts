@@ -11,6 +11,8 @@ import { AgentRunner } from './agents/agent.ts';
 import type { AgentConfig } from './agents/config.ts';
 import { createAgent } from './agents/index.ts';
 import type { ResultRegionBuffers } from '../protocol/result_region.ts';
+import { kResBusyUs } from '../protocol/layout.ts';
+import { EngineMetrics, type EngineMetricsHandoff } from '../protocol/metrics/engine_metrics.ts';
 
 export interface AgentThreadTask {
   thread: number;
@@ -21,6 +23,8 @@ export interface AgentThreadTask {
   wait: WaitName;
   /** A test hook: throw inside this agent's cycle n (to exercise supervision). */
   crashAt?: { agent: string; cycle: number } | undefined;
+  /** Where this thread records its agents' evaluation times (its region of the metrics block), and each agent's index there. */
+  metrics?: { handoff: EngineMetricsHandoff; agents: number[] } | undefined;
 }
 
 export interface AgentThreadReport {
@@ -36,6 +40,8 @@ export default function agentThread(task: AgentThreadTask): AgentThreadReport {
   const barrier = new CycleBarrier(view.arrays.ctl, view.arrays.ctlF64, waitStrategy(task.wait));
   const runners = task.agents.map((a) => new AgentRunner(a.name, createAgent(a.name), view, task.registry, task.config, a.region));
   const t = task.thread;
+  const rec = task.metrics === undefined ? null : new EngineMetrics(task.metrics.handoff);
+  const idx = task.metrics?.agents ?? [];
   let last = barrier.requested();
   let cycles = 0;
   barrier.arrive();
@@ -56,6 +62,16 @@ export default function agentThread(task: AgentThreadTask): AgentThreadReport {
         throw new Error(`test crash of agent ${task.crashAt.agent} at cycle ${cycle}`);
       }
       for (let i = 0; i < runners.length; i++) runners[i]!.run(cycle);
+      if (rec !== null) {
+        // Plain stores into this thread's own region: no message, no allocation.
+        let busy = 0;
+        for (let i = 0; i < runners.length; i++) {
+          const s = runners[i]!.out.arrays.metrics[kResBusyUs]! * 1e-6;
+          rec.decision(idx[i]!, s);
+          busy += s;
+        }
+        rec.busy(busy);
+      }
       last = cycle;
       cycles++;
       barrier.publishDone(t, cycle);

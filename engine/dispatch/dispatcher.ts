@@ -11,6 +11,8 @@ import { type AgentConfig, AgentRunner, createAgent } from '../../workers/agents
 import type { ResultRegionBuffers } from '../../protocol/result_region.ts';
 import type { AgentThreadReport, AgentThreadTask } from '../../workers/agent_thread.ts';
 import { CycleBarrier } from '../../protocol/cycle_barrier.ts';
+import { kResBusyUs } from '../../protocol/layout.ts';
+import type { EngineMetrics, EngineMetricsHandoff } from '../../protocol/metrics/engine_metrics.ts';
 import type { WaitStrategy } from '../../protocol/wait_strategy.ts';
 
 export interface DispatcherOptions {
@@ -25,6 +27,14 @@ export interface DispatcherOptions {
   threadHeapMb?: number | undefined;
   crashAt?: { agent: string; cycle: number } | undefined;
   onThreadError?: (thread: number, err: Error) => void;
+  /** Record each agent's evaluation time into the metrics block: thread t into region t + 1, inline agents into main's. */
+  metrics?: DispatchMetrics | undefined;
+}
+
+export interface DispatchMetrics {
+  handoff(region: number): EngineMetricsHandoff;
+  main: EngineMetrics;
+  agentIndex: ReadonlyMap<string, number>;
 }
 
 export interface Dispatcher {
@@ -38,6 +48,8 @@ export interface Dispatcher {
   completed(): number;
   /** Restarts failed threads; call between chunks (it needs the event loop). */
   supervise(): Promise<number>;
+  /** Agent threads running now (started, not failed, not stopped). */
+  running?(): number;
   stop(): Promise<AgentThreadReport[]>;
 }
 
@@ -51,6 +63,8 @@ class InlineDispatcher implements Dispatcher {
   readonly #barrier: CycleBarrier;
   #runners: AgentRunner[] = [];
   #done = 0;
+  #metrics: EngineMetrics | null = null;
+  #metricIndex: number[] = [];
 
   constructor(o: DispatcherOptions) {
     this.o = o;
@@ -61,15 +75,22 @@ class InlineDispatcher implements Dispatcher {
     const view = new MarketView(this.o.state);
     for (const [name, region] of this.o.regions) {
       this.#runners.push(new AgentRunner(name, createAgent(name), view, this.o.registry, this.o.config, region));
+      this.#metricIndex.push(this.o.metrics?.agentIndex.get(name) ?? -1);
     }
+    this.#metrics = this.o.metrics?.main ?? null;
   }
   request(cycleTsUs: number): number {
     const c = this.#barrier.request(cycleTsUs);
     const runners = this.#runners;
-    for (let i = 0; i < runners.length; i++) runners[i]!.run(c);
+    const m = this.#metrics;
+    for (let i = 0; i < runners.length; i++) {
+      runners[i]!.run(c);
+      if (m !== null) m.decision(this.#metricIndex[i]!, runners[i]!.out.arrays.metrics[kResBusyUs]! * 1e-6);
+    }
     this.#done = c;
     return c;
   }
+  running(): number { return 0; }
   awaitCycle(cycle: number): boolean { return this.#done >= cycle; }
   completed(): number { return this.#done; }
   async supervise(): Promise<number> { return 0; }
@@ -83,6 +104,7 @@ class ThreadDispatcher implements Dispatcher {
   #pool: Piscina | null = null;
   #runs: Promise<AgentThreadReport | null>[] = [];
   #failed: (Error | null)[] = [];
+  #stopped = false;
 
   constructor(o: DispatcherOptions) {
     this.o = o;
@@ -121,6 +143,10 @@ class ThreadDispatcher implements Dispatcher {
       config: this.o.config,
       wait: this.o.wait.name,
       crashAt: this.o.crashAt,
+      metrics: this.o.metrics === undefined ? undefined : {
+        handoff: this.o.metrics.handoff(t + 1),
+        agents: this.o.topology[t]!.map((name) => this.o.metrics!.agentIndex.get(name) ?? -1),
+      },
     };
     this.#failed[t] = null;
     this.#barrier.resetThread(t);
@@ -160,7 +186,15 @@ class ThreadDispatcher implements Dispatcher {
     return restarted;
   }
 
+  running(): number {
+    if (this.#stopped) return 0;
+    let n = 0;
+    for (let t = 0; t < this.threads; t++) if (this.#runs[t] !== undefined && !this.#failed[t] && !this.#barrier.failed(t)) n++;
+    return n;
+  }
+
   async stop(): Promise<AgentThreadReport[]> {
+    this.#stopped = true;
     this.#barrier.stop();
     const reports = (await Promise.all(this.#runs)).filter((r): r is AgentThreadReport => r !== null);
     await this.#pool?.destroy();
