@@ -7,6 +7,7 @@ import type { EngineOptions } from '../options.ts';
 import type { LatencySummary } from '../metrics/latency.ts';
 import { planTopology } from '../dispatch/topology.ts';
 import { DeadLetterLog } from '../sinks/dead_letters.ts';
+import { EngineSinks } from '../observe/engine_sinks.ts';
 import { KafkaSource, type KafkaSourceReport } from '../source/kafka/kafka_source.ts';
 import type { LaneReport } from '../source/kafka/lane.ts';
 import type { KafkaOptions } from '../source/kafka/options.ts';
@@ -50,6 +51,20 @@ export async function runKafkaEngine(o: EngineOptions, k: KafkaOptions, hooks: K
   const universe = await loadUniverse(k.universe);
   const loadMs = performance.now() - t0;
   const deadLetters = new DeadLetterLog(o.deadLetters);
+  // The sinks beyond the decision logs (event store, metrics and HTTP, bus): every lane's decisions
+  // reach the audit trail before its offsets are committed (lane_sink.ts).
+  const sinks = await EngineSinks.open(o, { threads: planTopology(o.agents, o.threads, o.topology).length, append: true, log });
+  try {
+    return await consume(o, k, hooks, log, universe, loadMs, deadLetters, sinks);
+  } finally {
+    await sinks.stop();
+  }
+}
+
+async function consume(
+  o: EngineOptions, k: KafkaOptions, hooks: KafkaRunHooks, log: (line: string) => void, universe: Awaited<ReturnType<typeof loadUniverse>>,
+  loadMs: number, deadLetters: DeadLetterLog, sinks: EngineSinks,
+): Promise<KafkaSummary> {
   const source = new KafkaSource<LanePipeline>({
     brokers: k.brokers, groupId: k.group, clientId: k.clientId, topicPrefix: k.topicPrefix, scope: k.scope, universe,
     agents: o.agents, mode: o.mode, bufferPerPartition: k.bufferPerPartition, mergeIdleMs: k.mergeIdleMs,
@@ -58,7 +73,7 @@ export async function runKafkaEngine(o: EngineOptions, k: KafkaOptions, hooks: K
     // one pipeline per lane; in shard scope each shard writes its own decision log
     openLane: (lane) => LanePipeline.open(
       o, lane.registry, o.decisions === null ? null : lane.shard >= 0 ? shardDecisionPath(o.decisions, lane.shard) : o.decisions,
-      k.durable, lane.stats, lane.originToDecision,
+      k.durable, lane.stats, lane.originToDecision, sinks,
     ),
   });
   const start = performance.now();
@@ -67,6 +82,7 @@ export async function runKafkaEngine(o: EngineOptions, k: KafkaOptions, hooks: K
     if (hooks.signal?.aborted) resolve();
     hooks.signal?.addEventListener('abort', () => resolve(), { once: true });
   });
+  const ticker = setInterval(() => { const s = source.stats; sinks.progress(s.events, s.cycles, s.perAgent); }, 250);
   const progress = o.progress ? setInterval(() => {
     const s = source.stats;
     log(`${source.lanes.length} lane(s) · events ${s.events.toLocaleString('en-US')} · cycles ${s.cycles.toLocaleString('en-US')} · dead letters ${deadLetters.count}`);
@@ -79,12 +95,15 @@ export async function runKafkaEngine(o: EngineOptions, k: KafkaOptions, hooks: K
     failure = err;
   } finally {
     if (progress) clearInterval(progress);
+    clearInterval(ticker);
     await source.stop();
   }
   if (failure !== null) throw failure;
   const runMs = performance.now() - start;
   deadLetters.flush();
   const summary = kafkaSummary(o, k, source, universe.size, deadLetters, loadMs, runMs);
+  const sinkSummary = await sinks.stop();
+  if (sinkSummary.eventStore !== null || sinkSummary.bus !== null || sinkSummary.http !== null) summary.sinks = sinkSummary;
   writeSummary(o.summary, summary);
   return summary;
 }

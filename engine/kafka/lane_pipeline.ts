@@ -10,6 +10,7 @@ import { buildPipeline, type Pipeline } from '../pipeline.ts';
 import type { LaneTarget } from '../source/kafka/lane.ts';
 import { EventStepper, type LoopStats } from '../step/event_stepper.ts';
 import { openLaneSink, type LaneSink } from './lane_sink.ts';
+import type { EngineSinks } from '../observe/engine_sinks.ts';
 
 /** What a lane decided (its part of the Kafka summary). */
 export interface LaneDecisions {
@@ -45,13 +46,16 @@ export class LanePipeline implements LaneTarget {
    */
   static async open(
     o: EngineOptions, registry: InstrumentRegistry, path: string | null, durable: boolean, stats: LoopStats, originToDecision: LatencyRecorder,
+    sinks: EngineSinks | null = null,
   ): Promise<LanePipeline> {
-    const sink = await openLaneSink(path, durable);
-    const p = buildPipeline(o, registry, sink);
+    const sink = await openLaneSink(path, durable, sinks);
+    const onRecord = sinks?.recorder(() => p);
+    const p: Pipeline = buildPipeline(o, registry, sink, { onRecord, metrics: sinks?.threadMetricsOnce() });
+    sinks?.attach(p);
     await p.dispatcher.start();
     const stepper = new EventStepper({
       writer: p.writer, trigger: p.trigger, dispatcher: p.dispatcher, consolidator: p.consolidator, readers: p.readers,
-      mode: o.mode, keyEpoch: 'tape',
+      mode: o.mode, keyEpoch: 'tape', metrics: sinks?.metrics ?? null,
     }, stats, originToDecision);
     return new LanePipeline(p, sink, path, stepper);
   }

@@ -2,6 +2,7 @@
 // ones made before (a rebuild), and wait there until the lane makes them durable.
 import { DecisionLog, readDecisionKeys } from '../sinks/decision_log.ts';
 import type { Decision, DecisionSink } from '../types.ts';
+import type { EngineSinks } from '../observe/engine_sinks.ts';
 
 /**
  * Decisions pass through here to the log. The ones made before (a rebuild) are counted and
@@ -17,7 +18,8 @@ export class LaneSink implements DecisionSink {
   suppress = false;
   suppressed = 0;
   written = 0;
-  constructor(log: DecisionLog, keys: Set<string>) { this.log = log; this.#keys = keys; }
+  readonly #sinks: EngineSinks | null;
+  constructor(log: DecisionLog, keys: Set<string>, sinks: EngineSinks | null = null) { this.log = log; this.#keys = keys; this.#sinks = sinks; }
   write(d: Decision): void {
     if (this.suppress) { this.suppressed++; return; }
     if (!this.#refreshed) {
@@ -29,11 +31,18 @@ export class LaneSink implements DecisionSink {
     if (this.#keys.has(d.key)) { this.suppressed++; return; }
     this.#pending.push(d);
   }
+  /** The decisions go to the log and the audit trail; resolves once both hold them (offsets are committed after). */
   async flush(): Promise<void> {
-    for (const d of this.#pending) this.log.write(d);
+    const sinks = this.#sinks;
+    for (const d of this.#pending) {
+      this.log.write(d);
+      sinks?.onDecision(d);
+    }
     this.written += this.#pending.length;
     this.#pending = [];
+    await sinks?.between();
     await this.log.flush();
+    await sinks?.flushAudit();
   }
   /** Forgets what is not durable yet (the partitions were taken away). */
   abandon(): void { this.#pending = []; }
@@ -41,9 +50,9 @@ export class LaneSink implements DecisionSink {
 }
 
 /** Opens the lane's decision log at `path` (appending), with the keys it already holds. */
-export async function openLaneSink(path: string | null, durable: boolean): Promise<LaneSink> {
+export async function openLaneSink(path: string | null, durable: boolean, sinks: EngineSinks | null = null): Promise<LaneSink> {
   const keys = path === null ? new Set<string>() : readDecisionKeys(path);
   const log = new DecisionLog(path, { durable, append: true });
   await log.open();
-  return new LaneSink(log, keys);
+  return new LaneSink(log, keys, sinks);
 }

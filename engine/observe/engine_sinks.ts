@@ -93,6 +93,7 @@ export class EngineSinks {
   #elu = performance.eventLoopUtilization();
   #published = 0;
   #stopped = false;
+  #handedThreads = false;
   #stopping: Promise<SinksSummary> | null = null;
 
   private constructor(o: EngineOptions, audit: AuditTrail | null, obs: Observability | null) {
@@ -142,6 +143,13 @@ export class EngineSinks {
     if (this.obs === null) return undefined;
     const m = this.obs.metrics;
     return { handoff: (r) => m.handoff(r), main: m.main, agentIndex: this.#agentIndex };
+  }
+
+  /** threadMetrics() for the first caller only (Kafka: the first lane's threads own the agent-thread regions). */
+  threadMetricsOnce(): ReturnType<EngineSinks['threadMetrics']> {
+    if (this.#handedThreads) return undefined;
+    this.#handedThreads = true;
+    return this.threadMetrics();
   }
 
   /** The pipeline hook: captures the decision's inputs (when audited) and records realised PnL. */
