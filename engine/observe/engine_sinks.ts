@@ -48,6 +48,7 @@ export const kQueues = ['audit', 'actions'] as const;
 export const kRings = ['changed_slots'] as const;
 export const kSinkNames = ['event_store', 'bus'] as const;
 const kPerformanceEveryMs = 1000;
+/** The state is warm once this many ticks are in it (or the input ended). */
 const kWarmEvents = 1000;
 
 /** A dead letter's reason text → its metric label (a fixed list, "other" for the rest). */
@@ -221,6 +222,7 @@ export class EngineSinks {
   ready(): { warm: boolean; agentThreads: { running: number; expected: number } } {
     let running = 0, expected = 0;
     for (const d of this.#dispatchers) { running += d.running?.() ?? d.threads; expected += d.threads; }
+    if (!this.#warm) for (const p of this.#pipelines) if (Atomics.load(p.arrays.ctl, kCtlEpoch) >= kWarmEvents) this.#warm = true;
     return { warm: this.#warm && !this.#stopped, agentThreads: { running: this.#stopped ? 0 : running, expected } };
   }
 

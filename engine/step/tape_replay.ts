@@ -19,6 +19,7 @@ export interface LoopDeps extends StepperDeps {
 const kChunk = 4096;
 const kMaxSpinAheadMs = 6; // pacing: sleep instead of spinning when further ahead than this
 const kWakeMarginMs = 4; // a timer may fire this late: wake early and spin the rest
+const kYieldEveryMs = 20; // pacing: a replay that spins (rate above ~170 events/s) still lets the event loop turn this often (HTTP probes, scrapes)
 
 /** Replays a whole tape through the step (file replay). */
 export async function runLoop(d: LoopDeps): Promise<LoopStats> {
@@ -33,16 +34,19 @@ export async function runLoop(d: LoopDeps): Promise<LoopStats> {
   const start = performance.now();
   let row = 0;
   let lastBetween = 0;
+  let lastYield = start;
 
   while (row < n) {
     const end = Math.min(n, row + kChunk);
     let sleepMs = 0;
+    let yieldNow = false;
     for (; row < end; row++) {
       let t0: number;
       if (paced) {
         const intended = start + (msPerEvent > 0 ? row * msPerEvent : (rows[row * kTapeWidth + kTapeTs]! - ts0) / 1000 / d.speed);
         let now = performance.now();
         if (intended - now > kMaxSpinAheadMs) { sleepMs = intended - now - kWakeMarginMs; break; }
+        if (now - lastYield > kYieldEveryMs && intended > now) { yieldNow = true; break; } // ahead of schedule: a turn of the loop costs no lateness
         while (now < intended) now = performance.now();
         t0 = intended;
       } else {
@@ -59,6 +63,8 @@ export async function runLoop(d: LoopDeps): Promise<LoopStats> {
     }
     if (d.stopped?.()) break;
     if (sleepMs > 0) await new Promise((r) => setTimeout(r, sleepMs));
+    else if (yieldNow) await new Promise((r) => setImmediate(r));
+    if (sleepMs > 0 || yieldNow) lastYield = performance.now();
   }
 
   await stepper.drain();
