@@ -30,13 +30,14 @@ test('--http HOST:PORT serves /health, /ready and /metrics for the whole run; wo
   const lines: string[] = [];
   const run = runEngine(o, { log: (l) => lines.push(l) });
   const base = `http://127.0.0.1:${port}`;
-  let ready: { ready: boolean; warm: boolean; agentThreads: { running: number; expected: number } } | null = null;
+  type Ready = { ready: boolean; warm: boolean; agentThreads: { running: number; expected: number } };
+  let ready: Ready | null = null;
   let notReadyFirst = false;
   const end = Date.now() + 30_000;
   while (Date.now() < end) {
     try {
       const r = await fetch(`${base}/ready`);
-      const body = await r.json() as typeof ready;
+      const body = await r.json() as Ready;
       if (r.status === 200) { ready = body; break; }
       notReadyFirst = true;
       assert.is(r.status, 503);
