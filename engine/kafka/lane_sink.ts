@@ -31,18 +31,25 @@ export class LaneSink implements DecisionSink {
     if (this.#keys.has(d.key)) { this.suppressed++; return; }
     this.#pending.push(d);
   }
-  /** The decisions go to the log and the audit trail; resolves once both hold them (offsets are committed after). */
+  /**
+   * The decisions go to the audit trail, then (once it holds them) to the log; resolves once both
+   * hold them, and only then are offsets committed. The trail goes first: a crash between the two
+   * leaves decisions in the trail that the log lacks, so the next owner makes them again and both
+   * get them (the trail a second time, with the same keyed event ids); the other order would leave
+   * the log holding decisions the trail never gets, since a restart skips what the log holds.
+   */
   async flush(): Promise<void> {
     const sinks = this.#sinks;
-    for (const d of this.#pending) {
-      this.log.write(d);
-      sinks?.onDecision(d);
-    }
-    this.written += this.#pending.length;
+    const batch = this.#pending;
     this.#pending = [];
-    await sinks?.between();
+    if (sinks !== null) {
+      for (const d of batch) sinks.onDecision(d);
+      await sinks.between();
+      await sinks.flushAudit();
+    }
+    for (const d of batch) this.log.write(d);
+    this.written += batch.length;
     await this.log.flush();
-    await sinks?.flushAudit();
   }
   /** Forgets what is not durable yet (the partitions were taken away). */
   abandon(): void { this.#pending = []; }
