@@ -40,11 +40,11 @@ export async function runEngine(o: EngineOptions, hooks: RunHooks = {}): Promise
 
 async function run(o: EngineOptions, hooks: RunHooks, sinks: EngineSinks): Promise<Summary> {
   // The universe and its events (dead letters go to their log as they are found).
-  const deadLetters = new DeadLetterLog(o.deadLetters);
+  const deadLetters = new DeadLetterLog(o.deadLetters, (dl) => sinks.deadLetter(dl));
   const t0 = performance.now();
   const { tape, registry, lines } = hooks.tape
     ? { ...hooks.tape, lines: hooks.tape.lines ?? hooks.tape.tape.length }
-    : await load(o, deadLetters, sinks);
+    : await load(o, deadLetters);
   deadLetters.flush();
   if (!registry.frozen) {
     reserveDerivedSlots(registry); // slots for the events the market analyzer derives
@@ -100,11 +100,11 @@ async function run(o: EngineOptions, hooks: RunHooks, sinks: EngineSinks): Promi
 }
 
 /** Loads options.fixture into a tape over a fresh registry, with progress. */
-async function load(o: EngineOptions, deadLetters: DeadLetterLog, sinks: EngineSinks): Promise<{ tape: Tape; registry: InstrumentRegistry; lines: number }> {
+async function load(o: EngineOptions, deadLetters: DeadLetterLog): Promise<{ tape: Tape; registry: InstrumentRegistry; lines: number }> {
   const registry = new InstrumentRegistry();
   const progress = new Progress(o.progress, 0, 'loading');
   const loaded = await loadFixture(o.fixture, registry, {
-    onDeadLetter: (dl) => { deadLetters.add(dl); sinks.deadLetter(dl); },
+    onDeadLetter: (dl) => deadLetters.add(dl),
     onProgress: (n) => progress.update(n, 'lines'),
     limit: o.limit,
   });

@@ -50,10 +50,10 @@ export async function runKafkaEngine(o: EngineOptions, k: KafkaOptions, hooks: K
   const t0 = performance.now();
   const universe = await loadUniverse(k.universe);
   const loadMs = performance.now() - t0;
-  const deadLetters = new DeadLetterLog(o.deadLetters);
   // The sinks beyond the decision logs (event store, metrics and HTTP, bus): every lane's decisions
   // reach the audit trail before its offsets are committed (lane_sink.ts).
   const sinks = await EngineSinks.open(o, { threads: planTopology(o.agents, o.threads, o.topology).length, append: true, log });
+  const deadLetters = new DeadLetterLog(o.deadLetters, (dl) => sinks.deadLetter(dl));
   try {
     return await consume(o, k, hooks, log, universe, loadMs, deadLetters, sinks);
   } finally {

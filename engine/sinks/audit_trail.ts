@@ -62,7 +62,20 @@ export interface AuditTrailStats {
   lastError: string | null;
 }
 
-type Item = EventData;
+/** An event, or a function that builds it in the background drain. */
+type Item = EventData | (() => EventData);
+
+/** The outcome of an executed decision (keyed by the decision, so a replay appends the same id). */
+function outcomeEvent(d: Decision): EventData {
+  const realized = inputsOf(d)?.realizesPnl === true;
+  return {
+    id: keyedEventId(kOutcomesStream, d.key), type: kOutcomeType,
+    data: {
+      decision: d.key, seq: d.seq, agent: d.agent, kind: d.kind, action: d.action, status: d.status, ts: d.ts, fill: d.fill,
+      expectedProfitUsd: realized ? null : d.expectedProfitUsd, realizedPnlUsd: realized ? d.expectedProfitUsd : null,
+    },
+  };
+}
 
 export class AuditTrail implements Audit {
   readonly store: EventStore;
@@ -83,13 +96,7 @@ export class AuditTrail implements Audit {
   /** Queues a decision (its inputs, when captured, ride along on it); executed ones also get an outcome. */
   decision(d: Decision): void {
     this.#decisions.write(d);
-    if (d.fill !== null) {
-      const realized = inputsOf(d)?.realizesPnl === true;
-      this.append(kOutcomesStream, kOutcomeType, {
-        decision: d.key, seq: d.seq, agent: d.agent, kind: d.kind, action: d.action, status: d.status, ts: d.ts,
-        fill: d.fill, expectedProfitUsd: realized ? null : d.expectedProfitUsd, realizedPnlUsd: realized ? d.expectedProfitUsd : null,
-      });
-    }
+    if (d.fill !== null) this.#writer(kOutcomesStream).write(() => outcomeEvent(d)); // built in the drain, once the inputs are on it
   }
 
   /** An agent's performance record on `agent-performance-<agentId>`. */
@@ -104,16 +111,21 @@ export class AuditTrail implements Audit {
   }
 
   append(stream: string, type: string, data: object, metadata?: object): boolean {
+    return this.#writer(stream).write({ type, data: data as Record<string, unknown>, ...(metadata !== undefined ? { metadata: metadata as Record<string, unknown> } : {}) });
+  }
+
+  #writer(stream: string): AuditWriter<Item> {
     if (this.#closed) throw new InvalidEventError(`audit trail is closed: cannot append to "${stream}"`);
     let w = this.#writers.get(stream);
     if (w === undefined) {
       checkStreamName(stream);
-      w = new AuditWriter<Item>(this.store, { stream, whenFull: this.#options.whenFull, capacity: this.#options.capacity, toEvent: (e) => e, drainIntervalMs: 20 });
+      w = new AuditWriter<Item>(this.store, {
+        stream, whenFull: this.#options.whenFull, capacity: this.#options.capacity, drainIntervalMs: 20,
+        toEvent: (e) => (typeof e === 'function' ? e() : e),
+      });
       this.#writers.set(stream, w);
     }
-    const key = stream === kOutcomesStream ? (data as { decision?: unknown }).decision : undefined;
-    const id = typeof key === 'string' ? keyedEventId(stream, key) : undefined;
-    return w.write({ type, data: data as Record<string, unknown>, ...(metadata !== undefined ? { metadata: metadata as Record<string, unknown> } : {}), ...(id !== undefined ? { id } : {}) });
+    return w;
   }
 
   #all(): AuditWriter<unknown>[] {
