@@ -49,7 +49,8 @@ export const sinks: Scenario = {
     const lockTape = tapeOf(lockstepEvents);
     const rtTape = tapeOf(realtimeEvents);
     let run = 0;
-    const once = async (on: boolean, mode: 'lockstep' | 'realtime'): Promise<Summary> => {
+    const cpu: { off: number[]; on: number[] } = { off: [], on: [] };
+    const once = async (on: boolean, mode: 'lockstep' | 'realtime', counted = true): Promise<Summary> => {
       run++;
       const port = on ? await freePort() : 0;
       const sinkInput: OptionsInput['sinks'] = on
@@ -59,7 +60,11 @@ export const sinks: Scenario = {
       let scrapes = 0;
       const scraper = on ? setInterval(() => { fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text()).then(() => { scrapes++; }, () => undefined); }, 1000) : null;
       try {
+        const c0 = process.cpuUsage();
         const s = await runEngine(o, { tape: mode === 'lockstep' ? lockTape : rtTape });
+        const c = process.cpuUsage(c0);
+        // CPU time of the whole process (main and agent threads) per event: less sensitive than wall time to other load on the machine
+        if (mode === 'lockstep' && counted) (on ? cpu.on : cpu.off).push((c.user + c.system) / s.events);
         if (on) ctx.say(`  (${scrapes} scrapes; ${s.sinks?.eventStore?.appended ?? 0} events appended; bus ${s.sinks?.bus?.confirmed ?? 'off'})`);
         return s;
       } finally {
@@ -71,7 +76,7 @@ export const sinks: Scenario = {
     const ratiosLock: number[] = [], ratiosRt: number[] = [];
     let last: Summary | null = null;
     try {
-      await once(false, 'lockstep'); // warm-up (JIT, page cache), not counted
+      await once(false, 'lockstep', false); // warm-up (JIT, page cache), not counted
       for (let i = 0; i < pairs; i++) {
         // alternate which goes first, so a drift in load does not favour one side
         const order: boolean[] = i % 2 === 0 ? [false, true] : [true, false];
@@ -106,6 +111,7 @@ export const sinks: Scenario = {
       columns: ['figure', 'sinks off', 'sinks on', 'on / off', 'each pair'],
       rows: [
         ['lockstep events/s', fmtNum(median(lock.off)), fmtNum(median(lock.on)), pct(lr), ratiosLock.map(pct).join(', ')],
+        ['lockstep CPU µs per event (process, all threads, run start to end)', median(cpu.off).toFixed(2), median(cpu.on).toFixed(2), pct(median(cpu.on) / median(cpu.off)), cpu.on.map((v, i) => pct(v / cpu.off[i]!)).join(', ')],
         [`realtime p99 at ${fmtNum(rate)} ev/s`, fmtUs(median(rt.off)), fmtUs(median(rt.on)), pct(rr), ratiosRt.map(pct).join(', ')],
       ],
     });
@@ -115,10 +121,12 @@ export const sinks: Scenario = {
       'sinks.realtime.off.p99_us': { value: median(rt.off), unit: 'µs', better: 'lower' },
       'sinks.realtime.on.p99_us': { value: median(rt.on), unit: 'µs', better: 'lower' },
       'sinks.lockstep.on_off_ratio': { value: lr, unit: 'ratio', better: 'higher' },
+      'sinks.lockstep.off.cpu_us_per_event': { value: median(cpu.off), unit: 'µs', better: 'lower' },
+      'sinks.lockstep.on.cpu_us_per_event': { value: median(cpu.on), unit: 'µs', better: 'lower' },
       'sinks.realtime.p99_on_off_ratio': { value: rr, unit: 'ratio', better: 'lower' },
     };
     out.metrics = metrics;
-    out.data = { pairs, rate, lockstepEvents, realtimeEvents, bus: bus !== null, lock, rt, ratiosLock, ratiosRt, lastOn: last?.sinks ?? null };
+    out.data = { pairs, rate, lockstepEvents, realtimeEvents, bus: bus !== null, lock, rt, cpu, ratiosLock, ratiosRt, lastOn: last?.sinks ?? null };
     return out;
   },
 };
