@@ -4,7 +4,6 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { OptionError } from '../protocol/errors.ts';
 import { kWaitNames, type WaitName } from '../protocol/wait_strategy.ts';
-import { resolveSinkOptions, type SinkOptions, type SinkOptionsInput } from './observe/sink_options.ts';
 import { checkAgentConfig, kAgentNames, kDefaultAgentConfig, type AgentConfig } from '../workers/agents/index.ts';
 
 export const kDefaultFixture = new URL('../fixtures/default.jsonl.gz', import.meta.url).pathname;
@@ -49,8 +48,23 @@ export interface EngineOptions {
   progress: boolean;
   agents: string[];
   config: EngineConfig;
-  /** Event store, HTTP endpoints, metrics, bus (engine/observe/sink_options.ts). */
-  sinks: SinkOptions;
+  /**
+   * Event store, HTTP endpoints, metrics, bus, as given: engine/observe/sink_options.ts checks
+   * them when the run starts (before anything is read) and resolves the defaults.
+   */
+  sinks: SinkOptionsInput;
+}
+
+/** The sinks' options as given (--event-store, --audit-when-full, --http, --bus, --bus-prefix). */
+export interface SinkOptionsInput {
+  eventStore?: string | undefined;
+  auditWhenFull?: string | undefined;
+  /** true: the bare flag. */
+  http?: string | true | undefined;
+  bus?: string | undefined;
+  busPrefix?: string | undefined;
+  /** Record metrics into the shared-memory block even without HTTP (benchmarks). Default: with --http. */
+  metrics?: boolean | undefined;
 }
 
 export const kDefaultConfig: EngineConfig = {
@@ -165,7 +179,7 @@ export function resolveOptions(i: OptionsInput): EngineOptions {
   if (agents.length === 0) throw new OptionError('options.agents must name at least one agent');
   const config = typeof i.config === 'string' ? loadConfigFile(i.config) : checkConfig(i.config ?? kDefaultConfig);
   const decisions = i.decisions === undefined ? 'out/decisions.jsonl' : i.decisions;
-  const sinks = resolveSinkOptions(i.sinks ?? {}, decisions);
+  const sinks = { ...i.sinks };
   return {
     fixture: i.fixture ?? kDefaultFixture,
     mode,

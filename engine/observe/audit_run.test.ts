@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runEngine } from '../engine.ts';
 import { kDefaultFixture, resolveOptions } from '../options.ts';
+import { sinkOptionsOf } from './sink_options.ts';
 import { openEmbeddedStore } from '../sinks/event_store/embedded/embedded_store.ts';
 import { AuditTrail } from '../sinks/audit_trail.ts';
 import type { Decision } from '../types.ts';
@@ -27,7 +28,7 @@ test.after(() => rmSync(dir, { recursive: true, force: true }));
 test('a run appends every decision with its inputs; the export is the decision log byte for byte', async () => {
   const decisions = join(dir, 'decisions.jsonl');
   const o = resolveOptions({ fixture: kDefaultFixture, threads: 1, limit: kLimit, decisions, summary: null, deadLetters: null, progress: false });
-  assert.is(o.sinks.eventStore, join(dir, 'audit', 'events.log'), 'the embedded log beside the decision log by default');
+  assert.is(sinkOptionsOf(o).eventStore, join(dir, 'audit', 'events.log'), 'the embedded log beside the decision log by default');
   const s = await runEngine(o);
   assert.ok(s.decisions > 50, `decisions made: ${s.decisions}`);
   const logText = readFileSync(decisions);
@@ -39,15 +40,15 @@ test('a run appends every decision with its inputs; the export is the decision l
 
   // export through the command line
   const out = join(dir, 'export.jsonl');
-  const r = spawnSync(node, ['scripts/audit.ts', 'export', '--stream', 'decisions', '--log', o.sinks.eventStore!, '--out', out], { cwd: root, encoding: 'utf8' });
+  const r = spawnSync(node, ['scripts/audit.ts', 'export', '--stream', 'decisions', '--log', sinkOptionsOf(o).eventStore!, '--out', out], { cwd: root, encoding: 'utf8' });
   assert.is(r.status, 0, r.stderr);
   assert.is(sha(readFileSync(out)), s.decisionLogSha256, 'the export of "decisions" has the run\'s decisionLogSha256');
-  const v = spawnSync(node, ['scripts/audit.ts', 'verify', o.sinks.eventStore!], { cwd: root, encoding: 'utf8' });
+  const v = spawnSync(node, ['scripts/audit.ts', 'verify', sinkOptionsOf(o).eventStore!], { cwd: root, encoding: 'utf8' });
   assert.is(v.status, 0, v.stdout + v.stderr);
   assert.match(v.stdout, `${es.appended} events checked`);
 
   // the streams, read back from the store
-  const store = await openEmbeddedStore({ path: o.sinks.eventStore! });
+  const store = await openEmbeddedStore({ path: sinkOptionsOf(o).eventStore! });
   try {
     const ds = await store.readStream('decisions', { maxCount: 100_000 });
     assert.is(ds.length, s.decisions);
@@ -87,18 +88,18 @@ test('a run appends every decision with its inputs; the export is the decision l
   assert.is(s2.decisionLogSha256, s.decisionLogSha256);
   const logs = readdirSync(join(dir, 'audit')).filter((f) => f.endsWith('.log'));
   assert.is(logs.length, 2, logs.join(', '));
-  const again = spawnSync(node, ['scripts/audit.ts', 'export', '--stream', 'decisions', '--log', o.sinks.eventStore!], { cwd: root, encoding: 'buffer' });
+  const again = spawnSync(node, ['scripts/audit.ts', 'export', '--stream', 'decisions', '--log', sinkOptionsOf(o).eventStore!], { cwd: root, encoding: 'buffer' });
   assert.is(sha(again.stdout), s.decisionLogSha256);
 });
 
 test('--event-store off: no trail; a bad spec is an option error naming --event-store', () => {
   const o = resolveOptions({ decisions: join(dir, 'x.jsonl'), sinks: { eventStore: 'off' } });
-  assert.is(o.sinks.eventStore, null);
-  assert.is(resolveOptions({ decisions: null }).sinks.eventStore ?? null, process.env.LUCENT_EVENT_STORE ?? null);
-  assert.throws(() => resolveOptions({ sinks: { eventStore: 'redis://x' } }), /--event-store: .*unknown scheme/);
-  assert.throws(() => resolveOptions({ sinks: { auditWhenFull: 'block' } }), /--audit-when-full must be "overflow" or "drop"/);
-  assert.is(resolveOptions({ sinks: { eventStore: 'postgres://u@127.0.0.1/test' } }).sinks.eventStoreKind, 'postgres');
-  assert.is(resolveOptions({ sinks: { eventStore: 'kurrentdb://127.0.0.1:2113?tls=false' } }).sinks.eventStoreKind, 'kurrentdb');
+  assert.is(sinkOptionsOf(o).eventStore, null);
+  assert.is(sinkOptionsOf(resolveOptions({ decisions: null })).eventStore ?? null, process.env.LUCENT_EVENT_STORE ?? null);
+  assert.throws(() => sinkOptionsOf(resolveOptions({ sinks: { eventStore: 'redis://x' } })), /--event-store: .*unknown scheme/);
+  assert.throws(() => sinkOptionsOf(resolveOptions({ sinks: { auditWhenFull: 'block' } })), /--audit-when-full must be "overflow" or "drop"/);
+  assert.is(sinkOptionsOf(resolveOptions({ sinks: { eventStore: 'postgres://u@127.0.0.1/test' } })).eventStoreKind, 'postgres');
+  assert.is(sinkOptionsOf(resolveOptions({ sinks: { eventStore: 'kurrentdb://127.0.0.1:2113?tls=false' } })).eventStoreKind, 'kurrentdb');
 });
 
 test('the Audit interface: control events appended by other parts are durable after flush()', async () => {

@@ -24,6 +24,7 @@ import type { EngineMetricsSchema } from '../../protocol/metrics/catalogue.ts';
 import type { EngineMetrics, EngineMetricsHandoff } from '../../protocol/metrics/engine_metrics.ts';
 import type { Dispatcher } from '../dispatch/dispatcher.ts';
 import type { EngineOptions } from '../options.ts';
+import { sinkOptionsOf, type SinkOptions } from './sink_options.ts';
 import type { Pipeline } from '../pipeline.ts';
 import { AuditTrail, type Audit, type AuditTrailStats } from '../sinks/audit_trail.ts';
 import { DecisionInputs } from '../sinks/decision_inputs.ts';
@@ -78,6 +79,7 @@ interface AgentTally { decisions: number; approved: number; rejected: number; pe
 
 export class EngineSinks {
   readonly o: EngineOptions;
+  readonly options: SinkOptions;
   readonly audit: AuditTrail | null;
   readonly obs: Observability | null;
   readonly metrics: EngineMetrics | null;
@@ -97,8 +99,9 @@ export class EngineSinks {
   #handedThreads = false;
   #stopping: Promise<SinksSummary> | null = null;
 
-  private constructor(o: EngineOptions, audit: AuditTrail | null, obs: Observability | null) {
+  private constructor(o: EngineOptions, options: SinkOptions, audit: AuditTrail | null, obs: Observability | null) {
     this.o = o;
+    this.options = options;
     this.audit = audit;
     this.obs = obs;
     this.metrics = obs?.metrics.main ?? null;
@@ -108,7 +111,7 @@ export class EngineSinks {
 
   /** Opens what the options turn on: the event store and its trail, the metrics block, HTTP, the bus. */
   static async open(o: EngineOptions, ctx: SinksContext): Promise<EngineSinks> {
-    const s = o.sinks;
+    const s = sinkOptionsOf(o); // every sink option checked here, before anything is read
     let audit: AuditTrail | null = null;
     if (s.eventStore !== null) {
       if (s.eventStoreKind === 'embedded' && !ctx.append) await keepOldLog(s.eventStore);
@@ -131,7 +134,7 @@ export class EngineSinks {
         throw err;
       }
     }
-    sinks = new EngineSinks(o, audit, obs);
+    sinks = new EngineSinks(o, s, audit, obs);
     if (s.http !== null) ctx.log?.(`serving ${describeHttp(obs!.http!)}`);
     return sinks;
   }
@@ -308,7 +311,7 @@ export class EngineSinks {
     const busStats = this.obs?.bus?.stats() ?? null;
     const left = this.obs === null ? { busUnconfirmed: 0 } : await this.obs.stop();
     return {
-      eventStore: trail === null ? null : { ...trail, target: this.o.sinks.eventStore! },
+      eventStore: trail === null ? null : { ...trail, target: this.options.eventStore! },
       bus: busStats === null ? null : { published: this.#published, confirmed: this.obs!.bus!.stats().confirmed, overflow: busStats.overflow, unconfirmedAtStop: left.busUnconfirmed },
       http: this.obs?.http == null ? null : describeHttp(this.obs.http),
     };

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runEngine } from '../engine.ts';
 import { kDefaultFixture, resolveOptions } from '../options.ts';
+import { sinkOptionsOf } from './sink_options.ts';
 import { freePort } from '../http/testing/free_port.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'lucent-http-run-'));
@@ -69,10 +70,10 @@ test('--http HOST:PORT serves /health, /ready and /metrics for the whole run; wo
 
 test('--http parses like the record\'s deployment: bare = 8080 and 9090 on 127.0.0.1', () => {
   const o = resolveOptions({ decisions: null, sinks: { http: true } });
-  assert.equal(o.sinks.http, { health: { host: '127.0.0.1', port: 8080 }, metrics: { host: '127.0.0.1', port: 9090 } });
-  assert.is(o.sinks.metrics, true);
-  assert.throws(() => resolveOptions({ sinks: { http: '127.0.0.1:99999' } }), /--http: port "99999"/);
-  assert.throws(() => resolveOptions({ sinks: { bus: 'http://x' } }), /--bus must be an amqp/);
+  assert.equal(sinkOptionsOf(o).http, { health: { host: '127.0.0.1', port: 8080 }, metrics: { host: '127.0.0.1', port: 9090 } });
+  assert.is(sinkOptionsOf(o).metrics, true);
+  assert.throws(() => sinkOptionsOf(resolveOptions({ sinks: { http: '127.0.0.1:99999' } })), /--http: port "99999"/);
+  assert.throws(() => sinkOptionsOf(resolveOptions({ sinks: { bus: 'http://x' } })), /--bus must be an amqp/);
 });
 
 test.run();

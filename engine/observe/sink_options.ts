@@ -1,5 +1,5 @@
-// The sinks' options (--event-store, --audit-when-full, --http, --bus, --bus-prefix), checked at
-// start with messages that name the option.
+// The sinks' options (--event-store, --audit-when-full, --http, --bus, --bus-prefix), checked when
+// a run starts (EngineSinks.open, before anything is read) with messages that name the option.
 //
 // The event store: `--event-store <spec>`, else $LUCENT_EVENT_STORE, else the embedded log beside
 // the decision log (<dir of --decisions>/audit/events.log: out/audit/events.log by default; none
@@ -12,6 +12,7 @@ import { eventStoreTarget, kEventStoreEnv } from '../sinks/event_store/open.ts';
 import type { EventStoreKind } from '../sinks/event_store/types.ts';
 import { parseHttpOption } from '../http/http_option.ts';
 import type { HttpConfig } from '../http/server.ts';
+import type { EngineOptions, SinkOptionsInput } from '../options.ts';
 
 export interface SinkOptions {
   /** The event store's spec (a log path or a connection string); null: no audit trail. */
@@ -29,16 +30,13 @@ export interface SinkOptions {
   metrics: boolean;
 }
 
-export interface SinkOptionsInput {
-  eventStore?: string | undefined;
-  auditWhenFull?: string | undefined;
-  http?: string | true | undefined;
-  bus?: string | undefined;
-  busPrefix?: string | undefined;
-  metrics?: boolean | undefined;
-}
 
 export const kSinksOff: SinkOptions = { eventStore: null, eventStoreKind: null, auditWhenFull: 'overflow', http: null, bus: null, busPrefix: '', metrics: false };
+
+/** The sinks of a run: its options checked (errors name the option) and the defaults filled in. */
+export function sinkOptionsOf(o: Pick<EngineOptions, 'sinks' | 'decisions'>): SinkOptions {
+  return resolveSinkOptions(o.sinks, o.decisions);
+}
 
 export function resolveSinkOptions(i: SinkOptionsInput, decisions: string | null): SinkOptions {
   let spec = i.eventStore ?? process.env[kEventStoreEnv];
