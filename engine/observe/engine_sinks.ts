@@ -10,7 +10,7 @@
 //   per cycle      each agent thread observes its agents' evaluation times into its own region.
 //   between chunks between(): the audit queues are relieved (a wait only when one is backlogged,
 //                  counted), queued approved actions are published (the bus buffers and confirms in
-//                  the background), gauges refreshed, and once a second each agent's performance
+//                  the background), gauges refreshed, and every 5 s each agent's performance
 //                  record is appended to agent-performance-<agentId>.
 //   at stop        stop(): final performance records, every audit stream flushed, the store
 //                  closed, the bus flushed (what it leaves unconfirmed is reported), HTTP closed.
@@ -48,7 +48,7 @@ export const kDeadLetterReasons = ['malformed', 'invalid_field', 'unknown_refere
 export const kQueues = ['audit', 'actions'] as const;
 export const kRings = ['changed_slots'] as const;
 export const kSinkNames = ['event_store', 'bus'] as const;
-const kPerformanceEveryMs = 1000;
+const kPerformanceEveryMs = 5000;
 /** The state is warm once this many ticks are in it (or the input ended). */
 const kWarmEvents = 1000;
 
@@ -274,12 +274,13 @@ export class EngineSinks {
     this.#actions.length = 0;
   }
 
-  #performance(): void {
+  /** Each agent's performance record; its cycle latency percentiles (a walk over a histogram each) only in the final one. */
+  #performance(final = false): void {
     this.#lastPerf = performance.now();
     const at = new Date().toISOString();
     this.o.agents.forEach((agent, i) => {
       const t = this.#tally[i]!;
-      const lat = this.#perfAgentUs?.get(agent)?.summary();
+      const lat = final ? this.#perfAgentUs?.get(agent)?.summary() : undefined;
       this.audit!.performance(agent, {
         agentId: agent, agentType: agent, at, events: this.#events, cycles: this.#cycles,
         decisions: t.decisions, approved: t.approved, rejected: t.rejected, pendingApproval: t.pending,
@@ -301,7 +302,7 @@ export class EngineSinks {
     let trail: AuditTrailStats | null = null;
     try {
       if (this.audit !== null) {
-        this.#performance();
+        this.#performance(true);
         await this.audit.close();
         trail = this.audit.stats();
       }
