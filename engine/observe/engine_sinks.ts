@@ -29,6 +29,8 @@ import type { Pipeline } from '../pipeline.ts';
 import { AuditTrail, type Audit, type AuditTrailStats } from '../sinks/audit_trail.ts';
 import { DecisionInputs } from '../sinks/decision_inputs.ts';
 import { openEventStore } from '../sinks/event_store/open.ts';
+import { EventStoreError } from '../sinks/event_store/errors.ts';
+import type { EventStore } from '../sinks/event_store/types.ts';
 import { keyedEventId } from '../sinks/event_store/streams.ts';
 import type { AgentMessage } from '../sinks/bus/agent_message.ts';
 import { startObservability, type Observability } from '../http/observability.ts';
@@ -115,7 +117,19 @@ export class EngineSinks {
     let audit: AuditTrail | null = null;
     if (s.eventStore !== null) {
       if (s.eventStoreKind === 'embedded' && !ctx.append) await keepOldLog(s.eventStore);
-      const store = await openEventStore({ url: s.eventStore });
+      let store: EventStore;
+      try {
+        store = await openEventStore({ url: s.eventStore });
+      } catch (err) {
+        // Several Kafka engine processes on one box share a decision-log folder; one process
+        // appends to an embedded log at a time, so a default log in use by another process is
+        // left to it and this one keeps its own beside it (a shared trail: PostgreSQL).
+        if (!(ctx.append && s.eventStoreDefault && err instanceof EventStoreError && /in use by process/.test(err.message))) throw err;
+        const own = s.eventStore.replace(/\.log$/, `.${process.pid}.log`);
+        ctx.log?.(`${err.message}: this process appends to ${own}`);
+        store = await openEventStore({ url: own });
+        s.eventStore = own;
+      }
       audit = new AuditTrail(store, { whenFull: s.auditWhenFull });
     }
     let obs: Observability | null = null;

@@ -18,6 +18,8 @@ export interface SinkOptions {
   /** The event store's spec (a log path or a connection string); null: no audit trail. */
   eventStore: string | null;
   eventStoreKind: EventStoreKind | null;
+  /** The embedded log was chosen by default (not --event-store nor $LUCENT_EVENT_STORE). */
+  eventStoreDefault: boolean;
   /** The audit queues' policy when full (audit_trail.ts). */
   auditWhenFull: WhenFull;
   /** The HTTP endpoints; null: none. */
@@ -31,7 +33,7 @@ export interface SinkOptions {
 }
 
 
-export const kSinksOff: SinkOptions = { eventStore: null, eventStoreKind: null, auditWhenFull: 'overflow', http: null, bus: null, busPrefix: '', metrics: false };
+export const kSinksOff: SinkOptions = { eventStore: null, eventStoreKind: null, eventStoreDefault: false, auditWhenFull: 'overflow', http: null, bus: null, busPrefix: '', metrics: false };
 
 /** The sinks of a run: its options checked (errors name the option) and the defaults filled in. */
 export function sinkOptionsOf(o: Pick<EngineOptions, 'sinks' | 'decisions'>): SinkOptions {
@@ -41,6 +43,7 @@ export function sinkOptionsOf(o: Pick<EngineOptions, 'sinks' | 'decisions'>): Si
 export function resolveSinkOptions(i: SinkOptionsInput, decisions: string | null): SinkOptions {
   let spec = i.eventStore ?? process.env[kEventStoreEnv];
   if (spec !== undefined && spec.trim() === '') throw new OptionError('--event-store must name a log path, postgres://… or kurrentdb://…, or be "off"');
+  const byDefault = spec === undefined;
   if (spec === undefined) spec = decisions === null ? 'off' : join(dirname(decisions), 'audit', 'events.log');
   spec = spec.trim();
   const off = spec === 'off' || spec === 'none';
@@ -59,5 +62,5 @@ export function resolveSinkOptions(i: SinkOptionsInput, decisions: string | null
   const busPrefix = i.busPrefix ?? '';
   if (!/^[A-Za-z0-9_.-]{0,100}$/.test(busPrefix)) throw new OptionError(`--bus-prefix must be up to 100 characters of A-Z a-z 0-9 _ . -, got ${JSON.stringify(busPrefix)}`);
   const http = i.http === undefined ? null : parseHttpOption(i.http);
-  return { eventStore: off ? null : spec, eventStoreKind: kind, auditWhenFull: whenFull, http, bus, busPrefix, metrics: i.metrics ?? http !== null };
+  return { eventStore: off ? null : spec, eventStoreKind: kind, eventStoreDefault: byDefault && !off, auditWhenFull: whenFull, http, bus, busPrefix, metrics: i.metrics ?? http !== null };
 }
