@@ -1,8 +1,14 @@
 // The engine, wired in one screen: source (the universe first: state is sized from it) → sinks →
 // pipeline (consolidation, agents) → the replay; stopped in reverse. The summary is summary.ts's.
+// The output paths are checked before any input is read. An input that ends in an error (a
+// truncated gzip) is replayed up to there, and the error is in the summary; an input with no event
+// at all is an error. An abort (a signal) ends the replay at the next chunk; the decisions made are
+// written and synced, and the summary says why the run stopped.
 import type { EngineOptions } from './options.ts';
 import { InstrumentRegistry } from '../protocol/registry.ts';
 import type { Tape } from '../protocol/tape.ts';
+import { LucentError } from '../protocol/errors.ts';
+import { checkOutputPaths } from './sinks/output_paths.ts';
 import { loadFixture } from './source/file/fixture_reader.ts';
 import { reserveDerivedSlots } from './state/derived_slots.ts';
 import { buildPipeline, type PipelineHooks } from './pipeline.ts';
@@ -13,6 +19,8 @@ import { Progress } from './progress.ts';
 import { replaySummary, writeSummary, type Summary } from './summary.ts';
 import { EngineSinks } from './observe/engine_sinks.ts';
 import { planTopology } from './dispatch/topology.ts';
+import { kTapeTs, kTapeWidth } from '../protocol/tape.ts';
+import { startLearning, type LearningRun, type LearningSetupHooks } from './learning/setup.ts';
 
 export type { Summary } from './summary.ts';
 
@@ -25,9 +33,18 @@ export interface RunHooks {
   onRecord?: PipelineHooks['onRecord'];
   /** One-line notes (where the HTTP endpoints listen). */
   log?: (line: string) => void;
+  /** Aborting it stops the run: what was decided is written, with the summary. */
+  signal?: AbortSignal | undefined;
+  /** Why the run was stopped when `signal` aborts (the summary's `stoppedBy`), e.g. "SIGTERM". */
+  stopReason?: () => string;
+  /** With options.learning: the loop's metrics and an outcome listener; sees the run once it is built. */
+  learning?: LearningSetupHooks & { onStart?: (run: LearningRun) => void };
 }
 
 export async function runEngine(o: EngineOptions, hooks: RunHooks = {}): Promise<Summary> {
+  checkOutputPaths([
+    { flag: '--decisions', path: o.decisions }, { flag: '--summary', path: o.summary }, { flag: '--dead-letters', path: o.deadLetters },
+  ], hooks.tape ? [] : [o.fixture]);
   // The sinks beyond the decision log (event store, metrics and HTTP, bus): up before the load, so
   // the probes answer (not ready) while the fixture loads.
   const sinks = await EngineSinks.open(o, { threads: planTopology(o.agents, o.threads, o.topology).length, append: false, log: hooks.log });
@@ -42,10 +59,11 @@ async function run(o: EngineOptions, hooks: RunHooks, sinks: EngineSinks): Promi
   // The universe and its events (dead letters go to their log as they are found).
   const deadLetters = new DeadLetterLog(o.deadLetters, (dl) => sinks.deadLetter(dl));
   const t0 = performance.now();
-  const { tape, registry, lines } = hooks.tape
-    ? { ...hooks.tape, lines: hooks.tape.lines ?? hooks.tape.tape.length }
-    : await load(o, deadLetters);
+  const { tape, registry, lines, error: inputError } = hooks.tape
+    ? { ...hooks.tape, lines: hooks.tape.lines ?? hooks.tape.tape.length, error: null }
+    : await load(o, deadLetters, hooks.signal);
   deadLetters.flush();
+  if (tape.length === 0 && !hooks.tape && !hooks.signal?.aborted) throw noEvents(o, lines, deadLetters, inputError);
   if (!registry.frozen) {
     reserveDerivedSlots(registry); // slots for the events the market analyzer derives
     registry.freeze();
@@ -55,26 +73,31 @@ async function run(o: EngineOptions, hooks: RunHooks, sinks: EngineSinks): Promi
   // Sinks, then the pipeline: consolidation and the agents.
   const sink = new DecisionLog(o.decisions);
   await sink.open();
+  const learning = o.learning ? await startLearning(o, hooks.learning) : null; // off by default: nothing of it runs
   const onRecord = sinks.recorder(() => pipeline);
   const pipeline = buildPipeline(o, registry, sinks.decisionSink(sink), {
-    ...hooks, metrics: sinks.threadMetrics(),
+    ...hooks, learning: learning?.loop, metrics: sinks.threadMetrics(),
     onRecord: hooks.onRecord === undefined ? onRecord : (p, d) => { onRecord(p, d); hooks.onRecord!(p, d); },
   });
   sinks.attach(pipeline);
   const { dispatcher, stats } = pipeline;
+  if (learning) { await learning.bind(pipeline); hooks.learning?.onStart?.(learning); }
   await dispatcher.start();
 
   // The source: the tape, replayed through the per-event step.
   const progress = new Progress(o.progress, tape.length, o.mode);
   const replay = new TapeReplay({
     tape, writer: pipeline.writer, trigger: pipeline.trigger, dispatcher, consolidator: pipeline.consolidator,
-    readers: pipeline.readers, mode: o.mode, rate: o.rate, speed: o.speed, metrics: sinks.metrics,
+    readers: pipeline.readers, mode: o.mode, rate: o.rate, speed: o.speed, signal: hooks.signal, maxPauseMs: o.maxPauseMs,
+    metrics: sinks.metrics,
     between: async (done, s) => {
       progress.update(done, `cycles ${s.cycles.toLocaleString('en-US')} decisions ${stats.decisions.toLocaleString('en-US')}`);
       sinks.progress(done, s.cycles, s.perAgent);
       await sink.flush();
       await sinks.between();
+      if (learning) await learning.loop.between();
       if (dispatcher.threads > 0) await dispatcher.supervise();
+      await new Promise<void>((resolve) => setImmediate(resolve)); // a signal is heard between chunks
     },
   });
   try {
@@ -82,10 +105,12 @@ async function run(o: EngineOptions, hooks: RunHooks, sinks: EngineSinks): Promi
     await replay.done;
     sinks.markWarm();
   } finally {
-    progress.update(tape.length, `cycles done`, true);
+    const replayed = hooks.signal?.aborted ? (await replay.stats().catch(() => null))?.events ?? 0 : tape.length;
+    progress.update(replayed, hooks.signal?.aborted ? 'stopped' : 'cycles done', true);
     progress.done();
     await dispatcher.stop();
     await sink.close();
+    if (learning) await learning.finish(tape.length > 0 ? tape.rows[(tape.length - 1) * kTapeWidth + kTapeTs]! : 0);
   }
 
   const summary = replaySummary(o, {
@@ -95,19 +120,34 @@ async function run(o: EngineOptions, hooks: RunHooks, sinks: EngineSinks): Promi
   // The sinks stop (flushing the audit trail) before the summary is written, so it reports them.
   const sinkSummary = await sinks.stop();
   if (sinkSummary.eventStore !== null || sinkSummary.bus !== null || sinkSummary.http !== null) summary.sinks = sinkSummary;
+  summary.pacing = replay.pacing;
+  summary.inputError = inputError;
+  summary.stoppedBy = hooks.signal?.aborted ? (hooks.stopReason?.() ?? 'aborted') : null;
+  if (learning) summary.learning = learning.loop.report();
   writeSummary(o.summary, summary);
   return summary;
 }
 
+/** The error for an input that gave no event: empty, or every line dead-lettered. */
+function noEvents(o: EngineOptions, lines: number, deadLetters: DeadLetterLog, inputError: string | null): LucentError {
+  if (inputError !== null) return new LucentError('ERR_FIXTURE', `no event could be read: ${inputError}`);
+  if (deadLetters.count === 0) return new LucentError('ERR_FIXTURE', `fixture ${o.fixture} holds no events (${lines === 0 ? 'the file is empty' : 'only blank lines'})`);
+  const first = deadLetters.samples[0]!;
+  return new LucentError('ERR_FIXTURE', `fixture ${o.fixture}: none of its ${deadLetters.count.toLocaleString('en-US')} non-blank lines is a valid event ` +
+    `(dead letters${o.deadLetters === null ? '' : ` in ${o.deadLetters}`}; the first, ${first.source}: ${first.reason.slice(0, 200)})`);
+}
+
 /** Loads options.fixture into a tape over a fresh registry, with progress. */
-async function load(o: EngineOptions, deadLetters: DeadLetterLog): Promise<{ tape: Tape; registry: InstrumentRegistry; lines: number }> {
+async function load(o: EngineOptions, deadLetters: DeadLetterLog, signal: AbortSignal | undefined): Promise<{ tape: Tape; registry: InstrumentRegistry; lines: number; error: string | null }> {
   const registry = new InstrumentRegistry();
   const progress = new Progress(o.progress, 0, 'loading');
   const loaded = await loadFixture(o.fixture, registry, {
-    onDeadLetter: (dl) => deadLetters.add(dl),
+    onDeadLetter: (dl, rawLength) => deadLetters.add(dl, rawLength),
     onProgress: (n) => progress.update(n, 'lines'),
     limit: o.limit,
+    partial: true,
+    signal,
   });
   progress.done();
-  return { tape: loaded.tape, registry, lines: loaded.lines };
+  return { tape: loaded.tape, registry, lines: loaded.lines, error: loaded.error };
 }

@@ -63,6 +63,14 @@ export interface PipelineHooks {
   onRecord?: (p: Proposal, d: Decision) => void;
   /** Agent threads record their evaluation times into the metrics block (engine/observe/). */
   metrics?: DispatchMetrics | undefined;
+  /** The learning loop's view of execution: before() and executed() around every fill (engine/learning/). */
+  learning?: ExecutionWatch | undefined;
+}
+
+/** Sees each fill: before() just before the executor fills a proposal, executed() once its verdict is set. */
+export interface ExecutionWatch {
+  before(p: Proposal): void;
+  executed(p: Proposal): void;
 }
 
 /** Builds the pipeline over a frozen registry. Its agents start with dispatcher.start(); stop them with dispatcher.stop(). */
@@ -93,7 +101,7 @@ export function buildPipeline(o: PipelineOptions, registry: InstrumentRegistry, 
   const fusionContext: FusionContext = {
     registry: snapshot, view, readers: byName, config: o.config, portfolio: executor,
     risk: new RiskTable(byName.get('risk_assessor'), capacity, o.config.limits), riskView, stats,
-    decide: decisionChain(validator, executor, recorder),
+    decide: decisionChain(validator, executor, recorder, hooks.learning),
   };
   const consolidator = new Consolidator(fusionContext);
 
@@ -116,13 +124,15 @@ export function buildPipeline(o: PipelineOptions, registry: InstrumentRegistry, 
  * approved one, or an exit that was not rejected), then record it (unless it is a rejection the
  * fusion asked to keep quiet). The proposal comes back with its reported verdict and its fill.
  */
-export function decisionChain(validator: Validator, executor: PaperExecutor, recorder: DecisionRecorder): (p: Proposal) => void {
+export function decisionChain(validator: Validator, executor: PaperExecutor, recorder: DecisionRecorder, watch?: ExecutionWatch): (p: Proposal) => void {
   return (p: Proposal): void => {
     const verdict = validator.review(p);
     const goes = p.exit ? verdict.status !== 'rejected' : verdict.status === 'approved';
+    if (goes && p.order !== null) watch?.before(p);
     p.fill = goes && p.order !== null ? executor.carryOut(p.order) : null;
     validator.settle(p);
     p.verdict = goes ? carriedOut(p, verdict) : verdict;
+    if (p.fill !== null) watch?.executed(p); // its outcome is marked after the horizon (engine/learning/outcomes.ts)
     if (p.verdict.status === 'rejected' && p.quietIfRejected) return;
     recorder.record(p);
   };

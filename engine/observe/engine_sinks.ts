@@ -115,6 +115,12 @@ export class EngineSinks {
   static async open(o: EngineOptions, ctx: SinksContext): Promise<EngineSinks> {
     const s = sinkOptionsOf(o); // every sink option checked here, before anything is read
     let audit: AuditTrail | null = null;
+    if (s.eventStore !== null && o.learning) {
+      // The learning loop opens the event store itself (outcomes, agent performance, control);
+      // one process appends to an embedded log once, so the run's own trail stays off then.
+      ctx.log?.(`the learning loop writes the event store; the decisions trail is off with --learning`);
+      s.eventStore = null;
+    }
     if (s.eventStore !== null) {
       if (s.eventStoreKind === 'embedded' && !ctx.append) await keepOldLog(s.eventStore);
       let store: EventStore;
