@@ -6,20 +6,23 @@
 // written and synced, and the summary says why the run stopped.
 import type { EngineOptions } from './options.ts';
 import { InstrumentRegistry } from '../protocol/registry.ts';
-import type { Tape } from '../protocol/tape.ts';
+import { kTapeLine, kTapeWidth, type Tape } from '../protocol/tape.ts';
 import { LucentError } from '../protocol/errors.ts';
 import { checkOutputPaths } from './sinks/output_paths.ts';
 import { loadFixture } from './source/file/fixture_reader.ts';
+import { loadUniverse } from './source/kafka/universe.ts';
 import { reserveDerivedSlots } from './state/derived_slots.ts';
 import { buildPipeline, type PipelineHooks } from './pipeline.ts';
+import { prepareDispatch } from './warmup.ts';
 import { DecisionLog } from './sinks/decision_log.ts';
+import { ResumingDecisionLog } from './sinks/resume_log.ts';
 import { DeadLetterLog } from './sinks/dead_letters.ts';
 import { TapeReplay } from './step/tape_replay.ts';
 import { Progress } from './progress.ts';
 import { replaySummary, writeSummary, type Summary } from './summary.ts';
 import { EngineSinks } from './observe/engine_sinks.ts';
 import { planTopology } from './dispatch/topology.ts';
-import { kTapeTs, kTapeWidth } from '../protocol/tape.ts';
+import { kTapeTs } from '../protocol/tape.ts';
 import { startLearning, type LearningRun, type LearningSetupHooks } from './learning/setup.ts';
 
 export type { Summary } from './summary.ts';
@@ -27,7 +30,7 @@ export type { Summary } from './summary.ts';
 export interface RunHooks {
   /** Replay this tape (and registry) instead of loading options.fixture. */
   tape?: { tape: Tape; registry: InstrumentRegistry; lines?: number } | undefined;
-  crashAt?: { agent: string; cycle: number } | undefined;
+  crashAt?: PipelineHooks['crashAt'];
   onThreadError?: (thread: number, err: Error) => void;
   /** Sees each recorded proposal with its decision. */
   onRecord?: PipelineHooks['onRecord'];
@@ -65,17 +68,21 @@ async function run(o: EngineOptions, hooks: RunHooks, sinks: EngineSinks): Promi
   deadLetters.flush();
   if (tape.length === 0 && !hooks.tape && !hooks.signal?.aborted) throw noEvents(o, lines, deadLetters, inputError);
   if (!registry.frozen) {
+    registry.limit(Infinity, ''); // the cap is on instruments from the input, not on the engine's own slots
     reserveDerivedSlots(registry); // slots for the events the market analyzer derives
     registry.freeze();
   }
   const loadMs = performance.now() - t0;
 
   // Sinks, then the pipeline: consolidation and the agents.
-  const sink = new DecisionLog(o.decisions);
-  await sink.open();
+  // --resume: the log's complete lines are checked against this replay's decisions, the rest appended.
+  const sink = o.resume && o.decisions !== null ? await ResumingDecisionLog.open(o.decisions) : new DecisionLog(o.decisions);
+  if (sink instanceof DecisionLog) await sink.open();
   const learning = o.learning ? await startLearning(o, hooks.learning) : null; // off by default: nothing of it runs
+  // Warm-up: placement (and, by default, inline or threaded) from measurements on a slice.
+  const prep = await prepareDispatch(o, registry, tape, { automatic: o.autoDispatch, warm: o.warmup && o.mode === 'realtime' });
   const onRecord = sinks.recorder(() => pipeline);
-  const pipeline = buildPipeline(o, registry, sinks.decisionSink(sink), {
+  const pipeline = buildPipeline({ ...o, shares: prep.shares, pool: prep.pool }, registry, sinks.decisionSink(sink), {
     ...hooks, learning: learning?.loop, metrics: sinks.threadMetrics(),
     onRecord: hooks.onRecord === undefined ? onRecord : (p, d) => { onRecord(p, d); hooks.onRecord!(p, d); },
   });
@@ -90,12 +97,17 @@ async function run(o: EngineOptions, hooks: RunHooks, sinks: EngineSinks): Promi
     tape, writer: pipeline.writer, trigger: pipeline.trigger, dispatcher, consolidator: pipeline.consolidator,
     readers: pipeline.readers, mode: o.mode, rate: o.rate, speed: o.speed, signal: hooks.signal, maxPauseMs: o.maxPauseMs,
     metrics: sinks.metrics,
+    gate: pipeline.gate,
+    onRefused: (rows, row, reason) => {
+      deadLetters.add({ source: `${hooks.tape ? '(in-memory tape)' : o.fixture}:${rows[row * kTapeWidth + kTapeLine]}`, reason, raw: pipeline.gate.describe(rows, row) });
+    },
     between: async (done, s) => {
       progress.update(done, `cycles ${s.cycles.toLocaleString('en-US')} decisions ${stats.decisions.toLocaleString('en-US')}`);
       sinks.progress(done, s.cycles, s.perAgent);
       await sink.flush();
       await sinks.between();
       if (learning) await learning.loop.between();
+      deadLetters.flush();
       if (dispatcher.threads > 0) await dispatcher.supervise();
       await new Promise<void>((resolve) => setImmediate(resolve)); // a signal is heard between chunks
     },
@@ -109,13 +121,15 @@ async function run(o: EngineOptions, hooks: RunHooks, sinks: EngineSinks): Promi
     progress.update(replayed, hooks.signal?.aborted ? 'stopped' : 'cycles done', true);
     progress.done();
     await dispatcher.stop();
+    if (sink instanceof ResumingDecisionLog) sink.stopped = hooks.signal?.aborted === true;
     await sink.close();
     if (learning) await learning.finish(tape.length > 0 ? tape.rows[(tape.length - 1) * kTapeWidth + kTapeTs]! : 0);
+    deadLetters.flush();
   }
 
   const summary = replaySummary(o, {
     fixture: hooks.tape ? '(in-memory tape)' : o.fixture, lines, loadMs, loop: await replay.stats(), pipeline, deadLetters,
-    decisionLogSha256: sink.sha256(),
+    decisionLogSha256: sink.sha256(), dispatch: prep.report,
   });
   // The sinks stop (flushing the audit trail) before the summary is written, so it reports them.
   const sinkSummary = await sinks.stop();
@@ -124,6 +138,7 @@ async function run(o: EngineOptions, hooks: RunHooks, sinks: EngineSinks): Promi
   summary.inputError = inputError;
   summary.stoppedBy = hooks.signal?.aborted ? (hooks.stopReason?.() ?? 'aborted') : null;
   if (learning) summary.learning = learning.loop.report();
+  if (sink instanceof ResumingDecisionLog) summary.resume = sink.report();
   writeSummary(o.summary, summary);
   return summary;
 }
@@ -139,7 +154,9 @@ function noEvents(o: EngineOptions, lines: number, deadLetters: DeadLetterLog, i
 
 /** Loads options.fixture into a tape over a fresh registry, with progress. */
 async function load(o: EngineOptions, deadLetters: DeadLetterLog, signal: AbortSignal | undefined): Promise<{ tape: Tape; registry: InstrumentRegistry; lines: number; error: string | null }> {
-  const registry = new InstrumentRegistry();
+  // A closed universe (frozen: an instrument outside it is a dead letter), else one learned from the fixture, capped.
+  const registry = o.universe !== null ? await loadUniverse(o.universe) : new InstrumentRegistry();
+  if (o.universe === null) registry.limit(o.config.plausibility.maxInstruments, 'config plausibility.maxInstruments');
   const progress = new Progress(o.progress, 0, 'loading');
   const loaded = await loadFixture(o.fixture, registry, {
     onDeadLetter: (dl, rawLength) => deadLetters.add(dl, rawLength),

@@ -6,6 +6,7 @@ import { OptionError } from '../protocol/errors.ts';
 import { kWaitNames, type WaitName } from '../protocol/wait_strategy.ts';
 import { checkAgentConfig, kAgentNames, kDefaultAgentConfig, type AgentConfig } from '../workers/agents/index.ts';
 import { checkLearningConfig, kDefaultLearningConfig, type LearningConfig } from './learning_config.ts';
+import { checkPlausibility, kDefaultPlausibility, type PlausibilityConfig } from './plausibility/config.ts';
 
 /** A speed-paced replay waits at most this long (ms) for one event, by default. */
 export const kDefaultMaxPauseMs = 10_000;
@@ -36,12 +37,17 @@ export interface EngineConfig {
   agents: AgentConfig;
   /** The learning loop's settings (used with options.learning; engine/learning/config.ts). */
   learning: LearningConfig;
+  plausibility: PlausibilityConfig;
 }
 
 export interface EngineOptions {
   fixture: string;
   mode: 'lockstep' | 'realtime';
   threads: number; // 0 = agents inline on the main thread
+  /** No --threads/--inline/--topology given: the warm-up measures inline against `threads` threads and keeps the faster. */
+  autoDispatch: boolean;
+  /** Replay a slice of the input through throwaway pipelines before the first tick (engine/warmup.ts). */
+  warmup: boolean;
   wait: WaitName;
   topology: string | undefined;
   rate: number; // open-loop events/s (0 = as fast as possible)
@@ -50,6 +56,7 @@ export interface EngineOptions {
   summary: string | null;
   deadLetters: string | null;
   limit: number; // events to load (0 = all)
+  universe: string | null; // file replays: a closed universe (a universe file or a fixture); null: learned from the fixture
   maxPauseMs: number; // a speed-paced replay waits at most this long for one event
   cycleTimeoutMs: number;
   progress: boolean;
@@ -67,6 +74,8 @@ export interface EngineOptions {
   /** RabbitMQ for retraining jobs (default amqp://guest:guest@127.0.0.1:5672) and a name prefix (default none). */
   busUrl: string | undefined;
   busPrefix: string | undefined;
+  /** File replay: resume after a crash, keeping the decision log's complete lines (engine/sinks/resume_log.ts). */
+  resume?: boolean;
 }
 
 /** The sinks' options as given (--event-store, --audit-when-full, --http, --bus, --bus-prefix). */
@@ -90,6 +99,7 @@ export const kDefaultConfig: EngineConfig = {
   killSwitch: false,
   agents: kDefaultAgentConfig,
   learning: kDefaultLearningConfig,
+  plausibility: kDefaultPlausibility,
 };
 
 export function defaultThreads(): number {
@@ -208,6 +218,7 @@ export function checkConfig(c: EngineConfig): EngineConfig {
   if (c.limits.approvalThresholdUsd > c.limits.maxPositionUsd * 1e6) throw new OptionError('config.limits.approvalThresholdUsd is unreasonably large');
   checkAgentConfig(c.agents);
   checkLearningConfig(c.learning);
+  checkPlausibility(c.plausibility);
   return c;
 }
 
@@ -215,6 +226,7 @@ export interface OptionsInput {
   fixture?: string | undefined;
   mode?: string | undefined;
   threads?: number | undefined;
+  warmup?: boolean | undefined;
   wait?: string | undefined;
   topology?: string | undefined;
   rate?: number | undefined;
@@ -224,6 +236,7 @@ export interface OptionsInput {
   summary?: string | null | undefined;
   deadLetters?: string | null | undefined;
   limit?: number | undefined;
+  universe?: string | null | undefined;
   maxPauseMs?: number | undefined;
   cycleTimeoutMs?: number | undefined;
   progress?: boolean | undefined;
@@ -233,12 +246,13 @@ export interface OptionsInput {
   eventStore?: string | undefined;
   busUrl?: string | undefined;
   busPrefix?: string | undefined;
+  resume?: boolean | undefined;
 }
 
 export function resolveOptions(i: OptionsInput): EngineOptions {
   const mode = i.mode ?? 'lockstep';
   if (mode !== 'lockstep' && mode !== 'realtime') throw new OptionError(`options.mode must be "lockstep" or "realtime", got ${JSON.stringify(mode)}`);
-  const wait = (i.wait ?? 'hybrid') as WaitName;
+  const wait = (i.wait ?? 'adaptive') as WaitName;
   if (!kWaitNames.includes(wait)) throw new OptionError(`options.wait must be one of ${kWaitNames.join(', ')}, got ${JSON.stringify(i.wait)}`);
   const threads = i.threads ?? defaultThreads();
   if (!Number.isInteger(threads) || threads < 0 || threads > 64) throw new OptionError(`options.threads must be an integer in 0..64 (0 = inline), got ${i.threads}`);
@@ -260,10 +274,15 @@ export function resolveOptions(i: OptionsInput): EngineOptions {
   const config = typeof i.config === 'string' ? loadConfigFile(i.config) : checkConfig(i.config ?? kDefaultConfig);
   const decisions = i.decisions === undefined ? 'out/decisions.jsonl' : i.decisions;
   const sinks = { ...i.sinks };
+  const resume = i.resume ?? false;
+  if (resume && mode !== 'lockstep') throw new OptionError('options.resume needs mode "lockstep": a realtime run\'s decisions depend on timing and cannot be replayed to the same log');
+  if (resume && i.decisions === null) throw new OptionError('options.resume needs a decision log (options.decisions) to resume');
   return {
     fixture: i.fixture ?? kDefaultFixture,
     mode,
     threads,
+    autoDispatch: i.threads === undefined && (i.topology === undefined || i.topology.trim() === ''),
+    warmup: i.warmup ?? true,
     wait,
     topology: i.topology,
     rate,
@@ -272,6 +291,7 @@ export function resolveOptions(i: OptionsInput): EngineOptions {
     summary: i.summary === undefined ? 'out/summary.json' : i.summary,
     deadLetters: i.deadLetters === undefined ? 'out/dead-letters.jsonl' : i.deadLetters,
     limit,
+    universe: i.universe ?? null,
     maxPauseMs,
     cycleTimeoutMs,
     progress: i.progress ?? true,
@@ -282,5 +302,6 @@ export function resolveOptions(i: OptionsInput): EngineOptions {
     eventStore: i.eventStore,
     busUrl: i.busUrl,
     busPrefix: i.busPrefix,
+    resume,
   };
 }

@@ -11,12 +11,14 @@ import type { MarketArrays, MarketStateBuffers } from '../protocol/market_state.
 import type { MarketView } from '../protocol/market_view.ts';
 import { ResultReader } from '../protocol/result_reader.ts';
 import { allocateResultRegion, type ResultRegionBuffers } from '../protocol/result_region.ts';
+import { availableParallelism } from 'node:os';
+import type { Piscina } from 'piscina';
 import { waitStrategy } from '../protocol/wait_strategy.ts';
 import type { MarketWriter } from './state/market_writer.ts';
 import { stateForUniverse } from './state/state_for_universe.ts';
 import { Trigger } from './trigger.ts';
-import { createDispatcher, type DispatchMetrics, type Dispatcher } from './dispatch/dispatcher.ts';
-import { planTopology } from './dispatch/topology.ts';
+import { createDispatcher, type DispatchMetrics, type Dispatcher, type DispatcherOptions } from './dispatch/dispatcher.ts';
+import { planShares, type Shares } from './dispatch/topology.ts';
 import { Consolidator } from './consolidate/consolidator.ts';
 import type { FusionContext } from './consolidate/fusion.ts';
 import { RiskTable } from './consolidate/risk_table.ts';
@@ -29,6 +31,7 @@ import { DecisionRecorder } from './sinks/decision_recorder.ts';
 import type { ClosingFill, Decision, DecisionSink, Proposal, Verdict } from './types.ts';
 import { usdText } from './usd_text.ts';
 import { agentSpec } from '../workers/agents/index.ts';
+import { PlausibilityGate } from './plausibility/gate.ts';
 
 export interface Pipeline {
   capacity: number;
@@ -46,16 +49,25 @@ export interface Pipeline {
   fusionContext: FusionContext;
   consolidator: Consolidator;
   topology: string[][];
+  /** Agents the main thread runs itself in each cycle beside the threads (empty when inline or none). */
+  mainShare: string[];
   /** Not started: start() starts the agents (threads or inline). */
   dispatcher: Dispatcher;
   trigger: Trigger;
+  /** The plausibility checks every event passes before the state, and the pre-trade checks' market view. */
+  gate: PlausibilityGate;
 }
 
 /** What a pipeline is built from: the engine's options that concern it. */
-export type PipelineOptions = Pick<EngineOptions, 'agents' | 'config' | 'threads' | 'topology' | 'wait' | 'cycleTimeoutMs'>;
+export type PipelineOptions = Pick<EngineOptions, 'agents' | 'config' | 'threads' | 'topology' | 'wait' | 'cycleTimeoutMs'> & {
+  /** The placement decided beforehand (engine/warmup.ts, from measured costs); wins over threads/topology. */
+  shares?: Shares | undefined;
+  /** Start the agent threads on this pool's warm workers (engine/warmup.ts keeps the warm-up's pool). */
+  pool?: Piscina | undefined;
+};
 
 export interface PipelineHooks {
-  crashAt?: { agent: string; cycle: number } | undefined;
+  crashAt?: DispatcherOptions['crashAt'];
   onThreadError?: (thread: number, err: Error) => void;
   /** Changed-slot ring size (default: the layout's). */
   ringSize?: number;
@@ -78,6 +90,7 @@ export function buildPipeline(o: PipelineOptions, registry: InstrumentRegistry, 
   // State: shared memory sized once from the universe, its single writer, a reader's view.
   const { capacity, buffers, arrays, writer, view, snapshot } = stateForUniverse(registry, hooks.ringSize);
   const trigger = new Trigger(capacity, o.config.trigger);
+  const gate = new PlausibilityGate(o.config.plausibility, o.config.agents.yield, snapshot);
 
   // Agents' result regions, and consolidation's readers of them.
   const regions = new Map<string, ResultRegionBuffers>();
@@ -91,7 +104,7 @@ export function buildPipeline(o: PipelineOptions, registry: InstrumentRegistry, 
   // Validate, execute, record: what happens to every action a fusion proposes.
   const stats = new ConsolidationStats();
   const riskView = new RiskView();
-  const validator = new Validator(o.config.limits, o.config.killSwitch, riskView);
+  const validator = new Validator(o.config.limits, o.config.killSwitch, riskView, gate);
   const executor = new PaperExecutor(arrays, view, snapshot, o.config.agents);
   const execution = byName.get('execution_optimizer');
   const txs = execution ? new TransactionEncoder({ registry: snapshot, view, execution, config: o.config.agents }) : null;
@@ -106,15 +119,19 @@ export function buildPipeline(o: PipelineOptions, registry: InstrumentRegistry, 
   const consolidator = new Consolidator(fusionContext);
 
   // Dispatch: the agents on threads (or inline), handed the state once.
-  const topology = planTopology(o.agents, o.threads, o.topology);
+  const shares = o.shares ?? planShares(o.agents, o.threads, o.topology);
+  const topology = shares.threads;
+  const mainShare = topology.length === 0 ? [] : shares.main;
+  const spinAllowed = availableParallelism() > topology.length; // a core for each thread and the main thread
   const dispatcher = createDispatcher({
-    state: buffers, arrays, registry: snapshot, config: o.config.agents, regions, topology, wait: waitStrategy(o.wait),
+    state: buffers, arrays, registry: snapshot, config: o.config.agents, regions, topology, mainAgents: mainShare,
+    wait: waitStrategy(o.wait, spinAllowed), spinAllowed, pool: o.pool,
     cycleTimeoutMs: o.cycleTimeoutMs, crashAt: hooks.crashAt, metrics: hooks.metrics,
     onThreadError: hooks.onThreadError ?? ((t, err) => process.stderr.write(`agent thread ${t} failed: ${err.message}\n`)),
   });
   return {
     capacity, snapshot, buffers, arrays, writer, view, regions, readers, stats, validator, executor, fusionContext, consolidator,
-    topology, dispatcher, trigger,
+    topology, mainShare, dispatcher, trigger, gate,
   };
 }
 

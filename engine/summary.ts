@@ -9,9 +9,12 @@ import type { EngineOptions } from './options.ts';
 import type { LatencySummary } from './metrics/latency.ts';
 import type { OpportunitySummary } from './consolidate/stats.ts';
 import type { Pipeline } from './pipeline.ts';
+import type { DispatchReport } from './warmup.ts';
 import type { DeadLetterLog } from './sinks/dead_letters.ts';
 import { writeFileAtomic } from './sinks/output_paths.ts';
 import type { LoopStats } from './step/event_stepper.ts';
+import type { PlausibilityCounts } from './plausibility/gate.ts';
+import type { ResumeReport } from './sinks/resume_log.ts';
 import type { PacingStats } from './step/tape_replay.ts';
 
 export interface Summary {
@@ -19,6 +22,10 @@ export interface Summary {
   mode: string;
   threads: number;
   topology: string[][];
+  /** Agents the main thread ran itself in each cycle beside the threads. */
+  mainShare: string[];
+  /** How the dispatch was chosen in the warm-up (engine/warmup.ts); null without one. */
+  dispatch: DispatchReport | null;
   wait: string;
   rate: number;
   speed: number;
@@ -43,10 +50,19 @@ export interface Summary {
   stagesUs: { ingest: LatencySummary; agents: LatencySummary; consolidate: LatencySummary };
   agentsUs: Record<string, LatencySummary & { errors: number; overflow: number; lapped: number; stale: number; quarantined: number }>;
   portfolio: { cashUsd: number; realizedPnlUsd: number; varUsd: number; hhi: number; positions: number };
+  /**
+   * Agent threads that died and were replaced; cycles consolidated without some agent's result,
+   * and per agent the cycles it missed (its errors, a death included, are in agentsUs).
+   */
+  crashes: { threadRestarts: number; cyclesWithoutAgents: number; missedByAgent: Record<string, number> };
   decisionLogSha256: string;
   decisionLog: string | null;
   /** The event store, bus and HTTP endpoints of the run (engine/observe/), when any was on. */
   sinks?: SinksSummary;
+  /** What the plausibility gate refused (by check), held, and the pre-trade rejections. */
+  plausibility?: PlausibilityCounts;
+  /** A resumed file replay (--resume): the decisions the log held, checked, appended; a torn tail cut. */
+  resume?: ResumeReport;
   environment: { node: string; v8: string; cpu: string; cores: number };
   /** A `speed`-paced replay's pauses cut to the longest allowed (file replay). */
   pacing?: PacingStats;
@@ -67,6 +83,7 @@ export interface ReplayFigures {
   pipeline: Pipeline;
   deadLetters: DeadLetterLog;
   decisionLogSha256: string;
+  dispatch?: DispatchReport | null;
 }
 
 /** The summary of a replay through one pipeline. */
@@ -89,6 +106,8 @@ export function replaySummary(o: EngineOptions, f: ReplayFigures): Summary {
     mode: o.mode,
     threads: p.topology.length,
     topology: p.topology,
+    mainShare: p.mainShare,
+    dispatch: f.dispatch ?? null,
     wait: o.wait,
     rate: o.rate,
     speed: o.speed,
@@ -119,8 +138,10 @@ export function replaySummary(o: EngineOptions, f: ReplayFigures): Summary {
       hhi: Math.round(stats.lastPortfolio.hhi * 1e4) / 1e4,
       positions: stats.lastPortfolio.positions,
     },
+    crashes: { threadRestarts: p.dispatcher.restarts, cyclesWithoutAgents: stats.cyclesMissingAgents, missedByAgent: { ...stats.missedByAgent } },
     decisionLogSha256: f.decisionLogSha256,
     decisionLog: o.decisions,
+    plausibility: p.gate.summary(),
     environment: environment(),
   };
 }

@@ -42,6 +42,7 @@ export const kSigma = 8; // DefiLlama sigma: standard deviation of the APY (perc
 export const kPredictedUp = 9; // probability (0..1) that the APY goes up (DefiLlama predictions), NaN if unknown
 export const kApyBorrow = 10; // borrow APY (percent) of a lending market, NaN if not a lending market
 export const kLtv = 11; // loan-to-value allowed for the supplied asset (0..1), NaN if unknown
+export const kYieldHeld = 12; // 1: the latest values are held at the door (a jump or a late first sight, unconfirmed): trade on none of them
 // amm
 export const kReserve0 = 0;
 export const kReserve1 = 1;
@@ -108,7 +109,20 @@ export function ctlThreadDone(t: number): number {
 // Float64 control values, after the Int32 part (indices into a Float64Array over the same buffer)
 export const kCtlF64Offset = kCtlInt32Count * 4; // byte offset
 export const kCtlCycleTs = 0; // event time of the tick that triggered the newest cycle (µs)
-export const kCtlF64Count = kFloat64PerLine;
+// Then one line per agent thread with its timing of the newest cycle it finished (written before
+// its done counter moves; read by the cycle breakdown). Times are ms in the requesting thread's
+// performance.now() time base (the thread adds the difference of the two time origins).
+export const kCtlF64Thread0 = kFloat64PerLine;
+export const kThrWakeMs = 0; // when the thread saw the cycle
+export const kThrDoneMs = 1; // when it finished its agents (just before publishing done)
+export const kThrCycle = 2; // the cycle these times belong to
+export const kThrSpunWaits = 3; // waits that ended while spinning (cumulative)
+export const kThrParkedWaits = 4; // waits that parked (cumulative)
+export const kCtlF64Count = kFloat64PerLine + kMaxThreads * kFloat64PerLine;
+/** Float64 index of thread t's timing line. */
+export function ctlThreadTiming(t: number): number {
+  return kCtlF64Thread0 + t * kFloat64PerLine;
+}
 
 /** Default changed-slot ring size (power of two): entries = epochs, value = slot written. */
 export const kDefaultRingSize = 1 << 16;

@@ -3,10 +3,11 @@
 // runs its agents for each cycle, and publishes its done counter. No message crosses a thread
 // per tick or per cycle; the task returns only when the engine stops.
 import { CycleBarrier } from '../protocol/cycle_barrier.ts';
+import { ctlThreadTiming, kResErrors, kResLastError, kThrCycle, kThrDoneMs, kThrParkedWaits, kThrSpunWaits, kThrWakeMs } from '../protocol/layout.ts';
 import type { MarketStateBuffers } from '../protocol/market_state.ts';
 import { MarketView } from '../protocol/market_view.ts';
 import type { RegistrySnapshot } from '../protocol/registry.ts';
-import { waitStrategy, type WaitName } from '../protocol/wait_strategy.ts';
+import { AdaptiveWait, waitStrategy, type WaitName } from '../protocol/wait_strategy.ts';
 import { AgentRunner } from './agents/agent.ts';
 import type { AgentConfig } from './agents/config.ts';
 import { createAgent } from './agents/index.ts';
@@ -21,10 +22,27 @@ export interface AgentThreadTask {
   registry: RegistrySnapshot;
   config: AgentConfig;
   wait: WaitName;
-  /** A test hook: throw inside this agent's cycle n (to exercise supervision). */
-  crashAt?: { agent: string; cycle: number } | undefined;
+  /** Adaptive wait: whether spinning is allowed at all (a core for each spinning thread). */
+  spinAllowed?: boolean;
+  /** The requesting thread's performance.timeOrigin: timing lines are written in its time base. */
+  timeOrigin?: number;
+  /** A test hook (to exercise supervision): this agent's thread dies in the middle of cycle n. */
+  crashAt?: CrashAt | undefined;
   /** Where this thread records its agents' evaluation times (its region of the metrics block), and each agent's index there. */
   metrics?: { handoff: EngineMetricsHandoff; agents: number[] } | undefined;
+}
+
+/**
+ * Where a test makes an agent's thread die: from cycle `cycle` on, half-way through the agent's
+ * output (a record in its unpublished bank, and with `poison` a value in its per-slot table), by
+ * throwing out of the thread's loop (`throw`, the default) or by ending the thread (`exit`).
+ */
+export interface CrashAt {
+  agent: string;
+  cycle: number;
+  how?: 'throw' | 'exit';
+  /** Written into every record field and table cell the dying agent touches. */
+  poison?: number;
 }
 
 export interface AgentThreadReport {
@@ -37,31 +55,57 @@ const kIdleCheckMs = 250; // a parked thread wakes this often to re-check the st
 
 export default function agentThread(task: AgentThreadTask): AgentThreadReport {
   const view = new MarketView(task.state);
-  const barrier = new CycleBarrier(view.arrays.ctl, view.arrays.ctlF64, waitStrategy(task.wait));
+  const strategy = waitStrategy(task.wait, task.spinAllowed ?? true);
+  const barrier = new CycleBarrier(view.arrays.ctl, view.arrays.ctlF64, strategy);
+  const adaptive = strategy instanceof AdaptiveWait ? strategy : null;
+  const f64 = view.arrays.ctlF64;
+  const tl = ctlThreadTiming(task.thread);
+  const toMain = performance.timeOrigin - (task.timeOrigin ?? performance.timeOrigin); // this clock → the requester's
   const runners = task.agents.map((a) => new AgentRunner(a.name, createAgent(a.name), view, task.registry, task.config, a.region));
   const t = task.thread;
   const rec = task.metrics === undefined ? null : new EngineMetrics(task.metrics.handoff);
   const idx = task.metrics?.agents ?? [];
   let last = barrier.requested();
   let cycles = 0;
+  let current = -1; // the runner in the middle of a cycle (-1 between cycles)
+  let failed = false;
+  // A thread that dies mid-cycle charges the error to the agent it was running and tells a
+  // waiting main thread at once, whether it threw out of the loop or ended (process.exit runs
+  // 'exit' listeners on the thread; a thread killed without them is caught by the cycle deadline).
+  const fail = (): void => {
+    if (failed) return;
+    failed = true;
+    const r = runners[current];
+    if (r) {
+      Atomics.add(r.out.arrays.header, kResErrors, 1);
+      Atomics.store(r.out.arrays.header, kResLastError, last + 1);
+    }
+    barrier.publishFailed(t);
+  };
+  process.on('exit', fail);
   barrier.arrive();
   try {
     loop();
   } catch (err) {
-    barrier.publishFailed(t); // tell a waiting main thread at once
+    fail();
     throw err;
+  } finally {
+    process.off('exit', fail);
   }
   return { thread: task.thread, cycles, stateRetries: view.retries };
 
   function loop(): void {
+    const crash = task.crashAt;
     for (;;) {
       const cycle = barrier.next(last, kIdleCheckMs);
       if (barrier.stopping()) break;
       if (cycle === last) continue;
-      if (task.crashAt && cycle >= task.crashAt.cycle && runners.some((r) => r.name === task.crashAt!.agent)) {
-        throw new Error(`test crash of agent ${task.crashAt.agent} at cycle ${cycle}`);
+      f64[tl + kThrWakeMs] = performance.now() + toMain;
+      for (let i = 0; i < runners.length; i++) {
+        current = i;
+        if (crash !== undefined && cycle >= crash.cycle && runners[i]!.name === crash.agent) dieMidCycle(runners[i]!, cycle, crash);
+        runners[i]!.run(cycle);
       }
-      for (let i = 0; i < runners.length; i++) runners[i]!.run(cycle);
       if (rec !== null) {
         // Plain stores into this thread's own region: no message, no allocation.
         let busy = 0;
@@ -72,9 +116,24 @@ export default function agentThread(task: AgentThreadTask): AgentThreadReport {
         }
         rec.busy(busy);
       }
+      current = -1;
+      f64[tl + kThrDoneMs] = performance.now() + toMain;
+      f64[tl + kThrCycle] = cycle;
+      if (adaptive) { f64[tl + kThrSpunWaits] = adaptive.spun; f64[tl + kThrParkedWaits] = adaptive.parked; }
       last = cycle;
       cycles++;
       barrier.publishDone(t, cycle);
     }
   }
+}
+
+/** The crash hook: half of an agent's output, then the thread dies. */
+function dieMidCycle(r: AgentRunner, cycle: number, crash: CrashAt): void {
+  const poison = crash.poison ?? 9.99e11;
+  r.out.begin(cycle);
+  r.out.push(poison, poison, poison, poison, poison, poison, poison, poison);
+  const table = r.out.arrays.table;
+  if (crash.poison !== undefined) for (let i = 0; i < table.length; i++) table[i] = poison;
+  if (crash.how === 'exit') process.exit(70);
+  throw new Error(`test crash of agent ${crash.agent} at cycle ${cycle}`);
 }

@@ -80,6 +80,8 @@ export class CycleTrace {
     const nA = this.#agents.length;
     const dispatcher: Dispatcher = {
       get threads() { return d.threads; },
+      get mainAgents() { return d.mainAgents; },
+      get timing() { return d.timing; },
       start: () => d.start(),
       request: (ts: number): number => {
         const t = performance.now();
@@ -101,7 +103,9 @@ export class CycleTrace {
         return ok;
       },
       completed: () => d.completed(),
+      lost: () => d.lost(),
       supervise: () => d.supervise(),
+      get restarts() { return d.restarts; },
       stop: () => d.stop(),
     };
     const consolidator = Object.create(c) as Consolidator;

@@ -1,6 +1,9 @@
 // The main thread's side of dispatch. Agents run either on resident Piscina threads (which own
 // the threads' lifecycle, restart a crashed worker and apply resource limits) or inline on the
-// main thread. Either way a cycle is requested through the cycle barrier (protocol/cycle_barrier.ts):
+// main thread, or both: with threads, the main thread may run its own share of the agents
+// (`mainAgents`) during each cycle while the threads run theirs, so a cycle costs about the
+// largest share plus the hand-off instead of the hand-off plus an idle main thread.
+// Either way a cycle is requested through the cycle barrier (protocol/cycle_barrier.ts):
 // one shared counter moves, no message per cycle.
 import { Piscina } from 'piscina';
 import { AgentThreadError } from '../../protocol/errors.ts';
@@ -9,11 +12,12 @@ import { MarketView } from '../../protocol/market_view.ts';
 import type { RegistrySnapshot } from '../../protocol/registry.ts';
 import { type AgentConfig, AgentRunner, createAgent } from '../../workers/agents/index.ts';
 import type { ResultRegionBuffers } from '../../protocol/result_region.ts';
-import type { AgentThreadReport, AgentThreadTask } from '../../workers/agent_thread.ts';
+import type { AgentThreadReport, AgentThreadTask, CrashAt } from '../../workers/agent_thread.ts';
 import { CycleBarrier } from '../../protocol/cycle_barrier.ts';
 import { kResBusyUs } from '../../protocol/layout.ts';
 import type { EngineMetrics, EngineMetricsHandoff } from '../../protocol/metrics/engine_metrics.ts';
 import type { WaitStrategy } from '../../protocol/wait_strategy.ts';
+import { kTimRequest, kTimShareEnd, kTimWaitEnd } from './cycle_breakdown.ts';
 
 export interface DispatcherOptions {
   state: MarketStateBuffers;
@@ -22,10 +26,17 @@ export interface DispatcherOptions {
   config: AgentConfig;
   regions: Map<string, ResultRegionBuffers>;
   topology: string[][]; // [] = inline
+  /** With threads: agents the main thread runs itself in each cycle, while the threads run theirs. */
+  mainAgents?: readonly string[] | undefined;
   wait: WaitStrategy;
+  /** Threads may spin (adaptive wait): the process has a core for each of them and the main thread. */
+  spinAllowed?: boolean;
+  /** Start the threads' loops on this pool's resident (already warm) workers instead of a new pool. */
+  pool?: Piscina | undefined;
   cycleTimeoutMs: number;
   threadHeapMb?: number | undefined;
-  crashAt?: { agent: string; cycle: number } | undefined;
+  /** A test hook: the thread of this agent dies mid-cycle (once: its replacement runs normally). */
+  crashAt?: CrashAt | undefined;
   onThreadError?: (thread: number, err: Error) => void;
   /** Record each agent's evaluation time into the metrics block: thread t into region t + 1, inline agents into main's. */
   metrics?: DispatchMetrics | undefined;
@@ -39,6 +50,10 @@ export interface DispatchMetrics {
 
 export interface Dispatcher {
   readonly threads: number;
+  /** Agents run on the main thread (all of them inline; the main share with threads). */
+  readonly mainAgents: readonly string[];
+  /** Clock reads of the newest cycle (cycle_breakdown.ts kTim*), for the cycle breakdown. */
+  readonly timing: Float64Array;
   start(): Promise<void>;
   /** Publishes a cycle over the current epoch; returns its number. */
   request(cycleTsUs: number): number;
@@ -46,19 +61,35 @@ export interface Dispatcher {
   awaitCycle(cycle: number): boolean;
   /** The newest cycle that every thread has finished (realtime polling). */
   completed(): number;
-  /** Restarts failed threads; call between chunks (it needs the event loop). */
+  /** True when an agent thread has died and waits for supervise() (a few atomic loads). */
+  lost(): boolean;
+  /** Replaces failed threads at once (it needs the event loop: a source calls it as soon as lost() says so). */
   supervise(): Promise<number>;
   /** Agent threads running now (started, not failed, not stopped). */
   running?(): number;
+  /** Threads replaced so far. */
+  readonly restarts: number;
   stop(): Promise<AgentThreadReport[]>;
+  /** Before stop(): stop() then keeps the worker pool alive, returned here (a dispatcher started on it has warm threads). */
+  detachPool?(): Piscina | null;
 }
 
 export function createDispatcher(o: DispatcherOptions): Dispatcher {
   return o.topology.length === 0 ? new InlineDispatcher(o) : new ThreadDispatcher(o);
 }
 
+/** Builds runners for `names` over a main-thread view of the state. */
+function mainRunners(o: DispatcherOptions, names: Iterable<string>): AgentRunner[] {
+  const view = new MarketView(o.state);
+  const out: AgentRunner[] = [];
+  for (const name of names) out.push(new AgentRunner(name, createAgent(name), view, o.registry, o.config, o.regions.get(name)!));
+  return out;
+}
+
 class InlineDispatcher implements Dispatcher {
   readonly threads = 0;
+  readonly mainAgents: readonly string[];
+  readonly timing = new Float64Array(8);
   readonly o: DispatcherOptions;
   readonly #barrier: CycleBarrier;
   #runners: AgentRunner[] = [];
@@ -69,17 +100,17 @@ class InlineDispatcher implements Dispatcher {
   constructor(o: DispatcherOptions) {
     this.o = o;
     this.#barrier = new CycleBarrier(o.arrays.ctl, o.arrays.ctlF64, o.wait);
+    this.mainAgents = [...o.regions.keys()];
   }
 
   async start(): Promise<void> {
-    const view = new MarketView(this.o.state);
-    for (const [name, region] of this.o.regions) {
-      this.#runners.push(new AgentRunner(name, createAgent(name), view, this.o.registry, this.o.config, region));
-      this.#metricIndex.push(this.o.metrics?.agentIndex.get(name) ?? -1);
-    }
+    this.#runners = mainRunners(this.o, this.o.regions.keys());
+    for (const name of this.o.regions.keys()) this.#metricIndex.push(this.o.metrics?.agentIndex.get(name) ?? -1);
     this.#metrics = this.o.metrics?.main ?? null;
   }
   request(cycleTsUs: number): number {
+    const tim = this.timing;
+    tim[kTimRequest] = performance.now();
     const c = this.#barrier.request(cycleTsUs);
     const runners = this.#runners;
     const m = this.#metrics;
@@ -88,33 +119,44 @@ class InlineDispatcher implements Dispatcher {
       if (m !== null) m.decision(this.#metricIndex[i]!, runners[i]!.out.arrays.metrics[kResBusyUs]! * 1e-6);
     }
     this.#done = c;
+    tim[kTimWaitEnd] = tim[kTimShareEnd] = performance.now();
     return c;
   }
   running(): number { return 0; }
   awaitCycle(cycle: number): boolean { return this.#done >= cycle; }
   completed(): number { return this.#done; }
+  lost(): boolean { return false; }
   async supervise(): Promise<number> { return 0; }
+  readonly restarts = 0;
   async stop(): Promise<AgentThreadReport[]> { return []; }
 }
 
 class ThreadDispatcher implements Dispatcher {
   readonly threads: number;
+  readonly mainAgents: readonly string[];
+  readonly timing = new Float64Array(8);
   readonly o: DispatcherOptions;
   readonly #barrier: CycleBarrier;
+  #main: AgentRunner[] = [];
   #pool: Piscina | null = null;
+  #keepPool = false;
   #runs: Promise<AgentThreadReport | null>[] = [];
   #failed: (Error | null)[] = [];
   #stopped = false;
+  #launched: boolean[] = [];
+  restarts = 0;
 
   constructor(o: DispatcherOptions) {
     this.o = o;
     this.threads = o.topology.length;
     this.#barrier = new CycleBarrier(o.arrays.ctl, o.arrays.ctlF64, o.wait, this.threads);
+    this.mainAgents = [...(o.mainAgents ?? [])];
   }
 
   async start(): Promise<void> {
     const n = this.threads;
-    this.#pool = new Piscina({
+    this.#main = mainRunners(this.o, this.mainAgents);
+    this.#pool = this.o.pool ?? new Piscina({
       filename: new URL('../../workers/agent_thread.ts', import.meta.url).href,
       minThreads: n,
       maxThreads: n,
@@ -142,12 +184,15 @@ class ThreadDispatcher implements Dispatcher {
       registry: this.o.registry,
       config: this.o.config,
       wait: this.o.wait.name,
-      crashAt: this.o.crashAt,
+      spinAllowed: this.o.spinAllowed ?? true,
+      timeOrigin: performance.timeOrigin,
+      crashAt: this.#launched[t] ? undefined : this.o.crashAt, // a replacement runs normally
       metrics: this.o.metrics === undefined ? undefined : {
         handoff: this.o.metrics.handoff(t + 1),
         agents: this.o.topology[t]!.map((name) => this.o.metrics!.agentIndex.get(name) ?? -1),
       },
     };
+    this.#launched[t] = true;
     this.#failed[t] = null;
     this.#barrier.resetThread(t);
     this.#runs[t] = this.#pool!.run(task).then(
@@ -160,17 +205,34 @@ class ThreadDispatcher implements Dispatcher {
     );
   }
 
-  request(cycleTsUs: number): number { return this.#barrier.request(cycleTsUs); }
-  awaitCycle(cycle: number): boolean { return this.#barrier.waitFor(cycle, this.o.cycleTimeoutMs); }
+  request(cycleTsUs: number): number {
+    const tim = this.timing;
+    tim[kTimRequest] = performance.now();
+    const c = this.#barrier.request(cycleTsUs);
+    const main = this.#main;
+    for (let i = 0; i < main.length; i++) main[i]!.run(c); // the main thread's share, while the threads run theirs
+    tim[kTimShareEnd] = main.length > 0 ? performance.now() : tim[kTimRequest]!;
+    return c;
+  }
+  awaitCycle(cycle: number): boolean {
+    const ok = this.#barrier.waitFor(cycle, this.o.cycleTimeoutMs);
+    this.timing[kTimWaitEnd] = performance.now();
+    return ok;
+  }
   completed(): number { return this.#barrier.completed(); }
+
+  lost(): boolean {
+    for (let t = 0; t < this.threads; t++) if (this.#barrier.failed(t) || this.#failed[t]) return true;
+    return false;
+  }
 
   async supervise(): Promise<number> {
     // A crashed thread marks its done counter before its task rejects; only then is there
     // anything to wait for (the rejection lands on a later turn of the event loop).
-    let anyFailed = false;
-    for (let t = 0; t < this.threads; t++) if (this.#barrier.failed(t) || this.#failed[t]) anyFailed = true;
-    if (!anyFailed) return 0;
-    await new Promise((r) => setTimeout(r, 1)); // let rejections of crashed runs land
+    if (!this.lost()) return 0;
+    const settle = performance.now() + 5_000;
+    do await new Promise((r) => setTimeout(r, 1)); // let rejections of crashed runs land
+    while (this.#failed.some((f, t) => f === null && this.#barrier.failed(t)) && performance.now() < settle);
     let restarted = 0;
     for (let t = 0; t < this.threads; t++) {
       if (this.#failed[t]) {
@@ -183,6 +245,7 @@ class ThreadDispatcher implements Dispatcher {
         restarted++;
       }
     }
+    this.restarts += restarted;
     return restarted;
   }
 
@@ -197,7 +260,13 @@ class ThreadDispatcher implements Dispatcher {
     this.#stopped = true;
     this.#barrier.stop();
     const reports = (await Promise.all(this.#runs)).filter((r): r is AgentThreadReport => r !== null);
-    await this.#pool?.destroy();
+    if (!this.#keepPool) await this.#pool?.destroy();
     return reports;
+  }
+
+  detachPool(): Piscina | null {
+    this.#keepPool = true;
+    const p = this.#pool;
+    return p;
   }
 }

@@ -15,6 +15,8 @@ import { LatencyRecorder } from '../metrics/latency.ts';
 import type { EngineMetrics } from '../../protocol/metrics/engine_metrics.ts';
 import { kStageAgents, kStageConsolidate, kStageIngest, kStageTotal } from '../../protocol/metrics/catalogue.ts';
 import { kTapeLine, kTapeTs, kTapeType, kTapeWidth } from '../../protocol/tape.ts';
+import { kTimConsolidateStart, kTimEnd, type CycleBreakdown } from '../dispatch/cycle_breakdown.ts';
+import type { PlausibilityGate } from '../plausibility/gate.ts';
 
 export interface LoopStats {
   events: number;
@@ -47,7 +49,19 @@ export interface StepperDeps {
   keyEpoch?: 'writer' | 'tape';
   /** Records stage latencies and ingested events into the metrics block (plain stores; null: not recorded). */
   metrics?: EngineMetrics | null;
+  /** lockstep: where each cycle's time goes (bench, profile); absent = not measured. */
+  breakdown?: CycleBreakdown | undefined;
+  /**
+   * The plausibility gate every event passes before it enters the state (engine/plausibility/).
+   * A refused event is not applied; `EventStepper.refused` holds the reason for the source to
+   * dead-letter it.
+   */
+  gate?: PlausibilityGate | undefined;
 }
+
+/** stepRow()'s inputs in EventStepper.clock: when the event entered the engine, and its origin (or NaN). */
+export const kClockT0 = 0;
+export const kClockOrigin = 1;
 
 const kRingSize = 1 << 16; // realtime: pending triggers awaiting a decision
 const kDrainTimeoutMs = 10_000;
@@ -73,6 +87,8 @@ export class EventStepper {
   readonly #perAgent: LatencyRecorder[];
   readonly #lockstep: boolean;
   readonly #tapeEpoch: boolean;
+  /** The times of the event being stepped, for stepRow(): [kClockT0, kClockOrigin]. */
+  readonly clock = new Float64Array(2);
   readonly #pendEpoch = new Int32Array(kRingSize); // realtime: triggers awaiting a decision
   readonly #pendT0 = new Float64Array(kRingSize);
   readonly #pendOrigin = new Float64Array(kRingSize);
@@ -86,6 +102,10 @@ export class EventStepper {
   #lastTs = 0;
   #sourceSeq = 0;
   #derivedDepth = 0; // > 0 while derived events are being stepped
+  /** Why the gate refused the event of the last step() (null: it entered the state). */
+  refused: string | null = null;
+  /** Events the gate refused (source events and derived ones). */
+  refusedCount = 0;
 
   /** `stats` and `originToDecision` may be shared by the steppers of several pipelines (Kafka lanes). */
   constructor(d: StepperDeps, stats: LoopStats = newLoopStats(d.readers.map((r) => r.name)), originToDecision = new LatencyRecorder()) {
@@ -102,13 +122,39 @@ export class EventStepper {
    * Applies tape row `row` and runs whatever it triggers. `t0` is when the event entered the engine
    * (performance.now() time base); `originMs` an earlier origin in the same time base, or NaN.
    * `depth` is the tape's side array of book levels (Tape.depth). Returns the number of the cycle
-   * it triggered, or 0.
+   * it triggered, or 0 (also when the plausibility gate refused it: then `refused` says why).
    */
   step(rows: Float64Array, row: number, t0: number, originMs: number, depth?: Float64Array): number {
+    const clock = this.clock;
+    clock[kClockT0] = t0;
+    clock[kClockOrigin] = originMs;
+    return this.stepRow(rows, row, depth);
+  }
+
+  /**
+   * step() with its two times taken from `clock` (kClockT0, kClockOrigin) instead of arguments:
+   * a double passed to a call that is not inlined is boxed (16 bytes per event), a Float64Array
+   * store is not. The replay loop calls this.
+   */
+  stepRow(rows: Float64Array, row: number, depth?: Float64Array): number {
+    const t0 = this.clock[kClockT0]!, originMs = this.clock[kClockOrigin]!;
     const d = this.#d;
     const stats = this.stats;
     const o = row * kTapeWidth;
-    const epoch = d.writer.apply(rows, row, depth);
+    const gate = d.gate;
+    let held = 0;
+    if (gate !== undefined) {
+      const reason = gate.admit(rows, row, depth);
+      if (reason !== null) {
+        this.refused = reason;
+        this.refusedCount++;
+        return 0;
+      }
+      held = gate.held;
+    }
+    this.refused = null;
+    const epoch = d.writer.apply(rows, row, depth, held);
+    if (gate !== undefined) gate.accepted(rows, row);
     const derived = this.#derivedDepth > 0;
     if (!derived) this.#sourceSeq++;
     const keyEpoch = derived ? this.#lastKeyEpoch : this.#tapeEpoch ? rows[o + kTapeLine]! : this.#sourceSeq;
@@ -136,6 +182,12 @@ export class EventStepper {
         d.consolidator.consolidate(cycle, keyEpoch, ts);
         stats.consolidations++;
         const tDone = performance.now();
+        if (d.breakdown !== undefined) {
+          const tim = d.dispatcher.timing;
+          tim[kTimConsolidateStart] = tAgents;
+          tim[kTimEnd] = tDone;
+          d.breakdown.record(cycle);
+        }
         stats.agents.recordNs((tAgents - tIngest) * 1e6);
         stats.consolidate.recordNs((tDone - tAgents) * 1e6);
         stats.tickToDecision.recordNs((tDone - t0) * 1e6);
@@ -179,11 +231,17 @@ export class EventStepper {
     for (let round = 0; t.length > 0 && round < kMaxDerivedRounds; round++) {
       this.#derivedDepth++;
       const n = t.length;
-      for (let r = 0; r < n; r++) this.step(t.rows, r, performance.now(), NaN, t.depth);
+      const clock = this.clock;
+      for (let r = 0; r < n; r++) {
+        clock[kClockT0] = performance.now();
+        clock[kClockOrigin] = NaN;
+        this.stepRow(t.rows, r, t.depth);
+      }
       this.stats.derivedEvents += n;
       this.#derivedDepth--;
       t = consolidator.takeDerived();
     }
+    this.refused = null; // the source event entered the state; a refused derived event is only counted
   }
 
   /** realtime: waits for the last requested cycle and decides on it (end of input, or before a commit). */

@@ -8,7 +8,7 @@
 // at the next chunk boundary, or at once during a pacing pause.
 import { kTapeLine, kTapeTs, kTapeWidth, type Tape } from '../../protocol/tape.ts';
 import type { Source } from '../types.ts';
-import { EventStepper, type LoopStats, type StepperDeps } from './event_stepper.ts';
+import { EventStepper, kClockOrigin, kClockT0, type LoopStats, type StepperDeps } from './event_stepper.ts';
 
 export interface LoopDeps extends StepperDeps {
   tape: Tape;
@@ -18,6 +18,8 @@ export interface LoopDeps extends StepperDeps {
   between: (done: number, stats: LoopStats) => Promise<void>;
   /** Asked between chunks: true ends the replay there (the figures cover what was replayed). */
   stopped?: () => boolean;
+  /** Called for an event the plausibility gate refused (its tape row and the reason). */
+  onRefused?: (rows: Float64Array, row: number, reason: string) => void;
   /** Aborted: the replay ends at the next chunk boundary, or at once during a pacing pause. */
   signal?: AbortSignal | undefined;
   /** Longest pause before one event of a `speed`-paced replay, in ms (default: no bound). */
@@ -57,6 +59,8 @@ const kYieldEveryMs = 20; // pacing: a replay that spins (rate above ~170 events
 export async function runLoop(d: LoopDeps): Promise<LoopStats> {
   const stepper = new EventStepper(d);
   const stats = stepper.stats;
+  const clock = stepper.clock;
+  clock[kClockOrigin] = NaN;
   const rows = d.tape.rows;
   const depth = d.tape.depth;
   const n = d.tape.length;
@@ -71,13 +75,15 @@ export async function runLoop(d: LoopDeps): Promise<LoopStats> {
   let row = 0;
   let lastBetween = 0;
   let lastYield = start;
+  let missed = stats.missedCycles;
+  const dispatcher = d.dispatcher;
 
   while (row < n && !d.signal?.aborted) {
     const end = Math.min(n, row + kChunk);
     let sleepMs = 0;
     let yieldNow = false;
+    let lost = false;
     for (; row < end; row++) {
-      let t0: number;
       if (paced) {
         let intended: number;
         let cutMs = 0;
@@ -103,12 +109,20 @@ export async function runLoop(d: LoopDeps): Promise<LoopStats> {
           if (cutMs > pacing.longestCutMs) { pacing.longestCutMs = cutMs; pacing.longestCutLine = rows[row * kTapeWidth + kTapeLine]!; }
         }
         if (intended > lastIntended) lastIntended = intended;
-        t0 = intended;
+        clock[kClockT0] = intended;
       } else {
-        t0 = performance.now();
+        clock[kClockT0] = performance.now();
       }
-      stepper.step(rows, row, t0, NaN, depth);
+      stepper.stepRow(rows, row, depth);
+      if (stepper.refused !== null) d.onRefused?.(rows, row, stepper.refused);
+      // A thread that died is replaced at once, not at the chunk's end: lockstep sees it as a
+      // missed cycle; realtime (where nothing waits) looks every 64 events.
+      if (stats.missedCycles !== missed || (row & 63) === 0) {
+        missed = stats.missedCycles;
+        if (dispatcher.lost()) { row++; lost = true; break; }
+      }
     }
+    if (lost) await dispatcher.supervise();
     stats.events = row;
     // Between chunks only: a pacing pause is not a reason to flush sinks (an awaited write can
     // take longer than the pause and would make the next events late).

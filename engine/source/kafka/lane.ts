@@ -34,10 +34,14 @@ export interface LaneTarget {
   suppress: boolean;
   /** Makes the decisions made so far durable. */
   flush(): Promise<void>;
+  /** Replaces agent threads that died; the lane calls it as soon as a cycle is missed (lockstep). */
+  recover(): Promise<void>;
   /** Forgets the decisions not yet durable (the partitions went to another member, which makes them). */
   abandon(): void;
   /** Stops the agents and closes the decisions' sink. */
   stop(): Promise<void>;
+  /** The decoded event of a tape row as text (the raw part of a dead letter for an event the step refused). */
+  describe?(rows: Float64Array, row: number): string;
 }
 
 export interface LaneOptions<T extends LaneTarget> extends MessageDecoderOptions {
@@ -85,6 +89,9 @@ export class Lane<T extends LaneTarget> {
   readonly #decoder: MessageDecoder;
   #target: T | null = null;
   #chain: Promise<void> = Promise.resolve();
+  #settleChain: Promise<void> = Promise.resolve(); // durability and commits, off the fetch path
+  #settleQueued = false;
+  #settleError: Error | null = null;
   #stopped = false;
   #frozen = false;
   #lastCommitMs = -Infinity;
@@ -174,6 +181,7 @@ export class Lane<T extends LaneTarget> {
     const rate = this.o.rate;
     let lastBeat = performance.now();
     let rebalancing = false;
+    let missed = stepper.stats.missedCycles;
     // Keeps the group membership alive through long pumps (a rebuild, a paced run). An error means
     // the group is rebalancing: make what was decided durable and return, so the member rejoins
     // soon; the rest stays buffered (or goes to the next owner).
@@ -194,17 +202,39 @@ export class Lane<T extends LaneTarget> {
         if (suppress) this.rebuiltEvents++;
         else if (rate > 0) { await this.#pace(); await beat(); }
         stepper.step(rows, i, suppress ? performance.now() : out.recvMs[i]!, suppress ? NaN : out.originMs[i]!, out.tape.depth);
+        if (stepper.refused !== null && !suppress) this.#refused(out, i, stepper.refused);
+        if (stepper.stats.missedCycles !== missed) { missed = stepper.stats.missedCycles; await target.recover(); }
       }
       target.suppress = false;
       this.events += n;
       this.o.countEvents(n);
       this.lastStepMs = performance.now();
-      // Each released batch is made durable before the next, so a long pump (a backlog, a rebuild)
-      // commits as it goes.
-      await this.#settle(false);
+      // Each released batch is made durable (and committed) as it goes, but off this path: the
+      // fsync of the decision log and the broker round trips run on their own chain, so they never
+      // hold the next fetch or the next batch's decisions. A commit covers only what was stepped
+      // before its flush began.
+      await stepper.drain();
+      this.#scheduleSettle();
       await beat();
     }
-    await this.#settle(force);
+    if (force) {
+      await this.#settleChain;
+      await this.#settle(true);
+    } else {
+      await stepper.drain();
+      this.#scheduleSettle();
+    }
+  }
+
+  /** Queues one settle (coalesced: at most one waits behind the one running); its error surfaces at the next pump. */
+  #scheduleSettle(): void {
+    if (this.#settleError) { const err = this.#settleError; this.#settleError = null; throw err; }
+    if (this.#settleQueued) return;
+    this.#settleQueued = true;
+    this.#settleChain = this.#settleChain.then(async () => {
+      this.#settleQueued = false;
+      try { await this.#settle(false); } catch (err) { this.#settleError = err as Error; }
+    });
   }
 
   /**
@@ -217,16 +247,33 @@ export class Lane<T extends LaneTarget> {
   thaw(): void { this.#frozen = false; }
 
   /** Decisions durable, dead letters acknowledged, then (at most every commitIntervalMs) the commit. */
+  /** An event the step refused (the plausibility gate): to the dead-letter topic, with its decoded text. */
+  #refused(out: ReleasedBatch, i: number, reason: string): void {
+    const part = this.#parts[out.partition[i]!]!;
+    const text = this.#target?.describe?.(out.tape.rows, i) ?? '';
+    this.o.deadLetters.add({
+      topic: part.topic, partition: part.partition, offset: String(out.offset[i]!), key: null, value: Buffer.from(text), headers: {}, reason,
+    });
+  }
+
   async #settle(force: boolean): Promise<void> {
     if (this.#frozen) return;
     await this.#target!.stepper.drain();
+    // What may be committed is fixed before the flush: events stepped while it runs are not yet durable.
+    const upTo = this.#committableNow();
     await this.#target!.flush();
     await this.o.deadLetters.flush();
     const now = performance.now();
     if (force || now - this.#lastCommitMs >= this.o.commitIntervalMs) {
       this.#lastCommitMs = now;
-      await this.#commit();
+      await this.#commit(upTo);
     }
+  }
+
+  #committableNow(): number[] {
+    const out: number[] = [];
+    for (let p = 0; p < this.#parts.length; p++) out.push(this.buffer.committable(p));
+    return out;
   }
 
   async #pace(): Promise<void> {
@@ -243,11 +290,11 @@ export class Lane<T extends LaneTarget> {
     return false;
   }
 
-  async #commit(): Promise<void> {
+  async #commit(upTo: number[]): Promise<void> {
     const offsets: { topic: string; partition: number; offset: string }[] = [];
-    for (let p = 0; p < this.#parts.length; p++) {
+    for (let p = 0; p < this.#parts.length && p < upTo.length; p++) {
       const part = this.#parts[p]!;
-      const c = this.buffer.committable(p);
+      const c = upTo[p]!;
       if (c > part.committed) offsets.push({ topic: part.topic, partition: part.partition, offset: String(c) });
     }
     if (offsets.length === 0 || !(await this.o.commit(offsets))) return;
@@ -263,6 +310,7 @@ export class Lane<T extends LaneTarget> {
    */
   async stop(revoked = false): Promise<LaneReport<T>> {
     await this.#chain;
+    await this.#settleChain;
     this.#stopped = true;
     if (revoked) this.#target?.abandon();
     const report = this.report();
