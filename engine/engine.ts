@@ -21,7 +21,6 @@ import { TapeReplay } from './step/tape_replay.ts';
 import { Progress } from './progress.ts';
 import { replaySummary, writeSummary, type Summary } from './summary.ts';
 import { EngineSinks } from './observe/engine_sinks.ts';
-import { planTopology } from './dispatch/topology.ts';
 import { kTapeTs } from '../protocol/tape.ts';
 import { startLearning, type LearningRun, type LearningSetupHooks } from './learning/setup.ts';
 
@@ -50,7 +49,7 @@ export async function runEngine(o: EngineOptions, hooks: RunHooks = {}): Promise
   ], hooks.tape ? [] : [o.fixture]);
   // The sinks beyond the decision log (event store, metrics and HTTP, bus): up before the load, so
   // the probes answer (not ready) while the fixture loads.
-  const sinks = await EngineSinks.open(o, { threads: planTopology(o.agents, o.threads, o.topology).length, append: false, log: hooks.log });
+  const sinks = await EngineSinks.open(o, { threads: Math.max(o.threads, o.topology?.split(';').length ?? 0), append: false, log: hooks.log });
   try {
     return await run(o, hooks, sinks);
   } finally {

@@ -43,7 +43,8 @@ export interface DispatcherOptions {
 }
 
 export interface DispatchMetrics {
-  handoff(region: number): EngineMetricsHandoff;
+  /** Null: no region for this thread (it does not record). */
+  handoff(region: number): EngineMetricsHandoff | null;
   main: EngineMetrics;
   agentIndex: ReadonlyMap<string, number>;
 }
@@ -187,10 +188,7 @@ class ThreadDispatcher implements Dispatcher {
       spinAllowed: this.o.spinAllowed ?? true,
       timeOrigin: performance.timeOrigin,
       crashAt: this.#launched[t] ? undefined : this.o.crashAt, // a replacement runs normally
-      metrics: this.o.metrics === undefined ? undefined : {
-        handoff: this.o.metrics.handoff(t + 1),
-        agents: this.o.topology[t]!.map((name) => this.o.metrics!.agentIndex.get(name) ?? -1),
-      },
+      metrics: this.#threadMetrics(t),
     };
     this.#launched[t] = true;
     this.#failed[t] = null;
@@ -247,6 +245,11 @@ class ThreadDispatcher implements Dispatcher {
     }
     this.restarts += restarted;
     return restarted;
+  }
+
+  #threadMetrics(t: number): AgentThreadTask['metrics'] {
+    const handoff = this.o.metrics?.handoff(t + 1) ?? null;
+    return handoff === null ? undefined : { handoff, agents: this.o.topology[t]!.map((name) => this.o.metrics!.agentIndex.get(name) ?? -1) };
   }
 
   running(): number {

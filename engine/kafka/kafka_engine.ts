@@ -75,7 +75,7 @@ export async function runKafkaEngine(o: EngineOptions, k: KafkaOptions, hooks: K
   // reach the audit trail before its offsets are committed (lane_sink.ts). A fenced lane audit
   // (hooks.eventStore, lane_audit.ts) owns the store when given: the sinks' trail is then off.
   const sinks = await EngineSinks.open(hooks.eventStore === undefined ? o : { ...o, sinks: { ...o.sinks, eventStore: 'off' } },
-    { threads: planTopology(o.agents, o.threads, o.topology).length, append: true, log });
+    { threads: Math.max(o.threads, o.topology?.split(';').length ?? 0), append: true, log });
   const deadLetters = new DeadLetterLog(o.deadLetters, (dl) => sinks.deadLetter(dl));
   try {
     return await consume(o, k, hooks, log, universe, loadMs, deadLetters, sinks);

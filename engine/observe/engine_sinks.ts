@@ -163,10 +163,10 @@ export class EngineSinks {
   get auditApi(): Audit | null { return this.audit; }
 
   /** The handoff a dispatcher gives its threads: thread t records into region t + 1. */
-  threadMetrics(): { handoff(region: number): EngineMetricsHandoff; main: EngineMetrics; agentIndex: ReadonlyMap<string, number> } | undefined {
+  threadMetrics(): { handoff(region: number): EngineMetricsHandoff | null; main: EngineMetrics; agentIndex: ReadonlyMap<string, number> } | undefined {
     if (this.obs === null) return undefined;
     const m = this.obs.metrics;
-    return { handoff: (r) => m.handoff(r), main: m.main, agentIndex: this.#agentIndex };
+    return { handoff: (r) => (r < m.layout.writers ? m.handoff(r) : null), main: m.main, agentIndex: this.#agentIndex };
   }
 
   /** threadMetrics() for the first caller only (Kafka: the first lane's threads own the agent-thread regions). */
