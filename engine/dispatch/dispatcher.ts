@@ -139,6 +139,8 @@ class ThreadDispatcher implements Dispatcher {
   readonly o: DispatcherOptions;
   readonly #barrier: CycleBarrier;
   #main: AgentRunner[] = [];
+  #mainMetrics: EngineMetrics | null = null;
+  #mainIdx: number[] = [];
   #pool: Piscina | null = null;
   #keepPool = false;
   #runs: Promise<AgentThreadReport | null>[] = [];
@@ -157,6 +159,8 @@ class ThreadDispatcher implements Dispatcher {
   async start(): Promise<void> {
     const n = this.threads;
     this.#main = mainRunners(this.o, this.mainAgents);
+    this.#mainMetrics = this.o.metrics?.main ?? null;
+    this.#mainIdx = this.mainAgents.map((name) => this.o.metrics?.agentIndex.get(name) ?? -1);
     this.#pool = this.o.pool ?? new Piscina({
       filename: new URL('../../workers/agent_thread.ts', import.meta.url).href,
       minThreads: n,
@@ -208,7 +212,11 @@ class ThreadDispatcher implements Dispatcher {
     tim[kTimRequest] = performance.now();
     const c = this.#barrier.request(cycleTsUs);
     const main = this.#main;
-    for (let i = 0; i < main.length; i++) main[i]!.run(c); // the main thread's share, while the threads run theirs
+    const m = this.#mainMetrics;
+    for (let i = 0; i < main.length; i++) { // the main thread's share, while the threads run theirs
+      main[i]!.run(c);
+      if (m !== null) m.decision(this.#mainIdx[i]!, main[i]!.out.arrays.metrics[kResBusyUs]! * 1e-6);
+    }
     tim[kTimShareEnd] = main.length > 0 ? performance.now() : tim[kTimRequest]!;
     return c;
   }
