@@ -313,6 +313,13 @@ export function formatSummary(s: Summary): string {
   for (const [name, a] of Object.entries(s.agentsUs)) {
     out += `  ${name.padEnd(22)} ${f(s.opportunitiesByAgent[name] ?? 0).padStart(13)} ${f(s.decisionsByAgent[name] ?? 0).padStart(10)} ${us(a.p50).padStart(11)} ${us(a.p99).padStart(11)} ${f(a.errors).padStart(7)} ${f(a.stale).padStart(7)} ${f(a.quarantined).padStart(11)}\n`;
   }
+  if (s.opportunitiesByKind) {
+    out += `\n  ${'arbitrage funnel'.padEnd(26)} ${'seen'.padStart(8)} ${'decided'.padStart(8)} ${'approved'.padStart(8)}  dropped: below min · stale · not evaluated · quote taken · risk · unchanged\n`;
+    for (const [kind, k] of Object.entries(s.opportunitiesByKind)) {
+      const d = k.dropped;
+      out += `  ${kind.padEnd(26)} ${f(k.seen).padStart(8)} ${f(k.decided).padStart(8)} ${f(k.approved).padStart(8)}  ${f(d.belowMinProfit)} · ${f(d.stale)} · ${f(d.notEvaluated)} · ${f(d.quoteTaken)} · ${f(d.risk)} · ${f(d.unchanged)}\n`;
+    }
+  }
   out += `\n  top opportunities\n`;
   for (const t of s.topOpportunities.slice(0, 5)) {
     out += `    $${t.expectedProfitUsd.toFixed(2).padStart(10)}  ${t.kind.padEnd(26)} ${t.instruments.join(' → ').padEnd(44)} ${t.status}\n`;

@@ -207,6 +207,12 @@ export function checkConfig(c: EngineConfig): EngineConfig {
   for (const [venue, v] of Object.entries(a.fees.venues)) fee(v, `config.agents.fees.venues.${venue}`);
   positive(a.arbitrage.maxQuoteAgeUs, 'config.agents.arbitrage.maxQuoteAgeUs');
   inRange(a.arbitrage.maxQuoteAgeUs, 'config.agents.arbitrage.maxQuoteAgeUs', 0, kYearUs, false, true);
+  positive(a.arbitrage.redecideStepPct, 'config.agents.arbitrage.redecideStepPct');
+  positive(a.arbitrage.quoteAgeIntervals, 'config.agents.arbitrage.quoteAgeIntervals', true);
+  if (typeof a.arbitrage.maxQuoteAgeUsByVenue !== 'object' || a.arbitrage.maxQuoteAgeUsByVenue === null) {
+    throw new OptionError(`config.agents.arbitrage.maxQuoteAgeUsByVenue must be an object of venue → µs, got ${JSON.stringify(a.arbitrage.maxQuoteAgeUsByVenue)}`);
+  }
+  for (const [venue, v] of Object.entries(a.arbitrage.maxQuoteAgeUsByVenue)) positive(v, `config.agents.arbitrage.maxQuoteAgeUsByVenue.${venue}`);
   positive(a.arbitrage.impactBpsPerTopSize, 'config.agents.arbitrage.impactBpsPerTopSize', true);
   positive(a.arbitrage.fixedCostUsd, 'config.agents.arbitrage.fixedCostUsd', true);
   if (!(a.risk.confidence > 0.5 && a.risk.confidence < 1)) throw new OptionError(`config.agents.risk.confidence must be in (0.5, 1), got ${a.risk.confidence}`);

@@ -17,6 +17,7 @@ import { waitStrategy } from '../protocol/wait_strategy.ts';
 import type { MarketWriter } from './state/market_writer.ts';
 import { stateForUniverse } from './state/state_for_universe.ts';
 import { Trigger } from './trigger.ts';
+import { ArbWake } from './arb_wake.ts';
 import { createDispatcher, type DispatchMetrics, type Dispatcher, type DispatcherOptions } from './dispatch/dispatcher.ts';
 import { planShares, type Shares } from './dispatch/topology.ts';
 import { Consolidator } from './consolidate/consolidator.ts';
@@ -89,7 +90,9 @@ export interface ExecutionWatch {
 export function buildPipeline(o: PipelineOptions, registry: InstrumentRegistry, sink: DecisionSink, hooks: PipelineHooks = {}): Pipeline {
   // State: shared memory sized once from the universe, its single writer, a reader's view.
   const { capacity, buffers, arrays, writer, view, snapshot } = stateForUniverse(registry, hooks.ringSize);
-  const trigger = new Trigger(capacity, o.config.trigger);
+  // The arbitrage detector's legs wake it at any change that completes a paying route (arb_wake.ts).
+  const wake = o.agents.includes('arbitrage_detector') ? new ArbWake(arrays, snapshot, o.config.agents) : null;
+  const trigger = new Trigger(capacity, o.config.trigger, wake);
   const gate = new PlausibilityGate(o.config.plausibility, o.config.agents.yield, snapshot);
 
   // Agents' result regions, and consolidation's readers of them.

@@ -4,7 +4,12 @@
 import type { SinksSummary } from './observe/engine_sinks.ts';
 import type { LearningReport } from './learning/loop.ts';
 import { availableParallelism, cpus } from 'node:os';
-import { kResErrors, kResLapped, kResOverflow, kResQuarantined, kResStale } from '../protocol/layout.ts';
+import {
+  kResArbCrossBelowMin, kResArbCrossNotEvaluated, kResArbCrossSeen, kResArbCrossStale, kResArbTriBelowMin,
+  kResArbTriNotEvaluated, kResArbTriSeen, kResArbTriStale, kResErrors, kResLapped, kResOverflow, kResQuarantined, kResStale,
+} from '../protocol/layout.ts';
+import type { ResultReader } from '../protocol/result_reader.ts';
+import type { ConsolidationStats } from './consolidate/stats.ts';
 import type { EngineOptions } from './options.ts';
 import type { LatencySummary } from './metrics/latency.ts';
 import type { OpportunitySummary } from './consolidate/stats.ts';
@@ -45,6 +50,8 @@ export interface Summary {
   decisionsByStatus: Record<string, number>;
   decisionsByAgent: Record<string, number>;
   opportunitiesByAgent: Record<string, number>;
+  /** Per arbitrage kind: candidates seen, decided, and dropped by reason (file replay; see opportunityFunnel). */
+  opportunitiesByKind?: Record<string, OpportunityFunnel>;
   topOpportunities: OpportunitySummary[];
   latencyUs: LatencySummary;
   stagesUs: { ingest: LatencySummary; agents: LatencySummary; consolidate: LatencySummary };
@@ -84,6 +91,43 @@ export interface ReplayFigures {
   deadLetters: DeadLetterLog;
   decisionLogSha256: string;
   dispatch?: DispatchReport | null;
+}
+
+/**
+ * What became of one kind of arbitrage opportunity (cumulative over the run). `seen`: candidates
+ * the detector found (a crossing before fees; a negative cycle); `published`: records of open
+ * opportunities it handed to consolidation (each cycle one stays open); `decided`: decisions
+ * (first sightings and material changes), of which `approved` (or held for approval). `dropped`:
+ * belowMinProfit (net edge or profit under the minimum), stale (an input older than its max age),
+ * notEvaluated (no USD value or leg yet, no room in the bank), quoteTaken (earlier fills had taken
+ * a leg's quote), risk (a risk gate or the validator), unchanged (still open and unchanged since
+ * it was decided: de-duplicated).
+ */
+export interface OpportunityFunnel {
+  seen: number;
+  published: number;
+  decided: number;
+  approved: number;
+  dropped: { belowMinProfit: number; stale: number; notEvaluated: number; quoteTaken: number; risk: number; unchanged: number };
+}
+
+/** The funnel per arbitrage kind, from the detector's counters and consolidation's. */
+export function opportunityFunnel(readers: readonly ResultReader[], stats: ConsolidationStats): Record<string, OpportunityFunnel> {
+  const det = readers.find((r) => r.name === 'arbitrage_detector');
+  const m = det ? det.arrays.metrics : new Float64Array(kResArbTriNotEvaluated + 1);
+  const kinds: [string, number, number, number, number][] = [
+    ['arbitrage_cross_exchange', kResArbCrossSeen, kResArbCrossBelowMin, kResArbCrossStale, kResArbCrossNotEvaluated],
+    ['arbitrage_triangular', kResArbTriSeen, kResArbTriBelowMin, kResArbTriStale, kResArbTriNotEvaluated],
+  ];
+  const out: Record<string, OpportunityFunnel> = {};
+  for (const [kind, seen, below, stale, notEv] of kinds) {
+    const c = stats.arbitrage[kind]!;
+    out[kind] = {
+      seen: m[seen]!, published: c.published, decided: c.decided, approved: c.approved,
+      dropped: { belowMinProfit: m[below]!, stale: m[stale]!, notEvaluated: m[notEv]!, quoteTaken: c.quoteTaken, risk: c.risk, unchanged: c.unchanged },
+    };
+  }
+  return out;
 }
 
 /** The summary of a replay through one pipeline. */
@@ -127,6 +171,7 @@ export function replaySummary(o: EngineOptions, f: ReplayFigures): Summary {
     decisionsByStatus: stats.decisionsByStatus,
     decisionsByAgent: stats.decisionsByAgent,
     opportunitiesByAgent: Object.fromEntries(o.agents.map((a) => [a, stats.opportunitiesByAgent[a] ?? 0])),
+    opportunitiesByKind: opportunityFunnel(p.readers, stats),
     topOpportunities: stats.top,
     latencyUs: loop.tickToDecision.summary(),
     stagesUs: { ingest: loop.ingest.summary(), agents: loop.agents.summary(), consolidate: loop.consolidate.summary() },

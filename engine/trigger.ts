@@ -1,8 +1,13 @@
 // The record's trigger rules: price updates trigger above minPriceChangeThreshold (percent, since
 // the slot last triggered), yield updates above minAPYChangeThreshold (percentage points), large
 // liquidations and governance events trigger, and the high-impact kinds always trigger.
+// A price or pool update on a leg of a watched arbitrage route (arb_wake.ts) that stays under the
+// threshold still triggers when it completes a route that pays net of fees: the arbitrage detector
+// needs every quote of its legs, the other agents keep their thresholds (such a wake does not move
+// the slot's reference value).
 import type { TriggerConfig } from './options.ts';
-import { kTapeF0, kTapeSlot, kTapeType, kTapeWidth } from '../protocol/tape.ts';
+import type { ArbWake } from './arb_wake.ts';
+import { kTapeF0, kTapeSlot, kTapeTs, kTapeType, kTapeWidth } from '../protocol/tape.ts';
 import { isHighImpact, kTypeGovernance, kTypeLiquidation, kTypePool, kTypePrice, kTypeYield } from '../protocol/events.ts';
 
 export class Trigger {
@@ -10,8 +15,14 @@ export class Trigger {
   readonly #priceFrac: number;
   readonly #apyPoints: number;
   readonly #minLiqUsd: number;
+  readonly #wake: ArbWake | null;
+  readonly #isLeg: Uint8Array;
+  /** Cycles started by a leg's sub-threshold change (cumulative). */
+  legWakes = 0;
 
-  constructor(capacity: number, cfg: TriggerConfig) {
+  constructor(capacity: number, cfg: TriggerConfig, wake: ArbWake | null = null) {
+    this.#wake = wake;
+    this.#isLeg = wake ? wake.isLeg : new Uint8Array(0);
     this.#last = new Float64Array(capacity).fill(NaN);
     this.#priceFrac = cfg.minPriceChangeThreshold / 100;
     this.#apyPoints = cfg.minAPYChangeThreshold;
@@ -26,9 +37,9 @@ export class Trigger {
     const f = o + kTapeF0;
     switch (type) {
       case kTypePrice:
-        return this.#moved(slot, 0.5 * (tape[f]! + tape[f + 1]!));
+        return this.#legWake(slot, tape[o + kTapeTs]!, this.#moved(slot, 0.5 * (tape[f]! + tape[f + 1]!)));
       case kTypePool:
-        return this.#moved(slot, tape[f + 6]!);
+        return this.#legWake(slot, tape[o + kTapeTs]!, this.#moved(slot, tape[f + 6]!));
       case kTypeYield: {
         const apy = tape[f]!;
         const last = this.#last[slot]!;
@@ -43,6 +54,18 @@ export class Trigger {
       default:
         return isHighImpact(type);
     }
+  }
+
+  /**
+   * `moved`, or a leg of a watched route whose change completes a paying route (the state holds
+   * the new quote). Every leg's update is shown to the watch (it remembers which routes paid).
+   */
+  #legWake(slot: number, ts: number, moved: boolean): boolean {
+    if (this.#isLeg[slot] !== 1) return moved;
+    const wakes = this.#wake!.wakes(slot, ts);
+    if (moved) return true;
+    if (wakes) this.legWakes++;
+    return wakes;
   }
 
   #moved(slot: number, price: number): boolean {

@@ -124,6 +124,8 @@ export interface Proposal extends DecisionFields {
   quietIfRejected: boolean;
   /** A risk alert that pauses new entries on `protocol` until this event time (µs); NaN: none. */
   pauseUntilUs: number;
+  /** Which sighting of a still-open opportunity this is (1: it opened; 0: not counted, left out of the line). */
+  sighting: number;
   /** Set by the next stages: the reported verdict, and the fill (null when nothing was filled). */
   verdict: Verdict;
   fill: Fill | null;
@@ -135,6 +137,8 @@ export interface Decision extends DecisionFields {
   status: Verdict['status'];
   reason: string;
   fill: Fill | null;
+  /** Arbitrage: which sighting of the open opportunity (1 when it opened, then each material change). */
+  sighting?: number;
   /**
    * The ready transaction of an approved on-chain action (execution optimizer), for a signer
    * downstream: nothing is signed or sent. `value` in wei (decimal string), `gasEstimate` in gas units.

@@ -124,6 +124,15 @@ export function ctlThreadTiming(t: number): number {
   return kCtlF64Thread0 + t * kFloat64PerLine;
 }
 
+// The event ring, beside the changed-slot ring (same epochs, same size): every event applied to the
+// state with its own event time, so an agent reads, in order, every event since its last cycle —
+// those that triggered no cycle included — and evaluates its window rules at the event's own time.
+export const kEventTs = 0; // event time, µs
+export const kEventType = 1; // event type code (events.ts)
+export const kEventV0 = 2; // price_update: mid; pool_update: price; yield: APY; liquidation: USD; cascade: USD
+export const kEventV1 = 3; // liquidation: 1 (count); cascade: count; otherwise NaN
+export const kEventStride = 4;
+
 /** Default changed-slot ring size (power of two): entries = epochs, value = slot written. */
 export const kDefaultRingSize = 1 << 16;
 
@@ -164,7 +173,18 @@ export const kResBusyTotalUs = 1; // total busy time (µs)
 export const kResScanned = 2; // slots examined in the last cycle
 export const kResStale = 3; // opportunities dropped because an input was older than the agent's max age (cumulative)
 export const kResQuarantined = 4; // yield updates held back as implausible jumps, cumulative (yield hunter)
-export const kResMetricsF64 = kFloat64PerLine;
+// arbitrage detector, cumulative, per kind (cross-exchange, triangular): candidates seen (a crossing
+// before fees; a negative cycle found), dropped below the minimum edge / profit, dropped stale, not
+// evaluated (no USD value or leg yet, no room in the bank)
+export const kResArbCrossSeen = 5;
+export const kResArbCrossBelowMin = 6;
+export const kResArbCrossStale = 7;
+export const kResArbCrossNotEvaluated = 8;
+export const kResArbTriSeen = 9;
+export const kResArbTriBelowMin = 10;
+export const kResArbTriStale = 11;
+export const kResArbTriNotEvaluated = 12;
+export const kResMetricsF64 = 2 * kFloat64PerLine;
 // Records: fixed width, 8 Float64 = one cache line
 export const kRecordWidth = 8;
 export const kRecKind = 0; // opportunity / view kind code (see records.ts)

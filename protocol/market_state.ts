@@ -1,7 +1,7 @@
 // Allocation of the shared market state. Sized once at start from the universe; never grown.
 import {
   kCtlF64Count, kCtlF64Offset, kCtlInt32Count, kDefaultRingSize, kDepthStride, kFieldCount, nextPowerOfTwo,
-  portfolioFloat64Count,
+  kEventStride, portfolioFloat64Count,
 } from './layout.ts';
 
 /** The buffers handed to every agent thread once, at start. */
@@ -13,6 +13,8 @@ export interface MarketStateBuffers {
   kinds: SharedArrayBuffer; // Int32 [capacity]
   control: SharedArrayBuffer; // Int32 [kCtlInt32Count] then Float64 [kCtlF64Count]
   ring: SharedArrayBuffer; // Int32 [ringSize]: the slot written at each epoch
+  /** Float64 [ringSize × kEventStride]: each epoch's event (time, type, two values; see kEvent*). */
+  events?: SharedArrayBuffer;
   portfolio: SharedArrayBuffer; // Float64 [portfolioFloat64Count(capacity)], owned by the executor
   /** Float64 [capacity × kDepthStride]: book levels, under the slot's sequence lock (absent: no depth known). */
   depth?: SharedArrayBuffer;
@@ -29,6 +31,7 @@ export function allocateMarketState(capacity: number, ringSize = kDefaultRingSiz
     kinds: new SharedArrayBuffer(capacity * 4),
     control: new SharedArrayBuffer(kCtlF64Offset + kCtlF64Count * 8),
     ring: new SharedArrayBuffer(ring * 4),
+    events: new SharedArrayBuffer(ring * kEventStride * 8),
     portfolio: new SharedArrayBuffer(portfolioFloat64Count(capacity) * 8),
     depth: new SharedArrayBuffer(capacity * kDepthStride * 8),
   };
@@ -45,6 +48,8 @@ export class MarketArrays {
   readonly ctl: Int32Array;
   readonly ctlF64: Float64Array;
   readonly ring: Int32Array;
+  /** The event ring: at (epoch & ringMask) × kEventStride, the event that epoch applied. */
+  readonly events: Float64Array;
   readonly portfolio: Float64Array;
   readonly depth: Float64Array;
 
@@ -58,6 +63,7 @@ export class MarketArrays {
     this.ctl = new Int32Array(b.control, 0, kCtlInt32Count);
     this.ctlF64 = new Float64Array(b.control, kCtlF64Offset, kCtlF64Count);
     this.ring = new Int32Array(b.ring);
+    this.events = b.events ? new Float64Array(b.events) : new Float64Array(b.ringSize * kEventStride);
     this.portfolio = new Float64Array(b.portfolio);
     this.depth = b.depth ? new Float64Array(b.depth) : new Float64Array(b.capacity * kDepthStride);
   }

@@ -6,7 +6,7 @@
 import {
   kAsk, kAskSize, kBid, kBidSize, kCtlEpoch, kDepthAskCount, kDepthAskPrice0, kDepthAskSize0, kDepthBidCount,
   kDepthBidPrice0, kDepthBidSize0, kDepthLevels, kDepthStride, kFieldCount, kTickMapCount, kTickMapLevels,
-  kTickMapLiquidityNet0, kTickMapSqrtPrice0, kTs,
+  kTickMapLiquidityNet0, kTickMapSqrtPrice0, kTs, kEventStride, kEventTs, kEventType, kEventV0,
 } from './layout.ts';
 import { MarketArrays, type MarketStateBuffers } from './market_state.ts';
 
@@ -127,6 +127,13 @@ export class MarketView {
       if (this.#end(slot, s)) return n;
     }
   }
+
+  /** Event time (µs) of the event applied at `epoch` (the event ring; valid as slotAt). */
+  eventTs(epoch: number): number { return this.arrays.events[(epoch & this.arrays.ringMask) * kEventStride + kEventTs]!; }
+  /** Type code of the event applied at `epoch`. */
+  eventType(epoch: number): number { return this.arrays.events[(epoch & this.arrays.ringMask) * kEventStride + kEventType]!; }
+  /** Value `i` (0: kEventV0, 1: kEventV1) of the event applied at `epoch`. */
+  eventValue(epoch: number, i: number): number { return this.arrays.events[(epoch & this.arrays.ringMask) * kEventStride + kEventV0 + i]!; }
 
   /** The slot written at `epoch` (valid while epoch > current − ringSize). */
   slotAt(epoch: number): number { return this.arrays.ring[epoch & this.arrays.ringMask]!; }

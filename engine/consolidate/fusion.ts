@@ -67,6 +67,7 @@ export function proposal(x: ProposalInit): Proposal {
     realizesPnl: x.realizesPnl ?? false,
     quietIfRejected: x.quietIfRejected ?? false,
     pauseUntilUs: x.pauseUntilUs ?? NaN,
+    sighting: x.sighting ?? 0,
     verdict: kUndecided,
     fill: null,
   };

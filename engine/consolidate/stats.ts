@@ -13,7 +13,22 @@ export interface OpportunitySummary {
   key: string;
 }
 
+/** What consolidation did with the opportunities of one arbitrage kind (cumulative). */
+export interface ArbKindCounts {
+  published: number; // records the detector published (an open opportunity, each cycle it stays open)
+  decided: number; // decisions made (first sightings and material changes)
+  approved: number; // of them approved (or held for a person's approval)
+  unchanged: number; // not decided again: open and unchanged since it was last decided
+  quoteTaken: number; // rejected: earlier fills had taken (almost) all of a leg's quote
+  risk: number; // rejected by a risk gate (execution risk, instrument risk) or the validator
+}
+
 export class ConsolidationStats {
+  /** Per arbitrage kind (arbitrage_cross_exchange, arbitrage_triangular): see ArbKindCounts. */
+  readonly arbitrage: Record<string, ArbKindCounts> = {
+    arbitrage_cross_exchange: { published: 0, decided: 0, approved: 0, unchanged: 0, quoteTaken: 0, risk: 0 },
+    arbitrage_triangular: { published: 0, decided: 0, approved: 0, unchanged: 0, quoteTaken: 0, risk: 0 },
+  };
   readonly opportunitiesByAgent: Record<string, number> = {};
   readonly decisionsByAgent: Record<string, number> = {};
   readonly decisionsByStatus: Record<string, number> = { approved: 0, rejected: 0, pending_approval: 0 };

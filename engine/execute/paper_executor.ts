@@ -15,9 +15,10 @@
 //
 // Taken quotes: a paper fill does not move the market, so the quote it traded against would still
 // be there for the next decision. A flat arbitrage (cross-exchange, triangular) marks each leg's
-// quote as taken (the slot's epoch, kEpoch); takenLeg() tells consolidation when a new opportunity
-// would trade a quote an earlier fill already took, and it is then rejected until that venue or
-// pool publishes a new one. Without this, one stale quote could be "filled" again and again.
+// quote as taken (the slot's epoch, kEpoch); takenLeg() tells when a quote was traded at all.
+// Consolidation counts how much of each quote the fills used (consolidate/arbitrage/quote_use.ts):
+// the rest stays available until the venue or pool publishes a new one. Without this, one stale
+// quote could be "filled" again and again.
 import {
   kAsk, kBid, kEpoch, kFee, kKindAmm, kLtv, kPfCashUsd, kPfPositions0, kPfRealizedPnlUsd, pfHedged,
 } from '../../protocol/layout.ts';

@@ -147,7 +147,7 @@ function proposal(p: Partial<Proposal>): Proposal {
     key: 'k', cycle: 1, epoch: 1, ts: T0, agent: 'arbitrage_detector', kind: 'arbitrage_cross_exchange', action: 'buy_sell', instruments: [],
     sizeUsd: 1000, expectedProfitUsd: 1, score: 1, ruling: null, checkUsd: 1000, increasesRisk: false, protocol: '', exit: false,
     order: { op: 'arbitrage', buy: 0, sell: 1, qty: 1, quoteUsd: 1, expectedProfitUsd: 1 }, exposureUsd: 0, exposureFromFill: false,
-    approvedReason: null, realizesPnl: false, quietIfRejected: false, pauseUntilUs: NaN, verdict: { status: 'approved', reason: '' }, fill: null, ...p,
+    approvedReason: null, realizesPnl: false, quietIfRejected: false, pauseUntilUs: NaN, verdict: { status: 'approved', reason: '' }, fill: null, sighting: 0, ...p,
   };
 }
 

@@ -44,6 +44,7 @@ export class DecisionRecorder {
       },
     };
     if (this.#stats.missingAgents !== null) d.missingAgents = this.#stats.missingAgents;
+    if (p.sighting > 0) d.sighting = p.sighting;
     if (this.#txs !== null && d.status === 'approved') {
       const tx = this.#txs.transactionFor(d);
       if (tx !== null) d.tx = tx;

@@ -7,7 +7,7 @@ import {
   kLiqCount, kLiqUsd, kLiquidity, kPrice, kReserve0, kReserve1, kSignalPrice, kSqrtPrice, kStablecoin, kTick,
   kTs, kTvl, kMu, kSigma, kPredictedUp, kApyBorrow, kLtv, kDepthAskCount, kDepthAskPrice0, kDepthAskSize0,
   kDepthBidCount, kDepthBidPrice0, kDepthBidSize0, kDepthStride, kTickMapCount, kTickMapLiquidityNet0,
-  kTickMapSqrtPrice0, kYieldHeld,
+  kTickMapSqrtPrice0, kYieldHeld, kEventStride, kEventTs, kEventType, kEventV0, kEventV1,
 } from '../../protocol/layout.ts';
 import type { MarketArrays } from '../../protocol/market_state.ts';
 import { kTypeGovernance, kTypeGovernancePassed, kTypeLiquidation, kTypeLiquidationCascade, kTypeMajorPriceMove, kTypePool, kTypePrice, kTypeYield, kTypeYieldOpportunity } from '../../protocol/events.ts';
@@ -117,6 +117,11 @@ export class MarketWriter {
     Atomics.add(a.seq, slot, 1); // even: consistent again
 
     a.ring[epoch & a.ringMask] = slot;
+    const ev = a.events, eo = (epoch & a.ringMask) * kEventStride;
+    ev[eo + kEventTs] = tape[o + kTapeTs]!;
+    ev[eo + kEventType] = type;
+    ev[eo + kEventV0] = type === kTypePrice ? 0.5 * (tape[f]! + tape[f + 1]!) : type === kTypePool ? tape[f + 6]! : tape[f]!;
+    ev[eo + kEventV1] = type === kTypeLiquidation ? 1 : type === kTypeLiquidationCascade ? tape[f + 1]! : NaN;
     this.#epoch = epoch;
     Atomics.store(a.ctl, kCtlEpoch, epoch);
     return epoch;

@@ -32,6 +32,13 @@ export interface Agent {
    * it does not inline, and this call runs once per changed slot.
    */
   onChange(slot: number): void;
+  /**
+   * Optional: every event applied since the last cycle, in order, before the onChange calls —
+   * those that triggered no cycle too. `epoch` indexes the event ring (view.eventTs(epoch),
+   * eventType, eventValue): window rules are evaluated at each event's own time. Not called for
+   * events the ring no longer holds (the runner then falls back to the full scan of onChange).
+   */
+  onEvent?(slot: number, epoch: number): void;
   /** Writes this cycle's records through ctx.out (between begin and publish). */
   emit(nowUs: number): void;
 }
@@ -43,6 +50,7 @@ export class AgentRunner {
   readonly #view: MarketView;
   readonly #seen: Int32Array; // cycle in which a slot was last fed, to feed each slot once
   readonly #size: number;
+  readonly #events: boolean; // the agent reads every event (Agent.onEvent)
   #lastEpoch = 0;
 
   constructor(name: string, agent: Agent, view: MarketView, registry: RegistrySnapshot, config: AgentConfig, region: ResultRegionBuffers) {
@@ -52,6 +60,7 @@ export class AgentRunner {
     this.out = new ResultWriter(region);
     this.#seen = new Int32Array(view.capacity);
     this.#size = registry.size;
+    this.#events = typeof agent.onEvent === 'function';
     agent.init({ view, registry, config, out: this.out });
   }
 
@@ -72,6 +81,7 @@ export class AgentRunner {
         Atomics.add(h, kResLapped, 1);
         for (let s = 0; s < this.#size; s++) { this.agent.onChange(s); scanned++; }
       } else {
+        if (this.#events) for (let e = from + 1; e <= to; e++) this.agent.onEvent!(view.slotAt(e), e);
         for (let e = from + 1; e <= to; e++) {
           const s = view.slotAt(e);
           if (seen[s] === cycle) continue;

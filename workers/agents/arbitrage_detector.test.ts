@@ -157,7 +157,7 @@ test('two open pairs: when the first-opened goes stale only the fresh one is pub
   near(recs[0]!.score, 179.7 / 60_060 * 1e4, 1e-8, 'BTC net bps');
 });
 
-test('three venues: the most profitable pair is chosen', () => {
+test('three venues: every paying venue pair is published (consolidation chooses among them)', () => {
   // A 1995/2000, B 2010/2012, C 2020/2025, all sizes 1.
   // buy A sell B: e = 2007.99 − 2002 = 5.99
   // buy A sell C: e = 2020·0.999 − 2002 = 2017.98 − 2002 = 15.98   ← best
@@ -168,10 +168,11 @@ test('three venues: the most profitable pair is chosen', () => {
   const h = createHarness('arbitrage_detector', [a, b, c], cfg);
   h.feed([a, b, c]);
   const recs = arbOnly(h.cycle());
-  assert.is(recs.length, 1, 'one record per pair');
-  const r = recs[0]!;
-  assert.is(r.slotA, h.slot('A:ETH/USDT'));
-  assert.is(r.slotB, h.slot('C:ETH/USDT'));
+  assert.equal(recs.map((x) => `${x.slotA}>${x.slotB}`).sort(), [
+    `${h.slot('A:ETH/USDT')}>${h.slot('B:ETH/USDT')}`, `${h.slot('A:ETH/USDT')}>${h.slot('C:ETH/USDT')}`,
+    `${h.slot('B:ETH/USDT')}>${h.slot('C:ETH/USDT')}`,
+  ].sort(), 'one record per paying venue pair');
+  const r = recs.find((x) => x.slotA === h.slot('A:ETH/USDT') && x.slotB === h.slot('C:ETH/USDT'))!;
   // net bps = 15.98/2002·1e4 = 79.82018 bps; slope = 5e-4·(2002 + 2017.98) = 2.00999
   near(r.score, 15.98 / 2002 * 1e4, 1e-9, 'net bps');
   near(r.size, 1 + 15.98 / 2.00999, 1e-9, 'size');

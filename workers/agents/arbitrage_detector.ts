@@ -18,6 +18,7 @@ import { CrossExchange } from './arbitrage/cross_exchange.ts';
 import { BookReader } from './arbitrage/book_reader.ts';
 import type { ArbContext } from './arbitrage/context.ts';
 import { InputClock } from './arbitrage/input_clock.ts';
+import { QuoteAges } from './arbitrage/quote_ages.ts';
 import { StatArb } from './arbitrage/stat_arb.ts';
 import { Triangular } from './arbitrage/triangular.ts';
 import { YieldArb } from './arbitrage/yield_arb.ts';
@@ -36,9 +37,10 @@ export class ArbitrageDetector implements Agent {
   init(ctx: AgentContext): void {
     this.#view = ctx.view;
     const prices = new AssetPrices(ctx.view, ctx.registry);
+    const clock = new InputClock(ctx.registry.capacity);
     this.#ctx = {
       view: ctx.view, out: ctx.out, cfg: ctx.config, registry: ctx.registry, prices,
-      books: new BookReader(ctx.view), clock: new InputClock(ctx.registry.capacity),
+      books: new BookReader(ctx.view), clock, ages: new QuoteAges(ctx.registry, ctx.config, clock),
       ethAsset: prices.indexOf(ctx.config.arbitrage.gas.ethPriceAsset), stale: { count: 0 },
     };
     this.#kinds = new Int32Array(ctx.registry.capacity);

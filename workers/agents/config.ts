@@ -14,6 +14,9 @@ export interface AgentConfig {
     maxQuoteAgeUs: number; // quotes older than this (event time) are stale and ignored
     maxPoolAgeUs: number; // AMM pool states older than this are stale (pools change per block, not per quote)
     maxYieldAgeUs: number; // lending and yield-pool rates older than this are stale
+    maxQuoteAgeUsByVenue: Record<string, number>; // per venue: its max input age (µs), instead of maxQuoteAgeUs / maxPoolAgeUs
+    quoteAgeIntervals: number; // > 0: an input is fresh for at least this many of its own observed update intervals (0: off)
+    redecideStepPct: number; // an open opportunity is decided again when its profit or size grew by this much (percent)
     triangular: {
       minProfitUsd: number; // report a cycle only when it nets at least this after fees, slippage and gas
       maxLegs: number; // longest cycle reported (2..6)
@@ -118,7 +121,8 @@ export const kDefaultAgentConfig: AgentConfig = {
   fees: { defaultTaker: 0.001, venues: {} },
   arbitrage: {
     minNetEdgeBps: 1, impactBpsPerTopSize: 5, fixedCostUsd: 2, maxQuoteAgeUs: 2_000_000,
-    maxPoolAgeUs: 15_000_000, maxYieldAgeUs: 120_000_000,
+    maxPoolAgeUs: 15_000_000, maxYieldAgeUs: 120_000_000, redecideStepPct: 25,
+    maxQuoteAgeUsByVenue: {}, quoteAgeIntervals: 0,
     triangular: { minProfitUsd: 5, maxLegs: 4, v3RangeTicks: 200 },
     yieldArb: { minNetSpreadPct: 1, horizonDays: 7, liquidationBuffer: 0.3, lossAtZeroPct: 10, maxBorrowShare: 0.05 },
     statArb: {

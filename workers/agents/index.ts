@@ -18,6 +18,10 @@ import { YieldHunter } from './yield_hunter.ts';
 
 export { AgentRunner, type Agent, type AgentContext } from './agent.ts';
 export { kDefaultAgentConfig, takerFee, type AgentConfig } from './config.ts';
+export { rawPerUnit, unitScale } from './arbitrage/units.ts';
+export { AssetPrices } from './asset_prices.ts';
+export { InputClock } from './arbitrage/input_clock.ts';
+export { QuoteAges } from './arbitrage/quote_ages.ts';
 
 /** Checks every agent parameter; an error names the key. */
 export function checkAgentConfig(a: AgentConfig): void {

@@ -101,6 +101,27 @@ test('liquidations older than the window do not count', () => {
   near(e[0]!.size, 2_000_000, 0, 'the window\'s total');
 });
 
+test('every liquidation counts at its own time: five of $20k an hour apart, then $1M, are no cascade of six', () => {
+  const h = harness();
+  const kHourUs = 3600 * kSecUs;
+  // none of the small ones triggers a cycle (under minLiquidationUsd): the agent sees all six at the
+  // cycle of the $1M one, and reads each at its own time from the event ring
+  h.feed([1, 2, 3, 4, 5].map((k) => liquidation(kT0 + k * kHourUs, 'aave', 20_000)));
+  h.feed([liquidation(kT0 + 6 * kHourUs, 'aave', 1_000_000)]);
+  assert.equal(events(h.cycle()), [], 'one liquidation in the last 60 s');
+});
+
+test('a cascade completed by liquidations that triggered no cycle is found at the cycle after them, with the window\'s own figures', () => {
+  const h = harness();
+  // five of $300k within 40 s, then nothing triggers for two hours
+  h.feed([0, 10, 20, 30, 40].map((k) => liquidation(kT0 + k * kSecUs, 'aave', 300_000)));
+  h.feed([btc(kT0 + 7200 * kSecUs, 60_000)]);
+  const e = events(h.cycle());
+  assert.is(e.length, 1);
+  assert.is(e[0]!.value, 5);
+  near(e[0]!.size, 1_500_000, 0, 'the five in the window');
+});
+
 test('σ, variance ratio, regime and correlation on the 1 s clock', () => {
   const h = harness((c) => { c.market.varianceRatioLag = 2; c.market.windowSamples = 60; });
   const xb = 1e-4, xe = 2e-4;

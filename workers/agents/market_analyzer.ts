@@ -12,11 +12,16 @@
 //    highest sampled mid of the last moveWindowUs; the window then restarts from the event's price.
 //  - liquidation_cascade: at least cascadeMinCount liquidations of one protocol totalling at least
 //    cascadeUsd within cascadeWindowUs; the count restarts after the event.
+// Both window rules are evaluated at the event that completes them, at its own event time: the
+// agent reads every event since its last cycle from the event ring (onEvent), those that triggered
+// no cycle included, so a small liquidation is counted at its time, not at the next cycle's. When
+// the ring lapped (no events delivered) the cycle's state is compared instead, at the cycle's time.
 // Events are records (kRecMarketEvent); consolidation (engine/consolidate/market_fusion.ts) turns
 // them into derived events that the engine replays as triggers. Regime changes are records too;
 // the per-asset figures go into the table of the representative book.
 import { kFieldCount, kKindProtocol, kLiqCount, kLiqUsd } from '../../protocol/layout.ts';
 import type { MarketView } from '../../protocol/market_view.ts';
+import { kTypeLiquidation, kTypePrice } from '../../protocol/events.ts';
 import { cycleNowUs, type Agent, type AgentContext } from './agent.ts';
 import { AssetReturns } from './asset_returns.ts';
 import type { AgentConfig } from './config.ts';
@@ -69,6 +74,7 @@ export class MarketAnalyzer implements Agent {
   #events = new Float64Array(6 * kMaxEventsPerCycle);
   #nEvents = 0;
   #q = new Float64Array(kFieldCount);
+  #sawEvents = false; // this cycle's events came through onEvent (moves were checked per event)
 
   init(ctx: AgentContext): void {
     this.#view = ctx.view;
@@ -103,16 +109,31 @@ export class MarketAnalyzer implements Agent {
     for (let s = 0; s < cap; s++) for (let c = 0; c < kMarketTableWidth; c++) t.setTable(c, s, NaN);
   }
 
+  /** Every event since the last cycle, in order, at its own time. */
+  onEvent(slot: number, epoch: number): void {
+    const view = this.#view;
+    const type = view.eventType(epoch);
+    this.#sawEvents = true;
+    if (type === kTypeLiquidation) {
+      const usd = view.eventValue(epoch, 0);
+      this.#lastLiqUsd[slot] = this.#lastLiqUsd[slot]! + usd;
+      this.#lastLiqCount[slot] = this.#lastLiqCount[slot]! + 1;
+      this.#addLiquidations(slot, usd, 1, view.eventTs(epoch));
+    } else if (type === kTypePrice) {
+      const a = this.#ret.assetOfRep[slot]!;
+      if (a >= 0) this.#checkMove(a, view.eventValue(epoch, 0), view.eventTs(epoch));
+    }
+  }
+
   onChange(slot: number): void {
     const nowUs = cycleNowUs(this.#view);
     const a = this.#ret.onChange(slot);
-    if (a >= 0) { this.#checkMove(a, nowUs); return; }
+    if (a >= 0) { if (!this.#sawEvents) this.#checkMove(a, this.#ret.price[a]!, nowUs); return; }
     if (this.#view.kind(slot) === kKindProtocol) this.#onProtocol(slot, nowUs);
   }
 
-  /** A representative book moved: compare its mid with the window's high and low. */
-  #checkMove(a: number, nowUs: number): void {
-    const mid = this.#ret.price[a]!;
+  /** A representative book's mid `mid` at `nowUs`: compare it with the window's high and low. */
+  #checkMove(a: number, mid: number, nowUs: number): void {
     const hi = this.#high[a]!, lo = this.#low[a]!;
     if (!(mid > 0 && hi > 0 && lo > 0)) return;
     const thr = this.#cfg.market.majorMovePct / 100;
@@ -148,7 +169,10 @@ export class MarketAnalyzer implements Agent {
     this.#low[a] = lo;
   }
 
-  /** Liquidations since the last look: add them to the protocol's window, test the cascade rule. */
+  /**
+   * Liquidations the state holds that no event delivered (the ring lapped): added to the
+   * protocol's window at the cycle's time.
+   */
   #onProtocol(slot: number, nowUs: number): void {
     const q = this.#q;
     this.#view.read(slot, q);
@@ -158,6 +182,11 @@ export class MarketAnalyzer implements Agent {
     this.#lastLiqUsd[slot] = usd;
     this.#lastLiqCount[slot] = count;
     if (!(dCount > 0)) return;
+    this.#addLiquidations(slot, dUsd, dCount, nowUs);
+  }
+
+  /** Adds liquidations at event time `nowUs` to the protocol's window and tests the cascade rule there. */
+  #addLiquidations(slot: number, dUsd: number, dCount: number, nowUs: number): void {
     const base = slot * kCascadeRing;
     const head = this.#cascadeHead[slot]!;
     this.#cascadeTs[base + head] = nowUs;
@@ -188,6 +217,7 @@ export class MarketAnalyzer implements Agent {
   }
 
   emit(nowUs: number): void {
+    this.#sawEvents = false;
     const out = this.#out;
     const e = this.#events;
     for (let i = 0; i < this.#nEvents; i++) {

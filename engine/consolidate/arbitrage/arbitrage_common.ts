@@ -3,48 +3,80 @@
 // flat kinds, the size cap of the risk view and the hard limit, and scratch (no allocation per
 // record).
 import { kAsk, kBid, kKindBook } from '../../../protocol/layout.ts';
-import { kUsdQuotes } from '../../../finance/tokens.ts';
+import { isStable, kUsdQuotes } from '../../../finance/tokens.ts';
+import { StableMarks } from '../../../finance/stable_marks.ts';
 import type { Verdict } from '../../types.ts';
 import type { FusionContext } from '../fusion.ts';
 import { kMaxExecutionRisk, kMaxInstrumentRisk } from '../risk_table.ts';
+import { Sightings } from './sightings.ts';
+import { QuoteUse } from './quote_use.ts';
+
+/** A flat arbitrage that fits in less than this share of its size is rejected as taken. */
+const kMinFit = 0.01;
 
 export class ArbitrageCommon {
   readonly ctx: FusionContext;
   readonly cap: number;
   /** Legs of the record being decided (scratch: read before the next record). */
   readonly legs = new Int32Array(4);
-  readonly #usdRef: Int32Array; // book slot → USD-quoted book of its quote asset (-2: quote is USD)
+  /** Side of each leg's quote it takes (0: the bid, a sell; 1: the ask, a buy). Scratch as legs. */
+  readonly sides = new Int32Array(4);
+  /** After fit(): the share (0..1] of the size the legs' quotes still offer. */
+  scale = 1;
+  /** The last rejection fit() returned (to count it as a taken quote). */
+  lastFitRejection: Verdict | null = null;
+  readonly quotes: QuoteUse;
+  readonly #usdRef: Int32Array; // book slot → USD-quoted book of its quote asset (-2: quote is USD or a stablecoin)
+  readonly #quoteMark: Int32Array; // book slot → stablecoin (marks) of its quote, or of its reference book's quote; -1 fiat USD
+  readonly marks: StableMarks;
   readonly #q = new Float64Array(2);
 
   constructor(ctx: FusionContext) {
     this.ctx = ctx;
     this.cap = ctx.registry.capacity;
-    // USD reference book per asset: the first book that quotes it in USD
+    this.quotes = new QuoteUse(ctx.view, this.cap);
+    // USD reference book per asset: the first book that quotes it in USD or a stablecoin; a
+    // stablecoin is worth its mark (finance/stable_marks.ts), the same the agents use
+    this.marks = new StableMarks(ctx.view, ctx.registry);
     const ref = new Map<string, number>();
     for (let s = 0; s < ctx.registry.size; s++) {
       const m = ctx.registry.meta[s]!;
-      if (m.kind === kKindBook && kUsdQuotes.has(m.quote) && !ref.has(m.base)) ref.set(m.base, s);
+      if (m.kind === kKindBook && kUsdQuotes.has(m.quote) && !isStable(m.base) && !ref.has(m.base)) ref.set(m.base, s);
     }
     this.#usdRef = new Int32Array(this.cap).fill(-1);
+    this.#quoteMark = new Int32Array(this.cap).fill(-1);
     for (let s = 0; s < ctx.registry.size; s++) {
       const m = ctx.registry.meta[s]!;
-      if (m.kind === kKindBook) this.#usdRef[s] = kUsdQuotes.has(m.quote) ? -2 : (ref.get(m.quote) ?? -1);
+      if (m.kind !== kKindBook) continue;
+      const stable = isStable(m.quote);
+      this.#usdRef[s] = stable ? -2 : (ref.get(m.quote) ?? -1);
+      const via = stable ? m.quote : this.#usdRef[s]! >= 0 ? ctx.registry.meta[this.#usdRef[s]!]!.quote : '';
+      this.#quoteMark[s] = this.marks.indexOf(via);
     }
   }
 
-  /** USD per unit of a book's quote asset (NaN while unknown). */
+  /** USD per unit of a book's quote asset (NaN while unknown); a stablecoin at its mark. */
   quoteUsd(slot: number): number {
     const ref = this.#usdRef[slot]!;
-    if (ref === -2) return 1;
+    const st = this.#quoteMark[slot]!;
+    const mark = st >= 0 ? this.marks.compute(st) : 1;
+    if (ref === -2) return mark;
     if (ref < 0) return NaN;
     this.ctx.view.read2(ref, kBid, kAsk, this.#q);
-    return 0.5 * (this.#q[0]! + this.#q[1]!);
+    return 0.5 * (this.#q[0]! + this.#q[1]!) * mark;
   }
 
   /** The ask of a book (its current top). */
   ask(slot: number): number {
     this.ctx.view.read2(slot, kBid, kAsk, this.#q);
     return this.#q[1]!;
+  }
+
+  /** A sightings table for one kind (re-deciding an open opportunity past agents.arbitrage.redecideStepPct). */
+  sightings(): Sightings {
+    const s = new Sightings(this.ctx.view);
+    s.stepPct = this.ctx.config.agents.arbitrage.redecideStepPct;
+    return s;
   }
 
   /** Risk gates shared by every kind: execution risk, then the instruments' composite risk. */
@@ -56,11 +88,27 @@ export class ArbitrageCommon {
     return null;
   }
 
-  /** Rejects a flat arbitrage that would trade a quote an earlier fill already took (paper_executor.ts). */
-  taken(slots: Int32Array, n: number): Verdict | null {
-    const s = this.ctx.portfolio.takenLeg(slots, n);
-    if (s < 0) return null;
-    return { status: 'rejected', reason: `${this.ctx.registry.meta[s]!.key}: its quote was already taken by an earlier fill; waiting for a new one` };
+  /**
+   * How much of `sizeUsd` the legs' current quotes still offer after earlier fills took their part
+   * (quote_use.ts): sets `scale` (≤ 1). Rejects when almost nothing is left of a leg's quote.
+   */
+  fit(slots: Int32Array, sides: Int32Array, n: number, sizeUsd: number): Verdict | null {
+    let scale = 1, worst = -1;
+    for (let k = 0; k < n; k++) {
+      const s = slots[k]!;
+      const left = this.quotes.remainingUsd(s, sides[k]!, this.quoteUsd(s));
+      const f = sizeUsd > 0 ? left / sizeUsd : 1;
+      if (f < scale) { scale = f; worst = s; }
+    }
+    this.scale = scale > 0 ? scale : 0;
+    if (scale >= kMinFit) return null;
+    this.lastFitRejection = { status: 'rejected', reason: `${this.ctx.registry.meta[worst]!.key}: its quote was already taken by earlier fills; waiting for a new one` };
+    return this.lastFitRejection;
+  }
+
+  /** A fill of `sizeUsd` used that much of each leg's quote. */
+  use(slots: Int32Array, sides: Int32Array, n: number, sizeUsd: number): void {
+    for (let k = 0; k < n; k++) this.quotes.use(slots[k]!, sides[k]!, sizeUsd);
   }
 
   /** The size after the risk assessor's max positions of the slots and the hard limit. */

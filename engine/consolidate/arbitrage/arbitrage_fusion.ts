@@ -1,8 +1,11 @@
 // Consolidation of the arbitrage detector: cross-exchange, triangular, yield (carry) and
 // statistical (pair trade) opportunities, each in its own file. Every opportunity record comes with
 // the kRecArbDetail record after it (duration, gas, max size, costs, input age); an exit signal
-// (kRecArbStatExit) has none. An opportunity that stays open across cycles is decided once, when
-// it opens. Following the record:
+// (kRecArbStatExit) has none. An opportunity that stays open across cycles is decided when it
+// opens and again when it changes materially (sightings.ts). Within a cycle the flat kinds
+// (cross-exchange, triangular) are allocated by expected profit, best first (a fill takes only the
+// size it uses of each quote: quote_use.ts), after the positions (carries, pair trades) in record
+// order. Following the record:
 //  - it is kept only when its execution risk and its instruments' risk are acceptable;
 //  - its size is capped by the risk assessor's max position of every instrument it trades and by
 //    the hard limit, and the expected profit is scaled down with it (the fixed gas is not);
@@ -10,7 +13,7 @@
 //    added), carries and pair trades are positions (their size is added to the exposure when
 //    filled, and taken off when a pair trade is closed);
 //  - every approval says what the opportunity is worth after which costs, and for how long.
-import { kRecKind, kRecordWidth } from '../../../protocol/layout.ts';
+import { kRecKind, kRecordWidth, kRecValue } from '../../../protocol/layout.ts';
 import {
   kRecArbCross, kRecArbDetail, kRecArbStatExit, kRecArbStatistical, kRecArbTriangular, kRecArbYield,
 } from '../../../protocol/records.ts';
@@ -30,6 +33,8 @@ export class ArbitrageFusion implements Fusion {
   readonly #carry: CarryArbitrage;
   readonly #pairs: PairTrades;
   #round = 0;
+  readonly #order = new Int32Array(1024); // flat records of this cycle (offsets), best first
+  readonly #value = new Float64Array(1024);
 
   constructor(ctx: FusionContext) {
     this.#reader = ctx.readers.get('arbitrage_detector');
@@ -48,6 +53,8 @@ export class ArbitrageFusion implements Fusion {
     if (!r) return;
     const rec = r.records;
     const rnd = ++this.#round;
+    const order = this.#order, value = this.#value;
+    let nFlat = 0;
     for (let i = 0; i < r.count; i++) {
       const o: number = r.offset + i * kRecordWidth;
       const kind: number = rec[o + kRecKind]!;
@@ -56,10 +63,20 @@ export class ArbitrageFusion implements Fusion {
       if (i + 1 >= r.count) break;
       const d: number = o + kRecordWidth;
       if (rec[d + kRecKind] !== kRecArbDetail) continue;
-      if (kind === kRecArbCross) this.#cross.consider(r.name, rec, o, d, rnd, cycle, epoch, nowUs);
-      else if (kind === kRecArbTriangular) this.#triangular.consider(r.name, rec, o, d, rnd, cycle, epoch, nowUs);
-      else if (kind === kRecArbYield) this.#carry.consider(r.name, rec, o, d, rnd, cycle, epoch, nowUs);
-      else this.#pairs.consider(r.name, rec, o, d, rnd, cycle, epoch, nowUs);
+      if (kind === kRecArbYield) this.#carry.consider(r.name, rec, o, d, rnd, cycle, epoch, nowUs);
+      else if (kind === kRecArbStatistical) this.#pairs.consider(r.name, rec, o, d, rnd, cycle, epoch, nowUs);
+      else if (nFlat < order.length) {
+        // insertion by expected profit, descending; equal profits keep the record order
+        const v = rec[o + kRecValue]!;
+        let j = nFlat++;
+        while (j > 0 && value[j - 1]! < v) { order[j] = order[j - 1]!; value[j] = value[j - 1]!; j--; }
+        order[j] = o; value[j] = v;
+      }
+    }
+    for (let k = 0; k < nFlat; k++) {
+      const o = order[k]!, d = o + kRecordWidth;
+      if (rec[o + kRecKind] === kRecArbCross) this.#cross.consider(r.name, rec, o, d, rnd, cycle, epoch, nowUs);
+      else this.#triangular.consider(r.name, rec, o, d, rnd, cycle, epoch, nowUs);
     }
   }
 }

@@ -1,46 +1,65 @@
 // Cross-exchange arbitrage: buy on one venue, sell on another, flat at once. Sized at the
 // detector's quantity, capped by the risk view's max position of both books and the hard limit
-// (the profit scales down with the size); rejected when a leg's quote was already taken by an
-// earlier fill. Filled on paper at the top of book, its net profit realized at once.
+// (the profit scales down with the size) and by what earlier fills left of its quotes (a fill takes
+// only the size it uses); rejected when almost nothing is left. Filled on paper at the top of book, its net profit realized at once.
 import { kRecRisk, kRecScore, kRecSize, kRecSlotA, kRecSlotB, kRecValue } from '../../../protocol/layout.ts';
 import { kArbDetailCostsUsd, kArbDetailDurationS } from '../../../protocol/records.ts';
 import { usdText as usd } from '../../usd_text.ts';
 import { proposal } from '../fusion.ts';
-import { KeyRounds } from '../key_rounds.ts';
+import type { Sightings } from './sightings.ts';
+import type { ArbKindCounts } from '../stats.ts';
 import { round } from '../round.ts';
 import type { ArbitrageCommon } from './arbitrage_common.ts';
 
 export class CrossExchangeArbitrage {
   readonly #a: ArbitrageCommon;
-  readonly #rounds = new KeyRounds();
+  readonly #seen: Sightings;
+  readonly #n: ArbKindCounts;
 
   constructor(a: ArbitrageCommon) {
     this.#a = a;
+    this.#seen = a.sightings();
+    this.#n = a.ctx.stats.arbitrage['arbitrage_cross_exchange']!;
   }
 
   /** Record `o` (kRecArbCross) with its detail `d`, in consolidation round `rnd`. */
   consider(agent: string, rec: Float64Array, o: number, d: number, rnd: number, cycle: number, epoch: number, nowUs: number): void {
     const a = this.#a, c = a.ctx;
     const buy = rec[o + kRecSlotA]!, sell = rec[o + kRecSlotB]!;
-    if (this.#rounds.swap(buy * a.cap + sell, rnd) === rnd - 1) return; // still the same open opportunity
-    c.stats.noteOpportunity(agent);
     const netBps = rec[o + kRecScore]!, profitUsd = rec[o + kRecValue]!, qty = rec[o + kRecSize]!, execRisk = rec[o + kRecRisk]!;
     const durationS = rec[d + kArbDetailDurationS]!, costsUsd = rec[d + kArbDetailCostsUsd]!;
     const quoteUsd = a.quoteUsd(buy);
     const notionalUsd = qty * a.ask(buy) * quoteUsd;
-    const legs = a.legs;
-    legs[0] = buy; legs[1] = sell;
-    const sizeUsd = Math.min(notionalUsd, a.capSize(Infinity, legs, 2));
+    const legs = a.legs, sides = a.sides;
+    legs[0] = buy; legs[1] = sell; sides[0] = 1; sides[1] = 0;
+    const n = this.#n;
+    if (this.#seen.unchanged(buy * a.cap + sell, rnd, legs, 2, profitUsd, notionalUsd)) { n.published++; n.unchanged++; return; }
+    let sizeUsd = Math.min(notionalUsd, a.capSize(Infinity, legs, 2));
+    const ruling = a.gate(execRisk, legs, 2) ?? a.fit(legs, sides, 2, sizeUsd);
+    const left = ruling === null && a.scale < 1 ? a.scale : 1; // earlier fills took part of a quote
+    sizeUsd *= left;
     const scale = notionalUsd > 0 ? sizeUsd / notionalUsd : 0;
     const expected = profitUsd * scale;
+    const sighting = this.#seen.check(buy * a.cap + sell, rnd, legs, 2, profitUsd, notionalUsd, ruling === null);
+    n.published++;
+    if (sighting === 0) { n.unchanged++; return; } // still the same open opportunity, unchanged since it was decided
+    if (sighting === 1) c.stats.noteOpportunity(agent);
     const mb = c.registry.meta[buy]!, ms = c.registry.meta[sell]!;
-    c.decide(proposal({
+    const p = proposal({
       key: `arb:${mb.key}>${ms.key}@${epoch}`, cycle, epoch, ts: nowUs, agent, kind: 'arbitrage_cross_exchange',
       action: 'buy_sell', instruments: [mb.key, ms.key], sizeUsd, expectedProfitUsd: expected, score: round(netBps, 3),
-      ruling: a.gate(execRisk, legs, 2) ?? a.taken(legs, 2),
+      ruling, sighting,
       order: { op: 'arbitrage', buy, sell, qty: qty * scale, quoteUsd, expectedProfitUsd: expected },
       approvedReason: `buy ${mb.base}/${mb.quote} on ${mb.venue}, sell on ${ms.venue}: ` +
-        `${netBps.toFixed(1)} bps net of fees; ${usd(costsUsd)} of fees and slippage at the full size; lasts ~${durationS.toFixed(1)} s`,
-    }));
+        `${netBps.toFixed(1)} bps net of fees; ${usd(costsUsd)} of fees and slippage at the full size; lasts ~${durationS.toFixed(1)} s` +
+        (left < 1 ? `; sized to the ${(left * 100).toFixed(0)} % of its quotes earlier fills left` : ''),
+    });
+    c.decide(p);
+    n.decided++;
+    if (p.verdict.status !== 'rejected') n.approved++;
+    else if (ruling !== null && ruling === a.lastFitRejection) n.quoteTaken++;
+    else n.risk++;
+    if (p.fill !== null) a.use(legs, sides, 2, sizeUsd);
+    this.#seen.decided(p.verdict.status === 'rejected');
   }
 }

@@ -1,7 +1,7 @@
 // Triangular arbitrage: a cycle of legs inside one venue (books or pools) that ends in the asset it
 // starts from, flat at once. Sized at the detector's max size, capped by the risk view's max
 // position of every leg and the hard limit (the profit scales with the size, the fixed gas does
-// not); rejected when a leg's quote was already taken. The fill reports the cycle's output/input,
+// not) and by what earlier fills left of its legs' quotes; rejected when almost nothing is left. The fill reports the cycle's output/input,
 // its fees (+ gas) and slippage from the record's figures (paper_executor.ts triangular()).
 import { kRecAux, kRecRisk, kRecScore, kRecSize, kRecSlotA, kRecSlotB, kRecValue } from '../../../protocol/layout.ts';
 import {
@@ -9,16 +9,20 @@ import {
 } from '../../../protocol/records.ts';
 import { usdText as usd } from '../../usd_text.ts';
 import { proposal } from '../fusion.ts';
-import { KeyRounds } from '../key_rounds.ts';
+import type { Sightings } from './sightings.ts';
+import type { ArbKindCounts } from '../stats.ts';
 import { round } from '../round.ts';
 import type { ArbitrageCommon } from './arbitrage_common.ts';
 
 export class TriangularArbitrage {
   readonly #a: ArbitrageCommon;
-  readonly #rounds = new KeyRounds();
+  readonly #seen: Sightings;
+  readonly #n: ArbKindCounts;
 
   constructor(a: ArbitrageCommon) {
     this.#a = a;
+    this.#seen = a.sightings();
+    this.#n = a.ctx.stats.arbitrage['arbitrage_triangular']!;
   }
 
   /** Record `o` (kRecArbTriangular) with its detail `d`, in consolidation round `rnd`. */
@@ -28,13 +32,23 @@ export class TriangularArbitrage {
     const n = aux % 10, dirBits = (aux - n) / 10;
     const legs = a.legs;
     legs[0] = rec[o + kRecSlotA]!; legs[1] = rec[o + kRecSlotB]!; legs[2] = rec[d + kArbDetailLeg3]!; legs[3] = rec[d + kArbDetailLeg4]!;
-    if (this.#rounds.swap(cycleKey(legs, n, dirBits), rnd) === rnd - 1) return; // still the same open cycle
-    c.stats.noteOpportunity(agent);
     const netBps = rec[o + kRecScore]!, profitUsd = rec[o + kRecValue]!, maxSizeUsd = rec[o + kRecSize]!, execRisk = rec[o + kRecRisk]!;
     const durationS = rec[d + kArbDetailDurationS]!, gasUsd = rec[d + kArbDetailGasUsd]!, costsUsd = rec[d + kArbDetailCostsUsd]!;
-    const sizeUsd = a.capSize(maxSizeUsd, legs, n);
+    const key = cycleKey(legs, n, dirBits);
+    const counts = this.#n;
+    if (this.#seen.unchanged(key, rnd, legs, n, profitUsd, maxSizeUsd)) { counts.published++; counts.unchanged++; return; }
+    const sides = a.sides;
+    for (let k = 0; k < n; k++) sides[k] = (dirBits >> k) & 1 ? 0 : 1; // a sell takes the bid, a buy the ask
+    let sizeUsd = a.capSize(maxSizeUsd, legs, n);
+    const ruling = a.gate(execRisk, legs, n) ?? a.fit(legs, sides, n, sizeUsd);
+    const left = ruling === null && a.scale < 1 ? a.scale : 1; // earlier fills took part of a quote
+    sizeUsd *= left;
     const scale = maxSizeUsd > 0 ? sizeUsd / maxSizeUsd : 0;
     const expected = (profitUsd + gasUsd) * scale - gasUsd;
+    const sighting = this.#seen.check(key, rnd, legs, n, profitUsd, maxSizeUsd, ruling === null);
+    counts.published++;
+    if (sighting === 0) { counts.unchanged++; return; } // still the same open cycle, unchanged since it was decided
+    if (sighting === 1) c.stats.noteOpportunity(agent);
     const instruments: string[] = [];
     const steps: string[] = [];
     for (let k = 0; k < n; k++) {
@@ -42,14 +56,22 @@ export class TriangularArbitrage {
       instruments.push(m.key);
       steps.push(`${(dirBits >> k) & 1 ? 'sell' : 'buy'} ${m.base}/${m.quote}`);
     }
-    c.decide(proposal({
+    const p = proposal({
       key: `tri:${instruments.join('>')}@${epoch}`, cycle, epoch, ts: nowUs, agent, kind: 'arbitrage_triangular',
       action: 'cycle', instruments, sizeUsd, expectedProfitUsd: expected, score: round(netBps, 3),
-      ruling: a.gate(execRisk, legs, n) ?? a.taken(legs, n),
+      ruling, sighting,
       order: { op: 'triangular', legs, n, sizeUsd, expectedProfitUsd: expected, gasUsd, costsUsd: costsUsd * scale },
       approvedReason: `${steps.join(', ')} on ${c.registry.meta[legs[0]!]!.venue}: ` +
-        `${netBps.toFixed(1)} bps net of fees, slippage (${usd(costsUsd)}) and gas (${usd(gasUsd)}); lasts ~${durationS.toFixed(1)} s`,
-    }));
+        `${netBps.toFixed(1)} bps net of fees, slippage (${usd(costsUsd)}) and gas (${usd(gasUsd)}); lasts ~${durationS.toFixed(1)} s` +
+        (left < 1 ? `; sized to the ${(left * 100).toFixed(0)} % of its quotes earlier fills left` : ''),
+    });
+    c.decide(p);
+    counts.decided++;
+    if (p.verdict.status !== 'rejected') counts.approved++;
+    else if (ruling !== null && ruling === a.lastFitRejection) counts.quoteTaken++;
+    else counts.risk++;
+    if (p.fill !== null) a.use(legs, sides, n, sizeUsd);
+    this.#seen.decided(p.verdict.status === 'rejected');
   }
 }
 

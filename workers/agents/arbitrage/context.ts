@@ -9,6 +9,7 @@ import { kRecArbDetail } from '../../../protocol/records.ts';
 import type { ResultWriter } from '../../../protocol/result_region.ts';
 import type { BookReader } from './book_reader.ts';
 import type { InputClock } from './input_clock.ts';
+import type { QuoteAges } from './quote_ages.ts';
 
 export interface ArbContext {
   view: MarketView;
@@ -18,6 +19,8 @@ export interface ArbContext {
   prices: AssetPrices;
   books: BookReader;
   clock: InputClock;
+  /** Max input age per instrument (per venue, or from its observed update interval). */
+  ages: QuoteAges;
   /** Asset index (AssetPrices) of the gas price asset, -1 when absent. */
   ethAsset: number;
   /** Opportunities dropped because an input was older than its max age (cumulative). */

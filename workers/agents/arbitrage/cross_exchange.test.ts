@@ -85,4 +85,23 @@ test('a crossing on a stale quote is dropped and counted in kResStale', () => {
   assert.is(h2.reader.arrays.metrics[kResStale], 1);
 });
 
+test('every venue pair with a positive net edge is published, not only the best', () => {
+  // C bids 2020: buying on A (2000) and on D (2005) both pay; selling on B (2010) from A pays too
+  const qa = price(kT0, 'A', 'ETH', 'USDT', 1999, 2000, 1, 1);
+  const qb = price(kT0, 'B', 'ETH', 'USDT', 2010, 2011, 1, 1);
+  const qc = price(kT0, 'C', 'ETH', 'USDT', 2020, 2021, 1, 1);
+  const qd = price(kT0, 'D', 'ETH', 'USDT', 2004, 2005, 1, 1);
+  const h = createHarness('arbitrage_detector', [qa, qb, qc, qd], cfg);
+  h.feed([qa, qb, qc, qd]);
+  const routes = h.cycle().filter((r) => r.kind === kRecArbCross).map((r) => `${r.slotA}>${r.slotB}`).sort();
+  const s = (k: string): number => h.slot(`${k}:ETH/USDT`);
+  // net of 10 bps a leg: A→C 2020·0.999 − 2000·1.001 = 15.98; D→C 10.975; A→B 5.99; D→B 0.985 (< 1 bp: no);
+  // B→C 2018.0 − 2013.0 = 4.969 (ask 2011)
+  assert.equal(routes, [`${s('A')}>${s('B')}`, `${s('A')}>${s('C')}`, `${s('B')}>${s('C')}`, `${s('D')}>${s('C')}`].sort());
+  // C falls to 2000/2001: the routes selling on C close, A→B stays, and buying on C now pays (C→B 4.99)
+  h.feed([price(kT0 + 1, 'C', 'ETH', 'USDT', 2000, 2001, 1, 1)]);
+  assert.equal(h.cycle().filter((r) => r.kind === kRecArbCross).map((r) => `${r.slotA}>${r.slotB}`).sort(),
+    [`${s('A')}>${s('B')}`, `${s('C')}>${s('B')}`].sort());
+});
+
 test.run();

@@ -3,12 +3,16 @@
 // Size: when both venues publish depth, the two books are walked level by level until the
 // marginal profit reaches zero (book_walk.ts crossBookWalk); with the top of book only, the
 // linear-impact model of finance/arbitrage.ts extends the top (impactBpsPerTopSize).
+// Every venue pair (route: buy venue, sell venue) with a positive net edge is published, not only
+// the best of its pair: consolidation chooses among them (a second profitable route in the same
+// cycle is a real opportunity, and they compete for shared quotes there).
 // Incremental: a changed book marks its pair dirty; only dirty pairs are re-evaluated; the open
-// set is kept so each cycle publishes it without scanning every pair, and an open pair whose quotes
-// went stale without changing is re-evaluated (and dropped, counted as stale) before publishing.
+// set of routes is kept so each cycle publishes it without scanning every pair, and a pair with an
+// open route whose quotes went stale without changing is re-evaluated (and the route dropped,
+// counted as stale) before publishing.
 import {
   kAsk, kAskSize, kBid, kBidSize, kDepthAskCount, kDepthAskPrice0, kDepthAskSize0, kDepthBidCount, kDepthBidPrice0,
-  kDepthBidSize0, kFieldCount, kKindBook, kTs,
+  kDepthBidSize0, kFieldCount, kKindBook, kResArbCrossBelowMin, kResArbCrossNotEvaluated, kResArbCrossSeen, kResArbCrossStale, kTs,
 } from '../../../protocol/layout.ts';
 import {
   crossVenueArb, kArbGrossEdgeBps, kArbNetEdgeBps, kArbNetEdgePerUnit, kArbNetProfit, kArbOptimalSize, kArbOutLength,
@@ -45,9 +49,11 @@ export class CrossExchange {
   readonly #dirty: Int32Array; // pairs to re-evaluate this cycle
   readonly #isDirty: Uint8Array;
   #nDirty = 0;
-  readonly #res: Float64Array; // pair × kPrWidth
-  readonly #active: Int32Array; // open opportunities (pair indices)
-  readonly #activePos: Int32Array; // pair → position in #active, -1 when not open
+  readonly #routeStart: Int32Array; // pair p's routes: #routeStart[p] + i·v + j (buy venue i, sell venue j of its v)
+  readonly #routePair: Int32Array; // route → pair
+  readonly #res: Float64Array; // route × kPrWidth
+  readonly #active: Int32Array; // open opportunities (route indices)
+  readonly #activePos: Int32Array; // route → position in #active, -1 when not open
   #nActive = 0;
   readonly #quote = new Float64Array(kFieldCount); // scratch: one slot's fields
   readonly #arb = new Float64Array(kArbOutLength);
@@ -85,9 +91,19 @@ export class CrossExchange {
     this.#pairSlots = Int32Array.from(slots);
     this.#dirty = new Int32Array(n);
     this.#isDirty = new Uint8Array(n);
-    this.#res = new Float64Array(n * kPrWidth);
-    this.#active = new Int32Array(n);
-    this.#activePos = new Int32Array(n).fill(-1);
+    this.#routeStart = new Int32Array(n + 1);
+    let nr = 0;
+    for (let q = 0; q < n; q++) {
+      this.#routeStart[q] = nr;
+      const v = this.#pairStart[q + 1]! - this.#pairStart[q]!;
+      nr += v * v;
+    }
+    this.#routeStart[n] = nr;
+    this.#routePair = new Int32Array(nr);
+    for (let q = 0; q < n; q++) for (let r = this.#routeStart[q]!; r < this.#routeStart[q + 1]!; r++) this.#routePair[r] = q;
+    this.#res = new Float64Array(Math.max(1, nr) * kPrWidth);
+    this.#active = new Int32Array(Math.max(1, nr));
+    this.#activePos = new Int32Array(Math.max(1, nr)).fill(-1);
     this.#params = makeArbParams({
       sellFee: 0, buyFee: 0, impactBps: c.cfg.arbitrage.impactBpsPerTopSize, capital: c.cfg.capitalUsd,
       maxPosition: Infinity, fixedCost: 0,
@@ -105,117 +121,130 @@ export class CrossExchange {
   }
 
   emit(nowUs: number): void {
+    // A quote can go stale without changing: the pairs of open routes on a stale quote are
+    // re-evaluated (their stale routes dropped) with the changed ones.
+    const c = this.#c;
+    const res = this.#res;
+    const ts = this.#ts2;
+    for (let i = 0; i < this.#nActive; i++) {
+      const r = this.#active[i]!;
+      const o = r * kPrWidth;
+      if (nowUs - this.#tsOf(res[o + kPrBuy]!, ts) > this.#maxAge(res[o + kPrBuy]!) ||
+        nowUs - this.#tsOf(res[o + kPrSell]!, ts) > this.#maxAge(res[o + kPrSell]!)) this.onBook(this.#pairSlots[this.#pairStart[this.#routePair[r]!]!]!);
+    }
     for (let i = 0; i < this.#nDirty; i++) {
       const p = this.#dirty[i]!;
       this.#isDirty[p] = 0;
       this.#evaluate(p, nowUs);
     }
     this.#nDirty = 0;
-    // Publish the open set. A quote can go stale without changing: such pairs are re-evaluated
-    // (and dropped) before publishing.
-    const c = this.#c;
+    // Publish the open set.
     const out = c.out;
-    const res = this.#res;
-    const ts = this.#ts2;
-    const maxAge = c.cfg.arbitrage.maxQuoteAgeUs;
-    let i = 0;
-    while (i < this.#nActive) {
-      const p = this.#active[i]!;
-      const o = p * kPrWidth;
-      c.view.read2(res[o + kPrBuy]!, kTs, kTs, ts);
-      const tsBuy = ts[0]!;
-      c.view.read2(res[o + kPrSell]!, kTs, kTs, ts);
-      const tsSell = ts[0]!;
-      if (nowUs - tsBuy > maxAge || nowUs - tsSell > maxAge) {
-        this.#evaluate(p, nowUs);
-        if (this.#activePos[p] === -1) continue; // removed (another pair, if any, moved into position i)
-      }
-      if (roomForPair(out)) {
-        out.push(kRecArbCross, res[o + kPrBuy]!, res[o + kPrSell]!, res[o + kPrNetBps]!, res[o + kPrProfitUsd]!,
-          res[o + kPrSize]!, res[o + kPrRisk]!, res[o + kPrGrossBps]!);
-        pushDetail(out, -1, -1, res[o + kPrDurationS]!, 0, res[o + kPrSizeUsd]!, res[o + kPrCostsUsd]!,
-          Math.max(nowUs - tsBuy, nowUs - tsSell) * 1e-6);
-      }
-      i++;
+    for (let i = 0; i < this.#nActive; i++) {
+      const o = this.#active[i]! * kPrWidth;
+      const tsBuy = this.#tsOf(res[o + kPrBuy]!, ts), tsSell = this.#tsOf(res[o + kPrSell]!, ts);
+      if (!roomForPair(out)) { this.#c.out.arrays.metrics[kResArbCrossNotEvaluated]! += this.#nActive - i; break; }
+      out.push(kRecArbCross, res[o + kPrBuy]!, res[o + kPrSell]!, res[o + kPrNetBps]!, res[o + kPrProfitUsd]!,
+        res[o + kPrSize]!, res[o + kPrRisk]!, res[o + kPrGrossBps]!);
+      pushDetail(out, -1, -1, res[o + kPrDurationS]!, 0, res[o + kPrSizeUsd]!, res[o + kPrCostsUsd]!,
+        Math.max(nowUs - tsBuy, nowUs - tsSell) * 1e-6);
     }
   }
 
-  /** Finds the best buy-venue/sell-venue combination of pair p, net of fees and slippage. */
+  #count(metric: number): void { const m = this.#c.out.arrays.metrics; m[metric] = m[metric]! + 1; }
+
+  #tsOf(slot: number, ts: Float64Array): number {
+    this.#c.view.read2(slot, kTs, kTs, ts);
+    return ts[0]!;
+  }
+
+  /** The max quote age of a slot (quote_ages.ts: per venue, or from its observed update interval). */
+  #maxAge(slot: number): number { return this.#c.ages.maxAgeUs(slot); }
+
+  /** Evaluates every buy-venue/sell-venue route of pair p, net of fees and slippage; opens or closes each. */
   #evaluate(p: number, nowUs: number): void {
     const c = this.#c;
     const view = c.view;
     const q = this.#quote;
     const cfg = c.cfg.arbitrage;
-    const start = this.#pairStart[p]!, end = this.#pairStart[p + 1]!;
+    const start = this.#pairStart[p]!, end = this.#pairStart[p + 1]!, v = end - start;
     const slots = this.#pairSlots;
     const arb = this.#arb;
-    let bestProfit = 0, bestBuy = -1, bestSell = -1, bestNet = 0, bestSize = 0, bestGross = 0, bestRisk = 0;
-    let bestDuration = 0, bestSizeUsd = 0, bestCosts = 0;
     let staleSeen = false;
-    const maxAge = cfg.maxQuoteAgeUs;
     for (let i = start; i < end; i++) {
       const buy = slots[i]!;
       view.read(buy, q);
       const ask = q[kAsk]!, askSize = q[kAskSize]!, tsBuy = q[kTs]!;
-      if (!(ask > 0)) continue;
       for (let j = start; j < end; j++) {
         if (j === i) continue;
+        const route = this.#routeStart[p]! + (i - start) * v + (j - start);
+        let open = false;
         const sell = slots[j]!;
-        view.read(sell, q);
-        const bid = q[kBid]!, bidSize = q[kBidSize]!, tsSell = q[kTs]!;
-        if (!(bid > ask)) continue; // no crossing before fees
-        if (nowUs - tsBuy > maxAge || nowUs - tsSell > maxAge) { staleSeen = true; continue; }
-        const quoteUsd = c.prices.usd[c.prices.quoteOf[buy]!]!;
-        if (!(quoteUsd > 0)) continue; // cannot value the profit yet
-        const fS = this.#fee[sell]!, fB = this.#fee[buy]!;
-        const params = this.#params;
-        params[kArbParamSellFee] = fS;
-        params[kArbParamBuyFee] = fB;
-        params[kArbParamCapital] = c.cfg.capitalUsd / quoteUsd;
-        params[kArbParamFixedCost] = cfg.fixedCostUsd / quoteUsd;
-        crossVenueArb(arb, bid, bidSize, ask, askSize, params);
-        const netBps = arb[kArbNetEdgeBps]!;
-        if (!(netBps >= cfg.minNetEdgeBps)) continue;
-        let size: number, profit: number, costs: number;
-        if (this.#walkBooks(buy, sell, fS, fB, c.cfg.capitalUsd / quoteUsd)) {
-          const w = this.#walk;
-          size = w[kCbwSize]!;
-          profit = w[kCbwProfit]! - cfg.fixedCostUsd / quoteUsd;
-          costs = w[kCbwFees]! + w[kCbwSlippage]!;
-        } else {
-          size = arb[kArbOptimalSize]!;
-          profit = arb[kArbNetProfit]!;
-          // fees of both legs, and the impact beyond the top (edge·q − π − C)
-          costs = size * (ask * fB + bid * fS) + (arb[kArbNetEdgePerUnit]! * size - profit - cfg.fixedCostUsd / quoteUsd);
+        if (ask > 0) {
+          view.read(sell, q);
+          const bid = q[kBid]!, bidSize = q[kBidSize]!, tsSell = q[kTs]!;
+          const maxAgeBuy = this.#maxAge(buy), maxAgeSell = this.#maxAge(sell);
+          if (!(bid > ask)) { /* no crossing before fees */ } else if (nowUs - tsBuy > maxAgeBuy || nowUs - tsSell > maxAgeSell) {
+            staleSeen = true;
+            this.#count(kResArbCrossSeen); this.#count(kResArbCrossStale);
+          } else {
+            this.#count(kResArbCrossSeen);
+            open = this.#route(route, buy, sell, ask, askSize, tsBuy, bid, bidSize, tsSell, nowUs, arb, cfg);
+          }
         }
-        const profitUsd = profit * quoteUsd; // fees, slippage and the fixed cost are in already
-        if (!(profitUsd > bestProfit)) continue;
-        // Execution risk 0..1: the older of the two quotes as a share of the staleness limit.
-        const age = Math.max(nowUs - tsBuy, nowUs - tsSell);
-        bestProfit = profitUsd; bestBuy = buy; bestSell = sell; bestNet = netBps; bestSize = size;
-        bestGross = arb[kArbGrossEdgeBps]!; bestRisk = Math.min(1, Math.max(0, age / maxAge));
-        bestDuration = firstUpdateS(1 / c.clock.gapUs(buy) + 1 / c.clock.gapUs(sell));
-        bestSizeUsd = size * ask * quoteUsd;
-        bestCosts = Math.max(0, costs) * quoteUsd;
+        const pos = this.#activePos[route]!;
+        if (open) {
+          if (pos === -1) { this.#activePos[route] = this.#nActive; this.#active[this.#nActive++] = route; }
+        } else if (pos !== -1) { // swap-remove, keeping positions consistent
+          const last = this.#active[--this.#nActive]!;
+          this.#active[pos] = last;
+          this.#activePos[last] = pos;
+          this.#activePos[route] = -1;
+        }
       }
     }
-    const res = this.#res;
-    const o = p * kPrWidth;
-    if (bestBuy >= 0) {
-      res[o + kPrBuy] = bestBuy; res[o + kPrSell] = bestSell; res[o + kPrNetBps] = bestNet;
-      res[o + kPrProfitUsd] = bestProfit; res[o + kPrSize] = bestSize; res[o + kPrRisk] = bestRisk; res[o + kPrGrossBps] = bestGross;
-      res[o + kPrDurationS] = bestDuration; res[o + kPrSizeUsd] = bestSizeUsd; res[o + kPrCostsUsd] = bestCosts;
-      if (this.#activePos[p] === -1) { this.#activePos[p] = this.#nActive; this.#active[this.#nActive++] = p; }
+    if (staleSeen) c.stale.count++; // a crossing was there, on an input too old to act on
+  }
+
+  /** Prices one route; writes its result columns and returns true when it pays (net edge ≥ min, profit > 0). */
+  #route(route: number, buy: number, sell: number, ask: number, askSize: number, tsBuy: number, bid: number, bidSize: number,
+    tsSell: number, nowUs: number, arb: Float64Array, cfg: ArbContext['cfg']['arbitrage']): boolean {
+    const c = this.#c;
+    const quoteUsd = c.prices.usd[c.prices.quoteOf[buy]!]!;
+    if (!(quoteUsd > 0)) { this.#count(kResArbCrossNotEvaluated); return false; } // cannot value the profit yet
+    const fS = this.#fee[sell]!, fB = this.#fee[buy]!;
+    const params = this.#params;
+    params[kArbParamSellFee] = fS;
+    params[kArbParamBuyFee] = fB;
+    params[kArbParamCapital] = c.cfg.capitalUsd / quoteUsd;
+    params[kArbParamFixedCost] = cfg.fixedCostUsd / quoteUsd;
+    crossVenueArb(arb, bid, bidSize, ask, askSize, params);
+    const netBps = arb[kArbNetEdgeBps]!;
+    if (!(netBps >= cfg.minNetEdgeBps)) { this.#count(kResArbCrossBelowMin); return false; }
+    let size: number, profit: number, costs: number;
+    if (this.#walkBooks(buy, sell, fS, fB, c.cfg.capitalUsd / quoteUsd)) {
+      const w = this.#walk;
+      size = w[kCbwSize]!;
+      profit = w[kCbwProfit]! - cfg.fixedCostUsd / quoteUsd;
+      costs = w[kCbwFees]! + w[kCbwSlippage]!;
     } else {
-      const pos = this.#activePos[p]!;
-      if (staleSeen) c.stale.count++; // a crossing was there, on an input too old to act on
-      if (pos !== -1) { // swap-remove, keeping positions consistent
-        const last = this.#active[--this.#nActive]!;
-        this.#active[pos] = last;
-        this.#activePos[last] = pos;
-        this.#activePos[p] = -1;
-      }
+      size = arb[kArbOptimalSize]!;
+      profit = arb[kArbNetProfit]!;
+      // fees of both legs, and the impact beyond the top (edge·q − π − C)
+      costs = size * (ask * fB + bid * fS) + (arb[kArbNetEdgePerUnit]! * size - profit - cfg.fixedCostUsd / quoteUsd);
     }
+    const profitUsd = profit * quoteUsd; // fees, slippage and the fixed cost are in already
+    if (!(profitUsd > 0)) { this.#count(kResArbCrossBelowMin); return false; }
+    // Execution risk 0..1: the older of the two quotes as a share of its staleness limit.
+    const risk = Math.max((nowUs - tsBuy) / this.#maxAge(buy), (nowUs - tsSell) / this.#maxAge(sell));
+    const res = this.#res, o = route * kPrWidth;
+    res[o + kPrBuy] = buy; res[o + kPrSell] = sell; res[o + kPrNetBps] = netBps;
+    res[o + kPrProfitUsd] = profitUsd; res[o + kPrSize] = size; res[o + kPrRisk] = Math.min(1, Math.max(0, risk));
+    res[o + kPrGrossBps] = arb[kArbGrossEdgeBps]!;
+    res[o + kPrDurationS] = firstUpdateS(1 / c.clock.gapUs(buy) + 1 / c.clock.gapUs(sell));
+    res[o + kPrSizeUsd] = size * ask * quoteUsd;
+    res[o + kPrCostsUsd] = Math.max(0, costs) * quoteUsd;
+    return true;
   }
 
   /** Walks both books when both venues sent depth; false (nothing written) otherwise. */

@@ -27,6 +27,9 @@ export class InputClock {
     this.#gap[slot] = g === g ? g + kGapWeight * (gap - g) : gap;
   }
 
+  /** Mean gap between updates of `slot` (µs), NaN until it has been seen twice. */
+  observedGapUs(slot: number): number { return this.#gap[slot]!; }
+
   /** Mean gap between updates of `slot` (µs). */
   gapUs(slot: number): number {
     const g = this.#gap[slot]!;

@@ -20,6 +20,9 @@ import {
   kAsk, kBid, kDepthAskCount, kDepthAskPrice0, kDepthAskSize0, kDepthBidCount, kDepthBidPrice0, kDepthBidSize0,
   kFee, kFieldCount, kKindAmm, kKindBook, kLiquidity, kPrice, kReserve0, kReserve1, kSqrtPrice, kTick, kTs,
 } from '../../../protocol/layout.ts';
+import {
+  kResArbTriBelowMin, kResArbTriNotEvaluated, kResArbTriSeen, kResArbTriStale,
+} from '../../../protocol/layout.ts';
 import { kMaxTick, kMinTick, tickToSqrtPrice } from '../../../finance/amm.ts';
 import { NegativeCycleFinder } from '../../../finance/graph.ts';
 import {
@@ -43,7 +46,7 @@ export class Triangular {
   readonly #finder: NegativeCycleFinder;
   readonly #edge0: Int32Array; // slot → its first edge (base/token0 → quote/token1); the second is +1; -1 none
   readonly #edgeSlot: Int32Array; // edge → slot
-  readonly #vertexUsd: Int32Array; // vertex → asset index with a USD price; -2: a stablecoin (1 USD); -1: none
+  readonly #vertexUsd: Int32Array; // vertex → asset index with a USD price (a stablecoin: its mark); -2: a stablecoin priced nowhere (1 USD); -1: none
   readonly #fee: Float64Array; // slot → taker fee (books)
   readonly #isAmm: Uint8Array;
   readonly #dec0: Float64Array; // AMM slot → decimals of token0 (NaN unknown)
@@ -91,7 +94,7 @@ export class Triangular {
       if (v === undefined) {
         v = vertex.size;
         vertex.set(key, v);
-        vertexUsd.push(isStable(token) ? -2 : c.prices.indexOf(assetOfToken(token)));
+        vertexUsd.push(isStable(token) ? (c.prices.indexOf(token) >= 0 ? c.prices.indexOf(token) : -2) : c.prices.indexOf(assetOfToken(token)));
       }
       return v;
     };
@@ -155,10 +158,8 @@ export class Triangular {
     for (let k = 0; k < f.cycleCount; k++) this.#evaluate(k, nowUs);
   }
 
-  #maxAge(slot: number): number {
-    const a = this.#c.cfg.arbitrage;
-    return this.#isAmm[slot] === 1 ? a.maxPoolAgeUs : a.maxQuoteAgeUs;
-  }
+  /** Per venue, or from the slot's observed update interval (quote_ages.ts). */
+  #maxAge(slot: number): number { return this.#c.ages.maxAgeUs(slot); }
 
   /** Sets the slot's two edge weights from its current quote (+∞ when stale or unusable). */
   #update(slot: number, nowUs: number): void {
@@ -226,8 +227,11 @@ export class Triangular {
     this.#finder.setWeight(e + 1, Infinity);
   }
 
+  #count(metric: number): void { const m = this.#c.out.arrays.metrics; m[metric] = m[metric]! + 1; }
+
   /** Sizes cycle k of the last search and publishes it when it pays. */
   #evaluate(k: number, nowUs: number): void {
+    this.#count(kResArbTriSeen);
     const c = this.#c;
     const f = this.#finder;
     const len = f.cycleLength[k]!;
@@ -237,10 +241,10 @@ export class Triangular {
     for (let i = 0; i < len; i++) {
       const v = f.from[f.cycleEdges[base + i]!]!;
       const u = this.#vertexUsd[v]!;
-      const rank = u === -2 ? 0 : u >= 0 && c.prices.usd[u]! > 0 ? 1 : 3;
+      const rank = u === -2 || (u >= 0 && c.prices.isStableAsset(u)) ? 0 : u >= 0 && c.prices.usd[u]! > 0 ? 1 : 3;
       if (rank < startRank || (rank === startRank && start >= 0 && v < f.from[f.cycleEdges[base + start]!]!)) { start = i; startRank = rank; }
     }
-    if (startRank > 1) return; // cannot value it
+    if (startRank > 1) { this.#count(kResArbTriNotEvaluated); return; } // cannot value it
     const v0 = f.from[f.cycleEdges[base + start]!]!;
     const usdStart = this.#vertexUsd[v0] === -2 ? 1 : c.prices.usd[this.#vertexUsd[v0]!]!;
     const cfg = c.cfg.arbitrage;
@@ -254,23 +258,23 @@ export class Triangular {
       if (sell) dirBits |= 1 << i;
       const age = nowUs - this.#slotTs[slot]!;
       const maxAge = this.#maxAge(slot);
-      if (!(age <= maxAge)) { c.stale.count++; return; }
+      if (!(age <= maxAge)) { c.stale.count++; this.#count(kResArbTriStale); return; }
       if (age > oldest) oldest = age;
       const r = Math.min(1, Math.max(0, age / maxAge)); // as cross-exchange: the oldest input's share of its max age
       if (r > risk) risk = r;
       rateSum += 1 / c.clock.gapUs(slot);
-      if (!this.#setLeg(i, slot, sell)) return;
+      if (!this.#setLeg(i, slot, sell)) { this.#count(kResArbTriNotEvaluated); return; }
       if (this.#isAmm[slot] === 1) nAmm++;
     }
     const po = this.#pathOut;
-    if (!optimalPathInput(po, this.#path, len, c.cfg.capitalUsd / usdStart)) return;
+    if (!optimalPathInput(po, this.#path, len, c.cfg.capitalUsd / usdStart)) { this.#count(kResArbTriBelowMin); return; }
     const gas = nAmm > 0 ? gasUsd(c, cfg.gas.unitsPerTx + cfg.gas.unitsPerAmmSwap * nAmm) : 0;
-    if (!(gas >= 0)) return; // gas cannot be priced yet
+    if (!(gas >= 0)) { this.#count(kResArbTriNotEvaluated); return; } // gas cannot be priced yet
     const sizeUsd = po[kPathSize]! * usdStart;
     const profitUsd = po[kPathProfit]! * usdStart - gas;
-    if (!(profitUsd >= cfg.triangular.minProfitUsd) || !(sizeUsd > 0)) return;
+    if (!(profitUsd >= cfg.triangular.minProfitUsd) || !(sizeUsd > 0)) { this.#count(kResArbTriBelowMin); return; }
     const out = c.out;
-    if (!roomForPair(out)) return;
+    if (!roomForPair(out)) { this.#count(kResArbTriNotEvaluated); return; }
     const ls = this.#legSlot;
     out.push(kRecArbTriangular, ls[0]!, ls[1]!, (profitUsd / sizeUsd) * 1e4, profitUsd, sizeUsd, risk, len + 10 * dirBits);
     pushDetail(out, len > 2 ? ls[2]! : -1, len > 3 ? ls[3]! : -1, firstUpdateS(rateSum), gas, sizeUsd,

@@ -1,0 +1,125 @@
+// Sightings of the open arbitrage opportunities: one entry per opportunity key (venue pair, cycle),
+// preallocated, cleared (never grown) when it fills. Consolidation decides an opportunity when it
+// opens (sighting 1), and again — sighting 2, 3, ... — while it stays open and has changed
+// materially since it was last decided:
+//  - a leg's quote was replaced (the slot's epoch, kEpoch, moved: a fresher quote, a taken one
+//    renewed) and the opportunity would now pass the fusion's own ruling (risk gates, taken quotes);
+//  - it was rejected and the cause has cleared (its ruling would now pass);
+//  - its expected profit or its size grew by at least `redecideStepPct` percent.
+// What is unchanged — or changed but still held by the same rejection — is not decided again
+// (counted as de-duplicated). Nothing allocates per call.
+import { kEpoch } from '../../../protocol/layout.ts';
+import type { MarketView } from '../../../protocol/market_view.ts';
+
+const kLegs = 4;
+
+export class Sightings {
+  readonly #view: MarketView;
+  readonly #keys: Float64Array;
+  readonly #round: Float64Array; // last consolidation round the key was seen in
+  readonly #sighting: Int32Array; // sightings decided in the current opening
+  readonly #epochs: Float64Array; // × kLegs: the legs' epochs at the last decision
+  readonly #profit: Float64Array; // at the last decision
+  readonly #size: Float64Array;
+  readonly #rejected: Uint8Array; // the last decision was a rejection
+  readonly #mask: number;
+  readonly #e2 = new Float64Array(2);
+  #used = 0;
+  #at = -1; // entry of the last check()
+  #step = 0.25;
+
+  constructor(view: MarketView, sizePow2 = 1 << 14) {
+    this.#view = view;
+    this.#keys = new Float64Array(sizePow2).fill(-1);
+    this.#round = new Float64Array(sizePow2);
+    this.#sighting = new Int32Array(sizePow2);
+    this.#epochs = new Float64Array(sizePow2 * kLegs);
+    this.#profit = new Float64Array(sizePow2);
+    this.#size = new Float64Array(sizePow2);
+    this.#rejected = new Uint8Array(sizePow2);
+    this.#mask = sizePow2 - 1;
+  }
+
+  /** The growth (percent of profit or size) that makes an open opportunity worth deciding again. */
+  set stepPct(p: number) { this.#step = p / 100; }
+
+  /**
+   * Seen in round `rnd` with these legs, profit and size; `wouldPass`: its ruling now is no
+   * rejection. Returns the sighting to decide (1: it opens), or 0 when it is unchanged since it was
+   * last decided. After a non-zero answer the caller reports the verdict with decided().
+   */
+  check(key: number, rnd: number, legs: Int32Array, n: number, profitUsd: number, sizeUsd: number, wouldPass: boolean): number {
+    const i = this.#find(key);
+    this.#at = i;
+    const open = this.#keys[i] === key && this.#round[i] === rnd - 1;
+    this.#round[i] = rnd;
+    if (this.#keys[i] !== key) { this.#keys[i] = key; this.#used++; }
+    const e = this.#epochs, o = i * kLegs, view = this.#view, e2 = this.#e2;
+    let changed = !open;
+    if (open) {
+      const step = 1 + this.#step;
+      if (profitUsd > this.#profit[i]! * step && profitUsd > 0) changed = true;
+      else if (sizeUsd > this.#size[i]! * step && sizeUsd > 0) changed = true;
+      else if (wouldPass) {
+        if (this.#rejected[i] === 1) changed = true; // the cause cleared
+        else {
+          for (let k = 0; k < n; k++) {
+            view.read2(legs[k]!, kEpoch, kEpoch, e2);
+            if (e2[0] !== e[o + k]) { changed = true; break; } // a fresher quote
+          }
+        }
+      }
+    }
+    if (!changed) return 0;
+    this.#sighting[i] = open ? this.#sighting[i]! + 1 : 1;
+    for (let k = 0; k < kLegs; k++) {
+      if (k < n) { view.read2(legs[k]!, kEpoch, kEpoch, e2); e[o + k] = e2[0]!; } else e[o + k] = NaN;
+    }
+    this.#profit[i] = profitUsd;
+    this.#size[i] = sizeUsd;
+    return this.#sighting[i]!;
+  }
+
+  /**
+   * The fast path, before the caller computes its ruling: true when the key is open, was not
+   * rejected when last decided, and neither its legs' quotes nor its profit or size changed past
+   * the step — then it is unchanged whatever its ruling (and marked seen in round `rnd`). False:
+   * call check().
+   */
+  unchanged(key: number, rnd: number, legs: Int32Array, n: number, profitUsd: number, sizeUsd: number): boolean {
+    const i = this.#find(key);
+    if (this.#keys[i] !== key || this.#round[i] !== rnd - 1 || this.#rejected[i] === 1) return false;
+    const step = 1 + this.#step;
+    if ((profitUsd > this.#profit[i]! * step && profitUsd > 0) || (sizeUsd > this.#size[i]! * step && sizeUsd > 0)) return false;
+    const e = this.#epochs, o = i * kLegs, view = this.#view, e2 = this.#e2;
+    for (let k = 0; k < n; k++) {
+      view.read2(legs[k]!, kEpoch, kEpoch, e2);
+      if (e2[0] !== e[o + k]) return false;
+    }
+    this.#round[i] = rnd;
+    return true;
+  }
+
+  /** The verdict of the sighting the last check() returned. */
+  decided(rejected: boolean): void { this.#rejected[this.#at] = rejected ? 1 : 0; }
+
+  #find(key: number): number {
+    const keys = this.#keys;
+    let i = hash(key) & this.#mask;
+    for (;;) {
+      const k = keys[i]!;
+      if (k === key) return i;
+      if (k === -1) {
+        if (this.#used * 2 >= keys.length) { this.#keys.fill(-1); this.#used = 0; return this.#find(key); } // full enough: forget (rare)
+        return i;
+      }
+      i = (i + 1) & this.#mask;
+    }
+  }
+}
+
+function hash(k: number): number {
+  const lo = k >>> 0;
+  const hi = (k / 4294967296) >>> 0;
+  return Math.imul(lo ^ Math.imul(hi, 0x9e3779b1), 0x85ebca6b) >>> 0;
+}

@@ -1,0 +1,39 @@
+// How old an input may be before the arbitrage detector treats it as stale, per instrument:
+//  - the venue's own limit when `arbitrage.maxQuoteAgeUsByVenue` names it (books and pools alike),
+//    else maxQuoteAgeUs for a book and maxPoolAgeUs for an AMM pool;
+//  - with `arbitrage.quoteAgeIntervals` = k > 0, at least k times the instrument's observed mean
+//    update interval (input_clock.ts), so a feed with a one-minute cadence is not stale between
+//    its own updates while a fast feed keeps the tight limit.
+// Built once; maxAgeUs() allocates nothing.
+import { kKindAmm } from '../../../protocol/layout.ts';
+import type { RegistrySnapshot } from '../../../protocol/registry.ts';
+import type { AgentConfig } from '../config.ts';
+import type { InputClock } from './input_clock.ts';
+
+export class QuoteAges {
+  readonly #base: Float64Array; // slot → its venue's (or kind's) max age, µs
+  readonly #k: number;
+  readonly #clock: InputClock;
+
+  constructor(registry: RegistrySnapshot, cfg: AgentConfig, clock: InputClock) {
+    const a = cfg.arbitrage;
+    this.#clock = clock;
+    this.#k = a.quoteAgeIntervals;
+    this.#base = new Float64Array(registry.capacity).fill(a.maxQuoteAgeUs);
+    for (let s = 0; s < registry.size; s++) {
+      const m = registry.meta[s]!;
+      const v = a.maxQuoteAgeUsByVenue[m.venue];
+      this.#base[s] = v !== undefined ? v : m.kind === kKindAmm ? a.maxPoolAgeUs : a.maxQuoteAgeUs;
+    }
+  }
+
+  /** The max age of slot's input (µs). */
+  maxAgeUs(slot: number): number {
+    const base = this.#base[slot]!;
+    if (this.#k > 0) {
+      const g = this.#clock.observedGapUs(slot);
+      if (g === g && this.#k * g > base) return this.#k * g;
+    }
+    return base;
+  }
+}
