@@ -150,6 +150,7 @@ export const kResBusyTotalUs = 1; // total busy time (µs)
 export const kResScanned = 2; // slots examined in the last cycle
 export const kResStale = 3; // opportunities dropped because an input was older than the agent's max age (cumulative)
 export const kResQuarantined = 4; // yield updates held back as implausible jumps, cumulative (yield hunter)
+export const kResParamVersion = 5; // parameter version (the agent's parameter region) the last cycle ran with
 export const kResMetricsF64 = kFloat64PerLine;
 // Records: fixed width, 8 Float64 = one cache line
 export const kRecordWidth = 8;
@@ -192,3 +193,14 @@ export function nextPowerOfTwo(n: number): number {
   while (p < n) p *= 2;
   return p;
 }
+
+// ---- Agent parameter region (one per agent; one writer: the main thread) ------------------------
+// The parameters the learning loop installs into a running agent: an Int32 line (a sequence lock,
+// odd while a write is in progress, and the active parameter version, 0 = the agent's own model),
+// then a line of Float64 parameters. The main thread writes it only at a cycle boundary; the agent
+// reads it under the sequence lock at the start of each cycle, so a cycle sees one whole version.
+export const kParamSeq = 0; // Int32: even = stable; odd = being written
+export const kParamVersion = 1; // Int32: active version (0: the agent's own model, nothing learned)
+export const kParamHeaderInt32 = kInt32PerLine;
+export const kParamValuesF64 = kFloat64PerLine; // Float64 parameters after the header (θ of workers/learning/expected_return.ts)
+export const kParamRegionBytes = kParamHeaderInt32 * 4 + kParamValuesF64 * 8;
