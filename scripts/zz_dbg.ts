@@ -1,0 +1,22 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runEngine } from '../engine/engine.ts';
+import { kDefaultLearningConfig } from '../engine/learning_config.ts';
+import { kDefaultConfig, resolveOptions } from '../engine/options.ts';
+import { exportLogStream } from '../engine/sinks/event_store/export.ts';
+import { writeRegimeFixture } from '../engine/learning/testing/regime_fixture.ts';
+const { fixture, dir } = await writeRegimeFixture();
+const store = join(dir, 'events.log');
+const o = resolveOptions({ fixture, threads: 0, learning: true, eventStore: store, decisions: join(dir, 'd.jsonl'), summary: null, deadLetters: null, progress: false,
+  config: { ...kDefaultConfig, learning: { ...kDefaultLearningConfig, trainer: 'inline' } } });
+const s = await runEngine(o);
+let c = ''; exportLogStream(store, 'control', (t) => { c += t; });
+const ctl = c.trim().split('\n').map((l) => JSON.parse(l));
+for (const e of ctl) if (e.op) console.log(e.op, e.agent, e.applied, e.from, e.to, e.ts, JSON.stringify(e.active?.theta));
+const ds = readFileSync(join(dir, 'd.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+const reb = ds.filter((d) => d.agent === 'portfolio_rebalancer');
+console.log('rebalances', reb.length, reb.map((d) => `${d.ts} ${d.status} ${d.sizeUsd}`).join('\n'));
+let p = ''; exportLogStream(store, 'agent-performance-portfolio_rebalancer', (t) => { p += t; });
+const outs = p.trim().split('\n').map((l) => JSON.parse(l));
+console.log(outs.slice(-5).map((x) => JSON.stringify({ ts: x.ts, f: x.features, exp: x.expectedReturnPct, act: x.actualReturnPct, v: x.version })).join('\n'));
+console.log(JSON.stringify(s.learning!.find((x) => x.agent === 'portfolio_rebalancer')));
