@@ -1,6 +1,6 @@
 // Parameters swapped into a running agent on its own thread: the portfolio rebalancer runs on an
 // agent thread (--threads 1) while the engine installs a version at a cycle boundary and later
-// rolls it back. The version (θ = [−5, 0, 0]: every trade predicted to lose 5 %, far more than any
+// rolls it back. The version (θ = [−1e4, 0, 0]: every trade predicted to lose far more than any
 // rebalance is worth) reaches the thread through the agent's parameter region, and the thread's
 // decisions change from the next cycle: no rebalance while it is active, where the run without the
 // swap rebalances; before it the decision log is the same byte for byte; after the rollback the
@@ -41,7 +41,7 @@ async function run(name: string, swap: boolean): Promise<{ lines: string[]; deci
     // staged from the cycle boundary's outcome marks: applied (and installed) at the end of that boundary
     if (promotedUs !== promotedUs && x.markTs >= t0 + kPromoteAfterS * 1e6) {
       promotedUs = x.markTs;
-      learning.host.stage({ op: 'shadow', version: { agent: kAgent, version: 7, theta: [-5, 0, 0], source: 'test', data: null, validation: null, validatedTs: x.markTs } });
+      learning.host.stage({ op: 'shadow', version: { agent: kAgent, version: 7, theta: [-1e4, 0, 0], source: 'test', data: null, validation: null, validatedTs: x.markTs } });
       learning.host.stage({ op: 'promote', agent: kAgent, version: 7 });
     } else if (promotedUs === promotedUs && rolledBackUs !== rolledBackUs && x.markTs >= t0 + kRollbackAfterS * 1e6) {
       rolledBackUs = x.markTs;
