@@ -13,7 +13,11 @@
 // Then each trade's return is predicted from its features as the outcomes measure them, θ · [1,
 // −costBps/100, half spread of its book (percent)], and the cost the rule weighs is the loss that
 // predicts, turnover-weighted over the trades: a rebalance whose benefit does not pay the fitted
-// cost (expected return after it negative) is skipped. Version 0 leaves the rule exactly as configured.
+// cost (expected return after it negative) is skipped, and one that does is sized to the fraction
+// α of the way to the target that maximises benefit less fitted cost: removing α of the drift d
+// removes the share 2α − α² of the tracking variance, so with B the full benefit and C the full
+// fitted cost, B·(2α − α²) − C·α is largest at α = 1 − C/(2B) (in (½, 1] once B > C). Version 0
+// leaves the rule exactly as configured (all the way to the target).
 import { kAsk, kBid, kKindBook, kPfPositions0, pfHedged } from '../../protocol/layout.ts';
 import type { ParamRegionReader } from '../../protocol/param_region.ts';
 import { kFeatureCount, kFHalfSpread, kFIntercept, kFStated, predictReturnPct } from '../learning/expected_return.ts';
@@ -25,7 +29,7 @@ import type { AgentConfig } from './config.ts';
 import { kRecTargetWeight } from '../../protocol/records.ts';
 import type { ResultWriter } from '../../protocol/result_region.ts';
 import {
-  inverseVolatilityWeights, kRebalInfoLength, kRebalParamBand, kRebalParamCostBps, kRebalParamFixedCostUsd,
+  inverseVolatilityWeights, kRebalInfoBenefitUsd, kRebalInfoCostUsd, kRebalInfoLength, kRebalParamBand, kRebalParamCostBps, kRebalParamFixedCostUsd,
   kRebalParamHorizonDays, kRebalParamRiskAversion, kRebalParamsLength, rebalanceDecision, riskBudgetWeights,
 } from '../../finance/portfolio.ts';
 
@@ -54,11 +58,13 @@ export class PortfolioRebalancer implements Agent {
   #model: ParamRegionReader | null = null;
   #features = new Float64Array(kFeatureCount);
   #q = new Float64Array(2);
-  #lossPct = new Float64Array(0); // sleeve position → the fitted model's predicted loss of its trade (percent)
   /** The cost (bps of turnover) the last rebalance check weighed. */
   lastCostBps = 0;
-  /** Trades of due rebalances left out because the fitted cost exceeded their share of the benefit. */
-  skippedTrades = 0;
+  /** The fraction of the way to the target the last due rebalance traded (1 but under a fitted model). */
+  lastFraction = 1;
+  /** The last check's benefit and cost (USD), as rebalanceDecision weighed them. */
+  get lastBenefitUsd(): number { return this.#info[kRebalInfoBenefitUsd]!; }
+  get lastCostUsd(): number { return this.#info[kRebalInfoCostUsd]!; }
   /** Sweeps the last risk-parity solve took (−1: it failed and inverse volatility was used). */
   lastSweeps = 0;
 
@@ -86,7 +92,6 @@ export class PortfolioRebalancer implements Agent {
     this.#idx = new Int32Array(n);
     this.#cov = new Float64Array(n * n);
     this.#scratch = new Float64Array(n);
-    this.#lossPct = new Float64Array(n);
     const p = this.#params;
     p[kRebalParamBand] = this.#cfg.portfolio.driftBand;
     p[kRebalParamRiskAversion] = this.#cfg.portfolio.riskAversion;
@@ -136,10 +141,11 @@ export class PortfolioRebalancer implements Agent {
     const due = rebalanceDecision(this.#current, this.#target, this.#cov, n, sleeveUsd, this.#params, this.#trades, this.#info);
     if (!due) return;
     const fitted = this.#model !== null && this.#model.version !== 0;
+    const alpha = fitted ? 1 - this.#info[kRebalInfoCostUsd]! / (2 * this.#info[kRebalInfoBenefitUsd]!) : 1;
+    this.lastFraction = alpha;
     for (let i = 0; i < n; i++) {
       const a = this.#idx[i]!;
-      if (fitted && !this.#tradePays(i, n)) { this.skippedTrades++; continue; }
-      this.#out.push(kRecTargetWeight, ret.repSlot[a]!, -1, this.#target[i]!, this.#current[i]!, this.#trades[i]!, this.#vols[i]!, 1);
+      this.#out.push(kRecTargetWeight, ret.repSlot[a]!, -1, this.#target[i]!, this.#current[i]!, alpha * this.#trades[i]!, this.#vols[i]!, 1);
     }
   }
 
@@ -155,32 +161,14 @@ export class PortfolioRebalancer implements Agent {
     let weighted = 0, turnover = 0;
     for (let i = 0; i < n; i++) {
       const d = Math.abs(this.#target[i]! - this.#current[i]!);
-      this.#lossPct[i] = 0;
       if (!(d > 0)) continue;
       this.#view.read2(this.#returns.repSlot[this.#idx[i]!]!, kBid, kAsk, this.#q);
       const bid = this.#q[0]!, ask = this.#q[1]!;
       f[kFHalfSpread] = bid > 0 && ask >= bid ? (100 * (ask - bid)) / (ask + bid) : 0;
-      const loss = -predictReturnPct(theta, f);
-      const lossPct = loss > 0 ? loss : 0;
-      this.#lossPct[i] = lossPct;
-      weighted += d * lossPct;
+      const lossPct = -predictReturnPct(theta, f);
+      weighted += d * (lossPct > 0 ? lossPct : 0);
       turnover += d;
     }
     return turnover > 0 ? (100 * weighted) / turnover : configured;
-  }
-
-  /**
-   * Under a fitted model, whether trade i of a due rebalance pays for itself: its share of the
-   * benefit (the Euler share ½·λ·h·dᵢ·(Σd)ᵢ, the shares summing to ½·λ·h·dᵀΣd) against its fitted
-   * cost |dᵢ|·lossᵢ, both per unit of sleeve value. A trade whose expected return after the fitted
-   * cost is negative is left out.
-   */
-  #tradePays(i: number, n: number): boolean {
-    const p = this.#params;
-    const di = this.#target[i]! - this.#current[i]!;
-    let row = 0;
-    for (let j = 0; j < n; j++) row += this.#cov[i * n + j]! * (this.#target[j]! - this.#current[j]!);
-    const share = 0.5 * p[kRebalParamRiskAversion]! * p[kRebalParamHorizonDays]! * di * row;
-    return share > (Math.abs(di) * this.#lossPct[i]!) / 100;
   }
 }
