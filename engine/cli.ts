@@ -2,6 +2,8 @@
 // summary. `node engine/cli.ts --help` lists the options.
 import { parseArgs } from 'node:util';
 import { LucentError } from '../protocol/errors.ts';
+import { availableParallelism } from 'node:os';
+import { kWaitNames } from '../protocol/wait_strategy.ts';
 import { defaultThreads, resolveOptions, type OptionsInput } from './options.ts';
 import { runEngine, type Summary } from './engine.ts';
 import { runKafkaEngine, type KafkaSummary } from './kafka/kafka_engine.ts';
@@ -51,11 +53,21 @@ Kafka source (--source kafka; the broker: scripts/kafka-up; topics: scripts/repl
 Engine
   --mode <m>            lockstep (default; deterministic: each trigger waits for its cycle)
                         realtime (ingest never waits; agents conflate to the newest state)
-  --threads <n>         agent threads (default ${defaultThreads()} here: cores − 1, at most one per agent);
-                        0 runs every agent inline on the main thread
+  --threads <n>         agent threads; 0 runs every agent inline on the main thread. Default: automatic —
+                        the warm-up replays a slice of the input inline and on ${defaultThreads()} thread(s) here
+                        (${availableParallelism()} core(s) available: cores − 1, at most one per agent), with the
+                        main thread running its own share of the agents, and keeps the faster (the summary
+                        says which, with both rates). With threads, agents are placed from their measured
+                        cost per cycle: a thread gets an agent only when that finishes the cycle sooner
   --inline              same as --threads 0 (not together with --threads)
-  --wait <w>            spin | block | hybrid (default hybrid): how threads wait for work
-  --topology <spec>     agents per thread, e.g. "yield_hunter,risk_assessor;arbitrage_detector,portfolio_rebalancer"
+  --wait <w>            ${kWaitNames.join(' | ')} (default adaptive): how threads wait for work; adaptive
+                        spins only while waits are short and there is a core per thread, and stops
+                        spinning for a while when it measures that it was descheduled
+  --topology <spec>     agents per thread, e.g. "main:yield_hunter;risk_assessor,arbitrage_detector;portfolio_rebalancer"
+                        (';' between threads; a "main:" group runs on the main thread in each cycle);
+                        overrides the measured placement
+  --no-warmup           realtime: start without the warm-up slice (lockstep runs with threads always
+                        measure; decisions never depend on the warm-up)
   --agents <list>       comma-separated subset of: ${kAgentNames.join(', ')}
   --config <file>       JSON overriding fees, trigger thresholds, limits, agent parameters
                         (see README "Configuration"); unknown keys are errors
@@ -106,7 +118,7 @@ export async function main(argv: string[]): Promise<number> {
         topology: { type: 'string' }, agents: { type: 'string' }, config: { type: 'string' }, 'cycle-timeout': { type: 'string' },
         decisions: { type: 'string' }, summary: { type: 'string' }, 'dead-letters': { type: 'string' },
         learning: { type: 'boolean' }, 'event-store': { type: 'string' }, 'bus-url': { type: 'string' }, 'bus-prefix': { type: 'string' },
-        json: { type: 'boolean' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        'no-warmup': { type: 'boolean' }, json: { type: 'boolean' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
       strict: true,
       allowPositionals: false,
@@ -126,7 +138,7 @@ export async function main(argv: string[]): Promise<number> {
     if (v.inline && threads !== undefined) throw new LucentError('ERR_OPTION', '--inline and --threads cannot both be given (--inline is --threads 0)');
     const input: OptionsInput = {
       fixture: v.fixture, mode: v.mode, wait: v.wait, topology: v.topology, config: v.config,
-      threads: v.inline ? 0 : threads, rate: num('rate', v.rate), speed: num('speed', v.speed), maxPauseMs: num('max-pause', v['max-pause']),
+      threads: v.inline ? 0 : threads, warmup: v['no-warmup'] ? false : undefined, rate: num('rate', v.rate), speed: num('speed', v.speed), maxPauseMs: num('max-pause', v['max-pause']),
       limit: num('limit', v.limit), cycleTimeoutMs: num('cycle-timeout', v['cycle-timeout']),
       decisions: v.decisions, summary: v.summary, deadLetters: v['dead-letters'],
       progress: !v.quiet && !v.json,
@@ -233,6 +245,11 @@ export function formatSummary(s: Summary): string {
   let out = '\n';
   out += `lucent-engine · ${s.mode} · ${s.threads === 0 ? 'agents inline' : `${s.threads} agent thread(s)`} · wait ${s.wait}` +
     (s.rate ? ` · ${f(s.rate)} ev/s offered` : s.speed ? ` · ${s.speed}× recorded timing` : '') + '\n';
+  if (s.threads > 0 && s.mainShare.length) out += `main thread runs ${s.mainShare.join(', ')}; ${s.topology.map((g, t) => `thread ${t + 1}: ${g.join(', ')}`).join('; ')}\n`;
+  if (s.dispatch) {
+    const d = s.dispatch;
+    out += `dispatch ${d.how}: ${d.chosen} (warm-up ${f(d.warmupEvents)} events/pass in ${f(d.warmupMs)} ms: inline ${f(d.inlineEventsPerSec)} ev/s, threaded ${f(d.threadedEventsPerSec)} ev/s, wake-up ${d.handoffUs} µs)\n`;
+  }
   out += `fixture ${rel} (${f(s.instruments)} instruments)\n\n`;
   out += `  events read            ${f(s.lines)}   (dead letters: ${f(s.deadLetters)})\n`;
   out += `  events replayed        ${f(s.events)} in ${f(s.runMs)} ms = ${f(s.eventsPerSec)} events/s\n`;

@@ -12,6 +12,7 @@ import { checkOutputPaths } from './sinks/output_paths.ts';
 import { loadFixture } from './source/file/fixture_reader.ts';
 import { reserveDerivedSlots } from './state/derived_slots.ts';
 import { buildPipeline } from './pipeline.ts';
+import { prepareDispatch } from './warmup.ts';
 import { DecisionLog } from './sinks/decision_log.ts';
 import { DeadLetterLog } from './sinks/dead_letters.ts';
 import { TapeReplay } from './step/tape_replay.ts';
@@ -57,7 +58,9 @@ export async function runEngine(o: EngineOptions, hooks: RunHooks = {}): Promise
   const sink = new DecisionLog(o.decisions);
   await sink.open();
   const learning = o.learning ? await startLearning(o, hooks.learning) : null; // off by default: nothing of it runs
-  const pipeline = buildPipeline(o, registry, sink, { ...hooks, learning: learning?.loop });
+  // Warm-up: placement (and, by default, inline or threaded) from measurements on a slice.
+  const prep = await prepareDispatch(o, registry, tape, { automatic: o.autoDispatch, warm: o.warmup && o.mode === 'realtime' });
+  const pipeline = buildPipeline({ ...o, shares: prep.shares, pool: prep.pool }, registry, sink, { ...hooks, learning: learning?.loop });
   const { dispatcher, stats } = pipeline;
   if (learning) { await learning.bind(pipeline); hooks.learning?.onStart?.(learning); }
   await dispatcher.start();
@@ -89,7 +92,7 @@ export async function runEngine(o: EngineOptions, hooks: RunHooks = {}): Promise
 
   const summary = replaySummary(o, {
     fixture: hooks.tape ? '(in-memory tape)' : o.fixture, lines, loadMs, loop: await replay.stats(), pipeline, deadLetters,
-    decisionLogSha256: sink.sha256(),
+    decisionLogSha256: sink.sha256(), dispatch: prep.report,
   });
   summary.pacing = replay.pacing;
   summary.inputError = inputError;

@@ -42,6 +42,10 @@ export interface EngineOptions {
   fixture: string;
   mode: 'lockstep' | 'realtime';
   threads: number; // 0 = agents inline on the main thread
+  /** No --threads/--inline/--topology given: the warm-up measures inline against `threads` threads and keeps the faster. */
+  autoDispatch: boolean;
+  /** Replay a slice of the input through throwaway pipelines before the first tick (engine/warmup.ts). */
+  warmup: boolean;
   wait: WaitName;
   topology: string | undefined;
   rate: number; // open-loop events/s (0 = as fast as possible)
@@ -198,6 +202,7 @@ export interface OptionsInput {
   fixture?: string | undefined;
   mode?: string | undefined;
   threads?: number | undefined;
+  warmup?: boolean | undefined;
   wait?: string | undefined;
   topology?: string | undefined;
   rate?: number | undefined;
@@ -220,7 +225,7 @@ export interface OptionsInput {
 export function resolveOptions(i: OptionsInput): EngineOptions {
   const mode = i.mode ?? 'lockstep';
   if (mode !== 'lockstep' && mode !== 'realtime') throw new OptionError(`options.mode must be "lockstep" or "realtime", got ${JSON.stringify(mode)}`);
-  const wait = (i.wait ?? 'hybrid') as WaitName;
+  const wait = (i.wait ?? 'adaptive') as WaitName;
   if (!kWaitNames.includes(wait)) throw new OptionError(`options.wait must be one of ${kWaitNames.join(', ')}, got ${JSON.stringify(i.wait)}`);
   const threads = i.threads ?? defaultThreads();
   if (!Number.isInteger(threads) || threads < 0 || threads > 64) throw new OptionError(`options.threads must be an integer in 0..64 (0 = inline), got ${i.threads}`);
@@ -244,6 +249,8 @@ export function resolveOptions(i: OptionsInput): EngineOptions {
     fixture: i.fixture ?? kDefaultFixture,
     mode,
     threads,
+    autoDispatch: i.threads === undefined && (i.topology === undefined || i.topology.trim() === ''),
+    warmup: i.warmup ?? true,
     wait,
     topology: i.topology,
     rate,

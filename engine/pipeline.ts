@@ -11,12 +11,14 @@ import type { MarketArrays, MarketStateBuffers } from '../protocol/market_state.
 import type { MarketView } from '../protocol/market_view.ts';
 import { ResultReader } from '../protocol/result_reader.ts';
 import { allocateResultRegion, type ResultRegionBuffers } from '../protocol/result_region.ts';
+import { availableParallelism } from 'node:os';
+import type { Piscina } from 'piscina';
 import { waitStrategy } from '../protocol/wait_strategy.ts';
 import type { MarketWriter } from './state/market_writer.ts';
 import { stateForUniverse } from './state/state_for_universe.ts';
 import { Trigger } from './trigger.ts';
 import { createDispatcher, type Dispatcher } from './dispatch/dispatcher.ts';
-import { planTopology } from './dispatch/topology.ts';
+import { planShares, type Shares } from './dispatch/topology.ts';
 import { Consolidator } from './consolidate/consolidator.ts';
 import type { FusionContext } from './consolidate/fusion.ts';
 import { RiskTable } from './consolidate/risk_table.ts';
@@ -46,13 +48,20 @@ export interface Pipeline {
   fusionContext: FusionContext;
   consolidator: Consolidator;
   topology: string[][];
+  /** Agents the main thread runs itself in each cycle beside the threads (empty when inline or none). */
+  mainShare: string[];
   /** Not started: start() starts the agents (threads or inline). */
   dispatcher: Dispatcher;
   trigger: Trigger;
 }
 
 /** What a pipeline is built from: the engine's options that concern it. */
-export type PipelineOptions = Pick<EngineOptions, 'agents' | 'config' | 'threads' | 'topology' | 'wait' | 'cycleTimeoutMs'>;
+export type PipelineOptions = Pick<EngineOptions, 'agents' | 'config' | 'threads' | 'topology' | 'wait' | 'cycleTimeoutMs'> & {
+  /** The placement decided beforehand (engine/warmup.ts, from measured costs); wins over threads/topology. */
+  shares?: Shares | undefined;
+  /** Start the agent threads on this pool's warm workers (engine/warmup.ts keeps the warm-up's pool). */
+  pool?: Piscina | undefined;
+};
 
 export interface PipelineHooks {
   crashAt?: { agent: string; cycle: number } | undefined;
@@ -104,15 +113,19 @@ export function buildPipeline(o: PipelineOptions, registry: InstrumentRegistry, 
   const consolidator = new Consolidator(fusionContext);
 
   // Dispatch: the agents on threads (or inline), handed the state once.
-  const topology = planTopology(o.agents, o.threads, o.topology);
+  const shares = o.shares ?? planShares(o.agents, o.threads, o.topology);
+  const topology = shares.threads;
+  const mainShare = topology.length === 0 ? [] : shares.main;
+  const spinAllowed = availableParallelism() > topology.length; // a core for each thread and the main thread
   const dispatcher = createDispatcher({
-    state: buffers, arrays, registry: snapshot, config: o.config.agents, regions, topology, wait: waitStrategy(o.wait),
+    state: buffers, arrays, registry: snapshot, config: o.config.agents, regions, topology, mainAgents: mainShare,
+    wait: waitStrategy(o.wait, spinAllowed), spinAllowed, pool: o.pool,
     cycleTimeoutMs: o.cycleTimeoutMs, crashAt: hooks.crashAt,
     onThreadError: hooks.onThreadError ?? ((t, err) => process.stderr.write(`agent thread ${t} failed: ${err.message}\n`)),
   });
   return {
     capacity, snapshot, buffers, arrays, writer, view, regions, readers, stats, validator, executor, fusionContext, consolidator,
-    topology, dispatcher, trigger,
+    topology, mainShare, dispatcher, trigger,
   };
 }
 

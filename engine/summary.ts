@@ -8,6 +8,7 @@ import type { EngineOptions } from './options.ts';
 import type { LatencySummary } from './metrics/latency.ts';
 import type { OpportunitySummary } from './consolidate/stats.ts';
 import type { Pipeline } from './pipeline.ts';
+import type { DispatchReport } from './warmup.ts';
 import type { DeadLetterLog } from './sinks/dead_letters.ts';
 import { writeFileAtomic } from './sinks/output_paths.ts';
 import type { LoopStats } from './step/event_stepper.ts';
@@ -18,6 +19,10 @@ export interface Summary {
   mode: string;
   threads: number;
   topology: string[][];
+  /** Agents the main thread ran itself in each cycle beside the threads. */
+  mainShare: string[];
+  /** How the dispatch was chosen in the warm-up (engine/warmup.ts); null without one. */
+  dispatch: DispatchReport | null;
   wait: string;
   rate: number;
   speed: number;
@@ -64,6 +69,7 @@ export interface ReplayFigures {
   pipeline: Pipeline;
   deadLetters: DeadLetterLog;
   decisionLogSha256: string;
+  dispatch?: DispatchReport | null;
 }
 
 /** The summary of a replay through one pipeline. */
@@ -86,6 +92,8 @@ export function replaySummary(o: EngineOptions, f: ReplayFigures): Summary {
     mode: o.mode,
     threads: p.topology.length,
     topology: p.topology,
+    mainShare: p.mainShare,
+    dispatch: f.dispatch ?? null,
     wait: o.wait,
     rate: o.rate,
     speed: o.speed,
