@@ -99,6 +99,9 @@ test('the promoted parameters change the rebalancer\'s decisions from the promot
   assert.ok(d.agent === 'portfolio_rebalancer' || e.agent === 'portfolio_rebalancer', `first difference: ${on[first]} vs ${off[first]}`);
   const rebal = (ls: string[]): number => ls.filter((l) => ts(l) > promotedUs && (JSON.parse(l) as { agent: string }).agent === 'portfolio_rebalancer').length;
   assert.ok(rebal(on) < rebal(off), `rebalance decisions after the promotion: ${rebal(on)} with the fitted cost, ${rebal(off)} without`);
+  const traded = (ls: string[]): number => ls.map((l) => JSON.parse(l) as { agent: string; ts: number; status: string; sizeUsd: number })
+    .filter((x) => x.ts > promotedUs && x.agent === 'portfolio_rebalancer' && x.status === 'approved').reduce((t, x) => t + x.sizeUsd, 0);
+  console.log(`learning swap: after the promotion the rebalancer made ${rebal(on)} decisions trading ${(traded(on) / 1e6).toFixed(2)} M USD with the fitted cost, ${rebal(off)} trading ${(traded(off) / 1e6).toFixed(2)} M USD without`);
 });
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));
