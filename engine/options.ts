@@ -6,6 +6,7 @@ import { OptionError } from '../protocol/errors.ts';
 import { kWaitNames, type WaitName } from '../protocol/wait_strategy.ts';
 import { checkAgentConfig, kAgentNames, kDefaultAgentConfig, type AgentConfig } from '../workers/agents/index.ts';
 import { checkLearningConfig, kDefaultLearningConfig, type LearningConfig } from './learning_config.ts';
+import { checkPlausibility, kDefaultPlausibility, type PlausibilityConfig } from './plausibility/config.ts';
 
 /** A speed-paced replay waits at most this long (ms) for one event, by default. */
 export const kDefaultMaxPauseMs = 10_000;
@@ -36,6 +37,7 @@ export interface EngineConfig {
   agents: AgentConfig;
   /** The learning loop's settings (used with options.learning; engine/learning/config.ts). */
   learning: LearningConfig;
+  plausibility: PlausibilityConfig;
 }
 
 export interface EngineOptions {
@@ -54,6 +56,7 @@ export interface EngineOptions {
   summary: string | null;
   deadLetters: string | null;
   limit: number; // events to load (0 = all)
+  universe: string | null; // file replays: a closed universe (a universe file or a fixture); null: learned from the fixture
   maxPauseMs: number; // a speed-paced replay waits at most this long for one event
   cycleTimeoutMs: number;
   progress: boolean;
@@ -66,6 +69,8 @@ export interface EngineOptions {
   /** RabbitMQ for retraining jobs (default amqp://guest:guest@127.0.0.1:5672) and a name prefix (default none). */
   busUrl: string | undefined;
   busPrefix: string | undefined;
+  /** File replay: resume after a crash, keeping the decision log's complete lines (engine/sinks/resume_log.ts). */
+  resume?: boolean;
 }
 
 export const kDefaultConfig: EngineConfig = {
@@ -77,6 +82,7 @@ export const kDefaultConfig: EngineConfig = {
   killSwitch: false,
   agents: kDefaultAgentConfig,
   learning: kDefaultLearningConfig,
+  plausibility: kDefaultPlausibility,
 };
 
 export function defaultThreads(): number {
@@ -195,6 +201,7 @@ export function checkConfig(c: EngineConfig): EngineConfig {
   if (c.limits.approvalThresholdUsd > c.limits.maxPositionUsd * 1e6) throw new OptionError('config.limits.approvalThresholdUsd is unreasonably large');
   checkAgentConfig(c.agents);
   checkLearningConfig(c.learning);
+  checkPlausibility(c.plausibility);
   return c;
 }
 
@@ -212,6 +219,7 @@ export interface OptionsInput {
   summary?: string | null | undefined;
   deadLetters?: string | null | undefined;
   limit?: number | undefined;
+  universe?: string | null | undefined;
   maxPauseMs?: number | undefined;
   cycleTimeoutMs?: number | undefined;
   progress?: boolean | undefined;
@@ -220,6 +228,7 @@ export interface OptionsInput {
   eventStore?: string | undefined;
   busUrl?: string | undefined;
   busPrefix?: string | undefined;
+  resume?: boolean | undefined;
 }
 
 export function resolveOptions(i: OptionsInput): EngineOptions {
@@ -245,6 +254,9 @@ export function resolveOptions(i: OptionsInput): EngineOptions {
   for (const a of agents) if (!kAgentNames.includes(a)) throw new OptionError(`options.agents names unknown agent "${a}" (agents: ${kAgentNames.join(', ')})`);
   if (agents.length === 0) throw new OptionError('options.agents must name at least one agent');
   const config = typeof i.config === 'string' ? loadConfigFile(i.config) : checkConfig(i.config ?? kDefaultConfig);
+  const resume = i.resume ?? false;
+  if (resume && mode !== 'lockstep') throw new OptionError('options.resume needs mode "lockstep": a realtime run\'s decisions depend on timing and cannot be replayed to the same log');
+  if (resume && i.decisions === null) throw new OptionError('options.resume needs a decision log (options.decisions) to resume');
   return {
     fixture: i.fixture ?? kDefaultFixture,
     mode,
@@ -259,6 +271,7 @@ export function resolveOptions(i: OptionsInput): EngineOptions {
     summary: i.summary === undefined ? 'out/summary.json' : i.summary,
     deadLetters: i.deadLetters === undefined ? 'out/dead-letters.jsonl' : i.deadLetters,
     limit,
+    universe: i.universe ?? null,
     maxPauseMs,
     cycleTimeoutMs,
     progress: i.progress ?? true,
@@ -268,5 +281,6 @@ export function resolveOptions(i: OptionsInput): EngineOptions {
     eventStore: i.eventStore,
     busUrl: i.busUrl,
     busPrefix: i.busPrefix,
+    resume,
   };
 }
