@@ -67,6 +67,11 @@ export class Consolidator {
     this.#fusions.unshift(f);
   }
 
+  /** Runs `f` last in every cycle (the learning loop's cycle boundary: outcome marks, then parameter swaps). */
+  append(f: Fusion): void {
+    this.#fusions.push(f);
+  }
+
   /**
    * Market events derived since the last call (major_price_movement, liquidation_cascade), decoded
    * into tape rows for the loop to replay as triggers; valid until the next call. See
