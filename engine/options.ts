@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { OptionError } from '../protocol/errors.ts';
 import { kWaitNames, type WaitName } from '../protocol/wait_strategy.ts';
+import { checkControlConfig, kDefaultControlConfig, type ControlConfig } from './control/control_config.ts';
 import { checkAgentConfig, kAgentNames, kDefaultAgentConfig, type AgentConfig } from '../workers/agents/index.ts';
 
 export const kDefaultFixture = new URL('../fixtures/default.jsonl.gz', import.meta.url).pathname;
@@ -30,6 +31,8 @@ export interface EngineConfig {
   limits: LimitsConfig;
   killSwitch: boolean;
   agents: AgentConfig;
+  /** Operator controls: rate limits, automatic trips, breakers, fill check, approval (engine/control/). */
+  control: ControlConfig;
 }
 
 export interface EngineOptions {
@@ -58,6 +61,7 @@ export const kDefaultConfig: EngineConfig = {
   },
   killSwitch: false,
   agents: kDefaultAgentConfig,
+  control: kDefaultControlConfig,
 };
 
 export function defaultThreads(): number {
@@ -119,6 +123,7 @@ export function checkConfig(c: EngineConfig): EngineConfig {
   positive(a.yield.quarantineWindowUs, 'config.agents.yield.quarantineWindowUs', true);
   if (c.limits.approvalThresholdUsd > c.limits.maxPositionUsd * 1e6) throw new OptionError('config.limits.approvalThresholdUsd is unreasonably large');
   checkAgentConfig(c.agents);
+  checkControlConfig(c.control);
   return c;
 }
 

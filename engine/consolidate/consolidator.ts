@@ -60,10 +60,14 @@ export class Consolidator {
     const before = stats.decisions;
     const readers = this.#readers;
     const errors = this.#ctx.riskView.agentErrors;
+    const breakers = this.#ctx.breakers;
+    if (this.#ctx.control) this.#ctx.control.cycle = cycle;
     for (let i = 0; i < readers.length; i++) {
       const r = readers[i]!;
       r.read();
       errors.set(r.name, r.errors());
+      // An agent whose breaker is open (or failed its probe) is not heard this cycle.
+      if (breakers !== undefined && !breakers.observe(r, cycle, nowUs)) r.count = 0;
     }
     const fusions = this.#fusions;
     for (let i = 0; i < fusions.length; i++) fusions[i]!.consolidate(cycle, epoch, nowUs);

@@ -1,6 +1,7 @@
-// Validation: hard limits, the global kill switch, a circuit breaker per agent, the portfolio VaR
-// limit, protocol cool-downs after risk alerts, and human approval above a value threshold.
-// Every rejection says why. review() is the stage a proposed action passes through; settle()
+// Validation: hard limits, the global kill switch of the config, the portfolio VaR limit, protocol
+// cool-downs after risk alerts, and human approval above a value threshold. Every rejection says
+// why. The agents' circuit breakers, the scoped kill switch, rate limits and automatic trips are
+// the control plane's (engine/control/), which gates what passes here. review() is the stage a proposed action passes through; settle()
 // books the exposure of what was filled.
 import type { LimitsConfig } from '../options.ts';
 import type { Proposal, Verdict } from '../types.ts';
@@ -27,9 +28,6 @@ export class Validator {
   get portfolioVarUsd(): number { return this.#risk.portfolioVarUsd; }
   set portfolioVarUsd(v: number) { this.#risk.portfolioVarUsd = v; }
 
-  /** Records an agent's error count (from its result header plus missed cycles). */
-  setAgentErrors(agent: string, errors: number): void { this.#risk.agentErrors.set(agent, errors); }
-  breakerOpen(agent: string): boolean { return (this.#risk.agentErrors.get(agent) ?? 0) >= this.#limits.maxAgentErrors; }
 
   coolDown(protocol: string, untilUs: number): void {
     const cur = this.#cooldownUntil.get(protocol) ?? 0;
@@ -40,10 +38,9 @@ export class Validator {
    * Checks one proposed action. `increasesRisk` is false for exits and for market-neutral arbitrage.
    * `protocol` is '' where no protocol is involved.
    */
-  check(agent: string, sizeUsd: number, increasesRisk: boolean, protocol: string, nowUs: number): Verdict {
+  check(_agent: string, sizeUsd: number, increasesRisk: boolean, protocol: string, nowUs: number): Verdict {
     const l = this.#limits;
     if (this.#killSwitch) return { status: 'rejected', reason: 'kill switch engaged' };
-    if (this.breakerOpen(agent)) return { status: 'rejected', reason: `circuit breaker open for ${agent} (${this.#risk.agentErrors.get(agent)} errors or missed cycles ≥ ${l.maxAgentErrors})` };
     if (!(sizeUsd > 0)) return { status: 'rejected', reason: 'size is zero after risk limits' };
     if (sizeUsd > l.maxPositionUsd * (1 + 1e-9)) return { status: 'rejected', reason: `size ${usd(sizeUsd)} above the hard limit ${usd(l.maxPositionUsd)}` };
     if (increasesRisk) {
