@@ -199,8 +199,10 @@ export class ControlPlane {
     try {
       if (!Number.isFinite(validator.exposureUsd)) return this.#failClosed({ scope: 'engine', name: '' }, `total exposure is ${validator.exposureUsd}`);
       if (!Number.isFinite(validator.portfolioVarUsd)) return this.#failClosed({ scope: 'engine', name: '' }, `portfolio VaR is ${validator.portfolioVarUsd}`);
+      if (!Number.isFinite(p.checkUsd) || !Number.isFinite(p.sizeUsd) || !Number.isFinite(p.expectedProfitUsd)) {
+        return this.#failClosed({ scope: 'agent', name: p.agent }, `${p.kind} ${p.key}: a non-finite value (size ${p.sizeUsd}, size checked ${p.checkUsd}, expected profit ${p.expectedProfitUsd})`);
+      }
       v = validator.review(p);
-      if (v.status !== 'rejected' && !Number.isFinite(p.checkUsd)) return this.#failClosed({ scope: 'agent', name: p.agent }, `${p.kind} ${p.key}: size checked is ${p.checkUsd}`);
       v = this.#gate(p, v);
     } catch (err) {
       return this.#failClosed({ scope: 'agent', name: p.agent }, `the risk path threw on ${p.kind} ${p.key}: ${err instanceof Error ? err.message : String(err)}`);
@@ -336,9 +338,9 @@ export class ControlPlane {
     const n = t.burstCount;
     s.burst ??= new Float64Array(n);
     const ring = s.burst;
-    const oldest = s.burstN >= n ? ring[s.burstN % n]! : NaN;
     ring[s.burstN % n] = ts;
     s.burstN++;
+    const oldest = s.burstN >= n ? ring[s.burstN % n]! : NaN; // the first of the latest n
     if (oldest === oldest && ts - oldest <= t.burstWindowUs) {
       this.#trip(s, t.burstAction, 'burst', `agent ${agent}: ${n} rejections or data errors within ${(ts - oldest) / 1e6} s (limit ${n} in ${t.burstWindowUs / 1e6} s; the latest: ${what})`);
     }
