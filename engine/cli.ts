@@ -8,6 +8,7 @@ import { runKafkaEngine, type KafkaSummary } from './kafka/kafka_engine.ts';
 import { resolveKafkaOptions } from './source/kafka/options.ts';
 import { kAgentNames } from '../workers/agents/index.ts';
 import type { LatencySummary } from './metrics/latency.ts';
+import { describeHttp, parseHttpOption } from './http/http_option.ts';
 
 const kHelp = `lucent-engine: parallel agents over shared-memory market state
 
@@ -58,6 +59,14 @@ Engine
   --config <file>       JSON overriding fees, trigger thresholds, limits, agent parameters
                         (see README "Configuration"); unknown keys are errors
   --cycle-timeout <ms>  a cycle not finished by then counts as missed (default 10000)
+Operator controls (engine/control/; README "Operator controls")
+  --http [addr]         serve /health, /ready, /metrics, the control endpoints and the operator page
+                        (bare: 127.0.0.1, ports 8080 and 9090; HOST:PORT: all on one address)
+  --token-file <file>   bearer tokens allowed to change anything, one "name:token" a line (also
+                        LUCENT_TOKEN); without one every state-changing request gets 401
+  --event-store <url>   where the control stream (kill switch, breakers, approvals) is kept: a log
+                        path, postgres://… or kurrentdb://… (default with --http: in memory only)
+                        SIGUSR2 toggles the engine's kill switch while any of these is on
 Output
   --decisions <file>    decision log, JSON Lines (default out/decisions.jsonl)
   --summary <file>      summary JSON (default out/summary.json)
@@ -76,6 +85,8 @@ function num(name: string, v: string | undefined): number | undefined {
 
 export async function main(argv: string[]): Promise<number> {
   let parsed;
+  // `--http` may stand alone: give parseArgs an empty value for it.
+  argv = argv.map((a, i) => (a === '--http' && (i + 1 >= argv.length || argv[i + 1]!.startsWith('-')) ? '--http=' : a));
   try {
     parsed = parseArgs({
       args: argv,
@@ -88,6 +99,7 @@ export async function main(argv: string[]): Promise<number> {
         mode: { type: 'string' }, threads: { type: 'string' }, inline: { type: 'boolean' }, wait: { type: 'string' },
         topology: { type: 'string' }, agents: { type: 'string' }, config: { type: 'string' }, 'cycle-timeout': { type: 'string' },
         decisions: { type: 'string' }, summary: { type: 'string' }, 'dead-letters': { type: 'string' },
+        http: { type: 'string' }, 'token-file': { type: 'string' }, 'event-store': { type: 'string' },
         json: { type: 'boolean' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -110,12 +122,17 @@ export async function main(argv: string[]): Promise<number> {
       decisions: v.decisions, summary: v.summary, deadLetters: v['dead-letters'],
       progress: !v.quiet && !v.json,
       agents: v.agents?.split(',').map((a) => a.trim()).filter((a) => a !== ''),
+      operator: v.http === undefined && v['token-file'] === undefined && v['event-store'] === undefined ? null : {
+        http: v.http === undefined ? null : parseHttpOption(v.http), tokenFile: v['token-file'] ?? null, eventStore: v['event-store'] ?? null,
+      },
     };
+    if (input.operator?.http && !v.quiet && !v.json) process.stderr.write(`lucent-engine: HTTP ${describeHttp(input.operator.http)}; control endpoints and page on the health address\n`);
     const opts = resolveOptions(input);
     const source = v.source ?? 'file';
     if (source !== 'file' && source !== 'kafka') throw new LucentError('ERR_OPTION', `--source must be "file" or "kafka", got ${JSON.stringify(source)}`);
     let summary: Summary;
     if (source === 'kafka') {
+      if (input.operator !== null) throw new LucentError('ERR_OPTION', '--http, --token-file and --event-store apply to --source file');
       const k = resolveKafkaOptions({
         brokers: v.brokers, group: v.group, universe: v.universe, scope: v.scope, topicPrefix: v['topic-prefix'],
         untilEnd: v['until-end'], mergeIdleMs: num('merge-idle', v['merge-idle']), bufferPerPartition: num('buffer', v.buffer),

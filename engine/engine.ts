@@ -11,6 +11,7 @@ import { DeadLetterLog } from './sinks/dead_letters.ts';
 import { TapeReplay } from './step/tape_replay.ts';
 import { Progress } from './progress.ts';
 import { replaySummary, writeSummary, type Summary } from './summary.ts';
+import { openOperator, type Operator } from './control/operator.ts';
 
 export type { Summary } from './summary.ts';
 
@@ -19,6 +20,8 @@ export interface RunHooks {
   tape?: { tape: Tape; registry: InstrumentRegistry; lines?: number } | undefined;
   crashAt?: { agent: string; cycle: number } | undefined;
   onThreadError?: (thread: number, err: Error) => void;
+  /** Sees the operator controls once they are up (tests drive the running engine through them). */
+  onOperator?: (op: Operator) => void;
 }
 
 export async function runEngine(o: EngineOptions, hooks: RunHooks = {}): Promise<Summary> {
@@ -38,8 +41,12 @@ export async function runEngine(o: EngineOptions, hooks: RunHooks = {}): Promise
   // Sinks, then the pipeline: consolidation and the agents.
   const sink = new DecisionLog(o.decisions);
   await sink.open();
-  const pipeline = buildPipeline(o, registry, sink, hooks);
+  // Operator controls (--http, --event-store, --token-file): the control plane the pipeline uses.
+  const operator = o.operator === null ? null : await openOperator(o.operator, o.config, Math.max(1, registry.size));
+  const pipeline = buildPipeline(o, registry, sink, { ...hooks, control: operator?.control });
   const { dispatcher, stats } = pipeline;
+  await operator?.attach(pipeline, o.agents);
+  if (operator !== null) hooks.onOperator?.(operator);
   await dispatcher.start();
 
   // The source: the tape, replayed through the per-event step.
@@ -51,6 +58,7 @@ export async function runEngine(o: EngineOptions, hooks: RunHooks = {}): Promise
       progress.update(done, `cycles ${s.cycles.toLocaleString('en-US')} decisions ${stats.decisions.toLocaleString('en-US')}`);
       await sink.flush();
       if (dispatcher.threads > 0) await dispatcher.supervise();
+      await operator?.turn();
     },
   });
   try {
@@ -61,6 +69,7 @@ export async function runEngine(o: EngineOptions, hooks: RunHooks = {}): Promise
     progress.done();
     await dispatcher.stop();
     await sink.close();
+    await operator?.close();
   }
 
   const summary = replaySummary(o, {

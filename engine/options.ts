@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { OptionError } from '../protocol/errors.ts';
 import { kWaitNames, type WaitName } from '../protocol/wait_strategy.ts';
+import type { OperatorOptions } from './control/operator.ts';
 import { checkControlConfig, kDefaultControlConfig, type ControlConfig } from './control/control_config.ts';
 import { checkAgentConfig, kAgentNames, kDefaultAgentConfig, type AgentConfig } from '../workers/agents/index.ts';
 
@@ -51,6 +52,8 @@ export interface EngineOptions {
   progress: boolean;
   agents: string[];
   config: EngineConfig;
+  /** Operator controls of the running engine (HTTP endpoints and page, tokens, the control stream); null: none. */
+  operator: OperatorOptions | null;
 }
 
 export const kDefaultConfig: EngineConfig = {
@@ -143,6 +146,7 @@ export interface OptionsInput {
   cycleTimeoutMs?: number | undefined;
   progress?: boolean | undefined;
   agents?: string[] | undefined;
+  operator?: OperatorOptions | null | undefined;
 }
 
 export function resolveOptions(i: OptionsInput): EngineOptions {
@@ -181,5 +185,6 @@ export function resolveOptions(i: OptionsInput): EngineOptions {
     progress: i.progress ?? true,
     agents,
     config,
+    operator: i.operator ?? null,
   };
 }

@@ -61,7 +61,7 @@ export class Consolidator {
     const readers = this.#readers;
     const errors = this.#ctx.riskView.agentErrors;
     const breakers = this.#ctx.breakers;
-    if (this.#ctx.control) this.#ctx.control.cycle = cycle;
+    this.#ctx.control?.onCycle(cycle);
     for (let i = 0; i < readers.length; i++) {
       const r = readers[i]!;
       r.read();

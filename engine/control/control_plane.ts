@@ -41,8 +41,11 @@ class Scope {
   refusal: Verdict = { status: 'rejected', reason: '' };
   engagedAtMs = 0;
   engagedCycle = 0;
+  awaitingEffect = false;
   awaitingReaction = false;
-  /** From the change to the first action it refused: cycles and µs. */
+  /** From the change to the first consolidation held to it (cycles, µs): when it took effect. */
+  effect: { cycles: number; us: number } | null = null;
+  /** From the change to the first action it refused (cycles, µs): when one was next proposed. */
   reaction: { cycles: number; us: number } | null = null;
   /** Paper equity tracking for the drawdown trip. */
   pnlUsd = 0;
@@ -104,7 +107,8 @@ export class ControlPlane {
   readonly #venueOf = new Map<string, string>();
   readonly #capitalUsd: number;
   #restricted = 0; // scopes not ACTIVE
-  /** The newest consolidated cycle (consolidation tells it). */
+  #awaitingEffect = 0; // scopes changed since the last consolidation
+  /** The newest consolidated cycle (consolidation tells it: onCycle). */
   cycle = 0;
   /** Told of each action held for a person's approval (the approval queue). */
   onHeld: ((p: Proposal) => void) | null = null;
@@ -125,6 +129,19 @@ export class ControlPlane {
     let s = map.get(ref.name);
     if (s === undefined && create) map.set(ref.name, (s = new Scope({ scope: ref.scope, name: ref.name })));
     return s;
+  }
+
+  /** Consolidation of `cycle` begins: a state changed since the last one is in force from here. */
+  onCycle(cycle: number): void {
+    this.cycle = cycle;
+    if (this.#awaitingEffect === 0) return;
+    const now = performance.now();
+    for (const s of [this.#engine, ...this.#agents.values(), ...this.#kinds.values()]) {
+      if (!s.awaitingEffect) continue;
+      s.awaitingEffect = false;
+      s.effect = { cycles: cycle - s.engagedCycle, us: Math.round((now - s.engagedAtMs) * 1000) };
+    }
+    this.#awaitingEffect = 0;
   }
 
   stateOf(ref: ScopeRef): TradingState { return this.#scope(ref, false)?.state ?? 'ACTIVE'; }
@@ -151,6 +168,9 @@ export class ControlPlane {
       s.engagedCycle = this.cycle;
       s.awaitingReaction = true;
       s.reaction = null;
+      if (!s.awaitingEffect) this.#awaitingEffect++;
+      s.awaitingEffect = true;
+      s.effect = null;
     }
     this.log.write('trading_state', who, { scope: ref.scope, name: ref.name, from, to: state, mode: s.mode, reason, cycle: this.cycle });
     return true;
@@ -356,7 +376,7 @@ export class ControlPlane {
   snapshot(): Record<string, unknown> {
     const scope = (s: Scope): Record<string, unknown> => ({
       scope: s.ref.scope, ...(s.ref.scope === 'engine' ? {} : { name: s.ref.name }), state: s.state, mode: s.mode, reason: s.reason, who: s.who,
-      since: s.since, reaction: s.reaction, pnlUsd: Math.round(s.pnlUsd * 100) / 100, peakPnlUsd: Math.round(s.peakUsd * 100) / 100,
+      since: s.since, effect: s.effect, reaction: s.reaction, pnlUsd: Math.round(s.pnlUsd * 100) / 100, peakPnlUsd: Math.round(s.peakUsd * 100) / 100,
     });
     const listed = (m: Map<string, Scope>): Record<string, unknown>[] => [...m.values()].filter((s) => s.state !== 'ACTIVE' || s.since !== '' || s.pnlUsd !== 0).map(scope);
     return {
@@ -367,8 +387,8 @@ export class ControlPlane {
   }
 
   /** Every scope's state (metrics). */
-  states(): { ref: ScopeRef; state: TradingState; reaction: { cycles: number; us: number } | null }[] {
+  states(): { ref: ScopeRef; state: TradingState; effect: { cycles: number; us: number } | null; reaction: { cycles: number; us: number } | null }[] {
     const all = [this.#engine, ...this.#agents.values(), ...this.#kinds.values()];
-    return all.map((s) => ({ ref: s.ref, state: s.state, reaction: s.reaction }));
+    return all.map((s) => ({ ref: s.ref, state: s.state, effect: s.effect, reaction: s.reaction }));
   }
 }

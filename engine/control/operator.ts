@@ -1,0 +1,97 @@
+// The operator controls of a running engine, wired in one place: the event store the `control`
+// stream goes to, the control plane handed to the pipeline, the approval queue (restored from the
+// store), the HTTP endpoints and page, the metrics, SIGUSR2, and the approvals' expiry.
+//
+//   const op = await openOperator(options.operator, config);   // before buildPipeline
+//   buildPipeline(..., { control: op.control })
+//   await op.attach(pipeline, agents);                          // after it: queue, HTTP, signal
+//   ... between chunks: await op.turn()                         // lets requests and signals in
+//   await op.close();
+//
+// SIGUSR2 toggles the engine scope: ACTIVE → HALTED (a pause, who = "signal"), HALTED or REDUCING → ACTIVE.
+import type { EngineConfig } from '../options.ts';
+import type { Pipeline } from '../pipeline.ts';
+import { openEventStore } from '../sinks/event_store/open.ts';
+import type { EventStore } from '../sinks/event_store/types.ts';
+import { startHttp, type HttpConfig, type HttpHandle } from '../http/server.ts';
+import { ApprovalQueue } from './approvals.ts';
+import { ControlLog } from './control_log.ts';
+import { controlMetrics } from './control_metrics.ts';
+import { ControlPlane } from './control_plane.ts';
+import { addControlRoutes } from './routes.ts';
+import { Tokens } from './tokens.ts';
+
+export interface OperatorOptions {
+  /** Where the control endpoints and page are served (null: none). */
+  http: HttpConfig | null;
+  /** The token file (`--token-file`); LUCENT_TOKEN is read too. */
+  tokenFile: string | null;
+  /** Event store for the `control` stream (a log path or a postgres:// / kurrentdb:// URL); null: in memory only. */
+  eventStore: string | null;
+}
+
+export const kEngineScope = { scope: 'engine', name: '' } as const;
+
+export class Operator {
+  readonly control: ControlPlane;
+  readonly tokens: Tokens;
+  readonly store: EventStore | null;
+  approvals: ApprovalQueue | null = null;
+  http: HttpHandle | null = null;
+  readonly #o: OperatorOptions;
+  #timer: NodeJS.Timeout | null = null;
+  readonly #onSignal = (): void => this.toggleEngine('signal');
+
+  constructor(o: OperatorOptions, control: ControlPlane, tokens: Tokens, store: EventStore | null) {
+    this.#o = o;
+    this.control = control;
+    this.tokens = tokens;
+    this.store = store;
+  }
+
+  /** SIGUSR2: ACTIVE → HALTED (pause), otherwise → ACTIVE. */
+  toggleEngine(who: string): void {
+    if (this.control.stateOf(kEngineScope) === 'ACTIVE') this.control.kill(kEngineScope, who);
+    else this.control.resume(kEngineScope, who);
+  }
+
+  /** After buildPipeline: the approval queue (restored), the HTTP endpoints, the signal, the expiry timer. */
+  async attach(p: Pipeline, agents: readonly string[]): Promise<void> {
+    this.approvals = new ApprovalQueue({ control: this.control, validator: p.validator, executor: p.executor, view: p.view, registry: p.snapshot });
+    await this.approvals.restore();
+    if (this.#o.http !== null) {
+      this.http = await startHttp(this.#o.http, {
+        ready: () => ({ warm: true, agentThreads: { running: p.dispatcher.threads, expected: p.dispatcher.threads } }),
+        metrics: { registry: controlMetrics(this.control, this.approvals) },
+      });
+      addControlRoutes(this.http.routes, { control: this.control, approvals: this.approvals, tokens: this.tokens, agents });
+    }
+    process.on('SIGUSR2', this.#onSignal);
+    const approvals = this.approvals;
+    this.#timer = setInterval(() => approvals.expire(), 1000);
+    this.#timer.unref();
+  }
+
+  /** Lets the event loop turn once (HTTP requests, signals) between chunks. */
+  turn(): Promise<void> {
+    return new Promise((r) => setImmediate(r));
+  }
+
+  async close(): Promise<void> {
+    process.off('SIGUSR2', this.#onSignal);
+    if (this.#timer !== null) clearInterval(this.#timer);
+    await this.http?.stop();
+    await this.control.log.close();
+    await this.store?.close();
+  }
+}
+
+/** Opens the event store (when configured) and creates the control plane the pipeline will use. */
+export async function openOperator(o: OperatorOptions, config: EngineConfig, capacity: number): Promise<Operator> {
+  const tokens = Tokens.load(o.tokenFile);
+  const store = o.eventStore === null ? null : await openEventStore(o.eventStore);
+  const control = new ControlPlane(config.control, {
+    log: new ControlLog(store), capitalUsd: config.agents.capitalUsd, capacity, maxAgentErrors: config.limits.maxAgentErrors,
+  });
+  return new Operator(o, control, tokens, store);
+}
