@@ -376,7 +376,7 @@ export class ControlPlane {
   snapshot(): Record<string, unknown> {
     const scope = (s: Scope): Record<string, unknown> => ({
       scope: s.ref.scope, ...(s.ref.scope === 'engine' ? {} : { name: s.ref.name }), state: s.state, mode: s.mode, reason: s.reason, who: s.who,
-      since: s.since, effect: s.effect, reaction: s.reaction, pnlUsd: Math.round(s.pnlUsd * 100) / 100, peakPnlUsd: Math.round(s.peakUsd * 100) / 100,
+      since: s.since, engagedCycle: s.engagedCycle, effect: s.effect, reaction: s.reaction, pnlUsd: Math.round(s.pnlUsd * 100) / 100, peakPnlUsd: Math.round(s.peakUsd * 100) / 100,
     });
     const listed = (m: Map<string, Scope>): Record<string, unknown>[] => [...m.values()].filter((s) => s.state !== 'ACTIVE' || s.since !== '' || s.pnlUsd !== 0).map(scope);
     return {

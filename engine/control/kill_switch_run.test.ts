@@ -1,0 +1,94 @@
+// The kill switch on a running engine: the shipped fixture replayed at a fixed rate on an agent
+// thread, with the HTTP endpoints up. A kind, an agent, then the engine are killed over HTTP (and
+// the engine resumed by SIGUSR2 is not used here: the signal is toggled at the end), each is in
+// force from the next consolidation (at most one cycle), no action of the scope is approved after
+// it, ingest and agents go on, and the decision log keeps recording. A second run trips the
+// engine and an agent automatically (losses within a window). Prints the reaction figures.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runEngine } from '../engine.ts';
+import { kDefaultConfig, resolveOptions, type EngineConfig } from '../options.ts';
+import type { Operator } from './operator.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'lucent-kill-'));
+const tokenFile = join(dir, 'tokens');
+writeFileSync(tokenFile, 'ops:ops-token-0123456789abcdef\n');
+
+interface ScopeSnap { scope: string; name?: string; state: string; engagedCycle: number; effect: { cycles: number; us: number } | null; reaction: { cycles: number; us: number } | null; who: string }
+
+test('manual kill over HTTP per scope: in force within one cycle; nothing of the scope approved after; the run goes on', async () => {
+  let op = null as Operator | null;
+  const decisions = join(dir, 'd.jsonl');
+  const done: Promise<void>[] = [];
+  const summary = await runEngine(resolveOptions({
+    threads: 1, rate: 25_000, decisions, summary: null, deadLetters: null, progress: false,
+    operator: { http: { all: { port: 0 } }, tokenFile, eventStore: null },
+  }), {
+    onOperator: (o) => {
+      op = o;
+      const url = `http://127.0.0.1:${o.http!.health.port}`;
+      // each kill once the run has reached a cycle (polled on the event loop, as an operator would)
+      const kill = (body: object, atCycle: number): void => {
+        done.push(new Promise((resolve, reject) => {
+          const t = setInterval(() => {
+            if (o.control.cycle < atCycle) return;
+            clearInterval(t);
+            fetch(`${url}/control/kill`, { method: 'POST', headers: { authorization: 'Bearer ops-token-0123456789abcdef' }, body: JSON.stringify(body) })
+              .then((r) => { assert.is(r.status, 200); resolve(); }, reject);
+          }, 5);
+        }));
+      };
+      kill({ scope: 'kind', kind: 'arbitrage_triangular' }, 2000);
+      kill({ scope: 'agent', agent: 'portfolio_rebalancer' }, 5000);
+      kill({ scope: 'engine' }, 8000);
+    },
+  });
+  await Promise.all(done);
+  assert.ok(op !== null);
+  const snap = op!.control.snapshot() as { engine: ScopeSnap; agents: ScopeSnap[]; kinds: ScopeSnap[] };
+  const scopes = [snap.kinds.find((s) => s.name === 'arbitrage_triangular')!, snap.agents.find((s) => s.name === 'portfolio_rebalancer')!, snap.engine];
+  const lines = readFileSync(decisions, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { cycle: number; agent: string; kind: string; status: string; reason: string });
+  for (const s of scopes) {
+    assert.is(s.state, 'HALTED');
+    assert.is(s.who, 'ops');
+    assert.ok(s.effect !== null && s.effect.cycles <= 1, `${s.scope}: in force from the next consolidation (${JSON.stringify(s.effect)})`);
+    const inScope = (d: { agent: string; kind: string }): boolean => s.scope === 'engine' || (s.scope === 'agent' ? d.agent === s.name : d.kind === s.name);
+    const leaked = lines.filter((d) => inScope(d) && d.cycle > s.engagedCycle && d.status !== 'rejected');
+    assert.is(leaked.length, 0, `${s.scope} ${s.name ?? ''}: nothing approved after the kill`);
+    const refused = lines.filter((d) => inScope(d) && d.reason.startsWith('kill switch:'));
+    assert.ok(refused.length > 0, 'its actions are refused and recorded');
+    console.log(`kill ${s.scope}${s.name ? ` ${s.name}` : ''} (manual, HTTP): engaged after cycle ${s.engagedCycle}; in force ${s.effect!.cycles} cycle(s), ${s.effect!.us} µs later; first refused action ${s.reaction?.cycles} cycle(s), ${s.reaction?.us} µs later; ${refused.length} refused`);
+  }
+  assert.is(summary.events, 120_000, 'ingest went on to the end');
+  assert.ok(summary.cycles > 10_000, 'agents went on');
+  // SIGUSR2 toggles the engine scope (handled on the event loop)
+  const before = op!.control.stateOf({ scope: 'engine', name: '' });
+  assert.is(before, 'HALTED');
+  op!.toggleEngine('signal');
+  assert.is(op!.control.stateOf({ scope: 'engine', name: '' }), 'ACTIVE');
+});
+
+test('automatic trips on a run: losses within a window take the engine and the agent to REDUCING', async () => {
+  const config = structuredClone(kDefaultConfig) as EngineConfig;
+  config.control.trips.lossLimitUsd = 100;
+  config.control.trips.lossWindowUs = 60_000_000;
+  let op = null as Operator | null;
+  await runEngine(resolveOptions({ threads: 0, decisions: null, summary: null, deadLetters: null, progress: false, config, operator: { http: null, tokenFile: null, eventStore: null } }), {
+    onOperator: (o) => { op = o; },
+  });
+  const snap = op!.control.snapshot() as { engine: ScopeSnap & { reason: string }; agents: (ScopeSnap & { reason: string })[] };
+  const agent = snap.agents.find((s) => s.state !== 'ACTIVE')!;
+  for (const s of [snap.engine, agent]) {
+    assert.is(s.state, 'REDUCING');
+    assert.is(s.who, 'auto:loss-window');
+    assert.match(s.reason, /lost \$\d+ within 60 s \(limit \$100\)/);
+    assert.ok(s.effect !== null && s.effect.cycles <= 1);
+    console.log(`trip ${s.scope}${s.name ? ` ${s.name}` : ''} (automatic, loss window): tripped in cycle ${s.engagedCycle}; in force ${s.effect!.cycles} cycle(s), ${s.effect!.us} µs later; first refused action ${s.reaction ? `${s.reaction.cycles} cycle(s), ${s.reaction.us} µs later` : '(held by the engine scope)'}`);
+  }
+});
+
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+test.run();
