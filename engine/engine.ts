@@ -42,7 +42,9 @@ export async function runEngine(o: EngineOptions, hooks: RunHooks = {}): Promise
   const sink = new DecisionLog(o.decisions);
   await sink.open();
   // Operator controls (--http, --event-store, --token-file): the control plane the pipeline uses.
-  const operator = o.operator === null ? null : await openOperator(o.operator, o.config, Math.max(1, registry.size));
+  const operator = o.operator === null ? null : await openOperator(o.operator, o.config.control, {
+    capitalUsd: o.config.agents.capitalUsd, capacity: Math.max(1, registry.size), maxAgentErrors: o.config.limits.maxAgentErrors,
+  });
   const pipeline = buildPipeline(o, registry, sink, { ...hooks, control: operator?.control });
   const { dispatcher, stats } = pipeline;
   await operator?.attach(pipeline, o.agents);

@@ -12,8 +12,6 @@ import type { RiskView } from '../validate/risk_view.ts';
 import type { Proposal, Verdict } from '../types.ts';
 import type { RiskTable } from './risk_table.ts';
 import type { ConsolidationStats } from './stats.ts';
-import type { Breakers } from '../control/breakers.ts';
-import type { ControlPlane } from '../control/control_plane.ts';
 
 /** What a fusion may read of the portfolio (the paper executor owns it). */
 export interface PortfolioView {
@@ -39,10 +37,10 @@ export interface FusionContext {
   /** What consolidation learns that the validator enforces (the portfolio VaR). */
   riskView: RiskView;
   stats: ConsolidationStats;
-  /** The agents' circuit breakers: consolidation tells them each agent's cycle; an open one's records are ignored. */
-  breakers?: Breakers;
-  /** Told the newest consolidated cycle (kill-switch reaction in cycles). */
-  control?: ControlPlane;
+  /** The agents' circuit breakers (engine/control/breakers.ts): told each agent's cycle; false: ignore its records. */
+  breakers?: { observe(r: ResultReader, cycle: number, nowUs: number): boolean };
+  /** The control plane (engine/control/): told each consolidation's cycle (a state change is in force from it). */
+  control?: { onCycle(cycle: number): void };
   /** The next stages: sets the proposal's verdict and fill, and records the decision. */
   decide(p: Proposal): void;
 }

@@ -8,7 +8,7 @@ import { kRecArbCross, kRecYield } from '../../protocol/records.ts';
 import { ResultReader } from '../../protocol/result_reader.ts';
 import { allocateResultRegion, ResultArrays, ResultWriter } from '../../protocol/result_region.ts';
 import { Breakers } from './breakers.ts';
-import { kDefaultControlConfig } from './control_config.ts';
+import { kDefaultControlConfig } from '../control_config.ts';
 import { ControlLog } from './control_log.ts';
 
 const kCap = 32;

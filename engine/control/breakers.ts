@@ -12,7 +12,7 @@ import {
   kRecArbCross, kRecArbStatistical, kRecArbTriangular, kRecArbYield, kRecPortfolioRisk, kRecRiskAlert, kRecYield,
 } from '../../protocol/records.ts';
 import type { ResultReader } from '../../protocol/result_reader.ts';
-import type { ControlConfig } from './control_config.ts';
+import type { ControlConfig } from '../control_config.ts';
 import type { ControlLog } from './control_log.ts';
 
 export type BreakerState = 'CLOSED' | 'OPEN' | 'HALF_OPEN';

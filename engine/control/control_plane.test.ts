@@ -6,7 +6,7 @@ import { kDefaultConfig } from '../options.ts';
 import { proposal } from '../consolidate/fusion.ts';
 import { Validator } from '../validate/validator.ts';
 import type { Proposal } from '../types.ts';
-import { kDefaultControlConfig, type ControlConfig } from './control_config.ts';
+import { kDefaultControlConfig, type ControlConfig } from '../control_config.ts';
 import { ControlPlane } from './control_plane.ts';
 
 const kT0 = 1_723_075_200_000_000;

@@ -18,7 +18,7 @@ import type { Proposal, Verdict, Fill } from '../types.ts';
 import type { Validator } from '../validate/validator.ts';
 import { usdText } from '../usd_text.ts';
 import { Breakers } from './breakers.ts';
-import type { ControlConfig, TradingState, TripAction } from './control_config.ts';
+import type { ControlConfig, TradingState, TripAction } from '../control_config.ts';
 import { ControlLog } from './control_log.ts';
 
 export type ScopeKind = 'engine' | 'agent' | 'kind';

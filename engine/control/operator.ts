@@ -9,11 +9,14 @@
 //   await op.close();
 //
 // SIGUSR2 toggles the engine scope: ACTIVE → HALTED (a pause, who = "signal"), HALTED or REDUCING → ACTIVE.
-import type { EngineConfig } from '../options.ts';
-import type { Pipeline } from '../pipeline.ts';
+import type { ControlConfig, OperatorOptions } from '../control_config.ts';
+import type { PaperExecutor } from '../execute/paper_executor.ts';
+import type { Validator } from '../validate/validator.ts';
+import type { MarketView } from '../../protocol/market_view.ts';
+import type { RegistrySnapshot } from '../../protocol/registry.ts';
 import { openEventStore } from '../sinks/event_store/open.ts';
 import type { EventStore } from '../sinks/event_store/types.ts';
-import { startHttp, type HttpConfig, type HttpHandle } from '../http/server.ts';
+import { startHttp, type HttpHandle } from '../http/server.ts';
 import { ApprovalQueue } from './approvals.ts';
 import { ControlLog } from './control_log.ts';
 import { controlMetrics } from './control_metrics.ts';
@@ -21,13 +24,15 @@ import { ControlPlane } from './control_plane.ts';
 import { addControlRoutes } from './routes.ts';
 import { Tokens } from './tokens.ts';
 
-export interface OperatorOptions {
-  /** Where the control endpoints and page are served (null: none). */
-  http: HttpConfig | null;
-  /** The token file (`--token-file`); LUCENT_TOKEN is read too. */
-  tokenFile: string | null;
-  /** Event store for the `control` stream (a log path or a postgres:// / kurrentdb:// URL); null: in memory only. */
-  eventStore: string | null;
+export type { OperatorOptions } from '../control_config.ts';
+
+/** What the operator needs of a built pipeline (engine/pipeline.ts Pipeline has these). */
+export interface PipelineParts {
+  validator: Validator;
+  executor: PaperExecutor;
+  view: MarketView;
+  snapshot: RegistrySnapshot;
+  dispatcher: { readonly threads: number };
 }
 
 export const kEngineScope = { scope: 'engine', name: '' } as const;
@@ -56,7 +61,7 @@ export class Operator {
   }
 
   /** After buildPipeline: the approval queue (restored), the HTTP endpoints, the signal, the expiry timer. */
-  async attach(p: Pipeline, agents: readonly string[]): Promise<void> {
+  async attach(p: PipelineParts, agents: readonly string[]): Promise<void> {
     this.approvals = new ApprovalQueue({ control: this.control, validator: p.validator, executor: p.executor, view: p.view, registry: p.snapshot });
     await this.approvals.restore();
     if (this.#o.http !== null) {
@@ -87,11 +92,9 @@ export class Operator {
 }
 
 /** Opens the event store (when configured) and creates the control plane the pipeline will use. */
-export async function openOperator(o: OperatorOptions, config: EngineConfig, capacity: number): Promise<Operator> {
+export async function openOperator(o: OperatorOptions, config: ControlConfig, plane: { capitalUsd: number; capacity: number; maxAgentErrors: number }): Promise<Operator> {
   const tokens = Tokens.load(o.tokenFile);
   const store = o.eventStore === null ? null : await openEventStore(o.eventStore);
-  const control = new ControlPlane(config.control, {
-    log: new ControlLog(store), capitalUsd: config.agents.capitalUsd, capacity, maxAgentErrors: config.limits.maxAgentErrors,
-  });
+  const control = new ControlPlane(config, { log: new ControlLog(store), ...plane });
   return new Operator(o, control, tokens, store);
 }

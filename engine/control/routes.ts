@@ -13,7 +13,7 @@
 import type { Reply, RequestContext, Route, Router } from '../http/router.ts';
 import { jsonReply } from '../http/router.ts';
 import type { ApprovalQueue } from './approvals.ts';
-import type { TripAction } from './control_config.ts';
+import type { TripAction } from '../control_config.ts';
 import type { ControlPlane, ScopeRef, StopMode } from './control_plane.ts';
 import { kControlPage } from './page.ts';
 import type { Tokens } from './tokens.ts';

@@ -1,8 +1,20 @@
-// The operator controls' settings (config key `control`): rate limits, automatic trips, the agents'
+// The operator controls' settings (config key `control`; the code is in engine/control/): rate limits, automatic trips, the agents'
 // circuit breakers, the post-execution fill check and human approval. Every default leaves the
 // shipped fixture's decisions unchanged: rate limits and trips are off (0) until configured;
 // breakers and the fill check are on, with bounds no healthy run reaches.
-import { OptionError } from '../../protocol/errors.ts';
+import { OptionError } from '../protocol/errors.ts';
+
+interface HttpAt { readonly host?: string; readonly port: number }
+
+/** Operator controls of a running engine (command line: --http, --token-file, --event-store). */
+export interface OperatorOptions {
+  /** Where the control endpoints and page are served (null: none): engine/http/server.ts HttpConfig. */
+  http: { readonly health: HttpAt; readonly metrics: HttpAt } | { readonly all: HttpAt } | null;
+  /** The token file (`--token-file`); LUCENT_TOKEN is read too. */
+  tokenFile: string | null;
+  /** Event store for the `control` stream (a log path or a postgres:// / kurrentdb:// URL); null: in memory only. */
+  eventStore: string | null;
+}
 
 /** A scope's trading state: what may still pass. */
 export type TradingState = 'ACTIVE' | 'REDUCING' | 'HALTED';
