@@ -307,7 +307,9 @@ export class ControlPlane {
     }
     if (pnlUsd !== 0) {
       this.#pnl(this.#engine, pnlUsd, p.ts);
-      this.#pnl(this.#scope({ scope: 'agent', name: p.agent }, true)!, pnlUsd, p.ts);
+      let a = this.#agents.get(p.agent);
+      if (a === undefined) a = this.#scope({ scope: 'agent', name: p.agent }, true)!;
+      this.#pnl(a, pnlUsd, p.ts);
     }
   }
 
@@ -354,7 +356,7 @@ export class ControlPlane {
   #burst(agent: string, ts: number, what: string): void {
     const t = this.config.trips;
     if (t.burstCount <= 0) return;
-    const s = this.#scope({ scope: 'agent', name: agent }, true)!;
+    const s = this.#agents.get(agent) ?? this.#scope({ scope: 'agent', name: agent }, true)!;
     const n = t.burstCount;
     s.burst ??= new Float64Array(n);
     const ring = s.burst;

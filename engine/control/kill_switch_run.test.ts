@@ -90,5 +90,30 @@ test('automatic trips on a run: losses within a window take the engine and the a
   }
 });
 
+test('breakers on a run: an absurd-size bound the arbitrage detector exceeds opens its breaker; it half-opens after each cool-down, reopens on a bad probe, closes on a clean one', async () => {
+  const config = structuredClone(kDefaultConfig) as EngineConfig;
+  config.control.breaker.absurdSize = 2_000_000;
+  config.control.breaker.coolDownUs = 20_000_000;
+  let op = null as Operator | null;
+  const summary = await runEngine(resolveOptions({ threads: 0, decisions: null, summary: null, deadLetters: null, progress: false, config, operator: { http: null, tokenFile: null, eventStore: null } }), {
+    onOperator: (o) => { op = o; },
+  });
+  const changes = op!.control.breakers.changes;
+  assert.ok(changes.length >= 3);
+  assert.ok(changes.every((c) => c.agent === 'arbitrage_detector'), 'only the agent whose output is anomalous');
+  assert.equal([changes[0]!.from, changes[0]!.to], ['CLOSED', 'OPEN']);
+  assert.match(changes[0]!.reason, /^anomalous output: size [\d.]+ above 2000000/);
+  for (let i = 1; i < changes.length; i++) {
+    const [a, b] = [changes[i - 1]!, changes[i]!];
+    assert.is(b.from, a.to, 'a chain of states');
+    if (b.to === 'HALF_OPEN') assert.match(b.reason, /^cool-down of 20 s over: probing/);
+    if (a.to === 'HALF_OPEN') assert.ok(b.cycle === a.cycle && (b.to === 'OPEN' || b.to === 'CLOSED'), 'the probe is decided in the cycle it half-opened');
+  }
+  const by = (to: string): number => changes.filter((c) => c.to === to).length;
+  assert.is(op!.control.log.counts.circuit_breaker, changes.length, 'every change audited');
+  assert.ok(summary.decisionsByAgent.arbitrage_detector! < 1772, 'its records were ignored while open');
+  console.log(`breaker changes on a run: ${changes.length} (OPEN ${by('OPEN')}, HALF_OPEN ${by('HALF_OPEN')}, CLOSED ${by('CLOSED')}); first: ${changes.slice(0, 4).map((c) => `cycle ${c.cycle} ${c.from}→${c.to} (${c.reason})`).join('; ')}; arbitrage decisions ${summary.decisionsByAgent.arbitrage_detector} (1,772 with the default bound)`);
+});
+
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 test.run();
