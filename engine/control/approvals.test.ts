@@ -8,6 +8,8 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { kDefaultConfig, type EngineConfig } from '../options.ts';
 import { InstrumentRegistry } from '../../protocol/registry.ts';
 import { decodeAll, feedEvents, slotIn, testPipeline } from '../testing/agent_harness.ts';
@@ -165,12 +167,25 @@ test('kill and resume over HTTP: audited with the token name, in metrics; a stop
   assert.is(e.approvals.size, 0, 'a stop rejects what waits');
   const state = (await e.call('GET', '/control')).json;
   assert.is(state.agents.find((x: { name: string }) => x.name === 'arbitrage_detector').mode, 'stop');
+  // the command line against the running server: resume, and a refused call's exit status
+  // (a child process: this process must keep serving while it runs)
+  const cli = (args: string[], env: Record<string, string> = {}): Promise<{ status: number | null; out: string }> => new Promise((resolve) => {
+    const c = spawn(process.execPath, [fileURLToPath(new URL('./control_cli.ts', import.meta.url)), ...args, '--url', e.url], { env: { ...process.env, ...env } });
+    let out = '';
+    c.stdout.on('data', (d) => { out += d; });
+    c.stderr.on('data', (d) => { out += d; });
+    c.on('close', (status) => resolve({ status, out }));
+  });
+  assert.equal(await cli(['resume', '--scope', 'agent', '--agent', 'arbitrage_detector'], { LUCENT_TOKEN: kBob }), { status: 0, out: 'agent arbitrage_detector ACTIVE by bob\n' });
+  assert.equal(await cli(['kill', '--scope', 'kind', '--kind', 'arbitrage_yield'], { LUCENT_TOKEN: 'wrong-token-000000000000' }), { status: 1, out: '401 a valid bearer token is required (Authorization: Bearer <token>)\n' });
+  assert.match((await cli(['status'])).out, /decisions approved \d+, rejected \d+, pending approval \d+; 0 waiting/);
+  await e.call('POST', '/control/kill', { scope: 'agent', agent: 'arbitrage_detector', mode: 'stop' }, kBob);
   const metrics = await (await fetch(`${e.url}/metrics`)).text();
   assert.match(metrics, /lucent_control_trading_state\{scope="agent",name="arbitrage_detector"\} 2/);
   assert.match(metrics, /lucent_control_trading_state\{scope="kind",name="arbitrage_cross_exchange"\} 0/);
   await e.control.log.flush();
   const ks = (await e.control.log.readAll()).filter((x) => x.type === 'kill_switch').map((x) => x.data as Record<string, unknown>);
-  assert.equal(ks.map((x) => `${x.op}:${x.scope}:${x.who}`), ['engage:kind:alice', 'resume:kind:alice', 'engage:agent:bob']);
+  assert.equal(ks.map((x) => `${x.op}:${x.scope}:${x.who}`), ['engage:kind:alice', 'resume:kind:alice', 'engage:agent:bob', 'resume:agent:bob', 'engage:agent:bob']);
   await e.close();
 });
 

@@ -1,9 +1,9 @@
-// The kill switch on a running engine: the shipped fixture replayed at a fixed rate on an agent
-// thread, with the HTTP endpoints up. A kind, an agent, then the engine are killed over HTTP (and
-// the engine resumed by SIGUSR2 is not used here: the signal is toggled at the end), each is in
-// force from the next consolidation (at most one cycle), no action of the scope is approved after
-// it, ingest and agents go on, and the decision log keeps recording. A second run trips the
-// engine and an agent automatically (losses within a window). Prints the reaction figures.
+// The kill switch on a running engine: the shipped fixture replayed at a fixed rate, with the
+// HTTP endpoints up. A kind, an agent, then the engine are killed over HTTP: each is in force from
+// the next consolidation (at most one cycle), no action of the scope is approved after it, ingest
+// and agents go on, and the decision log keeps recording. SIGUSR2 sent to the process halts and
+// resumes the engine. Another run trips the engine and an agent automatically (losses within a
+// window), another opens, half-opens and closes a breaker. Prints the figures.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -64,11 +64,39 @@ test('manual kill over HTTP per scope: in force within one cycle; nothing of the
   }
   assert.is(summary.events, 120_000, 'ingest went on to the end');
   assert.ok(summary.cycles > 10_000, 'agents went on');
-  // SIGUSR2 toggles the engine scope (handled on the event loop)
+  // the operator's toggle (what SIGUSR2 calls) resumes a halted engine scope
   const before = op!.control.stateOf({ scope: 'engine', name: '' });
   assert.is(before, 'HALTED');
   op!.toggleEngine('signal');
   assert.is(op!.control.stateOf({ scope: 'engine', name: '' }), 'ACTIVE');
+});
+
+test('SIGUSR2 on a running engine: the first halts the engine scope (a pause), the second resumes it; audited as signal', async () => {
+  let op = null as Operator | null;
+  const decisions = join(dir, 'd-signal.jsonl');
+  let sent = 0;
+  await runEngine(resolveOptions({
+    threads: 0, rate: 40_000, decisions, summary: null, deadLetters: null, progress: false, operator: { http: null, tokenFile: null, eventStore: null },
+  }), {
+    onOperator: (o) => {
+      op = o;
+      const t = setInterval(() => {
+        if (o.control.cycle >= (sent === 0 ? 3000 : 7000)) {
+          process.kill(process.pid, 'SIGUSR2');
+          if (++sent === 2) clearInterval(t);
+        }
+      }, 5);
+    },
+  });
+  assert.is(sent, 2);
+  const changes = op!.control.log.recent.filter((e) => e.type === 'trading_state').map((e) => e.data);
+  assert.equal(changes.map((c) => `${c.scope}:${c.from}->${c.to}:${c.who}`), ['engine:ACTIVE->HALTED:signal', 'engine:HALTED->ACTIVE:signal']);
+  const [halt, resume] = changes.map((c) => c.cycle as number);
+  const lines = readFileSync(decisions, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { cycle: number; status: string; reason: string });
+  const between = lines.filter((d) => d.cycle > halt! && d.cycle <= resume!);
+  assert.ok(between.length > 0 && between.every((d) => d.status === 'rejected'), 'nothing passes while halted');
+  assert.ok(lines.some((d) => d.cycle > resume! + 1 && d.status === 'approved'), 'trading again after the resume');
+  console.log(`SIGUSR2: halted after cycle ${halt}, resumed after cycle ${resume}; ${between.length} decisions in between, all rejected`);
 });
 
 test('automatic trips on a run: losses within a window take the engine and the agent to REDUCING', async () => {
