@@ -135,10 +135,10 @@ export function decisionChain(validator: Validator, executor: PaperExecutor, rec
     if (control !== null) {
       if (p.fill !== null) control.filled(p, p.fill, executor.realizedPnlUsd - pnl0);
       if (p.verdict.status === 'pending_approval') control.held(p);
-      control.noteDecision(p.verdict.status);
     }
     if (p.verdict.status === 'rejected' && p.quietIfRejected) return;
     recorder.record(p);
+    control?.noteDecision(p.verdict.status);
   };
 }
 
