@@ -23,6 +23,8 @@ Source
                         time); kafka: at most this many events/s into the state
   --speed <x>           replay at x times the recorded timing (1 = real time; file)
                         neither: as fast as possible
+  --max-pause <ms>      with --speed: wait at most this long for one event (default 10000); a
+                        longer recorded gap (or a far-future timestamp) is cut and counted
 Kafka source (--source kafka; the broker: scripts/kafka-up; topics: scripts/replay-to-kafka.ts)
   --brokers <list>      bootstrap brokers host:port[,host:port] (default 127.0.0.1:9092)
   --group <id>          consumer group (default lucent-engine)
@@ -52,7 +54,7 @@ Engine
                         realtime (ingest never waits; agents conflate to the newest state)
   --threads <n>         agent threads (default ${defaultThreads()} here: cores − 1, at most one per agent);
                         0 runs every agent inline on the main thread
-  --inline              same as --threads 0
+  --inline              same as --threads 0 (not together with --threads)
   --wait <w>            spin | block | hybrid (default hybrid): how threads wait for work
   --topology <spec>     agents per thread, e.g. "yield_hunter,risk_assessor;arbitrage_detector,portfolio_rebalancer"
   --agents <list>       comma-separated subset of: ${kAgentNames.join(', ')}
@@ -74,6 +76,12 @@ Output
   --json                print the summary JSON to stdout instead of the table
   --quiet               no progress bar
   -h, --help            this text
+
+Stops and exit status
+  SIGINT / SIGTERM      stop at the next chunk of events: the decisions made are written and synced,
+                        the summary written (stoppedBy), exit 130 / 143; a second signal exits at once
+  0 done · 1 the input or an output failed (one line says which file and why; an input cut short
+  is replayed up to there, its decisions and summary written) · 2 a bad option or configuration
 `;
 
 function num(name: string, v: string | undefined): number | undefined {
@@ -95,7 +103,7 @@ export async function main(argv: string[]): Promise<number> {
         group: { type: 'string' }, universe: { type: 'string' }, scope: { type: 'string' }, 'topic-prefix': { type: 'string' },
         'until-end': { type: 'boolean' }, 'merge-idle': { type: 'string' }, buffer: { type: 'string' },
         'session-timeout': { type: 'string' }, 'topic-refresh': { type: 'string' }, 'no-fsync': { type: 'boolean' },
-        'commit-interval': { type: 'string' }, rate: { type: 'string' }, speed: { type: 'string' },
+        'commit-interval': { type: 'string' }, rate: { type: 'string' }, speed: { type: 'string' }, 'max-pause': { type: 'string' },
         mode: { type: 'string' }, threads: { type: 'string' }, inline: { type: 'boolean' }, wait: { type: 'string' },
         topology: { type: 'string' }, agents: { type: 'string' }, config: { type: 'string' }, 'cycle-timeout': { type: 'string' },
         decisions: { type: 'string' }, summary: { type: 'string' }, 'dead-letters': { type: 'string' },
@@ -114,10 +122,13 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(kHelp);
     return 0;
   }
+  const signals = new SignalStop();
   try {
+    const threads = num('threads', v.threads);
+    if (v.inline && threads !== undefined) throw new LucentError('ERR_OPTION', '--inline and --threads cannot both be given (--inline is --threads 0)');
     const input: OptionsInput = {
       fixture: v.fixture, mode: v.mode, wait: v.wait, topology: v.topology, config: v.config,
-      threads: v.inline ? 0 : num('threads', v.threads), rate: num('rate', v.rate), speed: num('speed', v.speed),
+      threads: v.inline ? 0 : threads, rate: num('rate', v.rate), speed: num('speed', v.speed), maxPauseMs: num('max-pause', v['max-pause']),
       limit: num('limit', v.limit), cycleTimeoutMs: num('cycle-timeout', v['cycle-timeout']),
       decisions: v.decisions, summary: v.summary, deadLetters: v['dead-letters'],
       progress: !v.quiet && !v.json,
@@ -139,33 +150,82 @@ export async function main(argv: string[]): Promise<number> {
         sessionTimeoutMs: num('session-timeout', v['session-timeout']), topicRefreshMs: num('topic-refresh', v['topic-refresh']),
         durable: v['no-fsync'] ? false : undefined, commitIntervalMs: num('commit-interval', v['commit-interval']),
       }, opts);
-      const stop = new AbortController();
-      const onSignal = (): void => stop.abort();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-      try {
-        summary = await runKafkaEngine(opts, k, { signal: stop.signal, log: (line) => { if (!v.quiet) process.stderr.write(`lucent-engine: ${line}\n`); } });
-      } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-      }
+      summary = await runKafkaEngine(opts, k, {
+        signal: signals.signal, stopReason: () => signals.name ?? 'aborted',
+        log: (line) => { if (!v.quiet) process.stderr.write(`lucent-engine: ${line}\n`); },
+      });
     } else {
       const kafkaOnly = ['brokers', 'group', 'universe', 'scope', 'topic-prefix', 'until-end', 'merge-idle', 'buffer', 'session-timeout', 'topic-refresh', 'no-fsync', 'commit-interval'] as const;
       const given = kafkaOnly.filter((key) => v[key] !== undefined);
       if (given.length > 0) throw new LucentError('ERR_OPTION', `--${given[0]} applies to --source kafka only`);
-      summary = await runEngine(opts);
+      summary = await runEngine(opts, { signal: signals.signal, stopReason: () => signals.name ?? 'aborted' });
     }
     if (v.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
     else process.stdout.write(formatSummary(summary));
+    if (summary.inputError) {
+      process.stderr.write(`lucent-engine: ${summary.inputError}; the ${summary.events.toLocaleString('en-US')} events before it were replayed, their decisions and the summary written\n`);
+      return 1;
+    }
+    if (signals.name !== null) {
+      process.stderr.write(`lucent-engine: stopped by ${signals.name} after ${summary.events.toLocaleString('en-US')} events; ${summary.decisions.toLocaleString('en-US')} decisions written and synced, summary written\n`);
+      return signals.exitCode;
+    }
     return 0;
   } catch (err) {
-    if (err instanceof LucentError) {
-      process.stderr.write(`lucent-engine: ${err.message}\n`);
-      return 2;
-    }
-    throw err;
+    const line = expectedError(err);
+    if (line === null) throw err;
+    process.stderr.write(`lucent-engine: ${line}\n`);
+    return err instanceof LucentError && err.code === 'ERR_OPTION' ? 2 : 1;
+  } finally {
+    signals.dispose();
   }
 }
+
+/**
+ * The one line to print for an expected error (a bad option, input or output; a system error
+ * such as ENOSPC), or null for a programmer error, which keeps its stack trace.
+ */
+export function expectedError(err: unknown): string | null {
+  if (err instanceof LucentError) return err.message;
+  const e = err as NodeJS.ErrnoException;
+  if (e instanceof Error && typeof e.code === 'string' && typeof e.syscall === 'string') {
+    return `${e.syscall} ${e.path ?? ''} failed: ${e.code} (${e.message})`;
+  }
+  return null;
+}
+
+/**
+ * SIGINT and SIGTERM: the first aborts `signal` (the run stops at its next step, writes what it
+ * decided and the summary); a second exits at once with 128 + its number.
+ */
+class SignalStop {
+  readonly #controller = new AbortController();
+  name: NodeJS.Signals | null = null;
+  readonly #handler = (sig: NodeJS.Signals): void => {
+    if (this.name !== null) {
+      process.stderr.write(`lucent-engine: second signal (${sig}): exiting now, without waiting for the run to stop\n`);
+      process.exit(kSignalExit[sig] ?? 1);
+    }
+    this.name = sig;
+    process.stderr.write(`lucent-engine: ${sig}: stopping; writing the decisions made and the summary (a second signal exits at once)\n`);
+    this.#controller.abort();
+  };
+
+  constructor() {
+    process.on('SIGINT', this.#handler);
+    process.on('SIGTERM', this.#handler);
+  }
+
+  get signal(): AbortSignal { return this.#controller.signal; }
+  get exitCode(): number { return this.name === null ? 0 : kSignalExit[this.name] ?? 1; }
+
+  dispose(): void {
+    process.off('SIGINT', this.#handler);
+    process.off('SIGTERM', this.#handler);
+  }
+}
+
+const kSignalExit: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 };
 
 const f = (x: number): string => x.toLocaleString('en-US');
 const us = (x: number): string => (x >= 1000 ? `${(x / 1000).toFixed(2)} ms` : `${x.toFixed(2)} µs`);
@@ -205,6 +265,11 @@ export function formatSummary(s: Summary): string {
     for (const d of s.deadLetterSamples) out += `    ${d.source}: ${d.reason}\n`;
   }
   if ('kafka' in s) out += formatKafka(s as KafkaSummary);
+  if (s.pacing && s.pacing.pausesCut > 0) {
+    out += `\n  pacing                 ${f(s.pacing.pausesCut)} pause(s) cut to --max-pause (longest recorded gap ${f(Math.round(s.pacing.longestCutMs))} ms of replay time, input line ${f(s.pacing.longestCutLine)})\n`;
+  }
+  if (s.stoppedBy) out += `\n  stopped by ${s.stoppedBy} after ${f(s.events)} events\n`;
+  if (s.inputError) out += `\n  input error            ${s.inputError}\n`;
   out += `\n  decisions: ${s.decisionLog ?? '(not kept)'}\n`;
   return out;
 }

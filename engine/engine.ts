@@ -1,8 +1,14 @@
 // The engine, wired in one screen: source (the universe first: state is sized from it) → sinks →
 // pipeline (consolidation, agents) → the replay; stopped in reverse. The summary is summary.ts's.
+// The output paths are checked before any input is read. An input that ends in an error (a
+// truncated gzip) is replayed up to there, and the error is in the summary; an input with no event
+// at all is an error. An abort (a signal) ends the replay at the next chunk; the decisions made are
+// written and synced, and the summary says why the run stopped.
 import type { EngineOptions } from './options.ts';
 import { InstrumentRegistry } from '../protocol/registry.ts';
 import type { Tape } from '../protocol/tape.ts';
+import { LucentError } from '../protocol/errors.ts';
+import { checkOutputPaths } from './sinks/output_paths.ts';
 import { loadFixture } from './source/file/fixture_reader.ts';
 import { reserveDerivedSlots } from './state/derived_slots.ts';
 import { buildPipeline } from './pipeline.ts';
@@ -20,18 +26,26 @@ export interface RunHooks {
   tape?: { tape: Tape; registry: InstrumentRegistry; lines?: number } | undefined;
   crashAt?: { agent: string; cycle: number } | undefined;
   onThreadError?: (thread: number, err: Error) => void;
+  /** Aborting it stops the run: what was decided is written, with the summary. */
+  signal?: AbortSignal | undefined;
+  /** Why the run was stopped when `signal` aborts (the summary's `stoppedBy`), e.g. "SIGTERM". */
+  stopReason?: () => string;
   /** Sees the operator controls once they are up (tests drive the running engine through them). */
   onOperator?: (op: Operator) => void;
 }
 
 export async function runEngine(o: EngineOptions, hooks: RunHooks = {}): Promise<Summary> {
+  checkOutputPaths([
+    { flag: '--decisions', path: o.decisions }, { flag: '--summary', path: o.summary }, { flag: '--dead-letters', path: o.deadLetters },
+  ], hooks.tape ? [] : [o.fixture]);
   // The universe and its events (dead letters go to their log as they are found).
   const deadLetters = new DeadLetterLog(o.deadLetters);
   const t0 = performance.now();
-  const { tape, registry, lines } = hooks.tape
-    ? { ...hooks.tape, lines: hooks.tape.lines ?? hooks.tape.tape.length }
-    : await load(o, deadLetters);
+  const { tape, registry, lines, error: inputError } = hooks.tape
+    ? { ...hooks.tape, lines: hooks.tape.lines ?? hooks.tape.tape.length, error: null }
+    : await load(o, deadLetters, hooks.signal);
   deadLetters.flush();
+  if (tape.length === 0 && !hooks.tape && !hooks.signal?.aborted) throw noEvents(o, lines, deadLetters, inputError);
   if (!registry.frozen) {
     reserveDerivedSlots(registry); // slots for the events the market analyzer derives
     registry.freeze();
@@ -55,19 +69,20 @@ export async function runEngine(o: EngineOptions, hooks: RunHooks = {}): Promise
   const progress = new Progress(o.progress, tape.length, o.mode);
   const replay = new TapeReplay({
     tape, writer: pipeline.writer, trigger: pipeline.trigger, dispatcher, consolidator: pipeline.consolidator,
-    readers: pipeline.readers, mode: o.mode, rate: o.rate, speed: o.speed,
+    readers: pipeline.readers, mode: o.mode, rate: o.rate, speed: o.speed, signal: hooks.signal, maxPauseMs: o.maxPauseMs,
     between: async (done, s) => {
       progress.update(done, `cycles ${s.cycles.toLocaleString('en-US')} decisions ${stats.decisions.toLocaleString('en-US')}`);
       await sink.flush();
       if (dispatcher.threads > 0) await dispatcher.supervise();
-      await operator?.turn();
+      await new Promise<void>((resolve) => setImmediate(resolve)); // a signal (or an operator's request) is heard between chunks
     },
   });
   try {
     await replay.start();
     await replay.done;
   } finally {
-    progress.update(tape.length, `cycles done`, true);
+    const replayed = hooks.signal?.aborted ? (await replay.stats().catch(() => null))?.events ?? 0 : tape.length;
+    progress.update(replayed, hooks.signal?.aborted ? 'stopped' : 'cycles done', true);
     progress.done();
     await dispatcher.stop();
     await sink.close();
@@ -78,19 +93,33 @@ export async function runEngine(o: EngineOptions, hooks: RunHooks = {}): Promise
     fixture: hooks.tape ? '(in-memory tape)' : o.fixture, lines, loadMs, loop: await replay.stats(), pipeline, deadLetters,
     decisionLogSha256: sink.sha256(),
   });
+  summary.pacing = replay.pacing;
+  summary.inputError = inputError;
+  summary.stoppedBy = hooks.signal?.aborted ? (hooks.stopReason?.() ?? 'aborted') : null;
   writeSummary(o.summary, summary);
   return summary;
 }
 
+/** The error for an input that gave no event: empty, or every line dead-lettered. */
+function noEvents(o: EngineOptions, lines: number, deadLetters: DeadLetterLog, inputError: string | null): LucentError {
+  if (inputError !== null) return new LucentError('ERR_FIXTURE', `no event could be read: ${inputError}`);
+  if (deadLetters.count === 0) return new LucentError('ERR_FIXTURE', `fixture ${o.fixture} holds no events (${lines === 0 ? 'the file is empty' : 'only blank lines'})`);
+  const first = deadLetters.samples[0]!;
+  return new LucentError('ERR_FIXTURE', `fixture ${o.fixture}: none of its ${deadLetters.count.toLocaleString('en-US')} non-blank lines is a valid event ` +
+    `(dead letters${o.deadLetters === null ? '' : ` in ${o.deadLetters}`}; the first, ${first.source}: ${first.reason.slice(0, 200)})`);
+}
+
 /** Loads options.fixture into a tape over a fresh registry, with progress. */
-async function load(o: EngineOptions, deadLetters: DeadLetterLog): Promise<{ tape: Tape; registry: InstrumentRegistry; lines: number }> {
+async function load(o: EngineOptions, deadLetters: DeadLetterLog, signal: AbortSignal | undefined): Promise<{ tape: Tape; registry: InstrumentRegistry; lines: number; error: string | null }> {
   const registry = new InstrumentRegistry();
   const progress = new Progress(o.progress, 0, 'loading');
   const loaded = await loadFixture(o.fixture, registry, {
-    onDeadLetter: (dl) => deadLetters.add(dl),
+    onDeadLetter: (dl, rawLength) => deadLetters.add(dl, rawLength),
     onProgress: (n) => progress.update(n, 'lines'),
     limit: o.limit,
+    partial: true,
+    signal,
   });
   progress.done();
-  return { tape: loaded.tape, registry, lines: loaded.lines };
+  return { tape: loaded.tape, registry, lines: loaded.lines, error: loaded.error };
 }

@@ -58,7 +58,7 @@ test('each option is checked with a message that names it', () => {
   rejects({ rate: Infinity }, /^options\.rate must be/);
   rejects({ speed: NaN }, /^options\.speed must be a non-negative multiple of recorded timing, got NaN/);
   rejects({ limit: 2.5 }, /^options\.limit must be a non-negative integer, got 2\.5/);
-  rejects({ cycleTimeoutMs: 0 }, /^options\.cycleTimeoutMs must be a positive finite number, got 0/);
+  rejects({ cycleTimeoutMs: 0 }, /^options\.cycleTimeoutMs must be a number in \(0, 3600000\], got 0/);
   rejects({ agents: ['yield_hunter', 'oracle'] }, /^options\.agents names unknown agent "oracle" \(agents: yield_hunter, /);
   rejects({ agents: [] }, /^options\.agents must name at least one agent/);
   // allowed edges
@@ -105,10 +105,10 @@ test('config file errors name the key', () => {
   assert.match(bad({ killSwitch: 'yes' }), /^config\.killSwitch must be true or false, got "yes"/);
   assert.match(bad({ limits: 5 }), /^config\.limits must be an object/);
   assert.match(bad([1, 2]), /^config must be an object/);
-  assert.match(bad({ limits: { maxPositionUsd: 0 } }), /^config\.limits\.maxPositionUsd must be a positive finite number, got 0/);
-  assert.match(bad({ limits: { protocolCooldownUs: -1 } }), /^config\.limits\.protocolCooldownUs must be a non-negative finite number, got -1/);
-  assert.match(bad({ trigger: { minAPYChangeThreshold: -0.1 } }), /^config\.trigger\.minAPYChangeThreshold must be a non-negative/);
-  assert.match(bad({ agents: { capitalUsd: 0 } }), /^config\.agents\.capitalUsd must be a positive/);
+  assert.match(bad({ limits: { maxPositionUsd: 0 } }), /^config\.limits\.maxPositionUsd must be a number in \(0, 1000000000000\], got 0/);
+  assert.match(bad({ limits: { protocolCooldownUs: -1 } }), /^config\.limits\.protocolCooldownUs must be an integer in \[0, 31536000000000\], got -1/);
+  assert.match(bad({ trigger: { minAPYChangeThreshold: -0.1 } }), /^config\.trigger\.minAPYChangeThreshold must be a number in \[0, 10000\], got -0\.1/);
+  assert.match(bad({ agents: { capitalUsd: 0 } }), /^config\.agents\.capitalUsd must be a number in \(0, 1000000000000\], got 0/);
   assert.match(bad({ agents: { arbitrage: { maxQuoteAgeUs: 0 } } }), /^config\.agents\.arbitrage\.maxQuoteAgeUs must be a positive/);
   assert.match(bad({ agents: { risk: { confidence: 0.4 } } }), /^config\.agents\.risk\.confidence must be in \(0\.5, 1\), got 0\.4/);
   assert.match(bad({ agents: { risk: { ewmaLambda: 1 } } }), /^config\.agents\.risk\.ewmaLambda must be in \(0, 1\), got 1/);
@@ -125,14 +125,62 @@ test('prototype names are not known settings', () => {
   // `k in out` sees inherited names: these unknown keys must be rejected like any other
   const bad = (json: string): string => messageOf(() => loadConfigFile(configFile(json)));
   assert.match(bad('{"trigger":{"toString":5}}'), /^config\.trigger\.toString is not a known setting/);
-  assert.match(bad('{"constructor":1}'), /^config\.constructor is not a known setting/);
+  assert.match(bad('{"constructor":1}'), /^config\.constructor is not allowed: "constructor" is never a setting/);
 });
 
 test('a config object is checked as well', () => {
   const c = structuredClone(kDefaultConfig) as EngineConfig;
   c.limits.maxTotalExposureUsd = NaN;
-  assert.match(messageOf(() => checkConfig(c)), /^config\.limits\.maxTotalExposureUsd must be a positive finite number, got NaN/);
+  assert.match(messageOf(() => checkConfig(c)), /^config\.limits\.maxTotalExposureUsd must be a finite number no larger than 1000000000000000 in size, got NaN/);
   rejects({ config: c }, /^config\.limits\.maxTotalExposureUsd/);
+});
+
+test('__proto__, constructor and prototype are refused at any depth, free-form maps included', () => {
+  const bad = (json: string): string => messageOf(() => loadConfigFile(configFile(json)));
+  // JSON.parse makes "__proto__" an own key; merged with `out[k] = v` it would replace the prototype
+  assert.match(bad('{"agents":{"fees":{"venues":{"__proto__":{"binance":0.5}}}}}'), /^config\.agents\.fees\.venues\.__proto__ is not allowed/);
+  assert.match(bad('{"agents":{"fees":{"venues":{"constructor":0.01}}}}'), /^config\.agents\.fees\.venues\.constructor is not allowed/);
+  assert.match(bad('{"agents":{"fees":{"venues":{"kraken":{"prototype":1}}}}}'), /^config\.agents\.fees\.venues\.kraken\.prototype is not allowed/);
+  assert.match(bad('{"__proto__":{"killSwitch":true}}'), /^config\.__proto__ is not allowed/);
+  assert.match(bad('{"limits":{"__proto__":{"maxPositionUsd":1}}}'), /^config\.limits\.__proto__ is not allowed/);
+  assert.match(bad('{"agents":{"arbitrage":{"statArb":{"prototype":{}}}}}'), /^config\.agents\.arbitrage\.statArb\.prototype is not allowed/);
+  // nothing leaked: a fresh object has no inherited fee, the defaults are untouched
+  assert.is(({} as Record<string, unknown>).binance, undefined);
+  assert.equal(Object.keys(kDefaultConfig.agents.fees.venues), []);
+  // a config object given directly is walked as well
+  const c = structuredClone(kDefaultConfig) as EngineConfig;
+  (c.agents.fees.venues as Record<string, number>) = JSON.parse('{"__proto__": 0.5}') as Record<string, number>;
+  assert.match(messageOf(() => checkConfig(c)), /^config\.agents\.fees\.venues\.__proto__ is not allowed/);
+  // an ordinary venue map still works
+  assert.is(loadConfigFile(configFile('{"agents":{"fees":{"venues":{"kraken":0.002}}}}')).agents.fees.venues.kraken, 0.002);
+});
+
+test('numbers are checked for range and integrality, with the key named', () => {
+  const bad = (json: unknown): string => messageOf(() => loadConfigFile(configFile(JSON.stringify(json))));
+  assert.match(bad({ limits: { maxPositionUsd: 1e300 } }), /^config\.limits\.maxPositionUsd must be a finite number no larger than 1000000000000000 in size, got 1e\+300/);
+  assert.match(bad({ limits: { maxTotalExposureUsd: 1e13 } }), /^config\.limits\.maxTotalExposureUsd must be a number in \(0, 1000000000000\], got 10000000000000/);
+  assert.match(bad({ limits: { maxAgentErrors: 0.5 } }), /^config\.limits\.maxAgentErrors must be an integer in \[1, 1000000\], got 0\.5/);
+  assert.match(bad({ limits: { maxAgentErrors: 0 } }), /^config\.limits\.maxAgentErrors must be an integer/);
+  assert.match(bad({ limits: { maxYieldPositions: 2.5 } }), /^config\.limits\.maxYieldPositions must be an integer in \[1, 1000\]/);
+  assert.match(bad({ limits: { protocolCooldownUs: 1.5 } }), /^config\.limits\.protocolCooldownUs must be an integer/);
+  assert.match(bad({ limits: { minTradeUsd: 2_000_000 } }), /^config\.limits\.minTradeUsd \(2000000\) must not exceed config\.limits\.maxPositionUsd \(1000000\)/);
+  assert.match(bad({ trigger: { minPriceChangeThreshold: 250 } }), /^config\.trigger\.minPriceChangeThreshold must be a number in \[0, 100\], got 250/);
+  assert.match(bad({ agents: { yield: { minApy: -1e300 } } }), /^config\.agents\.yield\.minApy must be a finite number no larger than/);
+  assert.match(bad({ agents: { capitalUsd: 1e13 } }), /^config\.agents\.capitalUsd must be a number in \(0, 1000000000000\]/);
+  // the edges themselves are fine
+  const ok = loadConfigFile(configFile(JSON.stringify({ limits: { maxAgentErrors: 1, maxPositionUsd: 1e12, maxTotalExposureUsd: 1e12 } })));
+  assert.is(ok.limits.maxAgentErrors, 1);
+  // a byte-order mark before the JSON is accepted
+  assert.is(loadConfigFile(configFile('\uFEFF{"killSwitch":true}')).killSwitch, true);
+});
+
+test('maxPauseMs: bounded, and only with speed', () => {
+  assert.is(resolveOptions({ threads: 0 }).maxPauseMs, 10_000);
+  assert.is(resolveOptions({ threads: 0, speed: 2, maxPauseMs: 250 }).maxPauseMs, 250);
+  rejects({ threads: 0, speed: 2, maxPauseMs: 0 }, /^options\.maxPauseMs must be a number in \(0, 3600000\], got 0/);
+  rejects({ threads: 0, speed: 2, maxPauseMs: 1e10 }, /^options\.maxPauseMs must be a number/);
+  rejects({ threads: 0, maxPauseMs: 100 }, /^options\.maxPauseMs applies to a replay paced by options\.speed only/);
+  rejects({ threads: 0, cycleTimeoutMs: 1e300 }, /^options\.cycleTimeoutMs must be a number in \(0, 3600000\]/);
 });
 
 test.run();

@@ -7,6 +7,9 @@ import { kWaitNames, type WaitName } from '../protocol/wait_strategy.ts';
 import { checkControlConfig, kDefaultControlConfig, type ControlConfig, type OperatorOptions } from './control_config.ts';
 import { checkAgentConfig, kAgentNames, kDefaultAgentConfig, type AgentConfig } from '../workers/agents/index.ts';
 
+/** A speed-paced replay waits at most this long (ms) for one event, by default. */
+export const kDefaultMaxPauseMs = 10_000;
+
 export const kDefaultFixture = new URL('../fixtures/default.jsonl.gz', import.meta.url).pathname;
 
 export interface TriggerConfig {
@@ -47,6 +50,7 @@ export interface EngineOptions {
   summary: string | null;
   deadLetters: string | null;
   limit: number; // events to load (0 = all)
+  maxPauseMs: number; // a speed-paced replay waits at most this long for one event
   cycleTimeoutMs: number;
   progress: boolean;
   agents: string[];
@@ -70,12 +74,40 @@ export function defaultThreads(): number {
   return Math.max(1, Math.min(kAgentNames.length, availableParallelism() - 1));
 }
 
+// Keys that would reach an object's prototype when merged or looked up: refused at any depth.
+const kForbiddenKeys = new Set(['__proto__', 'constructor', 'prototype']);
+// No setting is a number this large (a year in µs is 3.2e13, a trillion dollars 1e12); a larger
+// one is a typo or an attack, and would overflow the sums and timers it feeds.
+const kMaxMagnitude = 1e15;
+
+/**
+ * Walks a parsed configuration: no key may be __proto__, constructor or prototype, at any depth
+ * (free-form maps included), and every number is finite and at most kMaxMagnitude in size.
+ */
+export function checkConfigTree(v: unknown, path = 'config'): void {
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v) || Math.abs(v) > kMaxMagnitude) throw new OptionError(`${path} must be a finite number no larger than ${kMaxMagnitude} in size, got ${v}`);
+    return;
+  }
+  if (v === null || typeof v !== 'object') return;
+  if (Array.isArray(v)) {
+    v.forEach((x, i) => checkConfigTree(x, `${path}[${i}]`));
+    return;
+  }
+  for (const k of Object.keys(v)) {
+    if (kForbiddenKeys.has(k)) throw new OptionError(`${path}.${k} is not allowed: "${k}" is never a setting (it would reach the object's prototype)`);
+    checkConfigTree((v as Record<string, unknown>)[k], `${path}.${k}`);
+  }
+}
+
 /** Deep-merges a partial config over the defaults, rejecting unknown keys. */
 export function mergeConfig(base: unknown, patch: unknown, path = 'config'): unknown {
   if (patch === undefined) return base;
+  if (path === 'config') checkConfigTree(patch);
   if (base !== null && typeof base === 'object' && !Array.isArray(base)) {
     if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) throw new OptionError(`${path} must be an object`);
     const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+    for (const k of Object.keys(patch)) if (kForbiddenKeys.has(k)) throw new OptionError(`${path}.${k} is not allowed`);
     const isMap = path.endsWith('.venues'); // free-form: venue → fee
     for (const [k, v] of Object.entries(patch as Record<string, unknown>)) {
       if (!isMap && !Object.hasOwn(out, k)) throw new OptionError(`${path}.${k} is not a known setting (known: ${Object.keys(out).join(', ')})`);
@@ -91,30 +123,58 @@ export function mergeConfig(base: unknown, patch: unknown, path = 'config'): unk
 export function loadConfigFile(path: string): EngineConfig {
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
+    raw = JSON.parse(readFileSync(path, 'utf8').replace(/^\uFEFF/, '')); // a byte-order mark is not JSON
   } catch (err) {
     throw new OptionError(`options.config: cannot read ${path}: ${(err as Error).message}`);
   }
   return checkConfig(mergeConfig(kDefaultConfig, raw) as EngineConfig);
 }
 
+/** A number in [lo, hi] (an integer when `int`), or an OptionError naming `key` and the range. */
+function inRange(v: number, key: string, lo: number, hi: number, int = false, openLo = false): void {
+  const ok = typeof v === 'number' && Number.isFinite(v) && (openLo ? v > lo : v >= lo) && v <= hi && (!int || Number.isInteger(v));
+  if (!ok) throw new OptionError(`${key} must be ${int ? 'an integer' : 'a number'} in ${openLo ? '(' : '['}${lo}, ${hi}], got ${JSON.stringify(v)}`);
+}
+
+const kMaxUsd = 1e12; // a trillion dollars: above any sane limit
+const kYearUs = 365 * 86_400 * 1e6;
+
+/** The range of each limit: [lo, hi], integer, lo excluded. */
+const kLimitRanges: Record<keyof LimitsConfig, [number, number, boolean, boolean]> = {
+  maxPositionUsd: [0, kMaxUsd, false, true],
+  maxTotalExposureUsd: [0, kMaxUsd, false, true],
+  approvalThresholdUsd: [0, kMaxUsd, false, true],
+  maxAgentErrors: [1, 1_000_000, true, false],
+  maxPortfolioVarUsd: [0, kMaxUsd, false, true],
+  minTradeUsd: [0, kMaxUsd, false, true],
+  maxYieldPositions: [1, 1_000, true, false],
+  protocolCooldownUs: [0, kYearUs, true, false],
+};
+
 function positive(v: number, key: string, allowZero = false): void {
   if (!(Number.isFinite(v) && (allowZero ? v >= 0 : v > 0))) throw new OptionError(`${key} must be a ${allowZero ? 'non-negative' : 'positive'} finite number, got ${v}`);
 }
 
 export function checkConfig(c: EngineConfig): EngineConfig {
-  positive(c.trigger.minPriceChangeThreshold, 'config.trigger.minPriceChangeThreshold', true);
-  positive(c.trigger.minAPYChangeThreshold, 'config.trigger.minAPYChangeThreshold', true);
-  positive(c.trigger.minLiquidationUsd, 'config.trigger.minLiquidationUsd', true);
-  for (const [k, v] of Object.entries(c.limits)) positive(v, `config.limits.${k}`, k === 'protocolCooldownUs');
+  checkConfigTree(c);
+  inRange(c.trigger.minPriceChangeThreshold, 'config.trigger.minPriceChangeThreshold', 0, 100);
+  inRange(c.trigger.minAPYChangeThreshold, 'config.trigger.minAPYChangeThreshold', 0, 10_000);
+  inRange(c.trigger.minLiquidationUsd, 'config.trigger.minLiquidationUsd', 0, kMaxUsd);
+  for (const [k, v] of Object.entries(c.limits)) {
+    const r = kLimitRanges[k as keyof LimitsConfig];
+    if (r === undefined) throw new OptionError(`config.limits.${k} is not a known setting`);
+    inRange(v, `config.limits.${k}`, r[0], r[1], r[2], r[3]);
+  }
+  if (c.limits.minTradeUsd > c.limits.maxPositionUsd) throw new OptionError(`config.limits.minTradeUsd (${c.limits.minTradeUsd}) must not exceed config.limits.maxPositionUsd (${c.limits.maxPositionUsd})`);
   const a = c.agents;
-  positive(a.capitalUsd, 'config.agents.capitalUsd');
+  inRange(a.capitalUsd, 'config.agents.capitalUsd', 0, kMaxUsd, false, true);
   const fee = (v: unknown, key: string): void => {
     if (typeof v !== 'number' || !(v >= 0 && v < 0.1)) throw new OptionError(`${key} must be a fee fraction in [0, 0.1), got ${JSON.stringify(v)}`);
   };
   fee(a.fees.defaultTaker, 'config.agents.fees.defaultTaker');
   for (const [venue, v] of Object.entries(a.fees.venues)) fee(v, `config.agents.fees.venues.${venue}`);
   positive(a.arbitrage.maxQuoteAgeUs, 'config.agents.arbitrage.maxQuoteAgeUs');
+  inRange(a.arbitrage.maxQuoteAgeUs, 'config.agents.arbitrage.maxQuoteAgeUs', 0, kYearUs, false, true);
   positive(a.arbitrage.impactBpsPerTopSize, 'config.agents.arbitrage.impactBpsPerTopSize', true);
   positive(a.arbitrage.fixedCostUsd, 'config.agents.arbitrage.fixedCostUsd', true);
   if (!(a.risk.confidence > 0.5 && a.risk.confidence < 1)) throw new OptionError(`config.agents.risk.confidence must be in (0.5, 1), got ${a.risk.confidence}`);
@@ -142,6 +202,7 @@ export interface OptionsInput {
   summary?: string | null | undefined;
   deadLetters?: string | null | undefined;
   limit?: number | undefined;
+  maxPauseMs?: number | undefined;
   cycleTimeoutMs?: number | undefined;
   progress?: boolean | undefined;
   agents?: string[] | undefined;
@@ -163,7 +224,10 @@ export function resolveOptions(i: OptionsInput): EngineOptions {
   const limit = i.limit ?? 0;
   if (!Number.isInteger(limit) || limit < 0) throw new OptionError(`options.limit must be a non-negative integer, got ${i.limit}`);
   const cycleTimeoutMs = i.cycleTimeoutMs ?? 10_000;
-  positive(cycleTimeoutMs, 'options.cycleTimeoutMs');
+  inRange(cycleTimeoutMs, 'options.cycleTimeoutMs', 0, 3_600_000, false, true); // timers take at most 2^31 ms
+  const maxPauseMs = i.maxPauseMs ?? kDefaultMaxPauseMs;
+  inRange(maxPauseMs, 'options.maxPauseMs', 0, 3_600_000, false, true);
+  if (i.maxPauseMs !== undefined && speed === 0) throw new OptionError('options.maxPauseMs applies to a replay paced by options.speed only');
   const agents = i.agents ?? [...kAgentNames];
   for (const a of agents) if (!kAgentNames.includes(a)) throw new OptionError(`options.agents names unknown agent "${a}" (agents: ${kAgentNames.join(', ')})`);
   if (agents.length === 0) throw new OptionError('options.agents must name at least one agent');
@@ -180,6 +244,7 @@ export function resolveOptions(i: OptionsInput): EngineOptions {
     summary: i.summary === undefined ? 'out/summary.json' : i.summary,
     deadLetters: i.deadLetters === undefined ? 'out/dead-letters.jsonl' : i.deadLetters,
     limit,
+    maxPauseMs,
     cycleTimeoutMs,
     progress: i.progress ?? true,
     agents,

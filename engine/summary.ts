@@ -2,15 +2,15 @@
 // latency per stage and agent, dead letters, the portfolio, the decision log's SHA-256, the
 // environment), built from the loop's figures and the pipeline when the run ends.
 import { availableParallelism, cpus } from 'node:os';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { kResErrors, kResLapped, kResOverflow, kResQuarantined, kResStale } from '../protocol/layout.ts';
 import type { EngineOptions } from './options.ts';
 import type { LatencySummary } from './metrics/latency.ts';
 import type { OpportunitySummary } from './consolidate/stats.ts';
 import type { Pipeline } from './pipeline.ts';
 import type { DeadLetterLog } from './sinks/dead_letters.ts';
+import { writeFileAtomic } from './sinks/output_paths.ts';
 import type { LoopStats } from './step/event_stepper.ts';
+import type { PacingStats } from './step/tape_replay.ts';
 
 export interface Summary {
   fixture: string;
@@ -44,6 +44,12 @@ export interface Summary {
   decisionLogSha256: string;
   decisionLog: string | null;
   environment: { node: string; v8: string; cpu: string; cores: number };
+  /** A `speed`-paced replay's pauses cut to the longest allowed (file replay). */
+  pacing?: PacingStats;
+  /** Why the input could not be read to its end (the events before it were replayed), or null. */
+  inputError?: string | null;
+  /** The signal (or other reason) that stopped the run early, or null when it ran to its end. */
+  stoppedBy?: string | null;
 }
 
 /** What a replay's summary is made of, beyond the options. */
@@ -118,9 +124,8 @@ export function environment(): Summary['environment'] {
   return { node: process.version, v8: process.versions.v8, cpu: cpus()[0]?.model ?? 'unknown', cores: availableParallelism() };
 }
 
-/** Writes the summary as JSON (nothing when `path` is null). */
+/** Writes the summary as JSON (nothing when `path` is null): a temporary file, then renamed. */
 export function writeSummary(path: string | null, summary: object): void {
   if (path === null) return;
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, JSON.stringify(summary, null, 2) + '\n');
+  writeFileAtomic(path, JSON.stringify(summary, null, 2) + '\n', 'the summary');
 }

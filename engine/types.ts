@@ -31,7 +31,8 @@ export interface Fusion {
 
 /** Where a message that could not enter the state goes (with its source and the reason). */
 export interface DeadLetterSink {
-  add(dl: DeadLetter): void;
+  /** `rawLength`: the raw text's length before the caller cut it (for the note of what was cut). */
+  add(dl: DeadLetter, rawLength?: number): void;
   /** Writes what is buffered. */
   flush(): void;
   readonly count: number;

@@ -5,7 +5,7 @@
 //   const op = await openOperator(options.operator, config);   // before buildPipeline
 //   buildPipeline(..., { control: op.control })
 //   await op.attach(pipeline, agents);                          // after it: queue, HTTP, signal
-//   ... between chunks: await op.turn()                         // lets requests and signals in
+//   (the replay lets the event loop turn between chunks and while pacing: requests and signals get in)
 //   await op.close();
 //
 // SIGUSR2 toggles the engine scope: ACTIVE → HALTED (a pause, who = "signal"), HALTED or REDUCING → ACTIVE.
@@ -75,11 +75,6 @@ export class Operator {
     const approvals = this.approvals;
     this.#timer = setInterval(() => approvals.expire(), 1000);
     this.#timer.unref();
-  }
-
-  /** Lets the event loop turn once (HTTP requests, signals) between chunks. */
-  turn(): Promise<void> {
-    return new Promise((r) => setImmediate(r));
   }
 
   async close(): Promise<void> {

@@ -7,6 +7,7 @@ import type { EngineOptions } from '../options.ts';
 import type { LatencySummary } from '../metrics/latency.ts';
 import { planTopology } from '../dispatch/topology.ts';
 import { DeadLetterLog } from '../sinks/dead_letters.ts';
+import { checkOutputPaths } from '../sinks/output_paths.ts';
 import { KafkaSource, type KafkaSourceReport } from '../source/kafka/kafka_source.ts';
 import type { LaneReport } from '../source/kafka/lane.ts';
 import type { KafkaOptions } from '../source/kafka/options.ts';
@@ -36,6 +37,8 @@ export interface KafkaRunHooks {
   log?: (line: string) => void;
   /** Called once the consumer runs (tests wait for it). */
   onStarted?: (source: KafkaSource<LanePipeline>) => void;
+  /** Why the run was stopped when `signal` aborts (the summary's `stoppedBy`), e.g. "SIGTERM". */
+  stopReason?: () => string;
 }
 
 /** A shard's decision log: `<name>.shard-<p>.jsonl` beside the one named. */
@@ -46,6 +49,9 @@ export function shardDecisionPath(decisions: string, shard: number): string {
 
 export async function runKafkaEngine(o: EngineOptions, k: KafkaOptions, hooks: KafkaRunHooks = {}): Promise<KafkaSummary> {
   const log = hooks.log ?? (o.progress ? (line: string) => process.stderr.write(`lucent-engine: ${line}\n`) : () => undefined);
+  checkOutputPaths([
+    { flag: '--decisions', path: o.decisions }, { flag: '--summary', path: o.summary }, { flag: '--dead-letters', path: o.deadLetters },
+  ], [k.universe]);
   const t0 = performance.now();
   const universe = await loadUniverse(k.universe);
   const loadMs = performance.now() - t0;
@@ -85,6 +91,7 @@ export async function runKafkaEngine(o: EngineOptions, k: KafkaOptions, hooks: K
   const runMs = performance.now() - start;
   deadLetters.flush();
   const summary = kafkaSummary(o, k, source, universe.size, deadLetters, loadMs, runMs);
+  summary.stoppedBy = hooks.signal?.aborted ? (hooks.stopReason?.() ?? 'aborted') : null;
   writeSummary(o.summary, summary);
   return summary;
 }

@@ -1,8 +1,11 @@
 // Dead letters: every message that could not enter the state, with where it came from and why,
-// kept whole (raw text) so nothing is lost. JSON Lines; buffered, flushed in batches.
+// and its raw text (reason and raw text cut to bounded.ts's bounds, with a note of the original
+// length). JSON Lines; buffered, flushed in batches.
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DeadLetter } from '../../protocol/events.ts';
+import { boundDeadLetter } from '../source/bounded.ts';
+import { outputError } from './output_paths.ts';
 
 const kBatch = 1000;
 
@@ -15,12 +18,18 @@ export class DeadLetterLog {
   constructor(path: string | null) {
     this.path = path;
     if (path !== null) {
-      mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(path, '');
+      try {
+        mkdirSync(dirname(path), { recursive: true });
+        writeFileSync(path, '');
+      } catch (err) {
+        throw outputError('the dead letters', path, err);
+      }
     }
   }
 
-  add(dl: DeadLetter): void {
+  /** Adds a dead letter; `rawLength`: the raw text's length before the caller cut it. */
+  add(input: DeadLetter, rawLength?: number): void {
+    const dl = boundDeadLetter(input, rawLength);
     this.count++;
     if (this.samples.length < 5) this.samples.push(dl);
     if (this.path === null) return;
@@ -30,7 +39,12 @@ export class DeadLetterLog {
 
   flush(): void {
     if (this.path === null || this.#pending.length === 0) return;
-    appendFileSync(this.path, this.#pending.join(''));
+    const text = this.#pending.join('');
     this.#pending = [];
+    try {
+      appendFileSync(this.path, text);
+    } catch (err) {
+      throw outputError('the dead letters', this.path, err);
+    }
   }
 }

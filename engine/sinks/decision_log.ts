@@ -6,6 +6,17 @@ import { existsSync, mkdirSync, readFileSync, truncateSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Decision, DecisionSink } from '../types.ts';
+import { outputError } from './output_paths.ts';
+import { LucentError } from '../../protocol/errors.ts';
+
+/** fdatasync; a file that cannot be synced (a device such as /dev/null: EINVAL) is left as it is. */
+async function sync(file: FileHandle): Promise<void> {
+  try {
+    await file.datasync();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EINVAL' && (err as NodeJS.ErrnoException).code !== 'ENOTSUP') throw err;
+  }
+}
 
 export class DecisionLog implements DecisionSink {
   readonly path: string | null;
@@ -31,8 +42,12 @@ export class DecisionLog implements DecisionSink {
 
   async open(): Promise<void> {
     if (this.path === null || this.#file) return;
-    mkdirSync(dirname(this.path), { recursive: true });
-    this.#file = await open(this.path, this.#append ? 'a' : 'w');
+    try {
+      mkdirSync(dirname(this.path), { recursive: true });
+      this.#file = await open(this.path, this.#append ? 'a' : 'w');
+    } catch (err) {
+      throw outputError('the decision log', this.path, err);
+    }
   }
 
   get count(): number { return this.#count; }
@@ -49,16 +64,32 @@ export class DecisionLog implements DecisionSink {
     if (this.#pending.length === 0 || !this.#file) return;
     const text = this.#pending.join('');
     this.#pending = [];
-    await this.#file.write(text);
-    if (this.#durable) await this.#file.datasync();
+    try {
+      await this.#file.write(text);
+      if (this.#durable) await sync(this.#file);
+    } catch (err) {
+      throw outputError('the decision log', this.path!, err);
+    }
   }
 
+  /** Flushes and closes; the log is on disk (fdatasync) when it returns. */
   async close(): Promise<void> {
     if (this.#closed) return;
-    await this.flush();
     this.#closed = true;
-    await this.#file?.close();
+    const file = this.#file;
     this.#file = null;
+    try {
+      if (file) {
+        const text = this.#pending.join('');
+        this.#pending = [];
+        if (text.length > 0) await file.write(text);
+        await sync(file);
+      }
+    } catch (err) {
+      throw outputError('the decision log', this.path!, err);
+    } finally {
+      await file?.close();
+    }
   }
 
   /** SHA-256 (hex) of every line written; final once closed. */
@@ -86,7 +117,12 @@ export function readDecisionKeys(path: string, repair = true): Set<string> {
     const line = text.slice(from, nl);
     from = nl + 1;
     if (line.length === 0) continue;
-    const key = (JSON.parse(line) as { key?: unknown }).key;
+    let key: unknown;
+    try {
+      key = (JSON.parse(line) as { key?: unknown } | null)?.key;
+    } catch (err) {
+      throw new LucentError('ERR_DECISION_LOG', `the decision log ${path} cannot be resumed: a line is not JSON (${(err as Error).message.slice(0, 200)}); move the file aside or repair it`);
+    }
     if (typeof key === 'string') keys.add(key);
   }
   return keys;

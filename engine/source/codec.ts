@@ -1,6 +1,7 @@
 // The pure codec: a parsed envelope → one tape row, or the reason it cannot enter the state.
 // Every check names the field that was wrong. Nothing here throws past decodeEvent.
 import { LucentError } from '../../protocol/errors.ts';
+import { kMaxKeyChars } from './bounded.ts';
 import { kDepthLevels, kTickMapLevels, kKindAmm, kKindBook, kKindProtocol, kKindSignal, kKindYield } from '../../protocol/layout.ts';
 import type { InstrumentRegistry } from '../../protocol/registry.ts';
 import { kEventTypeCodes, kTypeGovernance, kTypeGovernancePassed, kTypeLiquidation, kTypeLiquidationCascade, kTypeMajorPriceMove, kTypePool, kTypePrice, kTypeYield, kTypeYieldOpportunity } from '../../protocol/events.ts';
@@ -41,6 +42,7 @@ function obj(v: unknown, name: string): Record<string, unknown> {
 function str(d: Record<string, unknown>, k: string): string {
   const v = d[k];
   if (typeof v !== 'string' || v.length === 0) throw new FieldError(`data.${k} must be a non-empty string`);
+  if (v.length > kMaxKeyChars) throw new FieldError(`data.${k} is ${v.length} characters long, more than ${kMaxKeyChars}`);
   return v;
 }
 function num(d: Record<string, unknown>, k: string, min = -Infinity): number {
@@ -105,6 +107,7 @@ function encode(ev: unknown, registry: InstrumentRegistry, t: Float64Array, o: n
   }
   const key = e.key;
   if (typeof key !== 'string' || key.length === 0) throw new FieldError('key must be a non-empty string');
+  if (key.length > kMaxKeyChars) throw new FieldError(`key is ${key.length} characters long, more than ${kMaxKeyChars}`);
   const d = obj(e.data, 'data');
   const f = o + kTapeF0;
   t[o + kTapeTs] = ts;
@@ -126,7 +129,7 @@ function encode(ev: unknown, registry: InstrumentRegistry, t: Float64Array, o: n
     case kTypeYield:
     case kTypeYieldOpportunity: {
       const protocol = str(d, 'protocol'), chain = str(d, 'chain'), pool = str(d, 'pool');
-      const symbol = typeof d.symbol === 'string' ? d.symbol : '';
+      const symbol = typeof d.symbol === 'string' ? d.symbol.slice(0, kMaxKeyChars) : '';
       const apy = num(d, 'apy');
       t[f] = apy;
       t[f + 1] = optNum(d, 'apyBase');

@@ -2,7 +2,11 @@
 // pacing: `rate` (events/s, open loop) or `speed` (multiple of recorded timing); latency is then
 // measured from each event's intended time, so a stall is not hidden. `between` runs between
 // chunks (progress, flushing sinks, supervision). Nothing allocates per tick.
-import { kTapeTs, kTapeWidth, type Tape } from '../../protocol/tape.ts';
+// A paced replay (`speed`) never waits longer than `maxPauseMs` for one event: a longer recorded
+// gap is cut to it and counted (an event far ahead of the ones around it, e.g. a far-future
+// timestamp, is cut alone; a real gap moves the replay's clock on). An abort signal ends the replay
+// at the next chunk boundary, or at once during a pacing pause.
+import { kTapeLine, kTapeTs, kTapeWidth, type Tape } from '../../protocol/tape.ts';
 import type { Source } from '../types.ts';
 import { EventStepper, type LoopStats, type StepperDeps } from './event_stepper.ts';
 
@@ -14,6 +18,34 @@ export interface LoopDeps extends StepperDeps {
   between: (done: number, stats: LoopStats) => Promise<void>;
   /** Asked between chunks: true ends the replay there (the figures cover what was replayed). */
   stopped?: () => boolean;
+  /** Aborted: the replay ends at the next chunk boundary, or at once during a pacing pause. */
+  signal?: AbortSignal | undefined;
+  /** Longest pause before one event of a `speed`-paced replay, in ms (default: no bound). */
+  maxPauseMs?: number | undefined;
+  /** Where pauses cut to maxPauseMs are counted. */
+  pacing?: PacingStats | undefined;
+}
+
+/** Pauses of a `speed`-paced replay that were cut to maxPauseMs. */
+export interface PacingStats {
+  pausesCut: number;
+  /** The longest recorded gap that was cut (ms of replay time), and the input line of its event. */
+  longestCutMs: number;
+  longestCutLine: number;
+}
+
+export function newPacingStats(): PacingStats {
+  return { pausesCut: 0, longestCutMs: 0, longestCutLine: 0 };
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) { resolve(); return; }
+    const done = (): void => { clearTimeout(timer); signal?.removeEventListener('abort', done); resolve(); };
+    const timer = setTimeout(done, Math.min(ms, 0x7fffffff)); // a timer takes at most 2^31 − 1 ms; the loop sleeps again
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 const kChunk = 4096;
@@ -31,19 +63,42 @@ export async function runLoop(d: LoopDeps): Promise<LoopStats> {
   const msPerEvent = d.rate > 0 ? 1000 / d.rate : 0;
   const ts0 = n > 0 ? rows[kTapeTs]! : 0;
   const start = performance.now();
+  const maxPauseMs = d.maxPauseMs ?? Infinity;
+  const pacing = d.pacing ?? newPacingStats();
+  let shiftMs = 0; // replay time skipped: recorded gaps cut to maxPauseMs
+  let lastIntended = start; // the latest intended time of an event stepped
   let row = 0;
   let lastBetween = 0;
 
-  while (row < n) {
+  while (row < n && !d.signal?.aborted) {
     const end = Math.min(n, row + kChunk);
     let sleepMs = 0;
     for (; row < end; row++) {
       let t0: number;
       if (paced) {
-        const intended = start + (msPerEvent > 0 ? row * msPerEvent : (rows[row * kTapeWidth + kTapeTs]! - ts0) / 1000 / d.speed);
+        let intended: number;
+        let cutMs = 0;
+        if (msPerEvent > 0) {
+          intended = start + row * msPerEvent;
+        } else {
+          const ts = rows[row * kTapeWidth + kTapeTs]!;
+          intended = start + (ts - ts0) / 1000 / d.speed - shiftMs;
+          if (intended - lastIntended > maxPauseMs) {
+            cutMs = intended - lastIntended - maxPauseMs;
+            intended -= cutMs;
+          }
+        }
         let now = performance.now();
         if (intended - now > kMaxSpinAheadMs) { sleepMs = intended - now - kWakeMarginMs; break; }
         while (now < intended) now = performance.now();
+        if (cutMs > 0) {
+          // a real gap (the next event is not earlier) moves the clock on; an outlier is cut alone
+          const ts = rows[row * kTapeWidth + kTapeTs]!;
+          if (row + 1 >= n || rows[(row + 1) * kTapeWidth + kTapeTs]! >= ts) shiftMs += cutMs;
+          pacing.pausesCut++;
+          if (cutMs > pacing.longestCutMs) { pacing.longestCutMs = cutMs; pacing.longestCutLine = rows[row * kTapeWidth + kTapeLine]!; }
+        }
+        if (intended > lastIntended) lastIntended = intended;
         t0 = intended;
       } else {
         t0 = performance.now();
@@ -57,8 +112,9 @@ export async function runLoop(d: LoopDeps): Promise<LoopStats> {
       lastBetween = row;
       await d.between(row, stats);
     }
-    if (d.stopped?.()) break;
-    if (sleepMs > 0) await new Promise((r) => setTimeout(r, sleepMs));
+    if (d.stopped?.() || d.signal?.aborted) break;
+    if (sleepMs > 0) await pause(sleepMs, d.signal);
+    if (d.signal?.aborted) break;
   }
 
   await stepper.drain();
@@ -71,6 +127,7 @@ export async function runLoop(d: LoopDeps): Promise<LoopStats> {
 /** The file replay as a Source: start() begins replaying the tape, `done` settles once it is replayed. */
 export class TapeReplay implements Source {
   readonly #d: LoopDeps;
+  readonly pacing: PacingStats = newPacingStats();
   #run: Promise<LoopStats> | null = null;
   #stop = false;
   readonly done: Promise<void>;
@@ -82,7 +139,7 @@ export class TapeReplay implements Source {
   }
 
   async start(): Promise<void> {
-    this.#run = runLoop({ ...this.#d, stopped: () => this.#stop });
+    this.#run = runLoop({ ...this.#d, pacing: this.pacing, stopped: () => this.#stop });
     this.#settle(this.#run);
   }
 

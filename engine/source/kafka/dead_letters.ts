@@ -5,6 +5,7 @@
 import { Partitioners } from 'kafkajs';
 import type { Kafka, Message, Producer } from 'kafkajs';
 import type { DeadLetterSink } from '../../types.ts';
+import { capText, kMaxReasonChars } from '../bounded.ts';
 import { kHeaderDlReason, kHeaderDlSource, kHeaderDlTruncated } from './topics.ts';
 
 const kMaxValueBytes = 512 * 1024;
@@ -58,7 +59,8 @@ export class KafkaDeadLetters {
         if (typeof v === 'string' || Buffer.isBuffer(v)) headers[k] = v;
       }
     }
-    headers[kHeaderDlReason] = d.reason;
+    const reason = capText(d.reason, kMaxReasonChars);
+    headers[kHeaderDlReason] = reason;
     headers[kHeaderDlSource] = source;
     if (cut) headers[kHeaderDlTruncated] = String(value.length);
     const kept = cut ? value.subarray(0, kMaxValueBytes) : value;
@@ -67,7 +69,7 @@ export class KafkaDeadLetters {
     this.#pending.push({ key: d.key, value: kept, headers });
     this.#pendingBytes.push(bytes);
     const raw = value === null ? '' : value.subarray(0, kMaxRawChars * 4).toString('utf8');
-    this.#local.add({ source: `kafka:${source}`, reason: d.reason, raw: raw.length > kMaxRawChars ? raw.slice(0, kMaxRawChars) : raw });
+    this.#local.add({ source: `kafka:${source}`, reason, raw: raw.length > kMaxRawChars ? raw.slice(0, kMaxRawChars) : raw }, value?.length ?? 0);
   }
 
   /** Sends what is pending and waits for the broker's acknowledgement (acks = all). */
