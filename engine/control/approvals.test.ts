@@ -116,6 +116,9 @@ test('approval queue over HTTP: held, listed, survives a restart, approved (re-p
   assert.is(ok.json.who, 'alice');
   assert.is(ok.json.fill.qty, 200);
   assert.ok(e.pipeline.executor.cashUsd !== cash0, 'the fill moved the paper cash');
+  const booked = (e.control.snapshot() as { engine: { pnlUsd: number } }).engine.pnlUsd;
+  assert.is(booked, Math.round(e.pipeline.executor.realizedPnlUsd * 100) / 100, 'its P&L reaches the trips');
+  assert.ok(booked !== 0);
   assert.is((await e.call('POST', `/approvals/${a}/approve`, undefined, kAlice)).json.reason, `approval ${a} was already decided`);
 
   // the price moves 1%: approving b is refused as stale, with the reason

@@ -134,8 +134,14 @@ export class ApprovalQueue {
     const refusal = this.#recheck(a);
     if (refusal !== null) return this.#close(a, 'refused', who, refusal);
     const d = this.#d;
-    const fill = a.order === null ? null : d.executor.carryOut(toOrder(a.order));
-    if (fill !== null) d.validator.exposureUsd += a.exposureFromFill ? fill.qty * fill.price : a.exposureUsd;
+    const order = a.order === null ? null : toOrder(a.order);
+    const pnl0 = d.executor.realizedPnlUsd;
+    const fill = order === null ? null : d.executor.carryOut(order);
+    if (fill !== null) {
+      d.validator.exposureUsd += a.exposureFromFill ? fill.qty * fill.price : a.exposureUsd;
+      // the same post-execution check and P&L trips as an action carried out at once
+      d.control.filled({ agent: a.agent, key: a.key, ts: a.ts, sizeUsd: a.sizeUsd, order }, fill, d.executor.realizedPnlUsd - pnl0);
+    }
     return this.#close(a, 'approved', who, `approved by ${who}; re-priced within ${d.control.config.approval.maxPriceMove * 100}%`, fill);
   }
 

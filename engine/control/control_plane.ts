@@ -21,6 +21,9 @@ import { Breakers } from './breakers.ts';
 import type { ControlConfig, TradingState, TripAction } from '../control_config.ts';
 import { ControlLog } from './control_log.ts';
 
+/** What the fill check and the P&L trips need of a filled action (a proposal, or an approved action). */
+export type FillSubject = Pick<Proposal, 'agent' | 'key' | 'ts' | 'sizeUsd' | 'order'>;
+
 export type ScopeKind = 'engine' | 'agent' | 'kind';
 export interface ScopeRef { scope: ScopeKind; name: string }
 export type StopMode = 'pause' | 'stop';
@@ -299,7 +302,7 @@ export class ControlPlane {
    * expectation: price, size, cost; outside the bounds the agent's breaker trips) and the P&L
    * trips (drawdown from the running peak, losses within a window) for the agent and the engine.
    */
-  filled(p: Proposal, fill: Fill, pnlUsd: number): void {
+  filled(p: FillSubject, fill: Fill, pnlUsd: number): void {
     const why = this.#checkFill(p, fill);
     if (why !== null) {
       this.counts.fillCheckTrips++;
@@ -313,7 +316,7 @@ export class ControlPlane {
     }
   }
 
-  #checkFill(p: Proposal, f: Fill): string | null {
+  #checkFill(p: FillSubject, f: Fill): string | null {
     const fc = this.config.fillCheck;
     if (!(Number.isFinite(f.price) && f.price > 0)) return `fill price ${f.price} is not a positive number`;
     if (!Number.isFinite(f.qty) || !Number.isFinite(f.feeUsd) || !Number.isFinite(f.slippageUsd)) return `fill has a non-finite quantity or cost (qty ${f.qty}, fee ${f.feeUsd}, slippage ${f.slippageUsd})`;
