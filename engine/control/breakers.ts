@@ -52,6 +52,7 @@ export class Breakers {
   readonly #log: ControlLog;
   readonly #capacity: number;
   readonly #byName = new Map<string, AgentBreaker>();
+  readonly #byReader = new Map<ResultReader, AgentBreaker>();
   /** Every change of state in order (also in the control log). */
   readonly changes: BreakerChange[] = [];
   /** Told of errors an agent reported (the burst trip counts them). */
@@ -84,7 +85,8 @@ export class Breakers {
    */
   observe(r: ResultReader, cycle: number, nowUs: number): boolean {
     this.#cycle = cycle;
-    const b = this.#get(r.name);
+    let b = this.#byReader.get(r);
+    if (b === undefined) this.#byReader.set(r, (b = this.#get(r.name)));
     const cfg = this.#cfg;
     const errs = r.errors();
     const newErrors = errs >= b.lastErrors ? errs - b.lastErrors : errs; // a restarted thread counts from 0
@@ -168,31 +170,48 @@ export class Breakers {
     const rec = r.records;
     const cap = this.#capacity;
     const absurd = this.#cfg.absurdSize;
+    const count = r.count;
     let n = 0;
-    for (let i = 0; i < r.count; i++) {
-      const o = r.offset + i * kRecordWidth;
+    for (let i = 0, o = r.offset; i < count; i++, o += kRecordWidth) {
       const kind = rec[o + kRecKind]!;
-      let code = 0, field = 0, value = 0;
-      if (!Number.isInteger(kind)) { code = kAnomKind; value = kind; } else {
+      // The usual record, checked in one expression: an integer kind, integer slots in range, every
+      // field finite, a plausible size, the kind's risk or score in range. Anything else is looked at
+      // field by field (#classify; a NaN where a field is unknown is not an anomaly).
+      const sa = rec[o + kRecSlotA]!, sb = rec[o + kRecSlotB]!, sz = rec[o + kRecSize]!, rk = rec[o + kRecRisk]!, sc = rec[o + kRecScore]!;
+      const sum = kind + sa + sb + sc + rec[o + 4]! + sz + rk + rec[o + 7]!;
+      if ((kind | 0) === kind && (sa | 0) === sa && (sb | 0) === sb && sa >= -1 && sa < cap && sb >= -1 && sb < cap && sum - sum === 0 &&
+        sz <= absurd && sz >= -absurd &&
+        (kind === kRecArbCross || kind === kRecArbTriangular || kind === kRecArbYield || kind === kRecArbStatistical ? rk >= 0 && rk <= 1
+          : kind === kRecYield ? sc >= 0 && sc <= 1 && rk >= 0 && rk <= 10 : kind === kRecRiskAlert ? sc >= 0 && sc <= 10 : kind === kRecPortfolioRisk ? rk >= 0 && rk <= 10 : true)) continue;
+      if (this.#classify(rec, o, cap, absurd, b, n === 0)) n++;
+    }
+    return n;
+  }
+
+  /** A record the fast check did not pass: is it anomalous? Notes what was wrong when `first`. */
+  #classify(rec: Float64Array, o: number, cap: number, absurd: number, b: AgentBreaker, first: boolean): boolean {
+    const kind = rec[o + kRecKind]!;
+    let code = 0, field = 0, value = 0;
+    if (!Number.isInteger(kind)) { code = kAnomKind; value = kind; } else {
+      // all eight finite (the usual case): their sum is finite; otherwise look for an infinite one
+      const sum = rec[o]! + rec[o + 1]! + rec[o + 2]! + rec[o + 3]! + rec[o + 4]! + rec[o + 5]! + rec[o + 6]! + rec[o + 7]!;
+      if (!(sum - sum === 0)) {
         for (let f = 0; f < kRecordWidth; f++) {
           const v = rec[o + f]!;
           if (v === Infinity || v === -Infinity) { code = kAnomInfinite; field = f; value = v; break; }
         }
-        if (code === 0) {
-          const a = rec[o + kRecSlotA]!, s = rec[o + kRecSlotB]!, size = rec[o + kRecSize]!, risk = rec[o + kRecRisk]!, score = rec[o + kRecScore]!;
-          if (!(Number.isInteger(a) && a >= -1 && a < cap)) { code = kAnomSlot; field = kRecSlotA; value = a; } else if (!(Number.isInteger(s) && s >= -1 && s < cap)) { code = kAnomSlot; field = kRecSlotB; value = s; } else if (Math.abs(size) > absurd) { code = kAnomSize; field = kRecSize; value = size; } else if ((kind === kRecArbCross || kind === kRecArbTriangular || kind === kRecArbYield || kind === kRecArbStatistical) && risk === risk && !(risk >= 0 && risk <= 1)) {
-            code = kAnomRange; field = kRecRisk; value = risk;
-          } else if (kind === kRecYield && score === score && !(score >= 0 && score <= 1)) { code = kAnomRange; field = kRecScore; value = score; } else if ((kind === kRecRiskAlert && score === score && !(score >= 0 && score <= 10)) || (kind === kRecPortfolioRisk && risk === risk && !(risk >= 0 && risk <= 10))) {
-            code = kAnomRange; field = kind === kRecRiskAlert ? kRecScore : kRecRisk; value = kind === kRecRiskAlert ? score : risk;
-          }
+      }
+      if (code === 0) {
+        const a = rec[o + kRecSlotA]!, s = rec[o + kRecSlotB]!, size = rec[o + kRecSize]!, risk = rec[o + kRecRisk]!, score = rec[o + kRecScore]!;
+        if (!(Number.isInteger(a) && a >= -1 && a < cap)) { code = kAnomSlot; field = kRecSlotA; value = a; } else if (!(Number.isInteger(s) && s >= -1 && s < cap)) { code = kAnomSlot; field = kRecSlotB; value = s; } else if (Math.abs(size) > absurd) { code = kAnomSize; field = kRecSize; value = size; } else if ((kind === kRecArbCross || kind === kRecArbTriangular || kind === kRecArbYield || kind === kRecArbStatistical) && risk === risk && !(risk >= 0 && risk <= 1)) {
+          code = kAnomRange; field = kRecRisk; value = risk;
+        } else if (kind === kRecYield && score === score && !(score >= 0 && score <= 1)) { code = kAnomRange; field = kRecScore; value = score; } else if ((kind === kRecRiskAlert && score === score && !(score >= 0 && score <= 10)) || (kind === kRecPortfolioRisk && risk === risk && !(risk >= 0 && risk <= 10))) {
+          code = kAnomRange; field = kind === kRecRiskAlert ? kRecScore : kRecRisk; value = kind === kRecRiskAlert ? score : risk;
         }
       }
-      if (code !== 0) {
-        if (n === 0) { b.anomCode = code; b.anomField = field; b.anomValue = value; }
-        n++;
-      }
     }
-    return n;
+    if (code !== 0 && first) { b.anomCode = code; b.anomField = field; b.anomValue = value; }
+    return code !== 0;
   }
 
   snapshot(): { agent: string; state: BreakerState; reason: string; opened: number; halfOpened: number; closed: number }[] {
