@@ -156,7 +156,7 @@ export function summaryText(r: BenchResult): string {
     out.push('', `## ${s.title}${s.skipped ? ` — ${s.skipped}` : ''}`);
     for (const t of s.tables) out.push('', t.title, textTable(t));
   }
-  out.push('', '## Targets (issue 6)', textTable({
+  out.push('', '## Targets', textTable({
     title: 'targets', columns: ['target', 'measured', 'met?', 'detail'],
     rows: r.targets.map((t) => [t.target, t.measured, t.ok === null ? 'not measured' : t.ok ? 'yes' : 'NO', t.detail]),
   }));

@@ -2,6 +2,8 @@
 // summary. `node engine/cli.ts --help` lists the options.
 import { parseArgs } from 'node:util';
 import { LucentError } from '../protocol/errors.ts';
+import { availableParallelism } from 'node:os';
+import { kWaitNames } from '../protocol/wait_strategy.ts';
 import { defaultThreads, resolveOptions, type OptionsInput } from './options.ts';
 import { runEngine, type Summary } from './engine.ts';
 import { runKafkaEngine, type KafkaSummary } from './kafka/kafka_engine.ts';
@@ -52,11 +54,21 @@ Kafka source (--source kafka; the broker: scripts/kafka-up; topics: scripts/repl
 Engine
   --mode <m>            lockstep (default; deterministic: each trigger waits for its cycle)
                         realtime (ingest never waits; agents conflate to the newest state)
-  --threads <n>         agent threads (default ${defaultThreads()} here: cores − 1, at most one per agent);
-                        0 runs every agent inline on the main thread
+  --threads <n>         agent threads; 0 runs every agent inline on the main thread. Default: automatic —
+                        the warm-up replays a slice of the input inline and on ${defaultThreads()} thread(s) here
+                        (${availableParallelism()} core(s) available: cores − 1, at most one per agent), with the
+                        main thread running its own share of the agents, and keeps the faster (the summary
+                        says which, with both rates). With threads, agents are placed from their measured
+                        cost per cycle: a thread gets an agent only when that finishes the cycle sooner
   --inline              same as --threads 0 (not together with --threads)
-  --wait <w>            spin | block | hybrid (default hybrid): how threads wait for work
-  --topology <spec>     agents per thread, e.g. "yield_hunter,risk_assessor;arbitrage_detector,portfolio_rebalancer"
+  --wait <w>            ${kWaitNames.join(' | ')} (default adaptive): how threads wait for work; adaptive
+                        spins only while waits are short and there is a core per thread, and stops
+                        spinning for a while when it measures that it was descheduled
+  --topology <spec>     agents per thread, e.g. "main:yield_hunter;risk_assessor,arbitrage_detector;portfolio_rebalancer"
+                        (';' between threads; a "main:" group runs on the main thread in each cycle);
+                        overrides the measured placement
+  --no-warmup           realtime: start without the warm-up slice (lockstep runs with threads always
+                        measure; decisions never depend on the warm-up)
   --agents <list>       comma-separated subset of: ${kAgentNames.join(', ')}
   --config <file>       JSON overriding fees, trigger thresholds, limits, agent parameters
                         (see README "Configuration"); unknown keys are errors
@@ -66,9 +78,18 @@ Operator controls (engine/control/; README "Operator controls")
                         (bare: 127.0.0.1, ports 8080 and 9090; HOST:PORT: all on one address)
   --token-file <file>   bearer tokens allowed to change anything, one "name:token" a line (also
                         LUCENT_TOKEN); without one every state-changing request gets 401
-  --event-store <url>   where the control stream (kill switch, breakers, approvals) is kept: a log
-                        path, postgres://… or kurrentdb://… (default with --http: in memory only)
-                        SIGUSR2 toggles the engine's kill switch while any of these is on
+                        --event-store (below) also keeps their control stream (kill switch,
+                        breakers, approvals), unless --learning holds it; else it is in memory
+                        SIGUSR2 toggles the engine's kill switch while --http or --token-file is on
+Learning (off by default; README "The learning loop")
+  --learning            mark every executed action's outcome after its horizon, track each agent's
+                        success rate and return error, send retraining jobs when it degrades
+                        (config.learning.trainer: bus = \`npm run trainer\` processes, inline = here),
+                        trial new parameters in shadow and promote those that beat the old ones
+  --event-store <s>     where outcomes and the audit trail go: a log path or postgres:// URL
+                        (default $LUCENT_EVENT_STORE, else out/audit/events.log)
+  --bus-url <url>       RabbitMQ for jobs and results (default amqp://guest:guest@127.0.0.1:5672)
+  --bus-prefix <p>      put p in front of every exchange and queue name (default none)
 Output
   --decisions <file>    decision log, JSON Lines (default out/decisions.jsonl)
   --summary <file>      summary JSON (default out/summary.json)
@@ -107,8 +128,9 @@ export async function main(argv: string[]): Promise<number> {
         mode: { type: 'string' }, threads: { type: 'string' }, inline: { type: 'boolean' }, wait: { type: 'string' },
         topology: { type: 'string' }, agents: { type: 'string' }, config: { type: 'string' }, 'cycle-timeout': { type: 'string' },
         decisions: { type: 'string' }, summary: { type: 'string' }, 'dead-letters': { type: 'string' },
-        http: { type: 'string' }, 'token-file': { type: 'string' }, 'event-store': { type: 'string' },
-        json: { type: 'boolean' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        http: { type: 'string' }, 'token-file': { type: 'string' },
+        learning: { type: 'boolean' }, 'event-store': { type: 'string' }, 'bus-url': { type: 'string' }, 'bus-prefix': { type: 'string' },
+        'no-warmup': { type: 'boolean' }, json: { type: 'boolean' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
       strict: true,
       allowPositionals: false,
@@ -128,14 +150,17 @@ export async function main(argv: string[]): Promise<number> {
     if (v.inline && threads !== undefined) throw new LucentError('ERR_OPTION', '--inline and --threads cannot both be given (--inline is --threads 0)');
     const input: OptionsInput = {
       fixture: v.fixture, mode: v.mode, wait: v.wait, topology: v.topology, config: v.config,
-      threads: v.inline ? 0 : threads, rate: num('rate', v.rate), speed: num('speed', v.speed), maxPauseMs: num('max-pause', v['max-pause']),
+      threads: v.inline ? 0 : threads, warmup: v['no-warmup'] ? false : undefined, rate: num('rate', v.rate), speed: num('speed', v.speed), maxPauseMs: num('max-pause', v['max-pause']),
       limit: num('limit', v.limit), cycleTimeoutMs: num('cycle-timeout', v['cycle-timeout']),
       decisions: v.decisions, summary: v.summary, deadLetters: v['dead-letters'],
       progress: !v.quiet && !v.json,
       agents: v.agents?.split(',').map((a) => a.trim()).filter((a) => a !== ''),
-      operator: v.http === undefined && v['token-file'] === undefined && v['event-store'] === undefined ? null : {
-        http: v.http === undefined ? null : parseHttpOption(v.http), tokenFile: v['token-file'] ?? null, eventStore: v['event-store'] ?? null,
+      // (the learning loop opens --event-store itself; the control stream then stays in memory)
+      operator: v.http === undefined && v['token-file'] === undefined ? null : {
+        http: v.http === undefined ? null : parseHttpOption(v.http), tokenFile: v['token-file'] ?? null,
+        eventStore: v.learning ? null : v['event-store'] ?? null,
       },
+      learning: v.learning, eventStore: v['event-store'], busUrl: v['bus-url'], busPrefix: v['bus-prefix'],
     };
     if (input.operator?.http && !v.quiet && !v.json) process.stderr.write(`lucent-engine: HTTP ${describeHttp(input.operator.http)}; control endpoints and page on the health address\n`);
     const opts = resolveOptions(input);
@@ -143,7 +168,7 @@ export async function main(argv: string[]): Promise<number> {
     if (source !== 'file' && source !== 'kafka') throw new LucentError('ERR_OPTION', `--source must be "file" or "kafka", got ${JSON.stringify(source)}`);
     let summary: Summary;
     if (source === 'kafka') {
-      if (input.operator !== null) throw new LucentError('ERR_OPTION', '--http, --token-file and --event-store apply to --source file');
+      if (input.operator !== null) throw new LucentError('ERR_OPTION', '--http and --token-file apply to --source file');
       const k = resolveKafkaOptions({
         brokers: v.brokers, group: v.group, universe: v.universe, scope: v.scope, topicPrefix: v['topic-prefix'],
         untilEnd: v['until-end'], mergeIdleMs: num('merge-idle', v['merge-idle']), bufferPerPartition: num('buffer', v.buffer),
@@ -239,6 +264,11 @@ export function formatSummary(s: Summary): string {
   let out = '\n';
   out += `lucent-engine · ${s.mode} · ${s.threads === 0 ? 'agents inline' : `${s.threads} agent thread(s)`} · wait ${s.wait}` +
     (s.rate ? ` · ${f(s.rate)} ev/s offered` : s.speed ? ` · ${s.speed}× recorded timing` : '') + '\n';
+  if (s.threads > 0 && s.mainShare.length) out += `main thread runs ${s.mainShare.join(', ')}; ${s.topology.map((g, t) => `thread ${t + 1}: ${g.join(', ')}`).join('; ')}\n`;
+  if (s.dispatch) {
+    const d = s.dispatch;
+    out += `dispatch ${d.how}: ${d.chosen} (warm-up ${f(d.warmupEvents)} events/pass in ${f(d.warmupMs)} ms: inline ${f(d.inlineEventsPerSec)} ev/s, threaded ${f(d.threadedEventsPerSec)} ev/s, wake-up ${d.handoffUs} µs)\n`;
+  }
   out += `fixture ${rel} (${f(s.instruments)} instruments)\n\n`;
   out += `  events read            ${f(s.lines)}   (dead letters: ${f(s.deadLetters)})\n`;
   out += `  events replayed        ${f(s.events)} in ${f(s.runMs)} ms = ${f(s.eventsPerSec)} events/s\n`;
@@ -264,6 +294,7 @@ export function formatSummary(s: Summary): string {
     out += '\n  dead letters (first few)\n';
     for (const d of s.deadLetterSamples) out += `    ${d.source}: ${d.reason}\n`;
   }
+  if (s.learning) out += formatLearning(s);
   if ('kafka' in s) out += formatKafka(s as KafkaSummary);
   if (s.pacing && s.pacing.pausesCut > 0) {
     out += `\n  pacing                 ${f(s.pacing.pausesCut)} pause(s) cut to --max-pause (longest recorded gap ${f(Math.round(s.pacing.longestCutMs))} ms of replay time, input line ${f(s.pacing.longestCutLine)})\n`;
@@ -271,6 +302,16 @@ export function formatSummary(s: Summary): string {
   if (s.stoppedBy) out += `\n  stopped by ${s.stoppedBy} after ${f(s.events)} events\n`;
   if (s.inputError) out += `\n  input error            ${s.inputError}\n`;
   out += `\n  decisions: ${s.decisionLog ?? '(not kept)'}\n`;
+  return out;
+}
+
+function formatLearning(s: Summary): string {
+  const pct = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(4));
+  let out = `\n  learning               ${'outcomes'.padStart(9)} ${'jobs'.padStart(5)} ${'promoted'.padStart(9)} ${'rejected'.padStart(9)} ${'failed'.padStart(7)} ${'version'.padStart(8)}  error before → after (%)\n`;
+  for (const a of s.learning ?? []) {
+    if (a.outcomes === 0) continue;
+    out += `  ${a.agent.padEnd(22)} ${f(a.outcomes).padStart(9)} ${f(a.jobs).padStart(5)} ${f(a.promotions).padStart(9)} ${f(a.rejections).padStart(9)} ${f(a.failures).padStart(7)} ${String(a.activeVersion).padStart(8)}  ${pct(a.before?.errorPct ?? a.trigger?.errorPct)} → ${pct(a.after?.errorPct)}  ${a.status}\n`;
+  }
   return out;
 }
 

@@ -29,6 +29,28 @@ test('lockstep decisions are identical inline, at --threads 1 and 2, and with ea
   assert.is(new Set(inline.decisions.map((d) => d.key)).size, inline.decisions.length);
 });
 
+test('lockstep decisions are identical with the main thread running a share, with the automatic default, and adaptive waits', async () => {
+  const inline = await runFixture({ threads: 0 });
+  const share = await runFixture({ topology: 'main:risk_assessor,yield_hunter;arbitrage_detector,portfolio_rebalancer;liquidity_optimizer,market_analyzer,execution_optimizer', wait: 'adaptive' });
+  const auto = await runFixture({});
+  const placed = await runFixture({ threads: 1, wait: 'adaptive' });
+  assert.equal(share.summary.mainShare, ['risk_assessor', 'yield_hunter']);
+  assert.is(share.summary.threads, 2);
+  assert.is(share.summary.decisionLogSha256, inline.summary.decisionLogSha256);
+  assert.is(auto.summary.decisionLogSha256, inline.summary.decisionLogSha256);
+  assert.is(placed.summary.decisionLogSha256, inline.summary.decisionLogSha256);
+  // The automatic default says what it measured and what it chose.
+  const d = auto.summary.dispatch!;
+  assert.ok(d !== null && d.how === 'automatic', JSON.stringify(d));
+  assert.ok(d.chosen === 'inline' ? auto.summary.threads === 0 : auto.summary.threads >= 1);
+  assert.ok(d.inlineEventsPerSec > 0 && d.threadedEventsPerSec > 0);
+  assert.equal(Object.keys(d.agentCostUs).sort(), [...auto.summary.agentsUs ? Object.keys(auto.summary.agentsUs) : []].sort());
+  // A fixed thread count places the agents from measured costs: every agent runs exactly once.
+  const all = [...placed.summary.mainShare, ...placed.summary.topology.flat()].sort();
+  assert.equal(all, Object.keys(inline.summary.agentsUs).sort());
+  assert.is(placed.summary.missedCycles, 0);
+});
+
 interface ArbLabel { id: string; kind: string; base: string; quote: string; buyVenue: string; sellVenue: string; startTs: number; endTs: number }
 
 function parseKey(k: string): { venue: string; base: string; quote: string } {
@@ -79,7 +101,9 @@ test('a malformed fixture line is counted with its line number, kept in the dead
 
 test('an agent thread that crashes is restarted; the engine goes on and counts the missed cycles', async () => {
   const errors: string[] = [];
-  const { summary } = await runFixture({ threads: 2, wait: 'block', limit: 20_000 }, {
+  // A topology keeps the crashing agent on a thread (by measured cost it would run on the main thread).
+  const topology = 'yield_hunter,arbitrage_detector,risk_assessor;portfolio_rebalancer,liquidity_optimizer,market_analyzer,execution_optimizer';
+  const { summary } = await runFixture({ threads: 2, wait: 'block', limit: 20_000, topology }, {
     crashAt: { agent: 'arbitrage_detector', cycle: 50 },
     onThreadError: (_t, err) => errors.push(err.message),
   });

@@ -12,12 +12,15 @@ import { checkOutputPaths } from './sinks/output_paths.ts';
 import { loadFixture } from './source/file/fixture_reader.ts';
 import { reserveDerivedSlots } from './state/derived_slots.ts';
 import { buildPipeline } from './pipeline.ts';
+import { prepareDispatch } from './warmup.ts';
 import { DecisionLog } from './sinks/decision_log.ts';
 import { DeadLetterLog } from './sinks/dead_letters.ts';
 import { TapeReplay } from './step/tape_replay.ts';
 import { Progress } from './progress.ts';
 import { replaySummary, writeSummary, type Summary } from './summary.ts';
 import { openOperator, type Operator } from './control/operator.ts';
+import { kTapeTs, kTapeWidth } from '../protocol/tape.ts';
+import { startLearning, type LearningRun, type LearningSetupHooks } from './learning/setup.ts';
 
 export type { Summary } from './summary.ts';
 
@@ -32,6 +35,8 @@ export interface RunHooks {
   stopReason?: () => string;
   /** Sees the operator controls once they are up (tests drive the running engine through them). */
   onOperator?: (op: Operator) => void;
+  /** With options.learning: the loop's metrics and an outcome listener; sees the run once it is built. */
+  learning?: LearningSetupHooks & { onStart?: (run: LearningRun) => void };
 }
 
 export async function runEngine(o: EngineOptions, hooks: RunHooks = {}): Promise<Summary> {
@@ -59,8 +64,12 @@ export async function runEngine(o: EngineOptions, hooks: RunHooks = {}): Promise
   const operator = o.operator === null ? null : await openOperator(o.operator, o.config.control, {
     capitalUsd: o.config.agents.capitalUsd, capacity: Math.max(1, registry.size), maxAgentErrors: o.config.limits.maxAgentErrors,
   });
-  const pipeline = buildPipeline(o, registry, sink, { ...hooks, control: operator?.control });
+  const learning = o.learning ? await startLearning(o, hooks.learning) : null; // off by default: nothing of it runs
+  // Warm-up: placement (and, by default, inline or threaded) from measurements on a slice.
+  const prep = await prepareDispatch(o, registry, tape, { automatic: o.autoDispatch, warm: o.warmup && o.mode === 'realtime' });
+  const pipeline = buildPipeline({ ...o, shares: prep.shares, pool: prep.pool }, registry, sink, { ...hooks, learning: learning?.loop, control: operator?.control });
   const { dispatcher, stats } = pipeline;
+  if (learning) { await learning.bind(pipeline); hooks.learning?.onStart?.(learning); }
   await operator?.attach(pipeline, o.agents);
   if (operator !== null) hooks.onOperator?.(operator);
   await dispatcher.start();
@@ -73,6 +82,7 @@ export async function runEngine(o: EngineOptions, hooks: RunHooks = {}): Promise
     between: async (done, s) => {
       progress.update(done, `cycles ${s.cycles.toLocaleString('en-US')} decisions ${stats.decisions.toLocaleString('en-US')}`);
       await sink.flush();
+      if (learning) await learning.loop.between();
       if (dispatcher.threads > 0) await dispatcher.supervise();
       await new Promise<void>((resolve) => setImmediate(resolve)); // a signal (or an operator's request) is heard between chunks
     },
@@ -86,16 +96,18 @@ export async function runEngine(o: EngineOptions, hooks: RunHooks = {}): Promise
     progress.done();
     await dispatcher.stop();
     await sink.close();
+    if (learning) await learning.finish(tape.length > 0 ? tape.rows[(tape.length - 1) * kTapeWidth + kTapeTs]! : 0);
     await operator?.close();
   }
 
   const summary = replaySummary(o, {
     fixture: hooks.tape ? '(in-memory tape)' : o.fixture, lines, loadMs, loop: await replay.stats(), pipeline, deadLetters,
-    decisionLogSha256: sink.sha256(),
+    decisionLogSha256: sink.sha256(), dispatch: prep.report,
   });
   summary.pacing = replay.pacing;
   summary.inputError = inputError;
   summary.stoppedBy = hooks.signal?.aborted ? (hooks.stopReason?.() ?? 'aborted') : null;
+  if (learning) summary.learning = learning.loop.report();
   writeSummary(o.summary, summary);
   return summary;
 }

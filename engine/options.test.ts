@@ -34,8 +34,13 @@ function rejects(input: OptionsInput, pattern: RegExp): void {
 test('defaults are filled in', () => {
   const o = resolveOptions({ threads: 2 });
   assert.is(o.mode, 'lockstep');
-  assert.is(o.wait, 'hybrid');
+  assert.is(o.wait, 'adaptive');
   assert.is(o.threads, 2);
+  assert.is(o.autoDispatch, false, 'a thread count was given');
+  assert.is(o.warmup, true);
+  assert.is(resolveOptions({}).autoDispatch, true, 'no --threads, --inline or --topology: the warm-up chooses');
+  assert.is(resolveOptions({ threads: 0 }).autoDispatch, false);
+  assert.is(resolveOptions({ topology: 'main:yield_hunter' }).autoDispatch, false);
   assert.is(o.rate, 0);
   assert.is(o.speed, 0);
   assert.is(o.limit, 0);
@@ -50,7 +55,7 @@ test('defaults are filled in', () => {
 
 test('each option is checked with a message that names it', () => {
   rejects({ mode: 'fast' }, /^options\.mode must be "lockstep" or "realtime", got "fast"/);
-  rejects({ wait: 'sleep' }, /^options\.wait must be one of spin, block, hybrid, got "sleep"/);
+  rejects({ wait: 'sleep' }, /^options\.wait must be one of spin, block, hybrid, adaptive, got "sleep"/);
   rejects({ threads: -1 }, /^options\.threads must be an integer in 0\.\.64 \(0 = inline\), got -1/);
   rejects({ threads: 1.5 }, /^options\.threads must be an integer/);
   rejects({ threads: 65 }, /^options\.threads must be an integer in 0\.\.64/);

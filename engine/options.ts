@@ -6,6 +6,7 @@ import { OptionError } from '../protocol/errors.ts';
 import { kWaitNames, type WaitName } from '../protocol/wait_strategy.ts';
 import { checkControlConfig, kDefaultControlConfig, type ControlConfig, type OperatorOptions } from './control_config.ts';
 import { checkAgentConfig, kAgentNames, kDefaultAgentConfig, type AgentConfig } from '../workers/agents/index.ts';
+import { checkLearningConfig, kDefaultLearningConfig, type LearningConfig } from './learning_config.ts';
 
 /** A speed-paced replay waits at most this long (ms) for one event, by default. */
 export const kDefaultMaxPauseMs = 10_000;
@@ -36,12 +37,18 @@ export interface EngineConfig {
   agents: AgentConfig;
   /** Operator controls: rate limits, automatic trips, breakers, fill check, approval (engine/control/). */
   control: ControlConfig;
+  /** The learning loop's settings (used with options.learning; engine/learning/config.ts). */
+  learning: LearningConfig;
 }
 
 export interface EngineOptions {
   fixture: string;
   mode: 'lockstep' | 'realtime';
   threads: number; // 0 = agents inline on the main thread
+  /** No --threads/--inline/--topology given: the warm-up measures inline against `threads` threads and keeps the faster. */
+  autoDispatch: boolean;
+  /** Replay a slice of the input through throwaway pipelines before the first tick (engine/warmup.ts). */
+  warmup: boolean;
   wait: WaitName;
   topology: string | undefined;
   rate: number; // open-loop events/s (0 = as fast as possible)
@@ -57,6 +64,13 @@ export interface EngineOptions {
   config: EngineConfig;
   /** Operator controls of the running engine (HTTP endpoints and page, tokens, the control stream); null: none. */
   operator: OperatorOptions | null;
+  /** The learning loop (outcomes, tracker, retraining jobs, parameter swaps): off by default. */
+  learning: boolean;
+  /** Event store (path or URL; default $LUCENT_EVENT_STORE, else out/audit/events.log); used by the learning loop. */
+  eventStore: string | undefined;
+  /** RabbitMQ for retraining jobs (default amqp://guest:guest@127.0.0.1:5672) and a name prefix (default none). */
+  busUrl: string | undefined;
+  busPrefix: string | undefined;
 }
 
 export const kDefaultConfig: EngineConfig = {
@@ -68,6 +82,7 @@ export const kDefaultConfig: EngineConfig = {
   killSwitch: false,
   agents: kDefaultAgentConfig,
   control: kDefaultControlConfig,
+  learning: kDefaultLearningConfig,
 };
 
 export function defaultThreads(): number {
@@ -186,6 +201,7 @@ export function checkConfig(c: EngineConfig): EngineConfig {
   if (c.limits.approvalThresholdUsd > c.limits.maxPositionUsd * 1e6) throw new OptionError('config.limits.approvalThresholdUsd is unreasonably large');
   checkAgentConfig(c.agents);
   checkControlConfig(c.control);
+  checkLearningConfig(c.learning);
   return c;
 }
 
@@ -193,6 +209,7 @@ export interface OptionsInput {
   fixture?: string | undefined;
   mode?: string | undefined;
   threads?: number | undefined;
+  warmup?: boolean | undefined;
   wait?: string | undefined;
   topology?: string | undefined;
   rate?: number | undefined;
@@ -207,12 +224,16 @@ export interface OptionsInput {
   progress?: boolean | undefined;
   agents?: string[] | undefined;
   operator?: OperatorOptions | null | undefined;
+  learning?: boolean | undefined;
+  eventStore?: string | undefined;
+  busUrl?: string | undefined;
+  busPrefix?: string | undefined;
 }
 
 export function resolveOptions(i: OptionsInput): EngineOptions {
   const mode = i.mode ?? 'lockstep';
   if (mode !== 'lockstep' && mode !== 'realtime') throw new OptionError(`options.mode must be "lockstep" or "realtime", got ${JSON.stringify(mode)}`);
-  const wait = (i.wait ?? 'hybrid') as WaitName;
+  const wait = (i.wait ?? 'adaptive') as WaitName;
   if (!kWaitNames.includes(wait)) throw new OptionError(`options.wait must be one of ${kWaitNames.join(', ')}, got ${JSON.stringify(i.wait)}`);
   const threads = i.threads ?? defaultThreads();
   if (!Number.isInteger(threads) || threads < 0 || threads > 64) throw new OptionError(`options.threads must be an integer in 0..64 (0 = inline), got ${i.threads}`);
@@ -236,6 +257,8 @@ export function resolveOptions(i: OptionsInput): EngineOptions {
     fixture: i.fixture ?? kDefaultFixture,
     mode,
     threads,
+    autoDispatch: i.threads === undefined && (i.topology === undefined || i.topology.trim() === ''),
+    warmup: i.warmup ?? true,
     wait,
     topology: i.topology,
     rate,
@@ -250,5 +273,9 @@ export function resolveOptions(i: OptionsInput): EngineOptions {
     agents,
     config,
     operator: i.operator ?? null,
+    learning: i.learning ?? false,
+    eventStore: i.eventStore,
+    busUrl: i.busUrl,
+    busPrefix: i.busPrefix,
   };
 }

@@ -11,12 +11,14 @@ import type { MarketArrays, MarketStateBuffers } from '../protocol/market_state.
 import type { MarketView } from '../protocol/market_view.ts';
 import { ResultReader } from '../protocol/result_reader.ts';
 import { allocateResultRegion, type ResultRegionBuffers } from '../protocol/result_region.ts';
+import { availableParallelism } from 'node:os';
+import type { Piscina } from 'piscina';
 import { waitStrategy } from '../protocol/wait_strategy.ts';
 import type { MarketWriter } from './state/market_writer.ts';
 import { stateForUniverse } from './state/state_for_universe.ts';
 import { Trigger } from './trigger.ts';
 import { createDispatcher, type Dispatcher } from './dispatch/dispatcher.ts';
-import { planTopology } from './dispatch/topology.ts';
+import { planShares, type Shares } from './dispatch/topology.ts';
 import { Consolidator } from './consolidate/consolidator.ts';
 import type { FusionContext } from './consolidate/fusion.ts';
 import { RiskTable } from './consolidate/risk_table.ts';
@@ -49,13 +51,20 @@ export interface Pipeline {
   fusionContext: FusionContext;
   consolidator: Consolidator;
   topology: string[][];
+  /** Agents the main thread runs itself in each cycle beside the threads (empty when inline or none). */
+  mainShare: string[];
   /** Not started: start() starts the agents (threads or inline). */
   dispatcher: Dispatcher;
   trigger: Trigger;
 }
 
 /** What a pipeline is built from: the engine's options that concern it. */
-export type PipelineOptions = Pick<EngineOptions, 'agents' | 'config' | 'threads' | 'topology' | 'wait' | 'cycleTimeoutMs'>;
+export type PipelineOptions = Pick<EngineOptions, 'agents' | 'config' | 'threads' | 'topology' | 'wait' | 'cycleTimeoutMs'> & {
+  /** The placement decided beforehand (engine/warmup.ts, from measured costs); wins over threads/topology. */
+  shares?: Shares | undefined;
+  /** Start the agent threads on this pool's warm workers (engine/warmup.ts keeps the warm-up's pool). */
+  pool?: Piscina | undefined;
+};
 
 export interface PipelineHooks {
   crashAt?: { agent: string; cycle: number } | undefined;
@@ -66,6 +75,14 @@ export interface PipelineHooks {
   onRecord?: (p: Proposal, d: Decision) => void;
   /** The operator controls to use (default: a control plane of its own from config.control, logging in memory). */
   control?: ControlPlane | undefined;
+  /** The learning loop's view of execution: before() and executed() around every fill (engine/learning/). */
+  learning?: ExecutionWatch | undefined;
+}
+
+/** Sees each fill: before() just before the executor fills a proposal, executed() once its verdict is set. */
+export interface ExecutionWatch {
+  before(p: Proposal): void;
+  executed(p: Proposal): void;
 }
 
 /** Builds the pipeline over a frozen registry. Its agents start with dispatcher.start(); stop them with dispatcher.stop(). */
@@ -98,20 +115,24 @@ export function buildPipeline(o: PipelineOptions, registry: InstrumentRegistry, 
     registry: snapshot, view, readers: byName, config: o.config, portfolio: executor,
     risk: new RiskTable(byName.get('risk_assessor'), capacity, o.config.limits), riskView, stats,
     breakers: control.breakers, control,
-    decide: decisionChain(validator, executor, recorder, control),
+    decide: decisionChain(validator, executor, recorder, hooks.learning, control),
   };
   const consolidator = new Consolidator(fusionContext);
 
   // Dispatch: the agents on threads (or inline), handed the state once.
-  const topology = planTopology(o.agents, o.threads, o.topology);
+  const shares = o.shares ?? planShares(o.agents, o.threads, o.topology);
+  const topology = shares.threads;
+  const mainShare = topology.length === 0 ? [] : shares.main;
+  const spinAllowed = availableParallelism() > topology.length; // a core for each thread and the main thread
   const dispatcher = createDispatcher({
-    state: buffers, arrays, registry: snapshot, config: o.config.agents, regions, topology, wait: waitStrategy(o.wait),
+    state: buffers, arrays, registry: snapshot, config: o.config.agents, regions, topology, mainAgents: mainShare,
+    wait: waitStrategy(o.wait, spinAllowed), spinAllowed, pool: o.pool,
     cycleTimeoutMs: o.cycleTimeoutMs, crashAt: hooks.crashAt,
     onThreadError: hooks.onThreadError ?? ((t, err) => process.stderr.write(`agent thread ${t} failed: ${err.message}\n`)),
   });
   return {
     capacity, snapshot, buffers, arrays, writer, view, regions, readers, stats, validator, executor, control, fusionContext, consolidator,
-    topology, dispatcher, trigger,
+    topology, mainShare, dispatcher, trigger,
   };
 }
 
@@ -124,14 +145,18 @@ export function buildPipeline(o: PipelineOptions, registry: InstrumentRegistry, 
  * trips, and an action held for approval joins its queue. The proposal comes back with its
  * reported verdict and its fill.
  */
-export function decisionChain(validator: Validator, executor: PaperExecutor, recorder: DecisionRecorder, control: ControlPlane | null = null): (p: Proposal) => void {
+export function decisionChain(
+  validator: Validator, executor: PaperExecutor, recorder: DecisionRecorder, watch?: ExecutionWatch, control: ControlPlane | null = null,
+): (p: Proposal) => void {
   return (p: Proposal): void => {
     const verdict = control === null ? validator.review(p) : control.review(p, validator);
     const goes = p.exit ? verdict.status !== 'rejected' : verdict.status === 'approved';
+    if (goes && p.order !== null) watch?.before(p);
     const pnl0 = executor.realizedPnlUsd;
     p.fill = goes && p.order !== null ? executor.carryOut(p.order) : null;
     validator.settle(p);
     p.verdict = goes ? carriedOut(p, verdict) : verdict;
+    if (p.fill !== null) watch?.executed(p); // its outcome is marked after the horizon (engine/learning/outcomes.ts)
     if (control !== null) {
       if (p.fill !== null) control.filled(p, p.fill, executor.realizedPnlUsd - pnl0);
       if (p.verdict.status === 'pending_approval') control.held(p);

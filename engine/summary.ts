@@ -1,12 +1,14 @@
 // What a run reports: the summary the CLI prints and writes as JSON (events, cycles, decisions,
 // latency per stage and agent, dead letters, the portfolio, the decision log's SHA-256, the
 // environment), built from the loop's figures and the pipeline when the run ends.
+import type { LearningReport } from './learning/loop.ts';
 import { availableParallelism, cpus } from 'node:os';
 import { kResErrors, kResLapped, kResOverflow, kResQuarantined, kResStale } from '../protocol/layout.ts';
 import type { EngineOptions } from './options.ts';
 import type { LatencySummary } from './metrics/latency.ts';
 import type { OpportunitySummary } from './consolidate/stats.ts';
 import type { Pipeline } from './pipeline.ts';
+import type { DispatchReport } from './warmup.ts';
 import type { DeadLetterLog } from './sinks/dead_letters.ts';
 import { writeFileAtomic } from './sinks/output_paths.ts';
 import type { LoopStats } from './step/event_stepper.ts';
@@ -17,6 +19,10 @@ export interface Summary {
   mode: string;
   threads: number;
   topology: string[][];
+  /** Agents the main thread ran itself in each cycle beside the threads. */
+  mainShare: string[];
+  /** How the dispatch was chosen in the warm-up (engine/warmup.ts); null without one. */
+  dispatch: DispatchReport | null;
   wait: string;
   rate: number;
   speed: number;
@@ -50,6 +56,8 @@ export interface Summary {
   inputError?: string | null;
   /** The signal (or other reason) that stopped the run early, or null when it ran to its end. */
   stoppedBy?: string | null;
+  /** With --learning: each agent's outcomes, jobs, promotions and return error before and after. */
+  learning?: LearningReport[];
 }
 
 /** What a replay's summary is made of, beyond the options. */
@@ -61,6 +69,7 @@ export interface ReplayFigures {
   pipeline: Pipeline;
   deadLetters: DeadLetterLog;
   decisionLogSha256: string;
+  dispatch?: DispatchReport | null;
 }
 
 /** The summary of a replay through one pipeline. */
@@ -83,6 +92,8 @@ export function replaySummary(o: EngineOptions, f: ReplayFigures): Summary {
     mode: o.mode,
     threads: p.topology.length,
     topology: p.topology,
+    mainShare: p.mainShare,
+    dispatch: f.dispatch ?? null,
     wait: o.wait,
     rate: o.rate,
     speed: o.speed,

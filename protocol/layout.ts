@@ -108,7 +108,20 @@ export function ctlThreadDone(t: number): number {
 // Float64 control values, after the Int32 part (indices into a Float64Array over the same buffer)
 export const kCtlF64Offset = kCtlInt32Count * 4; // byte offset
 export const kCtlCycleTs = 0; // event time of the tick that triggered the newest cycle (µs)
-export const kCtlF64Count = kFloat64PerLine;
+// Then one line per agent thread with its timing of the newest cycle it finished (written before
+// its done counter moves; read by the cycle breakdown). Times are ms in the requesting thread's
+// performance.now() time base (the thread adds the difference of the two time origins).
+export const kCtlF64Thread0 = kFloat64PerLine;
+export const kThrWakeMs = 0; // when the thread saw the cycle
+export const kThrDoneMs = 1; // when it finished its agents (just before publishing done)
+export const kThrCycle = 2; // the cycle these times belong to
+export const kThrSpunWaits = 3; // waits that ended while spinning (cumulative)
+export const kThrParkedWaits = 4; // waits that parked (cumulative)
+export const kCtlF64Count = kFloat64PerLine + kMaxThreads * kFloat64PerLine;
+/** Float64 index of thread t's timing line. */
+export function ctlThreadTiming(t: number): number {
+  return kCtlF64Thread0 + t * kFloat64PerLine;
+}
 
 /** Default changed-slot ring size (power of two): entries = epochs, value = slot written. */
 export const kDefaultRingSize = 1 << 16;

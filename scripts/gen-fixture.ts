@@ -1,6 +1,6 @@
 // Seeded recorded-tick fixture generator.
 //   node scripts/gen-fixture.ts [--seed 42] [--events 120000] [--venues 4] [--bases 12]
-//        [--duration 600] [--out fixtures/default.jsonl.gz] [--labels <out minus .jsonl.gz>.labels.json]
+//        [--duration 600] [--spread-regime FROM_S:FACTOR[:TO_S]] [--out fixtures/default.jsonl.gz] [--labels <out minus .jsonl.gz>.labels.json]
 // With no flags it rebuilds the committed default fixture. The format is in fixtures/SCHEMA.md.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -67,9 +67,19 @@ const kFlags: Record<string, FlagSpec> = {
   duration: { kind: 'number', min: 10, max: 864_000, help: `intended market time in seconds (default ${kDefaultFixtureOptions.durationS})` },
   out: { kind: 'string', help: 'output file (default fixtures/default.jsonl.gz)' },
   labels: { kind: 'string', help: 'labels file (default: the output path with .labels.json for .jsonl.gz)' },
+  'spread-regime': { kind: 'string', help: 'FROM_S:FACTOR[:TO_S]: books quote FACTOR times their spread from FROM_S (to TO_S) seconds of market time (default none)' },
   'gzip-level': { kind: 'int', min: 1, max: 9, help: `gzip level 1 (fast) .. 9 (small; default ${kGzipLevel})` },
   help: { kind: 'bool', help: 'print this help' },
 };
+
+/** `FROM_S:FACTOR[:TO_S]` → a spread regime. */
+export function parseSpreadRegime(text: string): NonNullable<FixtureOptions['spreadRegime']> {
+  const parts = text.split(':').map(Number);
+  if (parts.length < 2 || parts.length > 3 || parts.some((x) => !Number.isFinite(x))) {
+    throw new OptionError(`--spread-regime must be FROM_S:FACTOR[:TO_S] (numbers), got ${JSON.stringify(text)}`);
+  }
+  return { fromS: parts[0]!, factor: parts[1]!, toS: parts[2] };
+}
 
 async function main(argv: string[]): Promise<number> {
   let flags;
@@ -93,6 +103,7 @@ async function main(argv: string[]): Promise<number> {
   if (flags.bases !== undefined) options.bases = flags.bases as number;
   if (flags.duration !== undefined) options.durationS = flags.duration as number;
   try {
+    if (typeof flags['spread-regime'] === 'string') options.spreadRegime = parseSpreadRegime(flags['spread-regime']);
     fillFixtureOptions(options);
   } catch (err) {
     if (err instanceof OptionError) {

@@ -27,6 +27,7 @@ const kFlags: Record<string, FlagSpec> = {
   partitions: { kind: 'int', min: 1, max: 64, help: 'partitions per topic (default 4)' },
   'watermark-ms': { kind: 'int', min: 0, help: 'producer watermark period in the live lockstep run (default 10)' },
   threads: { kind: 'int', min: 0, max: 16, help: 'agent threads in every run (default 0: inline, the same in all runs)' },
+  'latency-only': { kind: 'bool', help: 'skip the ingest-rate runs (part 1): only the latency at a fixed rate' },
   json: { kind: 'string', help: 'also write the figures to this JSON file' },
   help: { kind: 'bool', help: 'this text' },
 };
@@ -73,6 +74,7 @@ async function consume(name: string, prefix: string, mode: 'lockstep' | 'realtim
 
 try {
   // 1. Ingest rate: file replay, then the same events from filled topics.
+  if (!f['latency-only']) {
   say(`file replay of ${events} events`);
   const file = await runEngine(opts('file', { limit: events }));
   rows.push({ run: 'file replay, lockstep, unpaced', events: file.events, eventsPerSec: file.eventsPerSec, p50Us: null, p99Us: null,
@@ -89,6 +91,7 @@ try {
     const same = k.decisionLogSha256 === file.decisionLogSha256 ? 'same decision log as file replay' : `decision log ${k.decisionLogSha256.slice(0, 12)}`;
     rows.push({ run: `kafka → state, ${mode}, filled topics`, events: k.events, eventsPerSec: k.eventsPerSec, p50Us: null, p99Us: null,
       note: `fetch + decode + ${mode === 'lockstep' ? `merge + state; ${same}` : 'state, arrival order (no merge)'}` });
+  }
   }
 
   // 2. Latency at a fixed rate: file replay, then a live producer on loopback.

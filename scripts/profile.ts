@@ -14,7 +14,10 @@ import { parseArgs } from 'node:util';
 import { Session } from 'node:inspector/promises';
 import { defaultThreads } from '../engine/options.ts';
 import { kWaitNames, type WaitName } from '../protocol/wait_strategy.ts';
-import { planTopology } from '../engine/dispatch/topology.ts';
+import { planShares } from '../engine/dispatch/topology.ts';
+import { prepareDispatch, type DispatchReport } from '../engine/warmup.ts';
+import { kBreakdownColumns, kBreakdownLabels } from '../engine/dispatch/cycle_breakdown.ts';
+import { kDefaultConfig } from '../engine/options.ts';
 import { kAgentNames } from '../workers/agents/index.ts';
 import { EngineRig } from '../bench/lib/engine_rig.ts';
 import { summarizeLoop } from '../bench/lib/loop_summary.ts';
@@ -37,8 +40,11 @@ thread and a cycle timeline, and prints the hottest functions.
 
   --events <n>     events to replay after the warm-up (default 200000)
   --warm <n>       warm-up events, not traced (default 20000)
-  --threads <n>    agent threads (default ${defaultThreads()}; 0 = inline)
-  --wait <w>       ${kWaitNames.join(' | ')} (default hybrid)
+  --threads <n>    agent threads (0 = inline). Default: the engine's automatic choice — a warm-up
+                   measures inline against ${defaultThreads()} thread(s) with the main thread running its
+                   share, agents placed from their measured cost, and keeps the faster
+  --topology <s>   agents per thread, as the engine's --topology ("main:a,b;c,d;e")
+  --wait <w>       ${kWaitNames.join(' | ')} (default adaptive)
   --mode <m>       lockstep (default; full per-cycle trace) | realtime (stage spans only)
   --rate <r>       offered events/s (default 0: as fast as possible)
   --interval <us>  CPU sampling interval in µs (default 100)
@@ -46,13 +52,13 @@ thread and a cycle timeline, and prints the hottest functions.
   -h, --help       this text
 `;
 
-interface ProfileOptions { events: number; warm: number; threads: number; wait: WaitName; mode: 'lockstep' | 'realtime'; rate: number; interval: number; out: string }
+interface ProfileOptions { events: number; warm: number; threads: number; auto: boolean; topology: string | undefined; wait: WaitName; mode: 'lockstep' | 'realtime'; rate: number; interval: number; out: string }
 
 function parse(argv: string[]): ProfileOptions | null {
   const { values } = parseArgs({
     args: argv, strict: true,
     options: {
-      events: { type: 'string' }, warm: { type: 'string' }, threads: { type: 'string' }, wait: { type: 'string' }, mode: { type: 'string' },
+      events: { type: 'string' }, warm: { type: 'string' }, threads: { type: 'string' }, auto: { type: 'boolean' }, topology: { type: 'string' }, wait: { type: 'string' }, mode: { type: 'string' },
       rate: { type: 'string' }, interval: { type: 'string' }, out: { type: 'string' }, child: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
   });
@@ -63,12 +69,13 @@ function parse(argv: string[]): ProfileOptions | null {
     if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer ≥ ${min}, got ${JSON.stringify(v)}`);
     return n;
   };
-  const wait = (values.wait ?? 'hybrid') as WaitName;
+  const wait = (values.wait ?? 'adaptive') as WaitName;
   if (!kWaitNames.includes(wait)) throw new Error(`--wait must be one of ${kWaitNames.join(', ')}, got ${JSON.stringify(values.wait)}`);
   const mode = values.mode ?? 'lockstep';
   if (mode !== 'lockstep' && mode !== 'realtime') throw new Error(`--mode must be lockstep or realtime, got ${JSON.stringify(mode)}`);
   return {
     events: int('events', values.events, 200_000, 1), warm: int('warm', values.warm, 20_000, 0), threads: int('threads', values.threads, defaultThreads(), 0),
+    auto: values.auto ?? (values.threads === undefined && values.topology === undefined), topology: values.topology,
     wait, mode, rate: int('rate', values.rate, 0, 0), interval: int('interval', values.interval, 100, 10),
     out: resolve(values.out ?? join(kRoot, 'bench/results', `profile-${timestampName(new Date())}`)),
   };
@@ -77,9 +84,15 @@ function parse(argv: string[]): ProfileOptions | null {
 /** The profiled process: one traced replay, then the trace and the summary are written. */
 async function child(o: ProfileOptions): Promise<void> {
   const base = await loadDefaultTape();
-  const topology = planTopology(kAgentNames, o.threads);
+  const prep = o.auto
+    ? await prepareDispatch({ agents: [...kAgentNames], config: kDefaultConfig, threads: o.threads, topology: undefined, wait: o.wait, cycleTimeoutMs: 10_000 }, base.registry, base.tape, { automatic: true, warm: true })
+    : null;
+  const shares = prep?.shares ?? planShares(kAgentNames, o.threads, o.topology);
+  const topology = shares.threads;
   const trace = new CycleTrace(Math.max(1024, o.events), kAgentNames, topology);
-  const rig = await EngineRig.start({ registry: base.registry, threads: o.threads, wait: o.wait, instrument: (d, c, core) => trace.instrument(d, c, core) });
+  const rig = await EngineRig.start({
+    registry: base.registry, threads: topology.length, wait: o.wait, shares, pool: prep?.pool, instrument: (d, c, core) => trace.instrument(d, c, core),
+  });
   const cursor = new TapeCursor(base.tape);
   try {
     if (o.warm > 0) await rig.replay(cursor.take(o.warm), { mode: o.mode });
@@ -102,8 +115,10 @@ async function child(o: ProfileOptions): Promise<void> {
     writeFileSync(join(o.out, 'heap', 'main.heapprofile'), JSON.stringify(profile));
     writeFileSync(join(o.out, 'main-replay.cpuprofile'), JSON.stringify(cpuProfile));
     const summary = summarizeLoop(stats);
+    if (stats.breakdown) summary.breakdown = stats.breakdown;
+    summary.placement = { threads: topology, main: topology.length ? shares.main : [] };
     writeFileSync(join(o.out, 'trace.json'), JSON.stringify(trace.toChromeTrace({ options: o, topology, events: stats.events })));
-    writeFileSync(join(o.out, 'summary.json'), JSON.stringify({ options: o, topology, summary }, null, 1));
+    writeFileSync(join(o.out, 'summary.json'), JSON.stringify({ options: o, topology, summary, dispatch: prep?.report ?? null }, null, 1));
   } finally {
     await rig.stop();
   }
@@ -113,6 +128,7 @@ function spawnChild(o: ProfileOptions): Promise<number> {
   const args = [
     '--cpu-prof', `--cpu-prof-dir=${join(o.out, 'cpu')}`, `--cpu-prof-interval=${o.interval}`,
     kSelf, '--child', '--events', String(o.events), '--warm', String(o.warm), '--threads', String(o.threads), '--wait', o.wait,
+    ...(o.auto ? ['--auto'] : []), ...(o.topology ? ['--topology', o.topology] : []),
     '--mode', o.mode, '--rate', String(o.rate), '--interval', String(o.interval), '--out', o.out,
   ];
   return new Promise((r) => spawn(process.execPath, args, { stdio: 'inherit' }).on('close', (code) => r(code ?? 1)));
@@ -143,13 +159,30 @@ async function main(argv: string[]): Promise<number> {
   if (o === null) { process.stdout.write(kHelp); return 0; }
   if (argv.includes('--child')) { await child(o); return 0; }
   mkdirSync(o.out, { recursive: true });
-  process.stderr.write(`profiling ${o.events.toLocaleString('en-US')} events (${o.mode}, ${o.threads === 0 ? 'agents inline' : `${o.threads} agent thread(s), wait ${o.wait}`}${o.rate ? `, ${o.rate} events/s` : ', as fast as possible'}) …\n`);
+  process.stderr.write(`profiling ${o.events.toLocaleString('en-US')} events (${o.mode}, ${o.auto ? `automatic: inline or ${o.threads} thread(s), wait ${o.wait}` : o.threads === 0 ? 'agents inline' : `${o.threads} agent thread(s), wait ${o.wait}`}${o.rate ? `, ${o.rate} events/s` : ', as fast as possible'}) …\n`);
   const code = await spawnChild(o);
   if (code !== 0) { process.stderr.write(`profile: the profiled run failed (exit ${code})\n`); return 1; }
   const cpu = renameProfiles(join(o.out, 'cpu'), '.cpuprofile');
   const heap = [{ file: join(o.out, 'heap', 'main.heapprofile'), thread: 'main thread, measured replay only' }];
-  const { topology, summary } = JSON.parse(readFileSync(join(o.out, 'summary.json'), 'utf8')) as { topology: string[][]; summary: ReturnType<typeof summarizeLoop> };
+  const { topology, summary, dispatch } = JSON.parse(readFileSync(join(o.out, 'summary.json'), 'utf8')) as { topology: string[][]; summary: ReturnType<typeof summarizeLoop>; dispatch: DispatchReport | null };
   const tables: Table[] = [];
+  if (dispatch) {
+    tables.push({
+      title: `Dispatch chosen by the warm-up: ${dispatch.chosen} (${dispatch.warmupEvents} events per pass, ${dispatch.warmupMs} ms)`,
+      columns: ['inline events/s', 'threaded events/s', 'wake-up µs', 'main share', 'threads', 'agent cost p50 µs (inline)'],
+      rows: [[dispatch.inlineEventsPerSec, dispatch.threadedEventsPerSec, dispatch.handoffUs, dispatch.mainShare.join(', ') || '–', dispatch.topology.map((g) => g.join('+')).join(' | ') || '–',
+        Object.entries(dispatch.agentCostUs).map(([k, v]) => `${k} ${v}`).join(', ')]],
+    });
+  }
+  if (summary.breakdown) {
+    const b = summary.breakdown;
+    const pl = summary.placement;
+    tables.push({
+      title: `Cycle breakdown (lockstep, ${b.cycles} cycles; ${!pl || pl.threads.length === 0 ? 'all agents on the main thread' : `main: ${pl.main.join(',') || '–'}; ${pl.threads.map((g, t) => `T${t + 1}: ${g.join(',')}`).join('; ')}`})`,
+      columns: ['part of the cycle', 'p50 µs', 'mean µs', 'p99 µs'],
+      rows: kBreakdownColumns.map((c) => [kBreakdownLabels[c], b[c].p50.toFixed(1), b[c].mean.toFixed(1), b[c].p99.toFixed(1)]),
+    });
+  }
   tables.push({
     title: 'Stages (µs): tick-to-decision and per stage, per agent (busy time per cycle)',
     columns: ['stage', 'count', 'p50', 'p99', 'max'],

@@ -3,10 +3,11 @@
 // runs its agents for each cycle, and publishes its done counter. No message crosses a thread
 // per tick or per cycle; the task returns only when the engine stops.
 import { CycleBarrier } from '../protocol/cycle_barrier.ts';
+import { ctlThreadTiming, kThrCycle, kThrDoneMs, kThrParkedWaits, kThrSpunWaits, kThrWakeMs } from '../protocol/layout.ts';
 import type { MarketStateBuffers } from '../protocol/market_state.ts';
 import { MarketView } from '../protocol/market_view.ts';
 import type { RegistrySnapshot } from '../protocol/registry.ts';
-import { waitStrategy, type WaitName } from '../protocol/wait_strategy.ts';
+import { AdaptiveWait, waitStrategy, type WaitName } from '../protocol/wait_strategy.ts';
 import { AgentRunner } from './agents/agent.ts';
 import type { AgentConfig } from './agents/config.ts';
 import { createAgent } from './agents/index.ts';
@@ -19,6 +20,10 @@ export interface AgentThreadTask {
   registry: RegistrySnapshot;
   config: AgentConfig;
   wait: WaitName;
+  /** Adaptive wait: whether spinning is allowed at all (a core for each spinning thread). */
+  spinAllowed?: boolean;
+  /** The requesting thread's performance.timeOrigin: timing lines are written in its time base. */
+  timeOrigin?: number;
   /** A test hook: throw inside this agent's cycle n (to exercise supervision). */
   crashAt?: { agent: string; cycle: number } | undefined;
 }
@@ -33,7 +38,12 @@ const kIdleCheckMs = 250; // a parked thread wakes this often to re-check the st
 
 export default function agentThread(task: AgentThreadTask): AgentThreadReport {
   const view = new MarketView(task.state);
-  const barrier = new CycleBarrier(view.arrays.ctl, view.arrays.ctlF64, waitStrategy(task.wait));
+  const strategy = waitStrategy(task.wait, task.spinAllowed ?? true);
+  const barrier = new CycleBarrier(view.arrays.ctl, view.arrays.ctlF64, strategy);
+  const adaptive = strategy instanceof AdaptiveWait ? strategy : null;
+  const f64 = view.arrays.ctlF64;
+  const tl = ctlThreadTiming(task.thread);
+  const toMain = performance.timeOrigin - (task.timeOrigin ?? performance.timeOrigin); // this clock → the requester's
   const runners = task.agents.map((a) => new AgentRunner(a.name, createAgent(a.name), view, task.registry, task.config, a.region));
   const t = task.thread;
   let last = barrier.requested();
@@ -52,10 +62,14 @@ export default function agentThread(task: AgentThreadTask): AgentThreadReport {
       const cycle = barrier.next(last, kIdleCheckMs);
       if (barrier.stopping()) break;
       if (cycle === last) continue;
+      f64[tl + kThrWakeMs] = performance.now() + toMain;
       if (task.crashAt && cycle >= task.crashAt.cycle && runners.some((r) => r.name === task.crashAt!.agent)) {
         throw new Error(`test crash of agent ${task.crashAt.agent} at cycle ${cycle}`);
       }
       for (let i = 0; i < runners.length; i++) runners[i]!.run(cycle);
+      f64[tl + kThrDoneMs] = performance.now() + toMain;
+      f64[tl + kThrCycle] = cycle;
+      if (adaptive) { f64[tl + kThrSpunWaits] = adaptive.spun; f64[tl + kThrParkedWaits] = adaptive.parked; }
       last = cycle;
       cycles++;
       barrier.publishDone(t, cycle);

@@ -18,6 +18,8 @@ import { DecisionLog } from '../../engine/sinks/decision_log.ts';
 import { kDefaultConfig, type EngineConfig } from '../../engine/options.ts';
 import { buildPipeline } from '../../engine/pipeline.ts';
 import { kAgentNames } from '../../workers/agents/index.ts';
+import type { Piscina } from 'piscina';
+import type { Shares } from '../../engine/dispatch/topology.ts';
 
 export interface CoreOptions {
   registry: InstrumentRegistry; // frozen
@@ -28,6 +30,9 @@ export interface CoreOptions {
   wait?: WaitName;
   topology?: string | undefined;
   cycleTimeoutMs?: number;
+  /** A placement measured beforehand (engine/warmup.ts) and its warm worker pool. */
+  shares?: Shares | undefined;
+  pool?: Piscina | undefined;
 }
 
 export class EngineCore {
@@ -56,7 +61,7 @@ export class EngineCore {
     this.sink = new DecisionLog(null);
     const p = buildPipeline({
       agents: [...this.agents], config: this.config, threads: o.threads ?? 0, topology: o.topology, wait: o.wait ?? 'hybrid',
-      cycleTimeoutMs: o.cycleTimeoutMs ?? 10_000,
+      cycleTimeoutMs: o.cycleTimeoutMs ?? 10_000, shares: o.shares, pool: o.pool,
     }, o.registry, this.sink);
     this.buffers = p.buffers;
     this.arrays = p.arrays;

@@ -4,7 +4,11 @@
 // agents, same consolidation) and replays tape segments through it.
 import { planTopology } from '../../engine/dispatch/topology.ts';
 import type { WaitName } from '../../protocol/wait_strategy.ts';
-import { defaultThreads, type EngineConfig } from '../../engine/options.ts';
+import { defaultThreads, kDefaultConfig, type EngineConfig } from '../../engine/options.ts';
+import { prepareDispatch } from '../../engine/warmup.ts';
+import { kAgentNames } from '../../workers/agents/index.ts';
+import { fmtNum } from '../report/format.ts';
+import { loadDefaultTape } from './tapes.ts';
 import type { Tape } from '../../protocol/tape.ts';
 import type { InstrumentRegistry } from '../../protocol/registry.ts';
 import { runAsyncLoop, type AsyncDesign } from '../baselines/async_loop.ts';
@@ -14,7 +18,7 @@ import { EngineCore } from './core.ts';
 import { EngineRig } from './engine_rig.ts';
 import { summarizeLoop, watchEventLoop, type RunSummary } from './loop_summary.ts';
 
-export type DesignKey = 'spin' | 'block' | 'hybrid' | 'inline' | 'piscina' | 'postMessage';
+export type DesignKey = 'auto' | 'spin' | 'block' | 'hybrid' | 'inline' | 'piscina' | 'postMessage';
 
 export interface DesignSpec {
   key: DesignKey;
@@ -25,9 +29,10 @@ export interface DesignSpec {
 /** The designs of the comparison, with `threads` agent threads (default: the engine's default). */
 export function designSpecs(threads = defaultThreads()): DesignSpec[] {
   return [
+    { key: 'auto', label: `engine default (automatic: inline or ${threads} thread(s) + main share, adaptive wait)`, threads },
     { key: 'spin', label: `engine, ${threads} thread(s), wait spin`, threads },
     { key: 'block', label: `engine, ${threads} thread(s), wait block`, threads },
-    { key: 'hybrid', label: `engine, ${threads} thread(s), wait hybrid (default)`, threads },
+    { key: 'hybrid', label: `engine, ${threads} thread(s), wait hybrid (former default)`, threads },
     { key: 'inline', label: 'engine, agents inline (threads 0)', threads: 0 },
     { key: 'piscina', label: `piscina.run() per agent per cycle (${threads} thread(s))`, threads },
     { key: 'postMessage', label: `postMessage of a state copy (${threads} thread(s))`, threads },
@@ -50,7 +55,34 @@ export interface RunningDesign {
   stop(): Promise<void>;
 }
 
-export async function startDesign(spec: DesignSpec, registry: InstrumentRegistry, config?: EngineConfig): Promise<RunningDesign> {
+/**
+ * Starts a design. `warmTape`: what the automatic design's warm-up replays to measure and choose
+ * (engine/warmup.ts; default: the default fixture).
+ */
+export async function startDesign(spec: DesignSpec, registry: InstrumentRegistry, config?: EngineConfig, warmTape?: Tape): Promise<RunningDesign> {
+  if (spec.key === 'auto') {
+    const cfg = config ?? kDefaultConfig;
+    const tape = warmTape ?? (await loadDefaultTape()).tape;
+    const prep = await prepareDispatch({ agents: [...kAgentNames], config: cfg, threads: spec.threads, topology: undefined, wait: 'adaptive', cycleTimeoutMs: 10_000 },
+      registry, tape, { automatic: true, warm: true });
+    const rig = await EngineRig.start({ registry, config: cfg, threads: prep.shares.threads.length, wait: 'adaptive', shares: prep.shares, pool: prep.pool });
+    const r = prep.report;
+    const chosen = r ? `${r.chosen === 'inline' ? 'inline' : `${r.threads} thread(s) + main share`}; warm-up inline ${fmtNum(r.inlineEventsPerSec)} vs threaded ${fmtNum(r.threadedEventsPerSec)} ev/s` : 'as given';
+    const s2: DesignSpec = { ...spec, label: `engine default (automatic → ${chosen})` };
+    return {
+      spec: s2, core: rig.core,
+      async replay(tape, rq) {
+        const stopWatch = watchEventLoop();
+        const stats = await rig.replay(tape, { mode: rq.mode, rate: rq.rate, speed: rq.speed ?? 0, ...(rq.maxMs ? { maxMs: rq.maxMs } : {}) });
+        const s = summarizeLoop(stats, stopWatch());
+        if (stats.stopped) s.aborted = { processedEvents: stats.events, reason: stats.stopped };
+        if (stats.breakdown) s.breakdown = stats.breakdown;
+        s.placement = { threads: rig.topology, main: [...rig.dispatcher.mainAgents] };
+        return s;
+      },
+      stop: () => rig.stop(),
+    };
+  }
   if (spec.key === 'spin' || spec.key === 'block' || spec.key === 'hybrid' || spec.key === 'inline') {
     const rig = await EngineRig.start({ registry, ...(config ? { config } : {}), threads: spec.key === 'inline' ? 0 : spec.threads, wait: (spec.key === 'inline' ? 'hybrid' : spec.key) as WaitName });
     return {
@@ -60,6 +92,8 @@ export async function startDesign(spec: DesignSpec, registry: InstrumentRegistry
         const stats = await rig.replay(tape, { mode: r.mode, rate: r.rate, speed: r.speed ?? 0, ...(r.maxMs ? { maxMs: r.maxMs } : {}) });
         const s = summarizeLoop(stats, stopWatch());
         if (stats.stopped) s.aborted = { processedEvents: stats.events, reason: stats.stopped };
+        if (stats.breakdown) s.breakdown = stats.breakdown;
+        s.placement = { threads: rig.topology, main: [...rig.dispatcher.mainAgents] };
         return s;
       },
       stop: () => rig.stop(),

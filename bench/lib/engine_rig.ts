@@ -9,6 +9,7 @@ import { runLoop } from '../../engine/step/tape_replay.ts';
 import type { Consolidator } from '../../engine/consolidate/consolidator.ts';
 import { kTapeTs, kTapeWidth, type Tape } from '../../protocol/tape.ts';
 import { EngineCore, type CoreOptions } from './core.ts';
+import { CycleBreakdown, type BreakdownSummary } from '../../engine/dispatch/cycle_breakdown.ts';
 
 export interface RigOptions extends CoreOptions {
   threads: number; // 0 = inline
@@ -34,7 +35,7 @@ export interface ReplayOptions {
 }
 
 /** What replay() returns: the loop's figures, and whether it stopped early (maxMs). */
-export type ReplayStats = LoopStats & { stopped: string | null };
+export type ReplayStats = LoopStats & { stopped: string | null; breakdown: BreakdownSummary | null };
 
 class ReplayBudgetExceeded extends Error {}
 
@@ -44,8 +45,11 @@ export class EngineRig {
   readonly consolidator: Consolidator;
   readonly topology: string[][];
   readonly wait: WaitName;
+  /** Where each lockstep cycle's time goes (reset at every replay). */
+  readonly breakdown: CycleBreakdown;
 
   private constructor(core: EngineCore, dispatcher: Dispatcher, consolidator: Consolidator, topology: string[][], wait: WaitName) {
+    this.breakdown = new CycleBreakdown(dispatcher.timing, core.arrays.ctlF64, topology.length);
     this.core = core;
     this.dispatcher = dispatcher;
     this.consolidator = consolidator;
@@ -90,10 +94,13 @@ export class EngineRig {
     const t0 = performance.now();
     const maxMs = o.maxMs ?? Infinity;
     let last: LoopStats | null = null;
+    const bd = o.mode === 'lockstep' ? this.breakdown : undefined;
+    bd?.reset();
+    const breakdown = (): BreakdownSummary | null => (bd && bd.cycles > 0 ? bd.summary() : null);
     try {
       const s = await runLoop({
         tape, writer: this.core.writer, trigger: this.core.trigger, dispatcher: this.dispatcher, consolidator: this.consolidator,
-        readers: this.core.readers, mode: o.mode, rate: o.rate ?? 0, speed: o.speed ?? 0,
+        readers: this.core.readers, mode: o.mode, rate: o.rate ?? 0, speed: o.speed ?? 0, breakdown: bd,
         between: async (done, s) => {
           last = s;
           if (between) await between(done, s);
@@ -101,12 +108,12 @@ export class EngineRig {
           if (done < tape.length && performance.now() - t0 > maxMs) throw new ReplayBudgetExceeded();
         },
       });
-      return Object.assign(s, { stopped: null });
+      return Object.assign(s, { stopped: null, breakdown: breakdown() });
     } catch (err) {
       if (!(err instanceof ReplayBudgetExceeded) || last === null) throw err;
       const s: LoopStats = last;
       s.runMs = performance.now() - t0;
-      return Object.assign(s, { stopped: `stopped after ${s.events.toLocaleString('en-US')} of ${tape.length.toLocaleString('en-US')} events (${Math.round(s.runMs)} ms budget)` });
+      return Object.assign(s, { breakdown: breakdown(), stopped: `stopped after ${s.events.toLocaleString('en-US')} of ${tape.length.toLocaleString('en-US')} events (${Math.round(s.runMs)} ms budget)` });
     }
   }
 

@@ -1,5 +1,6 @@
 // What one replay measured, as plain data: tick-to-decision percentiles and spectrum, stage and
 // per-agent times, throughput, and the event-loop delay seen while it ran.
+import type { BreakdownSummary } from '../../engine/dispatch/cycle_breakdown.ts';
 import type { LoopStats } from '../../engine/step/event_stepper.ts';
 import { LatencyRecorder, type LatencySummary } from '../../engine/metrics/latency.ts';
 
@@ -23,6 +24,10 @@ export interface RunSummary {
   eventLoopDelay: LoopDelay | null;
   /** The run was cut short (a baseline that fell too far behind the schedule). */
   aborted?: { processedEvents: number; reason: string };
+  /** lockstep, engine designs: where a cycle's time went (engine/dispatch/cycle_breakdown.ts). */
+  breakdown?: BreakdownSummary | undefined;
+  /** Where the agents ran (engine designs). */
+  placement?: { threads: string[][]; main: string[] } | undefined;
 }
 
 export function newLoopStats(agents: readonly string[]): LoopStats {

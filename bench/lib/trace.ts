@@ -80,6 +80,8 @@ export class CycleTrace {
     const nA = this.#agents.length;
     const dispatcher: Dispatcher = {
       get threads() { return d.threads; },
+      get mainAgents() { return d.mainAgents; },
+      get timing() { return d.timing; },
       start: () => d.start(),
       request: (ts: number): number => {
         const t = performance.now();

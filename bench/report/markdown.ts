@@ -48,7 +48,7 @@ export function reportMarkdown(r: BenchResult, chartDir: string): string {
   out.push(...environmentLines(r));
   out.push('');
   if (r.targets.length) {
-    out.push('## Targets (issue 6)');
+    out.push('## Targets');
     out.push('');
     out.push(markdownTable({
       title: 'targets',

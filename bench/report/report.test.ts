@@ -108,22 +108,33 @@ test('compareResults pairs metrics and lists the unmatched ones', () => {
 
 test('checkTargets: met, missed by how much, and not measured', () => {
   const t = checkTargets(new Map(Object.entries({
-    'open_loop.realtime.100k.spin.p99_us': m(80),
-    'open_loop.realtime.100k.block.p99_us': m(2500),
-    'open_loop.realtime.100k.hybrid.p99_us': m(50),
+    'saturation.lockstep.auto.events_per_s': m(120_000, 'higher'),
+    'saturation.lockstep.inline.events_per_s': m(100_000, 'higher'),
+    'saturation.lockstep.block.events_per_s': m(80_000, 'higher'),
+    'saturation.contended.auto.events_per_s': m(70_000, 'higher'),
+    'recording.100x.auto.p99_us': m(100),
+    'recording.100x.inline.p99_us': m(130),
+    'recording.asap.auto.p99_us': m(300),
+    'recording.asap.inline.p99_us': m(100),
     'open_loop.realtime.100k.piscina.p99_us': m(400),
-    'saturation.lockstep.hybrid.events_per_s': m(250_000, 'higher'),
-    'saturation.lockstep.inline.events_per_s': m(500_000, 'higher'),
+    'open_loop.realtime.100k.auto.p99_us': m(50),
+    'memory.t1.minor_gcs_per_1m': m(0),
+    'memory.inline.minor_gcs_per_1m': m(2),
+    'memory.inline.bytes_per_event': m(90),
   })));
-  assert.is(t.length, 5);
-  assert.is(t[0]!.ok, true);
-  assert.is(t[1]!.ok, false);
-  assert.ok(t[1]!.detail.includes('2.50× over'));
-  assert.is(t[2]!.ok, false); // 400 / 50 = 8× < 10×
-  assert.ok(t[2]!.measured.includes('8.00×'));
-  assert.is(t[3]!.ok, false);
-  assert.ok(t[3]!.detail.includes('best design: inline'));
-  assert.is(t[4]!.ok, null);
+  assert.is(t.length, 8);
+  assert.is(t[0]!.ok, false); // 1.2× < 1.5×
+  assert.ok(t[0]!.detail.includes('short by 1.25×'), t[0]!.detail);
+  assert.is(t[1]!.ok, true); // 100× recording: 100 ≤ 130
+  assert.is(t[2]!.ok, false); // as fast as possible: 300 > 100
+  assert.ok(t[2]!.detail.includes('3.00× higher'));
+  assert.is(t[3]!.ok, false); // 400 / 50 = 8× < 10×
+  assert.ok(t[3]!.measured.includes('8.00×'));
+  assert.is(t[4]!.ok, true); // 70k of 120k = 58 %
+  assert.is(t[5]!.ok, false); // inline made minor GCs
+  assert.is(t[6]!.ok, null); // Kafka: not measured here
+  assert.is(t[7]!.ok, false);
+  assert.ok(t[7]!.detail.includes('best design: auto'));
 });
 
 test('reportMarkdown renders environment, tables and chart links', () => {

@@ -53,7 +53,7 @@ export const openLoop: Scenario = {
             at = `${shortCount(rate)} ev/s`;
             const seg = cursor.take(Math.round(rate * seconds));
             const s = await running.replay(seg, { mode, rate, maxMs: q ? seconds * 2000 + 250 : seconds * 3000 + 1000 });
-            cells.push({ design, mode, rate, s });
+            cells.push({ design: running.spec, mode, rate, s });
             ctx.say(`${mode} ${design.key.padEnd(11)} ${shortCount(rate).padStart(4)} ev/s: p50 ${fmtUs(s.latencyUs.p50)} p99 ${fmtUs(s.latencyUs.p99)} max ${fmtUs(s.latencyUs.max)}` +
               ` achieved ${fmtNum(s.eventsPerSec)} ev/s${s.aborted ? ` (${s.aborted.reason})` : ''}`);
           }
@@ -96,13 +96,13 @@ export const openLoop: Scenario = {
       // piscina vs engine ratios
       const r: Table = {
         title: `${mode}: p99 of the baselines ÷ p99 of the engine (higher = the engine wins by more)`,
-        columns: ['offered', 'piscina ÷ spin', 'piscina ÷ block', 'piscina ÷ hybrid', 'postMessage ÷ hybrid', 'inline ÷ hybrid'],
+        columns: ['offered', 'piscina ÷ default (auto)', 'piscina ÷ spin', 'piscina ÷ block', 'piscina ÷ hybrid', 'postMessage ÷ hybrid', 'inline ÷ hybrid', 'inline ÷ default'],
         rows: rates.map((rate) => {
           const p = find(mode, 'piscina', rate)?.latencyUs.p99 ?? NaN;
           const pm = find(mode, 'postMessage', rate)?.latencyUs.p99 ?? NaN;
           const inl = find(mode, 'inline', rate)?.latencyUs.p99 ?? NaN;
           const e = (k: DesignKey): number => find(mode, k, rate)?.latencyUs.p99 ?? NaN;
-          return [shortCount(rate), fmtRatio(p / e('spin')), fmtRatio(p / e('block')), fmtRatio(p / e('hybrid')), fmtRatio(pm / e('hybrid')), fmtRatio(inl / e('hybrid'))];
+          return [shortCount(rate), fmtRatio(p / e('auto')), fmtRatio(p / e('spin')), fmtRatio(p / e('block')), fmtRatio(p / e('hybrid')), fmtRatio(pm / e('hybrid')), fmtRatio(inl / e('hybrid')), fmtRatio(inl / e('auto'))];
         }),
       };
       out.tables.push(r);

@@ -1,5 +1,6 @@
 // 3. Saturation: the highest sustained events/s and cycles/s, replaying as fast as possible
 // (lockstep: every triggering tick waits for its cycle; realtime: agents conflate).
+import { spawn } from 'node:child_process';
 import { defaultThreads } from '../../engine/options.ts';
 import { designSpecs, startDesign, type DesignKey } from '../lib/designs.ts';
 import type { RunSummary } from '../lib/loop_summary.ts';
@@ -33,7 +34,7 @@ export const saturation: Scenario = {
           const cursor = new TapeCursor(base.tape);
           await running.replay(cursor.take(warmRows), { mode, rate: 0, maxMs: q ? 3_000 : 10_000 });
           const s = await running.replay(cursor.take(isBaseline ? baselineRows : engineRows), { mode, rate: 0, maxMs: q ? 3_000 : 10_000 });
-          results.push({ mode, key: d.key, label: d.label, s });
+          results.push({ mode, key: d.key, label: running.spec.label, s });
           ctx.say(`${mode} ${d.key.padEnd(11)} ${fmtNum(s.eventsPerSec)} events/s, ${fmtNum(s.cyclesPerSec)} cycles/s (${fmtNum(s.events)} events, ${fmtNum(s.runMs)} ms)`);
         } catch (err) {
           out.notes.push(`FAILED — ${mode} ${d.key}: ${failureText(err)}`);
@@ -42,6 +43,39 @@ export const saturation: Scenario = {
           await running?.stop().catch(() => undefined);
         }
       }
+    }
+    // With one CPU-bound process beside it: the default and inline again (the goal: keep at least half).
+    const contended: { key: DesignKey; label: string; s: RunSummary }[] = [];
+    const hog = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
+    try {
+      await new Promise((r) => setTimeout(r, 200));
+      for (const d of designs.filter((x) => x.key === 'auto' || x.key === 'inline')) {
+        let running;
+        try {
+          running = await startDesign(d, base.registry);
+          const cursor = new TapeCursor(base.tape);
+          await running.replay(cursor.take(warmRows), { mode: 'lockstep', rate: 0, maxMs: q ? 3_000 : 10_000 });
+          const s = await running.replay(cursor.take(engineRows), { mode: 'lockstep', rate: 0, maxMs: q ? 4_000 : 10_000 });
+          contended.push({ key: d.key, label: running.spec.label, s });
+          ctx.say(`lockstep ${d.key} beside a CPU-bound process: ${fmtNum(s.eventsPerSec)} events/s`);
+        } catch (err) {
+          out.notes.push(`FAILED — contended ${d.key}: ${failureText(err)}`);
+        } finally {
+          await running?.stop().catch(() => undefined);
+        }
+      }
+    } finally {
+      hog.kill();
+    }
+    if (contended.length) {
+      out.tables.push({
+        title: 'lockstep beside one CPU-bound process (node -e "for(;;){}"), as fast as possible',
+        columns: ['design', 'events/s', 'quiet events/s (above)', 'kept', 'p99'],
+        rows: contended.map((c) => {
+          const quiet = results.find((r) => r.mode === 'lockstep' && r.key === c.key)?.s.eventsPerSec ?? NaN;
+          return [c.label, fmtNum(c.s.eventsPerSec), fmtNum(quiet), fmtRatio(c.s.eventsPerSec / quiet), fmtUs(c.s.latencyUs.p99)];
+        }),
+      });
     }
     out.notes.push(
       `The default fixture (${base.registry.size} instruments, ${fmtNum(base.tape.length)} events, about one triggering tick in ten) replayed as fast as possible after a warm-up of ${fmtNum(warmRows)} events; engine designs replay ${fmtNum(engineRows)} events, the baselines ${fmtNum(baselineRows)} (they are slower; rates are per second either way).`,
@@ -58,8 +92,28 @@ export const saturation: Scenario = {
           mode === 'lockstep' ? `${fmtUs(r.s.stagesUs.agents.p50)} / ${fmtUs(r.s.stagesUs.agents.p99)}` : '–', mode === 'lockstep' ? r.s.missedCycles : '–']),
       });
     }
+    const withBd = results.filter((r) => r.mode === 'lockstep' && r.s.breakdown);
+    if (withBd.length) {
+      const cols = ['gap', 'wake', 'mainAgents', 'threadAgents', 'read', 'idle', 'consolidate', 'cycle'] as const;
+      out.tables.push({
+        title: 'lockstep cycle breakdown, µs per cycle: p50 / mean (p99) — measured per cycle (engine/dispatch/cycle_breakdown.ts)',
+        columns: ['design', 'where the agents ran', 'cycles', 'gap (ingest, between cycles)', 'wake-up', 'agents on main', 'agents on slowest thread', 'publish → read', 'main idle', 'consolidate', 'cycle (request → decided)'],
+        rows: withBd.map((r) => {
+          const b = r.s.breakdown!;
+          const pl = r.s.placement;
+          const where = !pl || pl.threads.length === 0 ? 'all on main' : `main: ${pl.main.length ? pl.main.join(',') : '–'}; ${pl.threads.map((g, t) => `T${t + 1}: ${g.join(',')}`).join('; ')}`;
+          return [r.label, where, fmtNum(b.cycles), ...cols.map((c) => `${b[c].p50.toFixed(1)} / ${b[c].mean.toFixed(1)} (${b[c].p99.toFixed(1)})`)];
+        }),
+      });
+      out.notes.push('Cycle breakdown: gap = the main thread between the previous decision and this request (ingest of the events in between); wake-up = request → the slowest thread saw the cycle; agents on main / on slowest thread = compute; publish → read = the last thread done → the main thread saw it; main idle = the main thread waiting for threads after its own share; consolidate = result read, fusions, validation, execution, recording.');
+    }
     const metrics: Record<string, Metric> = {};
+    for (const c of contended) metrics[`saturation.contended.${c.key}.events_per_s`] = { value: c.s.eventsPerSec, unit: 'events/s', better: 'higher' };
     for (const r of results) {
+      if (r.s.breakdown) for (const c of ['gap', 'wake', 'mainAgents', 'threadAgents', 'read', 'idle', 'consolidate', 'cycle'] as const) {
+        metrics[`saturation.${r.mode}.${r.key}.breakdown.${c}_mean_us`] = { value: r.s.breakdown[c].mean, unit: 'µs', better: 'lower' };
+        metrics[`saturation.${r.mode}.${r.key}.breakdown.${c}_p50_us`] = { value: r.s.breakdown[c].p50, unit: 'µs', better: 'lower' };
+      }
       metrics[`saturation.${r.mode}.${r.key}.events_per_s`] = { value: r.s.eventsPerSec, unit: 'events/s', better: 'higher' };
       metrics[`saturation.${r.mode}.${r.key}.cycles_per_s`] = { value: r.s.cyclesPerSec, unit: 'cycles/s', better: 'higher' };
     }

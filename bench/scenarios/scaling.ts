@@ -5,6 +5,7 @@
 import { availableParallelism, cpus } from 'node:os';
 import type { WaitName } from '../../protocol/wait_strategy.ts';
 import { kAgentNames } from '../../workers/agents/index.ts';
+import { planShares } from '../../engine/dispatch/topology.ts';
 import { EngineRig } from '../lib/engine_rig.ts';
 import type { RunSummary } from '../lib/loop_summary.ts';
 import { summarizeLoop } from '../lib/loop_summary.ts';
@@ -29,6 +30,7 @@ async function replayLockstep(registry: InstrumentRegistry, threads: number, wai
     await rig.replay(warm, { mode: 'lockstep', maxMs });
     const stats = await rig.replay(measured, { mode: 'lockstep', maxMs });
     const s = summarizeLoop(stats);
+    if (stats.breakdown) s.breakdown = stats.breakdown;
     if (stats.stopped) s.aborted = { processedEvents: stats.events, reason: stats.stopped };
     return s;
   } catch (err) {
@@ -91,6 +93,27 @@ export const scaling: Scenario = {
         }
       }
     }
+    // The default design at 1, 2, 4, 8 and 16 threads: the main thread runs its share, the agents
+    // are placed from their measured inline cost, adaptive waits. Measured only where the machine
+    // has a core for each thread and the main thread (and an agent for each thread).
+    const costMap = new Map(Object.entries(inline.agentsUs).map(([k, v]) => [k, v.p50]));
+    const scaleRows: (string | number)[][] = [];
+    for (const t of [1, 2, 4, 8, 16]) {
+      if (t + 1 > cores) { scaleRows.push([t, `not measured: ${cores} cores (needs ${t + 1}: ${t} thread(s) and the main thread)`, '–', '–', '–']); continue; }
+      if (t > agents.length) { scaleRows.push([t, `not measured: ${agents.length} agents (at most one thread per agent)`, '–', '–', '–']); continue; }
+      const sh = planShares(agents, t, undefined, costMap, 0);
+      const topo = [...(sh.main.length ? [`main:${sh.main.join(',')}`] : []), ...sh.threads.map((g) => g.join(','))].join(';');
+      const s = await replayLockstep(base.registry, t, 'adaptive', topo, warm, measured, null, failures, `threads ${t} main share`, budget);
+      if (!s) { scaleRows.push([t, 'failed', '–', '–', '–']); continue; }
+      runs.push({ label: `${t} thread(s) + main share, adaptive, cost-placed`, threads: t, wait: 'adaptive', variant: 'main-share', topology: topo, s });
+      scaleRows.push([t, topo, fmtNum(s.eventsPerSec), fmtRatio(s.eventsPerSec / inline.eventsPerSec), s.breakdown ? fmtUs(s.breakdown.cycle.p50) : '–']);
+      ctx.say(`threads ${t} main share [${topo}]: ${fmtNum(s.eventsPerSec)} events/s`);
+    }
+    out.tables.push({
+      title: `A0. The default design by thread count (main thread runs its share; ${cores} cores here)`,
+      columns: ['threads', 'placement (main: …; threads separated by ;)', 'events/s', 'vs inline', 'cycle p50'],
+      rows: scaleRows,
+    });
     out.tables.push({
       title: `A. Threads and topologies — default fixture (${base.registry.size} instruments), lockstep, as fast as possible, ${fmtNum(measured.length)} events`,
       columns: ['configuration', 'topology (threads separated by ;)', 'events/s', 'cycles/s', 'vs inline', 'agents stage p50', 'p99', 'tick-to-decision p99'],

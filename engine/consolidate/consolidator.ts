@@ -45,6 +45,11 @@ export class Consolidator {
     this.#fusions = fusions;
   }
 
+  /** Runs `f` first in every cycle (the learning loop's cycle boundary: parameter swaps, outcome marks). */
+  prepend(f: Fusion): void {
+    this.#fusions.unshift(f);
+  }
+
   /**
    * Market events derived since the last call (major_price_movement, liquidation_cascade), decoded
    * into tape rows for the loop to replay as triggers; valid until the next call. See

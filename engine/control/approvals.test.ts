@@ -48,7 +48,7 @@ async function engine(now: { ms: number }) {
   const { decisionChain } = await import('../pipeline.ts');
   const { DecisionRecorder } = await import('../sinks/decision_recorder.ts');
   const sink = { write: () => {}, flush: async () => {}, close: async () => {} };
-  const decide = decisionChain(pipeline.validator, pipeline.executor, new DecisionRecorder(sink, pipeline.stats, null, (p) => records.push(`${p.key} ${p.verdict.status}`)), control);
+  const decide = decisionChain(pipeline.validator, pipeline.executor, new DecisionRecorder(sink, pipeline.stats, null, (p) => records.push(`${p.key} ${p.verdict.status}`)), undefined, control);
   feedEvents(universe, registry, pipeline.writer);
   const approvals = new ApprovalQueue({ control, validator: pipeline.validator, executor: pipeline.executor, view: pipeline.view, registry: pipeline.snapshot, now: () => now.ms });
   const restored = await approvals.restore();

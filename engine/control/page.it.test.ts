@@ -39,7 +39,7 @@ test('the operator page in headless Chromium: pending approvals, kill switch, br
   const pipeline = testPipeline(registry, ['arbitrage_detector'], config);
   feedEvents(universe, registry, pipeline.writer);
   const sink = { write: () => {}, flush: async () => {}, close: async () => {} };
-  const decide = decisionChain(pipeline.validator, pipeline.executor, new DecisionRecorder(sink, pipeline.stats, null), control);
+  const decide = decisionChain(pipeline.validator, pipeline.executor, new DecisionRecorder(sink, pipeline.stats, null), undefined, control);
   const approvals = new ApprovalQueue({ control, validator: pipeline.validator, executor: pipeline.executor, view: pipeline.view, registry: pipeline.snapshot });
   const http = await startHttp({ all: { port: 0 } }, { ready: () => ({ warm: true, agentThreads: { running: 0, expected: 0 } }), metrics: { registry: controlMetrics(control, approvals, new Registry()) } });
   addControlRoutes(http.routes, { control, approvals, tokens: new Tokens().add('alice', kToken, 'test'), agents: ['arbitrage_detector'] });

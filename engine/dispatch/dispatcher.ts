@@ -1,6 +1,9 @@
 // The main thread's side of dispatch. Agents run either on resident Piscina threads (which own
 // the threads' lifecycle, restart a crashed worker and apply resource limits) or inline on the
-// main thread. Either way a cycle is requested through the cycle barrier (protocol/cycle_barrier.ts):
+// main thread, or both: with threads, the main thread may run its own share of the agents
+// (`mainAgents`) during each cycle while the threads run theirs, so a cycle costs about the
+// largest share plus the hand-off instead of the hand-off plus an idle main thread.
+// Either way a cycle is requested through the cycle barrier (protocol/cycle_barrier.ts):
 // one shared counter moves, no message per cycle.
 import { Piscina } from 'piscina';
 import { AgentThreadError } from '../../protocol/errors.ts';
@@ -12,6 +15,7 @@ import type { ResultRegionBuffers } from '../../protocol/result_region.ts';
 import type { AgentThreadReport, AgentThreadTask } from '../../workers/agent_thread.ts';
 import { CycleBarrier } from '../../protocol/cycle_barrier.ts';
 import type { WaitStrategy } from '../../protocol/wait_strategy.ts';
+import { kTimRequest, kTimShareEnd, kTimWaitEnd } from './cycle_breakdown.ts';
 
 export interface DispatcherOptions {
   state: MarketStateBuffers;
@@ -20,7 +24,13 @@ export interface DispatcherOptions {
   config: AgentConfig;
   regions: Map<string, ResultRegionBuffers>;
   topology: string[][]; // [] = inline
+  /** With threads: agents the main thread runs itself in each cycle, while the threads run theirs. */
+  mainAgents?: readonly string[] | undefined;
   wait: WaitStrategy;
+  /** Threads may spin (adaptive wait): the process has a core for each of them and the main thread. */
+  spinAllowed?: boolean;
+  /** Start the threads' loops on this pool's resident (already warm) workers instead of a new pool. */
+  pool?: Piscina | undefined;
   cycleTimeoutMs: number;
   threadHeapMb?: number | undefined;
   crashAt?: { agent: string; cycle: number } | undefined;
@@ -29,6 +39,10 @@ export interface DispatcherOptions {
 
 export interface Dispatcher {
   readonly threads: number;
+  /** Agents run on the main thread (all of them inline; the main share with threads). */
+  readonly mainAgents: readonly string[];
+  /** Clock reads of the newest cycle (cycle_breakdown.ts kTim*), for the cycle breakdown. */
+  readonly timing: Float64Array;
   start(): Promise<void>;
   /** Publishes a cycle over the current epoch; returns its number. */
   request(cycleTsUs: number): number;
@@ -39,14 +53,26 @@ export interface Dispatcher {
   /** Restarts failed threads; call between chunks (it needs the event loop). */
   supervise(): Promise<number>;
   stop(): Promise<AgentThreadReport[]>;
+  /** Before stop(): stop() then keeps the worker pool alive, returned here (a dispatcher started on it has warm threads). */
+  detachPool?(): Piscina | null;
 }
 
 export function createDispatcher(o: DispatcherOptions): Dispatcher {
   return o.topology.length === 0 ? new InlineDispatcher(o) : new ThreadDispatcher(o);
 }
 
+/** Builds runners for `names` over a main-thread view of the state. */
+function mainRunners(o: DispatcherOptions, names: Iterable<string>): AgentRunner[] {
+  const view = new MarketView(o.state);
+  const out: AgentRunner[] = [];
+  for (const name of names) out.push(new AgentRunner(name, createAgent(name), view, o.registry, o.config, o.regions.get(name)!));
+  return out;
+}
+
 class InlineDispatcher implements Dispatcher {
   readonly threads = 0;
+  readonly mainAgents: readonly string[];
+  readonly timing = new Float64Array(8);
   readonly o: DispatcherOptions;
   readonly #barrier: CycleBarrier;
   #runners: AgentRunner[] = [];
@@ -55,19 +81,20 @@ class InlineDispatcher implements Dispatcher {
   constructor(o: DispatcherOptions) {
     this.o = o;
     this.#barrier = new CycleBarrier(o.arrays.ctl, o.arrays.ctlF64, o.wait);
+    this.mainAgents = [...o.regions.keys()];
   }
 
   async start(): Promise<void> {
-    const view = new MarketView(this.o.state);
-    for (const [name, region] of this.o.regions) {
-      this.#runners.push(new AgentRunner(name, createAgent(name), view, this.o.registry, this.o.config, region));
-    }
+    this.#runners = mainRunners(this.o, this.o.regions.keys());
   }
   request(cycleTsUs: number): number {
+    const tim = this.timing;
+    tim[kTimRequest] = performance.now();
     const c = this.#barrier.request(cycleTsUs);
     const runners = this.#runners;
     for (let i = 0; i < runners.length; i++) runners[i]!.run(c);
     this.#done = c;
+    tim[kTimWaitEnd] = tim[kTimShareEnd] = performance.now();
     return c;
   }
   awaitCycle(cycle: number): boolean { return this.#done >= cycle; }
@@ -78,9 +105,13 @@ class InlineDispatcher implements Dispatcher {
 
 class ThreadDispatcher implements Dispatcher {
   readonly threads: number;
+  readonly mainAgents: readonly string[];
+  readonly timing = new Float64Array(8);
   readonly o: DispatcherOptions;
   readonly #barrier: CycleBarrier;
+  #main: AgentRunner[] = [];
   #pool: Piscina | null = null;
+  #keepPool = false;
   #runs: Promise<AgentThreadReport | null>[] = [];
   #failed: (Error | null)[] = [];
 
@@ -88,11 +119,13 @@ class ThreadDispatcher implements Dispatcher {
     this.o = o;
     this.threads = o.topology.length;
     this.#barrier = new CycleBarrier(o.arrays.ctl, o.arrays.ctlF64, o.wait, this.threads);
+    this.mainAgents = [...(o.mainAgents ?? [])];
   }
 
   async start(): Promise<void> {
     const n = this.threads;
-    this.#pool = new Piscina({
+    this.#main = mainRunners(this.o, this.mainAgents);
+    this.#pool = this.o.pool ?? new Piscina({
       filename: new URL('../../workers/agent_thread.ts', import.meta.url).href,
       minThreads: n,
       maxThreads: n,
@@ -120,6 +153,8 @@ class ThreadDispatcher implements Dispatcher {
       registry: this.o.registry,
       config: this.o.config,
       wait: this.o.wait.name,
+      spinAllowed: this.o.spinAllowed ?? true,
+      timeOrigin: performance.timeOrigin,
       crashAt: this.o.crashAt,
     };
     this.#failed[t] = null;
@@ -134,8 +169,20 @@ class ThreadDispatcher implements Dispatcher {
     );
   }
 
-  request(cycleTsUs: number): number { return this.#barrier.request(cycleTsUs); }
-  awaitCycle(cycle: number): boolean { return this.#barrier.waitFor(cycle, this.o.cycleTimeoutMs); }
+  request(cycleTsUs: number): number {
+    const tim = this.timing;
+    tim[kTimRequest] = performance.now();
+    const c = this.#barrier.request(cycleTsUs);
+    const main = this.#main;
+    for (let i = 0; i < main.length; i++) main[i]!.run(c); // the main thread's share, while the threads run theirs
+    tim[kTimShareEnd] = main.length > 0 ? performance.now() : tim[kTimRequest]!;
+    return c;
+  }
+  awaitCycle(cycle: number): boolean {
+    const ok = this.#barrier.waitFor(cycle, this.o.cycleTimeoutMs);
+    this.timing[kTimWaitEnd] = performance.now();
+    return ok;
+  }
   completed(): number { return this.#barrier.completed(); }
 
   async supervise(): Promise<number> {
@@ -163,7 +210,13 @@ class ThreadDispatcher implements Dispatcher {
   async stop(): Promise<AgentThreadReport[]> {
     this.#barrier.stop();
     const reports = (await Promise.all(this.#runs)).filter((r): r is AgentThreadReport => r !== null);
-    await this.#pool?.destroy();
+    if (!this.#keepPool) await this.#pool?.destroy();
     return reports;
+  }
+
+  detachPool(): Piscina | null {
+    this.#keepPool = true;
+    const p = this.#pool;
+    return p;
   }
 }

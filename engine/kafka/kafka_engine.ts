@@ -126,6 +126,8 @@ function kafkaSummary(
     mode: o.mode,
     threads: topology.length,
     topology,
+    mainShare: [],
+    dispatch: null,
     wait: o.wait,
     rate: o.rate,
     speed: 0,

@@ -13,6 +13,7 @@ import type { Consolidator } from '../consolidate/consolidator.ts';
 import type { ResultReader } from '../../protocol/result_reader.ts';
 import { LatencyRecorder } from '../metrics/latency.ts';
 import { kTapeLine, kTapeTs, kTapeWidth } from '../../protocol/tape.ts';
+import { kTimConsolidateStart, kTimEnd, type CycleBreakdown } from '../dispatch/cycle_breakdown.ts';
 
 export interface LoopStats {
   events: number;
@@ -43,7 +44,13 @@ export interface StepperDeps {
    * itself (market analyzer) carry the key epoch of the source event that led to them.
    */
   keyEpoch?: 'writer' | 'tape';
+  /** lockstep: where each cycle's time goes (bench, profile); absent = not measured. */
+  breakdown?: CycleBreakdown | undefined;
 }
+
+/** stepRow()'s inputs in EventStepper.clock: when the event entered the engine, and its origin (or NaN). */
+export const kClockT0 = 0;
+export const kClockOrigin = 1;
 
 const kRingSize = 1 << 16; // realtime: pending triggers awaiting a decision
 const kDrainTimeoutMs = 10_000;
@@ -68,6 +75,8 @@ export class EventStepper {
   readonly #perAgent: LatencyRecorder[];
   readonly #lockstep: boolean;
   readonly #tapeEpoch: boolean;
+  /** The times of the event being stepped, for stepRow(): [kClockT0, kClockOrigin]. */
+  readonly clock = new Float64Array(2);
   readonly #pendEpoch = new Int32Array(kRingSize); // realtime: triggers awaiting a decision
   readonly #pendT0 = new Float64Array(kRingSize);
   readonly #pendOrigin = new Float64Array(kRingSize);
@@ -99,6 +108,19 @@ export class EventStepper {
    * it triggered, or 0.
    */
   step(rows: Float64Array, row: number, t0: number, originMs: number, depth?: Float64Array): number {
+    const clock = this.clock;
+    clock[kClockT0] = t0;
+    clock[kClockOrigin] = originMs;
+    return this.stepRow(rows, row, depth);
+  }
+
+  /**
+   * step() with its two times taken from `clock` (kClockT0, kClockOrigin) instead of arguments:
+   * a double passed to a call that is not inlined is boxed (16 bytes per event), a Float64Array
+   * store is not. The replay loop calls this.
+   */
+  stepRow(rows: Float64Array, row: number, depth?: Float64Array): number {
+    const t0 = this.clock[kClockT0]!, originMs = this.clock[kClockOrigin]!;
     const d = this.#d;
     const stats = this.stats;
     const o = row * kTapeWidth;
@@ -125,6 +147,12 @@ export class EventStepper {
         d.consolidator.consolidate(cycle, keyEpoch, ts);
         stats.consolidations++;
         const tDone = performance.now();
+        if (d.breakdown !== undefined) {
+          const tim = d.dispatcher.timing;
+          tim[kTimConsolidateStart] = tAgents;
+          tim[kTimEnd] = tDone;
+          d.breakdown.record(cycle);
+        }
         stats.agents.recordNs((tAgents - tIngest) * 1e6);
         stats.consolidate.recordNs((tDone - tAgents) * 1e6);
         stats.tickToDecision.recordNs((tDone - t0) * 1e6);
@@ -163,7 +191,12 @@ export class EventStepper {
     for (let round = 0; t.length > 0 && round < kMaxDerivedRounds; round++) {
       this.#derivedDepth++;
       const n = t.length;
-      for (let r = 0; r < n; r++) this.step(t.rows, r, performance.now(), NaN, t.depth);
+      const clock = this.clock;
+      for (let r = 0; r < n; r++) {
+        clock[kClockT0] = performance.now();
+        clock[kClockOrigin] = NaN;
+        this.stepRow(t.rows, r, t.depth);
+      }
       this.stats.derivedEvents += n;
       this.#derivedDepth--;
       t = consolidator.takeDerived();

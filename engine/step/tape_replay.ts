@@ -8,7 +8,7 @@
 // at the next chunk boundary, or at once during a pacing pause.
 import { kTapeLine, kTapeTs, kTapeWidth, type Tape } from '../../protocol/tape.ts';
 import type { Source } from '../types.ts';
-import { EventStepper, type LoopStats, type StepperDeps } from './event_stepper.ts';
+import { EventStepper, kClockOrigin, kClockT0, type LoopStats, type StepperDeps } from './event_stepper.ts';
 
 export interface LoopDeps extends StepperDeps {
   tape: Tape;
@@ -56,6 +56,8 @@ const kWakeMarginMs = 4; // a timer may fire this late: wake early and spin the 
 export async function runLoop(d: LoopDeps): Promise<LoopStats> {
   const stepper = new EventStepper(d);
   const stats = stepper.stats;
+  const clock = stepper.clock;
+  clock[kClockOrigin] = NaN;
   const rows = d.tape.rows;
   const depth = d.tape.depth;
   const n = d.tape.length;
@@ -74,7 +76,6 @@ export async function runLoop(d: LoopDeps): Promise<LoopStats> {
     const end = Math.min(n, row + kChunk);
     let sleepMs = 0;
     for (; row < end; row++) {
-      let t0: number;
       if (paced) {
         let intended: number;
         let cutMs = 0;
@@ -99,11 +100,11 @@ export async function runLoop(d: LoopDeps): Promise<LoopStats> {
           if (cutMs > pacing.longestCutMs) { pacing.longestCutMs = cutMs; pacing.longestCutLine = rows[row * kTapeWidth + kTapeLine]!; }
         }
         if (intended > lastIntended) lastIntended = intended;
-        t0 = intended;
+        clock[kClockT0] = intended;
       } else {
-        t0 = performance.now();
+        clock[kClockT0] = performance.now();
       }
-      stepper.step(rows, row, t0, NaN, depth);
+      stepper.stepRow(rows, row, depth);
     }
     stats.events = row;
     // Between chunks only: a pacing pause is not a reason to flush sinks (an awaited write can

@@ -53,3 +53,8 @@ export function agentSpec(name: string): AgentSpec {
 export function createAgent(name: string): Agent {
   return agentSpec(name).create();
 }
+
+// The agents' expected-return model and the host of its parameters (the learning loop's side of
+// the agents: workers/learning/).
+export { initialTheta, kFeatureCount, kFeatureNames, kFHalfSpread, kFIntercept, kFStated, predictReturnPct, thetaProblem } from '../learning/expected_return.ts';
+export { ParamHost, type ParamChange, type ParamCommand, type ParamVersion } from '../learning/param_host.ts';

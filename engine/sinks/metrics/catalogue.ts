@@ -13,6 +13,7 @@
 //   lucent_thread_busy_seconds_total counter    thread (time a thread spent working, not waiting)
 //   lucent_sink_backlog              gauge      sink (messages accepted, not yet acknowledged)
 //   lucent_sink_overflow_total       counter    sink (messages refused by a full buffer)
+//   lucent_agent_status              gauge      agent_id, agent_type, status    1 for the agent's learning status (ACTIVE, RETRAINING, SHADOW), 0 for the others
 //
 // agent_id names an agent instance, agent_type its kind (in this engine one instance per kind,
 // so both carry the agent's name unless a deployment runs several). Label values are fixed at
@@ -33,6 +34,9 @@ export const kMetricRingDepth = 'lucent_ring_depth';
 export const kMetricThreadBusy = 'lucent_thread_busy_seconds_total';
 export const kMetricSinkBacklog = 'lucent_sink_backlog';
 export const kMetricSinkOverflow = 'lucent_sink_overflow_total';
+export const kMetricAgentStatus = 'lucent_agent_status';
+/** The learning loop's agent statuses, in the order EngineMetrics.status() takes. */
+export const kAgentStatusNames: readonly string[] = ['ACTIVE', 'RETRAINING', 'SHADOW'];
 
 export const kStageIngest = 0;
 export const kStageAgents = 1;
@@ -86,6 +90,10 @@ export function engineBlockSpec(schema: EngineMetricsSchema): BlockSpec {
     { name: kMetricThreadBusy, kind: 'counter', help: 'Time a thread spent working (not waiting), seconds', labelNames: ['thread'], series: one(schema.threads) },
     { name: kMetricSinkBacklog, kind: 'gauge', help: 'Messages a sink accepted and has not had acknowledged', labelNames: ['sink'], series: one(schema.sinks) },
     { name: kMetricSinkOverflow, kind: 'counter', help: 'Messages a sink refused because its buffer was full', labelNames: ['sink'], series: one(schema.sinks) },
+    {
+      name: kMetricAgentStatus, kind: 'gauge', help: "1 for the agent's learning status (ACTIVE, RETRAINING: a retraining job is out, SHADOW: new parameters on trial), 0 for the others",
+      labelNames: ['agent_id', 'agent_type', 'status'], series: schema.agents.flatMap((a) => kAgentStatusNames.map((st) => [a.id, a.type, st])),
+    },
   ];
   return { writers: schema.threads.length, families };
 }

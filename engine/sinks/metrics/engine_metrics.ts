@@ -5,7 +5,7 @@
 import { BlockLayout, type HistogramSlot } from './block_layout.ts';
 import { MetricsWriter } from './block_writer.ts';
 import {
-  engineBlockSpec, kMetricDeadLetters, kMetricDecisionAccuracy, kMetricDecisionDuration, kMetricEventsIngested, kMetricLoss,
+  engineBlockSpec, kAgentStatusNames, kMetricAgentStatus, kMetricDeadLetters, kMetricDecisionAccuracy, kMetricDecisionDuration, kMetricEventsIngested, kMetricLoss,
   kMetricProfit, kMetricQueueDepth, kMetricRingDepth, kMetricSinkBacklog, kMetricSinkOverflow, kMetricStageDuration,
   kMetricThreadBusy, kStageNames, reasonsOf, type EngineMetricsSchema,
 } from './catalogue.ts';
@@ -31,6 +31,7 @@ export class EngineMetrics {
   readonly #backlog: number[];
   readonly #overflow: number[];
   readonly #busy: number;
+  readonly #status: number[][];
 
   constructor(h: EngineMetricsHandoff) {
     const s = h.schema;
@@ -49,6 +50,7 @@ export class EngineMetrics {
     this.#backlog = s.sinks.map((k) => layout.gauge(kMetricSinkBacklog, [k]));
     this.#overflow = s.sinks.map((k) => layout.counter(kMetricSinkOverflow, [k]));
     this.#busy = layout.counter(kMetricThreadBusy, [s.threads[h.region]]);
+    this.#status = s.agents.map((a) => kAgentStatusNames.map((st) => layout.gauge(kMetricAgentStatus, [a.id, a.type, st])));
   }
 
   /** One agent's evaluation time for a cycle, seconds. */
@@ -63,6 +65,13 @@ export class EngineMetrics {
     const slot = this.#accuracy[agent];
     if (slot === undefined || !(ratio >= 0 && ratio <= 1)) this.writer.reject();
     else this.writer.set(slot, ratio);
+  }
+
+  /** An agent's learning status (index into kAgentStatusNames): its series 1, the others 0. */
+  status(agent: number, status: number): void {
+    const slots = this.#status[agent];
+    if (slots === undefined || slots[status] === undefined) { this.writer.reject(); return; }
+    for (let k = 0; k < slots.length; k++) this.writer.set(slots[k]!, k === status ? 1 : 0);
   }
 
   /** Realised P&L in USD: a gain adds to the profit counter, a loss (negative) to the loss counter. */

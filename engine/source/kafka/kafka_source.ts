@@ -83,6 +83,10 @@ export interface KafkaSourceReport<T> {
 }
 
 const kTickMs = 20;
+/** Longest a fetch waits on the broker when no partition has data (kafkajs's default is 5 s). */
+export const kFetchMaxWaitMs = 20;
+/** Batches of different partitions handled at once (each lane still steps one batch at a time). */
+export const kPartitionsConcurrently = 4;
 
 export class KafkaSource<T extends LaneTarget> implements Source {
   readonly o: KafkaSourceOptions<T>;
@@ -148,7 +152,11 @@ export class KafkaSource<T extends LaneTarget> implements Source {
       rebalanceTimeout: Math.max(this.o.sessionTimeoutMs, 30_000),
       partitionAssigners: [laneAssigner(this.o.scope, { held: () => this.#parts.held() })],
       allowAutoTopicCreation: false,
-      maxWaitTimeInMs: 250,
+      // Latency: the broker answers a fetch as soon as one byte is there (minBytes 1), and an idle
+      // fetch returns after at most kFetchMaxWaitMs so a partition that gets data is not held
+      // behind a long poll of the others; partitions of different topics are handled concurrently.
+      maxWaitTimeInMs: kFetchMaxWaitMs,
+      minBytes: 1,
     });
     this.#consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
@@ -170,7 +178,7 @@ export class KafkaSource<T extends LaneTarget> implements Source {
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 1,
+      partitionsConsumedConcurrently: kPartitionsConcurrently,
       eachBatch: (payload) => this.#eachBatch(payload),
     });
   }

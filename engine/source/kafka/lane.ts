@@ -85,6 +85,9 @@ export class Lane<T extends LaneTarget> {
   readonly #decoder: MessageDecoder;
   #target: T | null = null;
   #chain: Promise<void> = Promise.resolve();
+  #settleChain: Promise<void> = Promise.resolve(); // durability and commits, off the fetch path
+  #settleQueued = false;
+  #settleError: Error | null = null;
   #stopped = false;
   #frozen = false;
   #lastCommitMs = -Infinity;
@@ -199,12 +202,32 @@ export class Lane<T extends LaneTarget> {
       this.events += n;
       this.o.countEvents(n);
       this.lastStepMs = performance.now();
-      // Each released batch is made durable before the next, so a long pump (a backlog, a rebuild)
-      // commits as it goes.
-      await this.#settle(false);
+      // Each released batch is made durable (and committed) as it goes, but off this path: the
+      // fsync of the decision log and the broker round trips run on their own chain, so they never
+      // hold the next fetch or the next batch's decisions. A commit covers only what was stepped
+      // before its flush began.
+      await stepper.drain();
+      this.#scheduleSettle();
       await beat();
     }
-    await this.#settle(force);
+    if (force) {
+      await this.#settleChain;
+      await this.#settle(true);
+    } else {
+      await stepper.drain();
+      this.#scheduleSettle();
+    }
+  }
+
+  /** Queues one settle (coalesced: at most one waits behind the one running); its error surfaces at the next pump. */
+  #scheduleSettle(): void {
+    if (this.#settleError) { const err = this.#settleError; this.#settleError = null; throw err; }
+    if (this.#settleQueued) return;
+    this.#settleQueued = true;
+    this.#settleChain = this.#settleChain.then(async () => {
+      this.#settleQueued = false;
+      try { await this.#settle(false); } catch (err) { this.#settleError = err as Error; }
+    });
   }
 
   /**
@@ -220,13 +243,21 @@ export class Lane<T extends LaneTarget> {
   async #settle(force: boolean): Promise<void> {
     if (this.#frozen) return;
     await this.#target!.stepper.drain();
+    // What may be committed is fixed before the flush: events stepped while it runs are not yet durable.
+    const upTo = this.#committableNow();
     await this.#target!.flush();
     await this.o.deadLetters.flush();
     const now = performance.now();
     if (force || now - this.#lastCommitMs >= this.o.commitIntervalMs) {
       this.#lastCommitMs = now;
-      await this.#commit();
+      await this.#commit(upTo);
     }
+  }
+
+  #committableNow(): number[] {
+    const out: number[] = [];
+    for (let p = 0; p < this.#parts.length; p++) out.push(this.buffer.committable(p));
+    return out;
   }
 
   async #pace(): Promise<void> {
@@ -243,11 +274,11 @@ export class Lane<T extends LaneTarget> {
     return false;
   }
 
-  async #commit(): Promise<void> {
+  async #commit(upTo: number[]): Promise<void> {
     const offsets: { topic: string; partition: number; offset: string }[] = [];
-    for (let p = 0; p < this.#parts.length; p++) {
+    for (let p = 0; p < this.#parts.length && p < upTo.length; p++) {
       const part = this.#parts[p]!;
-      const c = this.buffer.committable(p);
+      const c = upTo[p]!;
       if (c > part.committed) offsets.push({ topic: part.topic, partition: part.partition, offset: String(c) });
     }
     if (offsets.length === 0 || !(await this.o.commit(offsets))) return;
@@ -263,6 +294,7 @@ export class Lane<T extends LaneTarget> {
    */
   async stop(revoked = false): Promise<LaneReport<T>> {
     await this.#chain;
+    await this.#settleChain;
     this.#stopped = true;
     if (revoked) this.#target?.abandon();
     const report = this.report();

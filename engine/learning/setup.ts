@@ -1,0 +1,81 @@
+// Builds the learning loop for a run (--learning): the event store it writes to, the agents'
+// parameter host and its control plane, the loop; bind() attaches it to the built pipeline (the
+// outcome book over the pipeline's state, the cycle-boundary stage, the job transport).
+import { resolve } from 'node:path';
+import { ParamHost } from '../../workers/agents/index.ts';
+import type { EngineOptions } from '../options.ts';
+import type { Pipeline } from '../pipeline.ts';
+import type { BusOptionsInput } from '../sinks/bus/bus_options.ts';
+import { eventStoreTarget, kEventStoreEnv, openEventStore } from '../sinks/event_store/open.ts';
+import type { EventStore } from '../sinks/event_store/types.ts';
+import type { Proposal } from '../types.ts';
+import { openControlPlane, type ControlPlane } from './control_plane.ts';
+import { LearningLoop, type LearningMetrics } from './loop.ts';
+import { OutcomeBook, type Outcome } from './outcomes.ts';
+import { BusTransport, InlineTransport } from './transport.ts';
+
+export interface LearningRun {
+  loop: LearningLoop;
+  host: ParamHost;
+  store: EventStore;
+  storeRef: string;
+  bind(p: Pipeline): Promise<void>;
+  /** Marks what is left at `endUs`, writes everything, closes the transport, the control plane and the store. */
+  finish(endUs: number): Promise<void>;
+}
+
+export interface LearningSetupHooks {
+  metrics?: LearningMetrics;
+  onOutcome?: (o: Outcome) => void;
+}
+
+/** The agent's own stated return of an action, percent of its size: a rebalance's cost as its rule assumes it, else expected profit / size. */
+export function statedReturnFor(o: EngineOptions): (p: Proposal) => number {
+  const costPct = o.config.agents.portfolio.costBps / 100;
+  return (p) => (p.kind === 'rebalance' ? -costPct : p.sizeUsd > 0 ? (100 * p.expectedProfitUsd) / p.sizeUsd : 0);
+}
+
+export async function startLearning(o: EngineOptions, hooks: LearningSetupHooks = {}): Promise<LearningRun> {
+  const url = o.eventStore ?? process.env[kEventStoreEnv];
+  const { kind, target } = eventStoreTarget(url);
+  const storeRef = kind === 'embedded' ? resolve(target) : target;
+  const store = await openEventStore({ url: storeRef });
+  const cfg = o.config.learning;
+  const host = new ParamHost(o.agents, 0);
+  let plane: ControlPlane | null = openControlPlane(host);
+  const loop = new LearningLoop({
+    config: cfg, mode: o.mode, store, storeRef, host, control: plane.remote, agents: o.agents, statedReturnPct: statedReturnFor(o),
+    ...(hooks.metrics ? { metrics: hooks.metrics } : {}), ...(hooks.onOutcome ? { onOutcome: hooks.onOutcome } : {}),
+  });
+  const bus: BusOptionsInput = { url: o.busUrl, prefix: o.busPrefix };
+  return {
+    loop, host, store, storeRef,
+    async bind(p: Pipeline): Promise<void> {
+      const book = new OutcomeBook(p.arrays, p.view, p.snapshot, host, {
+        horizonUs: cfg.horizonUs, successTolerancePct: cfg.successTolerancePct, statedReturnPct: statedReturnFor(o),
+      }, (out) => loop.onOutcome(out));
+      const onMessage = loop.onMessage.bind(loop);
+      const transport = cfg.trainer === 'bus' ? new BusTransport(bus, cfg.engineId, onMessage) : new InlineTransport(store, onMessage);
+      try {
+        await loop.start(book, transport);
+      } catch (err) { // e.g. no broker: release what was opened, then say why
+        await loop.close();
+        plane?.close();
+        plane = null;
+        await store.close();
+        throw err;
+      }
+      p.consolidator.prepend(loop.fusion);
+    },
+    async finish(endUs: number): Promise<void> {
+      try {
+        await loop.finish(endUs);
+      } finally {
+        await loop.close();
+        plane?.close();
+        plane = null;
+        await store.close();
+      }
+    },
+  };
+}

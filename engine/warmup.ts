@@ -1,0 +1,140 @@
+// Dispatch decided from measurements, before the first real tick: the warm-up.
+//
+// A slice of the input is replayed (lockstep, as fast as possible) through throwaway pipelines —
+// their own state, agents, consolidation and a decision sink that writes nothing — so the real
+// run starts from the same fresh state as without a warm-up and its decisions do not change:
+//   1. inline: every agent's cost per cycle is measured (and the main thread's JIT warmed);
+//   2. threaded, with the agents placed from those costs (planShares: the main thread runs its
+//      share while the threads run theirs), on a pool of resident workers: the wake-up per cycle
+//      is measured and the placement re-planned with it;
+//   3. inline and threaded again, interleaved, each the better of two passes (one when the warm-up
+//      already took kRoundsBudgetMs): when the choice is automatic, the faster design is kept.
+// The threaded pool is kept and handed to the real dispatcher, so its threads start with their
+// agents' code already compiled (JIT is per thread). Realtime runs with a fixed design still get
+// passes 1–2 as their warm-up.
+import type { Piscina } from 'piscina';
+import type { InstrumentRegistry } from '../protocol/registry.ts';
+import type { Tape } from '../protocol/tape.ts';
+import { buildPipeline, type PipelineOptions } from './pipeline.ts';
+import { DecisionLog } from './sinks/decision_log.ts';
+import { runLoop } from './step/tape_replay.ts';
+import { CycleBreakdown } from './dispatch/cycle_breakdown.ts';
+import { planShares, type Shares } from './dispatch/topology.ts';
+
+export interface DispatchReport {
+  /** How the design was chosen. */
+  how: 'automatic' | 'fixed';
+  chosen: 'inline' | 'threaded';
+  threads: number;
+  mainShare: string[];
+  topology: string[][];
+  /** Warm-up slice replayed per pass, and the warm-up's total time. */
+  warmupEvents: number;
+  warmupMs: number;
+  /** Median busy time per cycle of each agent, inline (µs). */
+  agentCostUs: Record<string, number>;
+  /** Mean wake-up of the threads per cycle, measured in the threaded pass (µs). */
+  handoffUs: number;
+  inlineEventsPerSec: number;
+  threadedEventsPerSec: number;
+}
+
+export interface Prepared {
+  shares: Shares;
+  pool: Piscina | undefined;
+  report: DispatchReport | null;
+}
+
+export interface PrepareOptions {
+  /** Choose inline or threaded by measurement (o.threads is then the threaded candidate). */
+  automatic: boolean;
+  /** Warm up even when nothing is to be measured (realtime and live runs). */
+  warm: boolean;
+  /** Events per warm-up pass (default 6144, at most the tape). */
+  sliceEvents?: number;
+  /** Budget per pass (ms). */
+  passMs?: number;
+}
+
+interface Pass { eventsPerSec: number; costs: Map<string, number>; handoffUs: number; pool: Piscina | null }
+
+const kDefaultSlice = 4096;
+/** A second interleaved round runs only while the warm-up has taken less than this (a loaded machine). */
+const kRoundsBudgetMs = 2000;
+
+/** The first `n` rows of a tape, without copying. */
+function sliceOf(tape: Tape, n: number): Tape {
+  return { rows: tape.rows, depth: tape.depth, length: Math.min(n, tape.length) } as unknown as Tape;
+}
+
+async function pass(o: PipelineOptions, registry: InstrumentRegistry, tape: Tape, shares: Shares, pool: Piscina | undefined, keepPool: boolean, passMs: number): Promise<Pass> {
+  const p = buildPipeline({ ...o, shares, pool }, registry, new DecisionLog(null), { onThreadError: () => undefined });
+  await p.dispatcher.start();
+  const bd = new CycleBreakdown(p.dispatcher.timing, p.arrays.ctlF64, p.topology.length, 1 << 14);
+  const t0 = performance.now();
+  const detached = keepPool ? p.dispatcher.detachPool?.() ?? null : null;
+  let stats;
+  try {
+    stats = await runLoop({
+      tape, writer: p.writer, trigger: p.trigger, dispatcher: p.dispatcher, consolidator: p.consolidator, readers: p.readers,
+      mode: 'lockstep', rate: 0, speed: 0, breakdown: bd, between: async () => undefined, stopped: () => performance.now() - t0 > passMs,
+    });
+  } finally {
+    await p.dispatcher.stop();
+  }
+  const costs = new Map<string, number>();
+  for (const [name, rec] of stats.perAgent) costs.set(name, rec.summary().p50);
+  const b = bd.cycles > 0 ? bd.summary() : null;
+  return { eventsPerSec: stats.events / Math.max(1e-9, stats.runMs / 1000), costs, handoffUs: b ? b.wake.p50 : 0, pool: detached };
+}
+
+/**
+ * Measures, places the agents and (automatic) chooses inline or threaded; see the file comment.
+ * With a --topology, or inline by choice, nothing is placed: the warm-up (when asked) replays the
+ * slice through the design as given.
+ */
+export async function prepareDispatch(o: PipelineOptions, registry: InstrumentRegistry, tape: Tape, po: PrepareOptions): Promise<Prepared> {
+  const given = planShares(o.agents, o.threads, o.topology);
+  const fixed = o.threads === 0 || (o.topology !== undefined && o.topology.trim() !== '');
+  if (tape.length === 0 || (fixed && !po.warm) || (!fixed && !po.automatic && !po.warm && o.threads === 0)) return { shares: given, pool: undefined, report: null };
+  const t0 = performance.now();
+  const slice = sliceOf(tape, po.sliceEvents ?? kDefaultSlice);
+  const passMs = po.passMs ?? 800;
+  const inlineShares: Shares = { threads: [], main: [...o.agents] };
+  if (fixed) {
+    const w = await pass(o, registry, slice, given, undefined, given.threads.length > 0, passMs);
+    return { shares: given, pool: w.pool ?? undefined, report: null };
+  }
+  // 1. inline: per-agent costs.
+  const a = await pass(o, registry, slice, inlineShares, undefined, false, passMs);
+  // 2. threaded from those costs: the wake-up; then re-planned with it.
+  let shares = planShares(o.agents, o.threads, undefined, a.costs, 0);
+  const b = await pass(o, registry, slice, shares, undefined, true, passMs);
+  let pool = b.pool ?? undefined;
+  const replanned = planShares(o.agents, o.threads, undefined, a.costs, b.handoffUs);
+  if (replanned.threads.length > 0) shares = replanned; // else: by cost alone nothing pays a thread; the passes below decide
+  if (!po.automatic) return { shares, pool, report: report(po, 'threaded', shares, slice.length, t0, a, b.handoffUs, a.eventsPerSec, b.eventsPerSec) };
+  // 3. inline and threaded, interleaved, the better of two each.
+  let inl = 0, thr = 0;
+  for (let r = 0; r < 2 && (r === 0 || performance.now() - t0 < kRoundsBudgetMs); r++) {
+    inl = Math.max(inl, (await pass(o, registry, slice, inlineShares, undefined, false, passMs)).eventsPerSec);
+    const t = await pass(o, registry, slice, shares, pool, true, passMs);
+    pool = t.pool ?? undefined;
+    thr = Math.max(thr, t.eventsPerSec);
+  }
+  const chosen = thr > inl ? 'threaded' : 'inline';
+  if (chosen === 'inline' && pool) { await pool.destroy(); pool = undefined; }
+  const final = chosen === 'inline' ? given0(o) : shares;
+  return { shares: final, pool, report: report(po, chosen, final, slice.length, t0, a, b.handoffUs, inl, thr) };
+}
+
+function given0(o: PipelineOptions): Shares { return { threads: [], main: [...o.agents] }; }
+
+function report(po: PrepareOptions, chosen: 'inline' | 'threaded', s: Shares, events: number, t0: number, a: Pass, handoffUs: number, inl: number, thr: number): DispatchReport {
+  return {
+    how: po.automatic ? 'automatic' : 'fixed', chosen, threads: s.threads.length, mainShare: s.threads.length ? s.main : [], topology: s.threads,
+    warmupEvents: events, warmupMs: Math.round(performance.now() - t0),
+    agentCostUs: Object.fromEntries(a.costs), handoffUs: Math.round(handoffUs * 10) / 10,
+    inlineEventsPerSec: Math.round(inl), threadedEventsPerSec: Math.round(thr),
+  };
+}
