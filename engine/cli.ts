@@ -21,6 +21,10 @@ Source
   --fixture <file>      recorded ticks, JSON Lines (.jsonl or .jsonl.gz)
                         default: fixtures/default.jsonl.gz (the shipped fixture)
   --limit <n>           replay only the first n events (file)
+  --universe <file>     file: close the universe: only the instruments of this universe file
+                        (replay-to-kafka --universe-out) or fixture are read; an event for any
+                        other is a dead letter. Without it the fixture's instruments make the
+                        universe, at most config plausibility.maxInstruments of them
   --rate <events/s>     file: open-loop replay at a fixed rate (latency from each event's intended
                         time); kafka: at most this many events/s into the state
   --speed <x>           replay at x times the recorded timing (1 = real time; file)
@@ -51,6 +55,11 @@ Kafka source (--source kafka; the broker: scripts/kafka-up; topics: scripts/repl
   --commit-interval <ms> commit offsets at most this often (default 200; each is a broker round trip);
                         an offset is committed only once its events' decisions are durable
   --no-fsync            do not fdatasync the decision log before offsets are committed
+  --event-store <url>   (given explicitly, with --source kafka) the audit trail: each lane appends
+                        its decisions (each key once) to this event store (a log path,
+                        postgres://..., kurrentdb://...) before offsets are committed, in
+                        "decisions" (global) or "decisions-shard-<p>"; the lane claims its stream,
+                        so a member that lost its shard is fenced
 Engine
   --mode <m>            lockstep (default; deterministic: each trigger waits for its cycle)
                         realtime (ingest never waits; agents conflate to the newest state)
@@ -94,6 +103,12 @@ Output
   --decisions <file>    decision log, JSON Lines (default out/decisions.jsonl)
   --summary <file>      summary JSON (default out/summary.json)
   --dead-letters <file> rejected input lines with reasons (default out/dead-letters.jsonl)
+  --resume              file replay: resume after a crash (kill -9, a failed machine). The fixture is
+                        replayed from the start (lockstep is deterministic); each decision is
+                        checked against the log's line, byte for byte, and only those past its
+                        end are appended; a torn last line is cut first. Run it with the same
+                        fixture and options as the run that crashed (a difference is an error
+                        naming the line). The Kafka source always resumes from its offsets.
   --json                print the summary JSON to stdout instead of the table
   --quiet               no progress bar
   -h, --help            this text
@@ -130,7 +145,7 @@ export async function main(argv: string[]): Promise<number> {
         decisions: { type: 'string' }, summary: { type: 'string' }, 'dead-letters': { type: 'string' },
         http: { type: 'string' }, 'token-file': { type: 'string' },
         learning: { type: 'boolean' }, 'event-store': { type: 'string' }, 'bus-url': { type: 'string' }, 'bus-prefix': { type: 'string' },
-        'no-warmup': { type: 'boolean' }, json: { type: 'boolean' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        'no-warmup': { type: 'boolean' }, json: { type: 'boolean' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, resume: { type: 'boolean' },
       },
       strict: true,
       allowPositionals: false,
@@ -154,19 +169,21 @@ export async function main(argv: string[]): Promise<number> {
       limit: num('limit', v.limit), cycleTimeoutMs: num('cycle-timeout', v['cycle-timeout']),
       decisions: v.decisions, summary: v.summary, deadLetters: v['dead-letters'],
       progress: !v.quiet && !v.json,
+      universe: v.source === 'kafka' ? undefined : v.universe,
       agents: v.agents?.split(',').map((a) => a.trim()).filter((a) => a !== ''),
       // (the learning loop opens --event-store itself; the control stream then stays in memory)
       operator: v.http === undefined && v['token-file'] === undefined ? null : {
         http: v.http === undefined ? null : parseHttpOption(v.http), tokenFile: v['token-file'] ?? null,
         eventStore: v.learning ? null : v['event-store'] ?? null,
       },
-      learning: v.learning, eventStore: v['event-store'], busUrl: v['bus-url'], busPrefix: v['bus-prefix'],
+      learning: v.learning, eventStore: v['event-store'], busUrl: v['bus-url'], busPrefix: v['bus-prefix'], resume: v.resume,
     };
     if (input.operator?.http && !v.quiet && !v.json) process.stderr.write(`lucent-engine: HTTP ${describeHttp(input.operator.http)}; control endpoints and page on the health address\n`);
     const opts = resolveOptions(input);
     const source = v.source ?? 'file';
     if (source !== 'file' && source !== 'kafka') throw new LucentError('ERR_OPTION', `--source must be "file" or "kafka", got ${JSON.stringify(source)}`);
     let summary: Summary;
+    if (source === 'kafka' && v.resume) throw new LucentError('ERR_OPTION', '--resume applies to --source file: the Kafka source always resumes from the group\'s committed offsets');
     if (source === 'kafka') {
       if (input.operator !== null) throw new LucentError('ERR_OPTION', '--http and --token-file apply to --source file');
       const k = resolveKafkaOptions({
@@ -176,7 +193,7 @@ export async function main(argv: string[]): Promise<number> {
         durable: v['no-fsync'] ? false : undefined, commitIntervalMs: num('commit-interval', v['commit-interval']),
       }, opts);
       summary = await runKafkaEngine(opts, k, {
-        signal: signals.signal, stopReason: () => signals.name ?? 'aborted',
+        signal: signals.signal, stopReason: () => signals.name ?? 'aborted', eventStore: v['event-store'],
         log: (line) => { if (!v.quiet) process.stderr.write(`lucent-engine: ${line}\n`); },
       });
     } else {
@@ -271,11 +288,25 @@ export function formatSummary(s: Summary): string {
   }
   out += `fixture ${rel} (${f(s.instruments)} instruments)\n\n`;
   out += `  events read            ${f(s.lines)}   (dead letters: ${f(s.deadLetters)})\n`;
+  const pl = s.plausibility;
+  if (pl) {
+    const by = Object.entries(pl.refusedByCheck).map(([k, v]) => `${k} ${f(v)}`).join(', ');
+    out += `  plausibility           refused ${f(pl.refused)}${by ? ` (${by})` : ''}, yield updates held ${f(pl.held)}, pre-trade rejections ${f(pl.preTradeRejections)}, assets in doubt ${f(pl.doubtRejections)}, stale sources ${f(pl.staleSources)}\n`;
+  }
   out += `  events replayed        ${f(s.events)} in ${f(s.runMs)} ms = ${f(s.eventsPerSec)} events/s\n`;
   out += `  cycles                 ${f(s.cycles)} (${f(s.cyclesPerSec)}/s, missed ${f(s.missedCycles)}; ${f(s.derivedEvents)} derived events replayed as triggers)\n`;
   out += `  decisions              ${f(s.decisions)}  (approved ${f(s.decisionsByStatus.approved ?? 0)}, rejected ${f(s.decisionsByStatus.rejected ?? 0)}, pending approval ${f(s.decisionsByStatus.pending_approval ?? 0)})\n`;
   out += `  realized PnL (paper)   $${s.portfolio.realizedPnlUsd.toFixed(2)}   portfolio VaR $${f(s.portfolio.varUsd)}  HHI ${s.portfolio.hhi}\n`;
-  out += `  decision log sha256    ${s.decisionLogSha256}\n\n`;
+  out += `  decision log sha256    ${s.decisionLogSha256}\n`;
+  if (s.resume) {
+    const r = s.resume;
+    out += `  resumed                ${f(r.found)} decisions found in the log (${f(r.verified)} checked equal), ${f(r.appended)} appended` +
+      `${r.tornBytes > 0 ? `, torn last line cut (${f(r.tornBytes)} bytes)` : ''}\n`;
+  }
+  if (s.crashes && s.crashes.threadRestarts + s.crashes.cyclesWithoutAgents > 0) {
+    out += `  agent threads          ${f(s.crashes.threadRestarts)} replaced; ${f(s.crashes.cyclesWithoutAgents)} cycle(s) decided without some agent\n`;
+  }
+  out += '\n';
   out += `  ${'agent'.padEnd(22)} ${'opportunities'.padStart(13)} ${'decisions'.padStart(10)} ${'p50/cycle'.padStart(11)} ${'p99/cycle'.padStart(11)} ${'errors'.padStart(7)} ${'stale'.padStart(7)} ${'quarantined'.padStart(11)}\n`;
   for (const [name, a] of Object.entries(s.agentsUs)) {
     out += `  ${name.padEnd(22)} ${f(s.opportunitiesByAgent[name] ?? 0).padStart(13)} ${f(s.decisionsByAgent[name] ?? 0).padStart(10)} ${us(a.p50).padStart(11)} ${us(a.p99).padStart(11)} ${f(a.errors).padStart(7)} ${f(a.stale).padStart(7)} ${f(a.quarantined).padStart(11)}\n`;

@@ -6,20 +6,22 @@
 // written and synced, and the summary says why the run stopped.
 import type { EngineOptions } from './options.ts';
 import { InstrumentRegistry } from '../protocol/registry.ts';
-import type { Tape } from '../protocol/tape.ts';
+import { kTapeLine, kTapeWidth, type Tape } from '../protocol/tape.ts';
 import { LucentError } from '../protocol/errors.ts';
 import { checkOutputPaths } from './sinks/output_paths.ts';
 import { loadFixture } from './source/file/fixture_reader.ts';
+import { loadUniverse } from './source/kafka/universe.ts';
 import { reserveDerivedSlots } from './state/derived_slots.ts';
-import { buildPipeline } from './pipeline.ts';
+import { buildPipeline, type PipelineHooks } from './pipeline.ts';
 import { prepareDispatch } from './warmup.ts';
 import { DecisionLog } from './sinks/decision_log.ts';
+import { ResumingDecisionLog } from './sinks/resume_log.ts';
 import { DeadLetterLog } from './sinks/dead_letters.ts';
 import { TapeReplay } from './step/tape_replay.ts';
 import { Progress } from './progress.ts';
 import { replaySummary, writeSummary, type Summary } from './summary.ts';
 import { openOperator, type Operator } from './control/operator.ts';
-import { kTapeTs, kTapeWidth } from '../protocol/tape.ts';
+import { kTapeTs } from '../protocol/tape.ts';
 import { startLearning, type LearningRun, type LearningSetupHooks } from './learning/setup.ts';
 
 export type { Summary } from './summary.ts';
@@ -27,7 +29,7 @@ export type { Summary } from './summary.ts';
 export interface RunHooks {
   /** Replay this tape (and registry) instead of loading options.fixture. */
   tape?: { tape: Tape; registry: InstrumentRegistry; lines?: number } | undefined;
-  crashAt?: { agent: string; cycle: number } | undefined;
+  crashAt?: PipelineHooks['crashAt'];
   onThreadError?: (thread: number, err: Error) => void;
   /** Aborting it stops the run: what was decided is written, with the summary. */
   signal?: AbortSignal | undefined;
@@ -52,15 +54,17 @@ export async function runEngine(o: EngineOptions, hooks: RunHooks = {}): Promise
   deadLetters.flush();
   if (tape.length === 0 && !hooks.tape && !hooks.signal?.aborted) throw noEvents(o, lines, deadLetters, inputError);
   if (!registry.frozen) {
+    registry.limit(Infinity, ''); // the cap is on instruments from the input, not on the engine's own slots
     reserveDerivedSlots(registry); // slots for the events the market analyzer derives
     registry.freeze();
   }
   const loadMs = performance.now() - t0;
 
   // Sinks, then the pipeline: consolidation and the agents.
-  const sink = new DecisionLog(o.decisions);
-  await sink.open();
-  // Operator controls (--http, --event-store, --token-file): the control plane the pipeline uses.
+  // --resume: the log's complete lines are checked against this replay's decisions, the rest appended.
+  const sink = o.resume && o.decisions !== null ? await ResumingDecisionLog.open(o.decisions) : new DecisionLog(o.decisions);
+  if (sink instanceof DecisionLog) await sink.open();
+  // Operator controls (--http, --token-file): the control plane the pipeline uses.
   const operator = o.operator === null ? null : await openOperator(o.operator, o.config.control, {
     capitalUsd: o.config.agents.capitalUsd, capacity: Math.max(1, registry.size), maxAgentErrors: o.config.limits.maxAgentErrors,
   });
@@ -79,10 +83,15 @@ export async function runEngine(o: EngineOptions, hooks: RunHooks = {}): Promise
   const replay = new TapeReplay({
     tape, writer: pipeline.writer, trigger: pipeline.trigger, dispatcher, consolidator: pipeline.consolidator,
     readers: pipeline.readers, mode: o.mode, rate: o.rate, speed: o.speed, signal: hooks.signal, maxPauseMs: o.maxPauseMs,
+    gate: pipeline.gate,
+    onRefused: (rows, row, reason) => {
+      deadLetters.add({ source: `${hooks.tape ? '(in-memory tape)' : o.fixture}:${rows[row * kTapeWidth + kTapeLine]}`, reason, raw: pipeline.gate.describe(rows, row) });
+    },
     between: async (done, s) => {
       progress.update(done, `cycles ${s.cycles.toLocaleString('en-US')} decisions ${stats.decisions.toLocaleString('en-US')}`);
       await sink.flush();
       if (learning) await learning.loop.between();
+      deadLetters.flush();
       if (dispatcher.threads > 0) await dispatcher.supervise();
       await new Promise<void>((resolve) => setImmediate(resolve)); // a signal (or an operator's request) is heard between chunks
     },
@@ -95,8 +104,10 @@ export async function runEngine(o: EngineOptions, hooks: RunHooks = {}): Promise
     progress.update(replayed, hooks.signal?.aborted ? 'stopped' : 'cycles done', true);
     progress.done();
     await dispatcher.stop();
+    if (sink instanceof ResumingDecisionLog) sink.stopped = hooks.signal?.aborted === true;
     await sink.close();
     if (learning) await learning.finish(tape.length > 0 ? tape.rows[(tape.length - 1) * kTapeWidth + kTapeTs]! : 0);
+    deadLetters.flush();
     await operator?.close();
   }
 
@@ -108,6 +119,7 @@ export async function runEngine(o: EngineOptions, hooks: RunHooks = {}): Promise
   summary.inputError = inputError;
   summary.stoppedBy = hooks.signal?.aborted ? (hooks.stopReason?.() ?? 'aborted') : null;
   if (learning) summary.learning = learning.loop.report();
+  if (sink instanceof ResumingDecisionLog) summary.resume = sink.report();
   writeSummary(o.summary, summary);
   return summary;
 }
@@ -123,7 +135,9 @@ function noEvents(o: EngineOptions, lines: number, deadLetters: DeadLetterLog, i
 
 /** Loads options.fixture into a tape over a fresh registry, with progress. */
 async function load(o: EngineOptions, deadLetters: DeadLetterLog, signal: AbortSignal | undefined): Promise<{ tape: Tape; registry: InstrumentRegistry; lines: number; error: string | null }> {
-  const registry = new InstrumentRegistry();
+  // A closed universe (frozen: an instrument outside it is a dead letter), else one learned from the fixture, capped.
+  const registry = o.universe !== null ? await loadUniverse(o.universe) : new InstrumentRegistry();
+  if (o.universe === null) registry.limit(o.config.plausibility.maxInstruments, 'config plausibility.maxInstruments');
   const progress = new Progress(o.progress, 0, 'loading');
   const loaded = await loadFixture(o.fixture, registry, {
     onDeadLetter: (dl, rawLength) => deadLetters.add(dl, rawLength),

@@ -7,6 +7,7 @@ import { kWaitNames, type WaitName } from '../protocol/wait_strategy.ts';
 import { checkControlConfig, kDefaultControlConfig, type ControlConfig, type OperatorOptions } from './control_config.ts';
 import { checkAgentConfig, kAgentNames, kDefaultAgentConfig, type AgentConfig } from '../workers/agents/index.ts';
 import { checkLearningConfig, kDefaultLearningConfig, type LearningConfig } from './learning_config.ts';
+import { checkPlausibility, kDefaultPlausibility, type PlausibilityConfig } from './plausibility/config.ts';
 
 /** A speed-paced replay waits at most this long (ms) for one event, by default. */
 export const kDefaultMaxPauseMs = 10_000;
@@ -39,6 +40,7 @@ export interface EngineConfig {
   control: ControlConfig;
   /** The learning loop's settings (used with options.learning; engine/learning/config.ts). */
   learning: LearningConfig;
+  plausibility: PlausibilityConfig;
 }
 
 export interface EngineOptions {
@@ -57,6 +59,7 @@ export interface EngineOptions {
   summary: string | null;
   deadLetters: string | null;
   limit: number; // events to load (0 = all)
+  universe: string | null; // file replays: a closed universe (a universe file or a fixture); null: learned from the fixture
   maxPauseMs: number; // a speed-paced replay waits at most this long for one event
   cycleTimeoutMs: number;
   progress: boolean;
@@ -71,6 +74,8 @@ export interface EngineOptions {
   /** RabbitMQ for retraining jobs (default amqp://guest:guest@127.0.0.1:5672) and a name prefix (default none). */
   busUrl: string | undefined;
   busPrefix: string | undefined;
+  /** File replay: resume after a crash, keeping the decision log's complete lines (engine/sinks/resume_log.ts). */
+  resume?: boolean;
 }
 
 export const kDefaultConfig: EngineConfig = {
@@ -83,6 +88,7 @@ export const kDefaultConfig: EngineConfig = {
   agents: kDefaultAgentConfig,
   control: kDefaultControlConfig,
   learning: kDefaultLearningConfig,
+  plausibility: kDefaultPlausibility,
 };
 
 export function defaultThreads(): number {
@@ -202,6 +208,7 @@ export function checkConfig(c: EngineConfig): EngineConfig {
   checkAgentConfig(c.agents);
   checkControlConfig(c.control);
   checkLearningConfig(c.learning);
+  checkPlausibility(c.plausibility);
   return c;
 }
 
@@ -219,6 +226,7 @@ export interface OptionsInput {
   summary?: string | null | undefined;
   deadLetters?: string | null | undefined;
   limit?: number | undefined;
+  universe?: string | null | undefined;
   maxPauseMs?: number | undefined;
   cycleTimeoutMs?: number | undefined;
   progress?: boolean | undefined;
@@ -228,6 +236,7 @@ export interface OptionsInput {
   eventStore?: string | undefined;
   busUrl?: string | undefined;
   busPrefix?: string | undefined;
+  resume?: boolean | undefined;
 }
 
 export function resolveOptions(i: OptionsInput): EngineOptions {
@@ -253,6 +262,9 @@ export function resolveOptions(i: OptionsInput): EngineOptions {
   for (const a of agents) if (!kAgentNames.includes(a)) throw new OptionError(`options.agents names unknown agent "${a}" (agents: ${kAgentNames.join(', ')})`);
   if (agents.length === 0) throw new OptionError('options.agents must name at least one agent');
   const config = typeof i.config === 'string' ? loadConfigFile(i.config) : checkConfig(i.config ?? kDefaultConfig);
+  const resume = i.resume ?? false;
+  if (resume && mode !== 'lockstep') throw new OptionError('options.resume needs mode "lockstep": a realtime run\'s decisions depend on timing and cannot be replayed to the same log');
+  if (resume && i.decisions === null) throw new OptionError('options.resume needs a decision log (options.decisions) to resume');
   return {
     fixture: i.fixture ?? kDefaultFixture,
     mode,
@@ -267,6 +279,7 @@ export function resolveOptions(i: OptionsInput): EngineOptions {
     summary: i.summary === undefined ? 'out/summary.json' : i.summary,
     deadLetters: i.deadLetters === undefined ? 'out/dead-letters.jsonl' : i.deadLetters,
     limit,
+    universe: i.universe ?? null,
     maxPauseMs,
     cycleTimeoutMs,
     progress: i.progress ?? true,
@@ -277,5 +290,6 @@ export function resolveOptions(i: OptionsInput): EngineOptions {
     eventStore: i.eventStore,
     busUrl: i.busUrl,
     busPrefix: i.busPrefix,
+    resume,
   };
 }

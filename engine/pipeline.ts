@@ -17,7 +17,7 @@ import { waitStrategy } from '../protocol/wait_strategy.ts';
 import type { MarketWriter } from './state/market_writer.ts';
 import { stateForUniverse } from './state/state_for_universe.ts';
 import { Trigger } from './trigger.ts';
-import { createDispatcher, type Dispatcher } from './dispatch/dispatcher.ts';
+import { createDispatcher, type Dispatcher, type DispatcherOptions } from './dispatch/dispatcher.ts';
 import { planShares, type Shares } from './dispatch/topology.ts';
 import { Consolidator } from './consolidate/consolidator.ts';
 import type { FusionContext } from './consolidate/fusion.ts';
@@ -32,6 +32,7 @@ import { DecisionRecorder } from './sinks/decision_recorder.ts';
 import type { ClosingFill, Decision, DecisionSink, Proposal, Verdict } from './types.ts';
 import { usdText } from './usd_text.ts';
 import { agentSpec } from '../workers/agents/index.ts';
+import { PlausibilityGate } from './plausibility/gate.ts';
 
 export interface Pipeline {
   capacity: number;
@@ -56,6 +57,8 @@ export interface Pipeline {
   /** Not started: start() starts the agents (threads or inline). */
   dispatcher: Dispatcher;
   trigger: Trigger;
+  /** The plausibility checks every event passes before the state, and the pre-trade checks' market view. */
+  gate: PlausibilityGate;
 }
 
 /** What a pipeline is built from: the engine's options that concern it. */
@@ -67,7 +70,7 @@ export type PipelineOptions = Pick<EngineOptions, 'agents' | 'config' | 'threads
 };
 
 export interface PipelineHooks {
-  crashAt?: { agent: string; cycle: number } | undefined;
+  crashAt?: DispatcherOptions['crashAt'];
   onThreadError?: (thread: number, err: Error) => void;
   /** Changed-slot ring size (default: the layout's). */
   ringSize?: number;
@@ -90,6 +93,7 @@ export function buildPipeline(o: PipelineOptions, registry: InstrumentRegistry, 
   // State: shared memory sized once from the universe, its single writer, a reader's view.
   const { capacity, buffers, arrays, writer, view, snapshot } = stateForUniverse(registry, hooks.ringSize);
   const trigger = new Trigger(capacity, o.config.trigger);
+  const gate = new PlausibilityGate(o.config.plausibility, o.config.agents.yield, snapshot);
 
   // Agents' result regions, and consolidation's readers of them.
   const regions = new Map<string, ResultRegionBuffers>();
@@ -103,7 +107,7 @@ export function buildPipeline(o: PipelineOptions, registry: InstrumentRegistry, 
   // Validate, execute, record: what happens to every action a fusion proposes.
   const stats = new ConsolidationStats();
   const riskView = new RiskView();
-  const validator = new Validator(o.config.limits, o.config.killSwitch, riskView);
+  const validator = new Validator(o.config.limits, o.config.killSwitch, riskView, gate);
   const executor = new PaperExecutor(arrays, view, snapshot, o.config.agents);
   const control = hooks.control ?? new ControlPlane(o.config.control, { capitalUsd: o.config.agents.capitalUsd, capacity, maxAgentErrors: o.config.limits.maxAgentErrors });
   const execution = byName.get('execution_optimizer');
@@ -132,7 +136,7 @@ export function buildPipeline(o: PipelineOptions, registry: InstrumentRegistry, 
   });
   return {
     capacity, snapshot, buffers, arrays, writer, view, regions, readers, stats, validator, executor, control, fusionContext, consolidator,
-    topology, mainShare, dispatcher, trigger,
+    topology, mainShare, dispatcher, trigger, gate,
   };
 }
 

@@ -12,6 +12,8 @@ import type { DispatchReport } from './warmup.ts';
 import type { DeadLetterLog } from './sinks/dead_letters.ts';
 import { writeFileAtomic } from './sinks/output_paths.ts';
 import type { LoopStats } from './step/event_stepper.ts';
+import type { PlausibilityCounts } from './plausibility/gate.ts';
+import type { ResumeReport } from './sinks/resume_log.ts';
 import type { PacingStats } from './step/tape_replay.ts';
 
 export interface Summary {
@@ -47,8 +49,17 @@ export interface Summary {
   stagesUs: { ingest: LatencySummary; agents: LatencySummary; consolidate: LatencySummary };
   agentsUs: Record<string, LatencySummary & { errors: number; overflow: number; lapped: number; stale: number; quarantined: number }>;
   portfolio: { cashUsd: number; realizedPnlUsd: number; varUsd: number; hhi: number; positions: number };
+  /**
+   * Agent threads that died and were replaced; cycles consolidated without some agent's result,
+   * and per agent the cycles it missed (its errors, a death included, are in agentsUs).
+   */
+  crashes: { threadRestarts: number; cyclesWithoutAgents: number; missedByAgent: Record<string, number> };
   decisionLogSha256: string;
   decisionLog: string | null;
+  /** What the plausibility gate refused (by check), held, and the pre-trade rejections. */
+  plausibility?: PlausibilityCounts;
+  /** A resumed file replay (--resume): the decisions the log held, checked, appended; a torn tail cut. */
+  resume?: ResumeReport;
   environment: { node: string; v8: string; cpu: string; cores: number };
   /** A `speed`-paced replay's pauses cut to the longest allowed (file replay). */
   pacing?: PacingStats;
@@ -124,8 +135,10 @@ export function replaySummary(o: EngineOptions, f: ReplayFigures): Summary {
       hhi: Math.round(stats.lastPortfolio.hhi * 1e4) / 1e4,
       positions: stats.lastPortfolio.positions,
     },
+    crashes: { threadRestarts: p.dispatcher.restarts, cyclesWithoutAgents: stats.cyclesMissingAgents, missedByAgent: { ...stats.missedByAgent } },
     decisionLogSha256: f.decisionLogSha256,
     decisionLog: o.decisions,
+    plausibility: p.gate.summary(),
     environment: environment(),
   };
 }

@@ -26,7 +26,8 @@ function fires(events: object[], c: TriggerConfig = cfg): boolean[] {
 }
 
 function book(bid: number, ask: number, key = 'x:ETH/USDT'): object {
-  return { ts: kTs, type: 'price_update', topic: 'market.prices.x', key, data: { venue: 'x', base: 'ETH', quote: 'USDT', bid, ask, bidSize: 1, askSize: 1 } };
+  const venue = key.slice(0, key.indexOf(':')); // the key agrees with the data
+  return { ts: kTs, type: 'price_update', topic: `market.prices.${venue}`, key, data: { venue, base: 'ETH', quote: 'USDT', bid, ask, bidSize: 1, askSize: 1 } };
 }
 function pool(apy: number, type = 'yield_update'): object {
   return { ts: kTs, type, topic: 'market.yields.aave', key: 'aave:usdc', data: { protocol: 'aave', chain: 'ethereum', pool: 'usdc', apy, tvlUsd: 1e8 } };
@@ -81,9 +82,9 @@ test('the high-impact kinds always fire, however small and however often', () =>
   const events = [
     pool(5), pool(5, 'yield_opportunity_detected'), pool(5, 'yield_opportunity_detected'),
     { ts: kTs, type: 'major_price_movement', topic: 'market.prices.x', key: 'x:ETH/USDT', data: { venue: 'x', base: 'ETH', quote: 'USDT', changePct: 0.01, price: 2000 } },
-    { ts: kTs, type: 'liquidation_cascade', topic: 'market.liquidations.aave', key: 'c', data: { protocol: 'aave', totalUsd: 1, count: 1 } },
-    { ts: kTs, type: 'governance_proposal_passed', topic: 'market.governance.aave', key: 'g', data: { protocol: 'aave', proposalId: '7' } },
-    { ts: kTs, type: 'governance_proposal_passed', topic: 'market.governance.aave', key: 'g', data: { protocol: 'aave', proposalId: '7' } },
+    { ts: kTs, type: 'liquidation_cascade', topic: 'market.liquidations.aave', key: 'aave:c', data: { protocol: 'aave', totalUsd: 1, count: 1 } },
+    { ts: kTs, type: 'governance_proposal_passed', topic: 'market.governance.aave', key: 'aave:7', data: { protocol: 'aave', proposalId: '7' } },
+    { ts: kTs, type: 'governance_proposal_passed', topic: 'market.governance.aave', key: 'aave:7', data: { protocol: 'aave', proposalId: '7' } },
   ];
   assert.equal(fires(events, { ...cfg, minAPYChangeThreshold: 100, minLiquidationUsd: 1e12 }), [true, true, true, true, true, true, true]);
 });

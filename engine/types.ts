@@ -140,4 +140,9 @@ export interface Decision extends DecisionFields {
    * downstream: nothing is signed or sent. `value` in wei (decimal string), `gasEstimate` in gas units.
    */
   tx?: { to: string; data: string; value: string; gasEstimate: number };
+  /**
+   * Agents whose result the cycle was consolidated without (their thread died mid-cycle or missed
+   * the deadline): present only then.
+   */
+  missingAgents?: string[];
 }

@@ -111,6 +111,27 @@ export function screenYieldUpdate(
   accApy: number, accTvl: number, accTs: number, pendApy: number, pendTvl: number, pendTs: number,
   apy: number, tvl: number, ts: number, factor: number, windowUs: number,
 ): number {
+  const x = kScreenScratch;
+  x[kScrAccApy] = accApy; x[kScrAccTvl] = accTvl; x[kScrAccTs] = accTs;
+  x[kScrPendApy] = pendApy; x[kScrPendTvl] = pendTvl; x[kScrPendTs] = pendTs;
+  x[kScrApy] = apy; x[kScrTvl] = tvl; x[kScrTs] = ts; x[kScrFactor] = factor; x[kScrWindowUs] = windowUs;
+  return screenYieldPacked(x);
+}
+
+/** The inputs of screenYieldPacked, by index (the arguments of screenYieldUpdate, in order). */
+export const kScrAccApy = 0, kScrAccTvl = 1, kScrAccTs = 2, kScrPendApy = 3, kScrPendTvl = 4, kScrPendTs = 5;
+export const kScrApy = 6, kScrTvl = 7, kScrTs = 8, kScrFactor = 9, kScrWindowUs = 10;
+export const kScreenInputs = 11;
+const kScreenScratch = new Float64Array(kScreenInputs);
+
+/**
+ * screenYieldUpdate with its inputs in a Float64Array (indices kScr…): the same rule, for a hot
+ * path that must not box doubles into arguments.
+ */
+export function screenYieldPacked(x: Float64Array): number {
+  const accApy = x[kScrAccApy]!, accTvl = x[kScrAccTvl]!, accTs = x[kScrAccTs]!;
+  const pendApy = x[kScrPendApy]!, pendTvl = x[kScrPendTvl]!, pendTs = x[kScrPendTs]!;
+  const apy = x[kScrApy]!, tvl = x[kScrTvl]!, ts = x[kScrTs]!, factor = x[kScrFactor]!, windowUs = x[kScrWindowUs]!;
   if (accTs !== accTs) return kScreenAccept;
   const jump = ts - accTs < windowUs &&
     (isUpJump(accApy, apy, factor, kApyJumpFloorPct) || isUpJump(accTvl, tvl, factor, kTvlJumpFloorUsd));

@@ -42,6 +42,7 @@ export const kSigma = 8; // DefiLlama sigma: standard deviation of the APY (perc
 export const kPredictedUp = 9; // probability (0..1) that the APY goes up (DefiLlama predictions), NaN if unknown
 export const kApyBorrow = 10; // borrow APY (percent) of a lending market, NaN if not a lending market
 export const kLtv = 11; // loan-to-value allowed for the supplied asset (0..1), NaN if unknown
+export const kYieldHeld = 12; // 1: the latest values are held at the door (a jump or a late first sight, unconfirmed): trade on none of them
 // amm
 export const kReserve0 = 0;
 export const kReserve1 = 1;

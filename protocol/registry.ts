@@ -31,6 +31,8 @@ export class InstrumentRegistry {
   readonly #slots = new Map<string, number>();
   readonly #meta: InstrumentMeta[] = [];
   #frozen = false;
+  #limit = Infinity;
+  #limitName = '';
 
   get size(): number { return this.#meta.length; }
   get frozen(): boolean { return this.#frozen; }
@@ -57,7 +59,8 @@ export class InstrumentRegistry {
       if (m.kind !== kind) throw new BadMessageError(`key ${JSON.stringify(key)} was first seen as another kind of instrument`);
       return s;
     }
-    if (this.#frozen) throw new BadMessageError(`unknown instrument ${JSON.stringify(key)}: not in the universe the engine started with`);
+    if (this.#frozen) throw new BadMessageError(`unknown instrument ${JSON.stringify(key.length > 200 ? `${key.slice(0, 200)}…` : key)}: not in the universe the engine started with`);
+    if (this.#meta.length >= this.#limit) throw new BadMessageError(`new instrument ${JSON.stringify(key.length > 200 ? `${key.slice(0, 200)}…` : key)}: the universe is full (${this.#limit} instruments, ${this.#limitName})`);
     const m = emptyMeta(key, kind);
     fill(m);
     const slot = this.#meta.length;
@@ -67,6 +70,9 @@ export class InstrumentRegistry {
   }
 
   freeze(): void { this.#frozen = true; }
+
+  /** At most `n` instruments may be added (`name`: the setting, for the message); past it a new key is a bad message. */
+  limit(n: number, name: string): void { this.#limit = n; this.#limitName = name; }
 
   snapshot(capacity: number): RegistrySnapshot {
     if (capacity < this.#meta.length) throw new RangeError(`capacity ${capacity} is below the registry size ${this.#meta.length}`);

@@ -3,7 +3,7 @@
 // runs its agents for each cycle, and publishes its done counter. No message crosses a thread
 // per tick or per cycle; the task returns only when the engine stops.
 import { CycleBarrier } from '../protocol/cycle_barrier.ts';
-import { ctlThreadTiming, kThrCycle, kThrDoneMs, kThrParkedWaits, kThrSpunWaits, kThrWakeMs } from '../protocol/layout.ts';
+import { ctlThreadTiming, kResErrors, kResLastError, kThrCycle, kThrDoneMs, kThrParkedWaits, kThrSpunWaits, kThrWakeMs } from '../protocol/layout.ts';
 import type { MarketStateBuffers } from '../protocol/market_state.ts';
 import { MarketView } from '../protocol/market_view.ts';
 import type { RegistrySnapshot } from '../protocol/registry.ts';
@@ -24,8 +24,21 @@ export interface AgentThreadTask {
   spinAllowed?: boolean;
   /** The requesting thread's performance.timeOrigin: timing lines are written in its time base. */
   timeOrigin?: number;
-  /** A test hook: throw inside this agent's cycle n (to exercise supervision). */
-  crashAt?: { agent: string; cycle: number } | undefined;
+  /** A test hook (to exercise supervision): this agent's thread dies in the middle of cycle n. */
+  crashAt?: CrashAt | undefined;
+}
+
+/**
+ * Where a test makes an agent's thread die: from cycle `cycle` on, half-way through the agent's
+ * output (a record in its unpublished bank, and with `poison` a value in its per-slot table), by
+ * throwing out of the thread's loop (`throw`, the default) or by ending the thread (`exit`).
+ */
+export interface CrashAt {
+  agent: string;
+  cycle: number;
+  how?: 'throw' | 'exit';
+  /** Written into every record field and table cell the dying agent touches. */
+  poison?: number;
 }
 
 export interface AgentThreadReport {
@@ -48,25 +61,46 @@ export default function agentThread(task: AgentThreadTask): AgentThreadReport {
   const t = task.thread;
   let last = barrier.requested();
   let cycles = 0;
+  let current = -1; // the runner in the middle of a cycle (-1 between cycles)
+  let failed = false;
+  // A thread that dies mid-cycle charges the error to the agent it was running and tells a
+  // waiting main thread at once, whether it threw out of the loop or ended (process.exit runs
+  // 'exit' listeners on the thread; a thread killed without them is caught by the cycle deadline).
+  const fail = (): void => {
+    if (failed) return;
+    failed = true;
+    const r = runners[current];
+    if (r) {
+      Atomics.add(r.out.arrays.header, kResErrors, 1);
+      Atomics.store(r.out.arrays.header, kResLastError, last + 1);
+    }
+    barrier.publishFailed(t);
+  };
+  process.on('exit', fail);
   barrier.arrive();
   try {
     loop();
   } catch (err) {
-    barrier.publishFailed(t); // tell a waiting main thread at once
+    fail();
     throw err;
+  } finally {
+    process.off('exit', fail);
   }
   return { thread: task.thread, cycles, stateRetries: view.retries };
 
   function loop(): void {
+    const crash = task.crashAt;
     for (;;) {
       const cycle = barrier.next(last, kIdleCheckMs);
       if (barrier.stopping()) break;
       if (cycle === last) continue;
       f64[tl + kThrWakeMs] = performance.now() + toMain;
-      if (task.crashAt && cycle >= task.crashAt.cycle && runners.some((r) => r.name === task.crashAt!.agent)) {
-        throw new Error(`test crash of agent ${task.crashAt.agent} at cycle ${cycle}`);
+      for (let i = 0; i < runners.length; i++) {
+        current = i;
+        if (crash !== undefined && cycle >= crash.cycle && runners[i]!.name === crash.agent) dieMidCycle(runners[i]!, cycle, crash);
+        runners[i]!.run(cycle);
       }
-      for (let i = 0; i < runners.length; i++) runners[i]!.run(cycle);
+      current = -1;
       f64[tl + kThrDoneMs] = performance.now() + toMain;
       f64[tl + kThrCycle] = cycle;
       if (adaptive) { f64[tl + kThrSpunWaits] = adaptive.spun; f64[tl + kThrParkedWaits] = adaptive.parked; }
@@ -75,4 +109,15 @@ export default function agentThread(task: AgentThreadTask): AgentThreadReport {
       barrier.publishDone(t, cycle);
     }
   }
+}
+
+/** The crash hook: half of an agent's output, then the thread dies. */
+function dieMidCycle(r: AgentRunner, cycle: number, crash: CrashAt): void {
+  const poison = crash.poison ?? 9.99e11;
+  r.out.begin(cycle);
+  r.out.push(poison, poison, poison, poison, poison, poison, poison, poison);
+  const table = r.out.arrays.table;
+  if (crash.poison !== undefined) for (let i = 0; i < table.length; i++) table[i] = poison;
+  if (crash.how === 'exit') process.exit(70);
+  throw new Error(`test crash of agent ${crash.agent} at cycle ${cycle}`);
 }

@@ -103,7 +103,9 @@ export class CycleTrace {
         return ok;
       },
       completed: () => d.completed(),
+      lost: () => d.lost(),
       supervise: () => d.supervise(),
+      get restarts() { return d.restarts; },
       stop: () => d.stop(),
     };
     const consolidator = Object.create(c) as Consolidator;

@@ -8,6 +8,12 @@
 //  - every action is capped by the risk assessor's max position size and the hard limits;
 //  - every approval and rejection carries its reason.
 // An opportunity that stays open across cycles is decided once, when it opens.
+//
+// An agent whose thread died in a cycle (or missed it) has not published that cycle: its fusion,
+// and any fusion that reads its records, sits the cycle out (its memory of open opportunities is
+// kept, so nothing is decided twice when the agent is back); the decisions the others make name
+// the missing agents (Decision.missingAgents), and without the risk assessor's view of the cycle
+// nothing is sized above zero (risk_table.ts).
 import type { ResultReader } from '../../protocol/result_reader.ts';
 import { Tape } from '../../protocol/tape.ts';
 import type { Fusion } from '../types.ts';
@@ -23,6 +29,10 @@ export class Consolidator {
   readonly #ctx: FusionContext;
   readonly #readers: ResultReader[];
   readonly #fusions: Fusion[];
+  /** For each fusion, the readers it consumes records of (it sits out a cycle any of them missed). */
+  readonly #needs: ResultReader[][];
+  /** Per reader: true when it has not published the cycle being consolidated. */
+  readonly #missing: boolean[];
   /** The market analyzer's consolidation: derived events (takeDerived), regimes, risk factors. */
   readonly market: MarketFusion | null;
   readonly #noDerived = new Tape(1);
@@ -32,17 +42,24 @@ export class Consolidator {
     const readers = ctx.readers;
     this.#readers = [...readers.values()];
     const fusions: Fusion[] = [];
+    const needs: ResultReader[][] = [];
+    const add = (f: Fusion, ...agents: string[]): void => {
+      fusions.push(f);
+      needs.push(agents.map((a) => readers.get(a)).filter((r): r is ResultReader => r !== undefined));
+    };
     const risk = readers.get('risk_assessor');
-    if (risk) fusions.push(new RiskFusion(ctx, risk));
-    if (readers.has('arbitrage_detector')) fusions.push(new ArbitrageFusion(ctx));
+    if (risk) add(new RiskFusion(ctx, risk), 'risk_assessor');
+    if (readers.has('arbitrage_detector')) add(new ArbitrageFusion(ctx), 'arbitrage_detector');
     const hunter = readers.get('yield_hunter');
-    if (hunter) fusions.push(new YieldFusion(ctx, hunter));
+    if (hunter) add(new YieldFusion(ctx, hunter), 'yield_hunter');
     const rebalancer = readers.get('portfolio_rebalancer');
-    if (rebalancer) fusions.push(new RebalanceFusion(ctx, rebalancer));
-    if (readers.has('liquidity_optimizer')) fusions.push(new LiquidityFusion(ctx));
+    if (rebalancer) add(new RebalanceFusion(ctx, rebalancer), 'portfolio_rebalancer');
+    if (readers.has('liquidity_optimizer')) add(new LiquidityFusion(ctx), 'liquidity_optimizer');
     this.market = readers.has('market_analyzer') || risk ? new MarketFusion(ctx) : null;
-    if (this.market) fusions.push(this.market);
+    if (this.market) add(this.market, 'market_analyzer', 'risk_assessor');
     this.#fusions = fusions;
+    this.#needs = needs;
+    this.#missing = this.#readers.map(() => false);
   }
 
   /** Runs `f` first in every cycle (the learning loop's cycle boundary: parameter swaps, outcome marks). */
@@ -67,15 +84,42 @@ export class Consolidator {
     const errors = this.#ctx.riskView.agentErrors;
     const breakers = this.#ctx.breakers;
     this.#ctx.control?.onCycle(cycle);
+    let missing = 0;
     for (let i = 0; i < readers.length; i++) {
       const r = readers[i]!;
       r.read();
       errors.set(r.name, r.errors());
+      // Lockstep: every live agent published this cycle. Realtime: `cycle` is one every live
+      // thread finished, so an agent behind it is on a thread that died or missed the deadline.
+      missing += (this.#missing[i] = r.cycle < cycle) ? 1 : 0;
       // An agent whose breaker is open (or failed its probe) is not heard this cycle.
       if (breakers !== undefined && !breakers.observe(r, cycle, nowUs)) r.count = 0;
     }
     const fusions = this.#fusions;
-    for (let i = 0; i < fusions.length; i++) fusions[i]!.consolidate(cycle, epoch, nowUs);
+    if (missing === 0) {
+      for (let i = 0; i < fusions.length; i++) fusions[i]!.consolidate(cycle, epoch, nowUs);
+      return stats.decisions - before;
+    }
+    this.#consolidateWithout(cycle, epoch, nowUs);
     return stats.decisions - before;
+  }
+
+  /** A cycle some agents did not publish: their fusions sit it out; the others' decisions name them. */
+  #consolidateWithout(cycle: number, epoch: number, nowUs: number): void {
+    const readers = this.#readers, stats = this.#ctx.stats;
+    const names: string[] = [];
+    for (let i = 0; i < readers.length; i++) if (this.#missing[i]) names.push(readers[i]!.name);
+    stats.noteMissing(names);
+    const risk = this.#ctx.risk;
+    risk.missing = names.includes('risk_assessor');
+    try {
+      for (let f = 0; f < this.#fusions.length; f++) {
+        if (this.#needs[f]!.some((r) => this.#missing[readers.indexOf(r)])) continue;
+        this.#fusions[f]!.consolidate(cycle, epoch, nowUs);
+      }
+    } finally {
+      stats.missingAgents = null;
+      risk.missing = false;
+    }
   }
 }

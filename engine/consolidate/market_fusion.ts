@@ -114,7 +114,7 @@ export class MarketFusion implements Fusion {
       } else {
         continue;
       }
-      const why = decodeEvent(envelope, this.#registry, this.#active, epoch); // the row's audit field: the epoch it was derived at
+      const why = decodeEvent(envelope, this.#registry, this.#active, epoch, true); // the row's audit field: the epoch it was derived at
       if (why === null) this.derived++;
       else { this.rejected++; this.lastRejection = why; }
       this.#ctx.stats.noteOpportunity(r.name);

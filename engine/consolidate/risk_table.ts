@@ -13,6 +13,11 @@ export class RiskTable {
   readonly #table: Float64Array | null;
   readonly #cap: number;
   readonly #limits: LimitsConfig;
+  /**
+   * Set while a cycle is consolidated without the risk assessor's result (its thread died): its
+   * table may be half written, so no instrument has a risk score and none a position above zero.
+   */
+  missing = false;
 
   /** `risk`: the risk assessor's reader (absent: no risk view; the hard limits apply alone). */
   constructor(risk: ResultReader | undefined, capacity: number, limits: LimitsConfig) {
@@ -23,12 +28,13 @@ export class RiskTable {
 
   /** The composite risk 0..10 of a slot (NaN without a risk view). */
   riskOf(slot: number): number {
-    return this.#table ? this.#table[kRiskTableScore * this.#cap + slot]! : NaN;
+    return this.#table && !this.missing ? this.#table[kRiskTableScore * this.#cap + slot]! : NaN;
   }
 
   /** The max position (USD) of a slot: the hard limit without a risk view, 0 where the view has none. */
   maxPositionOf(slot: number): number {
     if (!this.#table) return this.#limits.maxPositionUsd;
+    if (this.missing) return 0;
     const v = this.#table[kRiskTableMaxPositionUsd * this.#cap + slot]!;
     return v === v ? v : 0;
   }

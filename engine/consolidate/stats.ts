@@ -20,6 +20,17 @@ export class ConsolidationStats {
   readonly top: OpportunitySummary[] = [];
   lastPortfolio = { hhi: 0, varUsd: 0, cvarUsd: 0, positions: 0 };
   decisions = 0;
+  /** While a cycle is consolidated without some agents (their thread died or missed it): their names. */
+  missingAgents: string[] | null = null;
+  /** Cycles consolidated without some agent, and per agent the cycles it missed. */
+  cyclesMissingAgents = 0;
+  readonly missedByAgent: Record<string, number> = {};
+
+  noteMissing(agents: string[]): void {
+    this.missingAgents = agents;
+    this.cyclesMissingAgents++;
+    for (const a of agents) this.missedByAgent[a] = (this.missedByAgent[a] ?? 0) + 1;
+  }
 
   noteOpportunity(agent: string): void { this.opportunitiesByAgent[agent] = (this.opportunitiesByAgent[agent] ?? 0) + 1; }
   noteDecision(d: Decision): void {

@@ -12,7 +12,7 @@ import { MarketView } from '../../protocol/market_view.ts';
 import type { RegistrySnapshot } from '../../protocol/registry.ts';
 import { type AgentConfig, AgentRunner, createAgent } from '../../workers/agents/index.ts';
 import type { ResultRegionBuffers } from '../../protocol/result_region.ts';
-import type { AgentThreadReport, AgentThreadTask } from '../../workers/agent_thread.ts';
+import type { AgentThreadReport, AgentThreadTask, CrashAt } from '../../workers/agent_thread.ts';
 import { CycleBarrier } from '../../protocol/cycle_barrier.ts';
 import type { WaitStrategy } from '../../protocol/wait_strategy.ts';
 import { kTimRequest, kTimShareEnd, kTimWaitEnd } from './cycle_breakdown.ts';
@@ -33,7 +33,8 @@ export interface DispatcherOptions {
   pool?: Piscina | undefined;
   cycleTimeoutMs: number;
   threadHeapMb?: number | undefined;
-  crashAt?: { agent: string; cycle: number } | undefined;
+  /** A test hook: the thread of this agent dies mid-cycle (once: its replacement runs normally). */
+  crashAt?: CrashAt | undefined;
   onThreadError?: (thread: number, err: Error) => void;
 }
 
@@ -50,8 +51,12 @@ export interface Dispatcher {
   awaitCycle(cycle: number): boolean;
   /** The newest cycle that every thread has finished (realtime polling). */
   completed(): number;
-  /** Restarts failed threads; call between chunks (it needs the event loop). */
+  /** True when an agent thread has died and waits for supervise() (a few atomic loads). */
+  lost(): boolean;
+  /** Replaces failed threads at once (it needs the event loop: a source calls it as soon as lost() says so). */
   supervise(): Promise<number>;
+  /** Threads replaced so far. */
+  readonly restarts: number;
   stop(): Promise<AgentThreadReport[]>;
   /** Before stop(): stop() then keeps the worker pool alive, returned here (a dispatcher started on it has warm threads). */
   detachPool?(): Piscina | null;
@@ -99,7 +104,9 @@ class InlineDispatcher implements Dispatcher {
   }
   awaitCycle(cycle: number): boolean { return this.#done >= cycle; }
   completed(): number { return this.#done; }
+  lost(): boolean { return false; }
   async supervise(): Promise<number> { return 0; }
+  readonly restarts = 0;
   async stop(): Promise<AgentThreadReport[]> { return []; }
 }
 
@@ -114,6 +121,8 @@ class ThreadDispatcher implements Dispatcher {
   #keepPool = false;
   #runs: Promise<AgentThreadReport | null>[] = [];
   #failed: (Error | null)[] = [];
+  #launched: boolean[] = [];
+  restarts = 0;
 
   constructor(o: DispatcherOptions) {
     this.o = o;
@@ -155,8 +164,9 @@ class ThreadDispatcher implements Dispatcher {
       wait: this.o.wait.name,
       spinAllowed: this.o.spinAllowed ?? true,
       timeOrigin: performance.timeOrigin,
-      crashAt: this.o.crashAt,
+      crashAt: this.#launched[t] ? undefined : this.o.crashAt, // a replacement runs normally
     };
+    this.#launched[t] = true;
     this.#failed[t] = null;
     this.#barrier.resetThread(t);
     this.#runs[t] = this.#pool!.run(task).then(
@@ -185,13 +195,18 @@ class ThreadDispatcher implements Dispatcher {
   }
   completed(): number { return this.#barrier.completed(); }
 
+  lost(): boolean {
+    for (let t = 0; t < this.threads; t++) if (this.#barrier.failed(t) || this.#failed[t]) return true;
+    return false;
+  }
+
   async supervise(): Promise<number> {
     // A crashed thread marks its done counter before its task rejects; only then is there
     // anything to wait for (the rejection lands on a later turn of the event loop).
-    let anyFailed = false;
-    for (let t = 0; t < this.threads; t++) if (this.#barrier.failed(t) || this.#failed[t]) anyFailed = true;
-    if (!anyFailed) return 0;
-    await new Promise((r) => setTimeout(r, 1)); // let rejections of crashed runs land
+    if (!this.lost()) return 0;
+    const settle = performance.now() + 5_000;
+    do await new Promise((r) => setTimeout(r, 1)); // let rejections of crashed runs land
+    while (this.#failed.some((f, t) => f === null && this.#barrier.failed(t)) && performance.now() < settle);
     let restarted = 0;
     for (let t = 0; t < this.threads; t++) {
       if (this.#failed[t]) {
@@ -204,6 +219,7 @@ class ThreadDispatcher implements Dispatcher {
         restarted++;
       }
     }
+    this.restarts += restarted;
     return restarted;
   }
 

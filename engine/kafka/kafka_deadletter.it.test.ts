@@ -18,8 +18,11 @@ const kFile = 'engine/kafka/kafka_deadletter.it.test.ts';
 const kGoodEvents = 400;
 
 const ts = 1723075300000000;
-const price = (key: string, data: Record<string, unknown>): string =>
-  JSON.stringify({ ts, type: 'price_update', topic: 'market.prices.binance', key, data: { venue: 'binance', base: 'BTC', quote: 'USDT', bidSize: 1, askSize: 1, ...data } });
+// the good event after the bad ones: in time with the fixture's first events (the plausibility gate
+// refuses an event further ahead of the stream than plausibility.maxAheadUs), at BTC's price then
+const kGoodTs = 1723075202000000;
+const price = (key: string, data: Record<string, unknown>, at = ts): string =>
+  JSON.stringify({ ts: at, type: 'price_update', topic: 'market.prices.binance', key, data: { venue: 'binance', base: 'BTC', quote: 'USDT', bidSize: 1, askSize: 1, ...data } });
 
 /** The hostile set: what is sent, and what its reason must say. */
 const kBad: { name: string; value: string | null; reason: RegExp }[] = [
@@ -57,7 +60,7 @@ if (await requireBroker(test, kFile)) {
     const topic = `${prefix}market.prices.binance`;
     // Bad messages in between good ones (partition 0), then an end record on every partition.
     await producer.send({ topic, acks: -1, messages: kBad.map((b, i) => ({ key: `bad-${i}`, value: b.value, partition: 0, headers: { 'x-test': b.name } })) });
-    await producer.send({ topic, acks: -1, messages: [{ value: price('binance:BTC/USDT', { bid: 60000, ask: 60001 }), partition: 0, headers: { [kHeaderSeq]: String(kGoodEvents + 1) } }] });
+    await producer.send({ topic, acks: -1, messages: [{ value: price('binance:BTC/USDT', { bid: 60000, ask: 60001 }, kGoodTs), partition: 0, headers: { [kHeaderSeq]: String(kGoodEvents + 1) } }] });
     await producer.sendBatch({
       acks: -1,
       topicMessages: replay.topics.map((t) => ({ topic: t, messages: [0, 1].map((partition) => ({ value: null, partition, headers: { [kHeaderControl]: kControlEnd } })) })),

@@ -3,10 +3,12 @@
 // (--until-end), the caller aborts (a signal), or the source fails; stopped in reverse. The
 // summary has the shape of a file replay's, plus what only Kafka has.
 import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { EngineOptions } from '../options.ts';
 import type { LatencySummary } from '../metrics/latency.ts';
 import { planTopology } from '../dispatch/topology.ts';
 import { DeadLetterLog } from '../sinks/dead_letters.ts';
+import type { PlausibilityCounts } from '../plausibility/gate.ts';
 import { checkOutputPaths } from '../sinks/output_paths.ts';
 import { KafkaSource, type KafkaSourceReport } from '../source/kafka/kafka_source.ts';
 import type { LaneReport } from '../source/kafka/lane.ts';
@@ -14,6 +16,10 @@ import type { KafkaOptions } from '../source/kafka/options.ts';
 import { loadUniverse } from '../source/kafka/universe.ts';
 import { environment, writeSummary, type Summary } from '../summary.ts';
 import { LanePipeline, type LaneDecisions } from './lane_pipeline.ts';
+import { LaneAudit, laneStream } from './lane_audit.ts';
+import { openEventStore } from '../sinks/event_store/open.ts';
+import type { EventStore } from '../sinks/event_store/types.ts';
+import type { PipelineHooks } from '../pipeline.ts';
 
 /** A lane of the summary: what it read and what it decided. */
 export type LaneSummary = Omit<LaneReport<LanePipeline>, 'target'> & LaneDecisions;
@@ -37,6 +43,15 @@ export interface KafkaRunHooks {
   log?: (line: string) => void;
   /** Called once the consumer runs (tests wait for it). */
   onStarted?: (source: KafkaSource<LanePipeline>) => void;
+  /**
+   * The audit trail: an event store (a log path or a postgres:// / kurrentdb:// URL) each lane
+   * appends its decisions to, each key once, in `decisions` (global scope) or
+   * `decisions-shard-<p>`, claiming the stream (lane_audit.ts: fencing). Shard scope across
+   * processes needs a shared server store (the embedded log admits one process).
+   */
+  eventStore?: string | undefined;
+  /** A test hook: an agent thread of the first lane dies mid-cycle (dispatcher.ts). */
+  crashAt?: PipelineHooks['crashAt'];
   /** Why the run was stopped when `signal` aborts (the summary's `stoppedBy`), e.g. "SIGTERM". */
   stopReason?: () => string;
 }
@@ -56,16 +71,23 @@ export async function runKafkaEngine(o: EngineOptions, k: KafkaOptions, hooks: K
   const universe = await loadUniverse(k.universe);
   const loadMs = performance.now() - t0;
   const deadLetters = new DeadLetterLog(o.deadLetters);
+  const store: EventStore | null = hooks.eventStore === undefined ? null : await openEventStore(hooks.eventStore);
+  const owner = `${hostname()}/${process.pid}`;
+  let crashAt = hooks.crashAt;
   const source = new KafkaSource<LanePipeline>({
     brokers: k.brokers, groupId: k.group, clientId: k.clientId, topicPrefix: k.topicPrefix, scope: k.scope, universe,
     agents: o.agents, mode: o.mode, bufferPerPartition: k.bufferPerPartition, mergeIdleMs: k.mergeIdleMs,
     sessionTimeoutMs: k.sessionTimeoutMs, heartbeatIntervalMs: k.heartbeatIntervalMs, topicRefreshMs: k.topicRefreshMs,
     untilEnd: k.untilEnd, rate: o.rate, commitIntervalMs: k.commitIntervalMs, waitForTopicsMs: k.waitForTopicsMs, localDeadLetters: deadLetters, log,
     // one pipeline per lane; in shard scope each shard writes its own decision log
-    openLane: (lane) => LanePipeline.open(
-      o, lane.registry, o.decisions === null ? null : lane.shard >= 0 ? shardDecisionPath(o.decisions, lane.shard) : o.decisions,
-      k.durable, lane.stats, lane.originToDecision,
-    ),
+    openLane: async (lane) => {
+      const hook = { crashAt }; // the crash hook goes to the first lane only
+      crashAt = undefined;
+      return LanePipeline.open(
+        o, lane.registry, o.decisions === null ? null : lane.shard >= 0 ? shardDecisionPath(o.decisions, lane.shard) : o.decisions,
+        k.durable, lane.stats, lane.originToDecision, store === null ? null : await LaneAudit.open(store, laneStream(lane.shard), owner), hook,
+      );
+    },
   });
   const start = performance.now();
   let failure: unknown = null;
@@ -86,6 +108,7 @@ export async function runKafkaEngine(o: EngineOptions, k: KafkaOptions, hooks: K
   } finally {
     if (progress) clearInterval(progress);
     await source.stop();
+    await store?.close();
   }
   if (failure !== null) throw failure;
   const runMs = performance.now() - start;
@@ -157,8 +180,13 @@ function kafkaSummary(
       realizedPnlUsd: Math.round(lanes.reduce((a, l) => a + l.realizedPnlUsd, 0) * 100) / 100,
       varUsd: 0, hhi: 0, positions: 0,
     },
+    crashes: {
+      threadRestarts: lanes.reduce((a, l) => a + l.threadRestarts, 0), cyclesWithoutAgents: lanes.reduce((a, l) => a + l.cyclesWithoutAgents, 0),
+      missedByAgent: {},
+    },
     decisionLogSha256: sha,
     decisionLog: o.decisions,
+    plausibility: sumPlausibility(report.lanes.flatMap((l) => (l.target ? [l.target.pipeline.gate.summary()] : []))),
     environment: environment(),
     kafka: {
       ...report,
@@ -172,11 +200,22 @@ function kafkaSummary(
   };
 }
 
+/** The lanes' plausibility counts added up. */
+function sumPlausibility(list: PlausibilityCounts[]): PlausibilityCounts {
+  const out: PlausibilityCounts = { checked: 0, refused: 0, refusedByCheck: {}, held: 0, clockJumps: 0, doubtRejections: 0, preTradeRejections: 0, staleSources: 0 };
+  for (const c of list) {
+    out.checked += c.checked; out.refused += c.refused; out.held += c.held; out.clockJumps += c.clockJumps;
+    out.doubtRejections += c.doubtRejections; out.preTradeRejections += c.preTradeRejections; out.staleSources += c.staleSources;
+    for (const [k, v] of Object.entries(c.refusedByCheck)) out.refusedByCheck[k] = (out.refusedByCheck[k] ?? 0) + v;
+  }
+  return out;
+}
+
 /** A lane's report with what its pipeline decided, in the summary's order of fields. */
 function laneSummary(r: LaneReport<LanePipeline>): LaneSummary {
   const d: LaneDecisions = r.target ? r.target.decisions() : {
     decisions: 0, decisionsWritten: 0, decisionsSuppressed: 0, decisionsByStatus: {}, decisionsByAgent: {}, opportunitiesByAgent: {},
-    topOpportunities: [], cashUsd: 0, realizedPnlUsd: 0, decisionLog: null, decisionLogSha256: '',
+    topOpportunities: [], cashUsd: 0, realizedPnlUsd: 0, decisionLog: null, decisionLogSha256: '', threadRestarts: 0, cyclesWithoutAgents: 0, audit: null,
   };
   return {
     id: r.id, instruments: r.instruments, partitions: r.partitions, events: r.events, rebuiltEvents: r.rebuiltEvents, cycles: r.cycles,
@@ -184,5 +223,6 @@ function laneSummary(r: LaneReport<LanePipeline>): LaneSummary {
     decisionsByStatus: d.decisionsByStatus, decisionsByAgent: d.decisionsByAgent, opportunitiesByAgent: d.opportunitiesByAgent,
     topOpportunities: d.topOpportunities, cashUsd: d.cashUsd, realizedPnlUsd: d.realizedPnlUsd, late: r.late,
     firstStepMs: r.firstStepMs, lastStepMs: r.lastStepMs, decisionLog: d.decisionLog, decisionLogSha256: d.decisionLogSha256,
+    threadRestarts: d.threadRestarts, cyclesWithoutAgents: d.cyclesWithoutAgents, audit: d.audit,
   };
 }

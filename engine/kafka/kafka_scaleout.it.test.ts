@@ -3,7 +3,9 @@
 // state by replaying them from their first offset (decisions below the committed offsets are not
 // written again, nor any whose key the shard's log holds), and finishes. The shards' decision logs
 // are then line for line those of a single process that consumed everything: nothing lost,
-// nothing decided twice.
+// nothing decided twice. With PostgreSQL at hand both processes also keep the audit trail in one
+// store (--event-store): each shard's stream `decisions-shard-<p>` then holds exactly the same
+// decisions, each key once, however the shard moved between the processes.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -16,6 +18,12 @@ import { createKafka } from '../source/kafka/client.ts';
 import { resolveKafkaOptions } from '../source/kafka/options.ts';
 import { replayToKafka } from '../source/kafka/producer.ts';
 import { cleanUp, freshGroup, freshPrefix, kTestBrokers, requireBroker } from '../source/kafka/testing.ts';
+import { dropSchema, freshSchema, kTestPgUrl, probePostgres } from '../sinks/event_store/testing/pg_testing.ts';
+import { openEventStore } from '../sinks/event_store/open.ts';
+import { exportStream } from '../sinks/event_store/export.ts';
+import { kLaneClaimType } from '../sinks/event_store/streams.ts';
+import { laneStream } from './lane_audit.ts';
+import { keyCounts } from '../recovery/key_counts.ts';
 
 const kFile = 'engine/kafka/kafka_scaleout.it.test.ts';
 const kEvents = 30_000;
@@ -49,9 +57,14 @@ if (await requireBroker(test, kFile)) {
   const refGroup = freshGroup('scale-ref');
   const group = freshGroup('scale');
   const children: Child[] = [];
+  const pgDown = await probePostgres();
+  const schema = freshSchema();
+  const storeUrl = `${kTestPgUrl}?schema=${schema}`;
+  if (pgDown !== null) console.log(`  (no PostgreSQL at ${kTestPgUrl}: ${pgDown}; the audit trail part is left out)`);
 
   test.after(async () => {
     for (const c of children) if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGKILL');
+    if (pgDown === null) await dropSchema(schema).catch(() => undefined);
     await cleanUp(prefix, [refGroup, group]);
     if (process.env.LUCENT_KEEP_TMP) console.log(`  kept ${dir}`);
     else rmSync(dir, { recursive: true, force: true });
@@ -78,6 +91,7 @@ if (await requireBroker(test, kFile)) {
       '--source', 'kafka', '--scope', 'shard', '--brokers', kTestBrokers.join(','), '--group', group, '--topic-prefix', prefix,
       '--universe', kDefaultFixture, '--threads', '0', '--rate', String(kRate), '--session-timeout', '6000', '--topic-refresh', '0',
       '--decisions', log, '--summary', join(dir, `summary-${who}.json`), '--dead-letters', join(dir, `dl-${who}.jsonl`), '--json',
+      ...(pgDown === null ? ['--event-store', storeUrl] : []),
     ];
     const a = spawnEngine(args('a'));
     children.push(a);
@@ -126,7 +140,7 @@ if (await requireBroker(test, kFile)) {
       await admin.disconnect();
     }
     b.proc.kill('SIGTERM');
-    assert.is(await b.exited, 0, `B stopped cleanly:\n${b.err.slice(-2000)}`);
+    assert.is(await b.exited, 143, `B stopped cleanly by SIGTERM (exit 143, README 'Stops, errors and exit status'):\n${b.err.slice(-2000)}`);
     const bSummary = JSON.parse(readFileSync(join(dir, 'summary-b.json'), 'utf8')) as KafkaSummary;
     const taken = bSummary.kafka.lanes.filter((l) => aShards.includes(Number(l.id.slice('shard-'.length))));
     assert.ok(taken.length > 0, 'B ran lanes for the shards A held');
@@ -145,6 +159,27 @@ if (await requireBroker(test, kFile)) {
       }
     }
     assert.is(seen.size, ref.kafka.lanes.reduce((s, l) => s + l.decisionsWritten, 0));
+
+    // The audit trail both processes kept: each shard's stream is that shard's decisions, each key once.
+    if (pgDown === null) {
+      const store = await openEventStore(storeUrl);
+      try {
+        const counts: string[] = [];
+        for (let p = 0; p < kPartitions; p++) {
+          let text = '';
+          await exportStream(store, laneStream(p), (t) => { text += t; });
+          const trail = text.split('\n').filter((l) => l !== '');
+          const c = keyCounts(refShards[p]!, trail);
+          const claims = (await store.readStream(laneStream(p), { maxCount: 100_000 })).filter((e) => e.type === kLaneClaimType).length;
+          counts.push(`shard ${p}: expected ${c.expected}, found ${c.found}, duplicated ${c.duplicated}, missing ${c.missing} (${claims} claims)`);
+          assert.equal(trail, refShards[p], `audit stream of shard ${p}: the single process's decisions, each once`);
+          assert.ok(claims >= 1, `shard ${p} was claimed`);
+        }
+        console.log(`  audit trail (PostgreSQL, both processes): ${counts.join('; ')}`);
+      } finally {
+        await store.close();
+      }
+    }
     console.log(`  A held shards ${aShards.join(',')} with ${beforeKill.join('/')} of ${aShards.map((p) => refShards[p]!.length).join('/')} decisions written when killed; ` +
       `B rebuilt ${taken.map((l) => `${l.id} from ${l.rebuiltEvents} events (${l.decisionsSuppressed} decisions not written again, ${l.decisionsWritten} written)`).join(', ')}; ` +
       `${seen.size} decisions in all`);

@@ -6,10 +6,11 @@ import type { InstrumentRegistry } from '../../protocol/registry.ts';
 import type { OpportunitySummary } from '../consolidate/stats.ts';
 import type { LatencyRecorder } from '../metrics/latency.ts';
 import type { EngineOptions } from '../options.ts';
-import { buildPipeline, type Pipeline } from '../pipeline.ts';
+import { buildPipeline, type Pipeline, type PipelineHooks } from '../pipeline.ts';
 import type { LaneTarget } from '../source/kafka/lane.ts';
 import { EventStepper, type LoopStats } from '../step/event_stepper.ts';
 import { openLaneSink, type LaneSink } from './lane_sink.ts';
+import type { LaneAudit, LaneAuditStats } from './lane_audit.ts';
 
 /** What a lane decided (its part of the Kafka summary). */
 export interface LaneDecisions {
@@ -24,6 +25,10 @@ export interface LaneDecisions {
   realizedPnlUsd: number;
   decisionLog: string | null;
   decisionLogSha256: string;
+  threadRestarts: number;
+  cyclesWithoutAgents: number;
+  /** The lane's audit stream (with an event store). */
+  audit: LaneAuditStats | null;
 }
 
 export class LanePipeline implements LaneTarget {
@@ -42,16 +47,18 @@ export class LanePipeline implements LaneTarget {
   /**
    * Opens the decision log at `path` (reading the keys it holds), builds the pipeline over
    * `registry` and starts its agents. `stats` and `originToDecision` are shared by every lane.
+   * `audit`: the lane's claimed audit stream, or null.
    */
   static async open(
     o: EngineOptions, registry: InstrumentRegistry, path: string | null, durable: boolean, stats: LoopStats, originToDecision: LatencyRecorder,
+    audit: LaneAudit | null = null, hooks: Pick<PipelineHooks, 'crashAt'> = {},
   ): Promise<LanePipeline> {
-    const sink = await openLaneSink(path, durable);
-    const p = buildPipeline(o, registry, sink);
+    const sink = await openLaneSink(path, durable, audit);
+    const p = buildPipeline(o, registry, sink, hooks);
     await p.dispatcher.start();
     const stepper = new EventStepper({
       writer: p.writer, trigger: p.trigger, dispatcher: p.dispatcher, consolidator: p.consolidator, readers: p.readers,
-      mode: o.mode, keyEpoch: 'tape',
+      mode: o.mode, keyEpoch: 'tape', gate: p.gate,
     }, stats, originToDecision);
     return new LanePipeline(p, sink, path, stepper);
   }
@@ -59,7 +66,17 @@ export class LanePipeline implements LaneTarget {
   get suppress(): boolean { return this.#sink.suppress; }
   set suppress(on: boolean) { this.#sink.suppress = on; }
 
-  flush(): Promise<void> { return this.#sink.flush(); }
+  /** Makes the decisions durable, and replaces an agent thread that died meanwhile. */
+  async flush(): Promise<void> {
+    await this.#sink.flush();
+    await this.recover();
+  }
+
+  /** Replaces agent threads that died (at once: the lane calls it when a cycle was missed). */
+  async recover(): Promise<void> {
+    if (this.pipeline.dispatcher.lost()) await this.pipeline.dispatcher.supervise();
+  }
+  describe(rows: Float64Array, row: number): string { return this.pipeline.gate.describe(rows, row); }
   abandon(): void { this.#sink.abandon(); }
 
   async stop(): Promise<void> {
@@ -82,6 +99,9 @@ export class LanePipeline implements LaneTarget {
       realizedPnlUsd: this.pipeline.executor.realizedPnlUsd,
       decisionLog: this.#path,
       decisionLogSha256: s.log.sha256(),
+      threadRestarts: this.pipeline.dispatcher.restarts,
+      cyclesWithoutAgents: st.cyclesMissingAgents,
+      audit: s.audit?.stats() ?? null,
     };
   }
 }

@@ -2,12 +2,16 @@
 // ones made before (a rebuild), and wait there until the lane makes them durable.
 import { DecisionLog, readDecisionKeys } from '../sinks/decision_log.ts';
 import type { Decision, DecisionSink } from '../types.ts';
+import type { LaneAudit } from './lane_audit.ts';
 
 /**
  * Decisions pass through here to the log. The ones made before (a rebuild) are counted and
  * dropped: those whose key the log already holds, and all of them while `suppress` is set (the
  * event is below the committed offset). Kept here until flush(), so a lane that loses its
  * partitions can drop what it has not made durable: the next owner makes those decisions again.
+ * With an audit trail (lane_audit.ts) each decision also goes to the event store unless its stream
+ * holds the key: the log and the stream each get what they lack, so a crash between their writes
+ * leaves neither a gap nor a double. The stream is appended first: a fenced lane writes nothing.
  */
 export class LaneSink implements DecisionSink {
   readonly log: DecisionLog;
@@ -17,7 +21,8 @@ export class LaneSink implements DecisionSink {
   suppress = false;
   suppressed = 0;
   written = 0;
-  constructor(log: DecisionLog, keys: Set<string>) { this.log = log; this.#keys = keys; }
+  readonly audit: LaneAudit | null;
+  constructor(log: DecisionLog, keys: Set<string>, audit: LaneAudit | null = null) { this.log = log; this.#keys = keys; this.audit = audit; }
   write(d: Decision): void {
     if (this.suppress) { this.suppressed++; return; }
     if (!this.#refreshed) {
@@ -26,24 +31,29 @@ export class LaneSink implements DecisionSink {
       this.#refreshed = true;
       if (this.log.path !== null) for (const k of readDecisionKeys(this.log.path, false)) this.#keys.add(k);
     }
+    this.audit?.add(d); // unless its stream holds the key
     if (this.#keys.has(d.key)) { this.suppressed++; return; }
     this.#pending.push(d);
   }
   async flush(): Promise<void> {
+    await this.audit?.flush();
     for (const d of this.#pending) this.log.write(d);
     this.written += this.#pending.length;
     this.#pending = [];
     await this.log.flush();
   }
   /** Forgets what is not durable yet (the partitions were taken away). */
-  abandon(): void { this.#pending = []; }
+  abandon(): void {
+    this.#pending = [];
+    this.audit?.abandon();
+  }
   close(): Promise<void> { return this.log.close(); }
 }
 
 /** Opens the lane's decision log at `path` (appending), with the keys it already holds. */
-export async function openLaneSink(path: string | null, durable: boolean): Promise<LaneSink> {
+export async function openLaneSink(path: string | null, durable: boolean, audit: LaneAudit | null = null): Promise<LaneSink> {
   const keys = path === null ? new Set<string>() : readDecisionKeys(path);
   const log = new DecisionLog(path, { durable, append: true });
   await log.open();
-  return new LaneSink(log, keys);
+  return new LaneSink(log, keys, audit);
 }

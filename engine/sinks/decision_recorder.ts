@@ -43,6 +43,7 @@ export class DecisionRecorder {
         price: round(f.price, 8), qty: round(f.qty, 8), feeUsd: round(f.feeUsd, 2), slippageUsd: round(f.slippageUsd, 2),
       },
     };
+    if (this.#stats.missingAgents !== null) d.missingAgents = this.#stats.missingAgents;
     if (this.#txs !== null && d.status === 'approved') {
       const tx = this.#txs.transactionFor(d);
       if (tx !== null) d.tx = tx;

@@ -121,7 +121,7 @@ test('pool_update, concentrated liquidity: the price from sqrtPriceX96 is token1
   const m = registry.meta(0);
   assert.equal([m.decimals0, m.decimals1], [6, 18]);
   // sqrtPriceX96 as a safe-integer JSON number is accepted too: 2^96 → √P_raw = 1, price = 1·10^(6−18)
-  const one = ok({ ...v3Ev, key: 'uniswap_v3:one', data: { ...v3Ev.data, sqrtPriceX96: (2n ** 96n).toString() } });
+  const one = ok({ ...v3Ev, key: 'uniswap_v3:one', data: { ...v3Ev.data, pool: 'one', sqrtPriceX96: (2n ** 96n).toString() } });
   near(one.row[kTapeF0 + 6]!, 1e-12, 1e-27, 'P_raw 1 → 1e-12 WETH per USDC');
 });
 
@@ -254,10 +254,10 @@ test('malformed fields: missing, non-finite, crossed, out of range, wrong type',
   rejects({ ...v3Ev, data: { ...v3Ev.data, sqrtPriceX96: 1.5 } }, /^data\.sqrtPriceX96 must be a non-negative integer/);
   rejects({ ...v3Ev, data: { ...v3Ev.data, sqrtPriceX96: '0' } }, /^data\.sqrtPriceX96 must be positive/);
   rejects({ ...v3Ev, data: { ...v3Ev.data, liquidity: 'lots' } }, /^data\.liquidity must be a non-negative integer/);
-  rejects({ ts: kTs, type: 'liquidation', topic: 'market.liquidations.aave', key: 'k', data: { protocol: 'aave' } }, /^data\.collateralUsd must be a finite number/);
-  rejects({ ts: kTs, type: 'liquidation_cascade', topic: 'market.liquidations.aave', key: 'k', data: { protocol: 'aave', totalUsd: 5 } }, /^data\.count must be a finite number/);
-  rejects({ ts: kTs, type: 'governance', topic: 'market.governance.aave', key: 'k', data: { protocol: 'aave', proposalId: 43 } }, /^data\.proposalId must be a non-empty string/);
-  rejects({ ts: kTs, type: 'major_price_movement', topic: 'market.prices.b', key: 'k', data: { venue: 'b', base: 'ETH', quote: 'USDT', price: 1 } }, /^data\.changePct must be a finite number/);
+  rejects({ ts: kTs, type: 'liquidation', topic: 'market.liquidations.aave', key: 'aave:k', data: { protocol: 'aave' } }, /^data\.collateralUsd must be a finite number/);
+  rejects({ ts: kTs, type: 'liquidation_cascade', topic: 'market.liquidations.aave', key: 'aave:k', data: { protocol: 'aave', totalUsd: 5 } }, /^data\.count must be a finite number/);
+  rejects({ ts: kTs, type: 'governance', topic: 'market.governance.aave', key: 'aave:k', data: { protocol: 'aave', proposalId: 43 } }, /^data\.proposalId must be a non-empty string/);
+  rejects({ ts: kTs, type: 'major_price_movement', topic: 'market.prices.b', key: 'b:ETH/USDT', data: { venue: 'b', base: 'ETH', quote: 'USDT', price: 1 } }, /^data\.changePct must be a finite number/);
 });
 
 test('the registry: unknown instruments after freeze(), one kind per key', () => {
@@ -271,7 +271,8 @@ test('the registry: unknown instruments after freeze(), one kind per key', () =>
   assert.is(registry.size, 1, 'nothing added after freeze');
   const open = new InstrumentRegistry();
   ok(priceEv, open);
-  rejects({ ...yieldEv, key: priceEv.key }, /^key "binance:BTC\/USDT" was first seen as another kind of instrument/, open);
+  rejects({ ...yieldEv, key: priceEv.key, topic: 'market.yields.binance', data: { ...yieldEv.data, protocol: 'binance', pool: 'BTC/USDT' } },
+    /^key "binance:BTC\/USDT" was first seen as another kind of instrument/, open);
 });
 
 test('slots are given in order of first appearance, and a tape keeps accepted rows only', () => {
@@ -284,6 +285,20 @@ test('slots are given in order of first appearance, and a tape keeps accepted ro
   assert.equal([0, 1, 2, 3].map((r) => tape.slot(r)), [0, 1, 2, 0]);
   assert.equal([0, 1, 2, 3].map((r) => tape.rows[r * kTapeWidth + kTapeLine]), [1, 2, 4, 5], 'source line of each kept row');
   assert.is(tape.ts(3), kTs + 5);
+});
+
+
+test('the key and the topic agree with the data (venue, base, quote, protocol, pool, dex)', () => {
+  const registry = new InstrumentRegistry();
+  rejects({ ...priceEv, key: 'coinbase:BTC/USDT' }, /^key "coinbase:BTC\/USDT" does not agree with the data: expected data\.venue:data\.base\/data\.quote/, registry);
+  rejects({ ...priceEv, data: { ...priceEv.data, base: 'ETH' } }, /^key "binance:BTC\/USDT" does not agree with the data/, registry);
+  rejects({ ...priceEv, topic: 'market.prices.kraken' }, /^topic "market\.prices\.kraken" does not agree with data\.venue: expected market\.prices\.binance/, registry);
+  rejects({ ...yieldEv, key: 'aave:ethereum:another-pool' }, /^key "aave:ethereum:another-pool" does not agree with the data: expected data\.protocol:data\.chain:data\.pool/, registry);
+  rejects({ ...yieldEv, topic: 'market.yields.compound' }, /^topic "market\.yields\.compound" does not agree with data\.protocol/, registry);
+  rejects({ ...v2Ev, key: 'uniswap_v2:0xdead' }, /does not agree with the data: expected data\.dex:data\.pool/, registry);
+  rejects({ ts: kTs, type: 'liquidation', topic: 'market.liquidations.aave', key: 'compound:x', data: { protocol: 'aave', collateralUsd: 1 } }, /^key "compound:x" does not agree/, registry);
+  rejects({ ...priceEv, key: 'x'.repeat(300) }, /^key is 300 characters long, more than 256/, registry);
+  assert.is(registry.size, 0, 'nothing registered from a disagreeing key');
 });
 
 test.run();

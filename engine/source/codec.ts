@@ -76,14 +76,32 @@ function bigintField(d: Record<string, unknown>, k: string): bigint | null {
   throw new FieldError(`data.${k} must be a non-negative integer (decimal string), got ${JSON.stringify(v)}`);
 }
 
+// ---- The key and the topic agree with the data (one key names one instrument) ---------------------
+
+/** `key` is exactly `a:b/c` (a price key) without building the string. */
+function isPairKey(key: string, a: string, b: string, c: string): boolean {
+  const i = a.length, j = i + 1 + b.length;
+  return key.length === j + 1 + c.length && key.startsWith(a) && key.charCodeAt(i) === 58 && key.startsWith(b, i + 1) &&
+    key.charCodeAt(j) === 47 && key.endsWith(c);
+}
+function keyMismatch(key: string, want: string): FieldError {
+  const k = key.length > 80 ? `${key.slice(0, 80)}…` : key;
+  return new FieldError(`key ${JSON.stringify(k)} does not agree with the data: expected ${want}`);
+}
+function checkTopicName(topic: string, prefix: string, name: string, field: string): void {
+  if (topic.length !== prefix.length + name.length || !topic.endsWith(name)) {
+    throw new FieldError(`topic ${JSON.stringify(topic.length > 80 ? `${topic.slice(0, 80)}…` : topic)} does not agree with data.${field}: expected ${prefix}${name}`);
+  }
+}
+
 /**
  * Decodes one parsed envelope into a new row of `tape`. Returns null on success, or the reason the
  * message was rejected (the row is then not kept). `where` is stored in the row for audit.
  */
-export function decodeEvent(ev: unknown, registry: InstrumentRegistry, tape: Tape, where: number): string | null {
+export function decodeEvent(ev: unknown, registry: InstrumentRegistry, tape: Tape, where: number, derived = false): string | null {
   const row = tape.push();
   try {
-    encode(ev, registry, tape.rows, row * kTapeWidth, tape);
+    encode(ev, registry, tape.rows, row * kTapeWidth, tape, derived);
     tape.rows[row * kTapeWidth + kTapeLine] = where;
     return null;
   } catch (err) {
@@ -93,7 +111,10 @@ export function decodeEvent(ev: unknown, registry: InstrumentRegistry, tape: Tap
   }
 }
 
-function encode(ev: unknown, registry: InstrumentRegistry, t: Float64Array, o: number, tape: Tape): void {
+/** Keys of the events the engine derives itself (engine/state/derived_slots.ts kDerivedPrefix); no source may send one. */
+const kDerivedKeyPrefix = 'derived:';
+
+function encode(ev: unknown, registry: InstrumentRegistry, t: Float64Array, o: number, tape: Tape, derived: boolean): void {
   const e = obj(ev, 'event');
   const type = typeof e.type === 'string' && Object.hasOwn(kEventTypeCodes, e.type) ? kEventTypeCodes[e.type] : undefined;
   if (type === undefined) throw new FieldError(`type must be one of ${Object.keys(kEventTypeCodes).join(', ')}, got ${JSON.stringify(e.type)}`);
@@ -108,14 +129,20 @@ function encode(ev: unknown, registry: InstrumentRegistry, t: Float64Array, o: n
   const key = e.key;
   if (typeof key !== 'string' || key.length === 0) throw new FieldError('key must be a non-empty string');
   if (key.length > kMaxKeyChars) throw new FieldError(`key is ${key.length} characters long, more than ${kMaxKeyChars}`);
+  if (key.startsWith(kDerivedKeyPrefix) !== derived) {
+    throw new FieldError(derived ? 'a derived event\'s key must start with "derived:"' : 'key must not start with "derived:" (reserved for the events the engine derives)');
+  }
   const d = obj(e.data, 'data');
   const f = o + kTapeF0;
   t[o + kTapeTs] = ts;
   t[o + kTapeType] = type;
 
+  const bare = derived ? key.slice(kDerivedKeyPrefix.length) : key; // what the data must agree with
   switch (type) {
     case kTypePrice: {
       const venue = str(d, 'venue'), base = str(d, 'base'), quote = str(d, 'quote');
+      if (!isPairKey(bare, venue, base, quote)) throw keyMismatch(key, 'data.venue:data.base/data.quote');
+      checkTopicName(topic, prefix, venue, 'venue');
       const bid = num(d, 'bid', 0), ask = num(d, 'ask', 0);
       if (bid <= 0 || ask <= 0) throw new FieldError(`data.bid and data.ask must be positive, got ${bid}/${ask}`);
       if (bid > ask) throw new FieldError(`crossed book: data.bid ${bid} > data.ask ${ask}`);
@@ -129,6 +156,12 @@ function encode(ev: unknown, registry: InstrumentRegistry, t: Float64Array, o: n
     case kTypeYield:
     case kTypeYieldOpportunity: {
       const protocol = str(d, 'protocol'), chain = str(d, 'chain'), pool = str(d, 'pool');
+      // <protocol>:<chain>:<pool> (or <protocol>:<pool>)
+      if (!(bare.length >= protocol.length + 1 + pool.length && bare.startsWith(protocol) && bare.charCodeAt(protocol.length) === 58 &&
+        bare.endsWith(pool) && bare.charCodeAt(bare.length - pool.length - 1) === 58)) {
+        throw keyMismatch(key, 'data.protocol:data.chain:data.pool');
+      }
+      checkTopicName(topic, prefix, protocol, 'protocol');
       const symbol = typeof d.symbol === 'string' ? d.symbol.slice(0, kMaxKeyChars) : '';
       const apy = num(d, 'apy');
       t[f] = apy;
@@ -150,6 +183,10 @@ function encode(ev: unknown, registry: InstrumentRegistry, t: Float64Array, o: n
     }
     case kTypePool: {
       const dex = str(d, 'dex'), pool = str(d, 'pool'), token0 = str(d, 'token0'), token1 = str(d, 'token1');
+      if (!(bare.length === dex.length + 1 + pool.length && bare.startsWith(dex) && bare.charCodeAt(dex.length) === 58 && bare.endsWith(pool))) {
+        throw keyMismatch(key, 'data.dex:data.pool');
+      }
+      checkTopicName(topic, prefix, dex, 'dex');
       const r0 = num(d, 'reserve0', 0), r1 = num(d, 'reserve1', 0);
       const fee = num(d, 'fee', 0);
       if (fee >= 1) throw new FieldError(`data.fee must be a fraction below 1, got ${fee}`);
@@ -186,6 +223,10 @@ function encode(ev: unknown, registry: InstrumentRegistry, t: Float64Array, o: n
     case kTypeGovernance:
     case kTypeGovernancePassed: {
       const protocol = str(d, 'protocol');
+      if (!(bare.length > protocol.length + 1 && bare.startsWith(protocol) && bare.charCodeAt(protocol.length) === 58)) {
+        throw keyMismatch(key, 'data.protocol:…');
+      }
+      checkTopicName(topic, prefix, protocol, 'protocol');
       if (type === kTypeLiquidation) {
         t[f] = num(d, 'collateralUsd', 0);
         t[f + 1] = optNum(d, 'debtUsd', 0);
@@ -200,6 +241,8 @@ function encode(ev: unknown, registry: InstrumentRegistry, t: Float64Array, o: n
     }
     case kTypeMajorPriceMove: {
       const venue = str(d, 'venue'), base = str(d, 'base'), quote = str(d, 'quote');
+      if (!isPairKey(bare, venue, base, quote)) throw keyMismatch(key, 'data.venue:data.base/data.quote');
+      checkTopicName(topic, prefix, venue, 'venue');
       t[f] = num(d, 'changePct');
       t[f + 1] = num(d, 'price', 0);
       t[o + kTapeSlot] = registry.resolve(`signal:${key}`, kKindSignal, (m) => { m.venue = venue; m.base = base; m.quote = quote; });

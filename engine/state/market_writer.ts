@@ -7,7 +7,7 @@ import {
   kLiqCount, kLiqUsd, kLiquidity, kPrice, kReserve0, kReserve1, kSignalPrice, kSqrtPrice, kStablecoin, kTick,
   kTs, kTvl, kMu, kSigma, kPredictedUp, kApyBorrow, kLtv, kDepthAskCount, kDepthAskPrice0, kDepthAskSize0,
   kDepthBidCount, kDepthBidPrice0, kDepthBidSize0, kDepthStride, kTickMapCount, kTickMapLiquidityNet0,
-  kTickMapSqrtPrice0,
+  kTickMapSqrtPrice0, kYieldHeld,
 } from '../../protocol/layout.ts';
 import type { MarketArrays } from '../../protocol/market_state.ts';
 import { kTypeGovernance, kTypeGovernancePassed, kTypeLiquidation, kTypeLiquidationCascade, kTypeMajorPriceMove, kTypePool, kTypePrice, kTypeYield, kTypeYieldOpportunity } from '../../protocol/events.ts';
@@ -36,8 +36,9 @@ export class MarketWriter {
    * Applies one decoded tape row to the state and publishes it. Returns the new epoch. `depth` is
    * the tape's side array of book levels and tick maps (Tape.depth); without it a price_update's
    * levels and a pool_update's tick map are not kept (the slot's record then reads as unknown, count 0).
+   * `held` (yield updates): 1 when the plausibility gate holds the values (kYieldHeld), else 0.
    */
-  apply(tape: Float64Array, row: number, depth?: Float64Array): number {
+  apply(tape: Float64Array, row: number, depth?: Float64Array, held = 0): number {
     const a = this.#a;
     const c = a.columns;
     const cap = this.#cap;
@@ -73,6 +74,7 @@ export class MarketWriter {
         c[kPredictedUp * cap + slot] = tape[f + 9]!;
         c[kApyBorrow * cap + slot] = tape[f + 10]!;
         c[kLtv * cap + slot] = tape[f + 11]!;
+        c[kYieldHeld * cap + slot] = held;
         break;
       case kTypePool:
         c[kReserve0 * cap + slot] = tape[f]!;

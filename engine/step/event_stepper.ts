@@ -14,6 +14,7 @@ import type { ResultReader } from '../../protocol/result_reader.ts';
 import { LatencyRecorder } from '../metrics/latency.ts';
 import { kTapeLine, kTapeTs, kTapeWidth } from '../../protocol/tape.ts';
 import { kTimConsolidateStart, kTimEnd, type CycleBreakdown } from '../dispatch/cycle_breakdown.ts';
+import type { PlausibilityGate } from '../plausibility/gate.ts';
 
 export interface LoopStats {
   events: number;
@@ -46,6 +47,12 @@ export interface StepperDeps {
   keyEpoch?: 'writer' | 'tape';
   /** lockstep: where each cycle's time goes (bench, profile); absent = not measured. */
   breakdown?: CycleBreakdown | undefined;
+  /**
+   * The plausibility gate every event passes before it enters the state (engine/plausibility/).
+   * A refused event is not applied; `EventStepper.refused` holds the reason for the source to
+   * dead-letter it.
+   */
+  gate?: PlausibilityGate | undefined;
 }
 
 /** stepRow()'s inputs in EventStepper.clock: when the event entered the engine, and its origin (or NaN). */
@@ -90,6 +97,10 @@ export class EventStepper {
   #lastTs = 0;
   #sourceSeq = 0;
   #derivedDepth = 0; // > 0 while derived events are being stepped
+  /** Why the gate refused the event of the last step() (null: it entered the state). */
+  refused: string | null = null;
+  /** Events the gate refused (source events and derived ones). */
+  refusedCount = 0;
 
   /** `stats` and `originToDecision` may be shared by the steppers of several pipelines (Kafka lanes). */
   constructor(d: StepperDeps, stats: LoopStats = newLoopStats(d.readers.map((r) => r.name)), originToDecision = new LatencyRecorder()) {
@@ -105,7 +116,7 @@ export class EventStepper {
    * Applies tape row `row` and runs whatever it triggers. `t0` is when the event entered the engine
    * (performance.now() time base); `originMs` an earlier origin in the same time base, or NaN.
    * `depth` is the tape's side array of book levels (Tape.depth). Returns the number of the cycle
-   * it triggered, or 0.
+   * it triggered, or 0 (also when the plausibility gate refused it: then `refused` says why).
    */
   step(rows: Float64Array, row: number, t0: number, originMs: number, depth?: Float64Array): number {
     const clock = this.clock;
@@ -124,7 +135,20 @@ export class EventStepper {
     const d = this.#d;
     const stats = this.stats;
     const o = row * kTapeWidth;
-    const epoch = d.writer.apply(rows, row, depth);
+    const gate = d.gate;
+    let held = 0;
+    if (gate !== undefined) {
+      const reason = gate.admit(rows, row, depth);
+      if (reason !== null) {
+        this.refused = reason;
+        this.refusedCount++;
+        return 0;
+      }
+      held = gate.held;
+    }
+    this.refused = null;
+    const epoch = d.writer.apply(rows, row, depth, held);
+    if (gate !== undefined) gate.accepted(rows, row);
     const derived = this.#derivedDepth > 0;
     if (!derived) this.#sourceSeq++;
     const keyEpoch = derived ? this.#lastKeyEpoch : this.#tapeEpoch ? rows[o + kTapeLine]! : this.#sourceSeq;
@@ -201,6 +225,7 @@ export class EventStepper {
       this.#derivedDepth--;
       t = consolidator.takeDerived();
     }
+    this.refused = null; // the source event entered the state; a refused derived event is only counted
   }
 
   /** realtime: waits for the last requested cycle and decides on it (end of input, or before a commit). */

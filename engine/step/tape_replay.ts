@@ -18,6 +18,8 @@ export interface LoopDeps extends StepperDeps {
   between: (done: number, stats: LoopStats) => Promise<void>;
   /** Asked between chunks: true ends the replay there (the figures cover what was replayed). */
   stopped?: () => boolean;
+  /** Called for an event the plausibility gate refused (its tape row and the reason). */
+  onRefused?: (rows: Float64Array, row: number, reason: string) => void;
   /** Aborted: the replay ends at the next chunk boundary, or at once during a pacing pause. */
   signal?: AbortSignal | undefined;
   /** Longest pause before one event of a `speed`-paced replay, in ms (default: no bound). */
@@ -71,10 +73,13 @@ export async function runLoop(d: LoopDeps): Promise<LoopStats> {
   let lastIntended = start; // the latest intended time of an event stepped
   let row = 0;
   let lastBetween = 0;
+  let missed = stats.missedCycles;
+  const dispatcher = d.dispatcher;
 
   while (row < n && !d.signal?.aborted) {
     const end = Math.min(n, row + kChunk);
     let sleepMs = 0;
+    let lost = false;
     for (; row < end; row++) {
       if (paced) {
         let intended: number;
@@ -105,7 +110,15 @@ export async function runLoop(d: LoopDeps): Promise<LoopStats> {
         clock[kClockT0] = performance.now();
       }
       stepper.stepRow(rows, row, depth);
+      if (stepper.refused !== null) d.onRefused?.(rows, row, stepper.refused);
+      // A thread that died is replaced at once, not at the chunk's end: lockstep sees it as a
+      // missed cycle; realtime (where nothing waits) looks every 64 events.
+      if (stats.missedCycles !== missed || (row & 63) === 0) {
+        missed = stats.missedCycles;
+        if (dispatcher.lost()) { row++; lost = true; break; }
+      }
     }
+    if (lost) await dispatcher.supervise();
     stats.events = row;
     // Between chunks only: a pacing pause is not a reason to flush sinks (an awaited write can
     // take longer than the pause and would make the next events late).

@@ -18,7 +18,7 @@
 // changed (or whose protocol carries decaying stress) are re-scored.
 import {
   kApy, kApyBase, kApyReward, kCascadeUsd, kEpoch, kExposureMulti, kFieldCount, kIlRisk, kKindProtocol, kKindYield,
-  kMu, kPredictedUp, kResQuarantined, kSigma, kStablecoin, kTs, kTvl,
+  kMu, kPredictedUp, kResQuarantined, kSigma, kStablecoin, kTs, kTvl, kYieldHeld,
 } from '../../protocol/layout.ts';
 import type { MarketView } from '../../protocol/market_view.ts';
 import { cycleNowUs, type Agent, type AgentContext } from './agent.ts';
@@ -147,11 +147,13 @@ export class YieldHunter implements Agent {
     const acc = this.#acc, cap = this.#cap;
     const y = this.#cfg.yield;
     const prevApy = acc[kAccApy * cap + slot]!;
-    const verdict = screenYieldUpdate(
+    let verdict = screenYieldUpdate(
       prevApy, acc[kAccTvl * cap + slot]!, acc[kAccTs * cap + slot]!,
       this.#pendApy[slot]!, this.#pendTvl[slot]!, this.#pendTs[slot]!,
       q[kApy]!, q[kTvl]!, q[kTs]!, y.quarantineFactor, y.quarantineWindowUs,
     );
+    // held at the door (a jump or a late first sight the plausibility gate has not seen confirmed): hold it too
+    if (q[kYieldHeld] === 1 && verdict !== kScreenRepeat) verdict = kScreenHold;
     if (verdict === kScreenRepeat) return;
     if (verdict === kScreenHold) {
       this.#pendApy[slot] = q[kApy]!;

@@ -2,11 +2,13 @@
 // was appended (JSON.stringify of the object, which the stores reproduce byte for byte), so the
 // export of the `decisions` stream is the decision log, line for line, with the same SHA-256.
 // With `records`, each line is the whole recorded event (stream, revision, position, id, type,
-// created, data, metadata).
+// created, data, metadata). Bookkeeping events (a Kafka lane's claim of its stream) are not data:
+// only `records` exports show them.
 import { CorruptLogError } from './errors.ts';
 import { describeCorruption, scanLog } from './embedded/scan.ts';
 import type { EventStore, RecordedEvent } from './types.ts';
 import { checkStreamName } from './validate.ts';
+import { kLaneClaimType } from './streams.ts';
 
 export interface ExportOptions {
   /** Whole recorded events instead of their data. */
@@ -16,7 +18,7 @@ export interface ExportOptions {
 const kPage = 4096;
 
 export function exportLine(e: RecordedEvent, records: boolean): string {
-  if (!records) return `${JSON.stringify(e.data)}\n`;
+  if (!records) return e.type === kLaneClaimType ? '' : `${JSON.stringify(e.data)}\n`;
   return `${JSON.stringify({ stream: e.stream, revision: e.revision, position: e.position, id: e.id, type: e.type, created: e.created.toISOString(), data: e.data, metadata: e.metadata })}\n`;
 }
 
@@ -27,9 +29,12 @@ export async function exportStream(store: EventStore, stream: string, write: (te
   for (let from = 0; ; from += kPage) {
     const page = await store.readStream(stream, { fromRevision: from, maxCount: kPage });
     let text = '';
-    for (const e of page) text += exportLine(e, options.records === true);
+    for (const e of page) {
+      const line = exportLine(e, options.records === true);
+      text += line;
+      if (line !== '') n++;
+    }
     if (text.length > 0) write(text);
-    n += page.length;
     if (page.length < kPage) return n;
   }
 }
@@ -46,8 +51,9 @@ export function exportLogStream(path: string, stream: string, write: (text: stri
   const scan = scanLog(path, (e) => {
     if (e.stream !== stream) return;
     const p = JSON.parse(e.payload.toString('utf8')) as RecordedEvent & { created: number };
-    text += exportLine({ ...p, created: new Date(p.created) }, options.records === true);
-    n++;
+    const line = exportLine({ ...p, created: new Date(p.created) }, options.records === true);
+    text += line;
+    if (line !== '') n++;
     if (text.length >= 1 << 20) { write(text); text = ''; }
   });
   if (text.length > 0) write(text);

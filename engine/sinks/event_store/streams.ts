@@ -16,6 +16,11 @@ export const kDecisionType = 'decision';
 export const kOutcomeType = 'outcome';
 export const kAgentPerformanceType = 'agent_performance';
 export const kControlTypes = ['kill_switch', 'approval', 'parameter_change'] as const;
+/**
+ * Bookkeeping in a decisions stream: a Kafka lane claiming it (engine/kafka/lane_audit.ts, the
+ * fencing epoch). Not a decision: data exports leave it out.
+ */
+export const kLaneClaimType = 'lane_claim';
 
 const kAgentId = /^[a-z0-9][a-z0-9_]*$/;
 

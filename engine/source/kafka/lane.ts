@@ -34,10 +34,14 @@ export interface LaneTarget {
   suppress: boolean;
   /** Makes the decisions made so far durable. */
   flush(): Promise<void>;
+  /** Replaces agent threads that died; the lane calls it as soon as a cycle is missed (lockstep). */
+  recover(): Promise<void>;
   /** Forgets the decisions not yet durable (the partitions went to another member, which makes them). */
   abandon(): void;
   /** Stops the agents and closes the decisions' sink. */
   stop(): Promise<void>;
+  /** The decoded event of a tape row as text (the raw part of a dead letter for an event the step refused). */
+  describe?(rows: Float64Array, row: number): string;
 }
 
 export interface LaneOptions<T extends LaneTarget> extends MessageDecoderOptions {
@@ -177,6 +181,7 @@ export class Lane<T extends LaneTarget> {
     const rate = this.o.rate;
     let lastBeat = performance.now();
     let rebalancing = false;
+    let missed = stepper.stats.missedCycles;
     // Keeps the group membership alive through long pumps (a rebuild, a paced run). An error means
     // the group is rebalancing: make what was decided durable and return, so the member rejoins
     // soon; the rest stays buffered (or goes to the next owner).
@@ -197,6 +202,8 @@ export class Lane<T extends LaneTarget> {
         if (suppress) this.rebuiltEvents++;
         else if (rate > 0) { await this.#pace(); await beat(); }
         stepper.step(rows, i, suppress ? performance.now() : out.recvMs[i]!, suppress ? NaN : out.originMs[i]!, out.tape.depth);
+        if (stepper.refused !== null && !suppress) this.#refused(out, i, stepper.refused);
+        if (stepper.stats.missedCycles !== missed) { missed = stepper.stats.missedCycles; await target.recover(); }
       }
       target.suppress = false;
       this.events += n;
@@ -240,6 +247,15 @@ export class Lane<T extends LaneTarget> {
   thaw(): void { this.#frozen = false; }
 
   /** Decisions durable, dead letters acknowledged, then (at most every commitIntervalMs) the commit. */
+  /** An event the step refused (the plausibility gate): to the dead-letter topic, with its decoded text. */
+  #refused(out: ReleasedBatch, i: number, reason: string): void {
+    const part = this.#parts[out.partition[i]!]!;
+    const text = this.#target?.describe?.(out.tape.rows, i) ?? '';
+    this.o.deadLetters.add({
+      topic: part.topic, partition: part.partition, offset: String(out.offset[i]!), key: null, value: Buffer.from(text), headers: {}, reason,
+    });
+  }
+
   async #settle(force: boolean): Promise<void> {
     if (this.#frozen) return;
     await this.#target!.stepper.drain();

@@ -8,7 +8,7 @@
 // Incremental: a changed pool marks its group dirty; every borrow market of a dirty group is
 // re-evaluated; an open one is re-checked for stale inputs (rates older than maxYieldAgeUs) before it
 // is published again.
-import { kApy, kApyBorrow, kExposureMulti, kFieldCount, kKindYield, kLtv, kTs, kTvl } from '../../../protocol/layout.ts';
+import { kApy, kApyBorrow, kExposureMulti, kFieldCount, kKindYield, kLtv, kTs, kTvl, kYieldHeld } from '../../../protocol/layout.ts';
 import {
   kCarryAnnualUsd, kCarryDilutedApy, kCarryGrossSpread, kCarryNetSpread, kCarryOutLength, kCarrySize, yieldCarry,
   yieldRiskHaircut,
@@ -143,7 +143,8 @@ export class YieldArb {
       let staleSeen = false;
       c.view.read(b, qb);
       const rBorrow = qb[kApyBorrow]!, ltv = qb[kLtv]!, tvlB = qb[kTvl]!;
-      if (!(rBorrow >= 0 && ltv > 0 && ltv <= 1 && tvlB > 0)) { this.#close(i); continue; }
+      // a market whose latest values are held at the door (unconfirmed jump or first sight) is not traded on
+      if (!(rBorrow >= 0 && ltv > 0 && ltv <= 1 && tvlB > 0) || qb[kYieldHeld] === 1) { this.#close(i); continue; }
       const staleB = nowUs - qb[kTs]! > maxAge;
       const lambda = ltv * (1 - y.liquidationBuffer);
       const maxSize = Math.min(tvlB * y.maxBorrowShare, c.cfg.capitalUsd * lambda);
@@ -152,7 +153,7 @@ export class YieldArb {
         const s = this.#members[j]!;
         c.view.read(s, q);
         const apy = q[kApy]!, tvl = q[kTvl]!;
-        if (q[kExposureMulti] === 1 || !(apy > rBorrow) || !(tvl > 0)) continue;
+        if (q[kExposureMulti] === 1 || q[kYieldHeld] === 1 || !(apy > rBorrow) || !(tvl > 0)) continue;
         if (staleB || nowUs - q[kTs]! > maxAge) { staleSeen = true; continue; }
         const haircut = yieldRiskHaircut(this.#reliability[b]!, this.#reliability[s]!, ltv, y.liquidationBuffer, y.lossAtZeroPct);
         if (!yieldCarry(carry, apy, tvl, rBorrow, haircut, maxSize)) continue;
