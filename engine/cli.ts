@@ -93,6 +93,14 @@ Audit trail, metrics, bus (README "Audit, messaging and metrics in a run")
                         HOST:PORT serves all three there; up until the run ends
   --bus <amqp-url>      publish approved actions to RabbitMQ (exchange lucent.actions.topic,
                         routing key action.<kind>), with publisher confirms
+Operator controls (engine/control/; README "Operator controls")
+  --token-file <file>   bearer tokens allowed to change anything, one "name:token" a line (also
+                        LUCENT_TOKEN); without one every state-changing request gets 401. With
+                        --http the control endpoints and the operator page are served on the
+                        health address; the control stream (kill switch, breakers, approvals) is
+                        kept in the run's event store (in memory with --event-store off or
+                        --learning). SIGUSR2 toggles the engine's kill switch while --http or
+                        --token-file is on
 Learning (off by default; README "The learning loop")
   --learning            mark every executed action's outcome after its horizon, track each agent's
                         success rate and return error, send retraining jobs when it degrades
@@ -136,6 +144,8 @@ function num(name: string, v: string | undefined): number | undefined {
 
 export async function main(argv: string[]): Promise<number> {
   let parsed;
+  // `--http` may stand alone: give parseArgs an empty value for it.
+  argv = argv.map((a, i) => (a === '--http' && (i + 1 >= argv.length || argv[i + 1]!.startsWith('-')) ? '--http=' : a));
   try {
     parsed = parseArgs({
       args: bareHttp(argv),
@@ -150,6 +160,7 @@ export async function main(argv: string[]): Promise<number> {
         decisions: { type: 'string' }, summary: { type: 'string' }, 'dead-letters': { type: 'string' },
         'event-store': { type: 'string' }, 'audit-when-full': { type: 'string' }, http: { type: 'string' },
         bus: { type: 'string' }, 'bus-prefix': { type: 'string' }, learning: { type: 'boolean' }, 'bus-url': { type: 'string' },
+        'token-file': { type: 'string' },
         'no-warmup': { type: 'boolean' }, json: { type: 'boolean' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, resume: { type: 'boolean' },
       },
       strict: true,
@@ -177,6 +188,12 @@ export async function main(argv: string[]): Promise<number> {
       universe: v.source === 'kafka' ? undefined : v.universe,
       agents: v.agents?.split(',').map((a) => a.trim()).filter((a) => a !== ''),
       sinks: { eventStore: v['event-store'], auditWhenFull: v['audit-when-full'], http: v.http, bus: v.bus, busPrefix: v['bus-prefix'] },
+      // the operator's endpoints are served by the run's HTTP server (--http); its control stream goes
+      // to the run's event store (the learning loop opens --event-store itself: then it stays in memory)
+      operator: v.http === undefined && v['token-file'] === undefined ? null : {
+        http: null, tokenFile: v['token-file'] ?? null,
+        eventStore: v.learning ? null : v['event-store'] ?? null,
+      },
       learning: v.learning, eventStore: v['event-store'], busUrl: v['bus-url'], busPrefix: v['bus-prefix'], resume: v.resume,
     };
     const opts = resolveOptions(input);
@@ -185,6 +202,7 @@ export async function main(argv: string[]): Promise<number> {
     let summary: Summary;
     if (source === 'kafka' && v.resume) throw new LucentError('ERR_OPTION', '--resume applies to --source file: the Kafka source always resumes from the group\'s committed offsets');
     if (source === 'kafka') {
+      if (input.operator !== null) throw new LucentError('ERR_OPTION', '--http and --token-file apply to --source file');
       const k = resolveKafkaOptions({
         brokers: v.brokers, group: v.group, universe: v.universe, scope: v.scope, topicPrefix: v['topic-prefix'],
         untilEnd: v['until-end'], mergeIdleMs: num('merge-idle', v['merge-idle']), bufferPerPartition: num('buffer', v.buffer),

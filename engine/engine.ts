@@ -21,6 +21,7 @@ import { TapeReplay } from './step/tape_replay.ts';
 import { Progress } from './progress.ts';
 import { replaySummary, writeSummary, type Summary } from './summary.ts';
 import { EngineSinks } from './observe/engine_sinks.ts';
+import { openOperator, type Operator } from './control/operator.ts';
 import { kTapeTs } from '../protocol/tape.ts';
 import { startLearning, type LearningRun, type LearningSetupHooks } from './learning/setup.ts';
 
@@ -39,6 +40,8 @@ export interface RunHooks {
   signal?: AbortSignal | undefined;
   /** Why the run was stopped when `signal` aborts (the summary's `stoppedBy`), e.g. "SIGTERM". */
   stopReason?: () => string;
+  /** Sees the operator controls once they are up (tests drive the running engine through them). */
+  onOperator?: (op: Operator) => void;
   /** With options.learning: the loop's metrics and an outcome listener; sees the run once it is built. */
   learning?: LearningSetupHooks & { onStart?: (run: LearningRun) => void };
 }
@@ -77,17 +80,23 @@ async function run(o: EngineOptions, hooks: RunHooks, sinks: EngineSinks): Promi
   // --resume: the log's complete lines are checked against this replay's decisions, the rest appended.
   const sink = o.resume && o.decisions !== null ? await ResumingDecisionLog.open(o.decisions) : new DecisionLog(o.decisions);
   if (sink instanceof DecisionLog) await sink.open();
+  // Operator controls (--http, --token-file): the control plane the pipeline uses.
+  const operator = o.operator === null ? null : await openOperator(o.operator, o.config.control, {
+    capitalUsd: o.config.agents.capitalUsd, capacity: Math.max(1, registry.size), maxAgentErrors: o.config.limits.maxAgentErrors,
+  }, sinks.store);
   const learning = o.learning ? await startLearning(o, hooks.learning) : null; // off by default: nothing of it runs
   // Warm-up: placement (and, by default, inline or threaded) from measurements on a slice.
   const prep = await prepareDispatch(o, registry, tape, { automatic: o.autoDispatch, warm: o.warmup && o.mode === 'realtime' });
   const onRecord = sinks.recorder(() => pipeline);
   const pipeline = buildPipeline({ ...o, shares: prep.shares, pool: prep.pool }, registry, sinks.decisionSink(sink), {
-    ...hooks, learning: learning?.loop, metrics: sinks.threadMetrics(),
+    ...hooks, learning: learning?.loop, metrics: sinks.threadMetrics(), control: operator?.control,
     onRecord: hooks.onRecord === undefined ? onRecord : (p, d) => { onRecord(p, d); hooks.onRecord!(p, d); },
   });
   sinks.attach(pipeline);
   const { dispatcher, stats } = pipeline;
   if (learning) { await learning.bind(pipeline); hooks.learning?.onStart?.(learning); }
+  await operator?.attach(pipeline, o.agents, sinks.httpHost);
+  if (operator !== null) hooks.onOperator?.(operator);
   await dispatcher.start();
 
   // The source: the tape, replayed through the per-event step.
@@ -108,7 +117,7 @@ async function run(o: EngineOptions, hooks: RunHooks, sinks: EngineSinks): Promi
       if (learning) await learning.loop.between();
       deadLetters.flush();
       if (dispatcher.threads > 0) await dispatcher.supervise();
-      await new Promise<void>((resolve) => setImmediate(resolve)); // a signal is heard between chunks
+      await new Promise<void>((resolve) => setImmediate(resolve)); // a signal (or an operator's request) is heard between chunks
     },
   });
   try {
@@ -124,6 +133,7 @@ async function run(o: EngineOptions, hooks: RunHooks, sinks: EngineSinks): Promi
     await sink.close();
     if (learning) await learning.finish(tape.length > 0 ? tape.rows[(tape.length - 1) * kTapeWidth + kTapeTs]! : 0);
     deadLetters.flush();
+    await operator?.close();
   }
 
   const summary = replaySummary(o, {

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { OptionError } from '../protocol/errors.ts';
 import { kWaitNames, type WaitName } from '../protocol/wait_strategy.ts';
+import { checkControlConfig, kDefaultControlConfig, type ControlConfig, type OperatorOptions } from './control_config.ts';
 import { checkAgentConfig, kAgentNames, kDefaultAgentConfig, type AgentConfig } from '../workers/agents/index.ts';
 import { checkLearningConfig, kDefaultLearningConfig, type LearningConfig } from './learning_config.ts';
 import { checkPlausibility, kDefaultPlausibility, type PlausibilityConfig } from './plausibility/config.ts';
@@ -35,6 +36,8 @@ export interface EngineConfig {
   limits: LimitsConfig;
   killSwitch: boolean;
   agents: AgentConfig;
+  /** Operator controls: rate limits, automatic trips, breakers, fill check, approval (engine/control/). */
+  control: ControlConfig;
   /** The learning loop's settings (used with options.learning; engine/learning/config.ts). */
   learning: LearningConfig;
   plausibility: PlausibilityConfig;
@@ -67,6 +70,8 @@ export interface EngineOptions {
    * them when the run starts (before anything is read) and resolves the defaults.
    */
   sinks: SinkOptionsInput;
+  /** Operator controls of the running engine (HTTP endpoints and page, tokens, the control stream); null: none. */
+  operator: OperatorOptions | null;
   /** The learning loop (outcomes, tracker, retraining jobs, parameter swaps): off by default. */
   learning: boolean;
   /** Event store (path or URL; default $LUCENT_EVENT_STORE, else out/audit/events.log); used by the learning loop. */
@@ -98,6 +103,7 @@ export const kDefaultConfig: EngineConfig = {
   },
   killSwitch: false,
   agents: kDefaultAgentConfig,
+  control: kDefaultControlConfig,
   learning: kDefaultLearningConfig,
   plausibility: kDefaultPlausibility,
 };
@@ -223,6 +229,7 @@ export function checkConfig(c: EngineConfig): EngineConfig {
   positive(a.yield.quarantineWindowUs, 'config.agents.yield.quarantineWindowUs', true);
   if (c.limits.approvalThresholdUsd > c.limits.maxPositionUsd * 1e6) throw new OptionError('config.limits.approvalThresholdUsd is unreasonably large');
   checkAgentConfig(c.agents);
+  checkControlConfig(c.control);
   checkLearningConfig(c.learning);
   checkPlausibility(c.plausibility);
   return c;
@@ -248,6 +255,7 @@ export interface OptionsInput {
   progress?: boolean | undefined;
   agents?: string[] | undefined;
   sinks?: SinkOptionsInput | undefined;
+  operator?: OperatorOptions | null | undefined;
   learning?: boolean | undefined;
   eventStore?: string | undefined;
   busUrl?: string | undefined;
@@ -304,6 +312,7 @@ export function resolveOptions(i: OptionsInput): EngineOptions {
     agents,
     config,
     sinks,
+    operator: i.operator ?? null,
     learning: i.learning ?? false,
     eventStore: i.eventStore,
     busUrl: i.busUrl,

@@ -31,6 +31,8 @@ import { DecisionInputs } from '../sinks/decision_inputs.ts';
 import { openEventStore } from '../sinks/event_store/open.ts';
 import { EventStoreError } from '../sinks/event_store/errors.ts';
 import type { EventStore } from '../sinks/event_store/types.ts';
+import type { Registry } from 'prom-client';
+import type { Router } from '../http/router.ts';
 import { keyedEventId } from '../sinks/event_store/streams.ts';
 import type { AgentMessage } from '../sinks/bus/agent_message.ts';
 import { startObservability, type Observability } from '../http/observability.ts';
@@ -161,6 +163,14 @@ export class EngineSinks {
 
   /** The interface other parts of the engine append through (null: no audit trail). */
   get auditApi(): Audit | null { return this.audit; }
+
+  /** The run's event store (null: none), for the operator's control stream (one opener per embedded log). */
+  get store(): EventStore | null { return this.audit?.store ?? null; }
+
+  /** The run's HTTP router and metrics registry (null: no --http), for the operator's endpoints. */
+  get httpHost(): { routes: Router; registry: Registry } | null {
+    return this.obs?.http == null ? null : { routes: this.obs.http.routes, registry: this.obs.metrics.registry };
+  }
 
   /** The handoff a dispatcher gives its threads: thread t records into region t + 1. */
   threadMetrics(): { handoff(region: number): EngineMetricsHandoff | null; main: EngineMetrics; agentIndex: ReadonlyMap<string, number> } | undefined {
