@@ -95,7 +95,7 @@ async function run(o: EngineOptions, hooks: RunHooks, sinks: EngineSinks): Promi
   sinks.attach(pipeline);
   const { dispatcher, stats } = pipeline;
   if (learning) { await learning.bind(pipeline); hooks.learning?.onStart?.(learning); }
-  await operator?.attach(pipeline, o.agents, sinks.httpHost);
+  await operator?.attach(pipeline, o.agents, sinks.httpHost, learning === null ? undefined : () => learning.loop.report());
   if (operator !== null) hooks.onOperator?.(operator);
   await dispatcher.start();
 

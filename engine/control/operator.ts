@@ -23,7 +23,7 @@ import { ApprovalQueue } from './approvals.ts';
 import { ControlLog } from './control_log.ts';
 import { controlMetrics } from './control_metrics.ts';
 import { ControlPlane } from './control_plane.ts';
-import { addControlRoutes } from './routes.ts';
+import { addControlRoutes, type ControlRouteDeps } from './routes.ts';
 import { Tokens } from './tokens.ts';
 
 export type { OperatorOptions } from '../control_config.ts';
@@ -66,20 +66,20 @@ export class Operator {
   }
 
   /** After buildPipeline: the approval queue (restored), the HTTP endpoints, the signal, the expiry timer. */
-  async attach(p: PipelineParts, agents: readonly string[], host: OperatorHost | null = null): Promise<void> {
+  async attach(p: PipelineParts, agents: readonly string[], host: OperatorHost | null = null, learning?: ControlRouteDeps['learning']): Promise<void> {
     this.approvals = new ApprovalQueue({ control: this.control, validator: p.validator, executor: p.executor, view: p.view, registry: p.snapshot });
     await this.approvals.restore();
     if (host !== null) {
       // the run's HTTP server (--http): the control endpoints and page on its health address, the
       // control metrics in its registry
       controlMetrics(this.control, this.approvals, host.registry);
-      addControlRoutes(host.routes, { control: this.control, approvals: this.approvals, tokens: this.tokens, agents });
+      addControlRoutes(host.routes, { control: this.control, approvals: this.approvals, tokens: this.tokens, agents, learning });
     } else if (this.#o.http !== null) {
       this.http = await startHttp(this.#o.http, {
         ready: () => ({ warm: true, agentThreads: { running: p.dispatcher.threads, expected: p.dispatcher.threads } }),
         metrics: { registry: controlMetrics(this.control, this.approvals) },
       });
-      addControlRoutes(this.http.routes, { control: this.control, approvals: this.approvals, tokens: this.tokens, agents });
+      addControlRoutes(this.http.routes, { control: this.control, approvals: this.approvals, tokens: this.tokens, agents, learning });
     }
     process.on('SIGUSR2', this.#onSignal);
     const approvals = this.approvals;

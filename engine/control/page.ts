@@ -24,6 +24,8 @@ th{background:#f0f0f0} .ACTIVE,.CLOSED{color:#0a7a2f;font-weight:600} .REDUCING,
 <table id="approvals"><thead><tr><th>id</th><th>agent</th><th>kind</th><th>instruments</th><th>size</th><th>expected profit</th><th>reason</th><th>expires</th><th></th></tr></thead><tbody></tbody></table>
 <h2>Circuit breakers</h2>
 <table id="breakers"><thead><tr><th>agent</th><th>state</th><th>reason</th><th>opened</th><th>half-opened</th><th>closed</th></tr></thead><tbody></tbody></table>
+<h2>Learning</h2>
+<table id="learning"><thead><tr><th>agent</th><th>status</th><th>parameter version</th><th>jobs</th><th>promotions</th></tr></thead><tbody></tbody></table>
 <h2>Decisions</h2>
 <table id="decisions"><thead><tr><th>approved</th><th>rejected</th><th>pending approval</th><th>cycle</th></tr></thead><tbody><tr><td class="num" id="d-approved">0</td><td class="num" id="d-rejected">0</td><td class="num" id="d-pending">0</td><td class="num" id="d-cycle">0</td></tr></tbody></table>
 <script>
@@ -58,6 +60,7 @@ async function refresh() {
       act.append(button('Approve', () => post('/approvals/' + p.id + '/approve')), button('Reject', () => post('/approvals/' + p.id + '/reject')));
       return row([p.id, p.agent, p.kind, p.instruments.join(' → '), usd(p.sizeUsd), usd(p.expectedProfitUsd), p.reason, p.expiresAt, act], [null, null, null, null, 'num', 'num']);
     }));
+    fill('learning', (c.learning || []).map((l) => row([l.agent, l.status, String(l.activeVersion), String(l.jobs), String(l.promotions)], [null, null, 'num', 'num', 'num'])));
     fill('breakers', c.breakers.map((b) => row([b.agent, b.state, b.reason, b.opened, b.halfOpened, b.closed], [null, b.state])));
     $('d-approved').textContent = c.decisions.approved; $('d-rejected').textContent = c.decisions.rejected;
     $('d-pending').textContent = c.decisions.pending_approval; $('d-cycle').textContent = c.cycle;

@@ -29,6 +29,8 @@ export interface ControlRouteDeps {
   tokens: Tokens;
   /** The agents this engine runs (an agent scope must name one). */
   agents: readonly string[];
+  /** With the learning loop on: each agent's learning status (ACTIVE, RETRAINING, SHADOW) and active parameter version. */
+  learning?: (() => readonly { agent: string; status: string; activeVersion: number; jobs: number; promotions: number }[]) | undefined;
 }
 
 function parseBody(ctx: RequestContext, allowed: readonly string[], required: boolean): Record<string, unknown> {
@@ -91,7 +93,7 @@ export function controlRoutes(d: ControlRouteDeps): Route[] {
   const post = (path: string, fn: (ctx: RequestContext, who: string) => Reply): Route => ({ method: 'POST', path, handler: authed(fn), bodyLimitBytes: kControlBodyLimit });
   const routes: Route[] = [
     { method: 'GET', path: '/', handler: () => ({ status: 200, body: kControlPage, contentType: 'text/html; charset=utf-8', headers: { 'content-security-policy': "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'" } }) },
-    { method: 'GET', path: '/control', handler: () => jsonReply(200, { ...control.snapshot(), approvalsPending: approvals?.size ?? 0, recent: control.log.recent.slice(-20) }) },
+    { method: 'GET', path: '/control', handler: () => jsonReply(200, { ...control.snapshot(), approvalsPending: approvals?.size ?? 0, recent: control.log.recent.slice(-20), learning: d.learning?.() ?? [] }) },
     post('/control/kill', (ctx, who) => {
       const b = parseBody(ctx, ['scope', 'agent', 'kind', 'state', 'mode', 'reason'], true);
       const ref = parseScope(b, d.agents);
