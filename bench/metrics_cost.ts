@@ -11,8 +11,8 @@ import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { getHeapStatistics } from 'node:v8';
 import { Counter, Histogram, Registry } from 'prom-client';
-import { kLatencyBuckets } from '../engine/sinks/metrics/buckets.ts';
-import { kMetricProfit, type EngineMetricsSchema } from '../engine/sinks/metrics/catalogue.ts';
+import { kLatencyBuckets } from '../protocol/metrics/buckets.ts';
+import { kMetricProfit, type EngineMetricsSchema } from '../protocol/metrics/catalogue.ts';
 import { createMetricsHost } from '../engine/sinks/metrics/metrics_host.ts';
 
 const { values: argv } = parseArgs({ options: { n: { type: 'string' }, rounds: { type: 'string' } } });

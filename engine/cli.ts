@@ -81,15 +81,34 @@ Engine
   --config <file>       JSON overriding fees, trigger thresholds, limits, agent parameters
                         (see README "Configuration"); unknown keys are errors
   --cycle-timeout <ms>  a cycle not finished by then counts as missed (default 10000)
+Audit trail, metrics, bus (README "Audit, messaging and metrics in a run")
+  --event-store <spec>  where every decision (with its inputs), outcome, agent-performance record
+                        and control action is appended: a log file path (the embedded, hash-chained
+                        log), postgres://user@host:5432/db, or kurrentdb://host:2113?tls=false;
+                        default $LUCENT_EVENT_STORE, else <dir of --decisions>/audit/events.log;
+                        off: none. Check a log with: npm run audit -- verify [path]
+  --audit-when-full <p> overflow (default: keep every event; ingest waits between chunks while
+                        the store catches up, counted) | drop (drop and count)
+  --http [HOST[:PORT]]  serve /health and /ready on 127.0.0.1:8080 and /metrics on 127.0.0.1:9090;
+                        HOST:PORT serves all three there; up until the run ends
+  --bus <amqp-url>      publish approved actions to RabbitMQ (exchange lucent.actions.topic,
+                        routing key action.<kind>), with publisher confirms
+Operator controls (engine/control/; README "Operator controls")
+  --token-file <file>   bearer tokens allowed to change anything, one "name:token" a line (also
+                        LUCENT_TOKEN); without one every state-changing request gets 401. With
+                        --http the control endpoints and the operator page are served on the
+                        health address; the control stream (kill switch, breakers, approvals) is
+                        kept in the run's event store (in memory with --event-store off or
+                        --learning). SIGUSR2 toggles the engine's kill switch while --http or
+                        --token-file is on
 Learning (off by default; README "The learning loop")
   --learning            mark every executed action's outcome after its horizon, track each agent's
                         success rate and return error, send retraining jobs when it degrades
                         (config.learning.trainer: bus = \`npm run trainer\` processes, inline = here),
                         trial new parameters in shadow and promote those that beat the old ones
-  --event-store <s>     where outcomes and the audit trail go: a log path or postgres:// URL
-                        (default $LUCENT_EVENT_STORE, else out/audit/events.log)
+                        (its outcomes and control events go to --event-store)
   --bus-url <url>       RabbitMQ for jobs and results (default amqp://guest:guest@127.0.0.1:5672)
-  --bus-prefix <p>      put p in front of every exchange and queue name (default none)
+  --bus-prefix <p>      put p in front of every exchange and queue name (default none; --bus too)
 Output
   --decisions <file>    decision log, JSON Lines (default out/decisions.jsonl)
   --summary <file>      summary JSON (default out/summary.json)
@@ -111,6 +130,11 @@ Stops and exit status
   is replayed up to there, its decisions and summary written) · 2 a bad option or configuration
 `;
 
+/** `--http` takes an optional value: bare (last, or followed by another option) it becomes `--http=`. */
+function bareHttp(argv: string[]): string[] {
+  return argv.map((a, i) => (a === '--http' && (i === argv.length - 1 || argv[i + 1]!.startsWith('--')) ? '--http=' : a));
+}
+
 function num(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
@@ -120,9 +144,11 @@ function num(name: string, v: string | undefined): number | undefined {
 
 export async function main(argv: string[]): Promise<number> {
   let parsed;
+  // `--http` may stand alone: give parseArgs an empty value for it.
+  argv = argv.map((a, i) => (a === '--http' && (i + 1 >= argv.length || argv[i + 1]!.startsWith('-')) ? '--http=' : a));
   try {
     parsed = parseArgs({
-      args: argv,
+      args: bareHttp(argv),
       options: {
         fixture: { type: 'string' }, limit: { type: 'string' }, source: { type: 'string' }, brokers: { type: 'string' },
         group: { type: 'string' }, universe: { type: 'string' }, scope: { type: 'string' }, 'topic-prefix': { type: 'string' },
@@ -132,7 +158,9 @@ export async function main(argv: string[]): Promise<number> {
         mode: { type: 'string' }, threads: { type: 'string' }, inline: { type: 'boolean' }, wait: { type: 'string' },
         topology: { type: 'string' }, agents: { type: 'string' }, config: { type: 'string' }, 'cycle-timeout': { type: 'string' },
         decisions: { type: 'string' }, summary: { type: 'string' }, 'dead-letters': { type: 'string' },
-        learning: { type: 'boolean' }, 'event-store': { type: 'string' }, 'bus-url': { type: 'string' }, 'bus-prefix': { type: 'string' },
+        'event-store': { type: 'string' }, 'audit-when-full': { type: 'string' }, http: { type: 'string' },
+        bus: { type: 'string' }, 'bus-prefix': { type: 'string' }, learning: { type: 'boolean' }, 'bus-url': { type: 'string' },
+        'token-file': { type: 'string' },
         'no-warmup': { type: 'boolean' }, json: { type: 'boolean' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, resume: { type: 'boolean' },
       },
       strict: true,
@@ -159,6 +187,13 @@ export async function main(argv: string[]): Promise<number> {
       progress: !v.quiet && !v.json,
       universe: v.source === 'kafka' ? undefined : v.universe,
       agents: v.agents?.split(',').map((a) => a.trim()).filter((a) => a !== ''),
+      sinks: { eventStore: v['event-store'], auditWhenFull: v['audit-when-full'], http: v.http, bus: v.bus, busPrefix: v['bus-prefix'] },
+      // the operator's endpoints are served by the run's HTTP server (--http); its control stream goes
+      // to the run's event store (the learning loop opens --event-store itself: then it stays in memory)
+      operator: v.http === undefined && v['token-file'] === undefined ? null : {
+        http: null, tokenFile: v['token-file'] ?? null,
+        eventStore: v.learning ? null : v['event-store'] ?? null,
+      },
       learning: v.learning, eventStore: v['event-store'], busUrl: v['bus-url'], busPrefix: v['bus-prefix'], resume: v.resume,
     };
     const opts = resolveOptions(input);
@@ -167,6 +202,7 @@ export async function main(argv: string[]): Promise<number> {
     let summary: Summary;
     if (source === 'kafka' && v.resume) throw new LucentError('ERR_OPTION', '--resume applies to --source file: the Kafka source always resumes from the group\'s committed offsets');
     if (source === 'kafka') {
+      if (input.operator !== null) throw new LucentError('ERR_OPTION', '--http and --token-file apply to --source file');
       const k = resolveKafkaOptions({
         brokers: v.brokers, group: v.group, universe: v.universe, scope: v.scope, topicPrefix: v['topic-prefix'],
         untilEnd: v['until-end'], mergeIdleMs: num('merge-idle', v['merge-idle']), bufferPerPartition: num('buffer', v.buffer),
@@ -181,7 +217,10 @@ export async function main(argv: string[]): Promise<number> {
       const kafkaOnly = ['brokers', 'group', 'universe', 'scope', 'topic-prefix', 'until-end', 'merge-idle', 'buffer', 'session-timeout', 'topic-refresh', 'no-fsync', 'commit-interval'] as const;
       const given = kafkaOnly.filter((key) => v[key] !== undefined);
       if (given.length > 0) throw new LucentError('ERR_OPTION', `--${given[0]} applies to --source kafka only`);
-      summary = await runEngine(opts, { signal: signals.signal, stopReason: () => signals.name ?? 'aborted' });
+      summary = await runEngine(opts, {
+        signal: signals.signal, stopReason: () => signals.name ?? 'aborted',
+        log: (line) => { if (!v.quiet) process.stderr.write(`lucent-engine: ${line}\n`); },
+      });
     }
     if (v.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
     else process.stdout.write(formatSummary(summary));
@@ -315,12 +354,26 @@ export function formatSummary(s: Summary): string {
   }
   if (s.learning) out += formatLearning(s);
   if ('kafka' in s) out += formatKafka(s as KafkaSummary);
+  if (s.sinks !== undefined) out += formatSinks(s);
   if (s.pacing && s.pacing.pausesCut > 0) {
     out += `\n  pacing                 ${f(s.pacing.pausesCut)} pause(s) cut to --max-pause (longest recorded gap ${f(Math.round(s.pacing.longestCutMs))} ms of replay time, input line ${f(s.pacing.longestCutLine)})\n`;
   }
   if (s.stoppedBy) out += `\n  stopped by ${s.stoppedBy} after ${f(s.events)} events\n`;
   if (s.inputError) out += `\n  input error            ${s.inputError}\n`;
   out += `\n  decisions: ${s.decisionLog ?? '(not kept)'}\n`;
+  return out;
+}
+
+function formatSinks(s: Summary): string {
+  const k = s.sinks!;
+  let out = '';
+  const e = k.eventStore;
+  if (e !== null) {
+    out += `\n  event store            ${e.store} ${e.target}: ${f(e.appended)} events appended in ${f(e.streams)} streams` +
+      ` (queue max ${f(e.maxDepth)}, overflowed ${f(e.overflowed)}, dropped ${f(e.dropped)}, stalls ${f(e.stalls)} / ${e.stallMs} ms)\n`;
+  }
+  if (k.bus !== null) out += `  bus                    ${f(k.bus.published)} approved actions published, ${f(k.bus.confirmed)} confirmed, ${f(k.bus.overflow)} refused (buffer full), ${f(k.bus.unconfirmedAtStop)} unconfirmed at stop\n`;
+  if (k.http !== null) out += `  http                   ${k.http}\n`;
   return out;
 }
 

@@ -20,6 +20,8 @@ import { DeadLetterLog } from './sinks/dead_letters.ts';
 import { TapeReplay } from './step/tape_replay.ts';
 import { Progress } from './progress.ts';
 import { replaySummary, writeSummary, type Summary } from './summary.ts';
+import { EngineSinks } from './observe/engine_sinks.ts';
+import { openOperator, type Operator } from './control/operator.ts';
 import { kTapeTs } from '../protocol/tape.ts';
 import { startLearning, type LearningRun, type LearningSetupHooks } from './learning/setup.ts';
 
@@ -30,10 +32,16 @@ export interface RunHooks {
   tape?: { tape: Tape; registry: InstrumentRegistry; lines?: number } | undefined;
   crashAt?: PipelineHooks['crashAt'];
   onThreadError?: (thread: number, err: Error) => void;
+  /** Sees each recorded proposal with its decision. */
+  onRecord?: PipelineHooks['onRecord'];
+  /** One-line notes (where the HTTP endpoints listen). */
+  log?: (line: string) => void;
   /** Aborting it stops the run: what was decided is written, with the summary. */
   signal?: AbortSignal | undefined;
   /** Why the run was stopped when `signal` aborts (the summary's `stoppedBy`), e.g. "SIGTERM". */
   stopReason?: () => string;
+  /** Sees the operator controls once they are up (tests drive the running engine through them). */
+  onOperator?: (op: Operator) => void;
   /** With options.learning: the loop's metrics and an outcome listener; sees the run once it is built. */
   learning?: LearningSetupHooks & { onStart?: (run: LearningRun) => void };
 }
@@ -42,8 +50,19 @@ export async function runEngine(o: EngineOptions, hooks: RunHooks = {}): Promise
   checkOutputPaths([
     { flag: '--decisions', path: o.decisions }, { flag: '--summary', path: o.summary }, { flag: '--dead-letters', path: o.deadLetters },
   ], hooks.tape ? [] : [o.fixture]);
+  // The sinks beyond the decision log (event store, metrics and HTTP, bus): up before the load, so
+  // the probes answer (not ready) while the fixture loads.
+  const sinks = await EngineSinks.open(o, { threads: Math.max(o.threads, o.topology?.split(';').length ?? 0), append: false, log: hooks.log });
+  try {
+    return await run(o, hooks, sinks);
+  } finally {
+    await sinks.stop();
+  }
+}
+
+async function run(o: EngineOptions, hooks: RunHooks, sinks: EngineSinks): Promise<Summary> {
   // The universe and its events (dead letters go to their log as they are found).
-  const deadLetters = new DeadLetterLog(o.deadLetters);
+  const deadLetters = new DeadLetterLog(o.deadLetters, (dl) => sinks.deadLetter(dl));
   const t0 = performance.now();
   const { tape, registry, lines, error: inputError } = hooks.tape
     ? { ...hooks.tape, lines: hooks.tape.lines ?? hooks.tape.tape.length, error: null }
@@ -61,12 +80,23 @@ export async function runEngine(o: EngineOptions, hooks: RunHooks = {}): Promise
   // --resume: the log's complete lines are checked against this replay's decisions, the rest appended.
   const sink = o.resume && o.decisions !== null ? await ResumingDecisionLog.open(o.decisions) : new DecisionLog(o.decisions);
   if (sink instanceof DecisionLog) await sink.open();
+  // Operator controls (--http, --token-file): the control plane the pipeline uses.
+  const operator = o.operator === null ? null : await openOperator(o.operator, o.config.control, {
+    capitalUsd: o.config.agents.capitalUsd, capacity: Math.max(1, registry.size), maxAgentErrors: o.config.limits.maxAgentErrors,
+  }, sinks.store);
   const learning = o.learning ? await startLearning(o, hooks.learning) : null; // off by default: nothing of it runs
   // Warm-up: placement (and, by default, inline or threaded) from measurements on a slice.
   const prep = await prepareDispatch(o, registry, tape, { automatic: o.autoDispatch, warm: o.warmup && o.mode === 'realtime' });
-  const pipeline = buildPipeline({ ...o, shares: prep.shares, pool: prep.pool }, registry, sink, { ...hooks, learning: learning?.loop });
+  const onRecord = sinks.recorder(() => pipeline);
+  const pipeline = buildPipeline({ ...o, shares: prep.shares, pool: prep.pool }, registry, sinks.decisionSink(sink), {
+    ...hooks, learning: learning?.loop, metrics: sinks.threadMetrics(), control: operator?.control,
+    onRecord: hooks.onRecord === undefined ? onRecord : (p, d) => { onRecord(p, d); hooks.onRecord!(p, d); },
+  });
+  sinks.attach(pipeline);
   const { dispatcher, stats } = pipeline;
   if (learning) { await learning.bind(pipeline); hooks.learning?.onStart?.(learning); }
+  await operator?.attach(pipeline, o.agents, sinks.httpHost, learning === null ? undefined : () => learning.loop.report());
+  if (operator !== null) hooks.onOperator?.(operator);
   await dispatcher.start();
 
   // The source: the tape, replayed through the per-event step.
@@ -74,22 +104,26 @@ export async function runEngine(o: EngineOptions, hooks: RunHooks = {}): Promise
   const replay = new TapeReplay({
     tape, writer: pipeline.writer, trigger: pipeline.trigger, dispatcher, consolidator: pipeline.consolidator,
     readers: pipeline.readers, mode: o.mode, rate: o.rate, speed: o.speed, signal: hooks.signal, maxPauseMs: o.maxPauseMs,
+    metrics: sinks.metrics,
     gate: pipeline.gate,
     onRefused: (rows, row, reason) => {
       deadLetters.add({ source: `${hooks.tape ? '(in-memory tape)' : o.fixture}:${rows[row * kTapeWidth + kTapeLine]}`, reason, raw: pipeline.gate.describe(rows, row) });
     },
     between: async (done, s) => {
       progress.update(done, `cycles ${s.cycles.toLocaleString('en-US')} decisions ${stats.decisions.toLocaleString('en-US')}`);
+      sinks.progress(done, s.cycles, s.perAgent);
       await sink.flush();
+      await sinks.between();
       if (learning) await learning.loop.between();
       deadLetters.flush();
       if (dispatcher.threads > 0) await dispatcher.supervise();
-      await new Promise<void>((resolve) => setImmediate(resolve)); // a signal is heard between chunks
+      await new Promise<void>((resolve) => setImmediate(resolve)); // a signal (or an operator's request) is heard between chunks
     },
   });
   try {
     await replay.start();
     await replay.done;
+    sinks.markWarm();
   } finally {
     const replayed = hooks.signal?.aborted ? (await replay.stats().catch(() => null))?.events ?? 0 : tape.length;
     progress.update(replayed, hooks.signal?.aborted ? 'stopped' : 'cycles done', true);
@@ -99,12 +133,16 @@ export async function runEngine(o: EngineOptions, hooks: RunHooks = {}): Promise
     await sink.close();
     if (learning) await learning.finish(tape.length > 0 ? tape.rows[(tape.length - 1) * kTapeWidth + kTapeTs]! : 0);
     deadLetters.flush();
+    await operator?.close();
   }
 
   const summary = replaySummary(o, {
     fixture: hooks.tape ? '(in-memory tape)' : o.fixture, lines, loadMs, loop: await replay.stats(), pipeline, deadLetters,
     decisionLogSha256: sink.sha256(), dispatch: prep.report,
   });
+  // The sinks stop (flushing the audit trail) before the summary is written, so it reports them.
+  const sinkSummary = await sinks.stop();
+  if (sinkSummary.eventStore !== null || sinkSummary.bus !== null || sinkSummary.http !== null) summary.sinks = sinkSummary;
   summary.pacing = replay.pacing;
   summary.inputError = inputError;
   summary.stoppedBy = hooks.signal?.aborted ? (hooks.stopReason?.() ?? 'aborted') : null;

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { OptionError } from '../protocol/errors.ts';
 import { kWaitNames, type WaitName } from '../protocol/wait_strategy.ts';
+import { checkControlConfig, kDefaultControlConfig, type ControlConfig, type OperatorOptions } from './control_config.ts';
 import { checkAgentConfig, kAgentNames, kDefaultAgentConfig, type AgentConfig } from '../workers/agents/index.ts';
 import { checkLearningConfig, kDefaultLearningConfig, type LearningConfig } from './learning_config.ts';
 import { checkPlausibility, kDefaultPlausibility, type PlausibilityConfig } from './plausibility/config.ts';
@@ -35,6 +36,8 @@ export interface EngineConfig {
   limits: LimitsConfig;
   killSwitch: boolean;
   agents: AgentConfig;
+  /** Operator controls: rate limits, automatic trips, breakers, fill check, approval (engine/control/). */
+  control: ControlConfig;
   /** The learning loop's settings (used with options.learning; engine/learning/config.ts). */
   learning: LearningConfig;
   plausibility: PlausibilityConfig;
@@ -62,6 +65,13 @@ export interface EngineOptions {
   progress: boolean;
   agents: string[];
   config: EngineConfig;
+  /**
+   * Event store, HTTP endpoints, metrics, bus, as given: engine/observe/sink_options.ts checks
+   * them when the run starts (before anything is read) and resolves the defaults.
+   */
+  sinks: SinkOptionsInput;
+  /** Operator controls of the running engine (HTTP endpoints and page, tokens, the control stream); null: none. */
+  operator: OperatorOptions | null;
   /** The learning loop (outcomes, tracker, retraining jobs, parameter swaps): off by default. */
   learning: boolean;
   /** Event store (path or URL; default $LUCENT_EVENT_STORE, else out/audit/events.log); used by the learning loop. */
@@ -73,6 +83,18 @@ export interface EngineOptions {
   resume?: boolean;
 }
 
+/** The sinks' options as given (--event-store, --audit-when-full, --http, --bus, --bus-prefix). */
+export interface SinkOptionsInput {
+  eventStore?: string | undefined;
+  auditWhenFull?: string | undefined;
+  /** true: the bare flag. */
+  http?: string | true | undefined;
+  bus?: string | undefined;
+  busPrefix?: string | undefined;
+  /** Record metrics into the shared-memory block even without HTTP (benchmarks). Default: with --http. */
+  metrics?: boolean | undefined;
+}
+
 export const kDefaultConfig: EngineConfig = {
   trigger: { minPriceChangeThreshold: 0.05, minAPYChangeThreshold: 0.25, minLiquidationUsd: 100_000 },
   limits: {
@@ -81,6 +103,7 @@ export const kDefaultConfig: EngineConfig = {
   },
   killSwitch: false,
   agents: kDefaultAgentConfig,
+  control: kDefaultControlConfig,
   learning: kDefaultLearningConfig,
   plausibility: kDefaultPlausibility,
 };
@@ -206,6 +229,7 @@ export function checkConfig(c: EngineConfig): EngineConfig {
   positive(a.yield.quarantineWindowUs, 'config.agents.yield.quarantineWindowUs', true);
   if (c.limits.approvalThresholdUsd > c.limits.maxPositionUsd * 1e6) throw new OptionError('config.limits.approvalThresholdUsd is unreasonably large');
   checkAgentConfig(c.agents);
+  checkControlConfig(c.control);
   checkLearningConfig(c.learning);
   checkPlausibility(c.plausibility);
   return c;
@@ -230,6 +254,8 @@ export interface OptionsInput {
   cycleTimeoutMs?: number | undefined;
   progress?: boolean | undefined;
   agents?: string[] | undefined;
+  sinks?: SinkOptionsInput | undefined;
+  operator?: OperatorOptions | null | undefined;
   learning?: boolean | undefined;
   eventStore?: string | undefined;
   busUrl?: string | undefined;
@@ -260,6 +286,8 @@ export function resolveOptions(i: OptionsInput): EngineOptions {
   for (const a of agents) if (!kAgentNames.includes(a)) throw new OptionError(`options.agents names unknown agent "${a}" (agents: ${kAgentNames.join(', ')})`);
   if (agents.length === 0) throw new OptionError('options.agents must name at least one agent');
   const config = typeof i.config === 'string' ? loadConfigFile(i.config) : checkConfig(i.config ?? kDefaultConfig);
+  const decisions = i.decisions === undefined ? 'out/decisions.jsonl' : i.decisions;
+  const sinks = { ...i.sinks };
   const resume = i.resume ?? false;
   if (resume && mode !== 'lockstep') throw new OptionError('options.resume needs mode "lockstep": a realtime run\'s decisions depend on timing and cannot be replayed to the same log');
   if (resume && i.decisions === null) throw new OptionError('options.resume needs a decision log (options.decisions) to resume');
@@ -273,7 +301,7 @@ export function resolveOptions(i: OptionsInput): EngineOptions {
     topology: i.topology,
     rate,
     speed,
-    decisions: i.decisions === undefined ? 'out/decisions.jsonl' : i.decisions,
+    decisions,
     summary: i.summary === undefined ? 'out/summary.json' : i.summary,
     deadLetters: i.deadLetters === undefined ? 'out/dead-letters.jsonl' : i.deadLetters,
     limit,
@@ -283,6 +311,8 @@ export function resolveOptions(i: OptionsInput): EngineOptions {
     progress: i.progress ?? true,
     agents,
     config,
+    sinks,
+    operator: i.operator ?? null,
     learning: i.learning ?? false,
     eventStore: i.eventStore,
     busUrl: i.busUrl,

@@ -18,13 +18,14 @@ import type { MarketWriter } from './state/market_writer.ts';
 import { stateForUniverse } from './state/state_for_universe.ts';
 import { Trigger } from './trigger.ts';
 import { ArbWake } from './arb_wake.ts';
-import { createDispatcher, type Dispatcher, type DispatcherOptions } from './dispatch/dispatcher.ts';
+import { createDispatcher, type DispatchMetrics, type Dispatcher, type DispatcherOptions } from './dispatch/dispatcher.ts';
 import { planShares, type Shares } from './dispatch/topology.ts';
 import { Consolidator } from './consolidate/consolidator.ts';
 import type { FusionContext } from './consolidate/fusion.ts';
 import { RiskTable } from './consolidate/risk_table.ts';
 import { ConsolidationStats } from './consolidate/stats.ts';
 import { RiskView } from './validate/risk_view.ts';
+import { ControlPlane } from './control/control_plane.ts';
 import { Validator } from './validate/validator.ts';
 import { PaperExecutor } from './execute/paper_executor.ts';
 import { TransactionEncoder } from './execute/transaction_encoder.ts';
@@ -46,6 +47,8 @@ export interface Pipeline {
   stats: ConsolidationStats;
   validator: Validator;
   executor: PaperExecutor;
+  /** Trading states per scope, breakers, rate limits, trips (engine/control/). */
+  control: ControlPlane;
   /** What every fusion is handed (the test harnesses build single fusions over it). */
   fusionContext: FusionContext;
   consolidator: Consolidator;
@@ -74,6 +77,10 @@ export interface PipelineHooks {
   ringSize?: number;
   /** Sees each recorded proposal with its decision. */
   onRecord?: (p: Proposal, d: Decision) => void;
+  /** Agent threads record their evaluation times into the metrics block (engine/observe/). */
+  metrics?: DispatchMetrics | undefined;
+  /** The operator controls to use (default: a control plane of its own from config.control, logging in memory). */
+  control?: ControlPlane | undefined;
   /** The learning loop's view of execution: before() and executed() around every fill (engine/learning/). */
   learning?: ExecutionWatch | undefined;
 }
@@ -107,6 +114,7 @@ export function buildPipeline(o: PipelineOptions, registry: InstrumentRegistry, 
   const riskView = new RiskView();
   const validator = new Validator(o.config.limits, o.config.killSwitch, riskView, gate);
   const executor = new PaperExecutor(arrays, view, snapshot, o.config.agents);
+  const control = hooks.control ?? new ControlPlane(o.config.control, { capitalUsd: o.config.agents.capitalUsd, capacity, maxAgentErrors: o.config.limits.maxAgentErrors });
   const execution = byName.get('execution_optimizer');
   const txs = execution ? new TransactionEncoder({ registry: snapshot, view, execution, config: o.config.agents }) : null;
   const recorder = new DecisionRecorder(sink, stats, txs, hooks.onRecord);
@@ -115,7 +123,8 @@ export function buildPipeline(o: PipelineOptions, registry: InstrumentRegistry, 
   const fusionContext: FusionContext = {
     registry: snapshot, view, readers: byName, config: o.config, portfolio: executor,
     risk: new RiskTable(byName.get('risk_assessor'), capacity, o.config.limits), riskView, stats,
-    decide: decisionChain(validator, executor, recorder, hooks.learning),
+    breakers: control.breakers, control,
+    decide: decisionChain(validator, executor, recorder, hooks.learning, control),
   };
   const consolidator = new Consolidator(fusionContext);
 
@@ -127,11 +136,11 @@ export function buildPipeline(o: PipelineOptions, registry: InstrumentRegistry, 
   const dispatcher = createDispatcher({
     state: buffers, arrays, registry: snapshot, config: o.config.agents, regions, topology, mainAgents: mainShare,
     wait: waitStrategy(o.wait, spinAllowed), spinAllowed, pool: o.pool,
-    cycleTimeoutMs: o.cycleTimeoutMs, crashAt: hooks.crashAt,
+    cycleTimeoutMs: o.cycleTimeoutMs, crashAt: hooks.crashAt, metrics: hooks.metrics,
     onThreadError: hooks.onThreadError ?? ((t, err) => process.stderr.write(`agent thread ${t} failed: ${err.message}\n`)),
   });
   return {
-    capacity, snapshot, buffers, arrays, writer, view, regions, readers, stats, validator, executor, fusionContext, consolidator,
+    capacity, snapshot, buffers, arrays, writer, view, regions, readers, stats, validator, executor, control, fusionContext, consolidator,
     topology, mainShare, dispatcher, trigger, gate,
   };
 }
@@ -140,19 +149,30 @@ export function buildPipeline(o: PipelineOptions, registry: InstrumentRegistry, 
  * The stages after consolidation, for each proposed action: validate (the fusion's ruling, or the
  * validator), execute (the paper executor fills the order of an action that may go ahead: an
  * approved one, or an exit that was not rejected), then record it (unless it is a rejection the
- * fusion asked to keep quiet). The proposal comes back with its reported verdict and its fill.
+ * fusion asked to keep quiet). With a control plane, validation passes its gate (scopes' trading
+ * states, breakers, rate limits; failing closed), each fill its post-execution check and P&L
+ * trips, and an action held for approval joins its queue. The proposal comes back with its
+ * reported verdict and its fill.
  */
-export function decisionChain(validator: Validator, executor: PaperExecutor, recorder: DecisionRecorder, watch?: ExecutionWatch): (p: Proposal) => void {
+export function decisionChain(
+  validator: Validator, executor: PaperExecutor, recorder: DecisionRecorder, watch?: ExecutionWatch, control: ControlPlane | null = null,
+): (p: Proposal) => void {
   return (p: Proposal): void => {
-    const verdict = validator.review(p);
+    const verdict = control === null ? validator.review(p) : control.review(p, validator);
     const goes = p.exit ? verdict.status !== 'rejected' : verdict.status === 'approved';
     if (goes && p.order !== null) watch?.before(p);
+    const pnl0 = executor.realizedPnlUsd;
     p.fill = goes && p.order !== null ? executor.carryOut(p.order) : null;
     validator.settle(p);
     p.verdict = goes ? carriedOut(p, verdict) : verdict;
     if (p.fill !== null) watch?.executed(p); // its outcome is marked after the horizon (engine/learning/outcomes.ts)
+    if (control !== null) {
+      if (p.fill !== null) control.filled(p, p.fill, executor.realizedPnlUsd - pnl0);
+      if (p.verdict.status === 'pending_approval') control.held(p);
+    }
     if (p.verdict.status === 'rejected' && p.quietIfRejected) return;
     recorder.record(p);
+    control?.noteDecision(p.verdict.status);
   };
 }
 

@@ -1,6 +1,7 @@
 // What a run reports: the summary the CLI prints and writes as JSON (events, cycles, decisions,
 // latency per stage and agent, dead letters, the portfolio, the decision log's SHA-256, the
 // environment), built from the loop's figures and the pipeline when the run ends.
+import type { SinksSummary } from './observe/engine_sinks.ts';
 import type { LearningReport } from './learning/loop.ts';
 import { availableParallelism, cpus } from 'node:os';
 import {
@@ -63,6 +64,8 @@ export interface Summary {
   crashes: { threadRestarts: number; cyclesWithoutAgents: number; missedByAgent: Record<string, number> };
   decisionLogSha256: string;
   decisionLog: string | null;
+  /** The event store, bus and HTTP endpoints of the run (engine/observe/), when any was on. */
+  sinks?: SinksSummary;
   /** What the plausibility gate refused (by check), held, and the pre-trade rejections. */
   plausibility?: PlausibilityCounts;
   /** A resumed file replay (--resume): the decisions the log held, checked, appended; a torn tail cut. */

@@ -184,6 +184,7 @@ export const kResArbTriSeen = 9;
 export const kResArbTriBelowMin = 10;
 export const kResArbTriStale = 11;
 export const kResArbTriNotEvaluated = 12;
+export const kResParamVersion = 13; // parameter version (the agent's parameter region) the last cycle ran with
 export const kResMetricsF64 = 2 * kFloat64PerLine;
 // Records: fixed width, 8 Float64 = one cache line
 export const kRecordWidth = 8;
@@ -226,3 +227,14 @@ export function nextPowerOfTwo(n: number): number {
   while (p < n) p *= 2;
   return p;
 }
+
+// ---- Agent parameter region (one per agent; one writer: the main thread) ------------------------
+// The parameters the learning loop installs into a running agent: an Int32 line (a sequence lock,
+// odd while a write is in progress, and the active parameter version, 0 = the agent's own model),
+// then a line of Float64 parameters. The main thread writes it only at a cycle boundary; the agent
+// reads it under the sequence lock at the start of each cycle, so a cycle sees one whole version.
+export const kParamSeq = 0; // Int32: even = stable; odd = being written
+export const kParamVersion = 1; // Int32: active version (0: the agent's own model, nothing learned)
+export const kParamHeaderInt32 = kInt32PerLine;
+export const kParamValuesF64 = kFloat64PerLine; // Float64 parameters after the header (θ of workers/learning/expected_return.ts)
+export const kParamRegionBytes = kParamHeaderInt32 * 4 + kParamValuesF64 * 8;

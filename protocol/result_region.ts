@@ -4,14 +4,17 @@ import {
   kRecAux, kRecKind, kRecordWidth, kRecRisk, kRecScore, kRecSize, kRecSlotA, kRecSlotB, kRecValue, kResCount0, kResCycle,
   kResEpoch, kResHeaderInt32, kResMetricsF64, resultRegionLayout, type ResultRegionShape,
 } from './layout.ts';
+import { allocateParamRegion } from './param_region.ts';
 
 export interface ResultRegionBuffers extends ResultRegionShape {
   buffer: SharedArrayBuffer;
+  /** The agent's parameter region (param_region.ts): written by the main thread, read by the agent; it travels with the results. */
+  params: SharedArrayBuffer;
 }
 
 export function allocateResultRegion(shape: ResultRegionShape): ResultRegionBuffers {
   const l = resultRegionLayout(shape);
-  return { ...shape, buffer: new SharedArrayBuffer(l.bytes) };
+  return { ...shape, buffer: new SharedArrayBuffer(l.bytes), params: allocateParamRegion() };
 }
 
 /** Typed views over one region (built once per thread). */

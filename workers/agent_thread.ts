@@ -12,6 +12,8 @@ import { AgentRunner } from './agents/agent.ts';
 import type { AgentConfig } from './agents/config.ts';
 import { createAgent } from './agents/index.ts';
 import type { ResultRegionBuffers } from '../protocol/result_region.ts';
+import { kResBusyUs } from '../protocol/layout.ts';
+import { EngineMetrics, type EngineMetricsHandoff } from '../protocol/metrics/engine_metrics.ts';
 
 export interface AgentThreadTask {
   thread: number;
@@ -26,6 +28,8 @@ export interface AgentThreadTask {
   timeOrigin?: number;
   /** A test hook (to exercise supervision): this agent's thread dies in the middle of cycle n. */
   crashAt?: CrashAt | undefined;
+  /** Where this thread records its agents' evaluation times (its region of the metrics block), and each agent's index there. */
+  metrics?: { handoff: EngineMetricsHandoff; agents: number[] } | undefined;
 }
 
 /**
@@ -59,6 +63,8 @@ export default function agentThread(task: AgentThreadTask): AgentThreadReport {
   const toMain = performance.timeOrigin - (task.timeOrigin ?? performance.timeOrigin); // this clock → the requester's
   const runners = task.agents.map((a) => new AgentRunner(a.name, createAgent(a.name), view, task.registry, task.config, a.region));
   const t = task.thread;
+  const rec = task.metrics === undefined ? null : new EngineMetrics(task.metrics.handoff);
+  const idx = task.metrics?.agents ?? [];
   let last = barrier.requested();
   let cycles = 0;
   let current = -1; // the runner in the middle of a cycle (-1 between cycles)
@@ -99,6 +105,16 @@ export default function agentThread(task: AgentThreadTask): AgentThreadReport {
         current = i;
         if (crash !== undefined && cycle >= crash.cycle && runners[i]!.name === crash.agent) dieMidCycle(runners[i]!, cycle, crash);
         runners[i]!.run(cycle);
+      }
+      if (rec !== null) {
+        // Plain stores into this thread's own region: no message, no allocation.
+        let busy = 0;
+        for (let i = 0; i < runners.length; i++) {
+          const s = runners[i]!.out.arrays.metrics[kResBusyUs]! * 1e-6;
+          rec.decision(idx[i]!, s);
+          busy += s;
+        }
+        rec.busy(busy);
       }
       current = -1;
       f64[tl + kThrDoneMs] = performance.now() + toMain;

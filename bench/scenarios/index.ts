@@ -16,6 +16,7 @@ export const kScenarios: readonly ScenarioEntry[] = [
   { name: 'scaling', summary: 'threads, topologies, universe size, and a compute-heavy workload', execArgv: [], load: async () => (await import('./scaling.ts')).scaling },
   { name: 'ingest', summary: 'JSON decode, binary tape load, state writes', execArgv: [], load: async () => (await import('./ingest.ts')).ingest },
   { name: 'recording', summary: 'Binance recording replayed at 1×, 10×, 100× and as fast as possible', execArgv: [], load: async () => (await import('./recording.ts')).recording },
+  { name: 'sinks', summary: 'every sink on vs off (event store, metrics + scrape, bus): lockstep events/s and realtime p99, interleaved', execArgv: [], load: async () => (await import('./sinks.ts')).sinks },
   { name: 'memory', summary: 'RSS, GC pauses, and allocation per event on the hot path', execArgv: ['--expose-gc'], load: async () => (await import('./memory.ts')).memory },
 ];
 

@@ -67,6 +67,11 @@ export class Consolidator {
     this.#fusions.unshift(f);
   }
 
+  /** Runs `f` last in every cycle (the learning loop's cycle boundary: outcome marks, then parameter swaps). */
+  append(f: Fusion): void {
+    this.#fusions.push(f);
+  }
+
   /**
    * Market events derived since the last call (major_price_movement, liquidation_cascade), decoded
    * into tape rows for the loop to replay as triggers; valid until the next call. See
@@ -82,6 +87,8 @@ export class Consolidator {
     const before = stats.decisions;
     const readers = this.#readers;
     const errors = this.#ctx.riskView.agentErrors;
+    const breakers = this.#ctx.breakers;
+    this.#ctx.control?.onCycle(cycle);
     let missing = 0;
     for (let i = 0; i < readers.length; i++) {
       const r = readers[i]!;
@@ -90,6 +97,8 @@ export class Consolidator {
       // Lockstep: every live agent published this cycle. Realtime: `cycle` is one every live
       // thread finished, so an agent behind it is on a thread that died or missed the deadline.
       missing += (this.#missing[i] = r.cycle < cycle) ? 1 : 0;
+      // An agent whose breaker is open (or failed its probe) is not heard this cycle.
+      if (breakers !== undefined && !breakers.observe(r, cycle, nowUs)) r.count = 0;
     }
     const fusions = this.#fusions;
     if (missing === 0) {

@@ -37,6 +37,10 @@ export interface FusionContext {
   /** What consolidation learns that the validator enforces (the portfolio VaR). */
   riskView: RiskView;
   stats: ConsolidationStats;
+  /** The agents' circuit breakers (engine/control/breakers.ts): told each agent's cycle; false: ignore its records. */
+  breakers?: { observe(r: ResultReader, cycle: number, nowUs: number): boolean };
+  /** The control plane (engine/control/): told each consolidation's cycle (a state change is in force from it). */
+  control?: { onCycle(cycle: number): void };
   /** The next stages: sets the proposal's verdict and fill, and records the decision. */
   decide(p: Proposal): void;
 }

@@ -14,6 +14,8 @@ import { type AgentConfig, AgentRunner, createAgent } from '../../workers/agents
 import type { ResultRegionBuffers } from '../../protocol/result_region.ts';
 import type { AgentThreadReport, AgentThreadTask, CrashAt } from '../../workers/agent_thread.ts';
 import { CycleBarrier } from '../../protocol/cycle_barrier.ts';
+import { kResBusyUs } from '../../protocol/layout.ts';
+import type { EngineMetrics, EngineMetricsHandoff } from '../../protocol/metrics/engine_metrics.ts';
 import type { WaitStrategy } from '../../protocol/wait_strategy.ts';
 import { kTimRequest, kTimShareEnd, kTimWaitEnd } from './cycle_breakdown.ts';
 
@@ -36,6 +38,15 @@ export interface DispatcherOptions {
   /** A test hook: the thread of this agent dies mid-cycle (once: its replacement runs normally). */
   crashAt?: CrashAt | undefined;
   onThreadError?: (thread: number, err: Error) => void;
+  /** Record each agent's evaluation time into the metrics block: thread t into region t + 1, inline agents into main's. */
+  metrics?: DispatchMetrics | undefined;
+}
+
+export interface DispatchMetrics {
+  /** Null: no region for this thread (it does not record). */
+  handoff(region: number): EngineMetricsHandoff | null;
+  main: EngineMetrics;
+  agentIndex: ReadonlyMap<string, number>;
 }
 
 export interface Dispatcher {
@@ -55,6 +66,8 @@ export interface Dispatcher {
   lost(): boolean;
   /** Replaces failed threads at once (it needs the event loop: a source calls it as soon as lost() says so). */
   supervise(): Promise<number>;
+  /** Agent threads running now (started, not failed, not stopped). */
+  running?(): number;
   /** Threads replaced so far. */
   readonly restarts: number;
   stop(): Promise<AgentThreadReport[]>;
@@ -82,6 +95,8 @@ class InlineDispatcher implements Dispatcher {
   readonly #barrier: CycleBarrier;
   #runners: AgentRunner[] = [];
   #done = 0;
+  #metrics: EngineMetrics | null = null;
+  #metricIndex: number[] = [];
 
   constructor(o: DispatcherOptions) {
     this.o = o;
@@ -91,17 +106,24 @@ class InlineDispatcher implements Dispatcher {
 
   async start(): Promise<void> {
     this.#runners = mainRunners(this.o, this.o.regions.keys());
+    for (const name of this.o.regions.keys()) this.#metricIndex.push(this.o.metrics?.agentIndex.get(name) ?? -1);
+    this.#metrics = this.o.metrics?.main ?? null;
   }
   request(cycleTsUs: number): number {
     const tim = this.timing;
     tim[kTimRequest] = performance.now();
     const c = this.#barrier.request(cycleTsUs);
     const runners = this.#runners;
-    for (let i = 0; i < runners.length; i++) runners[i]!.run(c);
+    const m = this.#metrics;
+    for (let i = 0; i < runners.length; i++) {
+      runners[i]!.run(c);
+      if (m !== null) m.decision(this.#metricIndex[i]!, runners[i]!.out.arrays.metrics[kResBusyUs]! * 1e-6);
+    }
     this.#done = c;
     tim[kTimWaitEnd] = tim[kTimShareEnd] = performance.now();
     return c;
   }
+  running(): number { return 0; }
   awaitCycle(cycle: number): boolean { return this.#done >= cycle; }
   completed(): number { return this.#done; }
   lost(): boolean { return false; }
@@ -117,10 +139,13 @@ class ThreadDispatcher implements Dispatcher {
   readonly o: DispatcherOptions;
   readonly #barrier: CycleBarrier;
   #main: AgentRunner[] = [];
+  #mainMetrics: EngineMetrics | null = null;
+  #mainIdx: number[] = [];
   #pool: Piscina | null = null;
   #keepPool = false;
   #runs: Promise<AgentThreadReport | null>[] = [];
   #failed: (Error | null)[] = [];
+  #stopped = false;
   #launched: boolean[] = [];
   #supervising: Promise<number> | null = null;
   restarts = 0;
@@ -135,6 +160,8 @@ class ThreadDispatcher implements Dispatcher {
   async start(): Promise<void> {
     const n = this.threads;
     this.#main = mainRunners(this.o, this.mainAgents);
+    this.#mainMetrics = this.o.metrics?.main ?? null;
+    this.#mainIdx = this.mainAgents.map((name) => this.o.metrics?.agentIndex.get(name) ?? -1);
     this.#pool = this.o.pool ?? new Piscina({
       filename: new URL('../../workers/agent_thread.ts', import.meta.url).href,
       minThreads: n,
@@ -166,6 +193,7 @@ class ThreadDispatcher implements Dispatcher {
       spinAllowed: this.o.spinAllowed ?? true,
       timeOrigin: performance.timeOrigin,
       crashAt: this.#launched[t] ? undefined : this.o.crashAt, // a replacement runs normally
+      metrics: this.#threadMetrics(t),
     };
     this.#launched[t] = true;
     this.#failed[t] = null;
@@ -185,7 +213,11 @@ class ThreadDispatcher implements Dispatcher {
     tim[kTimRequest] = performance.now();
     const c = this.#barrier.request(cycleTsUs);
     const main = this.#main;
-    for (let i = 0; i < main.length; i++) main[i]!.run(c); // the main thread's share, while the threads run theirs
+    const m = this.#mainMetrics;
+    for (let i = 0; i < main.length; i++) { // the main thread's share, while the threads run theirs
+      main[i]!.run(c);
+      if (m !== null) m.decision(this.#mainIdx[i]!, main[i]!.out.arrays.metrics[kResBusyUs]! * 1e-6);
+    }
     tim[kTimShareEnd] = main.length > 0 ? performance.now() : tim[kTimRequest]!;
     return c;
   }
@@ -233,7 +265,20 @@ class ThreadDispatcher implements Dispatcher {
     return restarted;
   }
 
+  #threadMetrics(t: number): AgentThreadTask['metrics'] {
+    const handoff = this.o.metrics?.handoff(t + 1) ?? null;
+    return handoff === null ? undefined : { handoff, agents: this.o.topology[t]!.map((name) => this.o.metrics!.agentIndex.get(name) ?? -1) };
+  }
+
+  running(): number {
+    if (this.#stopped) return 0;
+    let n = 0;
+    for (let t = 0; t < this.threads; t++) if (this.#runs[t] !== undefined && !this.#failed[t] && !this.#barrier.failed(t)) n++;
+    return n;
+  }
+
   async stop(): Promise<AgentThreadReport[]> {
+    this.#stopped = true;
     this.#barrier.stop();
     const reports = (await Promise.all(this.#runs)).filter((r): r is AgentThreadReport => r !== null);
     if (!this.#keepPool) await this.#pool?.destroy();

@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
-import type { EngineMetricsSchema } from '../sinks/metrics/catalogue.ts';
+import type { EngineMetricsSchema } from '../../protocol/metrics/catalogue.ts';
 import { createMetricsHost } from '../sinks/metrics/metrics_host.ts';
 import { parseHttpOption } from './http_option.ts';
 import { startHttp, type HttpConfig } from './server.ts';

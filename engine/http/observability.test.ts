@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { OptionError } from '../../protocol/errors.ts';
-import type { EngineMetricsSchema } from '../sinks/metrics/catalogue.ts';
+import type { EngineMetricsSchema } from '../../protocol/metrics/catalogue.ts';
 import { parseExposition, sample } from '../sinks/metrics/testing/exposition_text.ts';
 import { startObservability } from './observability.ts';
 import { freePort } from './testing/free_port.ts';

@@ -6,7 +6,7 @@
 import { OptionError } from '../../protocol/errors.ts';
 import type { BusOptionsInput } from '../sinks/bus/bus_options.ts';
 import { BusPublisher } from '../sinks/bus/publisher.ts';
-import type { EngineMetricsSchema } from '../sinks/metrics/catalogue.ts';
+import type { EngineMetricsSchema } from '../../protocol/metrics/catalogue.ts';
 import { createMetricsHost, type MetricsHost } from '../sinks/metrics/metrics_host.ts';
 import type { ProbeDeps } from './probes.ts';
 import { startHttp, type HttpConfig, type HttpHandle } from './server.ts';
@@ -21,6 +21,8 @@ export interface ObservabilityOptions extends ProbeDeps {
   readonly bus: BusOptionsInput | null;
   /** Also expose prom-client's process metrics (CPU, memory, GC, event-loop lag). */
   readonly processMetrics?: boolean;
+  /** Called before each scrape (after nothing else): the engine copies its gauges into the block. */
+  readonly refresh?: () => void;
 }
 
 export interface Observability {
@@ -36,7 +38,8 @@ export async function startObservability(o: ObservabilityOptions): Promise<Obser
   const busSink = o.metrics.sinks.indexOf(kBusSink);
   if (o.bus !== null && busSink < 0) throw new OptionError(`metrics.sinks must list "${kBusSink}" when the bus is on`);
   const bus = o.bus === null ? null : new BusPublisher(o.bus).start();
-  const refresh = bus === null ? undefined : (): void => {
+  const refresh = bus === null ? o.refresh : (): void => {
+    o.refresh?.();
     const s = bus.stats();
     metrics.main.sinkBacklog(busSink, s.buffered + s.inFlight);
     metrics.main.sinkOverflowTotal(busSink, s.overflow);

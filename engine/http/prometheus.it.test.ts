@@ -8,7 +8,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { kStageTotal, type EngineMetricsSchema } from '../sinks/metrics/catalogue.ts';
+import { kStageTotal, type EngineMetricsSchema } from '../../protocol/metrics/catalogue.ts';
 import { createMetricsHost } from '../sinks/metrics/metrics_host.ts';
 import { startHttp } from './server.ts';
 import { freePort } from './testing/free_port.ts';

@@ -8,6 +8,7 @@ import type { EngineOptions } from '../options.ts';
 import type { LatencySummary } from '../metrics/latency.ts';
 import { planTopology } from '../dispatch/topology.ts';
 import { DeadLetterLog } from '../sinks/dead_letters.ts';
+import { EngineSinks } from '../observe/engine_sinks.ts';
 import type { PlausibilityCounts } from '../plausibility/gate.ts';
 import { checkOutputPaths } from '../sinks/output_paths.ts';
 import { KafkaSource, type KafkaSourceReport } from '../source/kafka/kafka_source.ts';
@@ -70,7 +71,23 @@ export async function runKafkaEngine(o: EngineOptions, k: KafkaOptions, hooks: K
   const t0 = performance.now();
   const universe = await loadUniverse(k.universe);
   const loadMs = performance.now() - t0;
-  const deadLetters = new DeadLetterLog(o.deadLetters);
+  // The sinks beyond the decision logs (event store, metrics and HTTP, bus): every lane's decisions
+  // reach the audit trail before its offsets are committed (lane_sink.ts). A fenced lane audit
+  // (hooks.eventStore, lane_audit.ts) owns the store when given: the sinks' trail is then off.
+  const sinks = await EngineSinks.open(hooks.eventStore === undefined ? o : { ...o, sinks: { ...o.sinks, eventStore: 'off' } },
+    { threads: Math.max(o.threads, o.topology?.split(';').length ?? 0), append: true, log });
+  const deadLetters = new DeadLetterLog(o.deadLetters, (dl) => sinks.deadLetter(dl));
+  try {
+    return await consume(o, k, hooks, log, universe, loadMs, deadLetters, sinks);
+  } finally {
+    await sinks.stop();
+  }
+}
+
+async function consume(
+  o: EngineOptions, k: KafkaOptions, hooks: KafkaRunHooks, log: (line: string) => void, universe: Awaited<ReturnType<typeof loadUniverse>>,
+  loadMs: number, deadLetters: DeadLetterLog, sinks: EngineSinks,
+): Promise<KafkaSummary> {
   const store: EventStore | null = hooks.eventStore === undefined ? null : await openEventStore(hooks.eventStore);
   const owner = `${hostname()}/${process.pid}`;
   let crashAt = hooks.crashAt;
@@ -85,7 +102,7 @@ export async function runKafkaEngine(o: EngineOptions, k: KafkaOptions, hooks: K
       crashAt = undefined;
       return LanePipeline.open(
         o, lane.registry, o.decisions === null ? null : lane.shard >= 0 ? shardDecisionPath(o.decisions, lane.shard) : o.decisions,
-        k.durable, lane.stats, lane.originToDecision, store === null ? null : await LaneAudit.open(store, laneStream(lane.shard), owner), hook,
+        k.durable, lane.stats, lane.originToDecision, store === null ? null : await LaneAudit.open(store, laneStream(lane.shard), owner), hook, sinks,
       );
     },
   });
@@ -95,6 +112,7 @@ export async function runKafkaEngine(o: EngineOptions, k: KafkaOptions, hooks: K
     if (hooks.signal?.aborted) resolve();
     hooks.signal?.addEventListener('abort', () => resolve(), { once: true });
   });
+  const ticker = setInterval(() => { const s = source.stats; sinks.progress(s.events, s.cycles, s.perAgent); }, 250);
   const progress = o.progress ? setInterval(() => {
     const s = source.stats;
     log(`${source.lanes.length} lane(s) · events ${s.events.toLocaleString('en-US')} · cycles ${s.cycles.toLocaleString('en-US')} · dead letters ${deadLetters.count}`);
@@ -107,6 +125,7 @@ export async function runKafkaEngine(o: EngineOptions, k: KafkaOptions, hooks: K
     failure = err;
   } finally {
     if (progress) clearInterval(progress);
+    clearInterval(ticker);
     await source.stop();
     await store?.close();
   }
@@ -114,6 +133,8 @@ export async function runKafkaEngine(o: EngineOptions, k: KafkaOptions, hooks: K
   const runMs = performance.now() - start;
   deadLetters.flush();
   const summary = kafkaSummary(o, k, source, universe.size, deadLetters, loadMs, runMs);
+  const sinkSummary = await sinks.stop();
+  if (sinkSummary.eventStore !== null || sinkSummary.bus !== null || sinkSummary.http !== null) summary.sinks = sinkSummary;
   summary.stoppedBy = hooks.signal?.aborted ? (hooks.stopReason?.() ?? 'aborted') : null;
   writeSummary(o.summary, summary);
   return summary;

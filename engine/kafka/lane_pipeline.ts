@@ -10,6 +10,7 @@ import { buildPipeline, type Pipeline, type PipelineHooks } from '../pipeline.ts
 import type { LaneTarget } from '../source/kafka/lane.ts';
 import { EventStepper, type LoopStats } from '../step/event_stepper.ts';
 import { openLaneSink, type LaneSink } from './lane_sink.ts';
+import type { EngineSinks } from '../observe/engine_sinks.ts';
 import type { LaneAudit, LaneAuditStats } from './lane_audit.ts';
 
 /** What a lane decided (its part of the Kafka summary). */
@@ -51,14 +52,16 @@ export class LanePipeline implements LaneTarget {
    */
   static async open(
     o: EngineOptions, registry: InstrumentRegistry, path: string | null, durable: boolean, stats: LoopStats, originToDecision: LatencyRecorder,
-    audit: LaneAudit | null = null, hooks: Pick<PipelineHooks, 'crashAt'> = {},
+    audit: LaneAudit | null = null, hooks: Pick<PipelineHooks, 'crashAt'> = {}, sinks: EngineSinks | null = null,
   ): Promise<LanePipeline> {
-    const sink = await openLaneSink(path, durable, audit);
-    const p = buildPipeline(o, registry, sink, hooks);
+    const sink = await openLaneSink(path, durable, audit, sinks);
+    const onRecord = sinks?.recorder(() => p);
+    const p: Pipeline = buildPipeline(o, registry, sink, { ...hooks, onRecord, metrics: sinks?.threadMetricsOnce() });
+    sinks?.attach(p);
     await p.dispatcher.start();
     const stepper = new EventStepper({
       writer: p.writer, trigger: p.trigger, dispatcher: p.dispatcher, consolidator: p.consolidator, readers: p.readers,
-      mode: o.mode, keyEpoch: 'tape', gate: p.gate,
+      mode: o.mode, keyEpoch: 'tape', gate: p.gate, metrics: sinks?.metrics ?? null,
     }, stats, originToDecision);
     return new LanePipeline(p, sink, path, stepper);
   }

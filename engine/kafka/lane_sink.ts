@@ -2,6 +2,7 @@
 // ones made before (a rebuild), and wait there until the lane makes them durable.
 import { DecisionLog, readDecisionKeys } from '../sinks/decision_log.ts';
 import type { Decision, DecisionSink } from '../types.ts';
+import type { EngineSinks } from '../observe/engine_sinks.ts';
 import type { LaneAudit } from './lane_audit.ts';
 
 /**
@@ -22,7 +23,10 @@ export class LaneSink implements DecisionSink {
   suppressed = 0;
   written = 0;
   readonly audit: LaneAudit | null;
-  constructor(log: DecisionLog, keys: Set<string>, audit: LaneAudit | null = null) { this.log = log; this.#keys = keys; this.audit = audit; }
+  readonly #sinks: EngineSinks | null;
+  constructor(log: DecisionLog, keys: Set<string>, audit: LaneAudit | null = null, sinks: EngineSinks | null = null) {
+    this.log = log; this.#keys = keys; this.audit = audit; this.#sinks = sinks;
+  }
   write(d: Decision): void {
     if (this.suppress) { this.suppressed++; return; }
     if (!this.#refreshed) {
@@ -35,11 +39,25 @@ export class LaneSink implements DecisionSink {
     if (this.#keys.has(d.key)) { this.suppressed++; return; }
     this.#pending.push(d);
   }
+  /**
+   * The decisions go to the audit trail, then (once it holds them) to the log; resolves once both
+   * hold them, and only then are offsets committed. The trail goes first: a crash between the two
+   * leaves decisions in the trail that the log lacks, so the next owner makes them again and both
+   * get them (the trail a second time, with the same keyed event ids); the other order would leave
+   * the log holding decisions the trail never gets, since a restart skips what the log holds.
+   */
   async flush(): Promise<void> {
     await this.audit?.flush();
-    for (const d of this.#pending) this.log.write(d);
-    this.written += this.#pending.length;
+    const sinks = this.#sinks;
+    const batch = this.#pending;
     this.#pending = [];
+    if (sinks !== null) {
+      for (const d of batch) sinks.onDecision(d);
+      await sinks.between();
+      await sinks.flushAudit();
+    }
+    for (const d of batch) this.log.write(d);
+    this.written += batch.length;
     await this.log.flush();
   }
   /** Forgets what is not durable yet (the partitions were taken away). */
@@ -51,9 +69,9 @@ export class LaneSink implements DecisionSink {
 }
 
 /** Opens the lane's decision log at `path` (appending), with the keys it already holds. */
-export async function openLaneSink(path: string | null, durable: boolean, audit: LaneAudit | null = null): Promise<LaneSink> {
+export async function openLaneSink(path: string | null, durable: boolean, audit: LaneAudit | null = null, sinks: EngineSinks | null = null): Promise<LaneSink> {
   const keys = path === null ? new Set<string>() : readDecisionKeys(path);
   const log = new DecisionLog(path, { durable, append: true });
   await log.open();
-  return new LaneSink(log, keys, audit);
+  return new LaneSink(log, keys, audit, sinks);
 }

@@ -1,8 +1,9 @@
 // The learning loop in lockstep, fits run inline (no broker): every executed action gets one
 // outcome at its horizon (open pool positions a second one at the end of the run), flat
-// arbitrage realises exactly what it expected, the loop leaves the decisions alone, and two runs
-// of the same fixture (inline agents, then two agent threads) write the same outcomes, jobs, fits
-// and promotions, byte for byte.
+// arbitrage realises exactly what it expected, and two runs of the same fixture (inline agents,
+// then two agent threads) write the same outcomes, jobs, fits, promotions and decisions, byte for
+// byte. The decisions are those of the run without the loop up to the promotion; from then on the
+// rebalancer weighs the fitted cost and decides differently.
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -71,16 +72,36 @@ test('the loop ran: the rebalancer degraded, a job was fitted, its shadow won an
   assert.ok(r.after!.errorPct < kDefaultLearningConfig.targets.maxReturnErrorPct, `error after ${r.after!.errorPct}`);
 });
 
-test('the same fixture gives the same outcomes, jobs, fits and promotions, byte for byte (inline and two agent threads)', async () => {
+test('the same fixture gives the same outcomes, jobs, fits, promotions and decisions, byte for byte (inline and two agent threads)', async () => {
   const b = await run('b', 2, true);
   assert.is(b.sha, a.sha);
+  assert.ok(b.decisions === a.decisions, 'the decision logs differ between inline agents and two agent threads');
   for (const s of Object.keys(a.streams)) assert.ok(a.streams[s] === b.streams[s], `stream ${s} differs between runs`);
   assert.ok(a.streams.control!.length > 1000);
 });
 
-test('the loop changes no decision: the decision log is the same without it', async () => {
+test('the promoted parameters change the rebalancer\'s decisions from the promotion on, and nothing before it', async () => {
   const c = await run('c', 0, false);
-  assert.is(c.sha, a.sha);
+  assert.ok(c.sha !== a.sha, 'the learned model changed decisions');
+  const control = a.streams.control!.trim().split('\n').map((l) => JSON.parse(l));
+  const promote = control.find((e) => e.op === 'promote' && e.applied && e.agent === 'portfolio_rebalancer');
+  const promotedUs = promote.ts as number;
+  const on = a.decisions.trim().split('\n'), off = c.decisions.trim().split('\n');
+  const ts = (l: string): number => (JSON.parse(l) as { ts: number }).ts;
+  const n = off.findIndex((l) => ts(l) > promotedUs);
+  assert.ok(n > 1000, `decisions before the promotion: ${n}`);
+  assert.equal(on.slice(0, n), off.slice(0, n), 'the same decisions up to the promotion');
+  // the first difference is the rebalancer's, at a cycle after the promotion
+  const first = on.findIndex((l, i) => l !== off[i]);
+  assert.ok(first >= n, `first difference at ${first}`);
+  const d = JSON.parse(on[first] ?? off[first]!) as { agent: string; ts: number };
+  const e = JSON.parse(off[first] ?? on[first]!) as { agent: string; ts: number };
+  assert.ok(d.agent === 'portfolio_rebalancer' || e.agent === 'portfolio_rebalancer', `first difference: ${on[first]} vs ${off[first]}`);
+  const rebal = (ls: string[]): number => ls.filter((l) => ts(l) > promotedUs && (JSON.parse(l) as { agent: string }).agent === 'portfolio_rebalancer').length;
+  assert.ok(rebal(on) < rebal(off), `rebalance decisions after the promotion: ${rebal(on)} with the fitted cost, ${rebal(off)} without`);
+  const traded = (ls: string[]): number => ls.map((l) => JSON.parse(l) as { agent: string; ts: number; status: string; sizeUsd: number })
+    .filter((x) => x.ts > promotedUs && x.agent === 'portfolio_rebalancer' && x.status === 'approved').reduce((t, x) => t + x.sizeUsd, 0);
+  console.log(`learning swap: after the promotion the rebalancer made ${rebal(on)} decisions trading ${(traded(on) / 1e6).toFixed(2)} M USD with the fitted cost, ${rebal(off)} trading ${(traded(off) / 1e6).toFixed(2)} M USD without`);
 });
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));

@@ -17,7 +17,7 @@ import { freshPrefix, requireRabbit, withChannel } from '../sinks/bus/rabbit_tes
 import { deleteTopology } from '../sinks/bus/topology.ts';
 import { exportLogStream } from '../sinks/event_store/export.ts';
 import { createMetricsHost } from '../sinks/metrics/metrics_host.ts';
-import type { EngineMetricsSchema } from '../sinks/metrics/catalogue.ts';
+import type { EngineMetricsSchema } from '../../protocol/metrics/catalogue.ts';
 import { learningMetrics } from './metrics.ts';
 import type { AgentStatus, LearningLoop, LearningMetrics } from './loop.ts';
 import { kResultType } from './jobs.ts';

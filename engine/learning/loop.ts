@@ -5,8 +5,9 @@
 //        ──► shadow version (control plane) ──► scored beside the active one ──► promote / reject
 //
 // The synchronous side runs in the pipeline: before()/executed() around each fill, and the
-// `fusion` at every cycle boundary (applies staged parameter changes, then marks the outcomes that
-// reached their horizon). The asynchronous side runs between chunks of the replay (between()):
+// `fusion`, last at every cycle boundary (marks the outcomes that reached their horizon, then
+// applies staged parameter changes, which the host installs into the agents' parameter regions
+// in shared memory for their next cycle). The asynchronous side runs between chunks of the replay (between()):
 // appends to the event store, publishes jobs, takes results, and sends parameter commands through
 // the control plane (comlink over a MessageChannel), which the next cycle boundary applies at
 // once. In lockstep between() waits for a job's result, so the same fixture gives the same
@@ -111,7 +112,7 @@ export class LearningLoop {
   /** Messages refused on arrival (malformed results or commands), with why. */
   readonly refused: string[] = [];
 
-  /** The cycle-boundary stage (run with consolidation): staged parameter changes, then due outcomes. */
+  /** The cycle-boundary stage (run last in consolidation): due outcomes, then staged parameter changes (installed into the agents' parameter regions). */
   readonly fusion: Fusion;
 
   constructor(d: LearningDeps) {
@@ -151,8 +152,8 @@ export class LearningLoop {
 
   #atBoundary(nowUs: number): void {
     this.#nowUs = nowUs;
-    if (this.#d.host.staged > 0) for (const ch of this.#d.host.applyStaged()) this.#changed(ch);
     this.#book!.mark(nowUs);
+    if (this.#d.host.staged > 0) for (const ch of this.#d.host.applyStaged()) this.#changed(ch);
   }
 
   /** The outcome book's sink: store, track, score the shadow, maybe ask for retraining. */

@@ -1,8 +1,8 @@
 // The learning loop's figures in the metrics block: each agent's accuracy ratio
 // (agent_decision_accuracy_ratio: its success rate over the tracker's window) and its status
 // (lucent_agent_status: ACTIVE, RETRAINING, SHADOW).
-import { kAgentStatusNames, type EngineMetricsSchema } from '../sinks/metrics/catalogue.ts';
-import type { EngineMetrics } from '../sinks/metrics/engine_metrics.ts';
+import { kAgentStatusNames, type EngineMetricsSchema } from '../../protocol/metrics/catalogue.ts';
+import type { EngineMetrics } from '../../protocol/metrics/engine_metrics.ts';
 import type { LearningMetrics } from './loop.ts';
 
 export function learningMetrics(m: EngineMetrics, schema: EngineMetricsSchema): LearningMetrics {

@@ -2,6 +2,7 @@
 // parameter host and its control plane, the loop; bind() attaches it to the built pipeline (the
 // outcome book over the pipeline's state, the cycle-boundary stage, the job transport).
 import { resolve } from 'node:path';
+import { ParamRegionWriter } from '../../protocol/param_region.ts';
 import { ParamHost } from '../../workers/agents/index.ts';
 import type { EngineOptions } from '../options.ts';
 import type { Pipeline } from '../pipeline.ts';
@@ -65,7 +66,14 @@ export async function startLearning(o: EngineOptions, hooks: LearningSetupHooks 
         await store.close();
         throw err;
       }
-      p.consolidator.prepend(loop.fusion);
+      // Promoted parameters reach the agents through their parameter regions (shared memory), which
+      // the host writes at the cycle boundary; the loop's stage runs after the fusions, so a
+      // cycle's fills are scored with the version its agents decided with.
+      for (const agent of o.agents) {
+        const region = p.regions.get(agent);
+        if (region) host.bindRegion(agent, new ParamRegionWriter(region.params));
+      }
+      p.consolidator.append(loop.fusion);
     },
     async finish(endUs: number): Promise<void> {
       try {

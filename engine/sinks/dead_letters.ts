@@ -15,8 +15,12 @@ export class DeadLetterLog {
   #pending: string[] = [];
   count = 0;
 
-  constructor(path: string | null) {
+  readonly #onAdd: ((dl: DeadLetter) => void) | null;
+
+  /** `onAdd` sees each dead letter as it is added (the metrics count them by reason). */
+  constructor(path: string | null, onAdd?: (dl: DeadLetter) => void) {
     this.path = path;
+    this.#onAdd = onAdd ?? null;
     if (path !== null) {
       try {
         mkdirSync(dirname(path), { recursive: true });
@@ -31,6 +35,7 @@ export class DeadLetterLog {
   add(input: DeadLetter, rawLength?: number): void {
     const dl = boundDeadLetter(input, rawLength);
     this.count++;
+    this.#onAdd?.(dl);
     if (this.samples.length < 5) this.samples.push(dl);
     if (this.path === null) return;
     this.#pending.push(JSON.stringify(dl) + '\n');

@@ -12,7 +12,9 @@ import type { Trigger } from '../trigger.ts';
 import type { Consolidator } from '../consolidate/consolidator.ts';
 import type { ResultReader } from '../../protocol/result_reader.ts';
 import { LatencyRecorder } from '../metrics/latency.ts';
-import { kTapeLine, kTapeTs, kTapeWidth } from '../../protocol/tape.ts';
+import type { EngineMetrics } from '../../protocol/metrics/engine_metrics.ts';
+import { kStageAgents, kStageConsolidate, kStageIngest, kStageTotal } from '../../protocol/metrics/catalogue.ts';
+import { kTapeLine, kTapeTs, kTapeType, kTapeWidth } from '../../protocol/tape.ts';
 import { kTimConsolidateStart, kTimEnd, type CycleBreakdown } from '../dispatch/cycle_breakdown.ts';
 import type { PlausibilityGate } from '../plausibility/gate.ts';
 
@@ -45,6 +47,8 @@ export interface StepperDeps {
    * itself (market analyzer) carry the key epoch of the source event that led to them.
    */
   keyEpoch?: 'writer' | 'tape';
+  /** Records stage latencies and ingested events into the metrics block (plain stores; null: not recorded). */
+  metrics?: EngineMetrics | null;
   /** lockstep: where each cycle's time goes (bench, profile); absent = not measured. */
   breakdown?: CycleBreakdown | undefined;
   /**
@@ -79,6 +83,7 @@ export class EventStepper {
   /** From an origin time the source supplies (Kafka: the producer's send time) to the decision. */
   readonly originToDecision: LatencyRecorder;
   readonly #d: StepperDeps;
+  readonly #metrics: EngineMetrics | null;
   readonly #perAgent: LatencyRecorder[];
   readonly #lockstep: boolean;
   readonly #tapeEpoch: boolean;
@@ -105,6 +110,7 @@ export class EventStepper {
   /** `stats` and `originToDecision` may be shared by the steppers of several pipelines (Kafka lanes). */
   constructor(d: StepperDeps, stats: LoopStats = newLoopStats(d.readers.map((r) => r.name)), originToDecision = new LatencyRecorder()) {
     this.#d = d;
+    this.#metrics = d.metrics ?? null;
     this.stats = stats;
     this.originToDecision = originToDecision;
     this.#perAgent = d.readers.map((r) => stats.perAgent.get(r.name)!);
@@ -158,6 +164,11 @@ export class EventStepper {
     const fires = d.trigger.fires(rows, row);
     const tIngest = performance.now();
     stats.ingest.recordNs((tIngest - t0) * 1e6);
+    const m = this.#metrics;
+    if (m !== null) {
+      m.ingested(rows[o + kTapeType]!, 1);
+      m.stage(kStageIngest, (tIngest - t0) * 1e-3);
+    }
     let cycle = 0;
     if (fires) {
       cycle = d.dispatcher.request(ts);
@@ -181,6 +192,11 @@ export class EventStepper {
         stats.consolidate.recordNs((tDone - tAgents) * 1e6);
         stats.tickToDecision.recordNs((tDone - t0) * 1e6);
         if (originMs === originMs) this.originToDecision.recordNs((tDone - originMs) * 1e6);
+        if (m !== null) {
+          m.stage(kStageAgents, (tAgents - tIngest) * 1e-3);
+          m.stage(kStageConsolidate, (tDone - tAgents) * 1e-3);
+          m.stage(kStageTotal, (tDone - t0) * 1e-3);
+        }
         const perAgent = this.#perAgent;
         for (let i = 0; i < perAgent.length; i++) perAgent[i]!.recordUs(d.readers[i]!.arrays.metrics[kResBusyUs]!);
         if (!derived) this.#stepDerived();
@@ -254,6 +270,8 @@ export class EventStepper {
     stats.consolidations++;
     const tDone = performance.now();
     stats.consolidate.recordNs((tDone - t) * 1e6);
+    const m = this.#metrics;
+    if (m !== null) m.stage(kStageConsolidate, (tDone - t) * 1e-3);
     // Every pending trigger whose epoch all agents have evaluated is decided now.
     let covered = 0x7fffffff;
     for (let i = 0; i < d.readers.length; i++) {
@@ -265,6 +283,7 @@ export class EventStepper {
     let tail = this.#pendTail;
     while (tail < this.#pendHead && this.#pendEpoch[tail & mask]! <= covered) {
       stats.tickToDecision.recordNs((tDone - this.#pendT0[tail & mask]!) * 1e6);
+      if (m !== null) m.stage(kStageTotal, (tDone - this.#pendT0[tail & mask]!) * 1e-3);
       const origin = this.#pendOrigin[tail & mask]!;
       if (origin === origin) this.originToDecision.recordNs((tDone - origin) * 1e6);
       tail++;

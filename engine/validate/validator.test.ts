@@ -25,21 +25,6 @@ test('the kill switch rejects everything, exits included, and can be turned off'
   assert.is(v.check('yield_hunter', 100, false, '', kNow).reason, 'kill switch engaged');
 });
 
-test('the circuit breaker opens at maxAgentErrors, per agent', () => {
-  const v = new Validator(limits, false);
-  v.setAgentErrors('arbitrage_detector', 4);
-  assert.is(v.breakerOpen('arbitrage_detector'), false);
-  assert.is(v.check('arbitrage_detector', 100, false, '', kNow).status, 'approved');
-  v.setAgentErrors('arbitrage_detector', 5);
-  assert.is(v.breakerOpen('arbitrage_detector'), true);
-  assert.equal(v.check('arbitrage_detector', 100, false, '', kNow), {
-    status: 'rejected', reason: 'circuit breaker open for arbitrage_detector (5 errors or missed cycles ≥ 5)',
-  });
-  assert.is(v.check('yield_hunter', 100, false, '', kNow).status, 'approved', 'other agents unaffected');
-  v.setAgentErrors('arbitrage_detector', 0); // errors counted again from the header (e.g. after a restart)
-  assert.is(v.breakerOpen('arbitrage_detector'), false);
-});
-
 test('size: zero (or NaN) and above the hard limit', () => {
   const v = new Validator(limits, false);
   assert.equal(v.check('a', 0, true, '', kNow), { status: 'rejected', reason: 'size is zero after risk limits' });
@@ -86,17 +71,14 @@ test('above the approval threshold an action waits for a person', () => {
   assert.is(v.check('a', 500_000, true, '', kNow).status, 'approved', 'at the threshold is approved');
 });
 
-test('order of the checks: kill switch, breaker, size, hard limit, exposure, VaR, cool-down, approval', () => {
+test('order of the checks: kill switch, size, hard limit, exposure, VaR, cool-down, approval', () => {
   const v = new Validator(limits, true);
-  v.setAgentErrors('a', 9);
   v.exposureUsd = 7_990_000;
   v.portfolioVarUsd = 2_000_000;
   v.coolDown('aave', kNow + 1);
   const reason = (): string => v.check('a', 600_000, true, 'aave', kNow).reason;
   assert.is(reason(), 'kill switch engaged');
   v.setKillSwitch(false);
-  assert.match(reason(), /^circuit breaker open/);
-  v.setAgentErrors('a', 0);
   assert.match(reason(), /^total exposure would reach \$8,590,000/);
   v.exposureUsd = 0;
   assert.match(reason(), /^portfolio VaR/);

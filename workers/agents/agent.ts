@@ -4,12 +4,13 @@
 // inline on the main thread, so both give the same records.
 import {
   kCtlCycleTs, kCtlEpoch, kResBusyTotalUs, kResBusyUs, kResErrors, kResLapped, kResLastError, kResOverflow,
-  kResScanned,
+  kResParamVersion, kResScanned,
 } from '../../protocol/layout.ts';
 import type { MarketView } from '../../protocol/market_view.ts';
 import type { RegistrySnapshot } from '../../protocol/registry.ts';
 import type { AgentConfig } from './config.ts';
 import { ResultWriter, type ResultRegionBuffers } from '../../protocol/result_region.ts';
+import { ParamRegionReader } from '../../protocol/param_region.ts';
 
 /** The event time (µs) of the tick that triggered the current cycle. */
 export function cycleNowUs(view: MarketView): number {
@@ -21,6 +22,11 @@ export interface AgentContext {
   registry: RegistrySnapshot;
   config: AgentConfig;
   out: ResultWriter;
+  /**
+   * The parameters the learning loop installed (protocol/param_region.ts), refreshed by the runner
+   * at the start of every cycle: version 0 is the agent's own model. Absent outside a runner.
+   */
+  params?: ParamRegionReader;
 }
 
 export interface Agent {
@@ -47,6 +53,7 @@ export class AgentRunner {
   readonly name: string;
   readonly agent: Agent;
   readonly out: ResultWriter;
+  readonly params: ParamRegionReader;
   readonly #view: MarketView;
   readonly #seen: Int32Array; // cycle in which a slot was last fed, to feed each slot once
   readonly #size: number;
@@ -58,10 +65,11 @@ export class AgentRunner {
     this.agent = agent;
     this.#view = view;
     this.out = new ResultWriter(region);
+    this.params = new ParamRegionReader(region.params);
     this.#seen = new Int32Array(view.capacity);
     this.#size = registry.size;
     this.#events = typeof agent.onEvent === 'function';
-    agent.init({ view, registry, config, out: this.out });
+    agent.init({ view, registry, config, out: this.out, params: this.params });
   }
 
   /** Runs one cycle against the current state. Never throws: an error is counted in the header. */
@@ -74,6 +82,7 @@ export class AgentRunner {
     const nowUs = view.arrays.ctlF64[kCtlCycleTs]!;
     let scanned = 0;
     this.out.begin(cycle);
+    this.params.refresh(); // a parameter swap takes effect here, whole, between cycles
     try {
       const from = this.#lastEpoch;
       const seen = this.#seen;
@@ -106,6 +115,7 @@ export class AgentRunner {
     m[kResBusyUs] = busy;
     m[kResBusyTotalUs] = m[kResBusyTotalUs]! + busy;
     m[kResScanned] = scanned;
+    m[kResParamVersion] = this.params.version;
     Atomics.store(h, kResOverflow, this.out.overflow);
     this.out.publish(cycle, to);
   }

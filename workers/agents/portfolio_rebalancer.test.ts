@@ -17,8 +17,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { pfHedged } from '../../protocol/layout.ts';
+import { ParamRegionWriter } from '../../protocol/param_region.ts';
 import type { AgentConfig } from './config.ts';
-import { kSleeveFraction } from './portfolio_rebalancer.ts';
+import { kSleeveFraction, PortfolioRebalancer } from './portfolio_rebalancer.ts';
 import { kRecTargetWeight } from '../../protocol/records.ts';
 import { createHarness, type Harness, type Rec } from '../../engine/testing/agent_harness.ts';
 import { kSecUs, kT0, price } from '../../fixtures/events.ts';
@@ -209,6 +210,48 @@ test('risk parity on the full covariance: BTC and ETH correlated, SOL independen
   // 1/σ ∝ 1/λ, 1/(2λ), √2/3 (common factors cancel): 1.03093, 0.51546, 0.47140 → SOL 0.23364 (inverse vol: 0.17734)
   near(target[2]!, 0.23364, 1e-5, 'SOL weight (number)');
   near(invS, 0.17734, 1e-5, 'inverse-vol SOL weight (number)');
+});
+
+test('a fitted cost model installed in its parameter region: the rule weighs the predicted loss and sizes the rebalance', () => {
+  // The 6-point drift above (turnover 0.12; its benefit B as the agent measures it at each check).
+  // Books quote ±0.5 around the mid, so the half spread is 50/mid percent: BTC 0.000833 %, ETH
+  // 0.016667 % (equal |d| on the two trades).
+  const cur = [w[0]! - 0.06, w[1]! + 0.06, w[2]!];
+  const h = harness();
+  const agent = h.runner.agent as PortfolioRebalancer;
+  const region = new ParamRegionWriter(h.pipeline.regions.get('portfolio_rebalancer')!.params);
+  run(h, 20);
+  assets.forEach((a, i) => h.setPosition(h.slot(a.key), (cur[i]! * V) / a.mid));
+  const at = (k: number): Rec[] => h.cycle(kT0 + k * kSecUs);
+  // θ = [−0.02, 1, 0]: each trade predicted to return −0.12 % → 12 bps, C = 12e-4·0.12·3 M = 432 USD < B:
+  // due, and sized to α = 1 − C/(2B) of the way
+  region.write(1, [-0.02, 1, 0]);
+  let recs = at(21);
+  near(agent.lastCostBps, 12, 1e-9, 'fitted cost, bps');
+  near(agent.lastCostUsd, 432, 1e-6, 'fitted cost, USD');
+  const B = agent.lastBenefitUsd;
+  assert.ok(B > 432 && B < 560, `benefit ${B}`);
+  assert.is(recs.length, 3);
+  const a1 = 1 - 432 / (2 * B);
+  near(agent.lastFraction, a1, 1e-9, 'α');
+  near(recs[0]!.size, 180_000 * a1, 1e-3, 'BTC buy, sized down');
+  near(recs[1]!.size, -180_000 * a1, 1e-3, 'ETH sell, sized down');
+  near(recs[0]!.score, w[0]!, 1e-9, 'the target is unchanged');
+  // θ = [0, 1, −1]: −0.1 % less the half spread; turnover-weighted (0.000833 + 0.016667)/2 = 0.00875 %
+  //   → 10.875 bps, C = 10.875e-4·0.12·3 M = 391.5 USD
+  region.write(2, [0, 1, -1]);
+  recs = at(22);
+  near(agent.lastCostBps, 10.875, 1e-9, 'fitted cost with the spread term, bps');
+  near(recs[0]!.size, 180_000 * (1 - 391.5 / (2 * agent.lastBenefitUsd)), 1e-2, 'BTC buy with the spread term');
+  // θ = [−0.1, 1, 0]: −0.2 % → C = 720 USD > B: the rebalance is skipped
+  region.write(3, [-0.1, 1, 0]);
+  assert.equal(at(23), []);
+  near(agent.lastCostUsd, 720, 1e-6, 'fitted cost, USD');
+  // back to version 0 (a rollback): the configured rule (10 bps), all the way to the target
+  region.write(0, [0, 1, 0]);
+  recs = at(24);
+  near(agent.lastCostBps, 10, 0, 'configured cost');
+  near(recs[0]!.size, 180_000, 1e-4, 'BTC buy, full');
 });
 
 test.run();

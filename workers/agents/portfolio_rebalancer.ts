@@ -7,7 +7,20 @@
 // The covariance is the EWMA of returns sampled on the covariance clock (asset_returns.ts); the
 // check runs at each sample. It keeps its own covariance: agents never read each other's output
 // within a cycle, so results do not depend on thread timing.
-import { kKindBook, kPfPositions0, pfHedged } from '../../protocol/layout.ts';
+//
+// The trades' cost is the agent's configured costBps until the learning loop installs a fitted
+// expected-return model (its parameter region, version > 0: θ of workers/learning/expected_return.ts).
+// Then each trade's return is predicted from its features as the outcomes measure them, θ · [1,
+// −costBps/100, half spread of its book (percent)], and the cost the rule weighs is the loss that
+// predicts, turnover-weighted over the trades: a rebalance whose benefit does not pay the fitted
+// cost (expected return after it negative) is skipped, and one that does is sized to the fraction
+// α of the way to the target that maximises benefit less fitted cost: removing α of the drift d
+// removes the share 2α − α² of the tracking variance, so with B the full benefit and C the full
+// fitted cost, B·(2α − α²) − C·α is largest at α = 1 − C/(2B) (in (½, 1] once B > C). Version 0
+// leaves the rule exactly as configured (all the way to the target).
+import { kAsk, kBid, kKindBook, kPfPositions0, pfHedged } from '../../protocol/layout.ts';
+import type { ParamRegionReader } from '../../protocol/param_region.ts';
+import { kFeatureCount, kFHalfSpread, kFIntercept, kFStated, predictReturnPct } from '../learning/expected_return.ts';
 import type { MarketView } from '../../protocol/market_view.ts';
 import type { Agent, AgentContext } from './agent.ts';
 import { AssetPrices } from './asset_prices.ts';
@@ -16,7 +29,7 @@ import type { AgentConfig } from './config.ts';
 import { kRecTargetWeight } from '../../protocol/records.ts';
 import type { ResultWriter } from '../../protocol/result_region.ts';
 import {
-  inverseVolatilityWeights, kRebalInfoLength, kRebalParamBand, kRebalParamCostBps, kRebalParamFixedCostUsd,
+  inverseVolatilityWeights, kRebalInfoBenefitUsd, kRebalInfoCostUsd, kRebalInfoLength, kRebalParamBand, kRebalParamCostBps, kRebalParamFixedCostUsd,
   kRebalParamHorizonDays, kRebalParamRiskAversion, kRebalParamsLength, rebalanceDecision, riskBudgetWeights,
 } from '../../finance/portfolio.ts';
 
@@ -42,6 +55,16 @@ export class PortfolioRebalancer implements Agent {
   #scratch!: Float64Array;
   #params = new Float64Array(kRebalParamsLength);
   #info = new Float64Array(kRebalInfoLength);
+  #model: ParamRegionReader | null = null;
+  #features = new Float64Array(kFeatureCount);
+  #q = new Float64Array(2);
+  /** The cost (bps of turnover) the last rebalance check weighed. */
+  lastCostBps = 0;
+  /** The fraction of the way to the target the last due rebalance traded (1 but under a fitted model). */
+  lastFraction = 1;
+  /** The last check's benefit and cost (USD), as rebalanceDecision weighed them. */
+  get lastBenefitUsd(): number { return this.#info[kRebalInfoBenefitUsd]!; }
+  get lastCostUsd(): number { return this.#info[kRebalInfoCostUsd]!; }
   /** Sweeps the last risk-parity solve took (−1: it failed and inverse volatility was used). */
   lastSweeps = 0;
 
@@ -49,6 +72,7 @@ export class PortfolioRebalancer implements Agent {
     this.#view = ctx.view;
     this.#out = ctx.out;
     this.#cfg = ctx.config;
+    this.#model = ctx.params ?? null;
     const reg = ctx.registry;
     this.#prices = new AssetPrices(ctx.view, reg);
     this.#returns = new AssetReturns(ctx.view, reg, ctx.config);
@@ -113,11 +137,38 @@ export class PortfolioRebalancer implements Agent {
     for (let i = 0; i < n; i++) this.#current[i] = value[this.#idx[i]!]! / sleeveUsd;
     this.lastSweeps = riskBudgetWeights(this.#cov, n, null, this.#target, this.#scratch);
     if (this.lastSweeps < 0) inverseVolatilityWeights(this.#vols, n, this.#target);
+    this.#params[kRebalParamCostBps] = this.lastCostBps = this.#costBps(n);
     const due = rebalanceDecision(this.#current, this.#target, this.#cov, n, sleeveUsd, this.#params, this.#trades, this.#info);
     if (!due) return;
+    const fitted = this.#model !== null && this.#model.version !== 0;
+    const alpha = fitted ? 1 - this.#info[kRebalInfoCostUsd]! / (2 * this.#info[kRebalInfoBenefitUsd]!) : 1;
+    this.lastFraction = alpha;
     for (let i = 0; i < n; i++) {
       const a = this.#idx[i]!;
-      this.#out.push(kRecTargetWeight, ret.repSlot[a]!, -1, this.#target[i]!, this.#current[i]!, this.#trades[i]!, this.#vols[i]!, 1);
+      this.#out.push(kRecTargetWeight, ret.repSlot[a]!, -1, this.#target[i]!, this.#current[i]!, alpha * this.#trades[i]!, this.#vols[i]!, 1);
     }
+  }
+
+  /** The cost the rule weighs, bps of turnover: configured (version 0), or the fitted model's predicted loss. */
+  #costBps(n: number): number {
+    const configured = this.#cfg.portfolio.costBps;
+    const model = this.#model;
+    if (model === null || model.version === 0) return configured;
+    const theta = model.values;
+    const f = this.#features;
+    f[kFIntercept] = 1;
+    f[kFStated] = -configured / 100;
+    let weighted = 0, turnover = 0;
+    for (let i = 0; i < n; i++) {
+      const d = Math.abs(this.#target[i]! - this.#current[i]!);
+      if (!(d > 0)) continue;
+      this.#view.read2(this.#returns.repSlot[this.#idx[i]!]!, kBid, kAsk, this.#q);
+      const bid = this.#q[0]!, ask = this.#q[1]!;
+      f[kFHalfSpread] = bid > 0 && ask >= bid ? (100 * (ask - bid)) / (ask + bid) : 0;
+      const lossPct = -predictReturnPct(theta, f);
+      weighted += d * (lossPct > 0 ? lossPct : 0);
+      turnover += d;
+    }
+    return turnover > 0 ? (100 * weighted) / turnover : configured;
   }
 }

@@ -6,6 +6,12 @@
 // reaches it with comlink over a MessageChannel, never from the hot path), and take effect only
 // when the engine calls applyStaged() at a cycle boundary: all staged commands at once, so a
 // cycle never sees half a change. Reads (active(), shadow()) are plain property loads.
+//
+// The agent that uses the parameters gets them through its parameter region in shared memory
+// (protocol/param_region.ts), bound with bindRegion(): at the boundary where the active version
+// changes, the host writes that version and its θ there once; the agent, inline or on its thread,
+// reads it at the start of its next cycle. A shadow version is never installed: it is only scored.
+import type { ParamRegionWriter } from '../../protocol/param_region.ts';
 import { initialTheta, kFeatureCount, thetaProblem } from './expected_return.ts';
 
 /** A parameter version with what it was fitted on and how it validated (the audit trail's record of it). */
@@ -48,6 +54,7 @@ interface AgentParams {
   shadow: ParamVersion | null;
   shadowTheta: Float64Array | null;
   previous: ParamVersion[];
+  region: ParamRegionWriter | null;
 }
 
 export class ParamHost {
@@ -57,7 +64,7 @@ export class ParamHost {
   constructor(agents: readonly string[], startTs: number) {
     for (const agent of agents) {
       const v: ParamVersion = { agent, version: 0, theta: Array.from(initialTheta()), source: 'initial', data: null, validation: null, validatedTs: startTs };
-      this.#agents.set(agent, { active: v, activeTheta: initialTheta(), shadow: null, shadowTheta: null, previous: [] });
+      this.#agents.set(agent, { active: v, activeTheta: initialTheta(), shadow: null, shadowTheta: null, previous: [], region: null });
     }
   }
 
@@ -70,6 +77,13 @@ export class ParamHost {
   describe(agent: string): { active: ParamVersion; shadow: ParamVersion | null; previous: number[] } {
     const a = this.#get(agent);
     return { active: a.active, shadow: a.shadow, previous: a.previous.map((v) => v.version) };
+  }
+
+  /** Binds the agent's parameter region: its active version is installed there now and at every change. */
+  bindRegion(agent: string, region: ParamRegionWriter): void {
+    const a = this.#get(agent);
+    a.region = region;
+    region.write(a.active.version, a.activeTheta);
   }
 
   // ---- the control plane ---------------------------------------------------------------------
@@ -98,7 +112,16 @@ export class ParamHost {
     if (this.#staged.length === 0) return kNone;
     const cmds = this.#staged;
     this.#staged = [];
-    return cmds.map((c) => this.#apply(c));
+    const changes = cmds.map((c) => this.#apply(c));
+    // Install each agent's resulting active version once, after all of this boundary's commands.
+    const installed = new Set<string>();
+    for (const ch of changes) {
+      if (!ch.applied || ch.op === 'shadow' || ch.op === 'reject' || installed.has(ch.agent)) continue;
+      installed.add(ch.agent);
+      const a = this.#get(ch.agent);
+      a.region?.write(a.active.version, a.activeTheta);
+    }
+    return changes;
   }
 
   #apply(c: ParamCommand): ParamChange {

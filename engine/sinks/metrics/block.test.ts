@@ -3,9 +3,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { OptionError } from '../../../protocol/errors.ts';
-import { allocateBlock, BlockLayout, kSlotRejected, type BlockSpec } from './block_layout.ts';
+import { allocateBlock, BlockLayout, kSlotRejected, type BlockSpec } from '../../../protocol/metrics/block_layout.ts';
 import { BlockReader } from './block_reader.ts';
-import { MetricsWriter, openWriter } from './block_writer.ts';
+import { MetricsWriter, openWriter } from '../../../protocol/metrics/block_writer.ts';
 
 const spec: BlockSpec = {
   writers: 3,

@@ -2,7 +2,7 @@
 // over every writer region. A histogram's count is the sum of its bucket counts, so `_count`
 // always equals the `+Inf` bucket even while a writer is mid-observation; `_sum` may lag or lead
 // the counts by the one observation in flight.
-import { BlockLayout, checkBlock, kSlotRejected, type FamilyLayout } from './block_layout.ts';
+import { BlockLayout, checkBlock, kSlotRejected, type FamilyLayout } from '../../../protocol/metrics/block_layout.ts';
 
 export interface HistogramTotals {
   /** Cumulative counts per bound (value <= bound), then +Inf. */

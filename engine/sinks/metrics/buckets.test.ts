@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { OptionError } from '../../../protocol/errors.ts';
-import { checkBuckets, kLatencyBuckets, logBuckets } from './buckets.ts';
+import { checkBuckets, kLatencyBuckets, logBuckets } from '../../../protocol/metrics/buckets.ts';
 
 test('the default latency bounds run 1 µs .. 1 s, six per decade, exact decimals', () => {
   assert.is(kLatencyBuckets.length, 37);

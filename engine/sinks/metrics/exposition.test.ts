@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Worker } from 'node:worker_threads';
 import { startHttp } from '../../http/server.ts';
-import { kStageTotal, type EngineMetricsSchema } from './catalogue.ts';
+import { kStageTotal, type EngineMetricsSchema } from '../../../protocol/metrics/catalogue.ts';
 import { createMetricsHost } from './metrics_host.ts';
 import { parseExposition, sample } from './testing/exposition_text.ts';
 

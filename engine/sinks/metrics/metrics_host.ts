@@ -3,9 +3,9 @@
 // and hands each recording thread its region.
 import type { Registry } from 'prom-client';
 import { OptionError } from '../../../protocol/errors.ts';
-import { allocateBlock, BlockLayout } from './block_layout.ts';
-import { engineBlockSpec, type EngineMetricsSchema } from './catalogue.ts';
-import { EngineMetrics, type EngineMetricsHandoff } from './engine_metrics.ts';
+import { allocateBlock, BlockLayout } from '../../../protocol/metrics/block_layout.ts';
+import { engineBlockSpec, type EngineMetricsSchema } from '../../../protocol/metrics/catalogue.ts';
+import { EngineMetrics, type EngineMetricsHandoff } from '../../../protocol/metrics/engine_metrics.ts';
 import { createBlockRegistry, type BlockRegistryOptions } from './registry.ts';
 
 export interface MetricsHost {

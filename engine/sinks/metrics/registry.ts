@@ -6,7 +6,7 @@
 // Histogram has no way to be handed bucket counts, so BlockHistogram subclasses it and reports
 // the block's counts from get(); prom-client still checks its name, labels and bounds.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { BlockLayout, FamilyLayout } from './block_layout.ts';
+import type { BlockLayout, FamilyLayout } from '../../../protocol/metrics/block_layout.ts';
 import { BlockReader } from './block_reader.ts';
 
 export const kRejectedMetric = 'lucent_metrics_rejected_total';

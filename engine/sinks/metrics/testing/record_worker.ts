@@ -1,7 +1,7 @@
 // A worker thread for the exposition test: records a fixed set of observations into its region
 // of the metrics block, then tells the parent it is done. Nothing is sent per observation.
 import { parentPort, workerData } from 'node:worker_threads';
-import { EngineMetrics, type EngineMetricsHandoff } from '../engine_metrics.ts';
+import { EngineMetrics, type EngineMetricsHandoff } from '../../../../protocol/metrics/engine_metrics.ts';
 
 const m = new EngineMetrics(workerData as EngineMetricsHandoff);
 for (let i = 0; i < 3; i++) m.decision(0, 2.5e-6);

@@ -2,7 +2,7 @@
 // seconds (a stalled cycle), so the default bounds are log-spaced from 1 µs to 1 s with six
 // steps per decade: Prometheus' histogram_quantile interpolates linearly inside a bucket, and
 // 1-1.5-2-3-5-7 keeps that interpolation within ±25 % of the true quantile anywhere in the range.
-import { OptionError } from '../../../protocol/errors.ts';
+import { OptionError } from '../errors.ts';
 
 /** Mantissas of the default bounds in each decade. */
 export const kLatencyMantissas: readonly number[] = [1, 1.5, 2, 3, 5, 7];

@@ -18,7 +18,7 @@
 // agent_id names an agent instance, agent_type its kind (in this engine one instance per kind,
 // so both carry the agent's name unless a deployment runs several). Label values are fixed at
 // start (the schema), so cardinality is bounded and every series exists from the first scrape.
-import { OptionError } from '../../../protocol/errors.ts';
+import { OptionError } from '../errors.ts';
 import type { BlockSpec, FamilySpec } from './block_layout.ts';
 import { kLatencyBuckets } from './buckets.ts';
 

@@ -14,7 +14,7 @@
 // writer thread (queue depth on the main thread), or let each thread set its own share of it.
 // Slot 0 of every region counts observations the writer refused (NaN, an infinite value, a
 // negative counter increment), so a bad value is counted, never silently written or lost.
-import { OptionError } from '../../../protocol/errors.ts';
+import { OptionError } from '../errors.ts';
 import { checkBuckets } from './buckets.ts';
 
 export type MetricKind = 'counter' | 'gauge' | 'histogram';

@@ -11,7 +11,7 @@
 //
 // Nothing here allocates, sends a message or calls prom-client. A writer for a disabled
 // endpoint still writes into its block: a few nanoseconds, and no branch at the call site.
-import { OptionError } from '../../../protocol/errors.ts';
+import { OptionError } from '../errors.ts';
 import { BlockLayout, checkBlock, kSlotRejected, type HistogramSlot, type MetricsHandoff } from './block_layout.ts';
 
 export class MetricsWriter {

@@ -1,0 +1,122 @@
+// A decision's inputs, so it can be explained after the fact: the state values of its instruments
+// (every column of each slot) and the agent records it was made from (the records of the deciding
+// agent's cycle that name one of those instruments), as they were when the decision was made.
+//
+// Captured on the main thread right after the decision is recorded (the state's only writer, so
+// the columns are stable): a copy of a few Float64 values into one typed array, hung on the
+// decision under a symbol (JSON.stringify skips symbol keys, so the decision log's line is
+// unchanged). Turned into JSON only in the audit writer's background drain.
+import { kFieldCount, kKindNames, kRecordWidth, kRecSlotA, kRecSlotB } from '../../protocol/layout.ts';
+import { kRecNames } from '../../protocol/records.ts';
+import type { MarketArrays } from '../../protocol/market_state.ts';
+import type { RegistrySnapshot } from '../../protocol/registry.ts';
+import type { ResultReader } from '../../protocol/result_reader.ts';
+import type { Decision, Proposal } from '../types.ts';
+
+const kInputs = Symbol('decisionInputs');
+const kMaxRecords = 16;
+
+/** The fields of each state kind, by column (common: ts and epoch in the last two). */
+const kFieldNames: Readonly<Record<string, readonly string[]>> = {
+  book: ['bid', 'ask', 'bidSize', 'askSize', 'last'],
+  yield: ['apy', 'apyBase', 'apyReward', 'tvl', 'ilRisk', 'exposureMulti', 'stablecoin', 'mu', 'sigma', 'predictedUp', 'apyBorrow', 'ltv'],
+  amm: ['reserve0', 'reserve1', 'fee', 'sqrtPrice', 'liquidity', 'tick', 'price'],
+  protocol: ['liqUsd', 'liqCount', 'cascadeUsd', 'cascadeCount', 'govCount', 'govPassed', 'lastLiqTs', 'lastGovTs'],
+  signal: ['changePct', 'signalPrice'],
+};
+const kRecFields = ['kind', 'slotA', 'slotB', 'score', 'value', 'size', 'risk', 'aux'];
+
+export interface CapturedInputs {
+  readonly cycle: number;
+  readonly slots: Int32Array;
+  /** kFieldCount columns per slot. */
+  readonly state: Float64Array;
+  /** kRecordWidth values per record. */
+  readonly records: Float64Array;
+  /** The decision's expected profit is a realised round trip's PnL. */
+  readonly realizesPnl: boolean;
+  readonly registry: RegistrySnapshot;
+}
+
+/** The inputs hung on a decision by capture(), or undefined. */
+export function inputsOf(d: Decision): CapturedInputs | undefined {
+  return (d as unknown as Record<symbol, CapturedInputs | undefined>)[kInputs];
+}
+
+/** One pipeline's capturer: built once over its state, registry and result readers. */
+export class DecisionInputs {
+  readonly #arrays: MarketArrays;
+  readonly #registry: RegistrySnapshot;
+  readonly #slotOf = new Map<string, number>();
+  readonly #readers: Map<string, ResultReader>;
+
+  constructor(p: { arrays: MarketArrays; snapshot: RegistrySnapshot; readers: readonly ResultReader[] }) {
+    this.#arrays = p.arrays;
+    this.#registry = p.snapshot;
+    p.snapshot.meta.forEach((m, slot) => this.#slotOf.set(m.key, slot));
+    this.#readers = new Map(p.readers.map((r) => [r.name, r]));
+  }
+
+  /** Copies the decision's inputs and hangs them on it. */
+  capture(p: Proposal, d: Decision): void {
+    const n = d.instruments.length;
+    const slots = new Int32Array(n);
+    const state = new Float64Array(n * kFieldCount);
+    const cols = this.#arrays.columns;
+    const cap = this.#arrays.capacity;
+    for (let i = 0; i < n; i++) {
+      const s = this.#slotOf.get(d.instruments[i]!) ?? -1;
+      slots[i] = s;
+      if (s < 0) { state.fill(NaN, i * kFieldCount, (i + 1) * kFieldCount); continue; }
+      for (let f = 0; f < kFieldCount; f++) state[i * kFieldCount + f] = cols[f * cap + s]!;
+    }
+    let records = new Float64Array(0);
+    const r = this.#readers.get(d.agent);
+    if (r !== undefined) {
+      const keep: number[] = [];
+      for (let k = 0; k < r.count && keep.length < kMaxRecords; k++) {
+        const at = (r.offset + k) * kRecordWidth;
+        const a = r.records[at + kRecSlotA]!, b = r.records[at + kRecSlotB]!;
+        for (let i = 0; i < n; i++) if (slots[i] === a || slots[i] === b) { keep.push(at); break; }
+      }
+      records = new Float64Array(keep.length * kRecordWidth);
+      keep.forEach((at, j) => records.set(r.records.subarray(at, at + kRecordWidth), j * kRecordWidth));
+    }
+    const inputs: CapturedInputs = { cycle: p.cycle, slots, state, records, realizesPnl: p.realizesPnl, registry: this.#registry };
+    (d as unknown as Record<symbol, CapturedInputs>)[kInputs] = inputs;
+  }
+}
+
+const num = (v: number): number | null => (Number.isFinite(v) ? v : null);
+
+/** The inputs as the decision event's metadata (built in the audit writer's drain), or undefined. */
+export function decisionInputsJson(d: Decision): Record<string, unknown> | undefined {
+  const x = inputsOf(d);
+  if (x === undefined) return undefined;
+  const state: Record<string, unknown> = {};
+  for (let i = 0; i < x.slots.length; i++) {
+    const s = x.slots[i]!;
+    const key = d.instruments[i]!;
+    if (s < 0) { state[key] = null; continue; }
+    const kind = kKindNames[x.registry.meta[s]!.kind] ?? 'none';
+    const names = kFieldNames[kind] ?? [];
+    const fields: Record<string, number | null> = {};
+    const at = i * kFieldCount;
+    names.forEach((name, f) => { fields[name] = num(x.state[at + f]!); });
+    fields.ts = num(x.state[at + kFieldCount - 2]!);
+    fields.epoch = num(x.state[at + kFieldCount - 1]!);
+    state[key] = { kind, slot: s, ...fields };
+  }
+  const records: Record<string, unknown>[] = [];
+  for (let at = 0; at < x.records.length; at += kRecordWidth) {
+    const rec: Record<string, unknown> = {};
+    kRecFields.forEach((name, f) => { rec[name] = num(x.records[at + f]!); });
+    rec.kindName = kRecNames[x.records[at]!] ?? null;
+    for (const k of ['slotA', 'slotB'] as const) {
+      const s = rec[k] as number | null;
+      rec[`${k}Key`] = s !== null && s >= 0 ? (x.registry.meta[s]?.key ?? null) : null;
+    }
+    records.push(rec);
+  }
+  return { cycle: x.cycle, state, records };
+}
