@@ -101,10 +101,20 @@ export const kCtlMainSleeping = 5 * kInt32PerLine; // 1 while the main thread is
 export const kCtlReady = 6 * kInt32PerLine; // agent threads that entered their loop
 export const kCtlThreadDone0 = 8 * kInt32PerLine; // then one line per thread: last cycle done
 export const kMaxThreads = 64;
-export const kCtlInt32Count = kCtlThreadDone0 + kMaxThreads * kInt32PerLine;
+// Then one line per thread with the cycles requested of it: a cycle that only wakes some agents
+// (the arbitrage detector, woken by a leg of its routes) is requested only of the threads that
+// hold one of them; the other threads are not woken at all.
+export const kCtlThreadReq0 = kCtlThreadDone0 + kMaxThreads * kInt32PerLine;
+export const kThrReqCycle = 0; // the newest cycle requested of the thread (it waits on this word)
+export const kThrReqFull = 1; // the newest of those that runs every agent of the thread (the others run only its woken agents)
+export const kCtlInt32Count = kCtlThreadReq0 + kMaxThreads * kInt32PerLine;
 /** Int32 index of thread t's done counter. */
 export function ctlThreadDone(t: number): number {
   return kCtlThreadDone0 + t * kInt32PerLine;
+}
+/** Int32 index of thread t's request line (kThrReq* within it). */
+export function ctlThreadReq(t: number): number {
+  return kCtlThreadReq0 + t * kInt32PerLine;
 }
 // Float64 control values, after the Int32 part (indices into a Float64Array over the same buffer)
 export const kCtlF64Offset = kCtlInt32Count * 4; // byte offset
