@@ -43,6 +43,8 @@ export interface Summary {
   runMs: number;
   eventsPerSec: number;
   cycles: number;
+  /** Of the cycles, those that only woke the arbitrage detector (a leg's change under the price threshold completing a paying route). */
+  wakeCycles: number;
   cyclesPerSec: number;
   missedCycles: number;
   derivedEvents: number;
@@ -164,6 +166,7 @@ export function replaySummary(o: EngineOptions, f: ReplayFigures): Summary {
     runMs: Math.round(loop.runMs),
     eventsPerSec: Math.round(loop.events / (loop.runMs / 1000)),
     cycles: loop.cycles,
+    wakeCycles: loop.wakeCycles,
     cyclesPerSec: Math.round(loop.cycles / (loop.runMs / 1000)),
     missedCycles: loop.missedCycles,
     derivedEvents: loop.derivedEvents,

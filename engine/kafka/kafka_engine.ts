@@ -184,6 +184,7 @@ function kafkaSummary(
     runMs: Math.round(activeMs),
     eventsPerSec: Math.round(events / (activeMs / 1000)),
     cycles: stats.cycles,
+    wakeCycles: stats.wakeCycles,
     cyclesPerSec: Math.round(stats.cycles / (activeMs / 1000)),
     missedCycles: stats.missedCycles,
     derivedEvents: stats.derivedEvents,

@@ -23,6 +23,8 @@ import type { PlausibilityGate } from '../plausibility/gate.ts';
 export interface LoopStats {
   events: number;
   cycles: number;
+  /** Of the cycles, those that only woke the arbitrage detector (a leg's sub-threshold change, engine/arb_wake.ts). */
+  wakeCycles: number;
   missedCycles: number;
   consolidations: number;
   derivedEvents: number; // events the engine derived (market analyzer) and replayed as triggers
@@ -72,7 +74,7 @@ const kMaxDerivedRounds = 4;
 
 export function newLoopStats(agents: readonly string[]): LoopStats {
   return {
-    events: 0, cycles: 0, missedCycles: 0, consolidations: 0, derivedEvents: 0, runMs: 0,
+    events: 0, cycles: 0, wakeCycles: 0, missedCycles: 0, consolidations: 0, derivedEvents: 0, runMs: 0,
     tickToDecision: new LatencyRecorder(), ingest: new LatencyRecorder(), agents: new LatencyRecorder(),
     consolidate: new LatencyRecorder(),
     perAgent: new Map(agents.map((a) => [a, new LatencyRecorder()])),
@@ -182,6 +184,7 @@ export class EventStepper {
       const wakeOnly = d.trigger.wokenOnly;
       cycle = d.dispatcher.request(ts, wakeOnly);
       stats.cycles++;
+      if (wakeOnly) stats.wakeCycles++;
       if (this.#requested === 0) this.#firstCycle = cycle;
       this.#requested++;
       this.#lastCycle = cycle;
