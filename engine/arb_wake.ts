@@ -184,26 +184,27 @@ export class ArbWake {
   }
 
   /**
-   * Whether slot's current quote (event time `ts`) wakes the detector: a route through it turned
-   * paying net of fees (before slippage) with every leg fresh, where it did not at its last check.
+   * Whether slot's current quote (event time `times[at]`) wakes the detector: a route through it
+   * turned paying net of fees (before slippage) with every leg fresh, where it did not at its last
+   * check. The time is read from the array (the tape row) because V8 boxes a double passed to a
+   * call it does not inline: 16 bytes per quote.
    */
-  wakes(slot: number, ts: number): boolean {
+  wakes(slot: number, times: Float64Array, at: number): boolean {
     this.checks++;
+    const ts = times[at]!;
     const c = this.#arrays.columns, cap = this.#cap;
     // this leg's rates net of its fee and how long its quote stays fresh, kept for the routes
     // that its later-changing partners complete (every leg's update comes through here)
-    this.#clock.note(slot, ts);
+    this.#clock.noteAt(slot, times, at);
     const until = this.#freshUntil, rSell = this.#rSell, rBuy = this.#rBuy;
-    until[slot] = ts + this.#ages.maxAgeUs(slot);
+    this.#ages.writeFreshUntil(slot, times, at, until);
     if (this.#kind[slot] === 1) {
       const f = this.#fee[slot]!;
       rSell[slot] = c[kBid * cap + slot]! * (1 - f);
       rBuy[slot] = (1 - f) / c[kAsk * cap + slot]!;
       this.#buyCost[slot] = c[kAsk * cap + slot]! * (1 + f);
     } else {
-      const p = this.#poolPrice(slot), g = 1 - c[kFee * cap + slot]!;
-      rSell[slot] = p * g;
-      rBuy[slot] = g / p;
+      this.#poolRates(slot);
     }
     let wake = false;
     if (this.#kind[slot] === 1) {
@@ -240,13 +241,22 @@ export class ArbWake {
     return wake;
   }
 
-  /** A pool's price, token1 per token0 in human units (as the detector's triangular.ts). */
-  #poolPrice(s: number): number {
+  /**
+   * A pool's rates net of its fee from its price, token1 per token0 in human units (as the
+   * detector's triangular.ts), into #rSell/#rBuy (written, not returned: a returned double is boxed).
+   */
+  #poolRates(s: number): void {
     const c = this.#arrays.columns, cap = this.#cap;
     const sp = c[kSqrtPrice * cap + s]!;
-    if (sp === sp) return c[kLiquidity * cap + s]! > 0 ? sp * sp * this.#scale[s]! : NaN;
-    const r0 = c[kReserve0 * cap + s]!, r1 = c[kReserve1 * cap + s]!;
-    return r0 > 0 && r1 > 0 ? r1 / r0 : c[kPrice * cap + s]!;
+    let p: number;
+    if (sp === sp) p = c[kLiquidity * cap + s]! > 0 ? sp * sp * this.#scale[s]! : NaN;
+    else {
+      const r0 = c[kReserve0 * cap + s]!, r1 = c[kReserve1 * cap + s]!;
+      p = r0 > 0 && r1 > 0 ? r1 / r0 : c[kPrice * cap + s]!;
+    }
+    const g = 1 - c[kFee * cap + s]!;
+    this.#rSell[s] = p * g;
+    this.#rBuy[s] = g / p;
   }
 }
 

@@ -41,9 +41,9 @@ export class Trigger {
     const f = o + kTapeF0;
     switch (type) {
       case kTypePrice:
-        return this.#legWake(slot, tape[o + kTapeTs]!, this.#moved(slot, 0.5 * (tape[f]! + tape[f + 1]!)));
+        return this.#legWake(slot, tape, o + kTapeTs, this.#moved(slot, tape, f, 1));
       case kTypePool:
-        return this.#legWake(slot, tape[o + kTapeTs]!, this.#moved(slot, tape[f + 6]!));
+        return this.#legWake(slot, tape, o + kTapeTs, this.#moved(slot, tape, f + 6, 0));
       case kTypeYield: {
         const apy = tape[f]!;
         const last = this.#last[slot]!;
@@ -64,15 +64,21 @@ export class Trigger {
    * `moved`, or a leg of a watched route whose change completes a paying route (the state holds
    * the new quote). Every leg's update is shown to the watch (it remembers which routes paid).
    */
-  #legWake(slot: number, ts: number, moved: boolean): boolean {
+  #legWake(slot: number, tape: Float64Array, tsAt: number, moved: boolean): boolean {
     if (this.#isLeg[slot] !== 1) return moved;
-    const wakes = this.#wake!.wakes(slot, ts);
+    const wakes = this.#wake!.wakes(slot, tape, tsAt);
     if (moved) return true;
     if (wakes) { this.legWakes++; this.wokenOnly = true; }
     return wakes;
   }
 
-  #moved(slot: number, price: number): boolean {
+  /**
+   * Whether the price moved past the threshold since the slot last triggered: tape[at] (mid: the
+   * mean of tape[at] and tape[at + 1]). Read here, not passed: a double argument is boxed when
+   * the call is not inlined.
+   */
+  #moved(slot: number, tape: Float64Array, at: number, mid: number): boolean {
+    const price = mid === 1 ? 0.5 * (tape[at]! + tape[at + 1]!) : tape[at]!;
     const last = this.#last[slot]!;
     if (last === last && Math.abs(price / last - 1) < this.#priceFrac) return false;
     this.#last[slot] = price;

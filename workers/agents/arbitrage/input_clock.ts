@@ -27,6 +27,18 @@ export class InputClock {
     this.#gap[slot] = g === g ? g + kGapWeight * (gap - g) : gap;
   }
 
+  /** note(slot, times[at]), for a hot caller: a double argument to a call V8 does not inline is boxed. */
+  noteAt(slot: number, times: Float64Array, at: number): void {
+    const ts = times[at]!;
+    const last = this.#lastTs[slot]!;
+    if (ts === last) return;
+    this.#lastTs[slot] = ts;
+    if (!(last === last) || !(ts > last)) return;
+    const gap = ts - last;
+    const g = this.#gap[slot]!;
+    this.#gap[slot] = g === g ? g + kGapWeight * (gap - g) : gap;
+  }
+
   /** Mean gap between updates of `slot` (µs), NaN until it has been seen twice. */
   observedGapUs(slot: number): number { return this.#gap[slot]!; }
 
