@@ -142,6 +142,12 @@ export const kEventType = 1; // event type code (events.ts)
 export const kEventV0 = 2; // price_update: mid; pool_update: price; yield: APY; liquidation: USD; cascade: USD
 export const kEventV1 = 3; // liquidation: 1 (count); cascade: count; otherwise NaN
 export const kEventStride = 4;
+// Each entry is stamped with its epoch (MarketArrays.eventSeq, 0 while the writer rewrites it), so
+// a reader knows exactly whether the entry it copied is the event of the epoch it asked for
+// (MarketView.copyEvent): a lapped ring is never misread. A copy holds the four values above,
+// then the slot:
+export const kEventCopySlot = kEventStride;
+export const kEventCopyLength = kEventStride + 1;
 
 /** Default changed-slot ring size (power of two): entries = epochs, value = slot written. */
 export const kDefaultRingSize = 1 << 16;
@@ -176,6 +182,7 @@ export const kResErrors = 4; // cycles that threw
 export const kResOverflow = 5; // records dropped for lack of room
 export const kResLapped = 6; // cycles that fell back to a full scan (ring lapped)
 export const kResLastError = 7; // cycle of the last error
+export const kResEventsLost = 8; // events not delivered through Agent.onEvent because the ring lapped (cumulative; the full scan stood in)
 export const kResHeaderInt32 = kInt32PerLine;
 // Float64 metrics (one line), after the Int32 header
 export const kResBusyUs = 0; // time of the last cycle (µs)
