@@ -163,7 +163,7 @@ function kafkaSummary(
   const decisionsByStatus = { approved: 0, rejected: 0, pending_approval: 0, ...sum((l) => l.decisionsByStatus) };
   const opportunities = sum((l) => l.opportunitiesByAgent);
   const agentsUs: Summary['agentsUs'] = {};
-  for (const [name, r] of stats.perAgent) agentsUs[name] = { ...r.summary(), errors: 0, overflow: 0, lapped: 0, stale: 0, quarantined: 0 };
+  for (const [name, r] of stats.perAgent) agentsUs[name] = { ...r.summary(), errors: 0, overflow: 0, lapped: 0, eventsLost: 0, stale: 0, quarantined: 0 };
   const topology = planTopology(o.agents, o.threads, o.topology);
   return {
     fixture: `kafka ${k.brokers.join(',')} group ${k.group} (${k.scope} scope; universe ${k.universe})`,
