@@ -56,13 +56,13 @@ async function shardMessages(): Promise<Map<string, KafkaMessage[]>> {
       if (!list) byTopic.set(name, (list = []));
       list.push({
         offset: String(list.length), key: key === null ? null : Buffer.from(key), value: Buffer.from(text), timestamp: '0', attributes: 0,
-        headers: ok ? { [kHeaderSeq]: Buffer.from(String(seq)) } : {}, size: 0,
+        headers: ok ? { [kHeaderSeq]: Buffer.from(String(seq)) } : {},
       } as KafkaMessage);
     }
     if (events >= kEvents) break;
   }
   for (const list of byTopic.values()) {
-    list.push({ offset: String(list.length), key: null, value: null, timestamp: '0', attributes: 0, headers: { [kHeaderControl]: Buffer.from(kControlEnd), [kHeaderSeq]: Buffer.from(String(seq)) }, size: 0 } as KafkaMessage);
+    list.push({ offset: String(list.length), key: null, value: null, timestamp: '0', attributes: 0, headers: { [kHeaderControl]: Buffer.from(kControlEnd), [kHeaderSeq]: Buffer.from(String(seq)) } } as KafkaMessage);
   }
   return new Map([...byTopic].sort((a, b) => (a[0] < b[0] ? -1 : 1)));
 }
