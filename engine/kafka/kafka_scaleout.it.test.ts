@@ -29,7 +29,10 @@ import { keyCounts } from '../recovery/key_counts.ts';
 const kFile = 'engine/kafka/kafka_scaleout.it.test.ts';
 const kEvents = 30_000;
 const kPartitions = 4;
-const kRate = 2000; // events/s per shard in the two processes, so the kill lands mid-run
+// events/s per shard: A slow, so that it is still mid-run when it is killed however long B takes
+// to start and join on a loaded machine (shard 0 lasts about 30 s at this rate); B faster
+const kRateA = 300;
+const kRateB = 2000;
 
 if (await requireBroker(test, kFile)) {
   const dir = mkdtempSync(join(tmpdir(), 'lucent-kafka-scale-'));
@@ -67,19 +70,20 @@ if (await requireBroker(test, kFile)) {
 
     // Two processes in one group, writing their shards' logs in one folder.
     const log = join(dir, 'group', 'decisions.jsonl');
-    const args = (who: string): string[] => [
+    const args = (who: 'a' | 'b'): string[] => [
       '--source', 'kafka', '--scope', 'shard', '--brokers', kTestBrokers.join(','), '--group', group, '--topic-prefix', prefix,
-      '--universe', kDefaultFixture, '--threads', '0', '--rate', String(kRate), '--session-timeout', '6000', '--topic-refresh', '0',
+      '--universe', kDefaultFixture, '--threads', '0', '--rate', String(who === 'a' ? kRateA : kRateB), '--session-timeout', '6000', '--topic-refresh', '0',
       '--decisions', log, '--summary', join(dir, `summary-${who}.json`), '--dead-letters', join(dir, `dl-${who}.jsonl`), '--json',
       ...(pgDown === null ? ['--event-store', storeUrl] : []),
     ];
     const a = spawnEngine(args('a'));
     children.push(a);
-    await until('A to start its lanes', () => (a.err.match(/lane started/g) ?? []).length >= kPartitions, 30_000);
+    // the limits below guard against a hang; a loaded machine needs the margin
+    await until('A to start its lanes', () => (a.err.match(/lane started/g) ?? []).length >= kPartitions, 60_000);
     const b = spawnEngine(args('b'));
     children.push(b);
-    await until('B to take shards', () => /lane started/.test(b.err), 30_000);
-    await until('A to give shards up', () => /partitions taken away/.test(a.err), 30_000);
+    await until('B to take shards', () => /lane started/.test(b.err), 60_000, () => b.err.slice(-500));
+    await until('A to give shards up', () => /partitions taken away/.test(a.err), 60_000, () => a.err.slice(-500));
     await new Promise((r) => setTimeout(r, 500));
     const aShards = [...a.err.matchAll(/shard-(\d+): lane started/g)].map((m) => Number(m[1]))
       .filter((p) => !new RegExp(`shard-${p}: partitions taken away`).test(a.err));
@@ -115,7 +119,7 @@ if (await requireBroker(test, kFile)) {
           }
         }
         return true;
-      }, 90_000);
+      }, 120_000);
     } finally {
       await admin.disconnect();
     }
