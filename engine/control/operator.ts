@@ -116,7 +116,8 @@ export async function openOperator(
 ): Promise<Operator> {
   const tokens = Tokens.load(o.tokenFile);
   // the run's own event store when it has one (one opener per embedded log), else --event-store
-  const store = shared ?? (o.eventStore === null ? null : await openEventStore(o.eventStore));
+  // (off: kept in memory, not a log file named "off")
+  const store = shared ?? (o.eventStore === null || o.eventStore === 'off' ? null : await openEventStore(o.eventStore));
   const control = new ControlPlane(config, { log: new ControlLog(store), ...plane });
   return new Operator(o, control, tokens, store, shared === null);
 }
