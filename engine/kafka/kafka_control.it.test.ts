@@ -18,6 +18,7 @@ import {
 import { freePort } from '../http/testing/free_port.ts';
 
 const kFile = 'engine/kafka/kafka_control.it.test.ts';
+const kCli = new URL('../cli.ts', import.meta.url).pathname;
 const kEvents = 30_000;
 const kPartitions = 4;
 const kToken = 'ops-token-kafka-0123456789';
@@ -49,7 +50,7 @@ if (await requireBroker(test, kFile)) {
     const url = `http://127.0.0.1:${port}`;
     const log = join(dir, 'decisions.jsonl');
     const summaryPath = join(dir, 'summary.json');
-    const engine = spawnEngine([
+    const engine = spawnEngine(kCli, [
       '--source', 'kafka', '--scope', 'shard', '--brokers', kTestBrokers.join(','), '--group', group, '--topic-prefix', prefix,
       '--universe', kDefaultFixture, '--threads', '0', '--rate', '2000', '--until-end', '--topic-refresh', '0',
       '--http', `127.0.0.1:${port}`, '--token-file', tokens, '--event-store', 'off',

@@ -27,6 +27,7 @@ import { laneStream } from './lane_audit.ts';
 import { keyCounts } from '../recovery/key_counts.ts';
 
 const kFile = 'engine/kafka/kafka_fencing.it.test.ts';
+const kCli = new URL('../cli.ts', import.meta.url).pathname;
 const kEvents = 30_000;
 const kPartitions = 4;
 
@@ -63,7 +64,7 @@ if (await requireBroker(test, kFile) && await requirePostgres(test, kFile)) {
       '--universe', kDefaultFixture, '--threads', '0', '--session-timeout', '6000', '--topic-refresh', '0', '--event-store', storeUrl,
       '--decisions', log, '--summary', join(dir, `summary-${who}.json`), '--dead-letters', join(dir, `dl-${who}.jsonl`), ...rate,
     ];
-    const a = spawnEngine(args('a', ['--rate', '1500']));
+    const a = spawnEngine(kCli, args('a', ['--rate', '1500']));
     children.push(a);
     await until('A to start its lanes', () => (a.err.match(/lane started/g) ?? []).length >= kPartitions, 30_000);
     const total = (): number => refShards.reduce((n, _, p) => n + lines(shardDecisionPath(log, p)).length, 0);
@@ -71,7 +72,7 @@ if (await requireBroker(test, kFile) && await requirePostgres(test, kFile)) {
     a.proc.kill('SIGSTOP');
     const atStop = total();
 
-    const b = spawnEngine(args('b', []));
+    const b = spawnEngine(kCli, args('b', []));
     children.push(b);
     await until('B to take every shard over', () => (b.err.match(/lane started/g) ?? []).length >= kPartitions, 60_000);
     // B has finished when every decision of the single consumer is in the shards' logs (a line A had

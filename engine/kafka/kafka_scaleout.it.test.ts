@@ -27,6 +27,7 @@ import { laneStream } from './lane_audit.ts';
 import { keyCounts } from '../recovery/key_counts.ts';
 
 const kFile = 'engine/kafka/kafka_scaleout.it.test.ts';
+const kCli = new URL('../cli.ts', import.meta.url).pathname;
 const kEvents = 30_000;
 const kPartitions = 4;
 // events/s per shard: A slow, so that it is still mid-run when it is killed however long B takes
@@ -76,11 +77,11 @@ if (await requireBroker(test, kFile)) {
       '--decisions', log, '--summary', join(dir, `summary-${who}.json`), '--dead-letters', join(dir, `dl-${who}.jsonl`), '--json',
       ...(pgDown === null ? ['--event-store', storeUrl] : []),
     ];
-    const a = spawnEngine(args('a'));
+    const a = spawnEngine(kCli, args('a'));
     children.push(a);
     // the limits below guard against a hang; a loaded machine needs the margin
     await until('A to start its lanes', () => (a.err.match(/lane started/g) ?? []).length >= kPartitions, 60_000);
-    const b = spawnEngine(args('b'));
+    const b = spawnEngine(kCli, args('b'));
     children.push(b);
     await until('B to take shards', () => /lane started/.test(b.err), 60_000, () => b.err.slice(-500));
     await until('A to give shards up', () => /partitions taken away/.test(a.err), 60_000, () => a.err.slice(-500));

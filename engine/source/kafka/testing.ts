@@ -60,14 +60,12 @@ export async function cleanUp(prefix: string, groups: string[]): Promise<void> {
   }
 }
 
-const kCli = new URL('../../cli.ts', import.meta.url).pathname;
-
 /** An engine CLI process: its stderr so far, and its exit code (null when killed by a signal). */
 export interface EngineChild { proc: ChildProcess; err: string; exited: Promise<number | null> }
 
-/** Starts the engine CLI (`node engine/cli.ts ...args`), collecting its stderr. */
-export function spawnEngine(args: string[]): EngineChild {
-  const proc = spawn(process.execPath, [kCli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts the engine CLI (`node <cli> ...args`; the test names engine/cli.ts), collecting its stderr. */
+export function spawnEngine(cli: string, args: string[]): EngineChild {
+  const proc = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const child: EngineChild = { proc, err: '', exited: new Promise((resolve) => proc.on('exit', (code) => resolve(code))) };
   proc.stderr!.on('data', (d: Buffer) => { child.err += d.toString(); });
   proc.stdout!.resume();
