@@ -1,6 +1,6 @@
 // The kill switch on a Kafka run, through a real broker: the engine CLI consumes the fixture's
 // first events in shard scope (paced, so the run is still going when the operator acts) with
-// `--http` and `--token-file`. Over HTTP: /health and /metrics answer, a kill without a token is
+// `--http` and `--token-file`. Over HTTP: /health and /metrics are served, a kill without a token is
 // 401 and changes nothing, the engine scope is then killed with the token; GET /control shows it
 // HALTED by the token's name. The run goes on to the end of the topics (every event ingested), and
 // in every shard's decision log nothing is approved after the first action the kill switch refused.
@@ -63,7 +63,9 @@ if (await requireBroker(test, kFile)) {
       () => `${written()} decisions so far; stderr: ${engine.err.slice(-500)}`);
     assert.is(engine.proc.exitCode, null, 'the run is still going');
 
-    assert.is((await fetch(`${url}/health`)).status, 200, '/health answers on a Kafka run');
+    // /health is served (its verdict, ok or stalled, depends on the event loop's delays: a loaded machine may stall it)
+    const health = (await (await fetch(`${url}/health`)).json()) as { status: string };
+    assert.ok(health.status === 'ok' || health.status === 'stalled', `/health answers on a Kafka run: ${JSON.stringify(health)}`);
     assert.match(await (await fetch(`${url}/metrics`)).text(), 'lucent_control_trading_state', 'the control metrics are in /metrics');
     const kill = (token: string | null): Promise<Response> => fetch(`${url}/control/kill`, {
       method: 'POST', headers: token === null ? {} : { authorization: `Bearer ${token}` }, body: JSON.stringify({ scope: 'engine', reason: 'kafka kill test' }),
