@@ -1,9 +1,11 @@
 // Replays a fixture into Kafka: each event to its topic (with the topic prefix in front), keyed
 // by its universe shard (topics.ts), with a header carrying its sequence
 // number in the fixture (its epoch in a file replay: the n-th event the codec accepts) and one
-// carrying the wall-clock time it was sent. Sends are awaited one batch at a time with an
-// idempotent producer, so each partition holds its events in file order. Paced by a fixed rate or
-// by the recorded timing; while paced, every partition gets a watermark record now and then (so
+// carrying the wall-clock time it was sent (paced: when it was due, so that the time it waits in the
+// producer counts). Sends are awaited one batch at a time with an idempotent producer, so each
+// partition holds its events in file order. Paced by a fixed rate or by the recorded timing (the
+// producer sleeps until the next event is due and sends every due event in one request; it never
+// spins); while paced, every partition gets a watermark record now and then (so
 // a lockstep consumer's merge need not wait for quiet partitions), and at the end an end record.
 // Lines the codec rejects are sent too, without a sequence header (the consumer dead-letters them).
 import { Partitioners } from 'kafkajs';
@@ -47,7 +49,11 @@ export interface ReplayReport {
   eventsPerSec: number;
 }
 
-interface Item { topic: string; partition: number; key: string | null; value: string; seq: number; ts: number }
+interface Item {
+  topic: string; partition: number; key: string | null; value: string; seq: number; ts: number;
+  /** Paced: wall-clock µs when the event was due (its produced-us header); NaN: the send time. */
+  dueUs: number;
+}
 
 /** An admin request, tried again while the broker answers with a retriable error (a busy broker, a topic still being made). */
 async function retrying<T>(fn: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
@@ -63,11 +69,12 @@ async function retrying<T>(fn: () => Promise<T>, timeoutMs = 30_000): Promise<T>
 }
 
 /** Creates the topics that are missing; an existing topic must have `partitions` partitions. */
-export async function ensureTopics(admin: Admin, topics: string[], partitions: number): Promise<string[]> {
+/** Creates the missing topics (with `configEntries`, e.g. message.timestamp.type); checks the partitions of the others. */
+export async function ensureTopics(admin: Admin, topics: string[], partitions: number, configEntries: { name: string; value: string }[] = []): Promise<string[]> {
   const existing = new Set(await retrying(() => admin.listTopics()));
   const missing = topics.filter((t) => !existing.has(t));
   if (missing.length > 0) {
-    await retrying(() => admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })) }));
+    await retrying(() => admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1, configEntries })) }));
   }
   const have = topics.filter((t) => existing.has(t));
   if (have.length > 0) {
@@ -98,7 +105,7 @@ async function sendItems(producer: Producer, items: Item[], controls: Control[] 
     return l;
   };
   for (const it of items) {
-    const headers: Record<string, string> = { [kHeaderProducedUs]: produced };
+    const headers: Record<string, string> = { [kHeaderProducedUs]: it.dueUs === it.dueUs ? String(it.dueUs) : produced };
     if (it.seq > 0) headers[kHeaderSeq] = String(it.seq);
     list(it.topic).push({ key: it.key, value: it.value, partition: it.partition, headers });
   }
@@ -181,7 +188,7 @@ export async function replayToKafka(o: ReplayOptions, kafka: Kafka = createKafka
       const key = shardKeyOfEvent(ev);
       const item: Item = {
         topic: o.topicPrefix + topic, partition: key === null ? 0 : shardOf(key, o.partitions), key, value: text,
-        seq: ok ? ++seq : 0, ts: Number((ev as { ts?: unknown }).ts),
+        seq: ok ? ++seq : 0, ts: Number((ev as { ts?: unknown }).ts), dueUs: NaN,
       };
       if (ok) report.events++; else report.rejected++;
       if (paced) {
@@ -189,12 +196,16 @@ export async function replayToKafka(o: ReplayOptions, kafka: Kafka = createKafka
         const intended = start + (o.rate > 0 ? ((seq - 1) * 1000) / o.rate : (item.ts - ts0) / 1000 / o.speed);
         let now = performance.now();
         if (intended > now) {
+          // Not due yet: send what is due, in one request, then sleep until this event is due. No
+          // spinning — a producer that spins takes a core from the broker and the consumer — so
+          // the events that fall due while it sleeps (the timer's resolution, ~1 ms) go together.
           await sendItems(producer, batch);
           batch = [];
           now = performance.now();
-          if (intended - now > 1) await new Promise((r) => setTimeout(r, intended - now - 0.5));
-          while (performance.now() < intended) { /* spin the last half millisecond */ }
+          if (intended > now) await new Promise((r) => setTimeout(r, intended - now));
         }
+        // Stamped with when it was due: produce-to-decision counts its wait in the producer too.
+        item.dueUs = Math.round((performance.timeOrigin + intended) * 1000);
         batch.push(item);
         now = performance.now();
         lastWrite.set(`${item.topic}/${item.partition}`, now);
