@@ -13,7 +13,7 @@ import { runKafkaEngine, type KafkaSummary } from '../engine/kafka/kafka_engine.
 import { kDefaultFixture, resolveOptions, type EngineOptions } from '../engine/options.ts';
 import { createKafka, probeBroker } from '../engine/source/kafka/client.ts';
 import { resolveKafkaOptions } from '../engine/source/kafka/options.ts';
-import { ensureTopics, replayToKafka, scanFixture } from '../engine/source/kafka/producer.ts';
+import { ensureTopics, replayToKafka, scanFixture, type ReplayReport } from '../engine/source/kafka/producer.ts';
 import { deadLetterTopic } from '../engine/source/kafka/topics.ts';
 import type { LatencySummary } from '../engine/metrics/latency.ts';
 import { flagHelp, parseFlags, type FlagSpec } from './lib/cli_flags.ts';
@@ -121,9 +121,12 @@ try {
     await new Promise((r) => setTimeout(r, 500));
     const producer = spawn(process.execPath, [new URL('./replay-to-kafka.ts', import.meta.url).pathname, '--fixture', fixture, '--brokers', brokers.join(','),
       '--topic-prefix', prefix, '--partitions', String(partitions), '--rate', String(rate), '--limit', String(liveEvents),
-      '--watermark-ms', String(mode === 'lockstep' ? watermarkMs : 0), '--quiet'], { stdio: ['ignore', 'ignore', 'inherit'] });
-    const code = await new Promise<number | null>((resolve) => producer.on('exit', resolve));
+      '--watermark-ms', String(mode === 'lockstep' ? watermarkMs : 0), '--quiet'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let reportText = '';
+    producer.stdout.on('data', (b: Buffer) => { reportText += b.toString(); });
+    const code = await new Promise<number | null>((resolve) => producer.on('close', resolve));
     if (code !== 0) throw new Error(`the producer exited with ${code}`);
+    const behind = (JSON.parse(reportText) as ReplayReport).behindScheduleUs;
     await new Promise((r) => setTimeout(r, 1500)); // the last events reach the engine
     stop.abort();
     const k = await engine;
@@ -132,6 +135,7 @@ try {
     rows.push({ run: `kafka, ${mode}, ${rate} ev/s: produce-to-decision`, events: k.events, eventsPerSec: k.eventsPerSec, p50Us: p50, p99Us: p99,
       note: `receive-to-decision p50 ${r50} µs, p99 ${r99} µs${k.events < liveEvents ? `; only ${k.events} events consumed` : ''}` });
     splits.push({ run: `kafka, ${mode}, ${rate} ev/s`, parts: [
+      ...(behind ? [['due → send (producer)', behind] as [string, LatencySummary]] : []),
       ['send → broker append', k.kafka.produceToAppendUs], ['append → consumer receive', k.kafka.appendToReceiveUs],
       ['receive → decision', k.latencyUs], ['send → decision (total)', k.kafka.produceToDecisionUs],
     ] });
@@ -156,7 +160,8 @@ for (const r of rows) {
   out += `${r.run.padEnd(52)} ${r.events.toLocaleString('en-US').padStart(8)} ${r.eventsPerSec.toLocaleString('en-US').padStart(10)} ${fmt(r.p50Us).padStart(10)} ${fmt(r.p99Us).padStart(10)}  ${r.note}\n`;
 }
 if (splits.length > 0) {
-  out += `\nWhere produce-to-decision goes (send → append and append → receive: every event, split at the record's LogAppendTime, ms resolution, so ±1 ms;\nreceive → decision and the total: the events that triggered a cycle)\n`;
+  out += `\nWhere produce-to-decision goes. due → send: each event's wait in the producer after it was due (not part of produce-to-decision, which starts at the send);\n`;
+  out += `send → append and append → receive: every event, split at the record's LogAppendTime (ms resolution, so ±1 ms); receive → decision and the total: the events that triggered a cycle\n`;
   out += `${'run'.padEnd(28)} ${'part'.padEnd(28)} ${'count'.padStart(8)} ${'p50'.padStart(10)} ${'p99'.padStart(10)} ${'max'.padStart(10)}\n`;
   for (const sp of splits) for (const [name, l] of sp.parts) out += `${sp.run.padEnd(28)} ${name.padEnd(28)} ${l.count.toLocaleString('en-US').padStart(8)} ${fmt(l.p50).padStart(10)} ${fmt(l.p99).padStart(10)} ${fmt(l.max).padStart(10)}\n`;
 }

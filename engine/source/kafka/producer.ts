@@ -1,8 +1,8 @@
 // Replays a fixture into Kafka: each event to its topic (with the topic prefix in front), keyed
 // by its universe shard (topics.ts), with a header carrying its sequence
 // number in the fixture (its epoch in a file replay: the n-th event the codec accepts) and one
-// carrying the wall-clock time it was sent (paced: when it was due, so that the time it waits in the
-// producer counts). Sends are awaited one batch at a time with an idempotent producer, so each
+// carrying the wall-clock time it was sent (paced: how long events waited after they were due is
+// reported apart, behindScheduleUs). Sends are awaited one batch at a time with an idempotent producer, so each
 // partition holds its events in file order. Paced by a fixed rate or by the recorded timing (the
 // producer sleeps until the next event is due and sends every due event in one request; it never
 // spins); while paced, every partition gets a watermark record now and then (so
@@ -19,6 +19,7 @@ import {
 } from './topics.ts';
 import { fixtureLines, writeUniverse } from './universe.ts';
 import { Tape } from '../../../protocol/tape.ts';
+import { LatencyRecorder, type LatencySummary } from '../../metrics/latency.ts';
 
 export interface ReplayOptions {
   brokers: string[];
@@ -47,12 +48,18 @@ export interface ReplayReport {
   lastSeq: number;
   seconds: number;
   eventsPerSec: number;
+  /**
+   * Paced: how long each event waited in the producer after it was due, until the request that
+   * carried it was sent (the produced-us header is that send's time, so produce-to-decision does
+   * not include this wait). Null unpaced.
+   */
+  behindScheduleUs: LatencySummary | null;
 }
 
 interface Item {
   topic: string; partition: number; key: string | null; value: string; seq: number; ts: number;
-  /** Paced: wall-clock µs when the event was due (its produced-us header); NaN: the send time. */
-  dueUs: number;
+  /** Paced: when the event was due (performance.now() ms); NaN unpaced. */
+  dueMs: number;
 }
 
 /** An admin request, tried again while the broker answers with a retriable error (a busy broker, a topic still being made). */
@@ -88,16 +95,13 @@ export async function ensureTopics(admin: Admin, topics: string[], partitions: n
   return missing;
 }
 
-function wallUs(): number {
-  return Math.round((performance.timeOrigin + performance.now()) * 1000);
-}
-
 interface Control { topic: string; partition: number; control: string; seq: number }
 
 /** One produce request: the events in order, then control records (after the events of their partition). */
-async function sendItems(producer: Producer, items: Item[], controls: Control[] = []): Promise<void> {
+async function sendItems(producer: Producer, items: Item[], controls: Control[] = [], lag: LatencyRecorder | null = null): Promise<void> {
   if (items.length === 0 && controls.length === 0) return;
-  const produced = String(wallUs());
+  const sentMs = performance.now();
+  const produced = String(Math.round((performance.timeOrigin + sentMs) * 1000));
   const byTopic = new Map<string, Message[]>();
   const list = (topic: string): Message[] => {
     let l = byTopic.get(topic);
@@ -105,7 +109,8 @@ async function sendItems(producer: Producer, items: Item[], controls: Control[] 
     return l;
   };
   for (const it of items) {
-    const headers: Record<string, string> = { [kHeaderProducedUs]: it.dueUs === it.dueUs ? String(it.dueUs) : produced };
+    const headers: Record<string, string> = { [kHeaderProducedUs]: produced };
+    if (it.dueMs === it.dueMs && lag !== null) lag.recordNs((sentMs - it.dueMs) * 1e6);
     if (it.seq > 0) headers[kHeaderSeq] = String(it.seq);
     list(it.topic).push({ key: it.key, value: it.value, partition: it.partition, headers });
   }
@@ -161,9 +166,10 @@ export async function replayToKafka(o: ReplayOptions, kafka: Kafka = createKafka
   });
   await producer.connect();
   const paced = o.rate > 0 || o.speed > 0;
+  const lag = paced ? new LatencyRecorder() : null;
   const report: ReplayReport = {
     lines: 0, events: 0, rejected: 0, unroutable: 0, topics, partitions: o.partitions, createdTopics: created, lastSeq: 0,
-    seconds: 0, eventsPerSec: 0,
+    seconds: 0, eventsPerSec: 0, behindScheduleUs: null,
   };
   const tape = new Tape(1);
   const decodeRegistry = new InstrumentRegistry();
@@ -188,7 +194,7 @@ export async function replayToKafka(o: ReplayOptions, kafka: Kafka = createKafka
       const key = shardKeyOfEvent(ev);
       const item: Item = {
         topic: o.topicPrefix + topic, partition: key === null ? 0 : shardOf(key, o.partitions), key, value: text,
-        seq: ok ? ++seq : 0, ts: Number((ev as { ts?: unknown }).ts), dueUs: NaN,
+        seq: ok ? ++seq : 0, ts: Number((ev as { ts?: unknown }).ts), dueMs: NaN,
       };
       if (ok) report.events++; else report.rejected++;
       if (paced) {
@@ -199,24 +205,25 @@ export async function replayToKafka(o: ReplayOptions, kafka: Kafka = createKafka
           // Not due yet: send what is due, in one request, then sleep until this event is due. No
           // spinning — a producer that spins takes a core from the broker and the consumer — so
           // the events that fall due while it sleeps (the timer's resolution, ~1 ms) go together.
-          await sendItems(producer, batch);
+          await sendItems(producer, batch, [], lag);
           batch = [];
           now = performance.now();
           if (intended > now) await new Promise((r) => setTimeout(r, intended - now));
         }
-        // Stamped with when it was due: produce-to-decision counts its wait in the producer too.
-        item.dueUs = Math.round((performance.timeOrigin + intended) * 1000);
+        item.dueMs = intended;
         batch.push(item);
         now = performance.now();
         lastWrite.set(`${item.topic}/${item.partition}`, now);
         if (o.watermarkMs > 0 && now - lastWatermark >= o.watermarkMs) {
           // Only partitions without an event for a while need one: the others move the merge on themselves.
           const quiet = (topic: string, p: number): boolean => now - (lastWrite.get(`${topic}/${p}`) ?? -Infinity) >= o.watermarkMs;
-          await sendItems(producer, batch, controlsFor(topics, o.partitions, kControlWatermark, seq, (t, p) => !quiet(t, p)));
+          await sendItems(producer, batch, controlsFor(topics, o.partitions, kControlWatermark, seq, (t, p) => !quiet(t, p)), lag);
           batch = [];
-          lastWatermark = now;
+          // from the send's end: a producer behind schedule whose sends take longer than the
+          // period would otherwise send one request per event and never catch up
+          lastWatermark = performance.now();
         } else if (batch.length >= o.batchSize) {
-          await sendItems(producer, batch);
+          await sendItems(producer, batch, [], lag);
           batch = [];
         }
       } else {
@@ -226,13 +233,14 @@ export async function replayToKafka(o: ReplayOptions, kafka: Kafka = createKafka
       if (o.onProgress && performance.now() - lastProgress > 1000) { lastProgress = performance.now(); o.onProgress(seq, total); }
       if (o.limit > 0 && seq >= o.limit) break;
     }
-    await sendItems(producer, batch, o.endMarkers ? controlsFor(topics, o.partitions, kControlEnd, seq) : []);
+    await sendItems(producer, batch, o.endMarkers ? controlsFor(topics, o.partitions, kControlEnd, seq) : [], lag);
   } finally {
     await producer.disconnect();
   }
   report.lastSeq = seq;
   report.seconds = (performance.now() - t0) / 1000;
   report.eventsPerSec = Math.round(report.events / report.seconds);
+  report.behindScheduleUs = lag === null ? null : lag.summary();
   o.onProgress?.(seq, total);
   return report;
 }

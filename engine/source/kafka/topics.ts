@@ -17,7 +17,7 @@ export const kDeadLetterSuffix = 'market.deadletter';
 
 /** Headers written by the producer (scripts/replay-to-kafka.ts) and read by the consumer. */
 export const kHeaderSeq = 'lucent-seq'; // the event's sequence in its fixture (its epoch in a file replay)
-export const kHeaderProducedUs = 'lucent-produced-us'; // wall-clock µs when it was sent (a paced producer: when it was due)
+export const kHeaderProducedUs = 'lucent-produced-us'; // wall-clock µs when it was sent
 export const kHeaderControl = 'lucent-control'; // a control record, not an event: kControlEnd | kControlWatermark
 export const kControlEnd = 'end'; // nothing more will be written to this partition by this replay
 export const kControlWatermark = 'watermark'; // every event with seq ≤ lucent-seq has been written
