@@ -97,6 +97,9 @@ export async function ensureTopics(admin: Admin, topics: string[], partitions: n
 
 interface Control { topic: string; partition: number; control: string; seq: number }
 
+/** Paced and behind schedule: send what is due at least this often (ms). */
+const kPacedSendEveryMs = 2;
+
 /** One produce request: the events in order, then control records (after the events of their partition). */
 async function sendItems(producer: Producer, items: Item[], controls: Control[] = [], lag: LatencyRecorder | null = null): Promise<void> {
   if (items.length === 0 && controls.length === 0) return;
@@ -178,6 +181,7 @@ export async function replayToKafka(o: ReplayOptions, kafka: Kafka = createKafka
   let ts0 = NaN;
   let start = 0;
   let lastWatermark = 0;
+  let lastSendEnd = 0;
   let lastProgress = 0;
   const lastWrite = new Map<string, number>(); // topic/partition → when an event was last sent to it
   try {
@@ -207,7 +211,7 @@ export async function replayToKafka(o: ReplayOptions, kafka: Kafka = createKafka
           // the events that fall due while it sleeps (the timer's resolution, ~1 ms) go together.
           await sendItems(producer, batch, [], lag);
           batch = [];
-          now = performance.now();
+          now = lastSendEnd = performance.now();
           if (intended > now) await new Promise((r) => setTimeout(r, intended - now));
         }
         item.dueMs = intended;
@@ -221,10 +225,14 @@ export async function replayToKafka(o: ReplayOptions, kafka: Kafka = createKafka
           batch = [];
           // from the send's end: a producer behind schedule whose sends take longer than the
           // period would otherwise send one request per event and never catch up
-          lastWatermark = performance.now();
-        } else if (batch.length >= o.batchSize) {
+          lastWatermark = lastSendEnd = performance.now();
+        } else if (batch.length >= o.batchSize || now - lastSendEnd >= kPacedSendEveryMs) {
+          // Behind schedule (every event already due): what is due goes out at least every
+          // kPacedSendEveryMs — one request at a time, each carrying all that fell due during the
+          // last — rather than waiting for batchSize events.
           await sendItems(producer, batch, [], lag);
           batch = [];
+          lastSendEnd = performance.now();
         }
       } else {
         batch.push(item);
