@@ -4,8 +4,8 @@
 // carrying the wall-clock time it was sent (paced: how long events waited after they were due is
 // reported apart, behindScheduleUs). Sends are awaited one batch at a time with an idempotent producer, so each
 // partition holds its events in file order. Paced by a fixed rate or by the recorded timing (the
-// producer sleeps until the next event is due and sends every due event in one request; it never
-// spins); while paced, every partition gets a watermark record now and then (so
+// producer sleeps until the next event is due, never spins, and keeps one request in flight while
+// it reads on: each request carries every event that fell due during the one before); while paced, every partition gets a watermark record now and then (so
 // a lockstep consumer's merge need not wait for quiet partitions), and at the end an end record.
 // Lines the codec rejects are sent too, without a sequence header (the consumer dead-letters them).
 import { Partitioners } from 'kafkajs';
@@ -97,9 +97,6 @@ export async function ensureTopics(admin: Admin, topics: string[], partitions: n
 
 interface Control { topic: string; partition: number; control: string; seq: number }
 
-/** Paced and behind schedule: send what is due at least this often (ms). */
-const kPacedSendEveryMs = 2;
-
 /** One produce request: the events in order, then control records (after the events of their partition). */
 async function sendItems(producer: Producer, items: Item[], controls: Control[] = [], lag: LatencyRecorder | null = null): Promise<void> {
   if (items.length === 0 && controls.length === 0) return;
@@ -181,7 +178,14 @@ export async function replayToKafka(o: ReplayOptions, kafka: Kafka = createKafka
   let ts0 = NaN;
   let start = 0;
   let lastWatermark = 0;
-  let lastSendEnd = 0;
+  // Paced: the request in flight (at most one), and the first error of one.
+  let busy = false;
+  let last: Promise<void> = Promise.resolve();
+  let failed: unknown = null;
+  const ship = (items: Item[], controls: Control[] = []): void => {
+    busy = true;
+    last = sendItems(producer, items, controls, lag).then(() => { busy = false; }, (err: unknown) => { busy = false; failed ??= err; });
+  };
   let lastProgress = 0;
   const lastWrite = new Map<string, number>(); // topic/partition → when an event was last sent to it
   try {
@@ -202,37 +206,39 @@ export async function replayToKafka(o: ReplayOptions, kafka: Kafka = createKafka
       };
       if (ok) report.events++; else report.rejected++;
       if (paced) {
+        if (failed !== null) throw failed;
         if (start === 0) { start = performance.now(); ts0 = item.ts; lastWatermark = start; }
         const intended = start + (o.rate > 0 ? ((seq - 1) * 1000) / o.rate : (item.ts - ts0) / 1000 / o.speed);
         let now = performance.now();
         if (intended > now) {
-          // Not due yet: send what is due, in one request, then sleep until this event is due. No
-          // spinning — a producer that spins takes a core from the broker and the consumer — so
-          // the events that fall due while it sleeps (the timer's resolution, ~1 ms) go together.
-          await sendItems(producer, batch, [], lag);
-          batch = [];
-          now = lastSendEnd = performance.now();
+          // Not due yet: what is due goes now (after the request in flight), then sleep until this
+          // event is due. No spinning: a spinning producer takes a core from the broker and the
+          // consumer; the events that fall due while it sleeps (~1 ms timer) go together.
+          if (batch.length > 0) {
+            if (busy) await last.catch(() => undefined);
+            ship(batch);
+            batch = [];
+          }
+          now = performance.now();
           if (intended > now) await new Promise((r) => setTimeout(r, intended - now));
         }
         item.dueMs = intended;
         batch.push(item);
         now = performance.now();
         lastWrite.set(`${item.topic}/${item.partition}`, now);
-        if (o.watermarkMs > 0 && now - lastWatermark >= o.watermarkMs) {
+        if (busy) {
+          // One request at a time (each partition keeps file order); the next carries all that
+          // fell due meanwhile, while this loop goes on reading instead of waiting for the reply.
+          if (batch.length >= o.batchSize) { await last.catch(() => undefined); ship(batch); batch = []; }
+        } else if (o.watermarkMs > 0 && now - lastWatermark >= o.watermarkMs) {
           // Only partitions without an event for a while need one: the others move the merge on themselves.
           const quiet = (topic: string, p: number): boolean => now - (lastWrite.get(`${topic}/${p}`) ?? -Infinity) >= o.watermarkMs;
-          await sendItems(producer, batch, controlsFor(topics, o.partitions, kControlWatermark, seq, (t, p) => !quiet(t, p)), lag);
+          ship(batch, controlsFor(topics, o.partitions, kControlWatermark, seq, (t, p) => !quiet(t, p)));
           batch = [];
-          // from the send's end: a producer behind schedule whose sends take longer than the
-          // period would otherwise send one request per event and never catch up
-          lastWatermark = lastSendEnd = performance.now();
-        } else if (batch.length >= o.batchSize || now - lastSendEnd >= kPacedSendEveryMs) {
-          // Behind schedule (every event already due): what is due goes out at least every
-          // kPacedSendEveryMs — one request at a time, each carrying all that fell due during the
-          // last — rather than waiting for batchSize events.
-          await sendItems(producer, batch, [], lag);
+          lastWatermark = now;
+        } else {
+          ship(batch);
           batch = [];
-          lastSendEnd = performance.now();
         }
       } else {
         batch.push(item);
@@ -241,8 +247,11 @@ export async function replayToKafka(o: ReplayOptions, kafka: Kafka = createKafka
       if (o.onProgress && performance.now() - lastProgress > 1000) { lastProgress = performance.now(); o.onProgress(seq, total); }
       if (o.limit > 0 && seq >= o.limit) break;
     }
+    await last.catch(() => undefined);
+    if (failed !== null) throw failed;
     await sendItems(producer, batch, o.endMarkers ? controlsFor(topics, o.partitions, kControlEnd, seq) : [], lag);
   } finally {
+    await last.catch(() => undefined);
     await producer.disconnect();
   }
   report.lastSeq = seq;
