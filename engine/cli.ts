@@ -125,8 +125,9 @@ Output
   -h, --help            this text
 
 Stops and exit status
-  SIGINT / SIGTERM      stop at the next chunk of events: the decisions made are written and synced,
-                        the summary written (stoppedBy), exit 130 / 143; a second signal exits at once
+  SIGINT / SIGTERM      stop at the next chunk of events (during the warm-up: after its pass under way):
+                        the decisions made are written and synced, the summary written (stoppedBy),
+                        exit 130 / 143; a second signal exits at once
   0 done · 1 the input or an output failed (one line says which file and why; an input cut short
   is replayed up to there, its decisions and summary written) · 2 a bad option or configuration
 `;

@@ -33,6 +33,12 @@ export interface KafkaSummary extends Summary {
     brokers: string[];
     /** From the producer's send time (header) to the decision, for the events that triggered one. */
     produceToDecisionUs: LatencySummary;
+    /**
+     * Every event with a send time, split at the broker's append (the record timestamp: meaningful
+     * on LogAppendTime topics, ±1 ms): send → append, and append → receive by the consumer.
+     */
+    produceToAppendUs: LatencySummary;
+    appendToReceiveUs: LatencySummary;
     rebuiltEvents: number;
     decisionsSuppressed: number;
     late: number;
@@ -233,6 +239,8 @@ function kafkaSummary(
       lanes,
       brokers: k.brokers,
       produceToDecisionUs: source.originToDecision.summary(),
+      produceToAppendUs: source.transit.produceToAppend.summary(),
+      appendToReceiveUs: source.transit.appendToReceive.summary(),
       rebuiltEvents: lanes.reduce((a, l) => a + l.rebuiltEvents, 0),
       decisionsSuppressed: lanes.reduce((a, l) => a + l.decisionsSuppressed, 0),
       late: lanes.reduce((a, l) => a + l.late, 0),
