@@ -35,6 +35,8 @@ import type { Registry } from 'prom-client';
 import type { Router } from '../http/router.ts';
 import { keyedEventId } from '../sinks/event_store/streams.ts';
 import type { AgentMessage } from '../sinks/bus/agent_message.ts';
+import { decisionLine } from '../sinks/decision_log.ts';
+import { JsonText } from '../sinks/json_text.ts';
 import { startObservability, type Observability } from '../http/observability.ts';
 import type { HttpHandle } from '../http/server.ts';
 import type { Decision, DecisionSink, Proposal } from '../types.ts';
@@ -294,10 +296,11 @@ export class EngineSinks {
 
   #publishActions(): void {
     const bus = this.obs!.bus!;
+    const now = Date.now(); // one clock read per batch of actions
     for (const d of this.#actions) {
-      const msg: AgentMessage<Decision> = {
+      const msg: AgentMessage<JsonText> = {
         id: keyedEventId('actions', d.key), from: d.agent, to: 'executor', type: `action.${d.kind}`, priority: 5,
-        payload: d, timestamp: Date.now(), ttl: 60_000,
+        payload: new JsonText(decisionLine(d)), timestamp: now, ttl: 60_000, // the payload: the decision log's line, reused
       };
       if (bus.publishAction(d.kind, msg)) this.#published++;
     }

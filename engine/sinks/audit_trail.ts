@@ -26,7 +26,7 @@ import {
 import type { EventData, EventStore } from './event_store/types.ts';
 import { checkStreamName } from './event_store/validate.ts';
 import type { Decision } from '../types.ts';
-import { decisionInputsJson, inputsOf } from './decision_inputs.ts';
+import { decisionInputsText, inputsOf } from './decision_inputs.ts';
 
 /** What other parts of the engine append through. */
 export interface Audit {
@@ -46,21 +46,8 @@ export interface AuditTrailOptions {
   capacity?: number;
 }
 
-export interface AuditTrailStats {
-  store: string;
-  streams: number;
-  written: number;
-  appended: number;
-  dropped: number;
-  overflowed: number;
-  rejected: number;
-  depth: number;
-  maxDepth: number;
-  stalls: number;
-  stallMs: number;
-  errors: number;
-  lastError: string | null;
-}
+/** The trail's totals over its streams: AuditWriter's stats summed (maxDepth: the largest), without the per-writer batch and conflict counts. */
+export type AuditTrailStats = { store: string; streams: number } & Omit<AuditWriterStats, 'batches' | 'conflicts'>;
 
 /** An event, or a function that builds it in the background drain. */
 type Item = EventData | (() => EventData);
@@ -89,7 +76,7 @@ export class AuditTrail implements Audit {
     this.#options = options;
     this.#decisions = new AuditWriter<Decision>(store, {
       stream: kDecisionsStream, whenFull: options.whenFull, capacity: options.capacity,
-      toEvent: (d) => decisionEvent(d, decisionInputsJson(d)),
+      toEvent: (d) => decisionEvent(d, decisionInputsText(d)), // the log's line reused, the inputs built as text
     });
   }
 

@@ -5,7 +5,9 @@
 // Captured on the main thread right after the decision is recorded (the state's only writer, so
 // the columns are stable): a copy of a few Float64 values into one typed array, hung on the
 // decision under a symbol (JSON.stringify skips symbol keys, so the decision log's line is
-// unchanged). Turned into JSON only in the audit writer's background drain.
+// unchanged). Turned into JSON text only in the audit writer's background drain, and there
+// straight into one string (decisionInputsText: numbers formatted in place, no intermediate
+// objects); decisionInputsJson is the same content as objects, its reference.
 import { kFieldCount, kKindNames, kRecordWidth, kRecSlotA, kRecSlotB } from '../../protocol/layout.ts';
 import { kRecNames } from '../../protocol/records.ts';
 import type { MarketArrays } from '../../protocol/market_state.ts';
@@ -89,7 +91,58 @@ export class DecisionInputs {
 
 const num = (v: number): number | null => (Number.isFinite(v) ? v : null);
 
-/** The inputs as the decision event's metadata (built in the audit writer's drain), or undefined. */
+const numText = (v: number): string => (Number.isFinite(v) ? String(v) : 'null');
+
+/** Each kind's field names, quoted once: `"bid":` ... */
+const kFieldKeys: Readonly<Record<string, readonly string[]>> = Object.fromEntries(
+  Object.entries(kFieldNames).map(([k, names]) => [k, names.map((n) => `${JSON.stringify(n)}:`)]),
+);
+const kRecKeys = kRecFields.map((n) => `${JSON.stringify(n)}:`);
+
+/**
+ * The inputs as the decision event's metadata, as JSON text (built in the audit writer's drain),
+ * or undefined: exactly JSON.stringify(decisionInputsJson(d)), written into one string without
+ * building the objects.
+ */
+export function decisionInputsText(d: Decision): string | undefined {
+  const x = inputsOf(d);
+  if (x === undefined) return undefined;
+  const n = x.slots.length;
+  for (let i = 1; i < n; i++) {
+    // an instrument named twice would be one key in the object form: leave that rare case to it
+    if (d.instruments.indexOf(d.instruments[i]!) !== i) return JSON.stringify(decisionInputsJson(d));
+  }
+  let t = `{"cycle":${numText(x.cycle)},"state":{`;
+  for (let i = 0; i < n; i++) {
+    const s = x.slots[i]!;
+    if (i > 0) t += ',';
+    t += `${JSON.stringify(d.instruments[i]!)}:`;
+    if (s < 0) { t += 'null'; continue; }
+    const kind = kKindNames[x.registry.meta[s]!.kind] ?? 'none';
+    const keys = kFieldKeys[kind] ?? [];
+    const at = i * kFieldCount;
+    t += `{"kind":${JSON.stringify(kind)},"slot":${s}`;
+    for (let f = 0; f < keys.length; f++) t += `,${keys[f]}${numText(x.state[at + f]!)}`;
+    t += `,"ts":${numText(x.state[at + kFieldCount - 2]!)},"epoch":${numText(x.state[at + kFieldCount - 1]!)}}`;
+  }
+  t += '},"records":[';
+  for (let at = 0; at < x.records.length; at += kRecordWidth) {
+    if (at > 0) t += ',';
+    t += '{';
+    for (let f = 0; f < kRecKeys.length; f++) t += `${f > 0 ? ',' : ''}${kRecKeys[f]}${numText(x.records[at + f]!)}`;
+    const name = kRecNames[x.records[at]!];
+    t += `,"kindName":${name === undefined ? 'null' : JSON.stringify(name)}`;
+    for (const [k, f] of [['slotAKey', 1], ['slotBKey', 2]] as const) {
+      const v = x.records[at + f]!;
+      const key = Number.isFinite(v) && v >= 0 ? x.registry.meta[v]?.key : undefined;
+      t += `,"${k}":${key === undefined || key === null ? 'null' : JSON.stringify(key)}`;
+    }
+    t += '}';
+  }
+  return `${t}]}`;
+}
+
+/** The inputs as the decision event's metadata, as objects (the reference of decisionInputsText), or undefined. */
 export function decisionInputsJson(d: Decision): Record<string, unknown> | undefined {
   const x = inputsOf(d);
   if (x === undefined) return undefined;

@@ -1,5 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { JsonText } from '../json_text.ts';
 import { agentPerformanceStream, decisionEvent, isEngineStream, keyedEventId } from './streams.ts';
 
 test('stream names of the engine', () => {
@@ -18,7 +19,8 @@ test('a decision\'s event id is a UUID fixed by its key: the same in every run, 
   assert.is.not(keyedEventId('outcomes', 'c12:arbitrage:binance:BTC/USDT'), a);
   const d = { key: 'k1', sizeUsd: 5 };
   const e = decisionEvent(d);
-  assert.is(e.data, d);
+  assert.ok(e.data instanceof JsonText); // the decision log's line, reused
+  assert.is((e.data as JsonText).text, JSON.stringify(d));
   assert.is(e.type, 'decision');
   assert.is(e.id, keyedEventId('decisions', 'k1'));
 });
