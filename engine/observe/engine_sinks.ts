@@ -16,6 +16,7 @@
 //                  closed, the bus flushed (what it leaves unconfirmed is reported), HTTP closed.
 import { randomUUID } from 'node:crypto';
 import { rename } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { existsSync, statSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { kEventTypeNames, type DeadLetter } from '../../protocol/events.ts';
@@ -119,12 +120,6 @@ export class EngineSinks {
   static async open(o: EngineOptions, ctx: SinksContext): Promise<EngineSinks> {
     const s = sinkOptionsOf(o); // every sink option checked here, before anything is read
     let audit: AuditTrail | null = null;
-    if (s.eventStore !== null && o.learning) {
-      // The learning loop opens the event store itself (outcomes, agent performance, control);
-      // one process appends to an embedded log once, so the run's own trail stays off then.
-      ctx.log?.(`the learning loop writes the event store; the decisions trail is off with --learning`);
-      s.eventStore = null;
-    }
     if (s.eventStore !== null) {
       if (s.eventStoreKind === 'embedded' && !ctx.append) await keepOldLog(s.eventStore);
       let store: EventStore;
@@ -166,8 +161,16 @@ export class EngineSinks {
   /** The interface other parts of the engine append through (null: no audit trail). */
   get auditApi(): Audit | null { return this.audit; }
 
-  /** The run's event store (null: none), for the operator's control stream (one opener per embedded log). */
+  /** The run's event store (null: none), for the operator's control stream and the learning loop (one opener per embedded log). */
   get store(): EventStore | null { return this.audit?.store ?? null; }
+
+  /** The run's store with how a trainer reaches it (the log's absolute path, or the URL), for the learning loop; null: none. */
+  get sharedStore(): { store: EventStore; ref: string } | null {
+    const store = this.store;
+    if (store === null) return null;
+    const ref = this.options.eventStore!;
+    return { store, ref: this.options.eventStoreKind === 'embedded' ? resolve(ref) : ref };
+  }
 
   /** The run's HTTP router and metrics registry (null: no --http), for the operator's endpoints. */
   get httpHost(): { routes: Router; registry: Registry } | null {
@@ -307,9 +310,14 @@ export class EngineSinks {
     this.#actions.length = 0;
   }
 
-  /** Each agent's performance record; its cycle latency percentiles (a walk over a histogram each) only in the final one. */
+  /**
+   * Each agent's performance record; its cycle latency percentiles (a walk over a histogram each)
+   * only in the final one. With --learning the loop owns agent-performance-<agentId> (its outcome
+   * records, which a retraining job names by revision), so these are not written then.
+   */
   #performance(final = false): void {
     this.#lastPerf = performance.now();
+    if (this.o.learning) return;
     const at = new Date().toISOString();
     this.o.agents.forEach((agent, i) => {
       const t = this.#tally[i]!;
