@@ -36,6 +36,8 @@ test('a run appends every decision with its inputs; the export is the decision l
   const es = s.sinks?.eventStore;
   assert.ok(es, 'the summary reports the event store');
   assert.is(es.dropped, 0);
+  assert.is(es.inputsFormatted, s.decisions, 'every decision\'s inputs formatted by the inputs worker');
+  assert.ok(es.inputsBatches >= 1 && es.inputsBatches < s.decisions, `a message per batch, not per decision: ${es.inputsBatches} batches`);
   assert.is(es.depth, 0, 'a clean stop flushed everything');
 
   // export through the command line

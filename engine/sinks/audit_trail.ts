@@ -13,7 +13,9 @@
 //   control                      control(type, data): kill switch, approvals, parameter changes
 //
 // Off the hot path: each stream has an AuditWriter (a bounded ring, appends in batches from the
-// event loop). Backpressure policy (`whenFull`): `overflow` (default) keeps every event, counts
+// event loop). A decision is serialised once: its event's data is the decision log's line
+// (decisionLine), and its inputs (about 160 numbers) are formatted by the inputs worker, one
+// message per drained batch (inputs_formatter.ts), or in the drain should the worker fail. Backpressure policy (`whenFull`): `overflow` (default) keeps every event, counts
 // the overflow and makes relieve() — called by the engine at its flush boundary, between chunks of
 // ticks — wait until the queue is half empty (each wait counted as a stall); `drop` drops and
 // counts. A clean stop (close) flushes every stream, then closes the store.
@@ -27,6 +29,7 @@ import type { EventData, EventStore } from './event_store/types.ts';
 import { checkStreamName } from './event_store/validate.ts';
 import type { Decision } from '../types.ts';
 import { decisionInputsText, inputsOf } from './decision_inputs.ts';
+import { InputsFormatter } from './inputs_formatter.ts';
 
 /** What other parts of the engine append through. */
 export interface Audit {
@@ -44,10 +47,16 @@ export interface AuditTrailOptions {
   whenFull?: WhenFull;
   /** Queue slots per stream (a power of two; default 8192). */
   capacity?: number;
+  /** Format decisions' inputs in a worker thread, a batch at a time (default true; false: in the drain, on this thread). */
+  inputsWorker?: boolean;
 }
 
 /** The trail's totals over its streams: AuditWriter's stats summed (maxDepth: the largest), without the per-writer batch and conflict counts. */
-export type AuditTrailStats = { store: string; streams: number } & Omit<AuditWriterStats, 'batches' | 'conflicts'>;
+export type AuditTrailStats = { store: string; streams: number } & Omit<AuditWriterStats, 'batches' | 'conflicts'> & {
+  /** Decisions whose inputs the inputs worker formatted, and the batches it was sent (0: formatted on the main thread). */
+  inputsFormatted: number;
+  inputsBatches: number;
+};
 
 /** An event, or a function that builds it in the background drain. */
 type Item = EventData | (() => EventData);
@@ -69,14 +78,18 @@ export class AuditTrail implements Audit {
   readonly #options: AuditTrailOptions;
   readonly #writers = new Map<string, AuditWriter<Item>>();
   readonly #decisions: AuditWriter<Decision>;
+  #formatter: InputsFormatter | null = null;
   #closed = false;
 
   constructor(store: EventStore, options: AuditTrailOptions = {}) {
     this.store = store;
     this.#options = options;
+    const formatter = options.inputsWorker === false ? null : (this.#formatter = new InputsFormatter());
     this.#decisions = new AuditWriter<Decision>(store, {
       stream: kDecisionsStream, whenFull: options.whenFull, capacity: options.capacity,
-      toEvent: (d) => decisionEvent(d, decisionInputsText(d)), // the log's line reused, the inputs built as text
+      // the inputs of a batch formatted in the inputs worker (one message per batch); its data the decision log's line, reused
+      ...(formatter !== null ? { prepare: (ds: readonly Decision[]) => formatter.format(ds) } : {}),
+      toEvent: (d) => decisionEvent(d, decisionInputsText(d)),
     });
   }
 
@@ -141,6 +154,7 @@ export class AuditTrail implements Audit {
       await Promise.all(this.#all().map((w) => w.close()));
     } finally {
       this.#closed = true;
+      await this.#formatter?.close();
       await this.store.close();
     }
   }
@@ -153,6 +167,7 @@ export class AuditTrail implements Audit {
       overflowed: sum('overflowed'), rejected: sum('rejected'), depth: sum('depth'), maxDepth: Math.max(...all.map((s) => s.maxDepth)),
       stalls: sum('stalls'), stallMs: Math.round(sum('stallMs') * 100) / 100, errors: sum('errors'),
       lastError: all.find((s) => s.lastError !== null)?.lastError ?? null,
+      inputsFormatted: this.#formatter?.formatted ?? 0, inputsBatches: this.#formatter?.batches ?? 0,
     };
   }
 }

@@ -5,7 +5,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { kFieldCount, kKindNames, kRecordWidth } from '../../protocol/layout.ts';
-import { DecisionInputs, decisionInputsJson, decisionInputsText, inputsOf } from './decision_inputs.ts';
+import { DecisionInputs, decisionInputsJson, decisionInputsText, hasInputsText, inputsOf } from './decision_inputs.ts';
+import { InputsFormatter } from './inputs_formatter.ts';
 import type { MarketArrays } from '../../protocol/market_state.ts';
 import type { RegistrySnapshot } from '../../protocol/registry.ts';
 import type { ResultReader } from '../../protocol/result_reader.ts';
@@ -44,6 +45,48 @@ test('no inputs captured: no metadata', () => {
   const d = { agent: 'a', instruments: ['x'] } as unknown as Decision;
   assert.is(decisionInputsText(d), undefined);
   assert.is(decisionInputsJson(d), undefined);
+});
+
+/** n decisions with captured inputs over one small registry. */
+function captured(n: number): Decision[] {
+  const capacity = 4;
+  const columns = new Float64Array(kFieldCount * capacity).map((_, i) => (i % 7 === 3 ? NaN : i * 1.25 - 3));
+  const meta = [1, 2, 3, 5].map((kind, i) => ({ key: `v:I${i}`, kind }));
+  const records = new Float64Array(3 * kRecordWidth).map((_, i) => (i % kRecordWidth === 1 ? i % 4 : i / 3));
+  const reader = { name: 'agent_a', offset: 0, count: 3, records } as unknown as ResultReader;
+  const cap = new DecisionInputs({ arrays: { columns, capacity } as unknown as MarketArrays, snapshot: { meta } as unknown as RegistrySnapshot, readers: [reader] });
+  return Array.from({ length: n }, (_, i) => {
+    const d = { agent: 'agent_a', instruments: [`v:I${i % 4}`, `v:I${(i + 1) % 4}`] } as unknown as Decision;
+    cap.capture({ cycle: i, realizesPnl: false } as unknown as Proposal, d);
+    return d;
+  });
+}
+
+test('the inputs worker formats a batch in one message, with the same text as the main thread', async () => {
+  const ds = captured(50);
+  const expected = ds.map((d) => decisionInputsText(d));
+  const f = new InputsFormatter();
+  try {
+    await f.format(ds);
+    assert.is(f.batches, 1);
+    assert.is(f.formatted, 50);
+    assert.ok(ds.every(hasInputsText));
+    assert.equal(ds.map((d) => decisionInputsText(d)), expected);
+    await f.format(ds); // already formatted: nothing sent
+    assert.is(f.batches, 1);
+  } finally {
+    await f.close();
+  }
+});
+
+test('without the worker (closed or gone) format() resolves and the main thread formats: nothing lost', async () => {
+  const f = new InputsFormatter();
+  await f.close();
+  const ds = captured(5);
+  await f.format(ds);
+  assert.is(f.formatted, 0);
+  assert.ok(!ds.some(hasInputsText));
+  assert.equal(ds.map((d) => decisionInputsText(d)), ds.map((d) => JSON.stringify(decisionInputsJson(d))));
 });
 
 test.run();

@@ -16,6 +16,7 @@ import type { ResultReader } from '../../protocol/result_reader.ts';
 import type { Decision, Proposal } from '../types.ts';
 
 const kInputs = Symbol('decisionInputs');
+const kInputsText = Symbol('decisionInputsText');
 const kMaxRecords = 16;
 
 /** The fields of each state kind, by column (common: ts and epoch in the last two). */
@@ -27,6 +28,15 @@ const kFieldNames: Readonly<Record<string, readonly string[]>> = {
   signal: ['changePct', 'signalPrice'],
 };
 const kRecFields = ['kind', 'slotA', 'slotB', 'score', 'value', 'size', 'risk', 'aux'];
+
+/** What the JSON of a decision's inputs is built from: the captured values and the slots' keys and kinds. */
+export interface InputsParts {
+  readonly cycle: number;
+  readonly slots: Int32Array;
+  readonly state: Float64Array;
+  readonly records: Float64Array;
+  readonly registry: { readonly meta: readonly { readonly key: string; readonly kind: number }[] };
+}
 
 export interface CapturedInputs {
   readonly cycle: number;
@@ -105,18 +115,34 @@ const kRecKeys = kRecFields.map((n) => `${JSON.stringify(n)}:`);
  * building the objects.
  */
 export function decisionInputsText(d: Decision): string | undefined {
+  const o = d as unknown as Record<symbol, string | undefined>;
+  if (o[kInputsText] !== undefined) return o[kInputsText];
   const x = inputsOf(d);
-  if (x === undefined) return undefined;
+  return x === undefined ? undefined : inputsText(x, d.instruments);
+}
+
+/** True when the decision's inputs text is already built (stashed by the inputs worker). */
+export function hasInputsText(d: Decision): boolean {
+  return (d as unknown as Record<symbol, string | undefined>)[kInputsText] !== undefined;
+}
+
+/** Keeps a decision's inputs text, built elsewhere (the inputs worker), for decisionInputsText. */
+export function stashInputsText(d: Decision, text: string): void {
+  (d as unknown as Record<symbol, string>)[kInputsText] = text;
+}
+
+/** The JSON text of inputs `x` of a decision on `instruments`: exactly JSON.stringify(inputsJson(x, instruments)). */
+export function inputsText(x: InputsParts, instruments: readonly string[]): string {
   const n = x.slots.length;
   for (let i = 1; i < n; i++) {
     // an instrument named twice would be one key in the object form: leave that rare case to it
-    if (d.instruments.indexOf(d.instruments[i]!) !== i) return JSON.stringify(decisionInputsJson(d));
+    if (instruments.indexOf(instruments[i]!) !== i) return JSON.stringify(inputsJson(x, instruments));
   }
   let t = `{"cycle":${numText(x.cycle)},"state":{`;
   for (let i = 0; i < n; i++) {
     const s = x.slots[i]!;
     if (i > 0) t += ',';
-    t += `${JSON.stringify(d.instruments[i]!)}:`;
+    t += `${JSON.stringify(instruments[i]!)}:`;
     if (s < 0) { t += 'null'; continue; }
     const kind = kKindNames[x.registry.meta[s]!.kind] ?? 'none';
     const keys = kFieldKeys[kind] ?? [];
@@ -145,11 +171,15 @@ export function decisionInputsText(d: Decision): string | undefined {
 /** The inputs as the decision event's metadata, as objects (the reference of decisionInputsText), or undefined. */
 export function decisionInputsJson(d: Decision): Record<string, unknown> | undefined {
   const x = inputsOf(d);
-  if (x === undefined) return undefined;
+  return x === undefined ? undefined : inputsJson(x, d.instruments);
+}
+
+/** The inputs `x` of a decision on `instruments` as objects. */
+export function inputsJson(x: InputsParts, instruments: readonly string[]): Record<string, unknown> {
   const state: Record<string, unknown> = {};
   for (let i = 0; i < x.slots.length; i++) {
     const s = x.slots[i]!;
-    const key = d.instruments[i]!;
+    const key = instruments[i]!;
     if (s < 0) { state[key] = null; continue; }
     const kind = kKindNames[x.registry.meta[s]!.kind] ?? 'none';
     const names = kFieldNames[kind] ?? [];
