@@ -9,15 +9,22 @@ import { Worker } from 'node:worker_threads';
 import type { Decision } from '../types.ts';
 import { hasInputsText, inputsOf, stashInputsText, type InputsParts } from './decision_inputs.ts';
 
-/** One batch to the worker. */
+/**
+ * One batch to the worker: every number of the batch in one Float64Array whose buffer is
+ * transferred (no copy, no per-decision object to clone) and the instruments' keys in one array.
+ * Per decision, in `values`: registry id, cycle, n instruments, r record values, then n slots,
+ * n × kFieldCount state values and r record values.
+ */
 export interface InputsBatch {
   id: number;
   /** Registries this batch uses that the worker has not seen yet. */
   regs: { rid: number; meta: { key: string; kind: number }[] }[];
-  items: { rid: number; cycle: number; instruments: readonly string[]; slots: Int32Array; state: Float64Array; records: Float64Array }[];
+  count: number;
+  values: Float64Array;
+  instruments: string[];
 }
 
-/** The worker's answer: each item's text, null where it left it to the main thread. */
+/** The worker's answer: each decision's text, null where it left it to the main thread. */
 export interface InputsReply { id: number; texts: (string | null)[] }
 
 const kResolved = Promise.resolve();
@@ -37,23 +44,40 @@ export class InputsFormatter {
   format(ds: readonly Decision[]): Promise<void> {
     if (this.#failed) return kResolved;
     const regs: InputsBatch['regs'] = [];
-    const items: InputsBatch['items'] = [];
     const targets: Decision[] = [];
+    let size = 0;
     for (const d of ds) {
       const x = inputsOf(d);
       if (x === undefined || hasInputsText(d)) continue;
-      let rid = this.#regs.get(x.registry);
-      if (rid === undefined) {
-        rid = this.#nextReg++;
+      if (!this.#regs.has(x.registry)) {
+        const rid = this.#nextReg++;
         this.#regs.set(x.registry, rid);
         regs.push({ rid, meta: x.registry.meta.map((m) => ({ key: m.key, kind: m.kind })) });
       }
-      items.push({ rid, cycle: x.cycle, instruments: d.instruments, slots: x.slots, state: x.state, records: x.records });
+      size += 4 + x.slots.length + x.state.length + x.records.length;
       targets.push(d);
     }
-    if (items.length === 0) return kResolved;
+    if (targets.length === 0) return kResolved;
     const w = this.#start();
     if (w === null) return kResolved;
+    const values = new Float64Array(size);
+    const instruments: string[] = [];
+    let at = 0;
+    for (const d of targets) {
+      const x = inputsOf(d)!;
+      values[at] = this.#regs.get(x.registry)!;
+      values[at + 1] = x.cycle;
+      values[at + 2] = x.slots.length;
+      values[at + 3] = x.records.length;
+      at += 4;
+      for (let i = 0; i < x.slots.length; i++) values[at + i] = x.slots[i]!;
+      at += x.slots.length;
+      values.set(x.state, at);
+      at += x.state.length;
+      values.set(x.records, at);
+      at += x.records.length;
+      for (let i = 0; i < x.slots.length; i++) instruments.push(d.instruments[i]!);
+    }
     const id = ++this.#seq;
     return new Promise<void>((resolve) => {
       this.#calls.set(id, (texts) => {
@@ -68,7 +92,7 @@ export class InputsFormatter {
       });
       if (this.#calls.size === 1) w.ref(); // an answer is awaited: keep the process up for it
       try {
-        w.postMessage({ id, regs, items } satisfies InputsBatch);
+        w.postMessage({ id, regs, count: targets.length, values, instruments } satisfies InputsBatch, [values.buffer]);
       } catch {
         this.#fail();
       }
