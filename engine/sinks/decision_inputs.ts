@@ -18,6 +18,7 @@ import type { Decision, Proposal } from '../types.ts';
 const kInputs = Symbol('decisionInputs');
 const kInputsText = Symbol('decisionInputsText');
 const kMaxRecords = 16;
+const kNoRecords = new Float64Array(0);
 
 /** The fields of each state kind, by column (common: ts and epoch in the last two). */
 const kFieldNames: Readonly<Record<string, readonly string[]>> = {
@@ -69,6 +70,14 @@ export class DecisionInputs {
     this.#readers = new Map(p.readers.map((r) => [r.name, r]));
   }
 
+  /** True when record k of the reader's cycle names one of `slots`. */
+  #names(r: ResultReader, k: number, slots: Int32Array): boolean {
+    const at = (r.offset + k) * kRecordWidth;
+    const a = r.records[at + kRecSlotA]!, b = r.records[at + kRecSlotB]!;
+    for (let i = 0; i < slots.length; i++) if (slots[i] === a || slots[i] === b) return true;
+    return false;
+  }
+
   /** Copies the decision's inputs and hangs them on it. */
   capture(p: Proposal, d: Decision): void {
     const n = d.instruments.length;
@@ -82,17 +91,21 @@ export class DecisionInputs {
       if (s < 0) { state.fill(NaN, i * kFieldCount, (i + 1) * kFieldCount); continue; }
       for (let f = 0; f < kFieldCount; f++) state[i * kFieldCount + f] = cols[f * cap + s]!;
     }
-    let records = new Float64Array(0);
+    let records = kNoRecords;
     const r = this.#readers.get(d.agent);
     if (r !== undefined) {
-      const keep: number[] = [];
-      for (let k = 0; k < r.count && keep.length < kMaxRecords; k++) {
-        const at = (r.offset + k) * kRecordWidth;
-        const a = r.records[at + kRecSlotA]!, b = r.records[at + kRecSlotB]!;
-        for (let i = 0; i < n; i++) if (slots[i] === a || slots[i] === b) { keep.push(at); break; }
+      // the records of the agent's cycle that name one of the instruments (at most kMaxRecords): counted, then copied
+      let m = 0;
+      for (let k = 0; k < r.count && m < kMaxRecords; k++) if (this.#names(r, k, slots)) m++;
+      if (m > 0) {
+        records = new Float64Array(m * kRecordWidth);
+        for (let k = 0, j = 0; k < r.count && j < m; k++) {
+          if (!this.#names(r, k, slots)) continue;
+          const at = (r.offset + k) * kRecordWidth;
+          records.set(r.records.subarray(at, at + kRecordWidth), j * kRecordWidth);
+          j++;
+        }
       }
-      records = new Float64Array(keep.length * kRecordWidth);
-      keep.forEach((at, j) => records.set(r.records.subarray(at, at + kRecordWidth), j * kRecordWidth));
     }
     const inputs: CapturedInputs = { cycle: p.cycle, slots, state, records, realizesPnl: p.realizesPnl, registry: this.#registry };
     (d as unknown as Record<symbol, CapturedInputs>)[kInputs] = inputs;
