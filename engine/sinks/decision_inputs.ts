@@ -62,20 +62,14 @@ export class DecisionInputs {
   readonly #registry: RegistrySnapshot;
   readonly #slotOf = new Map<string, number>();
   readonly #readers: Map<string, ResultReader>;
+  /** Scratch: the offsets of the records a decision keeps. */
+  readonly #keep = new Int32Array(kMaxRecords);
 
   constructor(p: { arrays: MarketArrays; snapshot: RegistrySnapshot; readers: readonly ResultReader[] }) {
     this.#arrays = p.arrays;
     this.#registry = p.snapshot;
     p.snapshot.meta.forEach((m, slot) => this.#slotOf.set(m.key, slot));
     this.#readers = new Map(p.readers.map((r) => [r.name, r]));
-  }
-
-  /** True when record k of the reader's cycle names one of `slots`. */
-  #names(r: ResultReader, k: number, slots: Int32Array): boolean {
-    const at = (r.offset + k) * kRecordWidth;
-    const a = r.records[at + kRecSlotA]!, b = r.records[at + kRecSlotB]!;
-    for (let i = 0; i < slots.length; i++) if (slots[i] === a || slots[i] === b) return true;
-    return false;
   }
 
   /** Copies the decision's inputs and hangs them on it. */
@@ -94,17 +88,17 @@ export class DecisionInputs {
     let records = kNoRecords;
     const r = this.#readers.get(d.agent);
     if (r !== undefined) {
-      // the records of the agent's cycle that name one of the instruments (at most kMaxRecords): counted, then copied
+      // one pass over the agent's cycle: the records that name one of the instruments (at most kMaxRecords), then one copy each
+      const keep = this.#keep;
       let m = 0;
-      for (let k = 0; k < r.count && m < kMaxRecords; k++) if (this.#names(r, k, slots)) m++;
+      for (let k = 0; k < r.count && m < kMaxRecords; k++) {
+        const at = (r.offset + k) * kRecordWidth;
+        const a = r.records[at + kRecSlotA]!, b = r.records[at + kRecSlotB]!;
+        for (let i = 0; i < n; i++) if (slots[i] === a || slots[i] === b) { keep[m++] = at; break; }
+      }
       if (m > 0) {
         records = new Float64Array(m * kRecordWidth);
-        for (let k = 0, j = 0; k < r.count && j < m; k++) {
-          if (!this.#names(r, k, slots)) continue;
-          const at = (r.offset + k) * kRecordWidth;
-          records.set(r.records.subarray(at, at + kRecordWidth), j * kRecordWidth);
-          j++;
-        }
+        for (let j = 0; j < m; j++) records.set(r.records.subarray(keep[j]!, keep[j]! + kRecordWidth), j * kRecordWidth);
       }
     }
     const inputs: CapturedInputs = { cycle: p.cycle, slots, state, records, realizesPnl: p.realizesPnl, registry: this.#registry };
