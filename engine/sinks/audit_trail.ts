@@ -15,8 +15,9 @@
 // Off the hot path: each stream has an AuditWriter (a bounded ring, appends in batches from the
 // event loop). A decision is serialised once: its event's data is the decision log's line
 // (decisionLine), and its inputs (about 160 numbers) are formatted by the inputs worker, one
-// message per drained batch (inputs_formatter.ts), or in the drain should the worker fail. Backpressure policy (`whenFull`): `overflow` (default) keeps every event, counts
-// the overflow and makes relieve() — called by the engine at its flush boundary, between chunks of
+// message per drained batch (inputs_formatter.ts), or in the drain should the worker fail.
+// Backpressure policy (`whenFull`): `overflow` (default) keeps every event, counts the overflow
+// and makes relieve() — called by the engine at its flush boundary, between chunks of
 // ticks — wait until the queue is half empty (each wait counted as a stall); `drop` drops and
 // counts. A clean stop (close) flushes every stream, then closes the store.
 import { AuditWriter, type AuditWriterStats, type WhenFull } from './event_store/audit_writer.ts';

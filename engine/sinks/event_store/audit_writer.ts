@@ -46,9 +46,10 @@ export interface AuditWriterOptions<T> {
   /** Told about an item whose event the store rejected as invalid. */
   onRejected?(item: T, error: Error): void;
   /**
-   * Runs on each batch before its events are built (once per batch, in the drain): work that can
-   * be done for the whole batch elsewhere (the engine formats decisions' inputs in a worker). It
-   * must not fail; toEvent must work whether or not it did its part.
+   * Runs on a batch before its events are built (in the drain; again if the append is retried, so
+   * it skips what it already did): work done for the whole batch elsewhere (the engine formats
+   * decisions' inputs in a worker). A failure is ignored: toEvent must work whether or not it did
+   * its part.
    */
   prepare?(items: readonly T[]): Promise<void>;
 }
