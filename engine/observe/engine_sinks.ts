@@ -18,6 +18,7 @@ import { randomUUID } from 'node:crypto';
 import { rename } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { existsSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { kEventTypeNames, type DeadLetter } from '../../protocol/events.ts';
 import { kCtlEpoch } from '../../protocol/layout.ts';
@@ -135,7 +136,10 @@ export class EngineSinks {
         store = await openEventStore({ url: own });
         s.eventStore = own;
       }
-      audit = new AuditTrail(store, { whenFull: s.auditWhenFull });
+      // Decisions' inputs are formatted by the inputs worker only where it has a core of its own (as
+      // spinning is only tried where the threads fit the cores): on a machine with no spare core
+      // it would take CPU from the agent threads the main thread waits for, and the drain formats them.
+      audit = new AuditTrail(store, { whenFull: s.auditWhenFull, inputsWorker: availableParallelism() > ctx.threads + 1 });
     }
     let obs: Observability | null = null;
     let sinks: EngineSinks | null = null;

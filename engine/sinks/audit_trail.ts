@@ -15,7 +15,8 @@
 // Off the hot path: each stream has an AuditWriter (a bounded ring, appends in batches from the
 // event loop). A decision is serialised once: its event's data is the decision log's line
 // (decisionLine), and its inputs (about 160 numbers) are formatted by the inputs worker, one
-// message per drained batch (inputs_formatter.ts), or in the drain should the worker fail.
+// message per drained batch (inputs_formatter.ts), or in the drain (option inputsWorker false,
+// or should the worker fail).
 // Backpressure policy (`whenFull`): `overflow` (default) keeps every event, counts the overflow
 // and makes relieve() — called by the engine at its flush boundary, between chunks of
 // ticks — wait until the queue is half empty (each wait counted as a stall); `drop` drops and
@@ -48,7 +49,7 @@ export interface AuditTrailOptions {
   whenFull?: WhenFull;
   /** Queue slots per stream (a power of two; default 8192). */
   capacity?: number;
-  /** Format decisions' inputs in a worker thread, a batch at a time (default true; false: in the drain, on this thread). */
+  /** Format decisions' inputs in the inputs worker, a batch at a time (default true; false: in the drain, on this thread). */
   inputsWorker?: boolean;
 }
 
