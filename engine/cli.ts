@@ -98,8 +98,8 @@ Operator controls (engine/control/; README "Operator controls")
                         LUCENT_TOKEN); without one every state-changing request gets 401. With
                         --http the control endpoints and the operator page are served on the
                         health address; the control stream (kill switch, breakers, approvals) is
-                        kept in the run's event store (in memory with --event-store off or
-                        --learning). SIGUSR2 toggles the engine's kill switch while --http or
+                        kept in the run's event store (in memory with --event-store off).
+                        SIGUSR2 toggles the engine's kill switch while --http or
                         --token-file is on. With --source kafka every lane follows the kill
                         switch; there is no approval queue (KAFKA.md)
 Learning (off by default; README "The learning loop")
@@ -107,7 +107,8 @@ Learning (off by default; README "The learning loop")
                         success rate and return error, send retraining jobs when it degrades
                         (config.learning.trainer: bus = \`npm run trainer\` processes, inline = here),
                         trial new parameters in shadow and promote those that beat the old ones
-                        (its outcomes and control events go to --event-store)
+                        (its outcomes and control events go to the run's --event-store, beside
+                        its decisions)
   --bus-url <url>       RabbitMQ for jobs and results (default amqp://guest:guest@127.0.0.1:5672)
   --bus-prefix <p>      put p in front of every exchange and queue name (default none; --bus too)
 Output
@@ -191,7 +192,8 @@ export async function main(argv: string[]): Promise<number> {
       agents: v.agents?.split(',').map((a) => a.trim()).filter((a) => a !== ''),
       sinks: { eventStore: v['event-store'], auditWhenFull: v['audit-when-full'], http: v.http, bus: v.bus, busPrefix: v['bus-prefix'] },
       // the operator's endpoints are served by the run's HTTP server (--http); its control stream goes
-      // to the run's event store (the learning loop opens --event-store itself: then it stays in memory)
+      // to the run's event store, which the learning loop shares too (a run without one: the loop
+      // opens its own, and the control stream stays in memory with --learning)
       operator: v.http === undefined && v['token-file'] === undefined ? null : {
         http: null, tokenFile: v['token-file'] ?? null,
         eventStore: v.learning ? null : v['event-store'] ?? null,

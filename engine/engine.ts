@@ -84,7 +84,7 @@ async function run(o: EngineOptions, hooks: RunHooks, sinks: EngineSinks): Promi
   const operator = o.operator === null ? null : await openOperator(o.operator, o.config.control, {
     capitalUsd: o.config.agents.capitalUsd, capacity: Math.max(1, registry.size), maxAgentErrors: o.config.limits.maxAgentErrors,
   }, sinks.store);
-  const learning = o.learning ? await startLearning(o, hooks.learning) : null; // off by default: nothing of it runs
+  const learning = o.learning ? await startLearning(o, hooks.learning, sinks.sharedStore) : null; // off by default: nothing of it runs; the run's store shared
   // Warm-up: placement (and, by default, inline or threaded) from measurements on a slice.
   const prep = await prepareDispatch(o, registry, tape, { automatic: o.autoDispatch, warm: o.warmup && o.mode === 'realtime', signal: hooks.signal });
   const onRecord = sinks.recorder(() => pipeline);

@@ -74,7 +74,11 @@ export interface EngineOptions {
   operator: OperatorOptions | null;
   /** The learning loop (outcomes, tracker, retraining jobs, parameter swaps): off by default. */
   learning: boolean;
-  /** Event store (path or URL; default $LUCENT_EVENT_STORE, else out/audit/events.log); used by the learning loop. */
+  /**
+   * Event store (path or URL; default $LUCENT_EVENT_STORE, else out/audit/events.log) of the learning
+   * loop when the run has none of its own (sinks.eventStore off); with learning on it is also the
+   * run's store unless sinks.eventStore names one (the loop shares the run's store).
+   */
   eventStore: string | undefined;
   /** RabbitMQ for retraining jobs (default amqp://guest:guest@127.0.0.1:5672) and a name prefix (default none). */
   busUrl: string | undefined;
@@ -288,6 +292,8 @@ export function resolveOptions(i: OptionsInput): EngineOptions {
   const config = typeof i.config === 'string' ? loadConfigFile(i.config) : checkConfig(i.config ?? kDefaultConfig);
   const decisions = i.decisions === undefined ? 'out/decisions.jsonl' : i.decisions;
   const sinks = { ...i.sinks };
+  // the learning loop shares the run's store: the store it is told of is the run's, unless the sinks name one
+  if (i.learning === true && sinks.eventStore === undefined && i.eventStore !== undefined) sinks.eventStore = i.eventStore;
   const resume = i.resume ?? false;
   if (resume && mode !== 'lockstep') throw new OptionError('options.resume needs mode "lockstep": a realtime run\'s decisions depend on timing and cannot be replayed to the same log');
   if (resume && i.decisions === null) throw new OptionError('options.resume needs a decision log (options.decisions) to resume');
