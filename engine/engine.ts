@@ -23,6 +23,7 @@ import { replaySummary, writeSummary, type Summary } from './summary.ts';
 import { EngineSinks } from './observe/engine_sinks.ts';
 import { openOperator, type Operator } from './control/operator.ts';
 import { kTapeTs } from '../protocol/tape.ts';
+import { restoreSnapshot, takeSnapshot } from './snapshot/engine_snapshot.ts';
 import { startLearning, type LearningRun, type LearningSetupHooks } from './learning/setup.ts';
 
 export type { Summary } from './summary.ts';
@@ -44,6 +45,10 @@ export interface RunHooks {
   onOperator?: (op: Operator) => void;
   /** With options.learning: the loop's metrics and an outcome listener; sees the run once it is built. */
   learning?: LearningSetupHooks & { onStart?: (run: LearningRun) => void };
+  /** Start from this snapshot (engine/snapshot/) instead of the tape's first event. */
+  restoreFrom?: Uint8Array | undefined;
+  /** Take a snapshot every `every` source events and hand it to `save` (awaited: the replay waits). */
+  snapshot?: { every: number; save: (bytes: Uint8Array, header: { events: number; decisions: number }) => Promise<void> } | undefined;
 }
 
 export async function runEngine(o: EngineOptions, hooks: RunHooks = {}): Promise<Summary> {
@@ -97,6 +102,9 @@ async function run(o: EngineOptions, hooks: RunHooks, sinks: EngineSinks): Promi
   if (learning) { await learning.bind(pipeline); hooks.learning?.onStart?.(learning); }
   await operator?.attach(pipeline, o.agents, sinks.httpHost, learning === null ? undefined : () => learning.loop.report());
   if (operator !== null) hooks.onOperator?.(operator);
+  // A snapshot to start from: shared memory and the agents' states now, the main thread's objects
+  // once the step exists; the replay then starts at the first event the snapshot does not cover.
+  const restored = hooks.restoreFrom === undefined ? null : restoreSnapshot(hooks.restoreFrom, pipeline);
   await dispatcher.start();
 
   // The source: the tape, replayed through the per-event step.
@@ -106,6 +114,13 @@ async function run(o: EngineOptions, hooks: RunHooks, sinks: EngineSinks): Promi
     readers: pipeline.readers, mode: o.mode, rate: o.rate, speed: o.speed, signal: hooks.signal, maxPauseMs: o.maxPauseMs,
     metrics: sinks.metrics,
     gate: pipeline.gate,
+    from: restored?.header.events,
+    onStepper: restored?.restoreMain,
+    snapshotEvery: hooks.snapshot?.every,
+    snapshot: hooks.snapshot === undefined ? undefined : async (stepper, events) => {
+      const bytes = await takeSnapshot(pipeline, stepper, events);
+      await hooks.snapshot!.save(bytes, { events, decisions: stats.decisions });
+    },
     onRefused: (rows, row, reason) => {
       deadLetters.add({ source: `${hooks.tape ? '(in-memory tape)' : o.fixture}:${rows[row * kTapeWidth + kTapeLine]}`, reason, raw: pipeline.gate.describe(rows, row) });
     },
