@@ -23,7 +23,7 @@ import { replaySummary, writeSummary, type Summary } from './summary.ts';
 import { EngineSinks } from './observe/engine_sinks.ts';
 import { openOperator, type Operator } from './control/operator.ts';
 import { kTapeTs } from '../protocol/tape.ts';
-import { restoreSnapshot, takeSnapshot } from './snapshot/engine_snapshot.ts';
+import { checkSnapshot, restoreSnapshot, takeSnapshot } from './snapshot/engine_snapshot.ts';
 import { startLearning, type LearningRun, type LearningSetupHooks } from './learning/setup.ts';
 
 export type { Summary } from './summary.ts';
@@ -80,6 +80,7 @@ async function run(o: EngineOptions, hooks: RunHooks, sinks: EngineSinks): Promi
     registry.freeze();
   }
   const loadMs = performance.now() - t0;
+  if (hooks.restoreFrom !== undefined) checkSnapshot(hooks.restoreFrom, o.agents, registry.size); // before any output is opened
 
   // Sinks, then the pipeline: consolidation and the agents.
   // --resume: the log's complete lines are checked against this replay's decisions, the rest appended.

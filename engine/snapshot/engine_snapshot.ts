@@ -102,6 +102,14 @@ export function readSnapshot(bytes: Uint8Array): { header: SnapshotHeader; body:
   return { header, body };
 }
 
+/** Checks snapshot bytes against an engine's agents and universe before anything is built (the restore checks again). */
+export function checkSnapshot(bytes: Uint8Array, agents: readonly string[], instruments: number): SnapshotHeader {
+  const { header } = readSnapshot(bytes);
+  if (header.agents.join(',') !== agents.join(',')) throw new SnapshotRestoreError(`snapshot: taken with agents ${header.agents.join(',')}, this engine runs ${agents.join(',')}`);
+  if (header.instruments !== instruments) throw new SnapshotRestoreError(`snapshot: taken over ${header.instruments} instruments, this engine has ${instruments}`);
+  return header;
+}
+
 /**
  * Restores a snapshot into a freshly built pipeline whose agents have not started: shared memory
  * now, the agents' states when the dispatcher starts them. Returns restoreMain, to call with the
