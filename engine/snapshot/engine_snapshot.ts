@@ -33,6 +33,8 @@ export interface SnapshotHeader {
   agents: string[];
   capacity: number;
   instruments: number;
+  /** Decisions made before it (a resumed decision log keeps this many lines). */
+  decisions?: number | undefined;
   /** The source offsets it covers (Kafka: topic/partition → the next offset to read). */
   offsets?: Record<string, string> | undefined;
 }
@@ -73,14 +75,14 @@ function mainRoots(p: Pipeline, stepper: EventStepper): Record<string, unknown> 
 }
 
 /** Takes a snapshot between two events (lockstep, every cycle consolidated). */
-export async function takeSnapshot(p: Pipeline, stepper: EventStepper, events: number, offsets?: Record<string, string>): Promise<Uint8Array> {
+export async function takeSnapshot(p: Pipeline, stepper: EventStepper, events: number, offsets?: Record<string, string>, decisions?: number): Promise<Uint8Array> {
   const agents = await snapshotDispatch(p).saveAgents(); // first: the threads are idle at the boundary
   const shared: Record<string, Uint8Array> = {};
   for (const [name, sab] of sharedBuffers(p)) shared[name] = new Uint8Array(sab).slice();
   const body = gzipSync(serialize({ shared, main: encodeState(mainRoots(p, stepper)), agents } satisfies Body), { level: 1 });
   const header: SnapshotHeader = {
     format: kSnapshotFormat, version: kSnapshotVersion, sha256: sha256(body), bytes: body.length, events,
-    cycle: snapshotDispatch(p).barrier.cycle, agents: [...p.regions.keys()], capacity: p.capacity, instruments: p.snapshot.size, offsets,
+    cycle: snapshotDispatch(p).barrier.cycle, agents: [...p.regions.keys()], capacity: p.capacity, instruments: p.snapshot.size, decisions, offsets,
   };
   const head = Buffer.from(`${JSON.stringify(header)}\n`);
   return Buffer.concat([head, body]);
@@ -104,7 +106,10 @@ export function readSnapshot(bytes: Uint8Array): { header: SnapshotHeader; body:
 
 /** Checks snapshot bytes against an engine's agents and universe before anything is built (the restore checks again). */
 export function checkSnapshot(bytes: Uint8Array, agents: readonly string[], instruments: number): SnapshotHeader {
-  const { header } = readSnapshot(bytes);
+  return checkSnapshotHeader(readSnapshot(bytes).header, agents, instruments);
+}
+
+export function checkSnapshotHeader(header: SnapshotHeader, agents: readonly string[], instruments: number): SnapshotHeader {
   if (header.agents.join(',') !== agents.join(',')) throw new SnapshotRestoreError(`snapshot: taken with agents ${header.agents.join(',')}, this engine runs ${agents.join(',')}`);
   if (header.instruments !== instruments) throw new SnapshotRestoreError(`snapshot: taken over ${header.instruments} instruments, this engine has ${instruments}`);
   return header;
