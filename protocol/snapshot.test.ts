@@ -35,6 +35,7 @@ class Root {
   share(l: Leaf): void { this.#shared = l; }
   get list(): number[] { return this.#list; }
   get wiring(): Wiring { return this.#wiring; }
+  get cb(): () => void { return this.#cb; }
   snapshotFields(v: Fields): void {
     v.r('table', this.#table);
     v.r('byName', this.#byName);
