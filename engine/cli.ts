@@ -210,7 +210,7 @@ export async function main(argv: string[]): Promise<number> {
     const source = v.source ?? 'file';
     if (source !== 'file' && source !== 'kafka') throw new LucentError('ERR_OPTION', `--source must be "file" or "kafka", got ${JSON.stringify(source)}`);
     let summary: Summary;
-    if (source === 'kafka' && (v['snapshot-every'] !== undefined || v['snapshot-store'] !== undefined)) throw new LucentError('ERR_OPTION', '--snapshot-every and --snapshot-store apply to --source file (a Kafka lane takes its snapshots with --lane-snapshot-every)');
+    if (source === 'kafka' && (v['snapshot-every'] !== undefined || v['snapshot-store'] !== undefined)) throw new LucentError('ERR_OPTION', '--snapshot-every and --snapshot-store apply to --source file (a Kafka lane does not take snapshots yet: it rebuilds from its partitions)');
     if (source === 'kafka' && v.resume) throw new LucentError('ERR_OPTION', '--resume applies to --source file: the Kafka source always resumes from the group\'s committed offsets');
     if (source === 'kafka') {
       if (input.operator !== null) throw new LucentError('ERR_OPTION', '--http and --token-file apply to --source file');
@@ -337,7 +337,7 @@ export function formatSummary(s: Summary): string {
   if (s.snapshots) {
     const n = s.snapshots;
     if (n.resumedFrom !== null) out += `  started from snapshot  at event ${f(n.resumedFrom.events)} (${f(n.resumedFrom.decisions)} decisions before it; restored in ${f(n.restoreMs)} ms; ${f(n.eventsStepped)} events stepped)\n`;
-    if (n.every > 0) out += `  snapshots              ${f(n.taken)} taken, every ${f(n.every)} events (last ${f(n.lastBytes)} bytes) → ${n.store}\n`;
+    if (n.every > 0) out += `  snapshots              ${f(n.taken)} taken in ${f(n.takeMs)} ms, every ${f(n.every)} events (last ${f(n.lastBytes)} bytes) → ${n.store}\n`;
   }
   if (s.crashes && s.crashes.threadRestarts + s.crashes.cyclesWithoutAgents > 0) {
     out += `  agent threads          ${f(s.crashes.threadRestarts)} replaced; ${f(s.crashes.cyclesWithoutAgents)} cycle(s) decided without some agent\n`;

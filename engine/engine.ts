@@ -128,12 +128,14 @@ async function run(o: EngineOptions, hooks: RunHooks, sinks: EngineSinks): Promi
     onStepper: restored === null ? undefined : (stepper) => { restored.restoreMain(stepper); snapshots.report.restoreMs = Math.round(performance.now() - tRestore); },
     snapshotEvery: hooks.snapshot?.every ?? o.snapshotEvery,
     snapshot: hooks.snapshot === undefined && snapshots.store === null ? undefined : async (stepper, events) => {
+      const t = performance.now();
       await sink.flush(); // the decisions a snapshot counts are in the log before the snapshot is stored
       const bytes = await takeSnapshot(pipeline, stepper, events, undefined, stats.decisions);
       if (hooks.snapshot) await hooks.snapshot.save(bytes, { events, decisions: stats.decisions });
       if (snapshots.store !== null) await writeSnapshot(snapshots.store, kReplayLane, bytes);
       snapshots.report.taken++;
       snapshots.report.lastBytes = bytes.length;
+      snapshots.report.takeMs += Math.round(performance.now() - t);
     },
     onRefused: (rows, row, reason) => {
       deadLetters.add({ source: `${hooks.tape ? '(in-memory tape)' : o.fixture}:${rows[row * kTapeWidth + kTapeLine]}`, reason, raw: pipeline.gate.describe(rows, row) });
@@ -197,7 +199,7 @@ async function openSnapshots(o: EngineOptions, hooks: RunHooks, sink: DecisionLo
   store: EventStore | null; resumeFrom: { bytes: Uint8Array } | null; report: SnapshotReport;
 }> {
   const every = hooks.snapshot?.every ?? o.snapshotEvery ?? 0;
-  const report: SnapshotReport = { every, taken: 0, lastBytes: 0, store: o.snapshotStore ?? null, resumedFrom: null, eventsStepped: 0, restoreMs: 0, skipped: [] };
+  const report: SnapshotReport = { every, taken: 0, takeMs: 0, lastBytes: 0, store: o.snapshotStore ?? null, resumedFrom: null, eventsStepped: 0, restoreMs: 0, skipped: [] };
   const url = o.snapshotStore ?? null;
   const wanted = (o.snapshotEvery ?? 0) > 0 || (o.resume === true && hooks.restoreFrom === undefined);
   if (url === null || !wanted) return { store: null, resumeFrom: null, report };

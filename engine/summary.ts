@@ -24,6 +24,8 @@ import type { ResumeReport } from './sinks/resume_log.ts';
 export interface SnapshotReport {
   every: number;
   taken: number;
+  /** Time spent taking and storing them (ms, all together): the replay waits meanwhile. */
+  takeMs: number;
   lastBytes: number;
   store: string | null;
   /** The snapshot the run started from (null: the first event), and how long its restore took. */
