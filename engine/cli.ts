@@ -125,6 +125,7 @@ Output
   --snapshot-every <n>  file replay, lockstep: a snapshot of the whole engine state (shared memory,
                         the main thread's objects, every agent's state on its thread) after every n
                         events, appended to the stream snapshot-replay of the snapshot store
+                        (not with --learning, whose state a snapshot does not hold)
   --snapshot-store <s>  the event store for snapshots: a log file path, postgres://…, kurrentdb://…
                         (default <decisions>.snapshots.log)
   --json                print the summary JSON to stdout instead of the table

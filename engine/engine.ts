@@ -201,7 +201,8 @@ async function openSnapshots(o: EngineOptions, hooks: RunHooks, sink: DecisionLo
   const every = hooks.snapshot?.every ?? o.snapshotEvery ?? 0;
   const report: SnapshotReport = { every, taken: 0, takeMs: 0, lastBytes: 0, store: o.snapshotStore ?? null, resumedFrom: null, eventsStepped: 0, restoreMs: 0, skipped: [] };
   const url = o.snapshotStore ?? null;
-  const wanted = (o.snapshotEvery ?? 0) > 0 || (o.resume === true && hooks.restoreFrom === undefined);
+  // (with the learning loop a resume replays from the start: its state is not in a snapshot)
+  const wanted = (o.snapshotEvery ?? 0) > 0 || (o.resume === true && hooks.restoreFrom === undefined && !o.learning);
   if (url === null || !wanted) return { store: null, resumeFrom: null, report };
   const target = eventStoreTarget(url);
   if ((o.snapshotEvery ?? 0) === 0 && target.kind === 'embedded' && !existsSync(target.target)) return { store: null, resumeFrom: null, report };

@@ -300,6 +300,7 @@ export function resolveOptions(i: OptionsInput): EngineOptions {
   const snapshotEvery = i.snapshotEvery ?? 0;
   if (!Number.isSafeInteger(snapshotEvery) || snapshotEvery < 0) throw new OptionError(`options.snapshotEvery must be a non-negative integer number of events, got ${i.snapshotEvery}`);
   if (snapshotEvery > 0 && mode !== 'lockstep') throw new OptionError('options.snapshotEvery needs mode "lockstep": a snapshot is taken between two events with every cycle decided');
+  if (snapshotEvery > 0 && i.learning) throw new OptionError('options.snapshotEvery cannot be used with options.learning: the learning loop\'s state (outcomes, tracker, jobs) is not in a snapshot');
   const snapshotStore = i.snapshotStore ?? (decisions === null ? null : `${decisions}.snapshots.log`);
   if (snapshotEvery > 0 && snapshotStore === null) throw new OptionError('options.snapshotEvery needs options.snapshotStore (where snapshots are kept) when there is no decision log');
   return {

@@ -76,6 +76,22 @@ test('a snapshot moves between thread counts: inline → 2 threads, 1 thread →
   await resumeEqual(threaded.snaps[4]!, 0, 'threads 1 → inline');
 });
 
+test('in the densest burst of decisions: a snapshot between two decisions of the same burst (inline and threads)', async () => {
+  // the decision key's epoch is the number of the source event that led to it
+  const epochs = full.map((l) => (JSON.parse(l) as { epoch: number }).epoch);
+  let best = 10;
+  for (let i = 10; i + 10 < epochs.length; i++) if (epochs[i + 10]! - epochs[i - 10]! < epochs[best + 10]! - epochs[best - 10]!) best = i;
+  const n = epochs[best]!; // the snapshot covers events 1..n: decisions of the burst on both sides of it
+  assert.ok(epochs[best + 1]! > n, 'a later event decides next');
+  for (const threads of [0, 1]) {
+    const snaps: Snap[] = [];
+    await run(threads, { snapshot: { every: n, save: async (bytes, h) => { if (snaps.length === 0) snaps.push({ bytes, ...h }); } } });
+    assert.is(snaps[0]!.events, n);
+    assert.ok(epochs.filter((e) => e > n - 50 && e <= n).length > 0 && epochs.filter((e) => e > n && e <= n + 50).length > 0, `decisions within 50 events on both sides of event ${n}`);
+    await resumeEqual(snaps[0]!, threads, `burst, threads ${threads}`);
+  }
+});
+
 test('a damaged or foreign snapshot is refused with the reason, before anything runs', async () => {
   const good = inline.snaps[0]!.bytes;
   const bad = Buffer.from(good);
