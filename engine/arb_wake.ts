@@ -48,6 +48,7 @@ export class ArbWake {
   readonly #lnSell: Float64Array; // slot → ln of its net base→quote rate (NaN unknown)
   readonly #lnBuy: Float64Array;
   readonly #freshUntil: Float64Array; // slot → event time until which its last quote is fresh (NaN none)
+  readonly #tsArg = new Float64Array(2); // [0] wakes(slot, ts): ts handed on to wakesAt; [1] #poolPrice's result (unboxed)
   readonly #rSell: Float64Array; // slot → base→quote rate of its last quote, net of the fee (book: bid·(1−f))
   readonly #rBuy: Float64Array; // slot → quote→base rate, net of the fee (book: (1−f)/ask)
   readonly #buyCost: Float64Array; // book slot → ask·(1+f): what a unit costs there
@@ -189,20 +190,31 @@ export class ArbWake {
    * paying net of fees (before slippage) with every leg fresh, where it did not at its last check.
    */
   wakes(slot: number, ts: number): boolean {
+    this.#tsArg[0] = ts;
+    return this.wakesAt(slot, this.#tsArg, 0);
+  }
+
+  /**
+   * wakes() with the event time read from `at[tsAt]` (the tape row's timestamp): the trigger calls
+   * this for every leg's tick, and a double passed as an argument would be boxed on the heap.
+   */
+  wakesAt(slot: number, at: Float64Array, tsAt: number): boolean {
+    const ts = at[tsAt]!;
     this.checks++;
     const c = this.#arrays.columns, cap = this.#cap;
     // this leg's rates net of its fee and how long its quote stays fresh, kept for the routes
     // that its later-changing partners complete (every leg's update comes through here)
-    this.#clock.note(slot, ts);
+    this.#clock.noteAt(slot, at, tsAt);
     const until = this.#freshUntil, rSell = this.#rSell, rBuy = this.#rBuy;
-    until[slot] = ts + this.#ages.maxAgeUs(slot);
+    this.#ages.freshUntil(slot, at, tsAt, until, slot); // ts + max age, without boxing either
     if (this.#kind[slot] === 1) {
       const f = this.#fee[slot]!;
       rSell[slot] = c[kBid * cap + slot]! * (1 - f);
       rBuy[slot] = (1 - f) / c[kAsk * cap + slot]!;
       this.#buyCost[slot] = c[kAsk * cap + slot]! * (1 + f);
     } else {
-      const p = this.#poolPrice(slot), g = 1 - c[kFee * cap + slot]!;
+      this.#poolPrice(slot);
+      const p = this.#tsArg[1]!, g = 1 - c[kFee * cap + slot]!;
       rSell[slot] = p * g;
       rBuy[slot] = g / p;
     }
@@ -241,13 +253,12 @@ export class ArbWake {
     return wake;
   }
 
-  /** A pool's price, token1 per token0 in human units (as the detector's triangular.ts). */
-  #poolPrice(s: number): number {
+  /** A pool's price, token1 per token0 in human units (as the detector's triangular.ts), into #tsArg[1]. */
+  #poolPrice(s: number): void {
     const c = this.#arrays.columns, cap = this.#cap;
     const sp = c[kSqrtPrice * cap + s]!;
-    if (sp === sp) return c[kLiquidity * cap + s]! > 0 ? sp * sp * this.#scale[s]! : NaN;
     const r0 = c[kReserve0 * cap + s]!, r1 = c[kReserve1 * cap + s]!;
-    return r0 > 0 && r1 > 0 ? r1 / r0 : c[kPrice * cap + s]!;
+    this.#tsArg[1] = sp === sp ? (c[kLiquidity * cap + s]! > 0 ? sp * sp * this.#scale[s]! : NaN) : r0 > 0 && r1 > 0 ? r1 / r0 : c[kPrice * cap + s]!;
   }
 
   /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
@@ -274,6 +285,7 @@ export class ArbWake {
     v.r('lnSell', this.#lnSell);
     v.r('lnBuy', this.#lnBuy);
     v.r('freshUntil', this.#freshUntil);
+    v.r('tsArg', this.#tsArg);
     v.r('rSell', this.#rSell);
     v.r('rBuy', this.#rBuy);
     v.r('buyCost', this.#buyCost);

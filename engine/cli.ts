@@ -100,7 +100,8 @@ Operator controls (engine/control/; README "Operator controls")
                         health address; the control stream (kill switch, breakers, approvals) is
                         kept in the run's event store (in memory with --event-store off or
                         --learning). SIGUSR2 toggles the engine's kill switch while --http or
-                        --token-file is on
+                        --token-file is on. With --source kafka every lane follows the kill
+                        switch; there is no approval queue (KAFKA.md)
 Learning (off by default; README "The learning loop")
   --learning            mark every executed action's outcome after its horizon, track each agent's
                         success rate and return error, send retraining jobs when it degrades
@@ -133,8 +134,9 @@ Output
   -h, --help            this text
 
 Stops and exit status
-  SIGINT / SIGTERM      stop at the next chunk of events: the decisions made are written and synced,
-                        the summary written (stoppedBy), exit 130 / 143; a second signal exits at once
+  SIGINT / SIGTERM      stop at the next chunk of events (during the warm-up: after its pass under way):
+                        the decisions made are written and synced, the summary written (stoppedBy),
+                        exit 130 / 143; a second signal exits at once
   0 done · 1 the input or an output failed (one line says which file and why; an input cut short
   is replayed up to there, its decisions and summary written) · 2 a bad option or configuration
 `;
@@ -214,7 +216,6 @@ export async function main(argv: string[]): Promise<number> {
     if (source === 'kafka' && (v['snapshot-every'] !== undefined || v['snapshot-store'] !== undefined)) throw new LucentError('ERR_OPTION', '--snapshot-every and --snapshot-store apply to --source file (a Kafka lane does not take snapshots yet: it rebuilds from its partitions)');
     if (source === 'kafka' && v.resume) throw new LucentError('ERR_OPTION', '--resume applies to --source file: the Kafka source always resumes from the group\'s committed offsets');
     if (source === 'kafka') {
-      if (input.operator !== null) throw new LucentError('ERR_OPTION', '--http and --token-file apply to --source file');
       const k = resolveKafkaOptions({
         brokers: v.brokers, group: v.group, universe: v.universe, scope: v.scope, topicPrefix: v['topic-prefix'],
         untilEnd: v['until-end'], mergeIdleMs: num('merge-idle', v['merge-idle']), bufferPerPartition: num('buffer', v.buffer),
@@ -222,7 +223,8 @@ export async function main(argv: string[]): Promise<number> {
         durable: v['no-fsync'] ? false : undefined, commitIntervalMs: num('commit-interval', v['commit-interval']),
       }, opts);
       summary = await runKafkaEngine(opts, k, {
-        signal: signals.signal, stopReason: () => signals.name ?? 'aborted', eventStore: v['event-store'],
+        signal: signals.signal, stopReason: () => signals.name ?? 'aborted',
+        eventStore: v['event-store'] === 'off' ? undefined : v['event-store'], // off: no trail (not a log file named "off")
         log: (line) => { if (!v.quiet) process.stderr.write(`lucent-engine: ${line}\n`); },
       });
     } else {

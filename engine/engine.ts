@@ -99,7 +99,7 @@ async function run(o: EngineOptions, hooks: RunHooks, sinks: EngineSinks): Promi
   }, sinks.store);
   const learning = o.learning ? await startLearning(o, hooks.learning) : null; // off by default: nothing of it runs
   // Warm-up: placement (and, by default, inline or threaded) from measurements on a slice.
-  const prep = await prepareDispatch(o, registry, tape, { automatic: o.autoDispatch, warm: o.warmup && o.mode === 'realtime' });
+  const prep = await prepareDispatch(o, registry, tape, { automatic: o.autoDispatch, warm: o.warmup && o.mode === 'realtime', signal: hooks.signal });
   const onRecord = sinks.recorder(() => pipeline);
   const pipeline = buildPipeline({ ...o, shares: prep.shares, pool: prep.pool }, registry, sinks.decisionSink(sink), {
     ...hooks, learning: learning?.loop, metrics: sinks.threadMetrics(), control: operator?.control,

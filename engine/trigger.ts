@@ -38,9 +38,16 @@ export class Trigger {
     const f = o + kTapeF0;
     switch (type) {
       case kTypePrice:
-        return this.#legWake(slot, tape[o + kTapeTs]!, this.#moved(slot, 0.5 * (tape[f]! + tape[f + 1]!)));
-      case kTypePool:
-        return this.#legWake(slot, tape[o + kTapeTs]!, this.#moved(slot, tape[f + 6]!));
+      case kTypePool: {
+        // Inline, not through helpers: a double passed to (or returned from) a call that is not
+        // inlined is boxed on the heap, and this runs for every tick.
+        const price = type === kTypePrice ? 0.5 * (tape[f]! + tape[f + 1]!) : tape[f + 6]!;
+        const last = this.#last[slot]!;
+        let moved = true;
+        if (last === last && Math.abs(price / last - 1) < this.#priceFrac) moved = false;
+        else this.#last[slot] = price;
+        return this.#legWake(slot, tape, o + kTapeTs, moved);
+      }
       case kTypeYield: {
         const apy = tape[f]!;
         const last = this.#last[slot]!;
@@ -61,19 +68,12 @@ export class Trigger {
    * `moved`, or a leg of a watched route whose change completes a paying route (the state holds
    * the new quote). Every leg's update is shown to the watch (it remembers which routes paid).
    */
-  #legWake(slot: number, ts: number, moved: boolean): boolean {
+  #legWake(slot: number, tape: Float64Array, tsAt: number, moved: boolean): boolean {
     if (this.#isLeg[slot] !== 1) return moved;
-    const wakes = this.#wake!.wakes(slot, ts);
+    const wakes = this.#wake!.wakesAt(slot, tape, tsAt);
     if (moved) return true;
     if (wakes) this.legWakes++;
     return wakes;
-  }
-
-  #moved(slot: number, price: number): boolean {
-    const last = this.#last[slot]!;
-    if (last === last && Math.abs(price / last - 1) < this.#priceFrac) return false;
-    this.#last[slot] = price;
-    return true;
   }
 
   /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */

@@ -33,7 +33,8 @@ export class RiskFusion implements Fusion {
       const o = r.offset + i * kRecordWidth;
       const kind = rec[o + kRecKind]!;
       if (kind === kRecPortfolioRisk) {
-        c.stats.lastPortfolio = { hhi: rec[o + kRecScore]!, varUsd: rec[o + kRecValue]!, cvarUsd: rec[o + kRecSize]!, positions: rec[o + kRecAux]! };
+        const lp = c.stats.lastPortfolio; // updated in place: this runs every cycle
+        lp.hhi = rec[o + kRecScore]!; lp.varUsd = rec[o + kRecValue]!; lp.cvarUsd = rec[o + kRecSize]!; lp.positions = rec[o + kRecAux]!;
         c.riskView.portfolioVarUsd = rec[o + kRecValue]!;
       } else if (kind === kRecRiskAlert) {
         const slot = rec[o + kRecSlotA]!;

@@ -138,6 +138,8 @@ export class EventStepper {
    * store is not. The replay loop calls this.
    */
   stepRow(rows: Float64Array, row: number, depth?: Float64Array): number {
+    // Latencies are recorded rounded to whole ns (recordNs rounds them anyway, so the figures are
+    // the same): an integer goes to the recorder as a small integer, a fraction as a boxed double.
     const t0 = this.clock[kClockT0]!, originMs = this.clock[kClockOrigin]!;
     const d = this.#d;
     const stats = this.stats;
@@ -164,7 +166,7 @@ export class EventStepper {
     this.#lastTs = ts;
     const fires = d.trigger.fires(rows, row);
     const tIngest = performance.now();
-    stats.ingest.recordNs((tIngest - t0) * 1e6);
+    stats.ingest.recordNs(Math.round((tIngest - t0) * 1e6));
     const m = this.#metrics;
     if (m !== null) {
       m.ingested(rows[o + kTapeType]!, 1);
@@ -189,17 +191,17 @@ export class EventStepper {
           tim[kTimEnd] = tDone;
           d.breakdown.record(cycle);
         }
-        stats.agents.recordNs((tAgents - tIngest) * 1e6);
-        stats.consolidate.recordNs((tDone - tAgents) * 1e6);
-        stats.tickToDecision.recordNs((tDone - t0) * 1e6);
-        if (originMs === originMs) this.originToDecision.recordNs((tDone - originMs) * 1e6);
+        stats.agents.recordNs(Math.round((tAgents - tIngest) * 1e6));
+        stats.consolidate.recordNs(Math.round((tDone - tAgents) * 1e6));
+        stats.tickToDecision.recordNs(Math.round((tDone - t0) * 1e6));
+        if (originMs === originMs) this.originToDecision.recordNs(Math.round((tDone - originMs) * 1e6));
         if (m !== null) {
           m.stage(kStageAgents, (tAgents - tIngest) * 1e-3);
           m.stage(kStageConsolidate, (tDone - tAgents) * 1e-3);
           m.stage(kStageTotal, (tDone - t0) * 1e-3);
         }
         const perAgent = this.#perAgent;
-        for (let i = 0; i < perAgent.length; i++) perAgent[i]!.recordUs(d.readers[i]!.arrays.metrics[kResBusyUs]!);
+        for (let i = 0; i < perAgent.length; i++) perAgent[i]!.recordNs(Math.round(d.readers[i]!.arrays.metrics[kResBusyUs]! * 1000));
         if (!derived) this.#stepDerived();
       } else {
         const i = this.#pendHead & (kRingSize - 1);
@@ -270,7 +272,7 @@ export class EventStepper {
     d.consolidator.consolidate(cycle, this.#lastKeyEpoch, nowUs);
     stats.consolidations++;
     const tDone = performance.now();
-    stats.consolidate.recordNs((tDone - t) * 1e6);
+    stats.consolidate.recordNs(Math.round((tDone - t) * 1e6));
     const m = this.#metrics;
     if (m !== null) m.stage(kStageConsolidate, (tDone - t) * 1e-3);
     // Every pending trigger whose epoch all agents have evaluated is decided now.
@@ -278,15 +280,15 @@ export class EventStepper {
     for (let i = 0; i < d.readers.length; i++) {
       const e = d.readers[i]!.epoch;
       if (e < covered) covered = e;
-      this.#perAgent[i]!.recordUs(d.readers[i]!.arrays.metrics[kResBusyUs]!);
+      this.#perAgent[i]!.recordNs(Math.round(d.readers[i]!.arrays.metrics[kResBusyUs]! * 1000));
     }
     const mask = kRingSize - 1;
     let tail = this.#pendTail;
     while (tail < this.#pendHead && this.#pendEpoch[tail & mask]! <= covered) {
-      stats.tickToDecision.recordNs((tDone - this.#pendT0[tail & mask]!) * 1e6);
+      stats.tickToDecision.recordNs(Math.round((tDone - this.#pendT0[tail & mask]!) * 1e6));
       if (m !== null) m.stage(kStageTotal, (tDone - this.#pendT0[tail & mask]!) * 1e-3);
       const origin = this.#pendOrigin[tail & mask]!;
-      if (origin === origin) this.originToDecision.recordNs((tDone - origin) * 1e6);
+      if (origin === origin) this.originToDecision.recordNs(Math.round((tDone - origin) * 1e6));
       tail++;
     }
     this.#pendTail = tail;

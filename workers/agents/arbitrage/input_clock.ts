@@ -11,6 +11,7 @@ export const kUnknownGapUs = 1_000_000;
 export class InputClock {
   readonly #lastTs: Float64Array;
   readonly #gap: Float64Array;
+  readonly #arg = new Float64Array(1);
 
   constructor(capacity: number) {
     this.#lastTs = new Float64Array(capacity).fill(NaN);
@@ -19,6 +20,13 @@ export class InputClock {
 
   /** Notes an update of `slot` at event time ts (µs); repeated times are ignored. */
   note(slot: number, ts: number): void {
+    this.#arg[0] = ts;
+    this.noteAt(slot, this.#arg, 0);
+  }
+
+  /** note() with the time read from at[i]: a double passed as an argument may be boxed on the heap. */
+  noteAt(slot: number, at: Float64Array, i: number): void {
+    const ts = at[i]!;
     const last = this.#lastTs[slot]!;
     if (ts === last) return;
     this.#lastTs[slot] = ts;
@@ -41,6 +49,7 @@ export class InputClock {
   snapshotFields(v: Fields): void {
     v.r('lastTs', this.#lastTs);
     v.r('gap', this.#gap);
+    v.r('arg', this.#arg);
   }
 }
 
