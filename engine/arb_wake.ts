@@ -15,6 +15,7 @@ import { kAsk, kBid, kFee, kKindAmm, kKindBook, kLiquidity, kPrice, kReserve0, k
 import type { MarketArrays } from '../protocol/market_state.ts';
 import type { RegistrySnapshot } from '../protocol/registry.ts';
 import { InputClock, QuoteAges, rawPerUnit, takerFee, unitScale, type AgentConfig } from '../workers/agents/index.ts';
+import type { Fields } from '../protocol/snapshot.ts';
 
 /** Cycles enumerated at most (a larger universe watches its first ones; the rest keep the threshold). */
 const kMaxCycles = 200_000;
@@ -260,6 +261,41 @@ export class ArbWake {
     this.#tsArg[1] = sp === sp ? (c[kLiquidity * cap + s]! > 0 ? sp * sp * this.#scale[s]! : NaN) : r0 > 0 && r1 > 0 ? r1 / r0 : c[kPrice * cap + s]!;
   }
 
+  /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
+  snapshotFields(v: Fields): void {
+    v.r('arrays', this.#arrays);
+    v.r('cap', this.#cap);
+    v.r('kind', this.#kind);
+    v.r('fee', this.#fee);
+    v.r('scale', this.#scale);
+    v.r('pairStart', this.#pairStart);
+    v.r('pairSlots', this.#pairSlots);
+    v.r('slotCycStart', this.#slotCycStart);
+    v.r('slotCycles', this.#slotCycles);
+    v.r('cycleStart', this.#cycleStart);
+    v.r('legSlot', this.#legSlot);
+    v.r('legDir', this.#legDir);
+    v.r('pairPaid', this.#pairPaid);
+    v.r('pairMirror', this.#pairMirror);
+    v.r('cyclePaid', this.#cyclePaid);
+    v.r('sumFwd', this.#sumFwd);
+    v.r('sumBack', this.#sumBack);
+    v.r('unknown', this.#unknown);
+    v.r('slotCycDir', this.#slotCycDir);
+    v.r('lnSell', this.#lnSell);
+    v.r('lnBuy', this.#lnBuy);
+    v.r('freshUntil', this.#freshUntil);
+    v.r('tsArg', this.#tsArg);
+    v.r('rSell', this.#rSell);
+    v.r('rBuy', this.#rBuy);
+    v.r('buyCost', this.#buyCost);
+    v.r('clock', this.#clock);
+    v.r('ages', this.#ages);
+    v.r('isLeg', this.isLeg);
+    v.r('cycles', this.cycles);
+    this.checks = v.f('checks', this.checks);
+    this.woke = v.f('woke', this.woke);
+  }
 }
 
 function csr(lists: number[][]): { start: Int32Array; items: Int32Array } {

@@ -85,6 +85,10 @@ export interface EngineOptions {
   busPrefix: string | undefined;
   /** File replay: resume after a crash, keeping the decision log's complete lines (engine/sinks/resume_log.ts). */
   resume?: boolean;
+  /** File replay: a state snapshot every this many events (0: none), kept in `snapshotStore` (engine/snapshot/). */
+  snapshotEvery?: number;
+  /** The event store that keeps the snapshots (a path or URL; default: <decisions>.snapshots.log beside the decision log). */
+  snapshotStore?: string | null;
 }
 
 /** The sinks' options as given (--event-store, --audit-when-full, --http, --bus, --bus-prefix). */
@@ -265,6 +269,8 @@ export interface OptionsInput {
   busUrl?: string | undefined;
   busPrefix?: string | undefined;
   resume?: boolean | undefined;
+  snapshotEvery?: number | undefined;
+  snapshotStore?: string | undefined;
 }
 
 export function resolveOptions(i: OptionsInput): EngineOptions {
@@ -297,6 +303,12 @@ export function resolveOptions(i: OptionsInput): EngineOptions {
   const resume = i.resume ?? false;
   if (resume && mode !== 'lockstep') throw new OptionError('options.resume needs mode "lockstep": a realtime run\'s decisions depend on timing and cannot be replayed to the same log');
   if (resume && i.decisions === null) throw new OptionError('options.resume needs a decision log (options.decisions) to resume');
+  const snapshotEvery = i.snapshotEvery ?? 0;
+  if (!Number.isSafeInteger(snapshotEvery) || snapshotEvery < 0) throw new OptionError(`options.snapshotEvery must be a non-negative integer number of events, got ${i.snapshotEvery}`);
+  if (snapshotEvery > 0 && mode !== 'lockstep') throw new OptionError('options.snapshotEvery needs mode "lockstep": a snapshot is taken between two events with every cycle decided');
+  if (snapshotEvery > 0 && i.learning) throw new OptionError('options.snapshotEvery cannot be used with options.learning: the learning loop\'s state (outcomes, tracker, jobs) is not in a snapshot');
+  const snapshotStore = i.snapshotStore ?? (decisions === null ? null : `${decisions}.snapshots.log`);
+  if (snapshotEvery > 0 && snapshotStore === null) throw new OptionError('options.snapshotEvery needs options.snapshotStore (where snapshots are kept) when there is no decision log');
   return {
     fixture: i.fixture ?? kDefaultFixture,
     mode,
@@ -324,5 +336,7 @@ export function resolveOptions(i: OptionsInput): EngineOptions {
     busUrl: i.busUrl,
     busPrefix: i.busPrefix,
     resume,
+    snapshotEvery,
+    snapshotStore,
   };
 }

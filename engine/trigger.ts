@@ -9,6 +9,7 @@ import type { TriggerConfig } from './options.ts';
 import type { ArbWake } from './arb_wake.ts';
 import { kTapeF0, kTapeSlot, kTapeTs, kTapeType, kTapeWidth } from '../protocol/tape.ts';
 import { isHighImpact, kTypeGovernance, kTypeLiquidation, kTypePool, kTypePrice, kTypeYield } from '../protocol/events.ts';
+import type { Fields } from '../protocol/snapshot.ts';
 
 export class Trigger {
   readonly #last: Float64Array; // slot → mid (or pool price / APY) when it last triggered
@@ -73,5 +74,16 @@ export class Trigger {
     if (moved) return true;
     if (wakes) this.legWakes++;
     return wakes;
+  }
+
+  /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
+  snapshotFields(v: Fields): void {
+    v.r('last', this.#last);
+    v.r('priceFrac', this.#priceFrac);
+    v.r('apyPoints', this.#apyPoints);
+    v.r('minLiqUsd', this.#minLiqUsd);
+    v.r('wake', this.#wake);
+    v.r('isLeg', this.#isLeg);
+    this.legWakes = v.f('legWakes', this.legWakes);
   }
 }

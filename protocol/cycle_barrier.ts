@@ -12,6 +12,7 @@ import {
   ctlThreadDone, kCtlCycle, kCtlCycleEpoch, kCtlCycleTs, kCtlEpoch, kCtlMainSleeping, kCtlReady, kCtlSleepers, kCtlStop,
 } from './layout.ts';
 import { signal, type WaitStrategy } from './wait_strategy.ts';
+import type { Fields } from './snapshot.ts';
 
 /** A thread's done counter holds this when the thread failed (its task threw). */
 export const kThreadFailed = -1;
@@ -121,4 +122,13 @@ export class CycleBarrier {
 
   /** Thread t failed: a main thread waiting for it stops waiting at once. */
   publishFailed(t: number): void { signal(this.ctl, ctlThreadDone(t), kThreadFailed, kCtlMainSleeping); }
+
+  /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
+  snapshotFields(v: Fields): void {
+    v.b('ctl');
+    v.b('strategy');
+    v.b('ctlF64');
+    v.b('done');
+    this.#cycle = v.f('cycle', this.#cycle);
+  }
 }

@@ -11,6 +11,7 @@ import type { Fusion } from '../types.ts';
 import { usdText } from '../usd_text.ts';
 import { proposal, type FusionContext } from './fusion.ts';
 import { round } from './round.ts';
+import type { Fields } from '../../protocol/snapshot.ts';
 
 /** Severity (0..10) from which an alert pauses new entries on its protocol. */
 const kPauseSeverity = 5;
@@ -53,5 +54,11 @@ export class RiskFusion implements Fusion {
         }));
       }
     }
+  }
+
+  /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
+  snapshotFields(v: Fields): void {
+    v.b('ctx');
+    v.r('reader', this.#reader);
   }
 }

@@ -23,6 +23,7 @@ import {
   kScrFactor, kScrPendApy, kScrPendTs, kScrPendTvl, kScrTs, kScrTvl, kScrWindowUs, screenYieldPacked,
 } from '../../finance/yield_signals.ts';
 import type { PlausibilityConfig } from './config.ts';
+import type { Fields } from '../../protocol/snapshot.ts';
 
 /** Quotes treated as one currency when venues' books of an asset are compared. */
 const kUsdLike = new Set(['USD', 'USDT', 'USDC', 'DAI', 'BUSD', 'FDUSD', 'TUSD', 'USDP', 'PYUSD']);
@@ -460,6 +461,43 @@ export class PlausibilityGate {
   summary(): PlausibilityCounts {
     this.counts.staleSources = this.staleSources();
     return { ...this.counts, refusedByCheck: { ...this.counts.refusedByCheck } };
+  }
+
+  /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
+  snapshotFields(v: Fields): void {
+    v.b('cfg');
+    v.r('screen', this.#screen);
+    v.r('cap', this.#cap);
+    v.r('kind', this.#kind);
+    v.r('group', this.#group);
+    v.r('groupStart', this.#groupStart);
+    v.r('members', this.#members);
+    v.r('groupName', this.#groupName);
+    v.r('scratch', this.#scratch);
+    v.r('keys', this.#keys);
+    v.r('slotOfKey', this.#slotOfKey);
+    v.r('lastTs', this.#lastTs);
+    v.r('goodPx', this.#goodPx);
+    v.r('goodTs', this.#goodTs);
+    v.r('disputedTs', this.#disputedTs);
+    v.r('accApy', this.#accApy);
+    v.r('accTvl', this.#accTvl);
+    v.r('accTs', this.#accTs);
+    v.r('pendApy', this.#pendApy);
+    v.r('pendTvl', this.#pendTvl);
+    v.r('pendTs', this.#pendTs);
+    v.r('scr', this.#scr);
+    this.#clock = v.f('clock', this.#clock);
+    this.#start = v.f('start', this.#start);
+    this.#candTs = v.f('candTs', this.#candTs);
+    this.#candSlot = v.f('candSlot', this.#candSlot);
+    this.held = v.f('held', this.held);
+    this.lastCheck = v.f('lastCheck', this.lastCheck);
+    v.r('counts', this.counts);
+    this.#refCount = v.f('refCount', this.#refCount);
+    this.#med = v.f('med', this.#med);
+    this.#ref = v.f('ref', this.#ref);
+    this.#refSource = v.f('refSource', this.#refSource);
   }
 }
 

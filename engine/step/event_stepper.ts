@@ -17,6 +17,7 @@ import { kStageAgents, kStageConsolidate, kStageIngest, kStageTotal } from '../.
 import { kTapeLine, kTapeTs, kTapeType, kTapeWidth } from '../../protocol/tape.ts';
 import { kTimConsolidateStart, kTimEnd, type CycleBreakdown } from '../dispatch/cycle_breakdown.ts';
 import type { PlausibilityGate } from '../plausibility/gate.ts';
+import type { Fields } from '../../protocol/snapshot.ts';
 
 export interface LoopStats {
   events: number;
@@ -291,5 +292,32 @@ export class EventStepper {
       tail++;
     }
     this.#pendTail = tail;
+  }
+
+  /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
+  snapshotFields(v: Fields): void {
+    v.b('stats');
+    v.b('originToDecision');
+    v.b('d');
+    v.b('metrics');
+    v.b('perAgent');
+    v.r('lockstep', this.#lockstep);
+    v.r('tapeEpoch', this.#tapeEpoch);
+    v.b('clock');
+    v.b('pendEpoch');
+    v.b('pendT0');
+    v.b('pendOrigin');
+    v.b('pendHead');
+    v.b('pendTail');
+    this.#requested = v.f('requested', this.#requested);
+    this.#firstCycle = v.f('firstCycle', this.#firstCycle);
+    this.#lastCycle = v.f('lastCycle', this.#lastCycle);
+    this.#lastConsolidated = v.f('lastConsolidated', this.#lastConsolidated);
+    this.#lastKeyEpoch = v.f('lastKeyEpoch', this.#lastKeyEpoch);
+    this.#lastTs = v.f('lastTs', this.#lastTs);
+    this.#sourceSeq = v.f('sourceSeq', this.#sourceSeq);
+    this.#derivedDepth = v.f('derivedDepth', this.#derivedDepth);
+    this.refused = v.f('refused', this.refused);
+    this.refusedCount = v.f('refusedCount', this.refusedCount);
   }
 }

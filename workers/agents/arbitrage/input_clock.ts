@@ -1,3 +1,4 @@
+import type { Fields } from '../../../protocol/snapshot.ts';
 // How often each input updates, for the estimated duration of an opportunity: an exponentially
 // weighted mean of the gaps between a slot's updates (event time). An opportunity lasts until one
 // of its inputs is re-quoted (re-quotes close injected dislocations and real ones alike); with
@@ -42,6 +43,13 @@ export class InputClock {
   gapUs(slot: number): number {
     const g = this.#gap[slot]!;
     return g === g ? g : kUnknownGapUs;
+  }
+
+  /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
+  snapshotFields(v: Fields): void {
+    v.r('lastTs', this.#lastTs);
+    v.r('gap', this.#gap);
+    v.r('arg', this.#arg);
   }
 }
 
