@@ -311,7 +311,7 @@ export function formatSummary(s: Summary): string {
   const pl = s.plausibility;
   if (pl) {
     const by = Object.entries(pl.refusedByCheck).map(([k, v]) => `${k} ${f(v)}`).join(', ');
-    out += `  plausibility           refused ${f(pl.refused)}${by ? ` (${by})` : ''}, yield updates held ${f(pl.held)}, pre-trade rejections ${f(pl.preTradeRejections)}, assets in doubt ${f(pl.doubtRejections)}, stale sources ${f(pl.staleSources)}\n`;
+    out += `  plausibility           refused ${f(pl.refused)}${by ? ` (${by})` : ''}, yield updates held ${f(pl.held)} (confirmed ${f(pl.confirmed ?? 0)}), pre-trade rejections ${f(pl.preTradeRejections)}, assets in doubt ${f(pl.doubtRejections)}, stale sources ${f(pl.staleSources)}\n`;
   }
   out += `  events replayed        ${f(s.events)} in ${f(s.runMs)} ms = ${f(s.eventsPerSec)} events/s\n`;
   out += `  cycles                 ${f(s.cycles)} (${f(s.cyclesPerSec)}/s, missed ${f(s.missedCycles)}; ${f(s.derivedEvents)} derived events replayed as triggers)\n`;

@@ -13,7 +13,7 @@ import { loadReal, runFile, runKafka } from './lib/hostile/run.ts';
 import { kTestBrokers, requireBroker } from '../engine/source/kafka/testing.ts';
 
 const kFile = 'scripts/hostile.it.test.ts';
-const kHeldClasses = new Set(['yield.jump-100x', 'yield.jump-agreeing']);
+const kHeldClasses = new Set(['yield.jump-100x', 'yield.jump-agreeing', 'yield.jump-burst']);
 
 if (await requireBroker(test, kFile)) {
   const dir = mkdtempSync(join(tmpdir(), 'lucent-hostile-kafka-'));

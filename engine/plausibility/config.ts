@@ -70,7 +70,7 @@ export const kDefaultPlausibility: PlausibilityConfig = {
   maxMovePct: 50,
   staleAfterUs: 60_000_000,
   minSources: 1,
-  yieldConfirmAfterUs: 0,
+  yieldConfirmAfterUs: 5_000_000,
   firstSightAfterUs: 10_000_000,
   maxInstruments: 100_000,
   maxEdgeBps: 1_000,

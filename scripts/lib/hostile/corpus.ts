@@ -30,7 +30,17 @@ interface ClassSpec {
   build: (e: Envelope, i: number) => unknown[];
   /** Lines stay right after the real event they were built from, whatever their time (else a later line goes where its time is). */
   atSource?: boolean;
+  /** Which real events it may be built from (default: any of type `from`): real[i] and the stream around it. */
+  fits?: (real: Envelope[], i: number) => boolean;
 }
+
+/** Whether the next real event of real[i]'s key comes more than `us` after it (none: true). */
+const quietAfter = (real: Envelope[], i: number, us: number): boolean => {
+  const e = real[i]!;
+  for (let k = i + 1; k < real.length && real[k]!.ts - e.ts <= us; k++) if (real[k]!.key === e.key) return false;
+  return true;
+};
+const apyTimes = (e: Envelope, x: number): Record<string, unknown> => ({ apy: (e.data.apy as number) * x, apyBase: (e.data.apy as number) * x });
 
 const j = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
 const withData = (e: Envelope, patch: Record<string, unknown>, env: Partial<Envelope> = {}): Envelope => ({ ...e, ...env, data: { ...e.data, ...patch } });
@@ -86,6 +96,19 @@ export const kHostileClasses: ClassSpec[] = [
   {
     name: 'yield.jump-agreeing', what: 'two agreeing 100× APY jumps 2 s apart', from: 'yield_update',
     build: (e) => [withData(e, { apy: (e.data.apy as number) * 100, apyBase: (e.data.apy as number) * 100 }), withData(e, { apy: (e.data.apy as number) * 101, apyBase: (e.data.apy as number) * 101 }, { ts: e.ts + 2_000_000 })],
+  },
+  {
+    name: 'yield.jump-burst', what: 'a 100× APY jump and four agreeing updates within 2 s, before the pool\'s next real update (it alone speaks)', from: 'yield_update',
+    fits: (real, i) => quietAfter(real, i, 3_000_000),
+    build: (e) => [0, 500_000, 1_000_000, 1_500_000, 2_000_000].map((dt, k) => withData(e, apyTimes(e, 100 + k), { ts: e.ts + dt })),
+  },
+  {
+    name: 'yield.new-pool-repeat', what: 'a never-seen pool (APY 900 %, TVL 5e8) seen again 1 s and 2 s later', from: 'yield_update',
+    build: (e, i) => {
+      const pool = `hostile-repeat-${i}`;
+      const key = `${e.data.protocol as string}:${e.data.chain as string}:${pool}`;
+      return [0, 1_000_000, 2_000_000].map((dt, k) => withData(e, { pool, apy: 900 + k, apyBase: 900 + k, tvlUsd: 5e8 }, { key, ts: e.ts + dt }));
+    },
   },
   { name: 'liquidation.huge', what: 'collateral 1e308 and 1e12 USD', from: 'liquidation', build: (e) => [withData(e, { collateralUsd: 1e308, debtUsd: 1e308 }), withData(e, { collateralUsd: 1e12, debtUsd: 1e12 })] },
   {
@@ -147,7 +170,7 @@ export function mixHostile(real: Envelope[], classes: readonly ClassSpec[], perC
   let n = 0;
   for (const c of classes) {
     const candidates: number[] = [];
-    for (let i = half; i < real.length; i++) if (real[i]!.type === c.from) candidates.push(i);
+    for (let i = half; i < real.length; i++) if (real[i]!.type === c.from && (c.fits?.(real, i) ?? true)) candidates.push(i);
     if (candidates.length === 0) continue;
     for (let k = 0; k < perClass; k++) {
       const at = candidates[Math.floor(r() * candidates.length)]!;
