@@ -1,5 +1,7 @@
 // lucent-engine's command line: replay a recorded fixture through the whole pipeline and print a
 // summary. `node engine/cli.ts --help` lists the options.
+// First import: stop handlers for a signal that comes while the rest loads (it imports nothing).
+import { takeEarlyStops } from './early_stop.ts';
 import { parseArgs } from 'node:util';
 import { LucentError } from '../protocol/errors.ts';
 import { availableParallelism } from 'node:os';
@@ -274,6 +276,7 @@ class SignalStop {
   };
 
   constructor() {
+    takeEarlyStops();
     process.on('SIGINT', this.#handler);
     process.on('SIGTERM', this.#handler);
   }
