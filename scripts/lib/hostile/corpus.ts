@@ -2,8 +2,9 @@
 // real event of the stream it is mixed into (so its instrument and time are current), and a
 // deterministic mixer that puts them among real events. Every class of "Input a trader can trust"
 // is here: prices (tiny, fat finger, crossed, zero, non-finite, wide spread, huge sizes, last trade
-// off), keys that disagree with their data, time out of order and far ahead, yields (huge APY and
-// TVL, never-seen pools, jumps, two agreeing jumps), liquidations, cascades and price moves out of
+// off), keys that disagree with their data (venue, asset, quote, pool, topic) or are huge, a huge
+// data field, time out of order and far ahead, yields (huge APY and TVL, never-seen pools and their
+// quick repeats, jumps, agreeing jumps and bursts), liquidations, cascades and price moves out of
 // bounds, AMM price jumps, unknown instruments, spoofed derived events and malformed envelopes.
 
 /** A decoded envelope as the fixture holds it. */
@@ -78,7 +79,19 @@ export const kHostileClasses: ClassSpec[] = [
       e.data.base === 'ETH' ? withData(noDepth(e), { base: 'BTC', bid: 60000, ask: 60010 }) : withData(noDepth(e), { base: 'ETH', bid: 2600, ask: 2600.5 }),
     ],
   },
+  {
+    name: 'key.quote-mismatch', what: 'a book keyed in one quote currency whose data names another (USDT ↔ EUR)', from: 'price_update',
+    build: (e) => [withData(noDepth(e), { quote: e.data.quote === 'EUR' ? 'USDT' : 'EUR' })],
+  },
+  {
+    name: 'key.pool-mismatch', what: 'a yield keyed for one pool whose data names another, at 3× its APY', from: 'yield_update',
+    build: (e) => [withData(e, { pool: `${String(e.data.pool)}-other`, ...apyTimes(e, 3) })],
+  },
   { name: 'key.topic-mismatch', what: 'a price on another venue\'s topic', from: 'price_update', build: (e) => [withData(noDepth(e), {}, { topic: 'market.prices.evilx' })] },
+  {
+    name: 'output.huge-field', what: 'a 10 MB string in a data field (the venue): output must not grow with it', from: 'price_update',
+    build: (e) => [withData(noDepth(e), { venue: 'v'.repeat(10 * 1024 * 1024) })],
+  },
   { name: 'key.oversized', what: 'a 1 MB key', from: 'price_update', build: (e) => [withData(noDepth(e), {}, { key: 'k'.repeat(1 << 20) })] },
   { name: 'time.back-1h', what: 'the same key one hour in the past', from: 'price_update', atSource: true, build: (e) => [withData(noDepth(e), {}, { ts: e.ts - 3_600_000_000 })] },
   { name: 'time.future', what: 'one day and ten years ahead of the stream', from: 'price_update', atSource: true, build: (e) => [withData(noDepth(e), {}, { ts: e.ts + 86_400_000_000 }), withData(noDepth(e), {}, { ts: e.ts + 315_360_000_000_000 })] },
