@@ -29,5 +29,6 @@ export function takeEarlyStops(): void {
   process.off('SIGTERM', early);
 }
 
-const argv1 = process.argv[1] ?? '';
-if (argv1 !== '' && new URL('./cli.ts', import.meta.url).pathname === argv1) installEarlyStops();
+// The program is the command line (node engine/cli.ts, npm start): its path, not an import of it
+// (cli.ts imports this module).
+if ((process.argv[1] ?? '').endsWith('/engine/cli.ts')) installEarlyStops();
