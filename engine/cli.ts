@@ -102,7 +102,8 @@ Operator controls (engine/control/; README "Operator controls")
                         health address; the control stream (kill switch, breakers, approvals) is
                         kept in the run's event store (in memory with --event-store off or
                         --learning). SIGUSR2 toggles the engine's kill switch while --http or
-                        --token-file is on
+                        --token-file is on. With --source kafka every lane follows the kill
+                        switch; there is no approval queue (KAFKA.md)
 Learning (off by default; README "The learning loop")
   --learning            mark every executed action's outcome after its horizon, track each agent's
                         success rate and return error, send retraining jobs when it degrades
@@ -204,7 +205,6 @@ export async function main(argv: string[]): Promise<number> {
     let summary: Summary;
     if (source === 'kafka' && v.resume) throw new LucentError('ERR_OPTION', '--resume applies to --source file: the Kafka source always resumes from the group\'s committed offsets');
     if (source === 'kafka') {
-      if (input.operator !== null) throw new LucentError('ERR_OPTION', '--http and --token-file apply to --source file');
       const k = resolveKafkaOptions({
         brokers: v.brokers, group: v.group, universe: v.universe, scope: v.scope, topicPrefix: v['topic-prefix'],
         untilEnd: v['until-end'], mergeIdleMs: num('merge-idle', v['merge-idle']), bufferPerPartition: num('buffer', v.buffer),
@@ -212,7 +212,8 @@ export async function main(argv: string[]): Promise<number> {
         durable: v['no-fsync'] ? false : undefined, commitIntervalMs: num('commit-interval', v['commit-interval']),
       }, opts);
       summary = await runKafkaEngine(opts, k, {
-        signal: signals.signal, stopReason: () => signals.name ?? 'aborted', eventStore: v['event-store'],
+        signal: signals.signal, stopReason: () => signals.name ?? 'aborted',
+        eventStore: v['event-store'] === 'off' ? undefined : v['event-store'], // off: no trail (not a log file named "off")
         log: (line) => { if (!v.quiet) process.stderr.write(`lucent-engine: ${line}\n`); },
       });
     } else {

@@ -117,6 +117,11 @@ export class ControlPlane {
   onHeld: ((p: Proposal) => void) | null = null;
   /** Told when a scope is stopped (the approval queue rejects what waits in it). */
   onStop: ((scope: ScopeRef, who: string) => void) | null = null;
+  /**
+   * Called after every change of a scope's state (operator, signal, automatic trip or fail-closed):
+   * the Kafka engine mirrors its operator's plane into each lane's this way (engine/kafka/lane_controls.ts).
+   */
+  onState: ((ref: ScopeRef, state: TradingState, who: string, reason: string, mode: StopMode | null) => void) | null = null;
 
   constructor(config: ControlConfig, opts: { log?: ControlLog; capitalUsd: number; capacity: number; maxAgentErrors: number }) {
     this.config = config;
@@ -176,7 +181,14 @@ export class ControlPlane {
       s.effect = null;
     }
     this.log.write('trading_state', who, { scope: ref.scope, name: ref.name, from, to: state, mode: s.mode, reason, cycle: this.cycle });
+    this.onState?.(ref, state, who, reason, s.mode);
     return true;
+  }
+
+  /** The scopes not ACTIVE now, with who set them and why (a plane that starts later copies them). */
+  restricted(): { ref: ScopeRef; state: TradingState; mode: StopMode | null; who: string; reason: string }[] {
+    const all = [this.#engine, ...this.#agents.values(), ...this.#kinds.values()];
+    return all.filter((s) => s.state !== 'ACTIVE').map((s) => ({ ref: s.ref, state: s.state, mode: s.mode, who: s.who, reason: s.reason }));
   }
 
   /** An operator's kill: the scope leaves trading (pause keeps what waits for approval, stop rejects it). */

@@ -65,10 +65,16 @@ export class Operator {
     else this.control.resume(kEngineScope, who);
   }
 
-  /** After buildPipeline: the approval queue (restored), the HTTP endpoints, the signal, the expiry timer. */
-  async attach(p: PipelineParts, agents: readonly string[], host: OperatorHost | null = null, learning?: ControlRouteDeps['learning']): Promise<void> {
-    this.approvals = new ApprovalQueue({ control: this.control, validator: p.validator, executor: p.executor, view: p.view, registry: p.snapshot });
-    await this.approvals.restore();
+  /**
+   * After buildPipeline: the approval queue (restored), the HTTP endpoints, the signal, the expiry
+   * timer. Without a pipeline (`p` null: the Kafka engine, whose lanes each have one) there is no
+   * approval queue: the kill switch and the state are served, not /approvals.
+   */
+  async attach(p: PipelineParts | null, agents: readonly string[], host: OperatorHost | null = null, learning?: ControlRouteDeps['learning']): Promise<void> {
+    if (p !== null) {
+      this.approvals = new ApprovalQueue({ control: this.control, validator: p.validator, executor: p.executor, view: p.view, registry: p.snapshot });
+      await this.approvals.restore();
+    }
     if (host !== null) {
       // the run's HTTP server (--http): the control endpoints and page on its health address, the
       // control metrics in its registry
@@ -76,13 +82,14 @@ export class Operator {
       addControlRoutes(host.routes, { control: this.control, approvals: this.approvals, tokens: this.tokens, agents, learning });
     } else if (this.#o.http !== null) {
       this.http = await startHttp(this.#o.http, {
-        ready: () => ({ warm: true, agentThreads: { running: p.dispatcher.threads, expected: p.dispatcher.threads } }),
+        ready: () => ({ warm: true, agentThreads: { running: p?.dispatcher.threads ?? 0, expected: p?.dispatcher.threads ?? 0 } }),
         metrics: { registry: controlMetrics(this.control, this.approvals) },
       });
       addControlRoutes(this.http.routes, { control: this.control, approvals: this.approvals, tokens: this.tokens, agents, learning });
     }
     process.on('SIGUSR2', this.#onSignal);
     const approvals = this.approvals;
+    if (approvals === null) return;
     this.#timer = setInterval(() => approvals.expire(), 1000);
     this.#timer.unref();
   }
@@ -109,7 +116,8 @@ export async function openOperator(
 ): Promise<Operator> {
   const tokens = Tokens.load(o.tokenFile);
   // the run's own event store when it has one (one opener per embedded log), else --event-store
-  const store = shared ?? (o.eventStore === null ? null : await openEventStore(o.eventStore));
+  // (off: kept in memory, not a log file named "off")
+  const store = shared ?? (o.eventStore === null || o.eventStore === 'off' ? null : await openEventStore(o.eventStore));
   const control = new ControlPlane(config, { log: new ControlLog(store), ...plane });
   return new Operator(o, control, tokens, store, shared === null);
 }

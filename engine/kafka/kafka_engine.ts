@@ -21,6 +21,8 @@ import { LaneAudit, laneStream } from './lane_audit.ts';
 import { openEventStore } from '../sinks/event_store/open.ts';
 import type { EventStore } from '../sinks/event_store/types.ts';
 import type { PipelineHooks } from '../pipeline.ts';
+import { openOperator, type Operator } from '../control/operator.ts';
+import { LaneControls } from './lane_controls.ts';
 
 /** A lane of the summary: what it read and what it decided. */
 export type LaneSummary = Omit<LaneReport<LanePipeline>, 'target'> & LaneDecisions;
@@ -53,6 +55,8 @@ export interface KafkaRunHooks {
   eventStore?: string | undefined;
   /** A test hook: an agent thread of the first lane dies mid-cycle (dispatcher.ts). */
   crashAt?: PipelineHooks['crashAt'];
+  /** Sees the operator controls once they are up (with --http or --token-file). */
+  onOperator?: (op: Operator) => void;
   /** Why the run was stopped when `signal` aborts (the summary's `stoppedBy`), e.g. "SIGTERM". */
   stopReason?: () => string;
 }
@@ -91,6 +95,13 @@ async function consume(
   const store: EventStore | null = hooks.eventStore === undefined ? null : await openEventStore(hooks.eventStore);
   const owner = `${hostname()}/${process.pid}`;
   let crashAt = hooks.crashAt;
+  // Operator controls (--http, --token-file): the operator's plane on the run's HTTP server and
+  // SIGUSR2, its control stream in the run's event store; each lane decides with a plane of its
+  // own that follows the operator's (lane_controls.ts).
+  const operator = o.operator === null ? null : await openOperator(o.operator, o.config.control, {
+    capitalUsd: o.config.agents.capitalUsd, capacity: Math.max(1, universe.size), maxAgentErrors: o.config.limits.maxAgentErrors,
+  }, store ?? sinks.store);
+  const controls = operator === null ? null : new LaneControls(operator.control, o);
   const source = new KafkaSource<LanePipeline>({
     brokers: k.brokers, groupId: k.group, clientId: k.clientId, topicPrefix: k.topicPrefix, scope: k.scope, universe,
     agents: o.agents, mode: o.mode, bufferPerPartition: k.bufferPerPartition, mergeIdleMs: k.mergeIdleMs,
@@ -100,12 +111,19 @@ async function consume(
     openLane: async (lane) => {
       const hook = { crashAt }; // the crash hook goes to the first lane only
       crashAt = undefined;
-      return LanePipeline.open(
+      const control = controls?.open(lane.registry.size);
+      const p = await LanePipeline.open(
         o, lane.registry, o.decisions === null ? null : lane.shard >= 0 ? shardDecisionPath(o.decisions, lane.shard) : o.decisions,
-        k.durable, lane.stats, lane.originToDecision, store === null ? null : await LaneAudit.open(store, laneStream(lane.shard), owner), hook, sinks,
+        k.durable, lane.stats, lane.originToDecision, store === null ? null : await LaneAudit.open(store, laneStream(lane.shard), owner),
+        { ...hook, control }, sinks, control === undefined ? undefined : () => controls!.close(control),
       );
+      return p;
     },
   });
+  if (operator !== null) {
+    await operator.attach(null, o.agents, sinks.httpHost);
+    hooks.onOperator?.(operator);
+  }
   const start = performance.now();
   let failure: unknown = null;
   const aborted = new Promise<void>((resolve) => {
@@ -127,6 +145,7 @@ async function consume(
     if (progress) clearInterval(progress);
     clearInterval(ticker);
     await source.stop();
+    await operator?.close();
     await store?.close();
   }
   if (failure !== null) throw failure;

@@ -37,8 +37,10 @@ export class LanePipeline implements LaneTarget {
   readonly pipeline: Pipeline;
   readonly #sink: LaneSink;
   readonly #path: string | null;
+  readonly #onStop: (() => void) | undefined;
 
-  private constructor(pipeline: Pipeline, sink: LaneSink, path: string | null, stepper: EventStepper) {
+  private constructor(pipeline: Pipeline, sink: LaneSink, path: string | null, stepper: EventStepper, onStop: (() => void) | undefined) {
+    this.#onStop = onStop;
     this.pipeline = pipeline;
     this.#sink = sink;
     this.#path = path;
@@ -52,7 +54,8 @@ export class LanePipeline implements LaneTarget {
    */
   static async open(
     o: EngineOptions, registry: InstrumentRegistry, path: string | null, durable: boolean, stats: LoopStats, originToDecision: LatencyRecorder,
-    audit: LaneAudit | null = null, hooks: Pick<PipelineHooks, 'crashAt'> = {}, sinks: EngineSinks | null = null,
+    audit: LaneAudit | null = null, hooks: Pick<PipelineHooks, 'crashAt' | 'control'> = {}, sinks: EngineSinks | null = null,
+    onStop?: () => void,
   ): Promise<LanePipeline> {
     const sink = await openLaneSink(path, durable, audit, sinks);
     const onRecord = sinks?.recorder(() => p);
@@ -63,7 +66,7 @@ export class LanePipeline implements LaneTarget {
       writer: p.writer, trigger: p.trigger, dispatcher: p.dispatcher, consolidator: p.consolidator, readers: p.readers,
       mode: o.mode, keyEpoch: 'tape', gate: p.gate, metrics: sinks?.metrics ?? null,
     }, stats, originToDecision);
-    return new LanePipeline(p, sink, path, stepper);
+    return new LanePipeline(p, sink, path, stepper, onStop);
   }
 
   get suppress(): boolean { return this.#sink.suppress; }
@@ -87,6 +90,7 @@ export class LanePipeline implements LaneTarget {
   abandon(): void { this.#sink.abandon(); }
 
   async stop(): Promise<void> {
+    this.#onStop?.();
     await this.pipeline.dispatcher.stop();
     await this.#sink.close();
   }

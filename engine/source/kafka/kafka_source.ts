@@ -126,7 +126,7 @@ export class KafkaSource<T extends LaneTarget> implements Source {
     this.#dl = new KafkaDeadLetters(this.#kafka, deadLetterTopic(o.topicPrefix), o.localDeadLetters);
     this.#topicWatch = new TopicWatch(this.#admin, o);
     this.#parts = new PartitionTable(o.scope);
-    this.#lanes = new LaneSet((id, partition) => this.#newLane(id, partition), o.log);
+    this.#lanes = new LaneSet((id, partition, expected) => this.#newLane(id, partition, expected), o.log);
     this.done = new Promise<void>((resolve, reject) => { this.#resolveDone = resolve; this.#rejectDone = reject; });
     this.done.catch(() => undefined);
   }
@@ -205,13 +205,13 @@ export class KafkaSource<T extends LaneTarget> implements Source {
     if (pending.length > 0) this.#prepare(pending).catch((err: unknown) => this.#rejectDone(err as Error));
   }
 
-  #newLane(id: string, partition: number): Lane<T> {
+  #newLane(id: string, partition: number, partitionsExpected: number): Lane<T> {
     const shard = this.o.scope === 'shard' ? partition : -1;
     const registry = shard >= 0 ? shardRegistry(this.o.universe, shard, this.#partitionsPerTopic) : this.o.universe;
     return new Lane<T>({
       id, shard, partitions: this.#partitionsPerTopic, registry, universe: this.o.universe, topicPrefix: this.o.topicPrefix,
       ordered: this.o.mode === 'lockstep', bufferPerPartition: this.o.bufferPerPartition, rate: this.o.rate,
-      commitIntervalMs: this.o.commitIntervalMs, deadLetters: this.#dl,
+      commitIntervalMs: this.o.commitIntervalMs, deadLetters: this.#dl, partitionsExpected,
       open: () => this.o.openLane({ id, shard, registry, stats: this.stats, originToDecision: this.originToDecision }),
       countEvents: (n) => { this.stats.events += n; },
       commit: (offsets) => this.#commit(offsets),
@@ -232,8 +232,12 @@ export class KafkaSource<T extends LaneTarget> implements Source {
     for (const t of groupOffsets) {
       for (const x of t.partitions) committed.set(`${t.topic}/${x.partition}`, Number(x.offset));
     }
+    // Every new lane waits for all of its partitions before it releases an event (a lane's merge
+    // order must not depend on which partition's first fetch came back before the others were added).
+    const perLane = new Map<string, number>();
+    for (const st of pending) perLane.set(st.laneId, (perLane.get(st.laneId) ?? 0) + 1);
     for (const st of pending) {
-      const lane = await this.#lanes.laneFor(st.laneId, st.partition);
+      const lane = await this.#lanes.laneFor(st.laneId, st.partition, perLane.get(st.laneId)!);
       const n = `${st.topic}/${st.partition}`;
       if (!this.#parts.holds(st) || this.#stopping) continue; // taken away meanwhile
       const b = bounds.get(n) ?? { low: 0, high: 0 };

@@ -50,6 +50,14 @@ export interface LaneOptions<T extends LaneTarget> extends MessageDecoderOptions
   bufferPerPartition: number;
   rate: number; // events/s into the state (0 = as fast as possible); a rebuild is never paced
   commitIntervalMs: number; // commit at most this often (a forced pump always commits)
+  /**
+   * How many partitions the assignment gives this lane when it starts (default 1). The lane
+   * releases nothing until that many have been added: the merge can only hold back events for
+   * partitions it knows, so a partition fetched before its siblings were added would otherwise run
+   * ahead of them, and the interleaving (hence the cycles and decisions) would depend on which
+   * fetch came back first.
+   */
+  partitionsExpected?: number;
   deadLetters: KafkaDeadLetters;
   /** Opens what the lane drives (at start). */
   open: () => Promise<T>;
@@ -177,6 +185,7 @@ export class Lane<T extends LaneTarget> {
   async #pumpOnce(heartbeat: (() => Promise<void>) | undefined, force: boolean): Promise<void> {
     const target = this.#target;
     if (this.#stopped || !target) return;
+    if (this.#parts.length < (this.o.partitionsExpected ?? 1)) return; // not every partition is in the merge yet
     const stepper = target.stepper;
     const out = this.#out;
     const rate = this.o.rate;

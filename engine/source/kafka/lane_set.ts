@@ -4,14 +4,14 @@
 import type { Lane, LaneReport, LaneTarget } from './lane.ts';
 
 export class LaneSet<T extends LaneTarget> {
-  readonly #create: (id: string, partition: number) => Lane<T>;
+  readonly #create: (id: string, partition: number, partitionsExpected: number) => Lane<T>;
   readonly #log: (line: string) => void;
   readonly #lanes = new Map<string, Lane<T>>();
   readonly #starts = new Map<string, Promise<Lane<T>>>();
   readonly #stops = new Map<string, Promise<LaneReport<T>>>();
   readonly #finished: LaneReport<T>[] = [];
 
-  constructor(create: (id: string, partition: number) => Lane<T>, log: (line: string) => void) {
+  constructor(create: (id: string, partition: number, partitionsExpected: number) => Lane<T>, log: (line: string) => void) {
     this.#create = create;
     this.#log = log;
   }
@@ -22,15 +22,18 @@ export class LaneSet<T extends LaneTarget> {
   /** Lanes still starting. */
   get starting(): number { return this.#starts.size; }
 
-  /** The running lane `id`, started (for `partition`'s shard) if there is none. */
-  laneFor(id: string, partition: number): Promise<Lane<T>> {
+  /**
+   * The running lane `id`, started (for `partition`'s shard) if there is none; a lane started here
+   * releases nothing until `partitionsExpected` partitions have been added to it.
+   */
+  laneFor(id: string, partition: number, partitionsExpected = 1): Promise<Lane<T>> {
     const existing = this.#lanes.get(id);
     if (existing) return Promise.resolve(existing);
     let starting = this.#starts.get(id);
     if (!starting) {
       starting = (async () => {
         await this.#stops.get(id); // the lane this one replaces has closed its log
-        const lane = this.#create(id, partition);
+        const lane = this.#create(id, partition, partitionsExpected);
         await lane.start();
         this.#lanes.set(id, lane);
         this.#starts.delete(id);

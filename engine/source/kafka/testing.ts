@@ -1,7 +1,10 @@
 // Support for the Kafka integration tests (*.it.test.ts): the broker they use, a check that it
 // is there (a missing broker fails the run when CI is set, and skips the file elsewhere, saying how
-// to start one), fresh topic prefixes and group names, and clean-up.
+// to start one), fresh topic prefixes and group names, clean-up, and the engine CLI as a child
+// process with the helpers the multi-process tests wait with.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import type { Test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createKafka, probeBroker } from './client.ts';
@@ -56,3 +59,30 @@ export async function cleanUp(prefix: string, groups: string[]): Promise<void> {
     await admin.disconnect().catch(() => undefined);
   }
 }
+
+/** An engine CLI process: its stderr so far, and its exit code (null when killed by a signal). */
+export interface EngineChild { proc: ChildProcess; err: string; exited: Promise<number | null> }
+
+/** Starts the engine CLI (`node <cli> ...args`; the test names engine/cli.ts), collecting its stderr. */
+export function spawnEngine(cli: string, args: string[]): EngineChild {
+  const proc = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: EngineChild = { proc, err: '', exited: new Promise((resolve) => proc.on('exit', (code) => resolve(code))) };
+  proc.stderr!.on('data', (d: Buffer) => { child.err += d.toString(); });
+  proc.stdout!.resume();
+  return child;
+}
+
+/**
+ * Polls `cond` every 100 ms until it holds; past `timeoutMs` throws, naming `what` and what
+ * `detail` says about the state (a limit against a hang, not an assertion on speed).
+ */
+export async function until(what: string, cond: () => boolean | Promise<boolean>, timeoutMs: number, detail?: () => string): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!(await cond())) {
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}${detail ? ` (${detail()})` : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The non-empty lines of a file (none when it does not exist). */
+export const lines = (path: string): string[] => (existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter((l) => l !== '') : []);
