@@ -1,5 +1,7 @@
 // lucent-engine's command line: replay a recorded fixture through the whole pipeline and print a
 // summary. `node engine/cli.ts --help` lists the options.
+// First import: stop handlers for a signal that comes while the rest loads (it imports nothing).
+import { takeEarlyStops } from './early_stop.ts';
 import { parseArgs } from 'node:util';
 import { LucentError } from '../protocol/errors.ts';
 import { availableParallelism } from 'node:os';
@@ -290,6 +292,7 @@ class SignalStop {
   };
 
   constructor() {
+    takeEarlyStops();
     process.on('SIGINT', this.#handler);
     process.on('SIGTERM', this.#handler);
   }
@@ -327,7 +330,7 @@ export function formatSummary(s: Summary): string {
   const pl = s.plausibility;
   if (pl) {
     const by = Object.entries(pl.refusedByCheck).map(([k, v]) => `${k} ${f(v)}`).join(', ');
-    out += `  plausibility           refused ${f(pl.refused)}${by ? ` (${by})` : ''}, yield updates held ${f(pl.held)}, pre-trade rejections ${f(pl.preTradeRejections)}, assets in doubt ${f(pl.doubtRejections)}, stale sources ${f(pl.staleSources)}\n`;
+    out += `  plausibility           refused ${f(pl.refused)}${by ? ` (${by})` : ''}, yield updates held ${f(pl.held)} (confirmed ${f(pl.confirmed ?? 0)}), pre-trade rejections ${f(pl.preTradeRejections)}, assets in doubt ${f(pl.doubtRejections)}, stale sources ${f(pl.staleSources)}\n`;
   }
   out += `  events replayed        ${f(s.events)} in ${f(s.runMs)} ms = ${f(s.eventsPerSec)} events/s\n`;
   out += `  cycles                 ${f(s.cycles)} (${f(s.cyclesPerSec)}/s, missed ${f(s.missedCycles)}; ${f(s.derivedEvents)} derived events replayed as triggers)\n`;

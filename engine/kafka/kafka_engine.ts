@@ -250,9 +250,9 @@ function kafkaSummary(
 
 /** The lanes' plausibility counts added up. */
 function sumPlausibility(list: PlausibilityCounts[]): PlausibilityCounts {
-  const out: PlausibilityCounts = { checked: 0, refused: 0, refusedByCheck: {}, held: 0, clockJumps: 0, doubtRejections: 0, preTradeRejections: 0, staleSources: 0 };
+  const out: PlausibilityCounts = { checked: 0, refused: 0, refusedByCheck: {}, held: 0, confirmed: 0, clockJumps: 0, doubtRejections: 0, preTradeRejections: 0, staleSources: 0 };
   for (const c of list) {
-    out.checked += c.checked; out.refused += c.refused; out.held += c.held; out.clockJumps += c.clockJumps;
+    out.checked += c.checked; out.refused += c.refused; out.held += c.held; out.confirmed += c.confirmed; out.clockJumps += c.clockJumps;
     out.doubtRejections += c.doubtRejections; out.preTradeRejections += c.preTradeRejections; out.staleSources += c.staleSources;
     for (const [k, v] of Object.entries(c.refusedByCheck)) out.refusedByCheck[k] = (out.refusedByCheck[k] ?? 0) + v;
   }

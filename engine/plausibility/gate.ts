@@ -40,6 +40,8 @@ export interface PlausibilityCounts {
   refused: number;
   refusedByCheck: Record<string, number>;
   held: number;
+  /** Held yield jumps and first sights later confirmed (an agreeing update at least yieldConfirmAfterUs after them). */
+  confirmed: number;
   clockJumps: number;
   doubtRejections: number;
   preTradeRejections: number;
@@ -80,7 +82,7 @@ export class PlausibilityGate {
   /** The check that refused the last refused event (a config key name). */
   lastCheck = '';
   readonly counts: PlausibilityCounts = {
-    checked: 0, refused: 0, refusedByCheck: {}, held: 0, clockJumps: 0, doubtRejections: 0, preTradeRejections: 0, staleSources: 0,
+    checked: 0, refused: 0, refusedByCheck: {}, held: 0, confirmed: 0, clockJumps: 0, doubtRejections: 0, preTradeRejections: 0, staleSources: 0,
   };
 
   constructor(cfg: PlausibilityConfig, screen: YieldScreen, snapshot: RegistrySnapshot) {
@@ -356,6 +358,7 @@ export class PlausibilityGate {
     } else if (v === kScreenRepeat) {
       this.held = 1;
     } else {
+      if (v === kScreenConfirm) this.counts.confirmed++;
       this.#pendApy[slot] = NaN; this.#pendTvl[slot] = NaN; this.#pendTs[slot] = NaN;
       this.#accApy[slot] = apy; this.#accTvl[slot] = tvl; this.#accTs[slot] = ts;
     }
