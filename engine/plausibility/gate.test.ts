@@ -76,6 +76,19 @@ test('the band: the median of the other fresh venues, else the instrument\'s own
   assert.is(d.feed(px(T0 + 21, 'solo', 'SOL', 155)), null);
 });
 
+test('doubt comes only from a source that has had a good price: a never-priced venue refused out of band does not stop the asset', () => {
+  const d = door([...market(T0), px(T0, 'evilx', 'BTC', 60000)]);
+  for (const l of market(T0)) assert.is(d.feed(l), null);
+  const evil = d.gate.slotOf('evilx:BTC/USDT');
+  assert.match(d.feed(px(T0 + 10, 'evilx', 'BTC', 600000)) ?? '', /is 900 % from the reference/);
+  assert.is(d.gate.assetDoubt(evil), null, 'refused, but no doubt: evilx never had a good price');
+  assert.is(d.gate.assetDoubt(d.gate.slotOf('binance:BTC/USDT')), null);
+  // once it has been priced in band, its later disagreement does raise doubt
+  assert.is(d.feed(px(T0 + 11, 'evilx', 'BTC', 60010)), null);
+  assert.match(d.feed(px(T0 + 12, 'evilx', 'BTC', 600000)) ?? '', /from the reference/);
+  assert.match(d.gate.assetDoubt(evil) ?? '', /^asset BTC\/USD in doubt: evilx:BTC\/USDT disagrees/);
+});
+
 test('time: an instrument never goes back beyond maxBackUs; nothing far ahead of the stream clock, unless a second instrument agrees (a gap)', () => {
   const d = door(market(T0));
   for (const l of market(T0)) assert.is(d.feed(l), null);

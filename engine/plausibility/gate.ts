@@ -276,7 +276,10 @@ export class PlausibilityGate {
     if (ref === ref) {
       const dev = Math.abs(mid / ref - 1);
       if (dev > c.bandFraction) {
-        this.#disputedTs[slot] = rows[f - kTapeF0 + kTapeTs]!;
+        // Only a source that has had a good price raises doubt: a venue never seen priced in band
+        // (a new key, one forged line) is refused without holding the asset's trading hostage.
+        const gts = this.#goodTs[slot]!;
+        if (gts === gts) this.#disputedTs[slot] = rows[f - kTapeF0 + kTapeTs]!;
         return this.#refuse('bandFraction', `mid of data.bid/data.ask ${fmt(mid)} is ${fmt(100 * dev)} % from the reference ${fmt(ref)} (${this.#refSource}, ${this.#refCount} source${this.#refCount === 1 ? '' : 's'}), more than ${fmt(100 * c.bandFraction)} %`);
       }
     }
