@@ -15,6 +15,7 @@ import { kAsk, kBid, kFee, kKindAmm, kKindBook, kLiquidity, kPrice, kReserve0, k
 import type { MarketArrays } from '../protocol/market_state.ts';
 import type { RegistrySnapshot } from '../protocol/registry.ts';
 import { InputClock, QuoteAges, rawPerUnit, takerFee, unitScale, type AgentConfig } from '../workers/agents/index.ts';
+import type { Fields } from '../protocol/snapshot.ts';
 
 /** Cycles enumerated at most (a larger universe watches its first ones; the rest keep the threshold). */
 const kMaxCycles = 200_000;
@@ -47,6 +48,7 @@ export class ArbWake {
   readonly #lnSell: Float64Array; // slot → ln of its net base→quote rate (NaN unknown)
   readonly #lnBuy: Float64Array;
   readonly #freshUntil: Float64Array; // slot → event time until which its last quote is fresh (NaN none)
+  readonly #tsArg = new Float64Array(2); // [0] wakes(slot, ts): ts handed on to wakesAt; [1] #poolPrice's result (unboxed)
   readonly #rSell: Float64Array; // slot → base→quote rate of its last quote, net of the fee (book: bid·(1−f))
   readonly #rBuy: Float64Array; // slot → quote→base rate, net of the fee (book: (1−f)/ask)
   readonly #buyCost: Float64Array; // book slot → ask·(1+f): what a unit costs there
@@ -184,27 +186,37 @@ export class ArbWake {
   }
 
   /**
-   * Whether slot's current quote (event time `times[at]`) wakes the detector: a route through it
-   * turned paying net of fees (before slippage) with every leg fresh, where it did not at its last
-   * check. The time is read from the array (the tape row) because V8 boxes a double passed to a
-   * call it does not inline: 16 bytes per quote.
+   * Whether slot's current quote (event time `ts`) wakes the detector: a route through it turned
+   * paying net of fees (before slippage) with every leg fresh, where it did not at its last check.
    */
-  wakes(slot: number, times: Float64Array, at: number): boolean {
+  wakes(slot: number, ts: number): boolean {
+    this.#tsArg[0] = ts;
+    return this.wakesAt(slot, this.#tsArg, 0);
+  }
+
+  /**
+   * wakes() with the event time read from `at[tsAt]` (the tape row's timestamp): the trigger calls
+   * this for every leg's tick, and a double passed as an argument would be boxed on the heap.
+   */
+  wakesAt(slot: number, at: Float64Array, tsAt: number): boolean {
+    const ts = at[tsAt]!;
     this.checks++;
-    const ts = times[at]!;
     const c = this.#arrays.columns, cap = this.#cap;
     // this leg's rates net of its fee and how long its quote stays fresh, kept for the routes
     // that its later-changing partners complete (every leg's update comes through here)
-    this.#clock.noteAt(slot, times, at);
+    this.#clock.noteAt(slot, at, tsAt);
     const until = this.#freshUntil, rSell = this.#rSell, rBuy = this.#rBuy;
-    this.#ages.writeFreshUntil(slot, times, at, until);
+    this.#ages.freshUntil(slot, at, tsAt, until, slot); // ts + max age, without boxing either
     if (this.#kind[slot] === 1) {
       const f = this.#fee[slot]!;
       rSell[slot] = c[kBid * cap + slot]! * (1 - f);
       rBuy[slot] = (1 - f) / c[kAsk * cap + slot]!;
       this.#buyCost[slot] = c[kAsk * cap + slot]! * (1 + f);
     } else {
-      this.#poolRates(slot);
+      this.#poolPrice(slot);
+      const p = this.#tsArg[1]!, g = 1 - c[kFee * cap + slot]!;
+      rSell[slot] = p * g;
+      rBuy[slot] = g / p;
     }
     let wake = false;
     if (this.#kind[slot] === 1) {
@@ -243,22 +255,48 @@ export class ArbWake {
     return wake;
   }
 
-  /**
-   * A pool's rates net of its fee from its price, token1 per token0 in human units (as the
-   * detector's triangular.ts), into #rSell/#rBuy (written, not returned: a returned double is boxed).
-   */
-  #poolRates(s: number): void {
+  /** A pool's price, token1 per token0 in human units (as the detector's triangular.ts), into #tsArg[1]. */
+  #poolPrice(s: number): void {
     const c = this.#arrays.columns, cap = this.#cap;
     const sp = c[kSqrtPrice * cap + s]!;
-    let p: number;
-    if (sp === sp) p = c[kLiquidity * cap + s]! > 0 ? sp * sp * this.#scale[s]! : NaN;
-    else {
-      const r0 = c[kReserve0 * cap + s]!, r1 = c[kReserve1 * cap + s]!;
-      p = r0 > 0 && r1 > 0 ? r1 / r0 : c[kPrice * cap + s]!;
-    }
-    const g = 1 - c[kFee * cap + s]!;
-    this.#rSell[s] = p * g;
-    this.#rBuy[s] = g / p;
+    const r0 = c[kReserve0 * cap + s]!, r1 = c[kReserve1 * cap + s]!;
+    this.#tsArg[1] = sp === sp ? (c[kLiquidity * cap + s]! > 0 ? sp * sp * this.#scale[s]! : NaN) : r0 > 0 && r1 > 0 ? r1 / r0 : c[kPrice * cap + s]!;
+  }
+
+  /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
+  snapshotFields(v: Fields): void {
+    v.r('arrays', this.#arrays);
+    v.r('cap', this.#cap);
+    v.r('kind', this.#kind);
+    v.r('fee', this.#fee);
+    v.r('scale', this.#scale);
+    v.r('pairStart', this.#pairStart);
+    v.r('pairSlots', this.#pairSlots);
+    v.r('slotCycStart', this.#slotCycStart);
+    v.r('slotCycles', this.#slotCycles);
+    v.r('cycleStart', this.#cycleStart);
+    v.r('legSlot', this.#legSlot);
+    v.r('legDir', this.#legDir);
+    v.r('pairPaid', this.#pairPaid);
+    v.r('pairMirror', this.#pairMirror);
+    v.r('cyclePaid', this.#cyclePaid);
+    v.r('sumFwd', this.#sumFwd);
+    v.r('sumBack', this.#sumBack);
+    v.r('unknown', this.#unknown);
+    v.r('slotCycDir', this.#slotCycDir);
+    v.r('lnSell', this.#lnSell);
+    v.r('lnBuy', this.#lnBuy);
+    v.r('freshUntil', this.#freshUntil);
+    v.r('tsArg', this.#tsArg);
+    v.r('rSell', this.#rSell);
+    v.r('rBuy', this.#rBuy);
+    v.r('buyCost', this.#buyCost);
+    v.r('clock', this.#clock);
+    v.r('ages', this.#ages);
+    v.r('isLeg', this.isLeg);
+    v.r('cycles', this.cycles);
+    this.checks = v.f('checks', this.checks);
+    this.woke = v.f('woke', this.woke);
   }
 }
 

@@ -1,5 +1,7 @@
 // lucent-engine's command line: replay a recorded fixture through the whole pipeline and print a
 // summary. `node engine/cli.ts --help` lists the options.
+// First import: stop handlers for a signal that comes while the rest loads (it imports nothing).
+import { takeEarlyStops } from './early_stop.ts';
 import { parseArgs } from 'node:util';
 import { LucentError } from '../protocol/errors.ts';
 import { availableParallelism } from 'node:os';
@@ -98,8 +100,8 @@ Operator controls (engine/control/; README "Operator controls")
                         LUCENT_TOKEN); without one every state-changing request gets 401. With
                         --http the control endpoints and the operator page are served on the
                         health address; the control stream (kill switch, breakers, approvals) is
-                        kept in the run's event store (in memory with --event-store off or
-                        --learning). SIGUSR2 toggles the engine's kill switch while --http or
+                        kept in the run's event store (in memory with --event-store off).
+                        SIGUSR2 toggles the engine's kill switch while --http or
                         --token-file is on. With --source kafka every lane follows the kill
                         switch; there is no approval queue (KAFKA.md)
 Learning (off by default; README "The learning loop")
@@ -107,7 +109,8 @@ Learning (off by default; README "The learning loop")
                         success rate and return error, send retraining jobs when it degrades
                         (config.learning.trainer: bus = \`npm run trainer\` processes, inline = here),
                         trial new parameters in shadow and promote those that beat the old ones
-                        (its outcomes and control events go to --event-store)
+                        (its outcomes and control events go to the run's --event-store, beside
+                        its decisions)
   --bus-url <url>       RabbitMQ for jobs and results (default amqp://guest:guest@127.0.0.1:5672)
   --bus-prefix <p>      put p in front of every exchange and queue name (default none; --bus too)
 Output
@@ -120,13 +123,23 @@ Output
                         end are appended; a torn last line is cut first. Run it with the same
                         fixture and options as the run that crashed (a difference is an error
                         naming the line). The Kafka source always resumes from its offsets.
+                        With snapshots in the snapshot store, the replay starts from the newest one
+                        that the log covers (every decision it counts is in the log) instead of the
+                        first event: the events before it are not replayed.
+  --snapshot-every <n>  file replay, lockstep: a snapshot of the whole engine state (shared memory,
+                        the main thread's objects, every agent's state on its thread) after every n
+                        events, appended to the stream snapshot-replay of the snapshot store
+                        (not with --learning, whose state a snapshot does not hold)
+  --snapshot-store <s>  the event store for snapshots: a log file path, postgres://…, kurrentdb://…
+                        (default <decisions>.snapshots.log)
   --json                print the summary JSON to stdout instead of the table
   --quiet               no progress bar
   -h, --help            this text
 
 Stops and exit status
-  SIGINT / SIGTERM      stop at the next chunk of events: the decisions made are written and synced,
-                        the summary written (stoppedBy), exit 130 / 143; a second signal exits at once
+  SIGINT / SIGTERM      stop at the next chunk of events (during the warm-up: after its pass under way):
+                        the decisions made are written and synced, the summary written (stoppedBy),
+                        exit 130 / 143; a second signal exits at once
   0 done · 1 the input or an output failed (one line says which file and why; an input cut short
   is replayed up to there, its decisions and summary written) · 2 a bad option or configuration
 `;
@@ -163,6 +176,7 @@ export async function main(argv: string[]): Promise<number> {
         bus: { type: 'string' }, 'bus-prefix': { type: 'string' }, learning: { type: 'boolean' }, 'bus-url': { type: 'string' },
         'token-file': { type: 'string' },
         'no-warmup': { type: 'boolean' }, json: { type: 'boolean' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, resume: { type: 'boolean' },
+        'snapshot-every': { type: 'string' }, 'snapshot-store': { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -190,17 +204,20 @@ export async function main(argv: string[]): Promise<number> {
       agents: v.agents?.split(',').map((a) => a.trim()).filter((a) => a !== ''),
       sinks: { eventStore: v['event-store'], auditWhenFull: v['audit-when-full'], http: v.http, bus: v.bus, busPrefix: v['bus-prefix'] },
       // the operator's endpoints are served by the run's HTTP server (--http); its control stream goes
-      // to the run's event store (the learning loop opens --event-store itself: then it stays in memory)
+      // to the run's event store, which the learning loop shares too (a run without one: the loop
+      // opens its own, and the control stream stays in memory with --learning)
       operator: v.http === undefined && v['token-file'] === undefined ? null : {
         http: null, tokenFile: v['token-file'] ?? null,
         eventStore: v.learning ? null : v['event-store'] ?? null,
       },
       learning: v.learning, eventStore: v['event-store'], busUrl: v['bus-url'], busPrefix: v['bus-prefix'], resume: v.resume,
+      snapshotEvery: num('snapshot-every', v['snapshot-every']), snapshotStore: v['snapshot-store'],
     };
     const opts = resolveOptions(input);
     const source = v.source ?? 'file';
     if (source !== 'file' && source !== 'kafka') throw new LucentError('ERR_OPTION', `--source must be "file" or "kafka", got ${JSON.stringify(source)}`);
     let summary: Summary;
+    if (source === 'kafka' && (v['snapshot-every'] !== undefined || v['snapshot-store'] !== undefined)) throw new LucentError('ERR_OPTION', '--snapshot-every and --snapshot-store apply to --source file (a Kafka lane does not take snapshots yet: it rebuilds from its partitions)');
     if (source === 'kafka' && v.resume) throw new LucentError('ERR_OPTION', '--resume applies to --source file: the Kafka source always resumes from the group\'s committed offsets');
     if (source === 'kafka') {
       const k = resolveKafkaOptions({
@@ -275,6 +292,7 @@ class SignalStop {
   };
 
   constructor() {
+    takeEarlyStops();
     process.on('SIGINT', this.#handler);
     process.on('SIGTERM', this.#handler);
   }
@@ -312,7 +330,7 @@ export function formatSummary(s: Summary): string {
   const pl = s.plausibility;
   if (pl) {
     const by = Object.entries(pl.refusedByCheck).map(([k, v]) => `${k} ${f(v)}`).join(', ');
-    out += `  plausibility           refused ${f(pl.refused)}${by ? ` (${by})` : ''}, yield updates held ${f(pl.held)}, pre-trade rejections ${f(pl.preTradeRejections)}, assets in doubt ${f(pl.doubtRejections)}, stale sources ${f(pl.staleSources)}\n`;
+    out += `  plausibility           refused ${f(pl.refused)}${by ? ` (${by})` : ''}, yield updates held ${f(pl.held)} (confirmed ${f(pl.confirmed ?? 0)}), pre-trade rejections ${f(pl.preTradeRejections)}, assets in doubt ${f(pl.doubtRejections)}, stale sources ${f(pl.staleSources)}\n`;
   }
   out += `  events replayed        ${f(s.events)} in ${f(s.runMs)} ms = ${f(s.eventsPerSec)} events/s\n`;
   out += `  cycles                 ${f(s.cycles)} (${f(s.cyclesPerSec)}/s, ${f(s.wakeCycles)} of them arbitrage wakes, missed ${f(s.missedCycles)}; ${f(s.derivedEvents)} derived events replayed as triggers)\n`;
@@ -323,6 +341,11 @@ export function formatSummary(s: Summary): string {
     const r = s.resume;
     out += `  resumed                ${f(r.found)} decisions found in the log (${f(r.verified)} checked equal), ${f(r.appended)} appended` +
       `${r.tornBytes > 0 ? `, torn last line cut (${f(r.tornBytes)} bytes)` : ''}\n`;
+  }
+  if (s.snapshots) {
+    const n = s.snapshots;
+    if (n.resumedFrom !== null) out += `  started from snapshot  at event ${f(n.resumedFrom.events)} (${f(n.resumedFrom.decisions)} decisions before it; restored in ${f(n.restoreMs)} ms; ${f(n.eventsStepped)} events stepped)\n`;
+    if (n.every > 0) out += `  snapshots              ${f(n.taken)} taken in ${f(n.takeMs)} ms, every ${f(n.every)} events (last ${f(n.lastBytes)} bytes) → ${n.store}\n`;
   }
   if (s.crashes && s.crashes.threadRestarts + s.crashes.cyclesWithoutAgents > 0) {
     out += `  agent threads          ${f(s.crashes.threadRestarts)} replaced; ${f(s.crashes.cyclesWithoutAgents)} cycle(s) decided without some agent\n`;

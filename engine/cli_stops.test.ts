@@ -26,13 +26,13 @@ interface Run { code: number | null; signal: NodeJS.Signals | null; stdout: stri
  * Runs the CLI with its outputs in a fresh folder. `onStart(child, dir)` may send signals.
  * `outputs: false` leaves the output options to `args`.
  */
-function runCli(args: string[], o: { onStart?: (pid: number, dir: string) => void; outputs?: boolean } = {}): Promise<Run> {
+function runCli(args: string[], o: { onStart?: (pid: number, dir: string) => void; outputs?: boolean; node?: string[]; onStderr?: (pid: number, text: string) => void } = {}): Promise<Run> {
   const dir = join(tmp, `run-${++runs}`);
   const outs = o.outputs === false ? [] : ['--decisions', join(dir, 'd.jsonl'), '--summary', join(dir, 's.json'), '--dead-letters', join(dir, 'dl.jsonl')];
-  const child = spawn(process.execPath, [cli, '--quiet', ...outs, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...(o.node ?? []), cli, '--quiet', ...outs, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '', stderr = '';
   child.stdout.on('data', (b: Buffer) => { stdout += b.toString(); });
-  child.stderr.on('data', (b: Buffer) => { stderr += b.toString(); });
+  child.stderr.on('data', (b: Buffer) => { stderr += b.toString(); o.onStderr?.(child.pid!, stderr); });
   if (o.onStart) o.onStart(child.pid!, dir);
   return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr, dir })));
 }
@@ -126,6 +126,26 @@ test('a second signal exits at once', async () => {
   assert.not.match(r.stderr, 'stopped by', 'it did not wait for the run to stop');
   assert.not.match(r.stderr, /\n\s+at /);
 });
+
+// The harness (engine/testing/hold_engine_import.ts, preloaded) holds the loading of engine/engine.ts,
+// which engine/cli.ts imports after its early stop handlers: the signal comes while the command line
+// is still loading, before main() runs. Without the early handlers the process dies by the signal.
+for (const [sig, code] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
+  test(`${sig} while the command line is still loading (before main): exit ${code} with one line, nothing written`, async () => {
+    let sent = false;
+    const r = await runCli(['--threads', '0'], {
+      node: ['--import', new URL('./testing/hold_engine_import.ts', import.meta.url).pathname],
+      onStderr: (pid, text) => { if (!sent && text.includes('lucent-test: import held\n')) { sent = true; process.kill(pid, sig); } },
+    });
+    console.log(`  ${sig} before main(): exit ${r.code}${r.signal ? ` (killed by ${r.signal})` : ''}; stderr ${JSON.stringify(r.stderr.trim().split('\n').at(-1))}`);
+    assert.ok(sent, `the hold was never reached: ${r.stderr}`);
+    assert.is(r.signal, null, 'not killed by the signal');
+    assert.is(r.code, code, r.stderr);
+    const lines = r.stderr.split('\n').filter((l) => l !== '' && l !== 'lucent-test: import held');
+    assert.equal(lines, [`lucent-engine: ${sig} while starting, before the run began: exiting (nothing was read or written)`]);
+    assert.is(existsSync(r.dir), false, 'no output was written');
+  });
+}
 
 test('a truncated gzip: the events before the cut are replayed, decisions and summary written, one line names the file', async () => {
   const whole = readFileSync(kTestFixture);

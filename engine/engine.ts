@@ -23,6 +23,12 @@ import { replaySummary, writeSummary, type Summary } from './summary.ts';
 import { EngineSinks } from './observe/engine_sinks.ts';
 import { openOperator, type Operator } from './control/operator.ts';
 import { kTapeTs } from '../protocol/tape.ts';
+import { checkSnapshot, checkSnapshotHeader, restoreSnapshot, takeSnapshot } from './snapshot/engine_snapshot.ts';
+import { readNewestSnapshot, writeSnapshot } from './snapshot/snapshot_store.ts';
+import { eventStoreTarget, openEventStore } from './sinks/event_store/open.ts';
+import type { EventStore } from './sinks/event_store/types.ts';
+import type { SnapshotReport } from './summary.ts';
+import { existsSync } from 'node:fs';
 import { startLearning, type LearningRun, type LearningSetupHooks } from './learning/setup.ts';
 
 export type { Summary } from './summary.ts';
@@ -44,6 +50,10 @@ export interface RunHooks {
   onOperator?: (op: Operator) => void;
   /** With options.learning: the loop's metrics and an outcome listener; sees the run once it is built. */
   learning?: LearningSetupHooks & { onStart?: (run: LearningRun) => void };
+  /** Start from this snapshot (engine/snapshot/) instead of the tape's first event. */
+  restoreFrom?: Uint8Array | undefined;
+  /** Take a snapshot every `every` source events and hand it to `save` (awaited: the replay waits). */
+  snapshot?: { every: number; save: (bytes: Uint8Array, header: { events: number; decisions: number }) => Promise<void> } | undefined;
 }
 
 export async function runEngine(o: EngineOptions, hooks: RunHooks = {}): Promise<Summary> {
@@ -75,18 +85,21 @@ async function run(o: EngineOptions, hooks: RunHooks, sinks: EngineSinks): Promi
     registry.freeze();
   }
   const loadMs = performance.now() - t0;
+  if (hooks.restoreFrom !== undefined) checkSnapshot(hooks.restoreFrom, o.agents, registry.size); // before any output is opened
 
   // Sinks, then the pipeline: consolidation and the agents.
   // --resume: the log's complete lines are checked against this replay's decisions, the rest appended.
   const sink = o.resume && o.decisions !== null ? await ResumingDecisionLog.open(o.decisions) : new DecisionLog(o.decisions);
   if (sink instanceof DecisionLog) await sink.open();
+  // Snapshots (--snapshot-every), and --resume from the newest one the log covers.
+  const snapshots = await openSnapshots(o, hooks, sink, registry.size);
   // Operator controls (--http, --token-file): the control plane the pipeline uses.
   const operator = o.operator === null ? null : await openOperator(o.operator, o.config.control, {
     capitalUsd: o.config.agents.capitalUsd, capacity: Math.max(1, registry.size), maxAgentErrors: o.config.limits.maxAgentErrors,
   }, sinks.store);
-  const learning = o.learning ? await startLearning(o, hooks.learning) : null; // off by default: nothing of it runs
+  const learning = o.learning ? await startLearning(o, hooks.learning, sinks.sharedStore) : null; // off by default: nothing of it runs; the run's store shared
   // Warm-up: placement (and, by default, inline or threaded) from measurements on a slice.
-  const prep = await prepareDispatch(o, registry, tape, { automatic: o.autoDispatch, warm: o.warmup && o.mode === 'realtime' });
+  const prep = await prepareDispatch(o, registry, tape, { automatic: o.autoDispatch, warm: o.warmup && o.mode === 'realtime', signal: hooks.signal });
   const onRecord = sinks.recorder(() => pipeline);
   const pipeline = buildPipeline({ ...o, shares: prep.shares, pool: prep.pool }, registry, sinks.decisionSink(sink), {
     ...hooks, learning: learning?.loop, metrics: sinks.threadMetrics(), control: operator?.control,
@@ -97,6 +110,11 @@ async function run(o: EngineOptions, hooks: RunHooks, sinks: EngineSinks): Promi
   if (learning) { await learning.bind(pipeline); hooks.learning?.onStart?.(learning); }
   await operator?.attach(pipeline, o.agents, sinks.httpHost, learning === null ? undefined : () => learning.loop.report());
   if (operator !== null) hooks.onOperator?.(operator);
+  // A snapshot to start from: shared memory and the agents' states now, the main thread's objects
+  // once the step exists; the replay then starts at the first event the snapshot does not cover.
+  const tRestore = performance.now();
+  const restoreFrom = hooks.restoreFrom ?? snapshots.resumeFrom?.bytes;
+  const restored = restoreFrom === undefined ? null : restoreSnapshot(restoreFrom, pipeline);
   await dispatcher.start();
 
   // The source: the tape, replayed through the per-event step.
@@ -106,6 +124,19 @@ async function run(o: EngineOptions, hooks: RunHooks, sinks: EngineSinks): Promi
     readers: pipeline.readers, mode: o.mode, rate: o.rate, speed: o.speed, signal: hooks.signal, maxPauseMs: o.maxPauseMs,
     metrics: sinks.metrics,
     gate: pipeline.gate,
+    from: restored?.header.events,
+    onStepper: restored === null ? undefined : (stepper) => { restored.restoreMain(stepper); snapshots.report.restoreMs = Math.round(performance.now() - tRestore); },
+    snapshotEvery: hooks.snapshot?.every ?? o.snapshotEvery,
+    snapshot: hooks.snapshot === undefined && snapshots.store === null ? undefined : async (stepper, events) => {
+      const t = performance.now();
+      await sink.flush(); // the decisions a snapshot counts are in the log before the snapshot is stored
+      const bytes = await takeSnapshot(pipeline, stepper, events, undefined, stats.decisions);
+      if (hooks.snapshot) await hooks.snapshot.save(bytes, { events, decisions: stats.decisions });
+      if (snapshots.store !== null) await writeSnapshot(snapshots.store, kReplayLane, bytes);
+      snapshots.report.taken++;
+      snapshots.report.lastBytes = bytes.length;
+      snapshots.report.takeMs += Math.round(performance.now() - t);
+    },
     onRefused: (rows, row, reason) => {
       deadLetters.add({ source: `${hooks.tape ? '(in-memory tape)' : o.fixture}:${rows[row * kTapeWidth + kTapeLine]}`, reason, raw: pipeline.gate.describe(rows, row) });
     },
@@ -134,6 +165,7 @@ async function run(o: EngineOptions, hooks: RunHooks, sinks: EngineSinks): Promi
     if (learning) await learning.finish(tape.length > 0 ? tape.rows[(tape.length - 1) * kTapeWidth + kTapeTs]! : 0);
     deadLetters.flush();
     await operator?.close();
+    await snapshots.store?.close();
   }
 
   const summary = replaySummary(o, {
@@ -148,8 +180,46 @@ async function run(o: EngineOptions, hooks: RunHooks, sinks: EngineSinks): Promi
   summary.stoppedBy = hooks.signal?.aborted ? (hooks.stopReason?.() ?? 'aborted') : null;
   if (learning) summary.learning = learning.loop.report();
   if (sink instanceof ResumingDecisionLog) summary.resume = sink.report();
+  snapshots.report.eventsStepped = (summary.events ?? 0) - (restored?.header.events ?? 0);
+  if (snapshots.report.every > 0 || snapshots.report.resumedFrom !== null) summary.snapshots = snapshots.report;
   writeSummary(o.summary, summary);
   return summary;
+}
+
+/** The lane name of a file replay's snapshots (stream snapshot-replay). */
+const kReplayLane = 'replay';
+
+/**
+ * The snapshot store of a run: open when it takes snapshots (--snapshot-every), or resumes
+ * (--resume) and the store exists; with --resume, the newest snapshot whose decisions are all in
+ * the log (the log is flushed before a snapshot is stored, so only a log cut shorter by hand
+ * passes one over), the log then starting after them.
+ */
+async function openSnapshots(o: EngineOptions, hooks: RunHooks, sink: DecisionLog | ResumingDecisionLog, instruments: number): Promise<{
+  store: EventStore | null; resumeFrom: { bytes: Uint8Array } | null; report: SnapshotReport;
+}> {
+  const every = hooks.snapshot?.every ?? o.snapshotEvery ?? 0;
+  const report: SnapshotReport = { every, taken: 0, takeMs: 0, lastBytes: 0, store: o.snapshotStore ?? null, resumedFrom: null, eventsStepped: 0, restoreMs: 0, skipped: [] };
+  const url = o.snapshotStore ?? null;
+  // (with the learning loop a resume replays from the start: its state is not in a snapshot)
+  const wanted = (o.snapshotEvery ?? 0) > 0 || (o.resume === true && hooks.restoreFrom === undefined && !o.learning);
+  if (url === null || !wanted) return { store: null, resumeFrom: null, report };
+  const target = eventStoreTarget(url);
+  if ((o.snapshotEvery ?? 0) === 0 && target.kind === 'embedded' && !existsSync(target.target)) return { store: null, resumeFrom: null, report };
+  const store = await openEventStore({ url });
+  if (!(o.resume === true && sink instanceof ResumingDecisionLog && hooks.restoreFrom === undefined)) return { store: (o.snapshotEvery ?? 0) > 0 ? store : (await store.close(), null), resumeFrom: null, report };
+  const found = await readNewestSnapshot(store, kReplayLane, (e) => {
+    if ((e.header.decisions ?? Infinity) > sink.found) return false;
+    try { checkSnapshotHeader(e.header, o.agents, instruments); return true; } catch { return false; }
+  });
+  if ((o.snapshotEvery ?? 0) === 0) await store.close();
+  const keep = (o.snapshotEvery ?? 0) > 0 ? store : null;
+  if (found === null) return { store: keep, resumeFrom: null, report };
+  report.skipped = found.skipped;
+  const decisions = found.event.header.decisions ?? 0;
+  sink.coveredBySnapshot(decisions);
+  report.resumedFrom = { events: found.event.header.events, decisions };
+  return { store: keep, resumeFrom: { bytes: found.bytes }, report };
 }
 
 /** The error for an input that gave no event: empty, or every line dead-lettered. */

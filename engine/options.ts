@@ -74,13 +74,21 @@ export interface EngineOptions {
   operator: OperatorOptions | null;
   /** The learning loop (outcomes, tracker, retraining jobs, parameter swaps): off by default. */
   learning: boolean;
-  /** Event store (path or URL; default $LUCENT_EVENT_STORE, else out/audit/events.log); used by the learning loop. */
+  /**
+   * Event store (path or URL; default $LUCENT_EVENT_STORE, else out/audit/events.log) of the learning
+   * loop when the run has none of its own (sinks.eventStore off); with learning on it is also the
+   * run's store unless sinks.eventStore names one (the loop shares the run's store).
+   */
   eventStore: string | undefined;
   /** RabbitMQ for retraining jobs (default amqp://guest:guest@127.0.0.1:5672) and a name prefix (default none). */
   busUrl: string | undefined;
   busPrefix: string | undefined;
   /** File replay: resume after a crash, keeping the decision log's complete lines (engine/sinks/resume_log.ts). */
   resume?: boolean;
+  /** File replay: a state snapshot every this many events (0: none), kept in `snapshotStore` (engine/snapshot/). */
+  snapshotEvery?: number;
+  /** The event store that keeps the snapshots (a path or URL; default: <decisions>.snapshots.log beside the decision log). */
+  snapshotStore?: string | null;
 }
 
 /** The sinks' options as given (--event-store, --audit-when-full, --http, --bus, --bus-prefix). */
@@ -261,6 +269,8 @@ export interface OptionsInput {
   busUrl?: string | undefined;
   busPrefix?: string | undefined;
   resume?: boolean | undefined;
+  snapshotEvery?: number | undefined;
+  snapshotStore?: string | undefined;
 }
 
 export function resolveOptions(i: OptionsInput): EngineOptions {
@@ -288,9 +298,17 @@ export function resolveOptions(i: OptionsInput): EngineOptions {
   const config = typeof i.config === 'string' ? loadConfigFile(i.config) : checkConfig(i.config ?? kDefaultConfig);
   const decisions = i.decisions === undefined ? 'out/decisions.jsonl' : i.decisions;
   const sinks = { ...i.sinks };
+  // the learning loop shares the run's store: the store it is told of is the run's, unless the sinks name one
+  if (i.learning === true && sinks.eventStore === undefined && i.eventStore !== undefined) sinks.eventStore = i.eventStore;
   const resume = i.resume ?? false;
   if (resume && mode !== 'lockstep') throw new OptionError('options.resume needs mode "lockstep": a realtime run\'s decisions depend on timing and cannot be replayed to the same log');
   if (resume && i.decisions === null) throw new OptionError('options.resume needs a decision log (options.decisions) to resume');
+  const snapshotEvery = i.snapshotEvery ?? 0;
+  if (!Number.isSafeInteger(snapshotEvery) || snapshotEvery < 0) throw new OptionError(`options.snapshotEvery must be a non-negative integer number of events, got ${i.snapshotEvery}`);
+  if (snapshotEvery > 0 && mode !== 'lockstep') throw new OptionError('options.snapshotEvery needs mode "lockstep": a snapshot is taken between two events with every cycle decided');
+  if (snapshotEvery > 0 && i.learning) throw new OptionError('options.snapshotEvery cannot be used with options.learning: the learning loop\'s state (outcomes, tracker, jobs) is not in a snapshot');
+  const snapshotStore = i.snapshotStore ?? (decisions === null ? null : `${decisions}.snapshots.log`);
+  if (snapshotEvery > 0 && snapshotStore === null) throw new OptionError('options.snapshotEvery needs options.snapshotStore (where snapshots are kept) when there is no decision log');
   return {
     fixture: i.fixture ?? kDefaultFixture,
     mode,
@@ -318,5 +336,7 @@ export function resolveOptions(i: OptionsInput): EngineOptions {
     busUrl: i.busUrl,
     busPrefix: i.busPrefix,
     resume,
+    snapshotEvery,
+    snapshotStore,
   };
 }

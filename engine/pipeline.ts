@@ -60,6 +60,8 @@ export interface Pipeline {
   trigger: Trigger;
   /** The plausibility checks every event passes before the state, and the pre-trade checks' market view. */
   gate: PlausibilityGate;
+  /** Numbers and writes each decision. */
+  recorder: DecisionRecorder;
 }
 
 /** What a pipeline is built from: the engine's options that concern it. */
@@ -143,7 +145,7 @@ export function buildPipeline(o: PipelineOptions, registry: InstrumentRegistry, 
   });
   return {
     capacity, snapshot, buffers, arrays, writer, view, regions, readers, stats, validator, executor, control, fusionContext, consolidator,
-    topology, mainShare, dispatcher, trigger, gate,
+    topology, mainShare, dispatcher, trigger, gate, recorder,
   };
 }
 

@@ -20,6 +20,22 @@ import { writeFileAtomic } from './sinks/output_paths.ts';
 import type { LoopStats } from './step/event_stepper.ts';
 import type { PlausibilityCounts } from './plausibility/gate.ts';
 import type { ResumeReport } from './sinks/resume_log.ts';
+
+export interface SnapshotReport {
+  every: number;
+  taken: number;
+  /** Time spent taking and storing them (ms, all together): the replay waits meanwhile. */
+  takeMs: number;
+  lastBytes: number;
+  store: string | null;
+  /** The snapshot the run started from (null: the first event), and how long its restore took. */
+  resumedFrom: { events: number; decisions: number } | null;
+  /** Events this run stepped (the input's events less those the snapshot covers). */
+  eventsStepped: number;
+  restoreMs: number;
+  /** Newer snapshots passed over, with why (the log did not cover them, damaged). */
+  skipped: string[];
+}
 import type { PacingStats } from './step/tape_replay.ts';
 
 export interface Summary {
@@ -72,6 +88,8 @@ export interface Summary {
   plausibility?: PlausibilityCounts;
   /** A resumed file replay (--resume): the decisions the log held, checked, appended; a torn tail cut. */
   resume?: ResumeReport;
+  /** State snapshots (--snapshot-every, and --resume from one): taken, and the one the run started from. */
+  snapshots?: SnapshotReport;
   environment: { node: string; v8: string; cpu: string; cores: number };
   /** A `speed`-paced replay's pauses cut to the longest allowed (file replay). */
   pacing?: PacingStats;

@@ -10,6 +10,7 @@ import type { TriggerConfig } from './options.ts';
 import type { ArbWake } from './arb_wake.ts';
 import { kTapeF0, kTapeSlot, kTapeTs, kTapeType, kTapeWidth } from '../protocol/tape.ts';
 import { isHighImpact, kTypeGovernance, kTypeLiquidation, kTypePool, kTypePrice, kTypeYield } from '../protocol/events.ts';
+import type { Fields } from '../protocol/snapshot.ts';
 
 export class Trigger {
   readonly #last: Float64Array; // slot → mid (or pool price / APY) when it last triggered
@@ -41,9 +42,16 @@ export class Trigger {
     const f = o + kTapeF0;
     switch (type) {
       case kTypePrice:
-        return this.#legWake(slot, tape, o + kTapeTs, this.#moved(slot, tape, f, 1));
-      case kTypePool:
-        return this.#legWake(slot, tape, o + kTapeTs, this.#moved(slot, tape, f + 6, 0));
+      case kTypePool: {
+        // Inline, not through helpers: a double passed to (or returned from) a call that is not
+        // inlined is boxed on the heap, and this runs for every tick.
+        const price = type === kTypePrice ? 0.5 * (tape[f]! + tape[f + 1]!) : tape[f + 6]!;
+        const last = this.#last[slot]!;
+        let moved = true;
+        if (last === last && Math.abs(price / last - 1) < this.#priceFrac) moved = false;
+        else this.#last[slot] = price;
+        return this.#legWake(slot, tape, o + kTapeTs, moved);
+      }
       case kTypeYield: {
         const apy = tape[f]!;
         const last = this.#last[slot]!;
@@ -66,22 +74,20 @@ export class Trigger {
    */
   #legWake(slot: number, tape: Float64Array, tsAt: number, moved: boolean): boolean {
     if (this.#isLeg[slot] !== 1) return moved;
-    const wakes = this.#wake!.wakes(slot, tape, tsAt);
+    const wakes = this.#wake!.wakesAt(slot, tape, tsAt);
     if (moved) return true;
     if (wakes) { this.legWakes++; this.wokenOnly = true; }
     return wakes;
   }
 
-  /**
-   * Whether the price moved past the threshold since the slot last triggered: tape[at] (mid: the
-   * mean of tape[at] and tape[at + 1]). Read here, not passed: a double argument is boxed when
-   * the call is not inlined.
-   */
-  #moved(slot: number, tape: Float64Array, at: number, mid: number): boolean {
-    const price = mid === 1 ? 0.5 * (tape[at]! + tape[at + 1]!) : tape[at]!;
-    const last = this.#last[slot]!;
-    if (last === last && Math.abs(price / last - 1) < this.#priceFrac) return false;
-    this.#last[slot] = price;
-    return true;
+  /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
+  snapshotFields(v: Fields): void {
+    v.r('last', this.#last);
+    v.r('priceFrac', this.#priceFrac);
+    v.r('apyPoints', this.#apyPoints);
+    v.r('minLiqUsd', this.#minLiqUsd);
+    v.r('wake', this.#wake);
+    v.r('isLeg', this.#isLeg);
+    this.legWakes = v.f('legWakes', this.legWakes);
   }
 }

@@ -54,6 +54,14 @@ export interface PrepareOptions {
   sliceEvents?: number;
   /** Budget per pass (ms). */
   passMs?: number;
+  /**
+   * Aborted (SIGINT/SIGTERM): the warm-up stops at the next chunk of its slice (4096 events) and
+   * no further pass starts; the design given (o.threads/o.topology, nothing chosen) is returned
+   * without a pool, so the run that follows starts stopped.
+   */
+  signal?: AbortSignal | undefined;
+  /** Called after each warm-up pass (progress): which design it replayed and its events/s. */
+  onPass?: ((design: 'inline' | 'threaded', eventsPerSec: number) => void) | undefined;
 }
 
 interface Pass { eventsPerSec: number; costs: Map<string, number>; handoffUs: number; pool: Piscina | null }
@@ -67,7 +75,10 @@ function sliceOf(tape: Tape, n: number): Tape {
   return { rows: tape.rows, depth: tape.depth, length: Math.min(n, tape.length) } as unknown as Tape;
 }
 
-async function pass(o: PipelineOptions, registry: InstrumentRegistry, tape: Tape, shares: Shares, pool: Piscina | undefined, keepPool: boolean, passMs: number): Promise<Pass> {
+/** The event loop turns (a signal handler runs) before the promise settles. */
+const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+async function pass(o: PipelineOptions, registry: InstrumentRegistry, tape: Tape, shares: Shares, pool: Piscina | undefined, keepPool: boolean, passMs: number, signal: AbortSignal | undefined): Promise<Pass> {
   const p = buildPipeline({ ...o, shares, pool }, registry, new DecisionLog(null), { onThreadError: () => undefined });
   await p.dispatcher.start();
   const bd = new CycleBreakdown(p.dispatcher.timing, p.arrays.ctlF64, p.topology.length, 1 << 14);
@@ -77,7 +88,7 @@ async function pass(o: PipelineOptions, registry: InstrumentRegistry, tape: Tape
   try {
     stats = await runLoop({
       tape, writer: p.writer, trigger: p.trigger, dispatcher: p.dispatcher, consolidator: p.consolidator, readers: p.readers,
-      mode: 'lockstep', rate: 0, speed: 0, breakdown: bd, between: async () => undefined, stopped: () => performance.now() - t0 > passMs,
+      mode: 'lockstep', rate: 0, speed: 0, breakdown: bd, between: (done) => (done < tape.length ? turn() : Promise.resolve()), stopped: () => performance.now() - t0 > passMs, signal,
     });
   } finally {
     await p.dispatcher.stop();
@@ -100,27 +111,46 @@ export async function prepareDispatch(o: PipelineOptions, registry: InstrumentRe
   const t0 = performance.now();
   const slice = sliceOf(tape, po.sliceEvents ?? kDefaultSlice);
   const passMs = po.passMs ?? 800;
+  const signal = po.signal;
   const inlineShares: Shares = { threads: [], main: [...o.agents] };
+  // Stopped (a signal): no further pass; the given design, without the warm-up's pool.
+  const stopped = async (pool: Piscina | undefined): Promise<Prepared | null> => {
+    await turn(); // a signal that arrived during the pass is heard here
+    if (!signal?.aborted) return null;
+    await pool?.destroy();
+    return { shares: given, pool: undefined, report: null };
+  };
+  const run = async (shares: Shares, pool: Piscina | undefined, keepPool: boolean): Promise<Pass> => {
+    const r = await pass(o, registry, slice, shares, pool, keepPool, passMs, signal);
+    po.onPass?.(shares.threads.length > 0 ? 'threaded' : 'inline', r.eventsPerSec);
+    return r;
+  };
+  let halt = await stopped(undefined);
+  if (halt) return halt;
   if (fixed) {
-    const w = await pass(o, registry, slice, given, undefined, given.threads.length > 0, passMs);
-    return { shares: given, pool: w.pool ?? undefined, report: null };
+    const w = await run(given, undefined, given.threads.length > 0);
+    return (await stopped(w.pool ?? undefined)) ?? { shares: given, pool: w.pool ?? undefined, report: null };
   }
   // 1. inline: per-agent costs.
-  const a = await pass(o, registry, slice, inlineShares, undefined, false, passMs);
+  const a = await run(inlineShares, undefined, false);
+  if ((halt = await stopped(undefined))) return halt;
   // 2. threaded from those costs: the wake-up; then re-planned with it.
   let shares = planShares(o.agents, o.threads, undefined, a.costs, 0);
-  const b = await pass(o, registry, slice, shares, undefined, true, passMs);
+  const b = await run(shares, undefined, true);
   let pool = b.pool ?? undefined;
+  if ((halt = await stopped(pool))) return halt;
   const replanned = planShares(o.agents, o.threads, undefined, a.costs, b.handoffUs);
   if (replanned.threads.length > 0) shares = replanned; // else: by cost alone nothing pays a thread; the passes below decide
   if (!po.automatic) return { shares, pool, report: report(po, 'threaded', shares, slice.length, t0, a, b.handoffUs, a.eventsPerSec, b.eventsPerSec) };
   // 3. inline and threaded, interleaved, the better of two each.
   let inl = 0, thr = 0;
   for (let r = 0; r < 2 && (r === 0 || performance.now() - t0 < kRoundsBudgetMs); r++) {
-    inl = Math.max(inl, (await pass(o, registry, slice, inlineShares, undefined, false, passMs)).eventsPerSec);
-    const t = await pass(o, registry, slice, shares, pool, true, passMs);
+    inl = Math.max(inl, (await run(inlineShares, undefined, false)).eventsPerSec);
+    if ((halt = await stopped(pool))) return halt;
+    const t = await run(shares, pool, true);
     pool = t.pool ?? undefined;
     thr = Math.max(thr, t.eventsPerSec);
+    if ((halt = await stopped(pool))) return halt;
   }
   const chosen = thr > inl ? 'threaded' : 'inline';
   if (chosen === 'inline' && pool) { await pool.destroy(); pool = undefined; }

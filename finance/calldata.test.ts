@@ -93,4 +93,32 @@ test('Aave V3 supply: 0.25 WBTC on Ethereum and 1 000 USDC.e on Polygon, decoded
   assert.throws(() => encodeAaveSupply('solana', wbtc, 1, kAccount, 0), /no Aave V3 pool/);
 });
 
+test('exactInputSingle written out: the very bytes of ethers\'s encodeFunctionData, and its errors', () => {
+  let seed = 11;
+  const rnd = (): number => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed / 2 ** 31; };
+  const tokens = [tokenOn('ethereum', 'USDC')!, tokenOn('ethereum', 'WETH')!, tokenOn('ethereum', 'WBTC')!, tokenOn('ethereum', 'DAI')!, tokenOn('arbitrum', 'USDC')!];
+  const recipients = [kAccount, '0x52908400098527886E0F7030069857D2E4169EE7', '0xde709f2102306220921060314715629080e2fb77'];
+  for (let i = 0; i < 300; i++) {
+    const tokenIn = tokens[i % tokens.length]!, tokenOut = tokens[(i * 7 + 1) % tokens.length]!;
+    const fee = [0.0001, 0.0005, 0.003, 0.01, 0.999999][i % 5]!;
+    const amountIn = i % 11 === 0 ? 0 : rnd() * 10 ** Math.floor(rnd() * 9), amountOutMinimum = rnd() * 10 ** Math.floor(rnd() * 7);
+    const deadline = 1_700_000_000 + rnd() * 1e8;
+    const recipient = recipients[i % recipients.length]!;
+    const tx = encodeExactInputSingle({ tokenIn, tokenOut, fee, recipient, deadline, amountIn, amountOutMinimum, gasEstimate: 1 });
+    const want = kSwapRouterInterface.encodeFunctionData('exactInputSingle', [{
+      tokenIn: getAddress(tokenIn.address), tokenOut: getAddress(tokenOut.address), fee: Math.round(fee * 1e6), recipient: getAddress(recipient),
+      deadline: BigInt(Math.floor(deadline)), amountIn: toBaseUnits(amountIn, tokenIn.decimals), amountOutMinimum: toBaseUnits(amountOutMinimum, tokenOut.decimals),
+      sqrtPriceLimitX96: 0n,
+    }]);
+    assert.is(tx.data, want, `case ${i}`);
+  }
+  const usdc = tokens[0]!, weth = tokens[1]!;
+  const base = { tokenIn: usdc, tokenOut: weth, fee: 0.0005, recipient: kAccount, deadline: 1_723_075_320, amountIn: 1, amountOutMinimum: 1, gasEstimate: 1 };
+  assert.throws(() => encodeExactInputSingle({ ...base, recipient: '0x52908400098527886E0F7030069857D2E4169Ee7' }), /checksum|address/i, 'a bad checksum, as getAddress');
+  assert.throws(() => encodeExactInputSingle({ ...base, recipient: 'not an address' }), /address/i);
+  assert.throws(() => encodeExactInputSingle({ ...base, deadline: -5 }), /out of range for uint256/);
+  assert.throws(() => encodeExactInputSingle({ ...base, amountIn: 1e80 }), /out of range for uint256/);
+  assert.throws(() => encodeExactInputSingle({ ...base, fee: 1.5 }), /fee must be/);
+});
+
 test.run();

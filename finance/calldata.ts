@@ -1,5 +1,6 @@
-// The calldata of ready transactions, encoded with ethers v6's ABI coder: Uniswap V3 SwapRouter
-// exactInputSingle and Aave V3 Pool supply. Amounts are converted with each token's own decimals
+// The calldata of ready transactions: Uniswap V3 SwapRouter exactInputSingle (its static ABI
+// encoding written out, byte for byte what ethers v6's coder gives) and Aave V3 Pool supply (ethers
+// v6's ABI coder). Amounts are converted with each token's own decimals
 // (parseUnits), never an assumed 18. Nothing here signs or sends anything: the result is what a
 // signer downstream would sign. Not for the hot path (ethers, strings, bigint): consolidation
 // builds these for approved actions only.
@@ -114,17 +115,33 @@ export interface ExactInputSingleArgs {
 export function encodeExactInputSingle(a: ExactInputSingleArgs): ReadyTx {
   const feePips = Math.round(a.fee * 1e6);
   if (!(Number.isInteger(feePips) && feePips > 0 && feePips < 1_000_000)) throw new Error(`fee must be a fraction in (0, 1), got ${a.fee}`);
-  const data = kSwapRouterInterface.encodeFunctionData('exactInputSingle', [{
-    tokenIn: getAddress(a.tokenIn.address),
-    tokenOut: getAddress(a.tokenOut.address),
-    fee: feePips,
-    recipient: getAddress(a.recipient),
-    deadline: BigInt(Math.floor(a.deadline)),
-    amountIn: toBaseUnits(a.amountIn, a.tokenIn.decimals),
-    amountOutMinimum: toBaseUnits(a.amountOutMinimum, a.tokenOut.decimals),
-    sqrtPriceLimitX96: 0n,
-  }]);
+  // The ABI encoding written out (a static tuple: eight 32-byte words after the selector), the
+  // bytes ethers's encodeFunctionData gives (calldata.test.ts compares them) without its coder
+  // objects: this runs for every approved swap. Addresses are checked (getAddress) once each.
+  const data = kExactInputSingleSelector + addressWord(a.tokenIn.address) + addressWord(a.tokenOut.address) + uintWord(BigInt(feePips), 24)
+    + addressWord(a.recipient) + uintWord(BigInt(Math.floor(a.deadline)), 256) + uintWord(toBaseUnits(a.amountIn, a.tokenIn.decimals), 256)
+    + uintWord(toBaseUnits(a.amountOutMinimum, a.tokenOut.decimals), 256) + kZeroWord;
   return { to: kUniswapV3SwapRouter, data, value: '0', gasEstimate: a.gasEstimate };
+}
+
+const kExactInputSingleSelector = '0x414bf389';
+const kZeroWord = '0'.repeat(64);
+const kWordOf = new Map<string, string>(); // address as given → its ABI word, once checked
+
+/** An address as an ABI word (left-padded, lowercase); throws as getAddress does on a bad one. */
+function addressWord(address: string): string {
+  let w = kWordOf.get(address);
+  if (w === undefined) {
+    w = getAddress(address).slice(2).toLowerCase().padStart(64, '0');
+    if (kWordOf.size < 1024) kWordOf.set(address, w);
+  }
+  return w;
+}
+
+/** An unsigned integer of `bits` bits as an ABI word; throws on one out of range (as the ABI coder). */
+function uintWord(x: bigint, bits: number): string {
+  if (x < 0n || x >= 1n << BigInt(bits)) throw new RangeError(`value out of range for uint${bits}: ${x}`);
+  return x.toString(16).padStart(64, '0');
 }
 
 /** Aave V3 Pool.supply calldata (selector 0x617ba037), referral code 0. `amount` in whole tokens. */

@@ -1,3 +1,4 @@
+import type { Fields } from '../protocol/snapshot.ts';
 // Co-movement of asset returns: an EWMA covariance matrix sampled on a clock, the correlation
 // matrix it implies, and the eigenvalues of a small symmetric matrix (Jacobi) for the absorption
 // ratio (how much of the total variance one common factor explains). Matrices are n×n row-major
@@ -123,6 +124,19 @@ export class EwmaCovariance {
       }
     }
     return true;
+  }
+
+  /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
+  snapshotFields(v: Fields): void {
+    v.r('n', this.n);
+    v.r('lambda', this.lambda);
+    v.r('a', this.a);
+    v.r('b', this.b);
+    v.r('count', this.count);
+    v.r('lastReturn', this.lastReturn);
+    v.r('lastLogPrice', this.#lastLogPrice);
+    this.#lastTs = v.f('lastTs', this.#lastTs);
+    this.samples = v.f('samples', this.samples);
   }
 }
 

@@ -1,3 +1,4 @@
+import type { Fields } from '../protocol/snapshot.ts';
 // Negative cycles in a graph of exchange rates, found incrementally.
 //
 // An edge u → v with rate r (units of v per unit of u, fees included) has weight w = −ln r. A cycle
@@ -261,6 +262,41 @@ export class NegativeCycleFinder {
     this.cycleLength[this.cycleCount] = len;
     this.cycleWeight[this.cycleCount] = w;
     this.cycleCount++;
+  }
+
+  /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
+  snapshotFields(v: Fields): void {
+    v.r('maxVertices', this.maxVertices);
+    v.r('maxEdges', this.maxEdges);
+    v.r('maxCycles', this.maxCycles);
+    v.r('maxCycleLength', this.maxCycleLength);
+    v.r('relaxationBudget', this.relaxationBudget);
+    v.r('from', this.from);
+    v.r('to', this.to);
+    v.r('weight', this.weight);
+    this.#edges = v.f('edges', this.#edges);
+    this.#built = v.f('built', this.#built);
+    this.#outStart = v.f('outStart', this.#outStart);
+    this.#outEdges = v.f('outEdges', this.#outEdges);
+    v.r('dist', this.dist);
+    v.r('pred', this.pred);
+    v.r('queue', this.#queue);
+    v.r('inQueue', this.#inQueue);
+    this.#qHead = v.f('qHead', this.#qHead);
+    this.#qLen = v.f('qLen', this.#qLen);
+    v.r('pending', this.#pending);
+    this.#nPending = v.f('nPending', this.#nPending);
+    v.r('isPending', this.#isPending);
+    this.#rebuild = v.f('rebuild', this.#rebuild);
+    v.r('cycleEdges', this.cycleEdges);
+    v.r('cycleLength', this.cycleLength);
+    v.r('cycleWeight', this.cycleWeight);
+    this.cycleCount = v.f('cycleCount', this.cycleCount);
+    this.cyclesDropped = v.f('cyclesDropped', this.cyclesDropped);
+    this.relaxations = v.f('relaxations', this.relaxations);
+    this.budgetOverruns = v.f('budgetOverruns', this.budgetOverruns);
+    v.r('mark', this.#mark);
+    this.#stamp = v.f('stamp', this.#stamp);
   }
 }
 

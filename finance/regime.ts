@@ -1,3 +1,4 @@
+import type { Fields } from '../protocol/snapshot.ts';
 // Trend or mean reversion: the variance-ratio test of Lo and MacKinlay (1988), the lag-1
 // autocorrelation, and Pearson correlation of two return series over a window. Series are
 // Float64Array ranges [start, end); results go into caller-owned arrays; nothing allocates.
@@ -174,5 +175,15 @@ export class ReturnWindow {
       into[k] = this.#ring[base + (s % c)]!;
     }
     return n;
+  }
+
+  /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
+  snapshotFields(v: Fields): void {
+    v.r('n', this.n);
+    v.r('capacity', this.capacity);
+    v.r('ring', this.#ring);
+    v.r('linear', this.linear);
+    this.#head = v.f('head', this.#head);
+    v.r('valid', this.valid);
   }
 }

@@ -3,8 +3,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
   fitPairSpread, kFitAlpha, kFitBeta, kFitDfStat, kFitHalfLife, kFitPhi, kFitR2, kFitSamples, kFitSpreadSd, kPairFitLength,
-  olsFit, spreadZ, timeToRevert,
+  olsFit, solve2, spreadZ, timeToRevert,
 } from './regression.ts';
+import { inv, lusolve } from 'mathjs';
 
 function near(actual: number, expected: number, tol: number, what: string): void {
   assert.ok(Math.abs(actual - expected) <= tol, `${what}: got ${actual}, expected ${expected} ± ${tol}`);
@@ -141,6 +142,42 @@ test('fitPairSpread equals olsFit on the explicit design matrices (pair, then AR
     rel(out[kFitPhi]!, ar.beta[1]!, 1e-6, 'φ');
     rel(out[kFitDfStat]!, (ar.beta[1]! - 1) / ar.stdErrors[1]!, 1e-5, 'DF');
   }
+});
+
+test('solve2 gives mathjs lusolve\'s result to the last bit (and its error when singular), on the normal equations and on hostile systems', () => {
+  let seed = 7;
+  const rnd = (): number => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed / 2 ** 31; };
+  const systems: number[][] = [
+    [8, 0, 0, 3, 1, 2], // centred x: s1 = 0
+    [8, 1e-16, 1e-16, 3e-9, 1e-12, 2e-18], // L entry and right-hand values nearly 0 (left as they are)
+    [1, 5, 5, 1, 2, 3], // the pivot swaps rows
+    [1, 1 + 1e-13, 1 + 1e-13, 3, 2, 1], // a pivot larger only within mathjs's tolerance: no swap
+    [0, 1, 1, 0, 4, 5], // zero first pivot
+    [-0, 2, 3, -0, -0, 7],
+    [2, 4, 1, 2, 3, 1.5], // singular
+    [0, 0, 0, 0, 1, 1], // singular
+    [1e-300, 1, 1, 1e300, 1, 1],
+  ];
+  for (let i = 0; i < 400; i++) {
+    const n = 8 + Math.floor(rnd() * 500);
+    const s1 = (rnd() - 0.5) * (i % 3 === 0 ? 1e-13 : 1e2), s2 = s1 * s1 / n + rnd() * 1e-6 + (i % 5 === 0 ? 0 : rnd());
+    systems.push([n, s1, s1, s2, (rnd() - 0.5) * 1e-3, (rnd() - 0.5) * (i % 7 === 0 ? 1e-16 : 1e-5)]);
+    systems.push([(rnd() - 0.5) * 10, (rnd() - 0.5) * 10, (rnd() - 0.5) * 10, (rnd() - 0.5) * 10, (rnd() - 0.5) * 10, (rnd() - 0.5) * 10]);
+  }
+  let solved = 0, singular = 0;
+  for (const [a, b, c, d, e, f] of systems as [number, number, number, number, number, number][]) {
+    let want: number[] | string;
+    try { want = (lusolve([[a, b], [c, d]], [e, f]) as number[][]).map((r) => r[0]!); } catch (err) { want = (err as Error).message; }
+    let got: number[] | string;
+    try { got = [...solve2(a, b, c, d, e, f)]; } catch (err) { got = (err as Error).message; }
+    if (typeof want === 'string') { assert.is(got, want, `[[${a}, ${b}], [${c}, ${d}]]·x = [${e}, ${f}]`); singular++; continue; }
+    assert.ok(typeof got !== 'string', `solve2 threw ${String(got)} where mathjs solved [[${a}, ${b}], [${c}, ${d}]]`);
+    for (let k = 0; k < 2; k++) assert.ok(Object.is(got[k], want[k]), `[[${a}, ${b}], [${c}, ${d}]]·x = [${e}, ${f}]: x${k} ${got[k]} vs mathjs ${want[k]}`);
+    // the slope's standard error uses inv's [1][1] as mathjs computes it for 2 × 2
+    if (a * d - c * b !== 0) assert.ok(Object.is((inv([[a, b], [c, d]]) as number[][])[1]![1], a / (a * d - c * b)));
+    solved++;
+  }
+  assert.ok(solved > 700 && singular >= 2, `solved ${solved}, singular ${singular}`);
 });
 
 test.run();

@@ -2,9 +2,10 @@
 // mean reversion of the fitted spread (an AR(1) / Dickey-Fuller regression on the residuals).
 //
 // These run on a schedule (the agent refits every few seconds of market time), not per tick. The
-// pair fit works in module-level typed scratch and hands mathjs only 2 × 2 normal equations (the
-// allocation left is mathjs's own). Per tick the agent only evaluates the spread and its z-score
-// with the fitted numbers (spreadZ).
+// pair fit works in module-level typed scratch and solves its 2 × 2 normal equations with solve2,
+// the operations of mathjs's lusolve written out for 2 × 2 (the same bits, no allocation). olsFit,
+// the general k-column fit, keeps mathjs. Per tick the agent only evaluates the spread and its
+// z-score with the fitted numbers (spreadZ).
 import { inv, lusolve } from 'mathjs';
 
 const kNaN = NaN;
@@ -68,15 +69,76 @@ export const kFitSamples = 7;
 export const kPairFitLength = 8;
 
 // Scratch of fitPairSpread (module-level, grown at the first refit of a longer window): the
-// window's x and y, centred, and the residuals. A refit allocates only mathjs's 2 × 2 solves.
+// window's x and y, centred, and the residuals. A refit allocates nothing.
 let sx = new Float64Array(0), sy = new Float64Array(0), se = new Float64Array(0);
 // olsLine's output: intercept, slope, SSR, residual variance s², standard error of the slope
 const kLine = new Float64Array(5);
+// solve2's output: the solution of the 2 × 2 system
+const kSol = new Float64Array(2);
+
+// mathjs's default tolerances (config relTol, absTol), with which its scalar comparisons decide.
+const kRelTol = 1e-12;
+const kAbsTol = 1e-15;
+
+/** mathjs's nearlyEqual(a, b, relTol, absTol) for numbers. */
+function nearlyEqual(a: number, b: number): boolean {
+  if (a !== a || b !== b) return false;
+  if (!Number.isFinite(a) || !Number.isFinite(b)) return a === b;
+  if (a === b) return true;
+  return Math.abs(a - b) <= Math.max(kRelTol * Math.max(Math.abs(a), Math.abs(b)), kAbsTol);
+}
+
+/** mathjs's larger(x, y) for numbers. */
+const larger = (x: number, y: number): boolean => x > y && !nearlyEqual(x, y);
+
+const kSingular = 'Linear system cannot be solved since matrix is singular';
+
+/**
+ * Solves [[a, b], [c, d]]·x = [e, f] into kSol with the very operations, in the same order, of
+ * mathjs's lusolve on this system — LU with partial pivoting (lup: a pivot is larger only beyond
+ * mathjs's tolerances; an entry below L's diagonal nearly 0 is left undivided), the row
+ * permutation of the right-hand side, forward substitution through L, backward through U (a right-
+ * hand value nearly 0 gives 0) — so the result is the same to the last bit (regression.test.ts
+ * compares them), without the matrices mathjs allocates. Throws mathjs's error when singular.
+ */
+export function solve2(a: number, b: number, c: number, d: number, e: number, f: number): Float64Array {
+  // lup, column 0: the pivot, then L's entry below it
+  let u00 = a, u01 = b, l10 = c, u11 = d, r0 = e, r1 = f;
+  let pabsv = 0, vjj = 0, swap = false;
+  if (larger(Math.abs(u00), pabsv)) { pabsv = Math.abs(u00); vjj = u00; }
+  if (larger(Math.abs(l10), pabsv)) { vjj = l10; swap = true; }
+  if (swap) { u00 = c; u01 = d; l10 = a; u11 = b; r0 = f; r1 = e; }
+  if (!nearlyEqual(l10, 0)) l10 = l10 / vjj;
+  // column 1
+  u01 = u01 - 0;
+  u11 = u11 - (0 + l10 * u01);
+  // L·y = P·rhs (L has a unit diagonal)
+  let y0 = r0 || 0, y1 = r1 || 0;
+  if (!nearlyEqual(y0, 0)) { y0 = y0 / 1; y1 = y1 - y0 * l10; } else y0 = 0;
+  y1 = y1 || 0;
+  y1 = nearlyEqual(y1, 0) ? 0 : y1 / 1;
+  // U·x = y
+  let x1 = 0, x0 = 0;
+  if (!nearlyEqual(y1, 0)) {
+    if (nearlyEqual(u11, 0)) throw new Error(kSingular);
+    x1 = y1 / u11;
+    y0 = (y0 || 0) - x1 * u01;
+  }
+  y0 = y0 || 0;
+  if (!nearlyEqual(y0, 0)) {
+    if (nearlyEqual(u00, 0)) throw new Error(kSingular);
+    x0 = y0 / u00;
+  }
+  kSol[0] = x0; kSol[1] = x1;
+  return kSol;
+}
 
 /**
  * OLS of y[yAt + i] = b₀ + b₁·x[xAt + i] (i < n): the 2 × 2 normal equations accumulated in one
- * pass, solved with mathjs (lusolve; inv for the slope's standard error), then the SSR in a second
- * pass. Writes kLine. Throws when the system is singular (mathjs's error), as olsFit does.
+ * pass and solved as mathjs's lusolve solves them (solve2; the slope's standard error from the
+ * inverse's [1][1] entry as mathjs's inv computes a 2 × 2 inverse: [0][0] / det), then the SSR in
+ * a second pass. Writes kLine; allocates nothing. Throws when the system is singular (mathjs's
+ * errors), as olsFit does.
  */
 function olsLine(x: Float64Array, xAt: number, y: Float64Array, yAt: number, n: number): void {
   let s1 = 0, s2 = 0, t0 = 0, t1 = 0;
@@ -84,23 +146,24 @@ function olsLine(x: Float64Array, xAt: number, y: Float64Array, yAt: number, n: 
     const xi = x[xAt + i]!, yi = y[yAt + i]!;
     s1 += xi; s2 += xi * xi; t0 += yi; t1 += xi * yi;
   }
-  const XtX = [[n, s1], [s1, s2]];
-  const sol = lusolve(XtX, [t0, t1]) as number[][];
-  const b0 = sol[0]![0]!, b1 = sol[1]![0]!;
+  const sol = solve2(n, s1, s1, s2, t0, t1);
+  const b0 = sol[0]!, b1 = sol[1]!;
   let ssr = 0;
   for (let i = 0; i < n; i++) {
     const e = y[yAt + i]! - b0 - b1 * x[xAt + i]!;
     ssr += e * e;
   }
   const v = ssr / (n - 2);
-  const inv11 = (inv(XtX) as number[][])[1]![1]!;
+  const det = n * s2 - s1 * s1; // mathjs's det of a 2 × 2: a·d − c·b
+  if (det === 0) throw new Error('Cannot calculate inverse, determinant is zero');
+  const inv11 = n / det;
   kLine[0] = b0; kLine[1] = b1; kLine[2] = ssr; kLine[3] = v; kLine[4] = Math.sqrt(v * inv11);
 }
 
 /**
  * Fits the pair y = α + β·x + e over xs/ys[start .. start+n) (ring buffers: indices wrap modulo
  * the arrays' length) by OLS, then the residuals' AR(1) e_t = c + φ·e_{t−1} by OLS, each solved
- * with mathjs. Writes kPairFitLength values; returns false (and NaN fields) when n < 8, an input
+ * as mathjs solves it (solve2). Writes kPairFitLength values; returns false (and NaN fields) when n < 8, an input
  * is not finite, or x does not vary. The same numbers as olsFit on the explicit design matrices
  * (regression.test.ts checks it), without building them.
  * Units: whatever x and y are (here log prices); the spread is in y's units.

@@ -8,6 +8,7 @@ import { kAsk, kBid, kKindBook } from '../protocol/layout.ts';
 import type { MarketView } from '../protocol/market_view.ts';
 import type { RegistrySnapshot } from '../protocol/registry.ts';
 import { isStable } from './tokens.ts';
+import type { Fields } from '../protocol/snapshot.ts';
 
 /** Venues quoting one stablecoin against USD, at most (more are left out of its median). */
 const kMaxVenues = 32;
@@ -76,5 +77,18 @@ export class StableMarks {
     const m = n === 0 ? 1 : n & 1 ? mids[n >> 1]! : 0.5 * (mids[(n >> 1) - 1]! + mids[n >> 1]!);
     this.mark[i] = m;
     return m;
+  }
+
+  /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
+  snapshotFields(v: Fields): void {
+    v.r('names', this.names);
+    v.r('mark', this.mark);
+    v.r('index', this.#index);
+    v.r('of', this.#of);
+    v.r('start', this.#start);
+    v.r('slots', this.#slots);
+    v.r('view', this.#view);
+    v.r('mids', this.#mids);
+    v.r('q', this.#q);
   }
 }

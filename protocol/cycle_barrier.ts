@@ -19,6 +19,7 @@ import {
   kCtlStop, kThrReqCycle, kThrReqFull,
 } from './layout.ts';
 import { signal, type WaitStrategy } from './wait_strategy.ts';
+import type { Fields } from './snapshot.ts';
 
 /** A thread's done counter holds this when the thread failed (its task threw). */
 export const kThreadFailed = -1;
@@ -156,4 +157,13 @@ export class CycleBarrier {
 
   /** Thread t failed: a main thread waiting for it stops waiting at once. */
   publishFailed(t: number): void { signal(this.ctl, ctlThreadDone(t), kThreadFailed, kCtlMainSleeping); }
+
+  /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
+  snapshotFields(v: Fields): void {
+    v.b('ctl');
+    v.b('strategy');
+    v.b('ctlF64');
+    v.b('done');
+    this.#cycle = v.f('cycle', this.#cycle);
+  }
 }

@@ -99,6 +99,7 @@ export const kCtlStop = 3 * kInt32PerLine; // 1 = agent loops return
 export const kCtlSleepers = 4 * kInt32PerLine; // agent threads parked in Atomics.wait
 export const kCtlMainSleeping = 5 * kInt32PerLine; // 1 while the main thread is parked
 export const kCtlReady = 6 * kInt32PerLine; // agent threads that entered their loop
+export const kCtlSnapshot = 7 * kInt32PerLine; // snapshot requests: an agent thread saves its agents when this passes the count it served
 export const kCtlThreadDone0 = 8 * kInt32PerLine; // then one line per thread: last cycle done
 export const kMaxThreads = 64;
 // Then one line per thread with the cycles requested of it: a cycle that only wakes some agents

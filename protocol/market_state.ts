@@ -3,6 +3,7 @@ import {
   kCtlF64Count, kCtlF64Offset, kCtlInt32Count, kDefaultRingSize, kDepthStride, kFieldCount, nextPowerOfTwo,
   kEventStride, portfolioFloat64Count,
 } from './layout.ts';
+import { registerBound } from './snapshot.ts';
 
 /** The buffers handed to every agent thread once, at start. */
 export interface MarketStateBuffers {
@@ -74,3 +75,5 @@ export class MarketArrays {
     this.depth = b.depth ? new Float64Array(b.depth) : new Float64Array(b.capacity * kDepthStride);
   }
 }
+
+registerBound(MarketArrays);

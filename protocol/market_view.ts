@@ -9,6 +9,7 @@ import {
   kTickMapLiquidityNet0, kTickMapSqrtPrice0, kTs, kEventStride, kEventTs, kEventType, kEventV0, kEventV1, kEventCopySlot,
 } from './layout.ts';
 import { MarketArrays, type MarketStateBuffers } from './market_state.ts';
+import { registerBound } from './snapshot.ts';
 
 // Layout of a readBook() snapshot (Float64Array of kBookSnapshotLength): the slot's depth record
 // as the writer left it (kDepth* offsets; a count of 0: the venue published no levels; the levels
@@ -159,3 +160,5 @@ export class MarketView {
   /** True when the ring no longer holds every epoch in (from, to]. */
   lapped(from: number, to: number): boolean { return to - from > this.arrays.ringSize; }
 }
+
+registerBound(MarketView);

@@ -2,6 +2,7 @@
 // writer, at cycle boundaries; the agent reads it at the start of each cycle under the sequence
 // lock. A swap is one write of a version and its parameters: no message, nothing per tick.
 import { kParamHeaderInt32, kParamRegionBytes, kParamSeq, kParamValuesF64, kParamVersion } from './layout.ts';
+import type { Fields } from './snapshot.ts';
 
 export function allocateParamRegion(): SharedArrayBuffer {
   return new SharedArrayBuffer(kParamRegionBytes);
@@ -60,5 +61,15 @@ export class ParamRegionReader {
       this.version = v;
       return v;
     }
+  }
+
+  /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
+  snapshotFields(v: Fields): void {
+    v.b('ctl');
+    v.b('shared');
+    v.r('values', this.values);
+    this.version = v.f('version', this.version);
+    this.#seq = v.f('seq', this.#seq);
+    this.retries = v.f('retries', this.retries);
   }
 }

@@ -1,6 +1,7 @@
 // The instrument registry: instrument key → slot. Built while the universe is loaded, frozen
 // before the agent threads start, and handed to them once as plain data.
 import { BadMessageError } from './errors.ts';
+import { registerBound } from './snapshot.ts';
 
 export interface InstrumentMeta {
   key: string;
@@ -85,3 +86,5 @@ export class InstrumentRegistry {
     return r;
   }
 }
+
+registerBound(InstrumentRegistry);

@@ -1,6 +1,7 @@
 // The main thread's lock-free reads of an agent's result region.
 import { kRecordWidth, kResCount0, kResCycle, kResEpoch, kResErrors } from './layout.ts';
 import { ResultArrays, type ResultRegionBuffers } from './result_region.ts';
+import type { Fields } from './snapshot.ts';
 
 export class ResultReader {
   readonly name: string;
@@ -53,4 +54,15 @@ export class ResultReader {
   }
 
   errors(): number { return Atomics.load(this.arrays.header, kResErrors); }
+
+  /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
+  snapshotFields(v: Fields): void {
+    v.r('name', this.name);
+    v.r('arrays', this.arrays);
+    this.offset = v.f('offset', this.offset);
+    this.count = v.f('count', this.count);
+    this.cycle = v.f('cycle', this.cycle);
+    this.epoch = v.f('epoch', this.epoch);
+    v.r('records', this.records);
+  }
 }

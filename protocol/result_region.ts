@@ -5,6 +5,7 @@ import {
   kResEpoch, kResHeaderInt32, kResMetricsF64, resultRegionLayout, type ResultRegionShape,
 } from './layout.ts';
 import { allocateParamRegion } from './param_region.ts';
+import { registerBound, type Fields } from './snapshot.ts';
 
 export interface ResultRegionBuffers extends ResultRegionShape {
   buffer: SharedArrayBuffer;
@@ -37,6 +38,7 @@ export class ResultArrays {
     this.tableWidth = r.tableWidth;
     this.capacity = r.capacity;
   }
+
 }
 
 /** The agent's side: fill a bank with records, then publish count, epoch and cycle. */
@@ -83,4 +85,14 @@ export class ResultWriter {
     Atomics.store(h, kResEpoch, epoch);
     Atomics.store(h, kResCycle, cycle);
   }
+
+  /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
+  snapshotFields(v: Fields): void {
+    v.r('arrays', this.arrays);
+    this.#bank = v.f('bank', this.#bank);
+    this.#count = v.f('count', this.#count);
+    this.#overflow = v.f('overflow', this.#overflow);
+  }
 }
+
+registerBound(ResultArrays);

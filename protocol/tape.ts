@@ -2,6 +2,7 @@
 // Decoding (JSON, validation, registry look-up) happens once when a fixture is loaded or a Kafka
 // batch arrives; replaying a tape into the state allocates nothing.
 import { kTypePool, kTypePrice } from './events.ts';
+import type { Fields } from './snapshot.ts';
 
 export const kTapeTs = 0; // event time, µs since the Unix epoch
 export const kTapeType = 1; // event type code (events.ts)
@@ -105,4 +106,13 @@ export class Tape {
   ts(row: number): number { return this.#rows[row * kTapeWidth + kTapeTs]!; }
   type(row: number): number { return this.#rows[row * kTapeWidth + kTapeType]!; }
   slot(row: number): number { return this.#rows[row * kTapeWidth + kTapeSlot]!; }
+
+  /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
+  snapshotFields(v: Fields): void {
+    this.#rows = v.f('rows', this.#rows);
+    this.#length = v.f('length', this.#length);
+    this.#depth = v.f('depth', this.#depth);
+    this.#depthLength = v.f('depthLength', this.#depthLength);
+    this.#depthMark = v.f('depthMark', this.#depthMark);
+  }
 }

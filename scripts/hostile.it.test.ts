@@ -13,7 +13,7 @@ import { loadReal, runFile, runKafka } from './lib/hostile/run.ts';
 import { kTestBrokers, requireBroker } from '../engine/source/kafka/testing.ts';
 
 const kFile = 'scripts/hostile.it.test.ts';
-const kHeldClasses = new Set(['yield.jump-100x', 'yield.jump-agreeing']);
+const kHeldClasses = new Set(['yield.jump-100x', 'yield.jump-agreeing', 'yield.jump-burst']);
 
 if (await requireBroker(test, kFile)) {
   const dir = mkdtempSync(join(tmpdir(), 'lucent-hostile-kafka-'));
@@ -25,7 +25,7 @@ if (await requireBroker(test, kFile)) {
     const universe = join(dir, 'clean.jsonl');
     writeFileSync(universe, mixHostile(real, [], 0).lines.join('\n') + '\n');
     const k = await runKafka(mixed, real, dir, kTestBrokers, universe);
-    console.log(`  kafka: ${k.rows.map((x) => `${x.cls} ${x.notSent}+${x.deadLettered}/${x.tried}`).join(', ')}; decisions ${k.bad.decisions}`);
+    console.log(`  kafka: ${k.rows.map((x) => `${x.cls} ${x.notSent}+${x.deadLettered}/${x.tried}`).join(', ')}; decisions ${k.bad.decisions}, held ${k.held}, confirmed ${k.confirmed}`);
     assert.is(k.rows.length, kHostileClasses.length);
     for (const row of k.rows) {
       assert.ok(row.accepted >= 0, `${row.cls}: accounted for`);
@@ -37,6 +37,10 @@ if (await requireBroker(test, kFile)) {
     assert.equal(k.bad.samples, []);
     assert.equal([k.bad.nonFinite, k.bad.zeroSize, k.bad.outOfBand], [0, 0, 0]);
     assert.ok(k.bad.decisions > 100);
+    // no hostile yield jump or first sight was ever confirmed: as many confirmations as a clean run
+    const clean = await runFile(mixHostile(real, [], 0), real, dir, 'clean');
+    assert.ok(k.held > clean.held, `held ${k.held}, clean run ${clean.held}`);
+    assert.is(k.confirmed, clean.confirmed, 'held hostile yields confirmed');
     // the same lines through the file path over the same closed universe decide the same
     await runFile(mixed, real, dir, 'file', universe);
     const strip = (p: string): string[] => readFileSync(p, 'utf8').trim().split('\n').map((l) => { const d = JSON.parse(l) as Record<string, unknown>; delete d.seq; delete d.key; delete d.epoch; return JSON.stringify(d); }).sort();

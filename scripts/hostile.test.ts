@@ -11,21 +11,27 @@ import { kHostileClasses, mixHostile } from './lib/hostile/corpus.ts';
 import { loadReal, runFile, type HostileResult } from './lib/hostile/run.ts';
 
 /** Classes whose lines lie within every cap and enter the state held (the quarantine), not dead-lettered. */
-const kHeldClasses = new Set(['yield.jump-100x', 'yield.jump-agreeing']);
+const kHeldClasses = new Set(['yield.jump-100x', 'yield.jump-agreeing', 'yield.jump-burst']);
+/** Never-seen pools within the caps: held in an open universe, dead letters in a closed one. */
+const kNewPoolClasses = new Set(['yield.new-pool-repeat']);
 
 const dir = mkdtempSync(join(tmpdir(), 'lucent-hostile-test-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
-function check(r: HostileResult, closed: boolean): void {
-  console.log(`  ${closed ? 'closed' : 'open'} universe: ${r.rows.map((x) => `${x.cls} ${x.deadLettered}/${x.tried}`).join(', ')}; decisions ${r.bad.decisions}, held ${r.held}`);
+function check(r: HostileResult, closed: boolean, clean: HostileResult): void {
+  console.log(`  ${closed ? 'closed' : 'open'} universe: ${r.rows.map((x) => `${x.cls} ${x.deadLettered}/${x.tried}`).join(', ')}; decisions ${r.bad.decisions}, held ${r.held}, confirmed ${r.confirmed} (clean run: held ${clean.held}, confirmed ${clean.confirmed})`);
   assert.is(r.rows.length, kHostileClasses.length, 'every class was tried');
   for (const row of r.rows) {
     assert.is(row.deadLettered + row.accepted, row.tried, `${row.cls}: every line is accounted for`);
     if (kHeldClasses.has(row.cls)) assert.is(row.deadLettered, 0, `${row.cls}: held, not dead-lettered`);
+    else if (kNewPoolClasses.has(row.cls)) assert.is(row.deadLettered, closed ? row.tried : 0, `${row.cls}: held in an open universe, unknown to a closed one`);
     else if (row.cls === 'yield.new-pool' && !closed) assert.is(row.deadLettered, row.tried / 2, 'the pool beyond the TVL cap is dead-lettered, the one within is held');
     else assert.is(row.deadLettered, row.tried, `${row.cls}: every line dead-lettered`);
   }
-  assert.ok(r.held > 0, 'jumps were held at the door');
+  assert.ok(r.held > clean.held, 'jumps were held at the door');
+  // no hostile jump or first sight was ever confirmed: the bursts and quick repeats of one source all
+  // came within plausibility.yieldConfirmAfterUs of what they would confirm
+  assert.is(r.confirmed, clean.confirmed, 'held hostile yields confirmed');
   assert.equal(r.realReasons, [], 'no real event was dead-lettered');
   assert.is(r.realRefused, 0);
   assert.ok(r.bad.decisions > 100, 'the real events still made decisions');
@@ -38,10 +44,11 @@ function check(r: HostileResult, closed: boolean): void {
 test('every hostile class through the file path: dead-lettered or held, and no decision with a non-finite, zero or out-of-band value', async () => {
   const real = await loadReal(20000);
   const mixed = mixHostile(real, kHostileClasses, 2);
-  check(await runFile(mixed, real, dir, 'open'), false);
+  const clean = await runFile(mixHostile(real, [], 0), real, dir, 'clean');
+  check(await runFile(mixed, real, dir, 'open'), false, clean);
   const universe = join(dir, 'clean.jsonl');
   writeFileSync(universe, mixHostile(real, [], 0).lines.join('\n') + '\n');
-  check(await runFile(mixed, real, dir, 'closed', universe), true);
+  check(await runFile(mixed, real, dir, 'closed', universe), true, clean);
 });
 
 test('the check can fail: the decisions of a run are read back, and a made-up bad one is counted', async () => {

@@ -39,7 +39,7 @@ function table(title: string, r: HostileResult, perClassBad?: Map<string, Hostil
       (b ? ` ${String(b.nonFinite).padStart(10)} ${String(b.zeroSize).padStart(9)} ${String(b.outOfBand).padStart(11)}` : '') + '\n';
   }
   out += `  ${'all'.padEnd(22)} ${String(t).padStart(6)} ${String(ns).padStart(8)} ${String(dl).padStart(13)} ${String(acc).padStart(8)} ${String(r.bad.nonFinite).padStart(10)} ${String(r.bad.zeroSize).padStart(9)} ${String(r.bad.outOfBand).padStart(11)}\n`;
-  out += `  decisions ${r.bad.decisions}; real events dead-lettered ${r.realRefused}${r.held >= 0 ? `; yield updates held at the door ${r.held}` : ''}\n`;
+  out += `  decisions ${r.bad.decisions}; real events dead-lettered ${r.realRefused}${r.held >= 0 ? `; yield updates held at the door ${r.held}, confirmed later ${r.confirmed}` : ''}\n`;
   for (const s of r.bad.samples) out += `  ! ${s}\n`;
   for (const s of r.realReasons) out += `  ! a real event dead-lettered: ${s}\n`;
   return out;
@@ -66,13 +66,15 @@ async function main(argv: string[]): Promise<number> {
     const { writeFileSync } = await import('node:fs');
     const universe = join(dir, 'clean.jsonl');
     writeFileSync(universe, clean.lines.join('\n') + '\n');
+    const base = await runFile(clean, real, dir, 'clean');
     const perClass = new Map<string, HostileResult>();
     for (const c of classes) perClass.set(c.name, await runFile(mixHostile(real, [c], per), real, dir, `class-${c.name}`));
     const all = mixHostile(real, classes, per);
     const fileAll = await runFile(all, real, dir, 'all');
     const closed = await runFile(all, real, dir, 'closed', universe);
     const results: Record<string, HostileResult> = { file: fileAll, fileClosedUniverse: closed };
-    let out = table(`File path: ${real.length.toLocaleString('en-US')} real events + hostile lines (per class: one run each; "all": every class in one run)`, fileAll, perClass);
+    let out = `\nClean run (no hostile line): decisions ${base.bad.decisions}, yield updates held at the door ${base.held}, confirmed later ${base.confirmed}\n`;
+    out += table(`File path: ${real.length.toLocaleString('en-US')} real events + hostile lines (per class: one run each; "all": every class in one run)`, fileAll, perClass);
     out += table('File path, closed universe (--universe: the real events\' instruments)', closed);
     if (f.kafka) {
       const brokers = (typeof f.brokers === 'string' ? f.brokers : `127.0.0.1:${process.env.KAFKA_PORT ?? '9092'}`).split(',');

@@ -13,7 +13,7 @@ import { runKafkaEngine, type KafkaSummary } from '../engine/kafka/kafka_engine.
 import { kDefaultFixture, resolveOptions, type EngineOptions } from '../engine/options.ts';
 import { createKafka, probeBroker } from '../engine/source/kafka/client.ts';
 import { resolveKafkaOptions } from '../engine/source/kafka/options.ts';
-import { ensureTopics, replayToKafka, scanFixture } from '../engine/source/kafka/producer.ts';
+import { ensureTopics, replayToKafka, scanFixture, type ReplayReport } from '../engine/source/kafka/producer.ts';
 import { deadLetterTopic } from '../engine/source/kafka/topics.ts';
 import type { LatencySummary } from '../engine/metrics/latency.ts';
 import { flagHelp, parseFlags, type FlagSpec } from './lib/cli_flags.ts';
@@ -33,6 +33,8 @@ const kFlags: Record<string, FlagSpec> = {
 };
 
 interface Row { run: string; events: number; eventsPerSec: number; p50Us: number | null; p99Us: number | null; note: string }
+/** Where the produce-to-decision time of a live run goes: p50 and p99 of each part, µs. */
+interface Split { run: string; parts: [string, LatencySummary][] }
 
 const f = parseFlags(process.argv.slice(2), kFlags);
 if (f.help) {
@@ -59,6 +61,7 @@ const run = randomBytes(3).toString('hex');
 const prefixes: string[] = [];
 const groups: string[] = [];
 const rows: Row[] = [];
+const splits: Split[] = [];
 const opts = (name: string, extra: Partial<Parameters<typeof resolveOptions>[0]> = {}): EngineOptions =>
   resolveOptions({ fixture, threads, decisions: join(dir, `${name}.jsonl`), summary: null, deadLetters: null, progress: false, ...extra });
 const lat = (l: LatencySummary): [number, number] => [l.p50, l.p99];
@@ -106,7 +109,8 @@ try {
     prefixes.push(prefix);
     const admin = createKafka({ brokers, clientId: 'lucent-bench' }).admin();
     await admin.connect();
-    await ensureTopics(admin, [...topics.map((t) => prefix + t), deadLetterTopic(prefix)], partitions);
+    // LogAppendTime: each record's timestamp is the broker's append, which splits the transit
+    await ensureTopics(admin, [...topics.map((t) => prefix + t), deadLetterTopic(prefix)], partitions, [{ name: 'message.timestamp.type', value: 'LogAppendTime' }]);
     await admin.disconnect();
     const stop = new AbortController();
     let ready: () => boolean = () => false;
@@ -117,9 +121,12 @@ try {
     await new Promise((r) => setTimeout(r, 500));
     const producer = spawn(process.execPath, [new URL('./replay-to-kafka.ts', import.meta.url).pathname, '--fixture', fixture, '--brokers', brokers.join(','),
       '--topic-prefix', prefix, '--partitions', String(partitions), '--rate', String(rate), '--limit', String(liveEvents),
-      '--watermark-ms', String(mode === 'lockstep' ? watermarkMs : 0), '--quiet'], { stdio: ['ignore', 'ignore', 'inherit'] });
-    const code = await new Promise<number | null>((resolve) => producer.on('exit', resolve));
+      '--watermark-ms', String(mode === 'lockstep' ? watermarkMs : 0), '--quiet'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let reportText = '';
+    producer.stdout.on('data', (b: Buffer) => { reportText += b.toString(); });
+    const code = await new Promise<number | null>((resolve) => producer.on('close', resolve));
     if (code !== 0) throw new Error(`the producer exited with ${code}`);
+    const behind = (JSON.parse(reportText) as ReplayReport).behindScheduleUs;
     await new Promise((r) => setTimeout(r, 1500)); // the last events reach the engine
     stop.abort();
     const k = await engine;
@@ -127,6 +134,11 @@ try {
     const [r50, r99] = lat(k.latencyUs);
     rows.push({ run: `kafka, ${mode}, ${rate} ev/s: produce-to-decision`, events: k.events, eventsPerSec: k.eventsPerSec, p50Us: p50, p99Us: p99,
       note: `receive-to-decision p50 ${r50} µs, p99 ${r99} µs${k.events < liveEvents ? `; only ${k.events} events consumed` : ''}` });
+    splits.push({ run: `kafka, ${mode}, ${rate} ev/s`, parts: [
+      ...(behind ? [['due → send (producer)', behind] as [string, LatencySummary]] : []),
+      ['send → broker append', k.kafka.produceToAppendUs], ['append → consumer receive', k.kafka.appendToReceiveUs],
+      ['receive → decision', k.latencyUs], ['send → decision (total)', k.kafka.produceToDecisionUs],
+    ] });
   }
 } finally {
   const admin = createKafka({ brokers, clientId: 'lucent-bench-cleanup' }).admin();
@@ -147,5 +159,11 @@ out += `${'run'.padEnd(52)} ${'events'.padStart(8)} ${'events/s'.padStart(10)} $
 for (const r of rows) {
   out += `${r.run.padEnd(52)} ${r.events.toLocaleString('en-US').padStart(8)} ${r.eventsPerSec.toLocaleString('en-US').padStart(10)} ${fmt(r.p50Us).padStart(10)} ${fmt(r.p99Us).padStart(10)}  ${r.note}\n`;
 }
+if (splits.length > 0) {
+  out += `\nWhere produce-to-decision goes. due → send: each event's wait in the producer after it was due (not part of produce-to-decision, which starts at the send);\n`;
+  out += `send → append and append → receive: every event, split at the record's LogAppendTime (ms resolution, so ±1 ms); receive → decision and the total: the events that triggered a cycle\n`;
+  out += `${'run'.padEnd(28)} ${'part'.padEnd(28)} ${'count'.padStart(8)} ${'p50'.padStart(10)} ${'p99'.padStart(10)} ${'max'.padStart(10)}\n`;
+  for (const sp of splits) for (const [name, l] of sp.parts) out += `${sp.run.padEnd(28)} ${name.padEnd(28)} ${l.count.toLocaleString('en-US').padStart(8)} ${fmt(l.p50).padStart(10)} ${fmt(l.p99).padStart(10)} ${fmt(l.max).padStart(10)}\n`;
+}
 process.stdout.write(out);
-if (f.json) writeFileSync(f.json as string, JSON.stringify({ fixture, partitions, threads, rate, rows }, null, 2) + '\n');
+if (f.json) writeFileSync(f.json as string, JSON.stringify({ fixture, partitions, threads, rate, rows, splits: splits.map((s) => ({ run: s.run, parts: Object.fromEntries(s.parts) })) }, null, 2) + '\n');

@@ -14,6 +14,8 @@ import { createAgent } from './agents/index.ts';
 import type { ResultRegionBuffers } from '../protocol/result_region.ts';
 import { kResBusyUs } from '../protocol/layout.ts';
 import { EngineMetrics, type EngineMetricsHandoff } from '../protocol/metrics/engine_metrics.ts';
+import { kCtlSnapshot } from '../protocol/layout.ts';
+import { restoreState, saveState } from '../protocol/snapshot.ts';
 
 export interface AgentThreadTask {
   thread: number;
@@ -31,6 +33,10 @@ export interface AgentThreadTask {
   crashAt?: CrashAt | undefined;
   /** Where this thread records its agents' evaluation times (its region of the metrics block), and each agent's index there. */
   metrics?: { handoff: EngineMetricsHandoff; agents: number[] } | undefined;
+  /** The BroadcastChannel a snapshot's agent states go back on (engine/snapshot/). */
+  snapshotChannel?: string | undefined;
+  /** Saved agent states (by name) to start from instead of fresh agents. */
+  restore?: Record<string, Uint8Array> | undefined;
 }
 
 /**
@@ -63,6 +69,13 @@ export default function agentThread(task: AgentThreadTask): AgentThreadReport {
   const tl = ctlThreadTiming(task.thread);
   const toMain = performance.timeOrigin - (task.timeOrigin ?? performance.timeOrigin); // this clock → the requester's
   const runners = task.agents.map((a) => new AgentRunner(a.name, createAgent(a.name), view, task.registry, task.config, a.region));
+  for (const r of runners) {
+    const saved = task.restore?.[r.name];
+    if (saved !== undefined) restoreState(saved, { agent: r });
+  }
+  const ctl = view.arrays.ctl;
+  let snapshots = Atomics.load(ctl, kCtlSnapshot); // snapshot requests served (between cycles: the main thread waits for them)
+  let channel: BroadcastChannel | null = null;
   const t = task.thread;
   const rec = task.metrics === undefined ? null : new EngineMetrics(task.metrics.handoff);
   const idx = task.metrics?.agents ?? [];
@@ -94,14 +107,22 @@ export default function agentThread(task: AgentThreadTask): AgentThreadReport {
     throw err;
   } finally {
     process.off('exit', fail);
+    (channel as BroadcastChannel | null)?.close();
   }
   return { thread: task.thread, cycles, stateRetries: view.retries };
+
+  function saveAgents(): void {
+    snapshots = Atomics.load(ctl, kCtlSnapshot);
+    channel ??= new BroadcastChannel(task.snapshotChannel ?? 'lucent-snapshot');
+    channel.postMessage({ thread: t, request: snapshots, states: runners.map((r) => [r.name, saveState({ agent: r })]) });
+  }
 
   function loop(): void {
     const crash = task.crashAt;
     for (;;) {
       const cycle = barrier.next(t, last, kIdleCheckMs);
       if (barrier.stopping()) break;
+      if (Atomics.load(ctl, kCtlSnapshot) !== snapshots) saveAgents();
       if (cycle === last) continue;
       f64[tl + kThrWakeMs] = performance.now() + toMain;
       // A full cycle requested since the last one run (conflated into this one, realtime) runs every

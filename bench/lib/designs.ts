@@ -60,45 +60,50 @@ export interface RunningDesign {
  * (engine/warmup.ts; default: the default fixture).
  */
 export async function startDesign(spec: DesignSpec, registry: InstrumentRegistry, config?: EngineConfig, warmTape?: Tape): Promise<RunningDesign> {
-  if (spec.key === 'auto') {
+  if (spec.key === 'auto') return startEngineDesign(spec, registry, config, 'adaptive', { automatic: true, warmTape });
+  if (spec.key === 'inline') return startEngineDesign(spec, registry, config, 'hybrid', { automatic: false }); // no thread: the wait is unused
+  if (spec.key === 'spin' || spec.key === 'block' || spec.key === 'hybrid') return startEngineDesign(spec, registry, config, spec.key, { automatic: false });
+  return startBaseline(spec, registry, config);
+}
+
+/**
+ * The engine's own design with the wait strategy `wait`: the agents placed as the engine places
+ * them for `spec.threads`, or (automatic) measured and chosen by the engine's warm-up
+ * (engine/warmup.ts: inline or threaded with a main-thread share, on `warmTape`, default the
+ * default fixture). Every engine design replays through the same EngineRig.
+ */
+async function startEngineDesign(spec: DesignSpec, registry: InstrumentRegistry, config: EngineConfig | undefined, wait: WaitName, o: { automatic: boolean; warmTape?: Tape | undefined }): Promise<RunningDesign> {
+  let rig: EngineRig;
+  let label = spec.label;
+  if (o.automatic) {
     const cfg = config ?? kDefaultConfig;
-    const tape = warmTape ?? (await loadDefaultTape()).tape;
-    const prep = await prepareDispatch({ agents: [...kAgentNames], config: cfg, threads: spec.threads, topology: undefined, wait: 'adaptive', cycleTimeoutMs: 10_000 },
+    const tape = o.warmTape ?? (await loadDefaultTape()).tape;
+    const prep = await prepareDispatch({ agents: [...kAgentNames], config: cfg, threads: spec.threads, topology: undefined, wait, cycleTimeoutMs: 10_000 },
       registry, tape, { automatic: true, warm: true });
-    const rig = await EngineRig.start({ registry, config: cfg, threads: prep.shares.threads.length, wait: 'adaptive', shares: prep.shares, pool: prep.pool });
+    rig = await EngineRig.start({ registry, config: cfg, threads: prep.shares.threads.length, wait, shares: prep.shares, pool: prep.pool });
     const r = prep.report;
     const chosen = r ? `${r.chosen === 'inline' ? 'inline' : `${r.threads} thread(s) + main share`}; warm-up inline ${fmtNum(r.inlineEventsPerSec)} vs threaded ${fmtNum(r.threadedEventsPerSec)} ev/s` : 'as given';
-    const s2: DesignSpec = { ...spec, label: `engine default (automatic → ${chosen})` };
-    return {
-      spec: s2, core: rig.core,
-      async replay(tape, rq) {
-        const stopWatch = watchEventLoop();
-        const stats = await rig.replay(tape, { mode: rq.mode, rate: rq.rate, speed: rq.speed ?? 0, ...(rq.maxMs ? { maxMs: rq.maxMs } : {}) });
-        const s = summarizeLoop(stats, stopWatch());
-        if (stats.stopped) s.aborted = { processedEvents: stats.events, reason: stats.stopped };
-        if (stats.breakdown) s.breakdown = stats.breakdown;
-        s.placement = { threads: rig.topology, main: [...rig.dispatcher.mainAgents] };
-        return s;
-      },
-      stop: () => rig.stop(),
-    };
+    label = `engine default (automatic → ${chosen})`;
+  } else {
+    rig = await EngineRig.start({ registry, ...(config ? { config } : {}), threads: spec.threads, wait });
   }
-  if (spec.key === 'spin' || spec.key === 'block' || spec.key === 'hybrid' || spec.key === 'inline') {
-    const rig = await EngineRig.start({ registry, ...(config ? { config } : {}), threads: spec.key === 'inline' ? 0 : spec.threads, wait: (spec.key === 'inline' ? 'hybrid' : spec.key) as WaitName });
-    return {
-      spec, core: rig.core,
-      async replay(tape, r) {
-        const stopWatch = watchEventLoop();
-        const stats = await rig.replay(tape, { mode: r.mode, rate: r.rate, speed: r.speed ?? 0, ...(r.maxMs ? { maxMs: r.maxMs } : {}) });
-        const s = summarizeLoop(stats, stopWatch());
-        if (stats.stopped) s.aborted = { processedEvents: stats.events, reason: stats.stopped };
-        if (stats.breakdown) s.breakdown = stats.breakdown;
-        s.placement = { threads: rig.topology, main: [...rig.dispatcher.mainAgents] };
-        return s;
-      },
-      stop: () => rig.stop(),
-    };
-  }
+  return {
+    spec: { ...spec, label }, core: rig.core,
+    async replay(tape, r) {
+      const stopWatch = watchEventLoop();
+      const stats = await rig.replay(tape, { mode: r.mode, rate: r.rate, speed: r.speed ?? 0, ...(r.maxMs ? { maxMs: r.maxMs } : {}) });
+      const s = summarizeLoop(stats, stopWatch());
+      if (stats.stopped) s.aborted = { processedEvents: stats.events, reason: stats.stopped };
+      if (stats.breakdown) s.breakdown = stats.breakdown;
+      s.placement = { threads: rig.topology, main: [...rig.dispatcher.mainAgents] };
+      return s;
+    },
+    stop: () => rig.stop(),
+  };
+}
+
+/** The baselines: piscina.run() per agent per cycle, or a structured-clone postMessage of the state. */
+async function startBaseline(spec: DesignSpec, registry: InstrumentRegistry, config: EngineConfig | undefined): Promise<RunningDesign> {
   const core = new EngineCore({ registry, ...(config ? { config } : {}) });
   const design: AsyncDesign = spec.key === 'piscina'
     ? new PiscinaPerAgent(core, spec.threads)

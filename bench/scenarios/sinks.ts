@@ -51,6 +51,8 @@ export const sinks: Scenario = {
     const rtTape = tapeOf(realtimeEvents);
     let run = 0;
     const cpu: { off: number[]; on: number[] } = { off: [], on: [] };
+    // the main thread's own CPU time per event: what the sinks add where the engine's bottleneck is (ingest, consolidation, the drains)
+    const mainCpu: { off: number[]; on: number[] } = { off: [], on: [] };
     const once = async (on: boolean, mode: 'lockstep' | 'realtime', counted = true): Promise<Summary> => {
       run++;
       const port = on ? await freePort() : 0;
@@ -62,10 +64,15 @@ export const sinks: Scenario = {
       const scraper = on ? setInterval(() => { fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text()).then(() => { scrapes++; }, () => undefined); }, 1000) : null;
       try {
         const c0 = process.cpuUsage();
+        const m0 = process.threadCpuUsage();
         const s = await runEngine(o, { tape: mode === 'lockstep' ? lockTape : rtTape });
+        const m = process.threadCpuUsage(m0);
         const c = process.cpuUsage(c0);
         // CPU time of the whole process (main and agent threads) per event: less sensitive than wall time to other load on the machine
-        if (mode === 'lockstep' && counted) (on ? cpu.on : cpu.off).push((c.user + c.system) / s.events);
+        if (mode === 'lockstep' && counted) {
+          (on ? cpu.on : cpu.off).push((c.user + c.system) / s.events);
+          (on ? mainCpu.on : mainCpu.off).push((m.user + m.system) / s.events);
+        }
         if (on) ctx.say(`  (${scrapes} scrapes; ${s.sinks?.eventStore?.appended ?? 0} events appended; bus ${s.sinks?.bus?.confirmed ?? 'off'})`);
         return s;
       } finally {
@@ -113,6 +120,7 @@ export const sinks: Scenario = {
       rows: [
         ['lockstep events/s', fmtNum(median(lock.off)), fmtNum(median(lock.on)), pct(lr), ratiosLock.map(pct).join(', ')],
         ['lockstep CPU µs per event (process, all threads, run start to end)', median(cpu.off).toFixed(2), median(cpu.on).toFixed(2), pct(median(cpu.on) / median(cpu.off)), cpu.on.map((v, i) => pct(v / cpu.off[i]!)).join(', ')],
+        ['lockstep main-thread CPU µs per event (run start to end)', median(mainCpu.off).toFixed(2), median(mainCpu.on).toFixed(2), pct(median(mainCpu.on) / median(mainCpu.off)), mainCpu.on.map((v, i) => pct(v / mainCpu.off[i]!)).join(', ')],
         [`realtime p99 at ${fmtNum(rate)} ev/s`, fmtUs(median(rt.off)), fmtUs(median(rt.on)), pct(rr), ratiosRt.map(pct).join(', ')],
       ],
     });
@@ -124,10 +132,12 @@ export const sinks: Scenario = {
       'sinks.lockstep.on_off_ratio': { value: lr, unit: 'ratio', better: 'higher' },
       'sinks.lockstep.off.cpu_us_per_event': { value: median(cpu.off), unit: 'µs', better: 'lower' },
       'sinks.lockstep.on.cpu_us_per_event': { value: median(cpu.on), unit: 'µs', better: 'lower' },
+      'sinks.lockstep.off.main_cpu_us_per_event': { value: median(mainCpu.off), unit: 'µs', better: 'lower' },
+      'sinks.lockstep.on.main_cpu_us_per_event': { value: median(mainCpu.on), unit: 'µs', better: 'lower' },
       'sinks.realtime.p99_on_off_ratio': { value: rr, unit: 'ratio', better: 'lower' },
     };
     out.metrics = metrics;
-    out.data = { pairs, rate, lockstepEvents, realtimeEvents, bus: bus !== null, lock, rt, cpu, ratiosLock, ratiosRt, lastOn: last?.sinks ?? null };
+    out.data = { pairs, rate, lockstepEvents, realtimeEvents, bus: bus !== null, lock, rt, cpu, mainCpu, ratiosLock, ratiosRt, lastOn: last?.sinks ?? null };
     return out;
   },
 };

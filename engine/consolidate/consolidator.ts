@@ -31,6 +31,7 @@ import { MarketFusion } from './market_fusion.ts';
 import { RebalanceFusion } from './rebalance_fusion.ts';
 import { RiskFusion } from './risk_fusion.ts';
 import { YieldFusion } from './yield_fusion.ts';
+import type { Fields } from '../../protocol/snapshot.ts';
 
 export class Consolidator {
   readonly #ctx: FusionContext;
@@ -159,5 +160,16 @@ export class Consolidator {
       stats.missingAgents = null;
       risk.missing = false;
     }
+  }
+
+  /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
+  snapshotFields(v: Fields): void {
+    v.b('ctx');
+    v.r('readers', this.#readers);
+    v.r('fusions', this.#fusions);
+    v.r('needs', this.#needs);
+    v.r('missing', this.#missing);
+    v.r('market', this.market);
+    v.r('noDerived', this.#noDerived);
   }
 }

@@ -1,3 +1,4 @@
+import type { Fields } from '../../protocol/snapshot.ts';
 // An open-addressing table from a numeric key to the last round it was seen in, preallocated and
 // cleared (never grown) when it fills. Consolidation uses it to tell a new opportunity from one
 // that stays open across cycles, without allocating per cycle.
@@ -41,6 +42,14 @@ export class KeyRounds {
   clear(): void {
     this.#keys.fill(-1);
     this.#used = 0;
+  }
+
+  /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
+  snapshotFields(v: Fields): void {
+    v.r('keys', this.#keys);
+    v.r('rounds', this.#rounds);
+    v.r('mask', this.#mask);
+    this.#used = v.f('used', this.#used);
   }
 }
 

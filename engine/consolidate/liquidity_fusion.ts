@@ -14,6 +14,7 @@ import { KeyRounds } from './key_rounds.ts';
 import { kMaxInstrumentRisk } from './risk_table.ts';
 import { round } from './round.ts';
 import { SlotSet } from './slot_set.ts';
+import type { Fields } from '../../protocol/snapshot.ts';
 
 export class LiquidityFusion implements Fusion {
   readonly #ctx: FusionContext;
@@ -85,6 +86,16 @@ export class LiquidityFusion implements Fusion {
       c.decide(p);
       if (p.fill !== null) this.#held.delete(slot);
     }
+  }
+
+  /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
+  snapshotFields(v: Fields): void {
+    v.b('ctx');
+    v.r('reader', this.#reader);
+    v.r('rounds', this.#rounds);
+    this.#round = v.f('round', this.#round);
+    v.r('held', this.#held);
+    v.r('netOf', this.#netOf);
   }
 }
 

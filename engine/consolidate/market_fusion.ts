@@ -31,6 +31,7 @@ import type { Fusion } from '../types.ts';
 import { usdText } from '../usd_text.ts';
 import { proposal, type FusionContext } from './fusion.ts';
 import { round } from './round.ts';
+import type { Fields } from '../../protocol/snapshot.ts';
 
 const kRegimeNames: Readonly<Record<number, string>> = { [-1]: 'mean-reverting', 0: 'random walk', 1: 'trending' };
 
@@ -136,6 +137,21 @@ export class MarketFusion implements Fusion {
         diversificationRatio: rec[o + kRecRisk]!, assets: rec[o + kRecAux]!,
       };
     }
+  }
+
+  /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
+  snapshotFields(v: Fields): void {
+    v.b('ctx');
+    v.r('reader', this.#reader);
+    v.r('risk', this.#risk);
+    v.b('registry');
+    this.#active = v.f('active', this.#active);
+    this.#spare = v.f('spare', this.#spare);
+    this.derived = v.f('derived', this.derived);
+    this.rejected = v.f('rejected', this.rejected);
+    this.lastRejection = v.f('lastRejection', this.lastRejection);
+    v.r('regimes', this.regimes);
+    this.riskFactors = v.f('riskFactors', this.riskFactors);
   }
 }
 

@@ -7,6 +7,7 @@ import type { ResultReader } from '../../protocol/result_reader.ts';
 import type { Fusion } from '../types.ts';
 import { proposal, type FusionContext } from './fusion.ts';
 import { round } from './round.ts';
+import type { Fields } from '../../protocol/snapshot.ts';
 
 export class RebalanceFusion implements Fusion {
   readonly #ctx: FusionContext;
@@ -40,5 +41,11 @@ export class RebalanceFusion implements Fusion {
         approvedReason: `target weight ${(target * 100).toFixed(2)}% from ${(current * 100).toFixed(2)}%`,
       }));
     }
+  }
+
+  /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
+  snapshotFields(v: Fields): void {
+    v.b('ctx');
+    v.r('reader', this.#reader);
   }
 }

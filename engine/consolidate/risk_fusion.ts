@@ -11,6 +11,7 @@ import type { Fusion } from '../types.ts';
 import { usdText } from '../usd_text.ts';
 import { proposal, type FusionContext } from './fusion.ts';
 import { round } from './round.ts';
+import type { Fields } from '../../protocol/snapshot.ts';
 
 /** Severity (0..10) from which an alert pauses new entries on its protocol. */
 const kPauseSeverity = 5;
@@ -32,7 +33,8 @@ export class RiskFusion implements Fusion {
       const o = r.offset + i * kRecordWidth;
       const kind = rec[o + kRecKind]!;
       if (kind === kRecPortfolioRisk) {
-        c.stats.lastPortfolio = { hhi: rec[o + kRecScore]!, varUsd: rec[o + kRecValue]!, cvarUsd: rec[o + kRecSize]!, positions: rec[o + kRecAux]! };
+        const lp = c.stats.lastPortfolio; // updated in place: this runs every cycle
+        lp.hhi = rec[o + kRecScore]!; lp.varUsd = rec[o + kRecValue]!; lp.cvarUsd = rec[o + kRecSize]!; lp.positions = rec[o + kRecAux]!;
         c.riskView.portfolioVarUsd = rec[o + kRecValue]!;
       } else if (kind === kRecRiskAlert) {
         const slot = rec[o + kRecSlotA]!;
@@ -52,5 +54,11 @@ export class RiskFusion implements Fusion {
         }));
       }
     }
+  }
+
+  /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
+  snapshotFields(v: Fields): void {
+    v.b('ctx');
+    v.r('reader', this.#reader);
   }
 }

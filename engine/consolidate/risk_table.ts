@@ -3,6 +3,7 @@
 import type { LimitsConfig } from '../options.ts';
 import { kRiskTableMaxPositionUsd, kRiskTableScore } from '../../protocol/records.ts';
 import type { ResultReader } from '../../protocol/result_reader.ts';
+import type { Fields } from '../../protocol/snapshot.ts';
 
 /** Arbitrage whose execution risk (0..1) is above this is not kept. */
 export const kMaxExecutionRisk = 0.8;
@@ -37,5 +38,13 @@ export class RiskTable {
     if (this.missing) return 0;
     const v = this.#table[kRiskTableMaxPositionUsd * this.#cap + slot]!;
     return v === v ? v : 0;
+  }
+
+  /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
+  snapshotFields(v: Fields): void {
+    v.b('table');
+    v.r('cap', this.#cap);
+    v.r('limits', this.#limits);
+    this.missing = v.f('missing', this.missing);
   }
 }

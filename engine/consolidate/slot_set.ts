@@ -1,3 +1,4 @@
+import type { Fields } from '../../protocol/snapshot.ts';
 // A set of slots kept sorted in a preallocated Int32Array: membership, insertion and removal
 // without allocating, and a stable ascending snapshot to iterate while members are removed.
 export class SlotSet {
@@ -40,4 +41,12 @@ export class SlotSet {
     return this.#size;
   }
   snapshotAt(i: number): number { return this.#snapshot[i]!; }
+
+  /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
+  snapshotFields(v: Fields): void {
+    v.r('member', this.#member);
+    v.r('sorted', this.#sorted);
+    v.b('snapshot');
+    this.#size = v.f('size', this.#size);
+  }
 }

@@ -2,6 +2,7 @@
 // most profitable opportunities, and the risk assessor's latest view of the portfolio. The run
 // summary is built from it.
 import type { Decision } from '../types.ts';
+import type { Fields } from '../../protocol/snapshot.ts';
 
 export interface OpportunitySummary {
   agent: string;
@@ -61,5 +62,19 @@ export class ConsolidationStats {
         if (top.length > 10) top.pop();
       }
     }
+  }
+
+  /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
+  snapshotFields(v: Fields): void {
+    v.r('arbitrage', this.arbitrage);
+    v.r('opportunitiesByAgent', this.opportunitiesByAgent);
+    v.r('decisionsByAgent', this.decisionsByAgent);
+    v.r('decisionsByStatus', this.decisionsByStatus);
+    v.r('top', this.top);
+    this.lastPortfolio = v.f('lastPortfolio', this.lastPortfolio);
+    this.decisions = v.f('decisions', this.decisions);
+    this.missingAgents = v.f('missingAgents', this.missingAgents);
+    this.cyclesMissingAgents = v.f('cyclesMissingAgents', this.cyclesMissingAgents);
+    v.r('missedByAgent', this.missedByAgent);
   }
 }

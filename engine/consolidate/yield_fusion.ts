@@ -11,6 +11,7 @@ import { proposal, type FusionContext } from './fusion.ts';
 import { KeyRounds } from './key_rounds.ts';
 import { round } from './round.ts';
 import { SlotSet } from './slot_set.ts';
+import type { Fields } from '../../protocol/snapshot.ts';
 
 export class YieldFusion implements Fusion {
   readonly #ctx: FusionContext;
@@ -78,5 +79,15 @@ export class YieldFusion implements Fusion {
         if (p.fill !== null) this.#held.delete(slot);
       }
     }
+  }
+
+  /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
+  snapshotFields(v: Fields): void {
+    v.b('ctx');
+    v.r('reader', this.#reader);
+    v.r('rounds', this.#rounds);
+    this.#round = v.f('round', this.#round);
+    v.r('held', this.#held);
+    v.r('inTop', this.#inTop);
   }
 }

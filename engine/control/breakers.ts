@@ -14,6 +14,7 @@ import {
 import type { ResultReader } from '../../protocol/result_reader.ts';
 import type { ControlConfig } from '../control_config.ts';
 import type { ControlLog } from './control_log.ts';
+import { registerBlank, type Fields } from '../../protocol/snapshot.ts';
 
 export type BreakerState = 'CLOSED' | 'OPEN' | 'HALF_OPEN';
 
@@ -37,7 +38,27 @@ class AgentBreaker {
   closed = 0;
   readonly agent: string;
   constructor(agent: string) { this.agent = agent; }
+
+  /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
+  snapshotFields(v: Fields): void {
+    this.state = v.f('state', this.state);
+    this.lastErrors = v.f('lastErrors', this.lastErrors);
+    this.errors = v.f('errors', this.errors);
+    this.missedRun = v.f('missedRun', this.missedRun);
+    this.anomalies = v.f('anomalies', this.anomalies);
+    this.anomCode = v.f('anomCode', this.anomCode);
+    this.anomField = v.f('anomField', this.anomField);
+    this.anomValue = v.f('anomValue', this.anomValue);
+    this.openedAtUs = v.f('openedAtUs', this.openedAtUs);
+    this.probes = v.f('probes', this.probes);
+    this.reason = v.f('reason', this.reason);
+    this.opened = v.f('opened', this.opened);
+    this.halfOpened = v.f('halfOpened', this.halfOpened);
+    this.closed = v.f('closed', this.closed);
+    v.r('agent', this.agent);
+  }
 }
+registerBlank('AgentBreaker', (field) => new AgentBreaker(field('agent') as string));
 
 export interface BreakerChange {
   agent: string;
@@ -216,5 +237,18 @@ export class Breakers {
 
   snapshot(): { agent: string; state: BreakerState; reason: string; opened: number; halfOpened: number; closed: number }[] {
     return [...this.#byName.values()].map((b) => ({ agent: b.agent, state: b.state, reason: b.reason, opened: b.opened, halfOpened: b.halfOpened, closed: b.closed }));
+  }
+
+  /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
+  snapshotFields(v: Fields): void {
+    v.b('cfg');
+    v.r('log', this.#log);
+    v.r('capacity', this.#capacity);
+    v.r('byName', this.#byName);
+    v.r('byReader', this.#byReader);
+    v.r('changes', this.changes);
+    v.b('onDataErrors');
+    this.#cycle = v.f('cycle', this.#cycle);
+    v.r('maxErrors', this.#maxErrors);
   }
 }

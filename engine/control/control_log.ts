@@ -3,6 +3,7 @@
 // Events are rare (an operator's act, a state change, a breaker's change, an approval's outcome),
 // so building one allocates off the hot path. Each carries who did it (a token's name, `signal`,
 // `auto:<rule>`, `breaker`, `fail-closed`) and when (wall clock, ISO 8601).
+import { registerBound } from '../../protocol/snapshot.ts';
 import { AuditWriter } from '../sinks/event_store/audit_writer.ts';
 import { kControlStream } from '../sinks/event_store/streams.ts';
 import type { EventData, EventStore, RecordedEvent } from '../sinks/event_store/types.ts';
@@ -66,3 +67,5 @@ export class ControlLog {
 
   async close(): Promise<void> { this.#closed = true; await this.#writer?.close(); }
 }
+
+registerBound(ControlLog);

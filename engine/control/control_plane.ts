@@ -20,6 +20,7 @@ import { usdText } from '../usd_text.ts';
 import { Breakers } from './breakers.ts';
 import type { ControlConfig, TradingState, TripAction } from '../control_config.ts';
 import { ControlLog } from './control_log.ts';
+import { registerBlank, type Fields } from '../../protocol/snapshot.ts';
 
 /** What the fill check and the P&L trips need of a filled action (a proposal, or an approved action). */
 export type FillSubject = Pick<Proposal, 'agent' | 'key' | 'ts' | 'sizeUsd' | 'order'>;
@@ -59,7 +60,30 @@ class Scope {
   burstN = 0;
   readonly ref: ScopeRef;
   constructor(ref: ScopeRef) { this.ref = ref; }
+
+  /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
+  snapshotFields(v: Fields): void {
+    this.state = v.f('state', this.state);
+    this.mode = v.f('mode', this.mode);
+    this.reason = v.f('reason', this.reason);
+    this.who = v.f('who', this.who);
+    this.since = v.f('since', this.since);
+    this.refusal = v.f('refusal', this.refusal);
+    this.engagedAtMs = v.f('engagedAtMs', this.engagedAtMs);
+    this.engagedCycle = v.f('engagedCycle', this.engagedCycle);
+    this.awaitingEffect = v.f('awaitingEffect', this.awaitingEffect);
+    this.awaitingReaction = v.f('awaitingReaction', this.awaitingReaction);
+    this.effect = v.f('effect', this.effect);
+    this.reaction = v.f('reaction', this.reaction);
+    this.pnlUsd = v.f('pnlUsd', this.pnlUsd);
+    this.peakUsd = v.f('peakUsd', this.peakUsd);
+    this.losses = v.f('losses', this.losses);
+    this.burst = v.f('burst', this.burst);
+    this.burstN = v.f('burstN', this.burstN);
+    v.r('ref', this.ref);
+  }
 }
+registerBlank('Scope', (field) => new Scope(field('ref') as ScopeRef));
 
 /** A token bucket over event time (µs): `perSec` actions a second, bursts of up to `perSec`. */
 class Bucket {
@@ -407,5 +431,27 @@ export class ControlPlane {
   states(): { ref: ScopeRef; state: TradingState; effect: { cycles: number; us: number } | null; reaction: { cycles: number; us: number } | null }[] {
     const all = [this.#engine, ...this.#agents.values(), ...this.#kinds.values()];
     return all.map((s) => ({ ref: s.ref, state: s.state, effect: s.effect, reaction: s.reaction }));
+  }
+
+  /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
+  snapshotFields(v: Fields): void {
+    v.b('config');
+    v.r('log', this.log);
+    v.r('breakers', this.breakers);
+    v.r('counts', this.counts);
+    v.r('decisions', this.decisions);
+    v.r('engine', this.#engine);
+    v.r('agents', this.#agents);
+    v.r('kinds', this.#kinds);
+    v.r('agentBuckets', this.#agentBuckets);
+    v.r('venueBuckets', this.#venueBuckets);
+    v.r('venueOf', this.#venueOf);
+    v.r('capitalUsd', this.#capitalUsd);
+    this.#restricted = v.f('restricted', this.#restricted);
+    this.#awaitingEffect = v.f('awaitingEffect', this.#awaitingEffect);
+    this.cycle = v.f('cycle', this.cycle);
+    this.onHeld = v.f('onHeld', this.onHeld);
+    this.onStop = v.f('onStop', this.onStop);
+    v.b('onState');
   }
 }

@@ -21,6 +21,9 @@ import { kResBusyUs } from '../../protocol/layout.ts';
 import type { EngineMetrics, EngineMetricsHandoff } from '../../protocol/metrics/engine_metrics.ts';
 import type { WaitStrategy } from '../../protocol/wait_strategy.ts';
 import { kTimRequest, kTimShareEnd, kTimWaitEnd } from './cycle_breakdown.ts';
+import { kCtlCycle, kCtlSnapshot } from '../../protocol/layout.ts';
+import { restoreState, saveState } from '../../protocol/snapshot.ts';
+import { randomUUID } from 'node:crypto';
 
 export interface DispatcherOptions {
   state: MarketStateBuffers;
@@ -80,6 +83,15 @@ export interface Dispatcher {
   /** Threads replaced so far. */
   readonly restarts: number;
   stop(): Promise<AgentThreadReport[]>;
+  /** The cycle barrier (a snapshot holds its cycle count). */
+  readonly barrier?: CycleBarrier;
+  /**
+   * Saves every agent's state (engine/snapshot/): the main thread's own, and each thread's, which
+   * the thread saves itself when asked (one request and one message per thread, between cycles).
+   */
+  saveAgents?(): Promise<Map<string, Uint8Array>>;
+  /** Before start(): the agents start from these saved states (by agent name) instead of fresh. */
+  restoreAgents?(states: Map<string, Uint8Array>): void;
   /** Before stop(): stop() then keeps the worker pool alive, returned here (a dispatcher started on it has warm threads). */
   detachPool?(): Piscina | null;
 }
@@ -114,11 +126,21 @@ function wakeFlags(names: readonly string[], o: DispatcherOptions): Uint8Array {
 }
 
 /** Builds runners for `names` over a main-thread view of the state. */
-function mainRunners(o: DispatcherOptions, names: Iterable<string>): AgentRunner[] {
+function mainRunners(o: DispatcherOptions, names: Iterable<string>, restore: Map<string, Uint8Array> | null): AgentRunner[] {
   const view = new MarketView(o.state);
   const out: AgentRunner[] = [];
-  for (const name of names) out.push(new AgentRunner(name, createAgent(name), view, o.registry, o.config, o.regions.get(name)!));
+  for (const name of names) {
+    const r = new AgentRunner(name, createAgent(name), view, o.registry, o.config, o.regions.get(name)!);
+    const saved = restore?.get(name);
+    if (saved !== undefined) restoreState(saved, { agent: r });
+    out.push(r);
+  }
   return out;
+}
+
+function saveRunners(runners: readonly AgentRunner[], into: Map<string, Uint8Array>): Map<string, Uint8Array> {
+  for (const r of runners) into.set(r.name, saveState({ agent: r }));
+  return into;
 }
 
 class InlineDispatcher implements Dispatcher {
@@ -128,6 +150,7 @@ class InlineDispatcher implements Dispatcher {
   readonly timing = new Float64Array(8);
   readonly o: DispatcherOptions;
   readonly #barrier: CycleBarrier;
+  #restore: Map<string, Uint8Array> | null = null;
   #runners: AgentRunner[] = [];
   #wakes: Uint8Array = new Uint8Array(0);
   readonly #full = new FullCycles();
@@ -143,7 +166,7 @@ class InlineDispatcher implements Dispatcher {
   }
 
   async start(): Promise<void> {
-    this.#runners = mainRunners(this.o, this.o.regions.keys());
+    this.#runners = mainRunners(this.o, this.o.regions.keys(), this.#restore);
     this.#wakes = wakeFlags([...this.o.regions.keys()], this.o);
     for (const name of this.o.regions.keys()) this.#metricIndex.push(this.o.metrics?.agentIndex.get(name) ?? -1);
     this.#metrics = this.o.metrics?.main ?? null;
@@ -165,6 +188,9 @@ class InlineDispatcher implements Dispatcher {
     return c;
   }
   fullThrough(cycle: number): number { return this.#full.through(cycle); }
+  get barrier(): CycleBarrier { return this.#barrier; }
+  async saveAgents(): Promise<Map<string, Uint8Array>> { return saveRunners(this.#runners, new Map()); }
+  restoreAgents(states: Map<string, Uint8Array>): void { this.#restore = states; }
   running(): number { return 0; }
   awaitCycle(cycle: number): boolean { return this.#done >= cycle; }
   completed(): number { return this.#done; }
@@ -193,6 +219,9 @@ class ThreadDispatcher implements Dispatcher {
   #stopped = false;
   #launched: boolean[] = [];
   #supervising: Promise<number> | null = null;
+  #restore: Map<string, Uint8Array> | null = null;
+  readonly #channelName = `lucent-snapshot-${randomUUID()}`;
+  #channel: BroadcastChannel | null = null;
   restarts = 0;
 
   constructor(o: DispatcherOptions) {
@@ -205,7 +234,7 @@ class ThreadDispatcher implements Dispatcher {
 
   async start(): Promise<void> {
     const n = this.threads;
-    this.#main = mainRunners(this.o, this.mainAgents);
+    this.#main = mainRunners(this.o, this.mainAgents, this.#restore);
     this.#mainWakes = wakeFlags(this.mainAgents, this.o);
     const wakeThreads: number[] = [];
     this.o.topology.forEach((g, t) => { if (g.some((a) => this.o.wakeAgents?.includes(a))) wakeThreads.push(t); });
@@ -244,6 +273,10 @@ class ThreadDispatcher implements Dispatcher {
       timeOrigin: performance.timeOrigin,
       crashAt: this.#launched[t] ? undefined : this.o.crashAt, // a replacement runs normally
       metrics: this.#threadMetrics(t),
+      snapshotChannel: this.#channelName,
+      // the saved states at the first start only: a replacement thread starts fresh, as after a crash
+      restore: this.#launched[t] || this.#restore === null ? undefined
+        : Object.fromEntries(this.o.topology[t]!.flatMap((name) => { const s = this.#restore!.get(name); return s === undefined ? [] : [[name, s]]; })),
     };
     this.#launched[t] = true;
     this.#failed[t] = null;
@@ -318,6 +351,31 @@ class ThreadDispatcher implements Dispatcher {
     return restarted;
   }
 
+  get barrier(): CycleBarrier { return this.#barrier; }
+  restoreAgents(states: Map<string, Uint8Array>): void { this.#restore = states; }
+
+  async saveAgents(): Promise<Map<string, Uint8Array>> {
+    const out = saveRunners(this.#main, new Map());
+    if (this.#channel === null) { this.#channel = new BroadcastChannel(this.#channelName); (this.#channel as unknown as { unref(): void }).unref(); }
+    const ch = this.#channel;
+    const ctl = this.o.arrays.ctl;
+    const want = new Set(Array.from({ length: this.threads }, (_, t) => t));
+    const request = Atomics.add(ctl, kCtlSnapshot, 1) + 1;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => { ch.onmessage = null; reject(new AgentThreadError(`agent threads ${[...want].join(', ')} did not save their agents within 30 s`)); }, 30_000);
+      ch.onmessage = (ev: MessageEvent) => {
+        const m = ev.data as { thread: number; request: number; states: [string, Uint8Array][] };
+        if (m.request !== request || !want.has(m.thread)) return;
+        for (const [name, bytes] of m.states) out.set(name, bytes);
+        want.delete(m.thread);
+        if (want.size === 0) { clearTimeout(timer); ch.onmessage = null; resolve(); }
+      };
+      if (want.size === 0) { clearTimeout(timer); resolve(); }
+      Atomics.notify(ctl, kCtlCycle); // a parked thread looks at once (else within its idle check)
+    });
+    return out;
+  }
+
   #threadMetrics(t: number): AgentThreadTask['metrics'] {
     const handoff = this.o.metrics?.handoff(t + 1) ?? null;
     return handoff === null ? undefined : { handoff, agents: this.o.topology[t]!.map((name) => this.o.metrics!.agentIndex.get(name) ?? -1) };
@@ -332,6 +390,7 @@ class ThreadDispatcher implements Dispatcher {
 
   async stop(): Promise<AgentThreadReport[]> {
     this.#stopped = true;
+    this.#channel?.close();
     this.#barrier.stop();
     const reports = (await Promise.all(this.#runs)).filter((r): r is AgentThreadReport => r !== null);
     if (!this.#keepPool) await this.#pool?.destroy();

@@ -27,6 +27,7 @@ import type { MarketView } from '../../protocol/market_view.ts';
 import type { RegistrySnapshot } from '../../protocol/registry.ts';
 import type { ClosingFill, Fill, Order } from '../types.ts';
 import { type AgentConfig, takerFee } from '../../workers/agents/index.ts';
+import type { Fields } from '../../protocol/snapshot.ts';
 
 // Fields of PaperExecutor.pair after pairOpen / pairClose
 /** Base units of the bought leg (pairOpen: bought; pairClose: sold back). */
@@ -320,5 +321,21 @@ export class PaperExecutor {
     this.#pf[kPfCashUsd] = this.#pf[kPfCashUsd]! + proceeds - feeUsd;
     this.fills++;
     return { price, qty: qty > 0 ? -qty : 0, feeUsd, slippageUsd: 0.5 * (q[1]! - q[0]!) * qty };
+  }
+
+  /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
+  snapshotFields(v: Fields): void {
+    v.b('pf');
+    v.r('view', this.#view);
+    v.r('fee', this.#fee);
+    v.r('isAmm', this.#isAmm);
+    v.b('hedged');
+    v.r('carryBuffer', this.#carryBuffer);
+    v.r('q', this.#q);
+    v.r('takenAt', this.#takenAt);
+    v.b('columns');
+    v.r('cap', this.#cap);
+    v.r('pair', this.pair);
+    this.fills = v.f('fills', this.fills);
   }
 }

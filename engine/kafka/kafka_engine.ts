@@ -33,6 +33,12 @@ export interface KafkaSummary extends Summary {
     brokers: string[];
     /** From the producer's send time (header) to the decision, for the events that triggered one. */
     produceToDecisionUs: LatencySummary;
+    /**
+     * Every event with a send time, split at the broker's append (the record timestamp: meaningful
+     * on LogAppendTime topics, ±1 ms): send → append, and append → receive by the consumer.
+     */
+    produceToAppendUs: LatencySummary;
+    appendToReceiveUs: LatencySummary;
     rebuiltEvents: number;
     decisionsSuppressed: number;
     late: number;
@@ -234,6 +240,8 @@ function kafkaSummary(
       lanes,
       brokers: k.brokers,
       produceToDecisionUs: source.originToDecision.summary(),
+      produceToAppendUs: source.transit.produceToAppend.summary(),
+      appendToReceiveUs: source.transit.appendToReceive.summary(),
       rebuiltEvents: lanes.reduce((a, l) => a + l.rebuiltEvents, 0),
       decisionsSuppressed: lanes.reduce((a, l) => a + l.decisionsSuppressed, 0),
       late: lanes.reduce((a, l) => a + l.late, 0),
@@ -243,9 +251,9 @@ function kafkaSummary(
 
 /** The lanes' plausibility counts added up. */
 function sumPlausibility(list: PlausibilityCounts[]): PlausibilityCounts {
-  const out: PlausibilityCounts = { checked: 0, refused: 0, refusedByCheck: {}, held: 0, clockJumps: 0, doubtRejections: 0, preTradeRejections: 0, staleSources: 0 };
+  const out: PlausibilityCounts = { checked: 0, refused: 0, refusedByCheck: {}, held: 0, confirmed: 0, clockJumps: 0, doubtRejections: 0, preTradeRejections: 0, staleSources: 0 };
   for (const c of list) {
-    out.checked += c.checked; out.refused += c.refused; out.held += c.held; out.clockJumps += c.clockJumps;
+    out.checked += c.checked; out.refused += c.refused; out.held += c.held; out.confirmed += c.confirmed; out.clockJumps += c.clockJumps;
     out.doubtRejections += c.doubtRejections; out.preTradeRejections += c.preTradeRejections; out.staleSources += c.staleSources;
     for (const [k, v] of Object.entries(c.refusedByCheck)) out.refusedByCheck[k] = (out.refusedByCheck[k] ?? 0) + v;
   }

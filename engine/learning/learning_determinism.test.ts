@@ -17,7 +17,7 @@ import { writeRegimeFixture } from './testing/regime_fixture.ts';
 const { fixture, dir } = await writeRegimeFixture();
 const learningAgents = ['yield_hunter', 'risk_assessor', 'arbitrage_detector', 'portfolio_rebalancer', 'liquidity_optimizer', 'market_analyzer', 'execution_optimizer'];
 
-async function run(name: string, threads: number, learning: boolean): Promise<{ decisions: string; sha: string; streams: Record<string, string>; summary: Awaited<ReturnType<typeof runEngine>> }> {
+async function run(name: string, threads: number, learning: boolean): Promise<{ decisions: string; sha: string; streams: Record<string, string>; trail: Record<string, string>; summary: Awaited<ReturnType<typeof runEngine>> }> {
   const out = join(dir, name);
   mkdirSync(out, { recursive: true });
   const store = join(dir, 'events.log'); // the same path every run: the jobs name it
@@ -28,14 +28,20 @@ async function run(name: string, threads: number, learning: boolean): Promise<{ 
   });
   const summary = await runEngine(o);
   const streams: Record<string, string> = {};
+  const trail: Record<string, string> = {}; // the run's own streams, in the store the loop shares
   if (learning) {
+    for (const s of ['decisions', 'outcomes']) {
+      let text = '';
+      exportLogStream(store, s, (t) => { text += t; });
+      trail[s] = text;
+    }
     for (const s of ['control', ...learningAgents.map((a) => `agent-performance-${a}`)]) {
       let text = '';
       exportLogStream(store, s, (t) => { text += t; });
       streams[s] = text;
     }
   }
-  return { decisions: readFileSync(join(out, 'd.jsonl'), 'utf8'), sha: summary.decisionLogSha256, streams, summary };
+  return { decisions: readFileSync(join(out, 'd.jsonl'), 'utf8'), sha: summary.decisionLogSha256, streams, trail, summary };
 }
 
 const a = await run('a', 0, true);
@@ -61,6 +67,16 @@ test('every executed action of the run has one outcome at its horizon; open posi
   const mean = rebal.reduce((s, o) => s + o.actualReturnPct, 0) / rebal.length;
   assert.ok(mean < -0.1, `mean rebalance return ${mean} % is below the 0.1 % taker fee`);
   for (const o of rebal) assert.ok(o.feesUsd > 0 && o.costsUsd > 0, `${o.key} paid fees and costs`);
+});
+
+test('with --learning the run\'s trail shares the store: its decisions (the decision log, byte for byte) and outcomes beside the loop\'s streams', () => {
+  assert.ok(a.summary.sinks?.eventStore, 'the run\'s event store is on with --learning');
+  assert.is(a.trail.decisions, a.decisions, 'the decisions stream exports as the decision log');
+  const executed = a.decisions.trim().split('\n').map((l) => JSON.parse(l)).filter((d) => d.fill !== null);
+  const outcomes = a.trail.outcomes!.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  assert.ok(executed.length > 0);
+  assert.equal(outcomes.map((o) => o.decision), executed.map((d) => d.key), 'one outcome per executed decision, in order');
+  assert.ok(Object.values(a.streams).some((t) => t.length > 0), 'and the loop\'s agent-performance and control streams');
 });
 
 test('the loop ran: the rebalancer degraded, a job was fitted, its shadow won and was promoted', () => {

@@ -1,4 +1,6 @@
-// Builds the learning loop for a run (--learning): the event store it writes to, the agents'
+// Builds the learning loop for a run (--learning): the event store it writes to (the run's own
+// store when the run has one, as the operator's control stream does, so decisions, outcomes,
+// agent performance and control land in one store; else one it opens and closes), the agents'
 // parameter host and its control plane, the loop; bind() attaches it to the built pipeline (the
 // outcome book over the pipeline's state, the cycle-boundary stage, the job transport).
 import { resolve } from 'node:path';
@@ -21,7 +23,7 @@ export interface LearningRun {
   store: EventStore;
   storeRef: string;
   bind(p: Pipeline): Promise<void>;
-  /** Marks what is left at `endUs`, writes everything, closes the transport, the control plane and the store. */
+  /** Marks what is left at `endUs`, writes everything, closes the transport, the control plane and the store (unless shared: its owner closes it). */
   finish(endUs: number): Promise<void>;
 }
 
@@ -36,11 +38,19 @@ export function statedReturnFor(o: EngineOptions): (p: Proposal) => number {
   return (p) => (p.kind === 'rebalance' ? -costPct : p.sizeUsd > 0 ? (100 * p.expectedProfitUsd) / p.sizeUsd : 0);
 }
 
-export async function startLearning(o: EngineOptions, hooks: LearningSetupHooks = {}): Promise<LearningRun> {
-  const url = o.eventStore ?? process.env[kEventStoreEnv];
-  const { kind, target } = eventStoreTarget(url);
-  const storeRef = kind === 'embedded' ? resolve(target) : target;
-  const store = await openEventStore({ url: storeRef });
+/** The run's event store, shared: `ref` is how a trainer reaches it (a path or URL). The run closes it. */
+export interface SharedStore { store: EventStore; ref: string }
+
+export async function startLearning(o: EngineOptions, hooks: LearningSetupHooks = {}, shared: SharedStore | null = null): Promise<LearningRun> {
+  let store: EventStore, storeRef: string;
+  if (shared !== null) {
+    ({ store, ref: storeRef } = shared);
+  } else {
+    const { kind, target } = eventStoreTarget(o.eventStore ?? process.env[kEventStoreEnv]);
+    storeRef = kind === 'embedded' ? resolve(target) : target;
+    store = await openEventStore({ url: storeRef });
+  }
+  const ownsStore = shared === null;
   const cfg = o.config.learning;
   const host = new ParamHost(o.agents, 0);
   let plane: ControlPlane | null = openControlPlane(host);
@@ -63,7 +73,7 @@ export async function startLearning(o: EngineOptions, hooks: LearningSetupHooks 
         await loop.close();
         plane?.close();
         plane = null;
-        await store.close();
+        if (ownsStore) await store.close();
         throw err;
       }
       // Promoted parameters reach the agents through their parameter regions (shared memory), which
@@ -82,7 +92,7 @@ export async function startLearning(o: EngineOptions, hooks: LearningSetupHooks 
         await loop.close();
         plane?.close();
         plane = null;
-        await store.close();
+        if (ownsStore) await store.close();
       }
     },
   };

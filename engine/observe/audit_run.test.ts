@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runEngine } from '../engine.ts';
 import { kDefaultFixture, resolveOptions } from '../options.ts';
@@ -36,6 +36,12 @@ test('a run appends every decision with its inputs; the export is the decision l
   const es = s.sinks?.eventStore;
   assert.ok(es, 'the summary reports the event store');
   assert.is(es.dropped, 0);
+  if (availableParallelism() > 2) { // a core for the inputs worker beside the main thread and the agent thread
+    assert.is(es.inputsFormatted, s.decisions, 'every decision\'s inputs formatted by the inputs worker');
+    assert.ok(es.inputsBatches >= 1 && es.inputsBatches < s.decisions, `a message per batch, not per decision: ${es.inputsBatches} batches`);
+  } else {
+    assert.is(es.inputsFormatted, 0, 'no spare core: the drain formats the inputs');
+  }
   assert.is(es.depth, 0, 'a clean stop flushed everything');
 
   // export through the command line

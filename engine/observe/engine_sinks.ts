@@ -16,7 +16,9 @@
 //                  closed, the bus flushed (what it leaves unconfirmed is reported), HTTP closed.
 import { randomUUID } from 'node:crypto';
 import { rename } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { existsSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { kEventTypeNames, type DeadLetter } from '../../protocol/events.ts';
 import { kCtlEpoch } from '../../protocol/layout.ts';
@@ -35,6 +37,8 @@ import type { Registry } from 'prom-client';
 import type { Router } from '../http/router.ts';
 import { keyedEventId } from '../sinks/event_store/streams.ts';
 import type { AgentMessage } from '../sinks/bus/agent_message.ts';
+import { decisionLine } from '../sinks/decision_log.ts';
+import { JsonText } from '../sinks/json_text.ts';
 import { startObservability, type Observability } from '../http/observability.ts';
 import type { HttpHandle } from '../http/server.ts';
 import type { Decision, DecisionSink, Proposal } from '../types.ts';
@@ -117,12 +121,6 @@ export class EngineSinks {
   static async open(o: EngineOptions, ctx: SinksContext): Promise<EngineSinks> {
     const s = sinkOptionsOf(o); // every sink option checked here, before anything is read
     let audit: AuditTrail | null = null;
-    if (s.eventStore !== null && o.learning) {
-      // The learning loop opens the event store itself (outcomes, agent performance, control);
-      // one process appends to an embedded log once, so the run's own trail stays off then.
-      ctx.log?.(`the learning loop writes the event store; the decisions trail is off with --learning`);
-      s.eventStore = null;
-    }
     if (s.eventStore !== null) {
       if (s.eventStoreKind === 'embedded' && !ctx.append) await keepOldLog(s.eventStore);
       let store: EventStore;
@@ -138,7 +136,10 @@ export class EngineSinks {
         store = await openEventStore({ url: own });
         s.eventStore = own;
       }
-      audit = new AuditTrail(store, { whenFull: s.auditWhenFull });
+      // Decisions' inputs are formatted by the inputs worker only where it has a core of its own (as
+      // spinning is only tried where the threads fit the cores): on a machine with no spare core
+      // it would take CPU from the agent threads the main thread waits for, and the drain formats them.
+      audit = new AuditTrail(store, { whenFull: s.auditWhenFull, inputsWorker: availableParallelism() > ctx.threads + 1 });
     }
     let obs: Observability | null = null;
     let sinks: EngineSinks | null = null;
@@ -164,8 +165,16 @@ export class EngineSinks {
   /** The interface other parts of the engine append through (null: no audit trail). */
   get auditApi(): Audit | null { return this.audit; }
 
-  /** The run's event store (null: none), for the operator's control stream (one opener per embedded log). */
+  /** The run's event store (null: none), for the operator's control stream and the learning loop (one opener per embedded log). */
   get store(): EventStore | null { return this.audit?.store ?? null; }
+
+  /** The run's store with how a trainer reaches it (the log's absolute path, or the URL), for the learning loop; null: none. */
+  get sharedStore(): { store: EventStore; ref: string } | null {
+    const store = this.store;
+    if (store === null) return null;
+    const ref = this.options.eventStore!;
+    return { store, ref: this.options.eventStoreKind === 'embedded' ? resolve(ref) : ref };
+  }
 
   /** The run's HTTP router and metrics registry (null: no --http), for the operator's endpoints. */
   get httpHost(): { routes: Router; registry: Registry } | null {
@@ -294,19 +303,25 @@ export class EngineSinks {
 
   #publishActions(): void {
     const bus = this.obs!.bus!;
+    const now = Date.now(); // one clock read per batch of actions
     for (const d of this.#actions) {
-      const msg: AgentMessage<Decision> = {
+      const msg: AgentMessage<JsonText> = {
         id: keyedEventId('actions', d.key), from: d.agent, to: 'executor', type: `action.${d.kind}`, priority: 5,
-        payload: d, timestamp: Date.now(), ttl: 60_000,
+        payload: new JsonText(decisionLine(d)), timestamp: now, ttl: 60_000, // the payload: the decision log's line, reused
       };
       if (bus.publishAction(d.kind, msg)) this.#published++;
     }
     this.#actions.length = 0;
   }
 
-  /** Each agent's performance record; its cycle latency percentiles (a walk over a histogram each) only in the final one. */
+  /**
+   * Each agent's performance record; its cycle latency percentiles (a walk over a histogram each)
+   * only in the final one. With --learning the loop owns agent-performance-<agentId> (its outcome
+   * records, which a retraining job names by revision), so these are not written then.
+   */
   #performance(final = false): void {
     this.#lastPerf = performance.now();
+    if (this.o.learning) return;
     const at = new Date().toISOString();
     this.o.agents.forEach((agent, i) => {
       const t = this.#tally[i]!;

@@ -41,8 +41,10 @@ export interface PlausibilityConfig {
   /** An asset with fewer fresh sources than this takes no new risk. */
   minSources: number;
   /**
-   * A held yield jump is confirmed only by an agreeing update at least this long (µs) after it
-   * (0: the next agreeing update confirms it, as agents.yield's quarantine does).
+   * A held yield jump is confirmed only by an agreeing update at least this long (µs) after it;
+   * sooner agreeing updates leave it held (0: the next agreeing update confirms it, as
+   * agents.yield's quarantine does). Default 5 s: a source cannot confirm its own jump with a quick
+   * burst, while a real new level, which a feed repeats every few seconds, is confirmed in seconds.
    */
   yieldConfirmAfterUs: number;
   /** The first sight of a yield pool this long (µs) after the stream began is held until a second update confirms it. */
@@ -70,7 +72,7 @@ export const kDefaultPlausibility: PlausibilityConfig = {
   maxMovePct: 50,
   staleAfterUs: 60_000_000,
   minSources: 1,
-  yieldConfirmAfterUs: 0,
+  yieldConfirmAfterUs: 5_000_000,
   firstSightAfterUs: 10_000_000,
   maxInstruments: 100_000,
   maxEdgeBps: 1_000,

@@ -76,6 +76,19 @@ test('the band: the median of the other fresh venues, else the instrument\'s own
   assert.is(d.feed(px(T0 + 21, 'solo', 'SOL', 155)), null);
 });
 
+test('doubt comes only from a source that has had a good price: a never-priced venue refused out of band does not stop the asset', () => {
+  const d = door([...market(T0), px(T0, 'evilx', 'BTC', 60000)]);
+  for (const l of market(T0)) assert.is(d.feed(l), null);
+  const evil = d.gate.slotOf('evilx:BTC/USDT');
+  assert.match(d.feed(px(T0 + 10, 'evilx', 'BTC', 600000)) ?? '', /is 900 % from the reference/);
+  assert.is(d.gate.assetDoubt(evil), null, 'refused, but no doubt: evilx never had a good price');
+  assert.is(d.gate.assetDoubt(d.gate.slotOf('binance:BTC/USDT')), null);
+  // once it has been priced in band, its later disagreement does raise doubt
+  assert.is(d.feed(px(T0 + 11, 'evilx', 'BTC', 60010)), null);
+  assert.match(d.feed(px(T0 + 12, 'evilx', 'BTC', 600000)) ?? '', /from the reference/);
+  assert.match(d.gate.assetDoubt(evil) ?? '', /^asset BTC\/USD in doubt: evilx:BTC\/USDT disagrees/);
+});
+
 test('time: an instrument never goes back beyond maxBackUs; nothing far ahead of the stream clock, unless a second instrument agrees (a gap)', () => {
   const d = door(market(T0));
   for (const l of market(T0)) assert.is(d.feed(l), null);
@@ -100,6 +113,8 @@ test('caps: APY, TVL, liquidations; jumps and late first sights are held with th
   assert.is(d.col('aave:ethereum:a', kYieldHeld), 1);
   assert.is(d.col('aave:ethereum:a', kApy), 500);
   assert.is(d.feed(yld(T0 + 7 * S, 'a', 505)), null);
+  assert.is(d.col('aave:ethereum:a', kYieldHeld), 1, '2 s later: too soon (plausibility.yieldConfirmAfterUs 5 s)');
+  assert.is(d.feed(yld(T0 + 10.5 * S, 'a', 505)), null);
   assert.is(d.col('aave:ethereum:a', kYieldHeld), 0, 'confirmed');
   // a pool first seen well after the stream began is held until a second sight
   for (const t of [15, 22, 29]) assert.is(d.feed(px(T0 + t * S, 'binance', 'BTC', 60000)), null);
@@ -111,8 +126,9 @@ test('caps: APY, TVL, liquidations; jumps and late first sights are held with th
   assert.is(d.gate.counts.held, 2);
 });
 
-test('yieldConfirmAfterUs: two agreeing jumps 2 s apart do not confirm each other; the jump must hold that long', () => {
-  const d = door([...market(T0), yld(T0, 'a', 5)], { yieldConfirmAfterUs: 5 * S });
+test('yieldConfirmAfterUs (default 5 s): two agreeing jumps 2 s apart do not confirm each other; the jump must hold that long', () => {
+  assert.is(kDefaultPlausibility.yieldConfirmAfterUs, 5 * S, 'the default');
+  const d = door([...market(T0), yld(T0, 'a', 5)]);
   assert.is(d.feed(yld(T0, 'a', 5)), null);
   assert.is(d.feed(yld(T0 + 1 * S, 'a', 500)), null);
   assert.is(d.feed(yld(T0 + 3 * S, 'a', 505)), null);
@@ -120,6 +136,66 @@ test('yieldConfirmAfterUs: two agreeing jumps 2 s apart do not confirm each othe
   assert.is(d.feed(yld(T0 + 6.5 * S, 'a', 502)), null);
   assert.is(d.col('aave:ethereum:a', kYieldHeld), 0, '5.5 s after the jump: confirmed');
   assert.is(d.gate.counts.held, 1);
+  // 0 restores the agents' own rule: the next agreeing update confirms
+  const z = door([...market(T0), yld(T0, 'a', 5)], { yieldConfirmAfterUs: 0 });
+  assert.is(z.feed(yld(T0, 'a', 5)), null);
+  assert.is(z.feed(yld(T0 + 1 * S, 'a', 500)), null);
+  assert.is(z.feed(yld(T0 + 3 * S, 'a', 505)), null);
+  assert.is(z.col('aave:ethereum:a', kYieldHeld), 0, 'yieldConfirmAfterUs 0: confirmed 2 s later');
+});
+
+// The whole class of "confirmations" a single source can make up quickly: each stays held until an
+// agreeing update comes at least yieldConfirmAfterUs after the jump it confirms.
+test('the confirmation class at default settings: a burst of agreeing updates within the window, a first sight repeated quickly, jumps on several pools at once, jump-revert-jump', () => {
+  const held = (d: ReturnType<typeof door>, pool: string): number => d.col(`aave:ethereum:${pool}`, kYieldHeld);
+  // a burst from the same source: every update within 5 s of the jump agrees with it, none confirms it
+  const b = door([...market(T0), yld(T0, 'a', 5)]);
+  assert.is(b.feed(yld(T0, 'a', 5)), null);
+  assert.is(b.feed(yld(T0 + 10 * S, 'a', 500)), null);
+  for (let k = 1; k <= 49; k++) {
+    assert.is(b.feed(yld(T0 + 10 * S + k * 0.1 * S, 'a', 500 + k)), null);
+    assert.is(held(b, 'a'), 1, `agreeing update ${k} at +${(k * 0.1).toFixed(1)} s: still held`);
+  }
+  assert.is(b.gate.counts.held, 1, 'one jump held; the burst does not restart its clock');
+  assert.is(b.feed(yld(T0 + 15 * S, 'a', 499)), null);
+  assert.is(held(b, 'a'), 0, 'confirmed by the first agreeing update 5 s after the jump');
+  // a late first sight, repeated at once: held until an agreeing sight 5 s after the first
+  const f = door([...market(T0), yld(T0, 'p', 5), yld(T0, 'q', 5)]);
+  assert.is(f.feed(yld(T0, 'q', 5)), null);
+  assert.is(f.feed(yld(T0 + 30 * S, 'p', 900)), null);
+  assert.is(held(f, 'p'), 1, 'late first sight: held');
+  assert.is(f.feed(yld(T0 + 30 * S + 1, 'p', 900)), null);
+  assert.is(f.feed(yld(T0 + 31 * S, 'p', 905)), null);
+  assert.is(f.feed(yld(T0 + 34.9 * S, 'p', 910)), null);
+  assert.is(held(f, 'p'), 1, 'quick repeats of a first sight do not confirm it');
+  assert.is(f.feed(yld(T0 + 35 * S, 'p', 901)), null);
+  assert.is(held(f, 'p'), 0, '5 s after the first sight: confirmed');
+  // jumps on several pools at once: no pool's update confirms another's; each waits for its own 5 s
+  const pools = ['m1', 'm2', 'm3', 'm4'];
+  const m = door([...market(T0), ...pools.map((p) => yld(T0, p, 4))]);
+  for (const p of pools) assert.is(m.feed(yld(T0, p, 4)), null);
+  pools.forEach((p, i) => assert.is(m.feed(yld(T0 + 20 * S + i, p, 400)), null));
+  for (const p of pools) assert.is(m.feed(yld(T0 + 22 * S, p, 401)), null);
+  for (const p of pools) assert.is(held(m, p), 1, `${p}: agreeing 2 s later, still held`);
+  assert.is(m.feed(yld(T0 + 25 * S + 1, 'm1', 402)), null, 'm1 alone, 5 s after its jump');
+  assert.equal(pools.map((p) => held(m, p)), [0, 1, 1, 1], 'm1 confirmed; the others still held');
+  for (const p of pools.slice(1)) assert.is(m.feed(yld(T0 + 26 * S, p, 402)), null);
+  assert.equal(pools.map((p) => held(m, p)), [0, 0, 0, 0]);
+  assert.is(m.gate.counts.held, 4);
+  // jump, revert, jump: the revert drops the held jump, the second jump is held from its own time
+  const r = door([...market(T0), yld(T0, 'r', 5)]);
+  assert.is(r.feed(yld(T0, 'r', 5)), null);
+  assert.is(r.feed(yld(T0 + 10 * S, 'r', 500)), null);
+  assert.is(held(r, 'r'), 1);
+  assert.is(r.feed(yld(T0 + 11 * S, 'r', 5.1)), null);
+  assert.is(held(r, 'r'), 0, 'the revert is accepted');
+  assert.is(r.col('aave:ethereum:r', kApy), 5.1);
+  assert.is(r.feed(yld(T0 + 12 * S, 'r', 505)), null);
+  assert.is(r.feed(yld(T0 + 15.5 * S, 'r', 502)), null);
+  assert.is(held(r, 'r'), 1, '5.5 s after the first jump but 3.5 s after the second: held');
+  assert.is(r.feed(yld(T0 + 17 * S, 'r', 501)), null);
+  assert.is(held(r, 'r'), 0, '5 s after the second jump: confirmed');
+  assert.is(r.gate.counts.held, 2);
 });
 
 test('assets in doubt: too few fresh sources; staleness after staleAfterUs', () => {

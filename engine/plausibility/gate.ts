@@ -23,6 +23,7 @@ import {
   kScrFactor, kScrPendApy, kScrPendTs, kScrPendTvl, kScrTs, kScrTvl, kScrWindowUs, screenYieldPacked,
 } from '../../finance/yield_signals.ts';
 import type { PlausibilityConfig } from './config.ts';
+import type { Fields } from '../../protocol/snapshot.ts';
 
 /** Quotes treated as one currency when venues' books of an asset are compared. */
 const kUsdLike = new Set(['USD', 'USDT', 'USDC', 'DAI', 'BUSD', 'FDUSD', 'TUSD', 'USDP', 'PYUSD']);
@@ -39,6 +40,8 @@ export interface PlausibilityCounts {
   refused: number;
   refusedByCheck: Record<string, number>;
   held: number;
+  /** Held yield jumps and first sights later confirmed (an agreeing update at least yieldConfirmAfterUs after them). */
+  confirmed: number;
   clockJumps: number;
   doubtRejections: number;
   preTradeRejections: number;
@@ -79,7 +82,7 @@ export class PlausibilityGate {
   /** The check that refused the last refused event (a config key name). */
   lastCheck = '';
   readonly counts: PlausibilityCounts = {
-    checked: 0, refused: 0, refusedByCheck: {}, held: 0, clockJumps: 0, doubtRejections: 0, preTradeRejections: 0, staleSources: 0,
+    checked: 0, refused: 0, refusedByCheck: {}, held: 0, confirmed: 0, clockJumps: 0, doubtRejections: 0, preTradeRejections: 0, staleSources: 0,
   };
 
   constructor(cfg: PlausibilityConfig, screen: YieldScreen, snapshot: RegistrySnapshot) {
@@ -273,7 +276,10 @@ export class PlausibilityGate {
     if (ref === ref) {
       const dev = Math.abs(mid / ref - 1);
       if (dev > c.bandFraction) {
-        this.#disputedTs[slot] = rows[f - kTapeF0 + kTapeTs]!;
+        // Only a source that has had a good price raises doubt: a venue never seen priced in band
+        // (a new key, one forged line) is refused without holding the asset's trading hostage.
+        const gts = this.#goodTs[slot]!;
+        if (gts === gts) this.#disputedTs[slot] = rows[f - kTapeF0 + kTapeTs]!;
         return this.#refuse('bandFraction', `mid of data.bid/data.ask ${fmt(mid)} is ${fmt(100 * dev)} % from the reference ${fmt(ref)} (${this.#refSource}, ${this.#refCount} source${this.#refCount === 1 ? '' : 's'}), more than ${fmt(100 * c.bandFraction)} %`);
       }
     }
@@ -355,6 +361,7 @@ export class PlausibilityGate {
     } else if (v === kScreenRepeat) {
       this.held = 1;
     } else {
+      if (v === kScreenConfirm) this.counts.confirmed++;
       this.#pendApy[slot] = NaN; this.#pendTvl[slot] = NaN; this.#pendTs[slot] = NaN;
       this.#accApy[slot] = apy; this.#accTvl[slot] = tvl; this.#accTs[slot] = ts;
     }
@@ -460,6 +467,43 @@ export class PlausibilityGate {
   summary(): PlausibilityCounts {
     this.counts.staleSources = this.staleSources();
     return { ...this.counts, refusedByCheck: { ...this.counts.refusedByCheck } };
+  }
+
+  /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
+  snapshotFields(v: Fields): void {
+    v.b('cfg');
+    v.r('screen', this.#screen);
+    v.r('cap', this.#cap);
+    v.r('kind', this.#kind);
+    v.r('group', this.#group);
+    v.r('groupStart', this.#groupStart);
+    v.r('members', this.#members);
+    v.r('groupName', this.#groupName);
+    v.r('scratch', this.#scratch);
+    v.r('keys', this.#keys);
+    v.r('slotOfKey', this.#slotOfKey);
+    v.r('lastTs', this.#lastTs);
+    v.r('goodPx', this.#goodPx);
+    v.r('goodTs', this.#goodTs);
+    v.r('disputedTs', this.#disputedTs);
+    v.r('accApy', this.#accApy);
+    v.r('accTvl', this.#accTvl);
+    v.r('accTs', this.#accTs);
+    v.r('pendApy', this.#pendApy);
+    v.r('pendTvl', this.#pendTvl);
+    v.r('pendTs', this.#pendTs);
+    v.r('scr', this.#scr);
+    this.#clock = v.f('clock', this.#clock);
+    this.#start = v.f('start', this.#start);
+    this.#candTs = v.f('candTs', this.#candTs);
+    this.#candSlot = v.f('candSlot', this.#candSlot);
+    this.held = v.f('held', this.held);
+    this.lastCheck = v.f('lastCheck', this.lastCheck);
+    v.r('counts', this.counts);
+    this.#refCount = v.f('refCount', this.#refCount);
+    this.#med = v.f('med', this.#med);
+    this.#ref = v.f('ref', this.#ref);
+    this.#refSource = v.f('refSource', this.#refSource);
   }
 }
 

@@ -64,7 +64,7 @@ test('kill -9 mid-run, then --resume: the log is the uninterrupted run\'s, every
   console.log(`  resume: killed with ${before.length} decisions in the log (+${Buffer.byteLength(torn)} torn bytes); expected ${c.expected}, found ${c.found}, duplicated ${c.duplicated}, missing ${c.missing}, extra ${c.extra}`);
   assert.equal({ duplicated: c.duplicated, missing: c.missing, extra: c.extra, found: c.found }, { duplicated: 0, missing: 0, extra: 0, found: c.expected });
   assert.equal(got, want, 'the same decisions, in the same order, with the same content');
-  assert.equal(s.resume, { decisionLog: log, found: before.length, verified: before.length, appended: want.length - before.length, tornBytes: Buffer.byteLength(torn) });
+  assert.equal(s.resume, { decisionLog: log, found: before.length, verified: before.length, appended: want.length - before.length, tornBytes: Buffer.byteLength(torn), coveredBySnapshot: 0 }); // no snapshots: replayed from the start
   const cleanSummary = JSON.parse(readFileSync(join(dir, 'clean.summary.json'), 'utf8')) as Summary;
   assert.is(s.decisionLogSha256, cleanSummary.decisionLogSha256, 'the summary\'s SHA-256 covers the whole log');
 

@@ -13,8 +13,12 @@
 //   control                      control(type, data): kill switch, approvals, parameter changes
 //
 // Off the hot path: each stream has an AuditWriter (a bounded ring, appends in batches from the
-// event loop). Backpressure policy (`whenFull`): `overflow` (default) keeps every event, counts
-// the overflow and makes relieve() — called by the engine at its flush boundary, between chunks of
+// event loop). A decision is serialised once: its event's data is the decision log's line
+// (decisionLine), and its inputs (about 160 numbers) are formatted by the inputs worker, one
+// message per drained batch (inputs_formatter.ts), or in the drain (option inputsWorker false,
+// or should the worker fail).
+// Backpressure policy (`whenFull`): `overflow` (default) keeps every event, counts the overflow
+// and makes relieve() — called by the engine at its flush boundary, between chunks of
 // ticks — wait until the queue is half empty (each wait counted as a stall); `drop` drops and
 // counts. A clean stop (close) flushes every stream, then closes the store.
 import { AuditWriter, type AuditWriterStats, type WhenFull } from './event_store/audit_writer.ts';
@@ -26,7 +30,8 @@ import {
 import type { EventData, EventStore } from './event_store/types.ts';
 import { checkStreamName } from './event_store/validate.ts';
 import type { Decision } from '../types.ts';
-import { decisionInputsJson, inputsOf } from './decision_inputs.ts';
+import { decisionInputsText, inputsOf } from './decision_inputs.ts';
+import { InputsFormatter } from './inputs_formatter.ts';
 
 /** What other parts of the engine append through. */
 export interface Audit {
@@ -44,23 +49,16 @@ export interface AuditTrailOptions {
   whenFull?: WhenFull;
   /** Queue slots per stream (a power of two; default 8192). */
   capacity?: number;
+  /** Format decisions' inputs in the inputs worker, a batch at a time (default true; false: in the drain, on this thread). */
+  inputsWorker?: boolean;
 }
 
-export interface AuditTrailStats {
-  store: string;
-  streams: number;
-  written: number;
-  appended: number;
-  dropped: number;
-  overflowed: number;
-  rejected: number;
-  depth: number;
-  maxDepth: number;
-  stalls: number;
-  stallMs: number;
-  errors: number;
-  lastError: string | null;
-}
+/** The trail's totals over its streams: AuditWriter's stats summed (maxDepth: the largest), without the per-writer batch and conflict counts. */
+export type AuditTrailStats = { store: string; streams: number } & Omit<AuditWriterStats, 'batches' | 'conflicts'> & {
+  /** Decisions whose inputs the inputs worker formatted, and the batches it was sent (0: formatted on the main thread). */
+  inputsFormatted: number;
+  inputsBatches: number;
+};
 
 /** An event, or a function that builds it in the background drain. */
 type Item = EventData | (() => EventData);
@@ -82,14 +80,18 @@ export class AuditTrail implements Audit {
   readonly #options: AuditTrailOptions;
   readonly #writers = new Map<string, AuditWriter<Item>>();
   readonly #decisions: AuditWriter<Decision>;
+  #formatter: InputsFormatter | null = null;
   #closed = false;
 
   constructor(store: EventStore, options: AuditTrailOptions = {}) {
     this.store = store;
     this.#options = options;
+    const formatter = options.inputsWorker === false ? null : (this.#formatter = new InputsFormatter());
     this.#decisions = new AuditWriter<Decision>(store, {
       stream: kDecisionsStream, whenFull: options.whenFull, capacity: options.capacity,
-      toEvent: (d) => decisionEvent(d, decisionInputsJson(d)),
+      // the inputs of a batch formatted in the inputs worker (one message per batch); its data the decision log's line, reused
+      ...(formatter !== null ? { prepare: (ds: readonly Decision[]) => formatter.format(ds) } : {}),
+      toEvent: (d) => decisionEvent(d, decisionInputsText(d)),
     });
   }
 
@@ -154,6 +156,7 @@ export class AuditTrail implements Audit {
       await Promise.all(this.#all().map((w) => w.close()));
     } finally {
       this.#closed = true;
+      await this.#formatter?.close();
       await this.store.close();
     }
   }
@@ -166,6 +169,7 @@ export class AuditTrail implements Audit {
       overflowed: sum('overflowed'), rejected: sum('rejected'), depth: sum('depth'), maxDepth: Math.max(...all.map((s) => s.maxDepth)),
       stalls: sum('stalls'), stallMs: Math.round(sum('stallMs') * 100) / 100, errors: sum('errors'),
       lastError: all.find((s) => s.lastError !== null)?.lastError ?? null,
+      inputsFormatted: this.#formatter?.formatted ?? 0, inputsBatches: this.#formatter?.batches ?? 0,
     };
   }
 }

@@ -5,7 +5,9 @@
 // Captured on the main thread right after the decision is recorded (the state's only writer, so
 // the columns are stable): a copy of a few Float64 values into one typed array, hung on the
 // decision under a symbol (JSON.stringify skips symbol keys, so the decision log's line is
-// unchanged). Turned into JSON only in the audit writer's background drain.
+// unchanged). Turned into JSON text only in the audit writer's background drain, and there
+// straight into one string (decisionInputsText: numbers formatted in place, no intermediate
+// objects); decisionInputsJson is the same content as objects, its reference.
 import { kFieldCount, kKindNames, kRecordWidth, kRecSlotA, kRecSlotB } from '../../protocol/layout.ts';
 import { kRecNames } from '../../protocol/records.ts';
 import type { MarketArrays } from '../../protocol/market_state.ts';
@@ -14,7 +16,9 @@ import type { ResultReader } from '../../protocol/result_reader.ts';
 import type { Decision, Proposal } from '../types.ts';
 
 const kInputs = Symbol('decisionInputs');
+const kInputsText = Symbol('decisionInputsText');
 const kMaxRecords = 16;
+const kNoRecords = new Float64Array(0);
 
 /** The fields of each state kind, by column (common: ts and epoch in the last two). */
 const kFieldNames: Readonly<Record<string, readonly string[]>> = {
@@ -25,6 +29,15 @@ const kFieldNames: Readonly<Record<string, readonly string[]>> = {
   signal: ['changePct', 'signalPrice'],
 };
 const kRecFields = ['kind', 'slotA', 'slotB', 'score', 'value', 'size', 'risk', 'aux'];
+
+/** What the JSON of a decision's inputs is built from: the captured values and the slots' keys and kinds. */
+export interface InputsParts {
+  readonly cycle: number;
+  readonly slots: Int32Array;
+  readonly state: Float64Array;
+  readonly records: Float64Array;
+  readonly registry: { readonly meta: readonly { readonly key: string; readonly kind: number }[] };
+}
 
 export interface CapturedInputs {
   readonly cycle: number;
@@ -49,6 +62,8 @@ export class DecisionInputs {
   readonly #registry: RegistrySnapshot;
   readonly #slotOf = new Map<string, number>();
   readonly #readers: Map<string, ResultReader>;
+  /** Scratch: the offsets of the records a decision keeps. */
+  readonly #keep = new Int32Array(kMaxRecords);
 
   constructor(p: { arrays: MarketArrays; snapshot: RegistrySnapshot; readers: readonly ResultReader[] }) {
     this.#arrays = p.arrays;
@@ -70,17 +85,21 @@ export class DecisionInputs {
       if (s < 0) { state.fill(NaN, i * kFieldCount, (i + 1) * kFieldCount); continue; }
       for (let f = 0; f < kFieldCount; f++) state[i * kFieldCount + f] = cols[f * cap + s]!;
     }
-    let records = new Float64Array(0);
+    let records = kNoRecords;
     const r = this.#readers.get(d.agent);
     if (r !== undefined) {
-      const keep: number[] = [];
-      for (let k = 0; k < r.count && keep.length < kMaxRecords; k++) {
+      // one pass over the agent's cycle: the records that name one of the instruments (at most kMaxRecords), then one copy each
+      const keep = this.#keep;
+      let m = 0;
+      for (let k = 0; k < r.count && m < kMaxRecords; k++) {
         const at = (r.offset + k) * kRecordWidth;
         const a = r.records[at + kRecSlotA]!, b = r.records[at + kRecSlotB]!;
-        for (let i = 0; i < n; i++) if (slots[i] === a || slots[i] === b) { keep.push(at); break; }
+        for (let i = 0; i < n; i++) if (slots[i] === a || slots[i] === b) { keep[m++] = at; break; }
       }
-      records = new Float64Array(keep.length * kRecordWidth);
-      keep.forEach((at, j) => records.set(r.records.subarray(at, at + kRecordWidth), j * kRecordWidth));
+      if (m > 0) {
+        records = new Float64Array(m * kRecordWidth);
+        for (let j = 0; j < m; j++) records.set(r.records.subarray(keep[j]!, keep[j]! + kRecordWidth), j * kRecordWidth);
+      }
     }
     const inputs: CapturedInputs = { cycle: p.cycle, slots, state, records, realizesPnl: p.realizesPnl, registry: this.#registry };
     (d as unknown as Record<symbol, CapturedInputs>)[kInputs] = inputs;
@@ -89,14 +108,85 @@ export class DecisionInputs {
 
 const num = (v: number): number | null => (Number.isFinite(v) ? v : null);
 
-/** The inputs as the decision event's metadata (built in the audit writer's drain), or undefined. */
+const numText = (v: number): string => (Number.isFinite(v) ? String(v) : 'null');
+
+/** Each kind's field names, quoted once: `"bid":` ... */
+const kFieldKeys: Readonly<Record<string, readonly string[]>> = Object.fromEntries(
+  Object.entries(kFieldNames).map(([k, names]) => [k, names.map((n) => `${JSON.stringify(n)}:`)]),
+);
+const kRecKeys = kRecFields.map((n) => `${JSON.stringify(n)}:`);
+
+/**
+ * The inputs as the decision event's metadata, as JSON text (built in the audit writer's drain),
+ * or undefined: exactly JSON.stringify(decisionInputsJson(d)), written into one string without
+ * building the objects.
+ */
+export function decisionInputsText(d: Decision): string | undefined {
+  const o = d as unknown as Record<symbol, string | undefined>;
+  if (o[kInputsText] !== undefined) return o[kInputsText];
+  const x = inputsOf(d);
+  return x === undefined ? undefined : inputsText(x, d.instruments);
+}
+
+/** True when the decision's inputs text is already built (stashed by the inputs worker). */
+export function hasInputsText(d: Decision): boolean {
+  return (d as unknown as Record<symbol, string | undefined>)[kInputsText] !== undefined;
+}
+
+/** Keeps a decision's inputs text, built elsewhere (the inputs worker), for decisionInputsText. */
+export function stashInputsText(d: Decision, text: string): void {
+  (d as unknown as Record<symbol, string>)[kInputsText] = text;
+}
+
+/** The JSON text of inputs `x` of a decision on `instruments`: exactly JSON.stringify(inputsJson(x, instruments)). */
+export function inputsText(x: InputsParts, instruments: readonly string[]): string {
+  const n = x.slots.length;
+  for (let i = 1; i < n; i++) {
+    // an instrument named twice would be one key in the object form: leave that rare case to it
+    if (instruments.indexOf(instruments[i]!) !== i) return JSON.stringify(inputsJson(x, instruments));
+  }
+  let t = `{"cycle":${numText(x.cycle)},"state":{`;
+  for (let i = 0; i < n; i++) {
+    const s = x.slots[i]!;
+    if (i > 0) t += ',';
+    t += `${JSON.stringify(instruments[i]!)}:`;
+    if (s < 0) { t += 'null'; continue; }
+    const kind = kKindNames[x.registry.meta[s]!.kind] ?? 'none';
+    const keys = kFieldKeys[kind] ?? [];
+    const at = i * kFieldCount;
+    t += `{"kind":${JSON.stringify(kind)},"slot":${s}`;
+    for (let f = 0; f < keys.length; f++) t += `,${keys[f]}${numText(x.state[at + f]!)}`;
+    t += `,"ts":${numText(x.state[at + kFieldCount - 2]!)},"epoch":${numText(x.state[at + kFieldCount - 1]!)}}`;
+  }
+  t += '},"records":[';
+  for (let at = 0; at < x.records.length; at += kRecordWidth) {
+    if (at > 0) t += ',';
+    t += '{';
+    for (let f = 0; f < kRecKeys.length; f++) t += `${f > 0 ? ',' : ''}${kRecKeys[f]}${numText(x.records[at + f]!)}`;
+    const name = kRecNames[x.records[at]!];
+    t += `,"kindName":${name === undefined ? 'null' : JSON.stringify(name)}`;
+    for (const [k, f] of [['slotAKey', 1], ['slotBKey', 2]] as const) {
+      const v = x.records[at + f]!;
+      const key = Number.isFinite(v) && v >= 0 ? x.registry.meta[v]?.key : undefined;
+      t += `,"${k}":${key === undefined || key === null ? 'null' : JSON.stringify(key)}`;
+    }
+    t += '}';
+  }
+  return `${t}]}`;
+}
+
+/** The inputs as the decision event's metadata, as objects (the reference of decisionInputsText), or undefined. */
 export function decisionInputsJson(d: Decision): Record<string, unknown> | undefined {
   const x = inputsOf(d);
-  if (x === undefined) return undefined;
+  return x === undefined ? undefined : inputsJson(x, d.instruments);
+}
+
+/** The inputs `x` of a decision on `instruments` as objects. */
+export function inputsJson(x: InputsParts, instruments: readonly string[]): Record<string, unknown> {
   const state: Record<string, unknown> = {};
   for (let i = 0; i < x.slots.length; i++) {
     const s = x.slots[i]!;
-    const key = d.instruments[i]!;
+    const key = instruments[i]!;
     if (s < 0) { state[key] = null; continue; }
     const kind = kKindNames[x.registry.meta[s]!.kind] ?? 'none';
     const names = kFieldNames[kind] ?? [];

@@ -18,6 +18,19 @@ async function sync(file: FileHandle): Promise<void> {
   }
 }
 
+const kLine = Symbol('decisionLine');
+
+/**
+ * A decision's log line without its newline: JSON.stringify(d), computed once and kept on the
+ * decision under a symbol (JSON.stringify skips symbol keys), so the audit trail's `decisions`
+ * event and the bus reuse the text the decision log wrote instead of serialising it again. The
+ * line is the decision as it was when first serialised: the one the decision log holds.
+ */
+export function decisionLine(d: object): string {
+  const o = d as Record<symbol, string | undefined>;
+  return (o[kLine] ??= JSON.stringify(d));
+}
+
 export class DecisionLog implements DecisionSink {
   readonly path: string | null;
   readonly #hash: Hash = createHash('sha256');
@@ -54,7 +67,7 @@ export class DecisionLog implements DecisionSink {
 
   write(d: Decision): void {
     if (this.#closed) throw new Error('decision log is closed');
-    const line = JSON.stringify(d) + '\n';
+    const line = decisionLine(d) + '\n';
     this.#hash.update(line);
     this.#count++;
     if (this.path !== null) this.#pending.push(line);

@@ -6,6 +6,7 @@ import { round } from '../consolidate/round.ts';
 import type { ConsolidationStats } from '../consolidate/stats.ts';
 import type { TransactionEncoder } from '../execute/transaction_encoder.ts';
 import type { Decision, DecisionSink, Proposal } from '../types.ts';
+import type { Fields } from '../../protocol/snapshot.ts';
 
 export class DecisionRecorder {
   readonly #sink: DecisionSink;
@@ -53,5 +54,14 @@ export class DecisionRecorder {
     this.#stats.noteDecision(d);
     this.#onRecord?.(p, d);
     return d;
+  }
+
+  /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
+  snapshotFields(v: Fields): void {
+    v.b('sink');
+    v.b('stats');
+    v.b('txs');
+    v.b('onRecord');
+    this.#seq = v.f('seq', this.#seq);
   }
 }

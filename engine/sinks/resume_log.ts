@@ -28,6 +28,8 @@ export interface ResumeReport {
   appended: number;
   /** Bytes of a torn last line cut off the log (0: the log ended on a newline). */
   tornBytes: number;
+  /** Of `found`, the first this many were made before the snapshot the run started from (not replayed; 0: replayed from the start). */
+  coveredBySnapshot: number;
 }
 
 export class ResumeError extends LucentError {
@@ -53,7 +55,7 @@ export class ResumingDecisionLog implements DecisionSink {
     this.path = path;
     this.#log = log;
     this.#lines = lines;
-    this.#report = { decisionLog: path, found: lines.length, verified: 0, appended: 0, tornBytes };
+    this.#report = { decisionLog: path, found: lines.length, verified: 0, appended: 0, tornBytes, coveredBySnapshot: 0 };
   }
 
   /** Opens the log at `path` (absent: an empty log), cutting a torn last line. */
@@ -65,6 +67,21 @@ export class ResumingDecisionLog implements DecisionSink {
   }
 
   get count(): number { return this.#count; }
+
+  /** Complete decisions the log holds. */
+  get found(): number { return this.#lines.length; }
+
+  /**
+   * The run starts from a snapshot taken after the log's first `n` decisions: they are kept as they
+   * are (counted in the hash), and this run's first decision must equal line n + 1.
+   */
+  coveredBySnapshot(n: number): void {
+    if (n > this.#lines.length || this.#next !== 0) throw new ResumeError(`cannot resume: a snapshot after ${n} decisions, but ${this.path} holds ${this.#lines.length}`);
+    for (let i = 0; i < n; i++) this.#hash.update(this.#lines[i]!);
+    this.#next = n;
+    this.#count = n;
+    this.#report.coveredBySnapshot = n;
+  }
 
   write(d: Decision): void {
     const line = JSON.stringify(d) + '\n';

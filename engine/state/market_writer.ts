@@ -15,6 +15,7 @@ import {
   kTapeF0, kTapePoolTickCount, kTapePoolTickRef, kTapePriceAskLevels, kTapePriceBidLevels, kTapePriceDepthRef,
   kTapeSlot, kTapeTs, kTapeType, kTapeWidth,
 } from '../../protocol/tape.ts';
+import type { Fields } from '../../protocol/snapshot.ts';
 
 export class MarketWriter {
   readonly #a: MarketArrays;
@@ -176,6 +177,13 @@ export class MarketWriter {
   /** Fill every column of every slot with NaN (unknown) before the first tick. */
   clear(): void {
     this.#a.columns.fill(NaN);
+  }
+
+  /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
+  snapshotFields(v: Fields): void {
+    v.r('a', this.#a);
+    v.r('cap', this.#cap);
+    this.#epoch = v.f('epoch', this.#epoch);
   }
 }
 

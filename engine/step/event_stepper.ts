@@ -19,6 +19,7 @@ import { kStageAgents, kStageConsolidate, kStageIngest, kStageTotal } from '../.
 import { kTapeLine, kTapeTs, kTapeType, kTapeWidth } from '../../protocol/tape.ts';
 import { kTimConsolidateStart, kTimEnd, type CycleBreakdown } from '../dispatch/cycle_breakdown.ts';
 import type { PlausibilityGate } from '../plausibility/gate.ts';
+import type { Fields } from '../../protocol/snapshot.ts';
 
 export interface LoopStats {
   events: number;
@@ -147,6 +148,8 @@ export class EventStepper {
    * store is not. The replay loop calls this.
    */
   stepRow(rows: Float64Array, row: number, depth?: Float64Array): number {
+    // Latencies are recorded rounded to whole ns (recordNs rounds them anyway, so the figures are
+    // the same): an integer goes to the recorder as a small integer, a fraction as a boxed double.
     const t0 = this.clock[kClockT0]!, originMs = this.clock[kClockOrigin]!;
     const d = this.#d;
     const stats = this.stats;
@@ -173,7 +176,7 @@ export class EventStepper {
     this.#lastTs = ts;
     const fires = d.trigger.fires(rows, row);
     const tIngest = performance.now();
-    stats.ingest.recordNs((tIngest - t0) * 1e6);
+    stats.ingest.recordNs(Math.round((tIngest - t0) * 1e6));
     const m = this.#metrics;
     if (m !== null) {
       m.ingested(rows[o + kTapeType]!, 1);
@@ -200,10 +203,10 @@ export class EventStepper {
           tim[kTimEnd] = tDone;
           d.breakdown.record(cycle);
         }
-        stats.agents.recordNs((tAgents - tIngest) * 1e6);
-        stats.consolidate.recordNs((tDone - tAgents) * 1e6);
-        stats.tickToDecision.recordNs((tDone - t0) * 1e6);
-        if (originMs === originMs) this.originToDecision.recordNs((tDone - originMs) * 1e6);
+        stats.agents.recordNs(Math.round((tAgents - tIngest) * 1e6));
+        stats.consolidate.recordNs(Math.round((tDone - tAgents) * 1e6));
+        stats.tickToDecision.recordNs(Math.round((tDone - t0) * 1e6));
+        if (originMs === originMs) this.originToDecision.recordNs(Math.round((tDone - originMs) * 1e6));
         if (m !== null) {
           m.stage(kStageAgents, (tAgents - tIngest) * 1e-3);
           m.stage(kStageConsolidate, (tDone - tAgents) * 1e-3);
@@ -212,7 +215,7 @@ export class EventStepper {
         const perAgent = this.#perAgent, wakes = this.#wakes;
         for (let i = 0; i < perAgent.length; i++) {
           if (wakeOnly && wakes[i] === 0) continue; // did not run
-          perAgent[i]!.recordUs(d.readers[i]!.arrays.metrics[kResBusyUs]!);
+          perAgent[i]!.recordNs(Math.round(d.readers[i]!.arrays.metrics[kResBusyUs]! * 1000));
         }
         if (!derived) this.#stepDerived();
       } else {
@@ -285,7 +288,7 @@ export class EventStepper {
     d.consolidator.consolidate(cycle, this.#lastKeyEpoch, nowUs, d.dispatcher.fullThrough(cycle));
     stats.consolidations++;
     const tDone = performance.now();
-    stats.consolidate.recordNs((tDone - t) * 1e6);
+    stats.consolidate.recordNs(Math.round((tDone - t) * 1e6));
     const m = this.#metrics;
     if (m !== null) m.stage(kStageConsolidate, (tDone - t) * 1e-3);
     // Every pending trigger whose epoch all agents have evaluated is decided now (a wake-only
@@ -299,18 +302,45 @@ export class EventStepper {
       if (wakes[i] === 1 && e < coveredWake) coveredWake = e;
       if (r.cycle !== seen[i]) { // its agent ran since the last record
         seen[i] = r.cycle;
-        this.#perAgent[i]!.recordUs(r.arrays.metrics[kResBusyUs]!);
+        this.#perAgent[i]!.recordNs(Math.round(r.arrays.metrics[kResBusyUs]! * 1000));
       }
     }
     const mask = kRingSize - 1;
     let tail = this.#pendTail;
     while (tail < this.#pendHead && this.#pendEpoch[tail & mask]! <= (this.#pendWake[tail & mask] === 1 ? coveredWake : covered)) {
-      stats.tickToDecision.recordNs((tDone - this.#pendT0[tail & mask]!) * 1e6);
+      stats.tickToDecision.recordNs(Math.round((tDone - this.#pendT0[tail & mask]!) * 1e6));
       if (m !== null) m.stage(kStageTotal, (tDone - this.#pendT0[tail & mask]!) * 1e-3);
       const origin = this.#pendOrigin[tail & mask]!;
-      if (origin === origin) this.originToDecision.recordNs((tDone - origin) * 1e6);
+      if (origin === origin) this.originToDecision.recordNs(Math.round((tDone - origin) * 1e6));
       tail++;
     }
     this.#pendTail = tail;
+  }
+
+  /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
+  snapshotFields(v: Fields): void {
+    v.b('stats');
+    v.b('originToDecision');
+    v.b('d');
+    v.b('metrics');
+    v.b('perAgent');
+    v.r('lockstep', this.#lockstep);
+    v.r('tapeEpoch', this.#tapeEpoch);
+    v.b('clock');
+    v.b('pendEpoch');
+    v.b('pendT0');
+    v.b('pendOrigin');
+    v.b('pendHead');
+    v.b('pendTail');
+    this.#requested = v.f('requested', this.#requested);
+    this.#firstCycle = v.f('firstCycle', this.#firstCycle);
+    this.#lastCycle = v.f('lastCycle', this.#lastCycle);
+    this.#lastConsolidated = v.f('lastConsolidated', this.#lastConsolidated);
+    this.#lastKeyEpoch = v.f('lastKeyEpoch', this.#lastKeyEpoch);
+    this.#lastTs = v.f('lastTs', this.#lastTs);
+    this.#sourceSeq = v.f('sourceSeq', this.#sourceSeq);
+    this.#derivedDepth = v.f('derivedDepth', this.#derivedDepth);
+    this.refused = v.f('refused', this.refused);
+    this.refusedCount = v.f('refusedCount', this.refusedCount);
   }
 }

@@ -26,6 +26,14 @@ export interface LoopDeps extends StepperDeps {
   maxPauseMs?: number | undefined;
   /** Where pauses cut to maxPauseMs are counted. */
   pacing?: PacingStats | undefined;
+  /** The first tape row to step (a resume from a snapshot that covers the rows before it). Default 0. */
+  from?: number | undefined;
+  /** Sees the step before the first event (a restore writes a snapshot's state into it). */
+  onStepper?: ((stepper: EventStepper) => void) | undefined;
+  /** Calls `snapshot` after every this many source events (0: never). */
+  snapshotEvery?: number | undefined;
+  /** Takes a snapshot covering the first `events` rows (between two events: every cycle consolidated). */
+  snapshot?: ((stepper: EventStepper, events: number) => Promise<void>) | undefined;
 }
 
 /** Pauses of a `speed`-paced replay that were cut to maxPauseMs. */
@@ -58,7 +66,10 @@ const kYieldEveryMs = 20; // pacing: a replay that spins (rate above ~170 events
 /** Replays a whole tape through the step (file replay). */
 export async function runLoop(d: LoopDeps): Promise<LoopStats> {
   const stepper = new EventStepper(d);
+  d.onStepper?.(stepper);
   const stats = stepper.stats;
+  const from = d.from ?? 0;
+  const every = d.snapshot === undefined ? 0 : d.snapshotEvery ?? 0;
   const clock = stepper.clock;
   clock[kClockOrigin] = NaN;
   const rows = d.tape.rows;
@@ -66,14 +77,14 @@ export async function runLoop(d: LoopDeps): Promise<LoopStats> {
   const n = d.tape.length;
   const paced = d.rate > 0 || d.speed > 0;
   const msPerEvent = d.rate > 0 ? 1000 / d.rate : 0;
-  const ts0 = n > 0 ? rows[kTapeTs]! : 0;
+  const ts0 = n > from ? rows[from * kTapeWidth + kTapeTs]! : 0;
   const start = performance.now();
   const maxPauseMs = d.maxPauseMs ?? Infinity;
   const pacing = d.pacing ?? newPacingStats();
   let shiftMs = 0; // replay time skipped: recorded gaps cut to maxPauseMs
   let lastIntended = start; // the latest intended time of an event stepped
-  let row = 0;
-  let lastBetween = 0;
+  let row = from;
+  let lastBetween = from;
   let lastYield = start;
   let missed = stats.missedCycles;
   const dispatcher = d.dispatcher;
@@ -83,12 +94,13 @@ export async function runLoop(d: LoopDeps): Promise<LoopStats> {
     let sleepMs = 0;
     let yieldNow = false;
     let lost = false;
+    let snap = false;
     for (; row < end; row++) {
       if (paced) {
         let intended: number;
         let cutMs = 0;
         if (msPerEvent > 0) {
-          intended = start + row * msPerEvent;
+          intended = start + (row - from) * msPerEvent;
         } else {
           const ts = rows[row * kTapeWidth + kTapeTs]!;
           intended = start + (ts - ts0) / 1000 / d.speed - shiftMs;
@@ -121,8 +133,10 @@ export async function runLoop(d: LoopDeps): Promise<LoopStats> {
         missed = stats.missedCycles;
         if (dispatcher.lost()) { row++; lost = true; break; }
       }
+      if (every > 0 && (row + 1) % every === 0 && row + 1 < n) { row++; snap = true; break; }
     }
     if (lost) await dispatcher.supervise();
+    if (snap) { await stepper.drain(); await d.snapshot!(stepper, row); }
     stats.events = row;
     // Between chunks only: a pacing pause is not a reason to flush sinks (an awaited write can
     // take longer than the pause and would make the next events late).

@@ -12,24 +12,20 @@ export interface AgentErrorCounter {
   agentOutputError(agent: string): void;
 }
 
-const kNumberFields = ['sizeUsd', 'expectedProfitUsd', 'score'] as const;
-
 /** The rejection of `p`, or null when it passes the pre-trade checks. */
 export function preTrade(p: Proposal, errors: AgentErrorCounter, gate: PlausibilityGate | null): Verdict | null {
-  for (const k of kNumberFields) {
-    const v = p[k];
-    if (!Number.isFinite(v)) {
-      errors.agentOutputError(p.agent);
-      return rejectedBy(gate, `pre-trade: ${k} is not a finite number (${String(v)}); counted as an error of ${p.agent}`);
-    }
-  }
+  // Field by field and for-in, not an array of names or Object.entries: this runs per proposal,
+  // and neither an iterator nor an entries array is allocated.
+  if (!Number.isFinite(p.sizeUsd)) return notFinite(p, errors, gate, 'sizeUsd', p.sizeUsd);
+  if (!Number.isFinite(p.expectedProfitUsd)) return notFinite(p, errors, gate, 'expectedProfitUsd', p.expectedProfitUsd);
+  if (!Number.isFinite(p.score)) return notFinite(p, errors, gate, 'score', p.score);
   const order = p.order;
   if (order === null) return null;
-  for (const [k, v] of Object.entries(order)) {
-    if (typeof v === 'number' && !Number.isFinite(v)) {
-      errors.agentOutputError(p.agent);
-      return rejectedBy(gate, `pre-trade: order.${k} is not a finite number (${String(v)}); counted as an error of ${p.agent}`);
-    }
+  const fields = order as unknown as Record<string, unknown>;
+  for (const k in fields) {
+    if (!Object.hasOwn(fields, k)) continue;
+    const v = fields[k];
+    if (typeof v === 'number' && !Number.isFinite(v)) return notFinite(p, errors, gate, `order.${k}`, v);
   }
   if (!(p.sizeUsd > 0)) return rejectedBy(gate, `pre-trade: an order with a notional of ${p.sizeUsd} USD (must be positive)`);
   if (gate === null || !gate.cfg.enabled) return null;
@@ -41,7 +37,9 @@ export function preTrade(p: Proposal, errors: AgentErrorCounter, gate: Plausibil
     }
   }
   if (p.exit) return null;
-  for (const key of p.instruments) {
+  const instruments = p.instruments;
+  for (let i = 0; i < instruments.length; i++) {
+    const key = instruments[i]!;
     const slot = gate.slotOf(key);
     if (slot < 0) continue;
     const dev = gate.bandDeviation(slot);
@@ -55,6 +53,11 @@ export function preTrade(p: Proposal, errors: AgentErrorCounter, gate: Plausibil
     }
   }
   return null;
+}
+
+function notFinite(p: Proposal, errors: AgentErrorCounter, gate: PlausibilityGate | null, field: string, v: unknown): Verdict {
+  errors.agentOutputError(p.agent);
+  return rejectedBy(gate, `pre-trade: ${field} is not a finite number (${String(v)}); counted as an error of ${p.agent}`);
 }
 
 function rejectedBy(gate: PlausibilityGate | null, reason: string): Verdict {

@@ -8,6 +8,7 @@ import { usdText as usd } from '../usd_text.ts';
 import { RiskView } from './risk_view.ts';
 import type { PlausibilityGate } from '../plausibility/gate.ts';
 import { preTrade } from './pre_trade.ts';
+import type { Fields } from '../../protocol/snapshot.ts';
 
 export class Validator {
   readonly #limits: LimitsConfig;
@@ -86,5 +87,16 @@ export class Validator {
     const f = p.fill;
     if (f === null) return;
     this.exposureUsd += p.exposureFromFill ? f.qty * f.price : p.exposureUsd;
+  }
+
+  /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
+  snapshotFields(v: Fields): void {
+    v.r('limits', this.#limits);
+    v.r('risk', this.#risk);
+    this.#killSwitch = v.f('killSwitch', this.#killSwitch);
+    v.r('cooldownUntil', this.#cooldownUntil);
+    v.r('gate', this.#gate);
+    v.r('badOutput', this.#badOutput);
+    this.exposureUsd = v.f('exposureUsd', this.exposureUsd);
   }
 }

@@ -11,6 +11,7 @@ import type { RegistrySnapshot } from '../../protocol/registry.ts';
 import type { AgentConfig } from './config.ts';
 import { ResultWriter, type ResultRegionBuffers } from '../../protocol/result_region.ts';
 import { ParamRegionReader } from '../../protocol/param_region.ts';
+import type { Fields } from '../../protocol/snapshot.ts';
 
 /** The event time (µs) of the tick that triggered the current cycle. */
 export function cycleNowUs(view: MarketView): number {
@@ -139,5 +140,18 @@ export class AgentRunner {
     m[kResParamVersion] = this.params.version;
     Atomics.store(h, kResOverflow, this.out.overflow);
     this.out.publish(cycle, to);
+  }
+
+  /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
+  snapshotFields(v: Fields): void {
+    v.r('name', this.name);
+    v.r('agent', this.agent);
+    v.r('out', this.out);
+    v.r('params', this.params);
+    v.r('view', this.#view);
+    v.r('seen', this.#seen);
+    v.r('size', this.#size);
+    v.r('events', this.#events);
+    this.#lastEpoch = v.f('lastEpoch', this.#lastEpoch);
   }
 }

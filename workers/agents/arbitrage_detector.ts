@@ -23,6 +23,7 @@ import { StatArb } from './arbitrage/stat_arb.ts';
 import { Triangular } from './arbitrage/triangular.ts';
 import { YieldArb } from './arbitrage/yield_arb.ts';
 import { AssetPrices } from './asset_prices.ts';
+import type { Fields } from '../../protocol/snapshot.ts';
 
 export class ArbitrageDetector implements Agent {
   #view!: MarketView;
@@ -81,5 +82,17 @@ export class ArbitrageDetector implements Agent {
       edges: this.#tri.edgeCount, searches: this.#tri.searches, cyclesFound: this.#tri.cyclesFound,
       statPairs: this.#stat.pairCount, refits: this.#stat.refits, stale: this.#ctx.stale.count,
     };
+  }
+
+  /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
+  snapshotFields(v: Fields): void {
+    this.#view = v.f('view', this.#view);
+    this.#ctx = v.f('ctx', this.#ctx);
+    this.#kinds = v.f('kinds', this.#kinds);
+    this.#cross = v.f('cross', this.#cross);
+    this.#tri = v.f('tri', this.#tri);
+    this.#yield = v.f('yield', this.#yield);
+    this.#stat = v.f('stat', this.#stat);
+    v.r('ts2', this.#ts2);
   }
 }

@@ -8,6 +8,7 @@ import type { MarketView } from '../../protocol/market_view.ts';
 import type { RegistrySnapshot } from '../../protocol/registry.ts';
 import { isStable, kUsdQuotes } from '../../finance/tokens.ts';
 import { StableMarks } from '../../finance/stable_marks.ts';
+import type { Fields } from '../../protocol/snapshot.ts';
 
 export class AssetPrices {
   readonly names: string[] = [];
@@ -89,4 +90,20 @@ export class AssetPrices {
   isStableAsset(a: number): boolean { return this.#stable[a] === 1; }
 
   isUsdQuoted(slot: number): boolean { return this.#usdQuoted[slot] === 1; }
+
+  /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
+  snapshotFields(v: Fields): void {
+    v.r('names', this.names);
+    v.r('index', this.#index);
+    v.r('baseOf', this.baseOf);
+    v.r('quoteOf', this.quoteOf);
+    v.r('usd', this.usd);
+    v.r('usdQuoted', this.#usdQuoted);
+    v.r('scratch', this.#scratch);
+    v.r('view', this.#view);
+    v.r('marks', this.marks);
+    v.r('stable', this.#stable);
+    v.r('markAsset', this.#markAsset);
+    v.r('quoteMark', this.#quoteMark);
+  }
 }

@@ -12,6 +12,7 @@ import { representativeBooks } from '../../finance/representative_books.ts';
 import type { AgentConfig } from './config.ts';
 import { EwmaCovariance } from '../../finance/covariance.ts';
 import { assetOfToken, isStable } from '../../finance/tokens.ts';
+import type { Fields } from '../../protocol/snapshot.ts';
 
 export class AssetReturns {
   /** Asset names, index = asset id. */
@@ -89,6 +90,21 @@ export class AssetReturns {
   idOfToken(token: string): number {
     if (isStable(token)) return kAssetUsd;
     return this.indexOf(assetOfToken(token));
+  }
+
+  /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
+  snapshotFields(v: Fields): void {
+    v.r('names', this.names);
+    v.r('repSlot', this.repSlot);
+    v.r('assetOfRep', this.assetOfRep);
+    v.r('price', this.price);
+    v.r('cov', this.cov);
+    v.r('n', this.n);
+    v.r('minSamples', this.minSamples);
+    v.r('view', this.#view);
+    v.r('sampleUs', this.#sampleUs);
+    this.#bucket = v.f('bucket', this.#bucket);
+    v.r('q', this.#q);
   }
 }
 

@@ -43,6 +43,7 @@ import { maxQtyWithinSlippage } from '../../finance/book_walk.ts';
 import {
   kLegStride, kLegWalkIn, kLegWalkInUsed, kLegWalkLength, kLegWalkOut, setBookLeg, walkLeg,
 } from '../../finance/swap_path.ts';
+import type { Fields } from '../../protocol/snapshot.ts';
 
 /** Levels of modelled depth after the top of book when a venue publishes no depth. */
 export const kModelLevels = 4;
@@ -289,5 +290,42 @@ export class ExecutionOptimizer implements Agent {
     n = kModelLevels + 1;
     for (let i = 0; i < n; i++) { this.#lv[i] = ask * (1 + i * impact); this.#lv[kSizesAt + i] = size; }
     return n;
+  }
+
+  /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
+  snapshotFields(v: Fields): void {
+    v.b('view');
+    this.#out = v.f('out', this.#out);
+    v.b('cfg');
+    this.#prices = v.f('prices', this.#prices);
+    this.#ret = v.f('ret', this.#ret);
+    this.#eth = v.f('eth', this.#eth);
+    this.#venueStart = v.f('venueStart', this.#venueStart);
+    this.#venueSlot = v.f('venueSlot', this.#venueSlot);
+    this.#venueIsPool = v.f('venueIsPool', this.#venueIsPool);
+    this.#venueFee = v.f('venueFee', this.#venueFee);
+    this.#venueStableIn0 = v.f('venueStableIn0', this.#venueStableIn0);
+    this.#venueDec0 = v.f('venueDec0', this.#venueDec0);
+    this.#venueDec1 = v.f('venueDec1', this.#venueDec1);
+    this.#assetOfSlot = v.f('assetOfSlot', this.#assetOfSlot);
+    this.#dirty = v.f('dirty', this.#dirty);
+    this.#lastPlanUs = v.f('lastPlanUs', this.#lastPlanUs);
+    this.#nextAsset = v.f('nextAsset', this.#nextAsset);
+    this.#plan = v.f('plan', this.#plan);
+    this.#lv = v.f('lv', this.#lv);
+    this.#leg = v.f('leg', this.#leg);
+    this.#walk = v.f('walk', this.#walk);
+    this.#snap = v.f('snap', this.#snap);
+    this.#v3 = v.f('v3', this.#v3);
+    this.#pool = v.f('pool', this.#pool);
+    this.#kind = v.f('kind', this.#kind);
+    this.#p1 = v.f('p1', this.#p1);
+    this.#p2 = v.f('p2', this.#p2);
+    this.#fee = v.f('fee', this.#fee);
+    this.#amt = v.f('amt', this.#amt);
+    this.#owner = v.f('owner', this.#owner);
+    this.#order = v.f('order', this.#order);
+    this.#venueGas = v.f('venueGas', this.#venueGas);
+    this.#venueCost = v.f('venueCost', this.#venueCost);
   }
 }

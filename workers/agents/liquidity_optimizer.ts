@@ -34,6 +34,7 @@ import {
   optimalLpSize, optimiseRange,
 } from '../../finance/lp_range.ts';
 import { bestSinglePool, cpMarginalRate, splitConstantProduct } from '../../finance/routing.ts';
+import type { Fields } from '../../protocol/snapshot.ts';
 
 /** Pools optimised per cycle at most (bounds a cycle's time; the rest wait for the next cycle). */
 const kOptimisePerCycle = 1;
@@ -340,5 +341,55 @@ export class LiquidityOptimizer implements Agent {
     }
     this.#splitSaving[g] = (out / single - 1) * 1e4;
     this.#splitRate[g] = rate;
+  }
+
+  /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
+  snapshotFields(v: Fields): void {
+    v.b('view');
+    this.#out = v.f('out', this.#out);
+    v.b('cfg');
+    this.#prices = v.f('prices', this.#prices);
+    this.#ret = v.f('ret', this.#ret);
+    this.#asset0 = v.f('asset0', this.#asset0);
+    this.#asset1 = v.f('asset1', this.#asset1);
+    this.#pools = v.f('pools', this.#pools);
+    this.#poolIndex = v.f('poolIndex', this.#poolIndex);
+    this.#usd0 = v.f('usd0', this.#usd0);
+    this.#usd1 = v.f('usd1', this.#usd1);
+    this.#vol = v.f('vol', this.#vol);
+    this.#volA = v.f('volA', this.#volA);
+    this.#volB = v.f('volB', this.#volB);
+    this.#volN = v.f('volN', this.#volN);
+    this.#minHistoryUs = v.f('minHistoryUs', this.#minHistoryUs);
+    this.#lastR0 = v.f('lastR0', this.#lastR0);
+    this.#lastR1 = v.f('lastR1', this.#lastR1);
+    this.#lastTs = v.f('lastTs', this.#lastTs);
+    this.#tvl = v.f('tvl', this.#tvl);
+    this.#dirty = v.f('dirty', this.#dirty);
+    this.#lastOptUs = v.f('lastOptUs', this.#lastOptUs);
+    this.#nextPool = v.f('nextPool', this.#nextPool);
+    this.#recNet = v.f('recNet', this.#recNet);
+    this.#recFee = v.f('recFee', this.#recFee);
+    this.#recIl = v.f('recIl', this.#recIl);
+    this.#recSize = v.f('recSize', this.#recSize);
+    this.#recH = v.f('recH', this.#recH);
+    this.#groupStart = v.f('groupStart', this.#groupStart);
+    this.#groupPools = v.f('groupPools', this.#groupPools);
+    this.#groupFlip = v.f('groupFlip', this.#groupFlip);
+    this.#groupOf = v.f('groupOf', this.#groupOf);
+    this.#groupDirty = v.f('groupDirty', this.#groupDirty);
+    this.#splitShare = v.f('splitShare', this.#splitShare);
+    this.#splitUsd = v.f('splitUsd', this.#splitUsd);
+    this.#splitSaving = v.f('splitSaving', this.#splitSaving);
+    this.#splitRate = v.f('splitRate', this.#splitRate);
+    this.#rin = v.f('rin', this.#rin);
+    this.#rout = v.f('rout', this.#rout);
+    this.#fees = v.f('fees', this.#fees);
+    this.#amounts = v.f('amounts', this.#amounts);
+    this.#order = v.f('order', this.#order);
+    this.#best = v.f('best', this.#best);
+    this.#lp = v.f('lp', this.#lp);
+    this.#lpScratch = v.f('lpScratch', this.#lpScratch);
+    this.#q = v.f('q', this.#q);
   }
 }

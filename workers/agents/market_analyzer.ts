@@ -37,6 +37,7 @@ import type { ResultWriter } from '../../protocol/result_region.ts';
 import {
   autocorrelation, correlation, kVrOutLength, kVrRatio, kVrZRobust, regimeOf, ReturnWindow, varianceRatio,
 } from '../../finance/regime.ts';
+import type { Fields } from '../../protocol/snapshot.ts';
 
 /** Regime statistics recomputed per cycle at most (spreads the work of a sample over cycles). */
 const kRegimeAssetsPerCycle = 2;
@@ -292,5 +293,39 @@ export class MarketAnalyzer implements Agent {
       this.#regime[a] = regime;
       this.#out.push(kRecMarketRegime, slot, -1, vr, ret.cov.sigmaDaily(a), ac, z, regime);
     }
+  }
+
+  /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
+  snapshotFields(v: Fields): void {
+    v.b('view');
+    this.#out = v.f('out', this.#out);
+    v.b('cfg');
+    this.#ret = v.f('ret', this.#ret);
+    this.#window = v.f('window', this.#window);
+    this.#ok = v.f('ok', this.#ok);
+    this.#refAsset = v.f('refAsset', this.#refAsset);
+    this.#refLinear = v.f('refLinear', this.#refLinear);
+    this.#vr = v.f('vr', this.#vr);
+    this.#regime = v.f('regime', this.#regime);
+    this.#dirty = v.f('dirty', this.#dirty);
+    this.#nextDirty = v.f('nextDirty', this.#nextDirty);
+    this.#moveCap = v.f('moveCap', this.#moveCap);
+    this.#moveRing = v.f('moveRing', this.#moveRing);
+    this.#moveTs = v.f('moveTs', this.#moveTs);
+    this.#moveCount = v.f('moveCount', this.#moveCount);
+    this.#moveHead = v.f('moveHead', this.#moveHead);
+    this.#high = v.f('high', this.#high);
+    this.#low = v.f('low', this.#low);
+    this.#cascadeTs = v.f('cascadeTs', this.#cascadeTs);
+    this.#cascadeUsd = v.f('cascadeUsd', this.#cascadeUsd);
+    this.#cascadeCount = v.f('cascadeCount', this.#cascadeCount);
+    this.#cascadeN = v.f('cascadeN', this.#cascadeN);
+    this.#cascadeHead = v.f('cascadeHead', this.#cascadeHead);
+    this.#lastLiqUsd = v.f('lastLiqUsd', this.#lastLiqUsd);
+    this.#lastLiqCount = v.f('lastLiqCount', this.#lastLiqCount);
+    this.#events = v.f('events', this.#events);
+    this.#nEvents = v.f('nEvents', this.#nEvents);
+    this.#q = v.f('q', this.#q);
+    this.#sawEvents = v.f('sawEvents', this.#sawEvents);
   }
 }

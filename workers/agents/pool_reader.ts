@@ -3,6 +3,7 @@
 // liquidityNet), read consistently by the view (protocol/market_view.ts readPool). Nothing allocates.
 import { kFieldCount, kTickMapLevels } from '../../protocol/layout.ts';
 import type { MarketView } from '../../protocol/market_view.ts';
+import type { Fields } from '../../protocol/snapshot.ts';
 
 export class PoolReader {
   /** The last slot's fields (protocol/layout.ts column indices: kReserve0, kSqrtPrice, …). */
@@ -21,5 +22,14 @@ export class PoolReader {
 
   read(slot: number): void {
     this.ticks = this.#view.readPool(slot, this.fields, this.tickSqrtPrices, this.liquidityNet);
+  }
+
+  /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
+  snapshotFields(v: Fields): void {
+    v.r('fields', this.fields);
+    v.r('tickSqrtPrices', this.tickSqrtPrices);
+    v.r('liquidityNet', this.liquidityNet);
+    this.ticks = v.f('ticks', this.ticks);
+    v.r('view', this.#view);
   }
 }

@@ -32,6 +32,7 @@ import {
   inverseVolatilityWeights, kRebalInfoBenefitUsd, kRebalInfoCostUsd, kRebalInfoLength, kRebalParamBand, kRebalParamCostBps, kRebalParamFixedCostUsd,
   kRebalParamHorizonDays, kRebalParamRiskAversion, kRebalParamsLength, rebalanceDecision, riskBudgetWeights,
 } from '../../finance/portfolio.ts';
+import type { Fields } from '../../protocol/snapshot.ts';
 
 /** Fraction of capital the core sleeve holds. */
 export const kSleeveFraction = 0.3;
@@ -170,5 +171,33 @@ export class PortfolioRebalancer implements Agent {
       turnover += d;
     }
     return turnover > 0 ? (100 * weighted) / turnover : configured;
+  }
+
+  /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
+  snapshotFields(v: Fields): void {
+    v.b('view');
+    this.#out = v.f('out', this.#out);
+    v.b('cfg');
+    this.#prices = v.f('prices', this.#prices);
+    this.#returns = v.f('returns', this.#returns);
+    this.#bookSlots = v.f('bookSlots', this.#bookSlots);
+    this.#bookAsset = v.f('bookAsset', this.#bookAsset);
+    this.#bookBaseUsd = v.f('bookBaseUsd', this.#bookBaseUsd);
+    this.#vols = v.f('vols', this.#vols);
+    this.#target = v.f('target', this.#target);
+    this.#current = v.f('current', this.#current);
+    this.#trades = v.f('trades', this.#trades);
+    this.#value = v.f('value', this.#value);
+    this.#idx = v.f('idx', this.#idx);
+    this.#cov = v.f('cov', this.#cov);
+    this.#scratch = v.f('scratch', this.#scratch);
+    this.#params = v.f('params', this.#params);
+    this.#info = v.f('info', this.#info);
+    this.#model = v.f('model', this.#model);
+    this.#features = v.f('features', this.#features);
+    this.#q = v.f('q', this.#q);
+    this.lastCostBps = v.f('lastCostBps', this.lastCostBps);
+    this.lastFraction = v.f('lastFraction', this.lastFraction);
+    this.lastSweeps = v.f('lastSweeps', this.lastSweeps);
   }
 }

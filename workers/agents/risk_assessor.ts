@@ -49,6 +49,7 @@ import {
 import { normalInv } from '../../finance/stats.ts';
 import { ilConcentrated, ilConstantProduct } from '../../finance/impermanent_loss.ts';
 import { correlationFromCovariance, largestEigenvalue } from '../../finance/covariance.ts';
+import type { Fields } from '../../protocol/snapshot.ts';
 
 /** Major price moves at or above this change (percent) raise an alert. */
 const kMajorMoveAlertPct = 2;
@@ -453,5 +454,46 @@ export class RiskAssessor implements Agent {
     for (let i = 0; i < m; i++) weighted += Math.abs(this.#exposure[this.#ready[i]!]!) * Math.sqrt(this.#cov[i * m + i]!);
     const dr = sigmaUsd > 0 ? weighted / sigmaUsd : NaN;
     this.#out.push(kRecMarketRiskFactors, -1, -1, ar, meanCorr, sigmaUsd, dr, m);
+  }
+
+  /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
+  snapshotFields(v: Fields): void {
+    v.b('view');
+    this.#out = v.f('out', this.#out);
+    v.b('cfg');
+    this.#prices = v.f('prices', this.#prices);
+    this.#returns = v.f('returns', this.#returns);
+    this.#reliability = v.f('reliability', this.#reliability);
+    this.#vol = v.f('vol', this.#vol);
+    this.#lastMid = v.f('lastMid', this.#lastMid);
+    this.#lastCum = v.f('lastCum', this.#lastCum);
+    this.#lastLiq = v.f('lastLiq', this.#lastLiq);
+    this.#alerts = v.f('alerts', this.#alerts);
+    this.#nAlerts = v.f('nAlerts', this.#nAlerts);
+    this.#weights = v.f('weights', this.#weights);
+    v.b('positions');
+    this.#sizeOf = v.f('sizeOf', this.#sizeOf);
+    this.#poolAsset = v.f('poolAsset', this.#poolAsset);
+    this.#poolShare = v.f('poolShare', this.#poolShare);
+    this.#poolStable = v.f('poolStable', this.#poolStable);
+    this.#poolUnknown = v.f('poolUnknown', this.#poolUnknown);
+    this.#bookAsset = v.f('bookAsset', this.#bookAsset);
+    this.#pairAsset0 = v.f('pairAsset0', this.#pairAsset0);
+    this.#pairAsset1 = v.f('pairAsset1', this.#pairAsset1);
+    this.#usdOfToken0 = v.f('usdOfToken0', this.#usdOfToken0);
+    this.#usdOfToken1 = v.f('usdOfToken1', this.#usdOfToken1);
+    this.#ilRef = v.f('ilRef', this.#ilRef);
+    this.#ilHeld = v.f('ilHeld', this.#ilHeld);
+    this.#z = v.f('z', this.#z);
+    this.#exposure = v.f('exposure', this.#exposure);
+    this.#ready = v.f('ready', this.#ready);
+    this.#cov = v.f('cov', this.#cov);
+    this.#corr = v.f('corr', this.#corr);
+    this.#work = v.f('work', this.#work);
+    this.#eig = v.f('eig', this.#eig);
+    this.#m = v.f('m', this.#m);
+    this.#samplesSinceFactors = v.f('samplesSinceFactors', this.#samplesSinceFactors);
+    this.#factorsDue = v.f('factorsDue', this.#factorsDue);
+    this.#q = v.f('q', this.#q);
   }
 }

@@ -1,3 +1,4 @@
+import type { Fields } from '../../protocol/snapshot.ts';
 // Volatility from irregular ticks: an EWMA ratio estimator of the variance rate.
 //   A ← λ·A + (1 − λ)·r²,   B ← λ·B + (1 − λ)·Δt,   σ²(per µs) = A / B
 // with r the log return between two ticks and Δt their interval. Weighting squared returns and
@@ -51,5 +52,15 @@ export class TickVolatility {
     if (this.count[i] === 0) return NaN;
     const b = this.#b[i]!;
     return b > 0 ? Math.sqrt((this.#a[i]! / b) * kUsPerDay) : NaN;
+  }
+
+  /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
+  snapshotFields(v: Fields): void {
+    v.r('a', this.#a);
+    v.r('b', this.#b);
+    v.r('lastPrice', this.#lastPrice);
+    v.r('lastTs', this.#lastTs);
+    v.r('count', this.count);
+    v.r('lambda', this.#lambda);
   }
 }

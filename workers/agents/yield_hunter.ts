@@ -32,6 +32,7 @@ export { canonicalProtocol };
 import {
   apyZScore, effectiveApyPct, kScreenHold, kScreenRepeat, predictionFactor, screenYieldUpdate, sigmaToApyStdPct, stabilityRiskPoints,
 } from '../../finance/yield_signals.ts';
+import type { Fields } from '../../protocol/snapshot.ts';
 
 /** Cascade volume (USD) at which the market score halves. */
 const kStressHalfUsd = 20_000_000;
@@ -239,6 +240,36 @@ export class YieldHunter implements Agent {
       topScore[j] = score;
       top[j] = s;
     }
+  }
+
+  /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
+  snapshotFields(v: Fields): void {
+    v.b('view');
+    this.#out = v.f('out', this.#out);
+    v.b('cfg');
+    this.#cap = v.f('cap', this.#cap);
+    this.#pools = v.f('pools', this.#pools);
+    this.#reliability = v.f('reliability', this.#reliability);
+    this.#protocolOf = v.f('protocolOf', this.#protocolOf);
+    this.#stress = v.f('stress', this.#stress);
+    this.#stressTs = v.f('stressTs', this.#stressTs);
+    this.#lastCascade = v.f('lastCascade', this.#lastCascade);
+    this.#acc = v.f('acc', this.#acc);
+    this.#pendApy = v.f('pendApy', this.#pendApy);
+    this.#pendTvl = v.f('pendTvl', this.#pendTvl);
+    this.#pendTs = v.f('pendTs', this.#pendTs);
+    this.#seenEpoch = v.f('seenEpoch', this.#seenEpoch);
+    this.#apyVar = v.f('apyVar', this.#apyVar);
+    this.#stale = v.f('stale', this.#stale);
+    this.#score = v.f('score', this.#score);
+    this.#risk = v.f('risk', this.#risk);
+    this.#apyEff = v.f('apyEff', this.#apyEff);
+    this.#passes = v.f('passes', this.#passes);
+    this.#quarantined = v.f('quarantined', this.#quarantined);
+    this.#dirty = v.f('dirty', this.#dirty);
+    this.#topSlot = v.f('topSlot', this.#topSlot);
+    this.#topScore = v.f('topScore', this.#topScore);
+    this.#q = v.f('q', this.#q);
   }
 }
 

@@ -10,6 +10,7 @@ import type { FusionContext } from '../fusion.ts';
 import { kMaxExecutionRisk, kMaxInstrumentRisk } from '../risk_table.ts';
 import { Sightings } from './sightings.ts';
 import { QuoteUse } from './quote_use.ts';
+import type { Fields } from '../../../protocol/snapshot.ts';
 
 /** A flat arbitrage that fits in less than this share of its size is rejected as taken. */
 const kMinFit = 0.01;
@@ -116,5 +117,20 @@ export class ArbitrageCommon {
     let s = Math.min(sizeUsd, this.ctx.config.limits.maxPositionUsd);
     for (let k = 0; k < n; k++) s = Math.min(s, this.ctx.risk.maxPositionOf(slots[k]!));
     return s > 0 ? s : 0;
+  }
+
+  /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
+  snapshotFields(v: Fields): void {
+    v.b('ctx');
+    v.r('cap', this.cap);
+    v.r('legs', this.legs);
+    v.r('sides', this.sides);
+    this.scale = v.f('scale', this.scale);
+    this.lastFitRejection = v.f('lastFitRejection', this.lastFitRejection);
+    v.r('quotes', this.quotes);
+    v.r('usdRef', this.#usdRef);
+    v.r('quoteMark', this.#quoteMark);
+    v.r('marks', this.marks);
+    v.r('q', this.#q);
   }
 }

@@ -25,6 +25,7 @@ import { CarryArbitrage } from './carry.ts';
 import { CrossExchangeArbitrage } from './cross_exchange.ts';
 import { PairTrades } from './pair_trades.ts';
 import { TriangularArbitrage } from './triangular.ts';
+import type { Fields } from '../../../protocol/snapshot.ts';
 
 export class ArbitrageFusion implements Fusion {
   readonly #reader: ResultReader | undefined;
@@ -78,5 +79,17 @@ export class ArbitrageFusion implements Fusion {
       if (rec[o + kRecKind] === kRecArbCross) this.#cross.consider(r.name, rec, o, d, rnd, cycle, epoch, nowUs);
       else this.#triangular.consider(r.name, rec, o, d, rnd, cycle, epoch, nowUs);
     }
+  }
+
+  /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
+  snapshotFields(v: Fields): void {
+    v.r('reader', this.#reader);
+    v.r('cross', this.#cross);
+    v.r('triangular', this.#triangular);
+    v.r('carry', this.#carry);
+    v.r('pairs', this.#pairs);
+    this.#round = v.f('round', this.#round);
+    v.r('order', this.#order);
+    v.r('value', this.#value);
   }
 }

@@ -10,6 +10,7 @@ import { proposal } from '../fusion.ts';
 import { KeyRounds } from '../key_rounds.ts';
 import { round } from '../round.ts';
 import type { ArbitrageCommon } from './arbitrage_common.ts';
+import type { Fields } from '../../../protocol/snapshot.ts';
 
 export class CarryArbitrage {
   readonly #a: ArbitrageCommon;
@@ -49,5 +50,12 @@ export class CarryArbitrage {
     });
     c.decide(p);
     if (p.fill !== null) this.#carryOpen[borrow] = 1;
+  }
+
+  /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
+  snapshotFields(v: Fields): void {
+    v.r('a', this.#a);
+    v.r('rounds', this.#rounds);
+    v.r('carryOpen', this.#carryOpen);
   }
 }

@@ -10,6 +10,7 @@ import type { Sightings } from './sightings.ts';
 import type { ArbKindCounts } from '../stats.ts';
 import { round } from '../round.ts';
 import type { ArbitrageCommon } from './arbitrage_common.ts';
+import type { Fields } from '../../../protocol/snapshot.ts';
 
 export class CrossExchangeArbitrage {
   readonly #a: ArbitrageCommon;
@@ -61,5 +62,12 @@ export class CrossExchangeArbitrage {
     else n.risk++;
     if (p.fill !== null) a.use(legs, sides, 2, sizeUsd);
     this.#seen.decided(p.verdict.status === 'rejected');
+  }
+
+  /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
+  snapshotFields(v: Fields): void {
+    v.r('a', this.#a);
+    v.r('seen', this.#seen);
+    v.r('n', this.#n);
   }
 }

@@ -17,6 +17,7 @@ import { proposal } from '../fusion.ts';
 import { KeyRounds } from '../key_rounds.ts';
 import { round } from '../round.ts';
 import type { ArbitrageCommon } from './arbitrage_common.ts';
+import type { Fields } from '../../../protocol/snapshot.ts';
 
 export class PairTrades {
   readonly #a: ArbitrageCommon;
@@ -174,5 +175,23 @@ export class PairTrades {
     this.#entryCash[i] = this.#entryCash[last]!; this.#size[i] = this.#size[last]!;
     this.#quoteUsd[2 * i] = this.#quoteUsd[2 * last]!; this.#quoteUsd[2 * i + 1] = this.#quoteUsd[2 * last + 1]!;
     this.#refusedEpoch[i] = this.#refusedEpoch[last]!;
+  }
+
+  /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
+  snapshotFields(v: Fields): void {
+    v.r('a', this.#a);
+    v.r('rounds', this.#rounds);
+    v.r('baseIndex', this.#baseIndex);
+    this.#n = v.f('n', this.#n);
+    v.r('buy', this.#buy);
+    v.r('sell', this.#sell);
+    v.r('assetBuy', this.#assetBuy);
+    v.r('assetSell', this.#assetSell);
+    v.r('unitsBuy', this.#unitsBuy);
+    v.r('unitsSell', this.#unitsSell);
+    v.r('entryCash', this.#entryCash);
+    v.r('size', this.#size);
+    v.r('quoteUsd', this.#quoteUsd);
+    v.r('refusedEpoch', this.#refusedEpoch);
   }
 }

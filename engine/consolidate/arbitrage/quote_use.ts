@@ -13,6 +13,7 @@ import {
 } from '../../../protocol/layout.ts';
 import { kBookSnapshotLength, kBookTopAskAt, kBookTopAskSizeAt, kBookTopBidAt, kBookTopBidSizeAt } from '../../../protocol/market_view.ts';
 import type { MarketView } from '../../../protocol/market_view.ts';
+import type { Fields } from '../../../protocol/snapshot.ts';
 
 export class QuoteUse {
   readonly #view: MarketView;
@@ -66,6 +67,16 @@ export class QuoteUse {
     }
     v *= quoteUsd;
     return v > 0 ? v : 0;
+  }
+
+  /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
+  snapshotFields(v: Fields): void {
+    v.r('view', this.#view);
+    v.b('kinds');
+    v.r('epoch', this.#epoch);
+    v.r('used', this.#used);
+    v.r('book', this.#book);
+    v.r('e2', this.#e2);
   }
 }
 

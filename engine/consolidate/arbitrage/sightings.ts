@@ -10,6 +10,7 @@
 // (counted as de-duplicated). Nothing allocates per call.
 import { kEpoch } from '../../../protocol/layout.ts';
 import type { MarketView } from '../../../protocol/market_view.ts';
+import type { Fields } from '../../../protocol/snapshot.ts';
 
 const kLegs = 4;
 
@@ -115,6 +116,23 @@ export class Sightings {
       }
       i = (i + 1) & this.#mask;
     }
+  }
+
+  /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
+  snapshotFields(v: Fields): void {
+    v.r('view', this.#view);
+    v.r('keys', this.#keys);
+    v.r('round', this.#round);
+    v.r('sighting', this.#sighting);
+    v.r('epochs', this.#epochs);
+    v.r('profit', this.#profit);
+    v.r('size', this.#size);
+    v.r('rejected', this.#rejected);
+    v.r('mask', this.#mask);
+    v.r('e2', this.#e2);
+    this.#used = v.f('used', this.#used);
+    this.#at = v.f('at', this.#at);
+    this.#step = v.f('step', this.#step);
   }
 }
 

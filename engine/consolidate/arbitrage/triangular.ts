@@ -13,6 +13,7 @@ import type { Sightings } from './sightings.ts';
 import type { ArbKindCounts } from '../stats.ts';
 import { round } from '../round.ts';
 import type { ArbitrageCommon } from './arbitrage_common.ts';
+import type { Fields } from '../../../protocol/snapshot.ts';
 
 export class TriangularArbitrage {
   readonly #a: ArbitrageCommon;
@@ -72,6 +73,13 @@ export class TriangularArbitrage {
     else counts.risk++;
     if (p.fill !== null) a.use(legs, sides, n, sizeUsd);
     this.#seen.decided(p.verdict.status === 'rejected');
+  }
+
+  /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
+  snapshotFields(v: Fields): void {
+    v.r('a', this.#a);
+    v.r('seen', this.#seen);
+    v.r('n', this.#n);
   }
 }
 

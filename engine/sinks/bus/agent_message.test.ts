@@ -1,6 +1,7 @@
 // AgentMessage: plausibility checks that name the field, and its AMQP encoding.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { JsonText } from '../json_text.ts';
 import { agentMessageProblem, decodeBody, encodeBody, publishOptions, type AgentMessage } from './agent_message.ts';
 
 const kNow = Date.UTC(2026, 0, 2, 3, 4, 5, 678);
@@ -41,6 +42,15 @@ test('bodies that are not JSON or not messages decode to a reason; unserialisabl
   const b = decodeBody(Buffer.from(JSON.stringify({ ...good, priority: 'high' })));
   assert.ok('problem' in b && /^priority must be an integer/.test(b.problem));
   assert.throws(() => encodeBody({ ...good, payload: { n: 1n } }), /^message m-1: payload is not JSON-serialisable \(Do not know how to serialize a BigInt\)$/);
+});
+
+test('a payload already serialised (JsonText) is spliced in: the same body as serialising the value', () => {
+  const payload = { key: 'c1:a', sizeUsd: 12.5, note: 'quote " and \\ and é', fill: null, n: [1, -0, 1e21] };
+  const m = { id: 'm-1', from: 'arbitrage_detector', to: 'executor', type: 'action.arbitrage_cross_exchange', priority: 5, timestamp: Date.UTC(2024, 7, 8), ttl: 60_000 };
+  const body = encodeBody({ ...m, payload: new JsonText(JSON.stringify(payload)) });
+  assert.is(body, encodeBody({ ...m, payload }));
+  assert.equal(JSON.parse(body).payload, JSON.parse(JSON.stringify(payload)));
+  assert.throws(() => encodeBody({ ...m, payload: new JsonText('') }), /payload is empty JSON text/);
 });
 
 test.run();

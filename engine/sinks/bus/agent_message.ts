@@ -6,6 +6,7 @@
 // priority (queues are declared with x-max-priority), expiration (the per-message TTL),
 // persistent delivery, content-type and the AMQP timestamp (seconds).
 import type { Options } from 'amqplib';
+import { JsonText } from '../json_text.ts';
 
 export interface AgentMessage<P = unknown> {
   /** Unique per message; the AMQP message-id. A re-sent message keeps it. */
@@ -53,8 +54,14 @@ export function agentMessageProblem(m: unknown): string | null {
   return null;
 }
 
-/** The JSON body; throws a one-line TypeError when the payload cannot be serialised. */
+/** The JSON body (a JsonText payload is spliced in as its text); throws a one-line TypeError when the payload cannot be serialised. */
 export function encodeBody(m: AgentMessage): string {
+  if (m.payload instanceof JsonText) {
+    // a payload already serialised (a decision's log line): spliced in, the same text JSON.stringify gives
+    const p = m.payload.text;
+    if (typeof p !== 'string' || p.length === 0) throw new TypeError(`message ${m.id}: payload is empty JSON text`);
+    return `{"id":${JSON.stringify(m.id)},"from":${JSON.stringify(m.from)},"to":${JSON.stringify(m.to)},"type":${JSON.stringify(m.type)},"priority":${m.priority},"payload":${p},"timestamp":${m.timestamp},"ttl":${m.ttl}}`;
+  }
   try {
     return JSON.stringify({ id: m.id, from: m.from, to: m.to, type: m.type, priority: m.priority, payload: m.payload, timestamp: m.timestamp, ttl: m.ttl });
   } catch (err) {

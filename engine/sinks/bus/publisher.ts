@@ -329,6 +329,7 @@ export class BusPublisher {
   }
 
   async #open(conn: ChannelModel): Promise<void> {
+    coalesceWrites(conn);
     const ch = await conn.createConfirmChannel();
     ch.on('error', () => undefined); // the close that follows is what counts
     ch.on('close', () => { if (this.#ch === ch) this.#link.drop(); });
@@ -357,4 +358,28 @@ export class BusPublisher {
     const f = msg.fields as { exchange?: string; routingKey?: string };
     this.options.onEvent?.({ kind: 'unroutable', exchange: f.exchange ?? '', routingKey: f.routingKey ?? '', id: String(msg.properties.messageId ?? '') });
   }
+}
+
+/**
+ * One socket write per batch of frames instead of one per message. amqplib's multiplexer writes
+ * each queued frame chunk to the socket with its own write() (a system call each, and on loopback
+ * the receiving side's work too); corking the socket around one pass of it turns the pass into a
+ * single writev. The frames, their order and the socket's backpressure (write() returning false,
+ * then 'drain') are unchanged. A connection whose internals do not look as expected is left as is.
+ */
+function coalesceWrites(conn: ChannelModel): void {
+  const c = (conn as unknown as { connection?: { stream?: unknown; muxer?: unknown } }).connection;
+  const sock = c?.stream as { cork?: () => void; uncork?: () => void } | undefined;
+  const mux = c?.muxer as { _readIncoming?: () => void; coalesced?: boolean } | undefined;
+  if (mux === undefined || sock === undefined || typeof mux._readIncoming !== 'function' || typeof sock.cork !== 'function' || typeof sock.uncork !== 'function' || mux.coalesced) return;
+  const pass = mux._readIncoming;
+  mux._readIncoming = function (this: unknown): void {
+    sock.cork!();
+    try {
+      pass.call(this);
+    } finally {
+      sock.uncork!();
+    }
+  };
+  mux.coalesced = true;
 }

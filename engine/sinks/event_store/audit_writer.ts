@@ -45,6 +45,13 @@ export interface AuditWriterOptions<T> {
   drainIntervalMs?: number;
   /** Told about an item whose event the store rejected as invalid. */
   onRejected?(item: T, error: Error): void;
+  /**
+   * Runs on a batch before its events are built (in the drain; again if the append is retried, so
+   * it skips what it already did): work done for the whole batch elsewhere (the engine formats
+   * decisions' inputs in a worker). A failure is ignored: toEvent must work whether or not it did
+   * its part.
+   */
+  prepare?(items: readonly T[]): Promise<void>;
 }
 
 export interface AuditWriterStats {
@@ -84,6 +91,7 @@ export class AuditWriter<T> {
   readonly #stream: string;
   readonly #toEvent: (item: T) => EventData;
   readonly #onRejected: ((item: T, error: Error) => void) | undefined;
+  readonly #prepare: ((items: readonly T[]) => Promise<void>) | undefined;
   readonly #ring: (T | undefined)[];
   readonly #mask: number;
   readonly #batch: number;
@@ -111,6 +119,7 @@ export class AuditWriter<T> {
     this.#stream = checkStreamName(options.stream);
     this.#toEvent = options.toEvent;
     this.#onRejected = options.onRejected;
+    this.#prepare = options.prepare;
     const capacity = powerOfTwo('capacity', options.capacity, 8192, 1 << 22);
     this.#ring = new Array<T | undefined>(capacity).fill(undefined);
     this.#mask = capacity - 1;
@@ -241,6 +250,7 @@ export class AuditWriter<T> {
         const n = Math.min(this.#batch, this.#tail - this.#head);
         const items: T[] = new Array(n);
         for (let i = 0; i < n; i++) items[i] = this.#ring[(this.#head + i) & this.#mask] as T;
+        if (this.#prepare !== undefined) await this.#prepare(items).catch(() => undefined);
         try {
           await this.#appendBatch(items);
           backoff = 100;

@@ -1,5 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { JsonText } from '../json_text.ts';
+import { prepareEvents } from './validate.ts';
 import { agentPerformanceStream, decisionEvent, isEngineStream, keyedEventId } from './streams.ts';
 
 test('stream names of the engine', () => {
@@ -18,9 +20,18 @@ test('a decision\'s event id is a UUID fixed by its key: the same in every run, 
   assert.is.not(keyedEventId('outcomes', 'c12:arbitrage:binance:BTC/USDT'), a);
   const d = { key: 'k1', sizeUsd: 5 };
   const e = decisionEvent(d);
-  assert.is(e.data, d);
+  assert.ok(e.data instanceof JsonText); // the decision log's line, reused
+  assert.is((e.data as JsonText).text, JSON.stringify(d));
   assert.is(e.type, 'decision');
   assert.is(e.id, keyedEventId('decisions', 'k1'));
+});
+
+test('an event whose data is JsonText is stored with that text verbatim; text that is not an object or array is refused', () => {
+  const [e] = prepareEvents('decisions', { type: 'decision', data: new JsonText('{"b":1,"a":2.50}'), metadata: new JsonText('[1]') });
+  assert.is(e!.data, '{"b":1,"a":2.50}');
+  assert.is(e!.metadata, '[1]');
+  assert.throws(() => prepareEvents('decisions', { type: 'decision', data: new JsonText('42') }), /data must be a JSON object or array, got "42"/);
+  assert.throws(() => prepareEvents('decisions', { type: 'decision', data: new JsonText('{"a":1') }), /data must be a JSON object or array/);
 });
 
 test.run();

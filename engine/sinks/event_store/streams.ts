@@ -2,7 +2,9 @@
 // rejected or held) with the inputs it was made from; `outcomes`: what became of an executed
 // decision; `agent-performance-<agentId>`: each agent's performance records; `control`: kill
 // switch, approvals and parameter changes.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
+import { decisionLine } from '../decision_log.ts';
+import { JsonText } from '../json_text.ts';
 import { InvalidEventError } from './errors.ts';
 import type { EventData } from './types.ts';
 import { checkStreamName, preview } from './validate.ts';
@@ -42,14 +44,21 @@ export function isEngineStream(stream: string): boolean {
  * the same decision gets the same event id in every run and after a restart.
  */
 export function keyedEventId(stream: string, key: string): string {
-  const h = createHash('sha256').update(stream).update('\0').update(key).digest();
+  const h = hash('sha256', `${stream}\0${key}`, 'buffer'); // one call, no Hash object
   h[6] = (h[6] & 0x0f) | 0x40;
   h[8] = (h[8] & 0x3f) | 0x80;
   const x = h.toString('hex', 0, 16);
   return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
 }
 
-/** The `decisions` event of a decision: its data is the decision object itself (so an export reproduces the decision log's line). */
-export function decisionEvent(decision: { key: string }, metadata?: Record<string, unknown>): EventData {
-  return { id: keyedEventId(kDecisionsStream, decision.key), type: kDecisionType, data: decision, metadata };
+/**
+ * The `decisions` event of a decision: its data is the decision log's line of it (decisionLine:
+ * the text the decision log wrote, reused, so an export reproduces the line byte for byte);
+ * `metadata` an object or JSON text (the decision's inputs, decision_inputs.ts).
+ */
+export function decisionEvent(decision: { key: string }, metadata?: Record<string, unknown> | string): EventData {
+  return {
+    id: keyedEventId(kDecisionsStream, decision.key), type: kDecisionType, data: new JsonText(decisionLine(decision)),
+    metadata: typeof metadata === 'string' ? new JsonText(metadata) : metadata,
+  };
 }

@@ -3,7 +3,10 @@
 // positions order every event of the store (global, strictly increasing in commit order, not
 // necessarily dense: each adapter has its own numbering).
 
-/** An event to append. `data` and `metadata` are JSON objects (or arrays); `id` a UUID (one is generated when absent). */
+/**
+ * An event to append. `data` and `metadata` are JSON objects (or arrays), or a JsonText holding one
+ * already serialised (stored verbatim); `id` a UUID (one is generated when absent).
+ */
 export interface EventData {
   id?: string;
   type: string;

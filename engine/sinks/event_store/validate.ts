@@ -2,6 +2,7 @@
 // input with the same one-line message, and turns events into the JSON text that is stored.
 import { randomUUID } from 'node:crypto';
 import { InvalidEventError } from './errors.ts';
+import { JsonText } from '../json_text.ts';
 import type { Direction, EventData, ExpectedRevision, ReadAllOptions, ReadStreamOptions, SubscribeOptions } from './types.ts';
 
 /** Largest stream name, in characters. */
@@ -57,6 +58,14 @@ export function checkExpectedRevision(stream: string, e: unknown): ExpectedRevis
 
 function jsonText(where: string, field: string, v: unknown): string {
   let text: string | undefined;
+  if (v instanceof JsonText) {
+    // already serialised by the engine (a decision's log line): used verbatim, checked for its shape
+    text = v.text;
+    if (typeof text !== 'string' || (text[0] !== '{' && text[0] !== '[') || (text.at(-1) !== '}' && text.at(-1) !== ']')) {
+      throw new InvalidEventError(`${where}: ${field} must be a JSON object or array, got ${preview(text)}`);
+    }
+    return text;
+  }
   try {
     text = JSON.stringify(v);
   } catch (err) {
@@ -70,7 +79,8 @@ function jsonText(where: string, field: string, v: unknown): string {
 
 /**
  * Checks an append's events and returns them as stored: ids filled in, data and metadata as JSON
- * text (exactly JSON.stringify's output, so a reader can reproduce the text byte for byte).
+ * text (exactly JSON.stringify's output, so a reader can reproduce the text byte for byte; a
+ * JsonText is taken as the text it holds).
  */
 export function prepareEvents(stream: string, events: EventData | readonly EventData[], maxEventBytes = kDefaultMaxEventBytes): PreparedEvent[] {
   const list = Array.isArray(events) ? events as readonly EventData[] : [events as EventData];

@@ -117,6 +117,8 @@ export class KafkaSource<T extends LaneTarget> implements Source {
   /** Step figures of every lane together. */
   readonly stats: LoopStats;
   readonly originToDecision = new LatencyRecorder();
+  /** Producer's send → broker append → receive, for every event with a send time (lane.ts Transit). */
+  readonly transit = { produceToAppend: new LatencyRecorder(), appendToReceive: new LatencyRecorder() };
 
   constructor(o: KafkaSourceOptions<T>) {
     this.o = o;
@@ -211,7 +213,7 @@ export class KafkaSource<T extends LaneTarget> implements Source {
     return new Lane<T>({
       id, shard, partitions: this.#partitionsPerTopic, registry, universe: this.o.universe, topicPrefix: this.o.topicPrefix,
       ordered: this.o.mode === 'lockstep', bufferPerPartition: this.o.bufferPerPartition, rate: this.o.rate,
-      commitIntervalMs: this.o.commitIntervalMs, deadLetters: this.#dl, partitionsExpected,
+      commitIntervalMs: this.o.commitIntervalMs, deadLetters: this.#dl, partitionsExpected, transit: this.transit,
       open: () => this.o.openLane({ id, shard, registry, stats: this.stats, originToDecision: this.originToDecision }),
       countEvents: (n) => { this.stats.events += n; },
       commit: (offsets) => this.#commit(offsets),

@@ -11,6 +11,7 @@
 // Work on a lane is serialised (one pump at a time); the step itself is synchronous.
 import type { KafkaMessage } from 'kafkajs';
 import type { EventStepper } from '../../step/event_stepper.ts';
+import type { LatencyRecorder } from '../../metrics/latency.ts';
 import { Tape } from '../../../protocol/tape.ts';
 import type { KafkaDeadLetters } from './dead_letters.ts';
 import { ReleasedBatch, ReorderBuffer } from './merge.ts';
@@ -65,6 +66,21 @@ export interface LaneOptions<T extends LaneTarget> extends MessageDecoderOptions
   countEvents: (n: number) => void;
   /** Commits the offsets; false when the group would not take them (a rebalance), to retry later. */
   commit: (offsets: { topic: string; partition: number; offset: string }[]) => Promise<boolean>;
+  /** Where an event's time in transit goes (shared by every lane); see Transit. */
+  transit?: Transit | undefined;
+}
+
+/**
+ * An event's way from the producer to the lane, split at the broker's append, for every event
+ * that carries the producer's send time (header): send → append and append → receive (eachBatch).
+ * The append time is the record's timestamp, which is the broker's append time on a topic with
+ * message.timestamp.type=LogAppendTime (the Kafka bench creates its topics so; on a CreateTime
+ * topic it is the producer's clock, and the split means nothing). The timestamp has millisecond
+ * resolution: send → append reads up to 1 ms low and append → receive up to 1 ms high.
+ */
+export interface Transit {
+  produceToAppend: LatencyRecorder;
+  appendToReceive: LatencyRecorder;
 }
 
 interface LanePartition {
@@ -167,6 +183,14 @@ export class Lane<T extends LaneTarget> {
     const seq = seqText === null ? NaN : Number(seqText);
     const producedUs = Number(headerText(headers[kHeaderProducedUs]) ?? NaN);
     const originMs = producedUs === producedUs ? producedUs / 1000 - performance.timeOrigin : NaN;
+    const transit = this.o.transit;
+    if (transit !== undefined && producedUs === producedUs) {
+      const appendUs = Number(m.timestamp) * 1000;
+      if (appendUs === appendUs) {
+        transit.produceToAppend.recordNs((appendUs - producedUs) * 1000);
+        transit.appendToReceive.recordNs(((performance.timeOrigin + recvMs) * 1000 - appendUs) * 1000);
+      }
+    }
     this.buffer.push(p, this.#staging.rows, 0, this.#staging.depth, offset, seq, recvMs, originMs);
     this.#staging.reset();
   }

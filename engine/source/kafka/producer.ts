@@ -1,9 +1,11 @@
 // Replays a fixture into Kafka: each event to its topic (with the topic prefix in front), keyed
 // by its universe shard (topics.ts), with a header carrying its sequence
 // number in the fixture (its epoch in a file replay: the n-th event the codec accepts) and one
-// carrying the wall-clock time it was sent. Sends are awaited one batch at a time with an
-// idempotent producer, so each partition holds its events in file order. Paced by a fixed rate or
-// by the recorded timing; while paced, every partition gets a watermark record now and then (so
+// carrying the wall-clock time it was sent (paced: how long events waited after they were due is
+// reported apart, behindScheduleUs). Sends are awaited one batch at a time with an idempotent producer, so each
+// partition holds its events in file order. Paced by a fixed rate or by the recorded timing (the
+// producer sleeps until the next event is due, never spins, and keeps one request in flight while
+// it reads on: each request carries every event that fell due during the one before); while paced, every partition gets a watermark record now and then (so
 // a lockstep consumer's merge need not wait for quiet partitions), and at the end an end record.
 // Lines the codec rejects are sent too, without a sequence header (the consumer dead-letters them).
 import { Partitioners } from 'kafkajs';
@@ -17,6 +19,7 @@ import {
 } from './topics.ts';
 import { fixtureLines, writeUniverse } from './universe.ts';
 import { Tape } from '../../../protocol/tape.ts';
+import { LatencyRecorder, type LatencySummary } from '../../metrics/latency.ts';
 
 export interface ReplayOptions {
   brokers: string[];
@@ -45,9 +48,19 @@ export interface ReplayReport {
   lastSeq: number;
   seconds: number;
   eventsPerSec: number;
+  /**
+   * Paced: how long each event waited in the producer after it was due, until the request that
+   * carried it was sent (the produced-us header is that send's time, so produce-to-decision does
+   * not include this wait). Null unpaced.
+   */
+  behindScheduleUs: LatencySummary | null;
 }
 
-interface Item { topic: string; partition: number; key: string | null; value: string; seq: number; ts: number }
+interface Item {
+  topic: string; partition: number; key: string | null; value: string; seq: number; ts: number;
+  /** Paced: when the event was due (performance.now() ms); NaN unpaced. */
+  dueMs: number;
+}
 
 /** An admin request, tried again while the broker answers with a retriable error (a busy broker, a topic still being made). */
 async function retrying<T>(fn: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
@@ -63,11 +76,12 @@ async function retrying<T>(fn: () => Promise<T>, timeoutMs = 30_000): Promise<T>
 }
 
 /** Creates the topics that are missing; an existing topic must have `partitions` partitions. */
-export async function ensureTopics(admin: Admin, topics: string[], partitions: number): Promise<string[]> {
+/** Creates the missing topics (with `configEntries`, e.g. message.timestamp.type); checks the partitions of the others. */
+export async function ensureTopics(admin: Admin, topics: string[], partitions: number, configEntries: { name: string; value: string }[] = []): Promise<string[]> {
   const existing = new Set(await retrying(() => admin.listTopics()));
   const missing = topics.filter((t) => !existing.has(t));
   if (missing.length > 0) {
-    await retrying(() => admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })) }));
+    await retrying(() => admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1, configEntries })) }));
   }
   const have = topics.filter((t) => existing.has(t));
   if (have.length > 0) {
@@ -81,16 +95,13 @@ export async function ensureTopics(admin: Admin, topics: string[], partitions: n
   return missing;
 }
 
-function wallUs(): number {
-  return Math.round((performance.timeOrigin + performance.now()) * 1000);
-}
-
 interface Control { topic: string; partition: number; control: string; seq: number }
 
 /** One produce request: the events in order, then control records (after the events of their partition). */
-async function sendItems(producer: Producer, items: Item[], controls: Control[] = []): Promise<void> {
+async function sendItems(producer: Producer, items: Item[], controls: Control[] = [], lag: LatencyRecorder | null = null): Promise<void> {
   if (items.length === 0 && controls.length === 0) return;
-  const produced = String(wallUs());
+  const sentMs = performance.now();
+  const produced = String(Math.round((performance.timeOrigin + sentMs) * 1000));
   const byTopic = new Map<string, Message[]>();
   const list = (topic: string): Message[] => {
     let l = byTopic.get(topic);
@@ -99,6 +110,7 @@ async function sendItems(producer: Producer, items: Item[], controls: Control[] 
   };
   for (const it of items) {
     const headers: Record<string, string> = { [kHeaderProducedUs]: produced };
+    if (it.dueMs === it.dueMs && lag !== null) lag.recordNs((sentMs - it.dueMs) * 1e6);
     if (it.seq > 0) headers[kHeaderSeq] = String(it.seq);
     list(it.topic).push({ key: it.key, value: it.value, partition: it.partition, headers });
   }
@@ -154,9 +166,10 @@ export async function replayToKafka(o: ReplayOptions, kafka: Kafka = createKafka
   });
   await producer.connect();
   const paced = o.rate > 0 || o.speed > 0;
+  const lag = paced ? new LatencyRecorder() : null;
   const report: ReplayReport = {
     lines: 0, events: 0, rejected: 0, unroutable: 0, topics, partitions: o.partitions, createdTopics: created, lastSeq: 0,
-    seconds: 0, eventsPerSec: 0,
+    seconds: 0, eventsPerSec: 0, behindScheduleUs: null,
   };
   const tape = new Tape(1);
   const decodeRegistry = new InstrumentRegistry();
@@ -165,6 +178,14 @@ export async function replayToKafka(o: ReplayOptions, kafka: Kafka = createKafka
   let ts0 = NaN;
   let start = 0;
   let lastWatermark = 0;
+  // Paced: the request in flight (at most one), and the first error of one.
+  let busy = false;
+  let last: Promise<void> = Promise.resolve();
+  let failed: unknown = null;
+  const ship = (items: Item[], controls: Control[] = []): void => {
+    busy = true;
+    last = sendItems(producer, items, controls, lag).then(() => { busy = false; }, (err: unknown) => { busy = false; failed ??= err; });
+  };
   let lastProgress = 0;
   const lastWrite = new Map<string, number>(); // topic/partition → when an event was last sent to it
   try {
@@ -181,31 +202,42 @@ export async function replayToKafka(o: ReplayOptions, kafka: Kafka = createKafka
       const key = shardKeyOfEvent(ev);
       const item: Item = {
         topic: o.topicPrefix + topic, partition: key === null ? 0 : shardOf(key, o.partitions), key, value: text,
-        seq: ok ? ++seq : 0, ts: Number((ev as { ts?: unknown }).ts),
+        seq: ok ? ++seq : 0, ts: Number((ev as { ts?: unknown }).ts), dueMs: NaN,
       };
       if (ok) report.events++; else report.rejected++;
       if (paced) {
+        if (failed !== null) throw failed;
         if (start === 0) { start = performance.now(); ts0 = item.ts; lastWatermark = start; }
         const intended = start + (o.rate > 0 ? ((seq - 1) * 1000) / o.rate : (item.ts - ts0) / 1000 / o.speed);
         let now = performance.now();
         if (intended > now) {
-          await sendItems(producer, batch);
-          batch = [];
+          // Not due yet: what is due goes now (after the request in flight), then sleep until this
+          // event is due. No spinning: a spinning producer takes a core from the broker and the
+          // consumer; the events that fall due while it sleeps (~1 ms timer) go together.
+          if (batch.length > 0) {
+            if (busy) await last.catch(() => undefined);
+            ship(batch);
+            batch = [];
+          }
           now = performance.now();
-          if (intended - now > 1) await new Promise((r) => setTimeout(r, intended - now - 0.5));
-          while (performance.now() < intended) { /* spin the last half millisecond */ }
+          if (intended > now) await new Promise((r) => setTimeout(r, intended - now));
         }
+        item.dueMs = intended;
         batch.push(item);
         now = performance.now();
         lastWrite.set(`${item.topic}/${item.partition}`, now);
-        if (o.watermarkMs > 0 && now - lastWatermark >= o.watermarkMs) {
+        if (busy) {
+          // One request at a time (each partition keeps file order); the next carries all that
+          // fell due meanwhile, while this loop goes on reading instead of waiting for the reply.
+          if (batch.length >= o.batchSize) { await last.catch(() => undefined); ship(batch); batch = []; }
+        } else if (o.watermarkMs > 0 && now - lastWatermark >= o.watermarkMs) {
           // Only partitions without an event for a while need one: the others move the merge on themselves.
           const quiet = (topic: string, p: number): boolean => now - (lastWrite.get(`${topic}/${p}`) ?? -Infinity) >= o.watermarkMs;
-          await sendItems(producer, batch, controlsFor(topics, o.partitions, kControlWatermark, seq, (t, p) => !quiet(t, p)));
+          ship(batch, controlsFor(topics, o.partitions, kControlWatermark, seq, (t, p) => !quiet(t, p)));
           batch = [];
           lastWatermark = now;
-        } else if (batch.length >= o.batchSize) {
-          await sendItems(producer, batch);
+        } else {
+          ship(batch);
           batch = [];
         }
       } else {
@@ -215,13 +247,17 @@ export async function replayToKafka(o: ReplayOptions, kafka: Kafka = createKafka
       if (o.onProgress && performance.now() - lastProgress > 1000) { lastProgress = performance.now(); o.onProgress(seq, total); }
       if (o.limit > 0 && seq >= o.limit) break;
     }
-    await sendItems(producer, batch, o.endMarkers ? controlsFor(topics, o.partitions, kControlEnd, seq) : []);
+    await last.catch(() => undefined);
+    if (failed !== null) throw failed;
+    await sendItems(producer, batch, o.endMarkers ? controlsFor(topics, o.partitions, kControlEnd, seq) : [], lag);
   } finally {
+    await last.catch(() => undefined);
     await producer.disconnect();
   }
   report.lastSeq = seq;
   report.seconds = (performance.now() - t0) / 1000;
   report.eventsPerSec = Math.round(report.events / report.seconds);
+  report.behindScheduleUs = lag === null ? null : lag.summary();
   o.onProgress?.(seq, total);
   return report;
 }

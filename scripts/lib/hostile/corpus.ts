@@ -2,8 +2,9 @@
 // real event of the stream it is mixed into (so its instrument and time are current), and a
 // deterministic mixer that puts them among real events. Every class of "Input a trader can trust"
 // is here: prices (tiny, fat finger, crossed, zero, non-finite, wide spread, huge sizes, last trade
-// off), keys that disagree with their data, time out of order and far ahead, yields (huge APY and
-// TVL, never-seen pools, jumps, two agreeing jumps), liquidations, cascades and price moves out of
+// off), keys that disagree with their data (venue, asset, quote, pool, topic) or are huge, a huge
+// data field, time out of order and far ahead, yields (huge APY and TVL, never-seen pools and their
+// quick repeats, jumps, agreeing jumps and bursts), liquidations, cascades and price moves out of
 // bounds, AMM price jumps, unknown instruments, spoofed derived events and malformed envelopes.
 
 /** A decoded envelope as the fixture holds it. */
@@ -30,7 +31,17 @@ interface ClassSpec {
   build: (e: Envelope, i: number) => unknown[];
   /** Lines stay right after the real event they were built from, whatever their time (else a later line goes where its time is). */
   atSource?: boolean;
+  /** Which real events it may be built from (default: any of type `from`): real[i] and the stream around it. */
+  fits?: (real: Envelope[], i: number) => boolean;
 }
+
+/** Whether the next real event of real[i]'s key comes more than `us` after it (none: true). */
+const quietAfter = (real: Envelope[], i: number, us: number): boolean => {
+  const e = real[i]!;
+  for (let k = i + 1; k < real.length && real[k]!.ts - e.ts <= us; k++) if (real[k]!.key === e.key) return false;
+  return true;
+};
+const apyTimes = (e: Envelope, x: number): Record<string, unknown> => ({ apy: (e.data.apy as number) * x, apyBase: (e.data.apy as number) * x });
 
 const j = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
 const withData = (e: Envelope, patch: Record<string, unknown>, env: Partial<Envelope> = {}): Envelope => ({ ...e, ...env, data: { ...e.data, ...patch } });
@@ -68,7 +79,19 @@ export const kHostileClasses: ClassSpec[] = [
       e.data.base === 'ETH' ? withData(noDepth(e), { base: 'BTC', bid: 60000, ask: 60010 }) : withData(noDepth(e), { base: 'ETH', bid: 2600, ask: 2600.5 }),
     ],
   },
+  {
+    name: 'key.quote-mismatch', what: 'a book keyed in one quote currency whose data names another (USDT ↔ EUR)', from: 'price_update',
+    build: (e) => [withData(noDepth(e), { quote: e.data.quote === 'EUR' ? 'USDT' : 'EUR' })],
+  },
+  {
+    name: 'key.pool-mismatch', what: 'a yield keyed for one pool whose data names another, at 3× its APY', from: 'yield_update',
+    build: (e) => [withData(e, { pool: `${String(e.data.pool)}-other`, ...apyTimes(e, 3) })],
+  },
   { name: 'key.topic-mismatch', what: 'a price on another venue\'s topic', from: 'price_update', build: (e) => [withData(noDepth(e), {}, { topic: 'market.prices.evilx' })] },
+  {
+    name: 'output.huge-field', what: 'a 10 MB string in a data field (the venue): output must not grow with it', from: 'price_update',
+    build: (e) => [withData(noDepth(e), { venue: 'v'.repeat(10 * 1024 * 1024) })],
+  },
   { name: 'key.oversized', what: 'a 1 MB key', from: 'price_update', build: (e) => [withData(noDepth(e), {}, { key: 'k'.repeat(1 << 20) })] },
   { name: 'time.back-1h', what: 'the same key one hour in the past', from: 'price_update', atSource: true, build: (e) => [withData(noDepth(e), {}, { ts: e.ts - 3_600_000_000 })] },
   { name: 'time.future', what: 'one day and ten years ahead of the stream', from: 'price_update', atSource: true, build: (e) => [withData(noDepth(e), {}, { ts: e.ts + 86_400_000_000 }), withData(noDepth(e), {}, { ts: e.ts + 315_360_000_000_000 })] },
@@ -86,6 +109,19 @@ export const kHostileClasses: ClassSpec[] = [
   {
     name: 'yield.jump-agreeing', what: 'two agreeing 100× APY jumps 2 s apart', from: 'yield_update',
     build: (e) => [withData(e, { apy: (e.data.apy as number) * 100, apyBase: (e.data.apy as number) * 100 }), withData(e, { apy: (e.data.apy as number) * 101, apyBase: (e.data.apy as number) * 101 }, { ts: e.ts + 2_000_000 })],
+  },
+  {
+    name: 'yield.jump-burst', what: 'a 100× APY jump and four agreeing updates within 2 s, before the pool\'s next real update (it alone speaks)', from: 'yield_update',
+    fits: (real, i) => quietAfter(real, i, 3_000_000),
+    build: (e) => [0, 500_000, 1_000_000, 1_500_000, 2_000_000].map((dt, k) => withData(e, apyTimes(e, 100 + k), { ts: e.ts + dt })),
+  },
+  {
+    name: 'yield.new-pool-repeat', what: 'a never-seen pool (APY 900 %, TVL 5e8) seen again 1 s and 2 s later', from: 'yield_update',
+    build: (e, i) => {
+      const pool = `hostile-repeat-${i}`;
+      const key = `${e.data.protocol as string}:${e.data.chain as string}:${pool}`;
+      return [0, 1_000_000, 2_000_000].map((dt, k) => withData(e, { pool, apy: 900 + k, apyBase: 900 + k, tvlUsd: 5e8 }, { key, ts: e.ts + dt }));
+    },
   },
   { name: 'liquidation.huge', what: 'collateral 1e308 and 1e12 USD', from: 'liquidation', build: (e) => [withData(e, { collateralUsd: 1e308, debtUsd: 1e308 }), withData(e, { collateralUsd: 1e12, debtUsd: 1e12 })] },
   {
@@ -147,7 +183,7 @@ export function mixHostile(real: Envelope[], classes: readonly ClassSpec[], perC
   let n = 0;
   for (const c of classes) {
     const candidates: number[] = [];
-    for (let i = half; i < real.length; i++) if (real[i]!.type === c.from) candidates.push(i);
+    for (let i = half; i < real.length; i++) if (real[i]!.type === c.from && (c.fits?.(real, i) ?? true)) candidates.push(i);
     if (candidates.length === 0) continue;
     for (let k = 0; k < perClass; k++) {
       const at = candidates[Math.floor(r() * candidates.length)]!;

@@ -43,7 +43,9 @@ export interface HostileResult {
   /** Dead letters of real events (a hostile line made a real one look wrong): the goal is 0. */
   realRefused: number;
   bad: BadDecisions;
+  /** Yield updates held at the door, and held ones later confirmed (the summary's plausibility). */
   held: number;
+  confirmed: number;
 }
 
 /** The first `n` events of the shipped fixture, parsed. */
@@ -182,7 +184,7 @@ export async function runFile(mixed: Mixed, real: Envelope[], dir: string, tag: 
   });
   const s = await runEngine(o);
   const { perClass, real: realRefused, realReasons } = attribute(readDeadLetters(o.deadLetters!), mixed.hostile);
-  return { rows: rowsFor(mixed.hostile, perClass, new Map()), realRefused, realReasons, bad: badDecisions(o.decisions!, real), held: s.plausibility?.held ?? 0 };
+  return { rows: rowsFor(mixed.hostile, perClass, new Map()), realRefused, realReasons, bad: badDecisions(o.decisions!, real), held: s.plausibility?.held ?? 0, confirmed: s.plausibility?.confirmed ?? 0 };
 }
 
 /**
@@ -212,9 +214,9 @@ export async function runKafka(mixed: Mixed, real: Envelope[], dir: string, brok
       decisions: join(dir, 'kafka.decisions.jsonl'), summary: null, deadLetters: join(dir, 'kafka.dead-letters.jsonl'),
     });
     const k = resolveKafkaOptions({ brokers, group, topicPrefix: prefix, untilEnd: true, topicRefreshMs: 0, universe }, o);
-    await runKafkaEngine(o, k, { log: () => undefined });
+    const s = await runKafkaEngine(o, k, { log: () => undefined });
     const { perClass, real: realRefused, realReasons } = attribute(readDeadLetters(o.deadLetters!), mixed.hostile);
-    return { rows: rowsFor(mixed.hostile, perClass, notSent), realRefused, realReasons, bad: badDecisions(o.decisions!, real), held: -1 };
+    return { rows: rowsFor(mixed.hostile, perClass, notSent), realRefused, realReasons, bad: badDecisions(o.decisions!, real), held: s.plausibility?.held ?? -1, confirmed: s.plausibility?.confirmed ?? -1 };
   } finally {
     const admin = createKafka({ brokers, clientId: 'lucent-hostile-cleanup', retries: 1 }).admin();
     try {

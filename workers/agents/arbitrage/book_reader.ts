@@ -8,6 +8,7 @@ import {
 import {
   kBookSnapshotLength, kBookTopAskAt, kBookTopAskSizeAt, kBookTopBidAt, kBookTopBidSizeAt, kBookTsAt, type MarketView,
 } from '../../../protocol/market_view.ts';
+import type { Fields } from '../../../protocol/snapshot.ts';
 
 export { kBookTsAt };
 /** 1 when the levels came from the venue, 0 when level 0 was made from the top of book. */
@@ -35,5 +36,11 @@ export class BookReader {
     b[kDepthBidPrice0] = b[kBookTopBidAt]!; b[kDepthBidSize0] = b[kBookTopBidSizeAt]!;
     b[kDepthAskPrice0] = b[kBookTopAskAt]!; b[kDepthAskSize0] = b[kBookTopAskSizeAt]!;
     b[kBookHasDepthAt] = 0;
+  }
+
+  /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
+  snapshotFields(v: Fields): void {
+    v.r('book', this.book);
+    v.r('view', this.#view);
   }
 }

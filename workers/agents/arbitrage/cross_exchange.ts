@@ -26,6 +26,7 @@ import { kRecArbCross } from '../../../protocol/records.ts';
 import { kBookHasDepthAt, kBookLength } from './book_reader.ts';
 import { pushDetail, roomForPair, type ArbContext } from './context.ts';
 import { firstUpdateS } from './input_clock.ts';
+import type { Fields } from '../../../protocol/snapshot.ts';
 
 // Per-pair result columns
 const kPrBuy = 0;
@@ -260,5 +261,29 @@ export class CrossExchange {
     crossBookWalk(this.#walk, sb, kDepthBidPrice0, kDepthBidSize0, sb[kDepthBidCount]!,
       bb, kDepthAskPrice0, kDepthAskSize0, bb[kDepthAskCount]!, fS, fB, capitalQuote);
     return true;
+  }
+
+  /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
+  snapshotFields(v: Fields): void {
+    v.r('c', this.#c);
+    v.r('pairOf', this.#pairOf);
+    v.r('pairStart', this.#pairStart);
+    v.r('pairSlots', this.#pairSlots);
+    v.r('fee', this.#fee);
+    v.r('dirty', this.#dirty);
+    v.r('isDirty', this.#isDirty);
+    this.#nDirty = v.f('nDirty', this.#nDirty);
+    v.r('routeStart', this.#routeStart);
+    v.r('routePair', this.#routePair);
+    v.r('res', this.#res);
+    v.r('active', this.#active);
+    v.r('activePos', this.#activePos);
+    this.#nActive = v.f('nActive', this.#nActive);
+    v.r('quote', this.#quote);
+    v.r('arb', this.#arb);
+    v.r('walk', this.#walk);
+    v.r('sellBook', this.#sellBook);
+    v.r('params', this.#params);
+    v.r('ts2', this.#ts2);
   }
 }

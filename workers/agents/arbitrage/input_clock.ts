@@ -1,3 +1,4 @@
+import type { Fields } from '../../../protocol/snapshot.ts';
 // How often each input updates, for the estimated duration of an opportunity: an exponentially
 // weighted mean of the gaps between a slot's updates (event time). An opportunity lasts until one
 // of its inputs is re-quoted (re-quotes close injected dislocations and real ones alike); with
@@ -10,6 +11,7 @@ export const kUnknownGapUs = 1_000_000;
 export class InputClock {
   readonly #lastTs: Float64Array;
   readonly #gap: Float64Array;
+  readonly #arg = new Float64Array(1);
 
   constructor(capacity: number) {
     this.#lastTs = new Float64Array(capacity).fill(NaN);
@@ -18,18 +20,13 @@ export class InputClock {
 
   /** Notes an update of `slot` at event time ts (µs); repeated times are ignored. */
   note(slot: number, ts: number): void {
-    const last = this.#lastTs[slot]!;
-    if (ts === last) return;
-    this.#lastTs[slot] = ts;
-    if (!(last === last) || !(ts > last)) return;
-    const gap = ts - last;
-    const g = this.#gap[slot]!;
-    this.#gap[slot] = g === g ? g + kGapWeight * (gap - g) : gap;
+    this.#arg[0] = ts;
+    this.noteAt(slot, this.#arg, 0);
   }
 
-  /** note(slot, times[at]), for a hot caller: a double argument to a call V8 does not inline is boxed. */
-  noteAt(slot: number, times: Float64Array, at: number): void {
-    const ts = times[at]!;
+  /** note() with the time read from at[i]: a double passed as an argument may be boxed on the heap. */
+  noteAt(slot: number, at: Float64Array, i: number): void {
+    const ts = at[i]!;
     const last = this.#lastTs[slot]!;
     if (ts === last) return;
     this.#lastTs[slot] = ts;
@@ -46,6 +43,13 @@ export class InputClock {
   gapUs(slot: number): number {
     const g = this.#gap[slot]!;
     return g === g ? g : kUnknownGapUs;
+  }
+
+  /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
+  snapshotFields(v: Fields): void {
+    v.r('lastTs', this.#lastTs);
+    v.r('gap', this.#gap);
+    v.r('arg', this.#arg);
   }
 }
 

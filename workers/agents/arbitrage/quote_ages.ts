@@ -9,6 +9,7 @@ import { kKindAmm } from '../../../protocol/layout.ts';
 import type { RegistrySnapshot } from '../../../protocol/registry.ts';
 import type { AgentConfig } from '../config.ts';
 import type { InputClock } from './input_clock.ts';
+import type { Fields } from '../../../protocol/snapshot.ts';
 
 export class QuoteAges {
   readonly #base: Float64Array; // slot → its venue's (or kind's) max age, µs
@@ -49,5 +50,26 @@ export class QuoteAges {
       if (g === g && this.#k * g > base) return this.#k * g;
     }
     return base;
+  }
+
+  /**
+   * Writes ts + maxAgeUs(slot) to out[i] (when slot's quote stops being fresh): for callers on the
+   * per-tick path, where a double returned from a call that is not inlined is boxed on the heap.
+   */
+  freshUntil(slot: number, ts: Float64Array, tsAt: number, out: Float64Array, i: number): void {
+    const base = this.#base[slot]!;
+    let age = base;
+    if (this.#k > 0) {
+      const g = this.#clock.observedGapUs(slot);
+      if (g === g && this.#k * g > base) age = this.#k * g;
+    }
+    out[i] = ts[tsAt]! + age;
+  }
+
+  /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
+  snapshotFields(v: Fields): void {
+    v.r('base', this.#base);
+    v.r('k', this.#k);
+    v.r('clock', this.#clock);
   }
 }

@@ -36,6 +36,7 @@ import {
 import { isStable } from '../../../finance/tokens.ts';
 import { kBookLength } from './book_reader.ts';
 import { pushDetail, roomForPair, type ArbContext } from './context.ts';
+import type { Fields } from '../../../protocol/snapshot.ts';
 
 /**
  * Hedge ratios outside [kMinBeta, kMaxBeta] are not a pair: a β near 0 means x explains nothing of
@@ -383,5 +384,39 @@ export class StatArb {
       if (buy ? px < bestPx : px > bestPx) { bestPx = px; best = slot; }
     }
     return best;
+  }
+
+  /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
+  snapshotFields(v: Fields): void {
+    v.r('c', this.#c);
+    v.r('asset', this.#asset);
+    v.r('tracked', this.#tracked);
+    v.r('booksStart', this.#booksStart);
+    v.r('books', this.#books);
+    v.r('fee', this.#fee);
+    v.r('pairY', this.#pairY);
+    v.r('pairX', this.#pairX);
+    v.r('fit', this.#fit);
+    v.r('samples', this.#samples);
+    v.r('W', this.#W);
+    this.#nSamples = v.f('nSamples', this.#nSamples);
+    this.#nextSampleUs = v.f('nextSampleUs', this.#nextSampleUs);
+    this.#refitCursor = v.f('refitCursor', this.#refitCursor);
+    v.r('fitOut', this.#fitOut);
+    v.r('ys', this.#ys);
+    v.r('xs', this.#xs);
+    v.r('z', this.#z);
+    v.r('buyBook', this.#buyBook);
+    v.r('sellBook', this.#sellBook);
+    v.r('q2', this.#q2);
+    v.r('now', this.#now);
+    v.r('nowStamp', this.#nowStamp);
+    this.#stamp = v.f('stamp', this.#stamp);
+    v.r('walkOut', this.#walkOut);
+    v.r('watch', this.#watch);
+    v.r('exitLeft', this.#exitLeft);
+    v.r('exitReason', this.#exitReason);
+    v.r('ex', this.#ex);
+    this.refits = v.f('refits', this.refits);
   }
 }

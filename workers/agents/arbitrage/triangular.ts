@@ -36,6 +36,7 @@ import { assetOfToken, isStable } from '../../../finance/tokens.ts';
 import { gasUsd, pushDetail, roomForPair, type ArbContext } from './context.ts';
 import { firstUpdateS } from './input_clock.ts';
 import { rawPerUnit, unitScale } from './units.ts';
+import type { Fields } from '../../../protocol/snapshot.ts';
 
 /** Cycles sized and published per agent cycle at most. */
 const kMaxCyclesPerCycle = 32;
@@ -319,5 +320,35 @@ export class Triangular {
     if (!(r0 > 0 && r1 > 0)) return false;
     if (sell) setCpLeg(path, i, r0, r1, fee); else setCpLeg(path, i, r1, r0, fee);
     return true;
+  }
+
+  /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
+  snapshotFields(v: Fields): void {
+    v.r('c', this.#c);
+    v.r('finder', this.#finder);
+    v.r('edge0', this.#edge0);
+    v.r('edgeSlot', this.#edgeSlot);
+    v.r('vertexUsd', this.#vertexUsd);
+    v.r('fee', this.#fee);
+    v.r('isAmm', this.#isAmm);
+    v.r('dec0', this.#dec0);
+    v.r('dec1', this.#dec1);
+    v.r('slotTs', this.#slotTs);
+    v.r('dirty', this.#dirty);
+    v.r('isDirty', this.#isDirty);
+    this.#nDirty = v.f('nDirty', this.#nDirty);
+    v.r('expAt', this.#expAt);
+    v.r('expSlot', this.#expSlot);
+    v.r('expMask', this.#expMask);
+    this.#expHead = v.f('expHead', this.#expHead);
+    this.#expLen = v.f('expLen', this.#expLen);
+    v.r('q', this.#q);
+    v.r('pool', this.#pool);
+    v.r('path', this.#path);
+    v.r('pathOut', this.#pathOut);
+    v.r('legSlot', this.#legSlot);
+    v.r('legDir', this.#legDir);
+    this.searches = v.f('searches', this.searches);
+    this.cyclesFound = v.f('cyclesFound', this.cyclesFound);
   }
 }

@@ -17,6 +17,7 @@ import { reliabilityOf } from '../../../finance/yield_score.ts';
 import { kRecArbYield } from '../../../protocol/records.ts';
 import { symbolTokens } from '../../../finance/tokens.ts';
 import { gasUsd, pushDetail, roomForPair, type ArbContext } from './context.ts';
+import type { Fields } from '../../../protocol/snapshot.ts';
 
 const kDayS = 86_400;
 
@@ -188,5 +189,25 @@ export class YieldArb {
     this.#active[pos] = last;
     this.#activePos[last] = pos;
     this.#activePos[m] = -1;
+  }
+
+  /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
+  snapshotFields(v: Fields): void {
+    v.r('c', this.#c);
+    v.r('groupOf', this.#groupOf);
+    v.r('start', this.#start);
+    v.r('members', this.#members);
+    v.r('reliability', this.#reliability);
+    v.r('dirty', this.#dirty);
+    v.r('isDirty', this.#isDirty);
+    this.#nDirty = v.f('nDirty', this.#nDirty);
+    v.r('res', this.#res);
+    v.r('active', this.#active);
+    v.r('activePos', this.#activePos);
+    this.#nActive = v.f('nActive', this.#nActive);
+    v.r('q', this.#q);
+    v.r('qb', this.#qb);
+    v.r('carry', this.#carry);
+    v.r('ts2', this.#ts2);
   }
 }

@@ -78,7 +78,8 @@ export class KurrentEventStore implements EventStore {
     const expected = checkExpectedRevision(stream, options?.expectedRevision);
     const list = Array.isArray(events) ? events as readonly EventData[] : [events as EventData];
     const prepared = prepareEvents(stream, list, this.#maxEventBytes);
-    // The client serialises data with JSON.stringify, which gives back the checked text exactly.
+    // The client serialises data with JSON.stringify, which gives back the checked text exactly
+    // (a JsonText serialises through its toJSON(): the value its text parses to).
     const data = prepared.map((e, i) => jsonEvent({ id: e.id, type: e.type, data: list[i].data as Record<string, unknown>, metadata: (list[i].metadata ?? {}) as Record<string, unknown> }));
     try {
       const r = await this.#client.appendToStream(stream, data, { streamState: toStreamState(expected) });

@@ -1,0 +1,92 @@
+// A decision's inputs as JSON text (decisionInputsText, built straight into one string) are exactly
+// the JSON of the object form (decisionInputsJson): every state kind, unknown instruments, values
+// that are not finite, records naming unknown slots and instruments named twice.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import fc from 'fast-check';
+import { kFieldCount, kKindNames, kRecordWidth } from '../../protocol/layout.ts';
+import { DecisionInputs, decisionInputsJson, decisionInputsText, hasInputsText, inputsOf } from './decision_inputs.ts';
+import { InputsFormatter } from './inputs_formatter.ts';
+import type { MarketArrays } from '../../protocol/market_state.ts';
+import type { RegistrySnapshot } from '../../protocol/registry.ts';
+import type { ResultReader } from '../../protocol/result_reader.ts';
+import type { Decision, Proposal } from '../types.ts';
+
+const kSlots = 8;
+const value = fc.oneof(fc.double(), fc.constantFrom(NaN, Infinity, -Infinity, -0, 0, 1e21, 5e-324), fc.integer({ min: -3, max: kSlots + 2 }));
+
+test('decisionInputsText is JSON.stringify(decisionInputsJson) for any captured inputs', () => {
+  fc.assert(fc.property(
+    fc.array(fc.integer({ min: 0, max: kKindNames.length + 1 }), { minLength: kSlots, maxLength: kSlots }),
+    fc.array(value, { minLength: kSlots * kFieldCount, maxLength: kSlots * kFieldCount }),
+    fc.array(value, { minLength: 0, maxLength: 6 * kRecordWidth }),
+    fc.array(fc.oneof(fc.integer({ min: 0, max: kSlots - 1 }).map((i) => `venue:"I${i}"\\é`), fc.constant('unknown:X')), { minLength: 1, maxLength: 4 }),
+    fc.integer({ min: -1, max: 1_000_000 }),
+    (kinds, cells, recs, instruments, cycle) => {
+      const capacity = kSlots;
+      const columns = new Float64Array(kFieldCount * capacity);
+      for (let s = 0; s < kSlots; s++) for (let f = 0; f < kFieldCount; f++) columns[f * capacity + s] = cells[s * kFieldCount + f]!;
+      const meta = kinds.map((kind, i) => ({ key: `venue:"I${i}"\\é`, kind }));
+      const records = new Float64Array(recs.length - (recs.length % kRecordWidth));
+      records.set(recs.slice(0, records.length));
+      // every record names slot 0 in slotA or slotB half the time, so capture keeps some
+      for (let at = 0; at < records.length; at += kRecordWidth * 2) records[at + 1] = 0;
+      const reader = { name: 'agent_a', offset: 0, count: records.length / kRecordWidth, records } as unknown as ResultReader;
+      const cap = new DecisionInputs({ arrays: { columns, capacity } as unknown as MarketArrays, snapshot: { meta } as unknown as RegistrySnapshot, readers: [reader] });
+      const d = { agent: 'agent_a', instruments: [...instruments, `venue:"I0"\\é`] } as unknown as Decision;
+      cap.capture({ cycle, realizesPnl: false } as unknown as Proposal, d);
+      assert.ok(inputsOf(d));
+      assert.is(decisionInputsText(d), JSON.stringify(decisionInputsJson(d)));
+    },
+  ), { numRuns: 300 });
+});
+
+test('no inputs captured: no metadata', () => {
+  const d = { agent: 'a', instruments: ['x'] } as unknown as Decision;
+  assert.is(decisionInputsText(d), undefined);
+  assert.is(decisionInputsJson(d), undefined);
+});
+
+/** n decisions with captured inputs over one small registry. */
+function captured(n: number): Decision[] {
+  const capacity = 4;
+  const columns = new Float64Array(kFieldCount * capacity).map((_, i) => (i % 7 === 3 ? NaN : i * 1.25 - 3));
+  const meta = [1, 2, 3, 5].map((kind, i) => ({ key: `v:I${i}`, kind }));
+  const records = new Float64Array(3 * kRecordWidth).map((_, i) => (i % kRecordWidth === 1 ? i % 4 : i / 3));
+  const reader = { name: 'agent_a', offset: 0, count: 3, records } as unknown as ResultReader;
+  const cap = new DecisionInputs({ arrays: { columns, capacity } as unknown as MarketArrays, snapshot: { meta } as unknown as RegistrySnapshot, readers: [reader] });
+  return Array.from({ length: n }, (_, i) => {
+    const d = { agent: 'agent_a', instruments: [`v:I${i % 4}`, `v:I${(i + 1) % 4}`] } as unknown as Decision;
+    cap.capture({ cycle: i, realizesPnl: false } as unknown as Proposal, d);
+    return d;
+  });
+}
+
+test('the inputs worker formats a batch in one message, with the same text as the main thread', async () => {
+  const ds = captured(50);
+  const expected = ds.map((d) => decisionInputsText(d));
+  const f = new InputsFormatter();
+  try {
+    await f.format(ds);
+    assert.is(f.batches, 1);
+    assert.is(f.formatted, 50);
+    assert.ok(ds.every(hasInputsText));
+    assert.equal(ds.map((d) => decisionInputsText(d)), expected);
+    await f.format(ds); // already formatted: nothing sent
+    assert.is(f.batches, 1);
+  } finally {
+    await f.close();
+  }
+});
+
+test('without the worker (closed or gone) format() resolves and the main thread formats: nothing lost', async () => {
+  const f = new InputsFormatter();
+  await f.close();
+  const ds = captured(5);
+  await f.format(ds);
+  assert.is(f.formatted, 0);
+  assert.ok(!ds.some(hasInputsText));
+  assert.equal(ds.map((d) => decisionInputsText(d)), ds.map((d) => JSON.stringify(decisionInputsJson(d))));
+});
+
+test.run();
