@@ -89,5 +89,6 @@ export class Trigger {
     v.r('wake', this.#wake);
     v.r('isLeg', this.#isLeg);
     this.legWakes = v.f('legWakes', this.legWakes);
+    this.wokenOnly = v.f('wokenOnly', this.wokenOnly);
   }
 }

@@ -164,6 +164,8 @@ export class CycleBarrier {
     v.b('strategy');
     v.b('ctlF64');
     v.b('done');
+    v.r('req', this.#req);
+    v.r('wake', this.#wake);
     this.#cycle = v.f('cycle', this.#cycle);
   }
 }

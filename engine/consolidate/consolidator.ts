@@ -169,6 +169,9 @@ export class Consolidator {
     v.r('fusions', this.#fusions);
     v.r('needs', this.#needs);
     v.r('missing', this.#missing);
+    v.r('wakes', this.#wakes);
+    this.#onWake = v.f('onWake', this.#onWake);
+    this.#lastFull = v.f('lastFull', this.#lastFull);
     v.r('market', this.market);
     v.r('noDerived', this.#noDerived);
   }

@@ -330,6 +330,9 @@ export class EventStepper {
     v.b('pendEpoch');
     v.b('pendT0');
     v.b('pendOrigin');
+    v.r('pendWake', this.#pendWake);
+    v.r('wakes', this.#wakes);
+    v.r('seenCycle', this.#seenCycle);
     v.b('pendHead');
     v.b('pendTail');
     this.#requested = v.f('requested', this.#requested);

@@ -152,6 +152,7 @@ export class AgentRunner {
     v.r('seen', this.#seen);
     v.r('size', this.#size);
     v.r('events', this.#events);
+    v.r('ev', this.#ev);
     this.#lastEpoch = v.f('lastEpoch', this.#lastEpoch);
   }
 }

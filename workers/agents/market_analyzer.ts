@@ -327,5 +327,7 @@ export class MarketAnalyzer implements Agent {
     this.#nEvents = v.f('nEvents', this.#nEvents);
     this.#q = v.f('q', this.#q);
     this.#sawEvents = v.f('sawEvents', this.#sawEvents);
+    this.#lost = v.f('lost', this.#lost);
+    this.#caughtUp = v.f('caughtUp', this.#caughtUp);
   }
 }
