@@ -232,7 +232,9 @@ export class ArbWake {
     // this leg's change moves the log-sums of its cycles by the difference of its log rates
     const oldS = this.#lnSell[slot]!, oldB = this.#lnBuy[slot]!;
     const ls = Math.log(rSell[slot]!), lb = Math.log(rBuy[slot]!);
-    const newS = ls > -Infinity && ls < Infinity ? ls : NaN, newB = lb > -Infinity && lb < Infinity ? lb : NaN;
+    // non-finite → NaN by arithmetic (x − x is 0 only for a finite x): a conditional choosing
+    // between a double and the NaN literal made V8 box the double (about 32 bytes per quote)
+    const newS = ls + (ls - ls), newB = lb + (lb - lb);
     const wasKnown = oldS === oldS && oldB === oldB, isKnown = newS === newS && newB === newB;
     this.#lnSell[slot] = newS;
     this.#lnBuy[slot] = newB;

@@ -100,6 +100,8 @@ export function buildPipeline(o: PipelineOptions, registry: InstrumentRegistry, 
   // The arbitrage detector's legs wake it at any change that completes a paying route (arb_wake.ts).
   const wake = o.agents.includes('arbitrage_detector') ? new ArbWake(arrays, snapshot, o.config.agents) : null;
   const trigger = new Trigger(capacity, o.config.trigger, wake);
+  // Such a wake runs only the arbitrage detector and consolidates only its fusion; the others keep their thresholds.
+  const wakeAgents = wake ? ['arbitrage_detector'] : [];
   const gate = new PlausibilityGate(o.config.plausibility, o.config.agents.yield, snapshot);
 
   // Agents' result regions, and consolidation's readers of them.
@@ -128,7 +130,7 @@ export function buildPipeline(o: PipelineOptions, registry: InstrumentRegistry, 
     breakers: control.breakers, control,
     decide: decisionChain(validator, executor, recorder, hooks.learning, control),
   };
-  const consolidator = new Consolidator(fusionContext);
+  const consolidator = new Consolidator(fusionContext, wakeAgents);
 
   // Dispatch: the agents on threads (or inline), handed the state once.
   const shares = o.shares ?? planShares(o.agents, o.threads, o.topology);
@@ -138,7 +140,7 @@ export function buildPipeline(o: PipelineOptions, registry: InstrumentRegistry, 
   const dispatcher = createDispatcher({
     state: buffers, arrays, registry: snapshot, config: o.config.agents, regions, topology, mainAgents: mainShare,
     wait: waitStrategy(o.wait, spinAllowed), spinAllowed, pool: o.pool,
-    cycleTimeoutMs: o.cycleTimeoutMs, crashAt: hooks.crashAt, metrics: hooks.metrics,
+    cycleTimeoutMs: o.cycleTimeoutMs, crashAt: hooks.crashAt, metrics: hooks.metrics, wakeAgents,
     onThreadError: hooks.onThreadError ?? ((t, err) => process.stderr.write(`agent thread ${t} failed: ${err.message}\n`)),
   });
   return {

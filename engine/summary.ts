@@ -6,7 +6,7 @@ import type { LearningReport } from './learning/loop.ts';
 import { availableParallelism, cpus } from 'node:os';
 import {
   kResArbCrossBelowMin, kResArbCrossNotEvaluated, kResArbCrossSeen, kResArbCrossStale, kResArbTriBelowMin,
-  kResArbTriNotEvaluated, kResArbTriSeen, kResArbTriStale, kResErrors, kResLapped, kResOverflow, kResQuarantined, kResStale,
+  kResArbTriNotEvaluated, kResArbTriSeen, kResArbTriStale, kResErrors, kResEventsLost, kResLapped, kResOverflow, kResQuarantined, kResStale,
 } from '../protocol/layout.ts';
 import type { ResultReader } from '../protocol/result_reader.ts';
 import type { ConsolidationStats } from './consolidate/stats.ts';
@@ -59,6 +59,8 @@ export interface Summary {
   runMs: number;
   eventsPerSec: number;
   cycles: number;
+  /** Of the cycles, those that only woke the arbitrage detector (a leg's change under the price threshold completing a paying route). */
+  wakeCycles: number;
   cyclesPerSec: number;
   missedCycles: number;
   derivedEvents: number;
@@ -71,7 +73,7 @@ export interface Summary {
   topOpportunities: OpportunitySummary[];
   latencyUs: LatencySummary;
   stagesUs: { ingest: LatencySummary; agents: LatencySummary; consolidate: LatencySummary };
-  agentsUs: Record<string, LatencySummary & { errors: number; overflow: number; lapped: number; stale: number; quarantined: number }>;
+  agentsUs: Record<string, LatencySummary & { errors: number; overflow: number; lapped: number; eventsLost: number; stale: number; quarantined: number }>;
   portfolio: { cashUsd: number; realizedPnlUsd: number; varUsd: number; hhi: number; positions: number };
   /**
    * Agent threads that died and were replaced; cycles consolidated without some agent's result,
@@ -159,6 +161,7 @@ export function replaySummary(o: EngineOptions, f: ReplayFigures): Summary {
       errors: Atomics.load(r.arrays.header, kResErrors),
       overflow: Atomics.load(r.arrays.header, kResOverflow),
       lapped: Atomics.load(r.arrays.header, kResLapped),
+      eventsLost: Atomics.load(r.arrays.header, kResEventsLost),
       stale: r.arrays.metrics[kResStale]!,
       quarantined: r.arrays.metrics[kResQuarantined]!,
     };
@@ -182,6 +185,7 @@ export function replaySummary(o: EngineOptions, f: ReplayFigures): Summary {
     runMs: Math.round(loop.runMs),
     eventsPerSec: Math.round(loop.events / (loop.runMs / 1000)),
     cycles: loop.cycles,
+    wakeCycles: loop.wakeCycles,
     cyclesPerSec: Math.round(loop.cycles / (loop.runMs / 1000)),
     missedCycles: loop.missedCycles,
     derivedEvents: loop.derivedEvents,

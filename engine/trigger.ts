@@ -4,7 +4,8 @@
 // A price or pool update on a leg of a watched arbitrage route (arb_wake.ts) that stays under the
 // threshold still triggers when it completes a route that pays net of fees: the arbitrage detector
 // needs every quote of its legs, the other agents keep their thresholds (such a wake does not move
-// the slot's reference value).
+// the slot's reference value): the cycle it starts is a wake (`wokenOnly`), in which only the
+// arbitrage detector runs and only its fusion consolidates.
 import type { TriggerConfig } from './options.ts';
 import type { ArbWake } from './arb_wake.ts';
 import { kTapeF0, kTapeSlot, kTapeTs, kTapeType, kTapeWidth } from '../protocol/tape.ts';
@@ -20,6 +21,8 @@ export class Trigger {
   readonly #isLeg: Uint8Array;
   /** Cycles started by a leg's sub-threshold change (cumulative). */
   legWakes = 0;
+  /** After fires() returned true: whether only the arbitrage detector's leg wake fired (a wake-only cycle). */
+  wokenOnly = false;
 
   constructor(capacity: number, cfg: TriggerConfig, wake: ArbWake | null = null) {
     this.#wake = wake;
@@ -32,6 +35,7 @@ export class Trigger {
 
   /** Whether the tape row starts a cycle. Updates the reference value when it does. */
   fires(tape: Float64Array, row: number): boolean {
+    this.wokenOnly = false;
     const o = row * kTapeWidth;
     const type = tape[o + kTapeType]!;
     const slot = tape[o + kTapeSlot]!;
@@ -72,7 +76,7 @@ export class Trigger {
     if (this.#isLeg[slot] !== 1) return moved;
     const wakes = this.#wake!.wakesAt(slot, tape, tsAt);
     if (moved) return true;
-    if (wakes) this.legWakes++;
+    if (wakes) { this.legWakes++; this.wokenOnly = true; }
     return wakes;
   }
 
@@ -85,5 +89,6 @@ export class Trigger {
     v.r('wake', this.#wake);
     v.r('isLeg', this.#isLeg);
     this.legWakes = v.f('legWakes', this.legWakes);
+    this.wokenOnly = v.f('wokenOnly', this.wokenOnly);
   }
 }

@@ -5,11 +5,18 @@
 // side waits is the WaitStrategy object it was given. Nothing but counters crosses the threads,
 // and nothing allocates per cycle.
 //
+// Each thread waits on its own request word (layout.ts ctlThreadReq): a cycle that wakes only some
+// agents (request(ts, true): the arbitrage detector woken by a leg of its routes) moves the words of
+// the threads that hold one of them (setWakeThreads) and of no other, and says it is not a full
+// cycle (kThrReqFull stays), so such a thread runs only its woken agents. The threads left out are
+// not woken and their done counters do not have to reach that cycle.
+//
 // Both sides hold a CycleBarrier over the same control block (protocol/layout.ts kCtl*): the main
 // thread uses the requesting half (request, waitFor, completed, stop), an agent thread the other
-// (arrive, next, publishDone, publishFailed).
+// (arrive, next, fullRequested, publishDone, publishFailed).
 import {
-  ctlThreadDone, kCtlCycle, kCtlCycleEpoch, kCtlCycleTs, kCtlEpoch, kCtlMainSleeping, kCtlReady, kCtlSleepers, kCtlStop,
+  ctlThreadDone, ctlThreadReq, kCtlCycle, kCtlCycleEpoch, kCtlCycleTs, kCtlEpoch, kCtlMainSleeping, kCtlReady, kCtlSleepers,
+  kCtlStop, kThrReqCycle, kThrReqFull,
 } from './layout.ts';
 import { signal, type WaitStrategy } from './wait_strategy.ts';
 import type { Fields } from './snapshot.ts';
@@ -22,6 +29,8 @@ export class CycleBarrier {
   readonly strategy: WaitStrategy;
   readonly #ctlF64: Float64Array;
   readonly #done: Int32Array; // requesting side: the Int32 index of each thread's done counter
+  readonly #req: Int32Array; // requesting side: the newest cycle requested of each thread
+  readonly #wake: Uint8Array; // requesting side: 1 for a thread that holds an agent a wake runs
   #cycle = 0;
 
   /** `threads`: the agent threads the requesting side waits for (0 on an agent thread, and inline). */
@@ -30,6 +39,14 @@ export class CycleBarrier {
     this.#ctlF64 = ctlF64;
     this.strategy = strategy;
     this.#done = Int32Array.from({ length: threads }, (_, t) => ctlThreadDone(t));
+    this.#req = new Int32Array(threads);
+    this.#wake = new Uint8Array(threads);
+  }
+
+  /** The threads that a wake-only cycle is requested of (those holding an agent a wake runs). */
+  setWakeThreads(threads: readonly number[]): void {
+    this.#wake.fill(0);
+    for (const t of threads) this.#wake[t] = 1;
   }
 
   // ---- requesting side (the main thread) ------------------------------------------------------
@@ -39,15 +56,23 @@ export class CycleBarrier {
 
   /**
    * Requests a cycle over the current epoch: the epoch and the triggering tick's event time (µs)
-   * go into the control block first, then the cycle counter moves and parked threads are woken.
-   * Returns the cycle's number.
+   * go into the control block first, then the request word of each thread concerned moves and
+   * a parked one is woken. `wakeOnly`: only the threads of setWakeThreads() are concerned, and
+   * they run only their woken agents. Returns the cycle's number.
    */
-  request(cycleTsUs: number): number {
-    const ctl = this.ctl;
+  request(cycleTsUs: number, wakeOnly = false): number {
+    const ctl = this.ctl, req = this.#req, wake = this.#wake;
     const c = ++this.#cycle;
     Atomics.store(ctl, kCtlCycleEpoch, Atomics.load(ctl, kCtlEpoch));
     this.#ctlF64[kCtlCycleTs] = cycleTsUs;
-    signal(ctl, kCtlCycle, c, kCtlSleepers);
+    Atomics.store(ctl, kCtlCycle, c);
+    for (let t = 0; t < req.length; t++) {
+      if (wakeOnly && wake[t] === 0) continue;
+      const line = ctlThreadReq(t);
+      if (!wakeOnly) Atomics.store(ctl, line + kThrReqFull, c); // before the cycle word: a thread that sees c sees this
+      req[t] = c;
+      signal(ctl, line + kThrReqCycle, c, kCtlSleepers);
+    }
     return c;
   }
 
@@ -56,11 +81,12 @@ export class CycleBarrier {
    * `timeoutMs` passed without its counter moving (it stops waiting for that thread).
    */
   waitFor(cycle: number, timeoutMs: number): boolean {
-    const ctl = this.ctl, idx = this.#done, strategy = this.strategy;
+    const ctl = this.ctl, idx = this.#done, strategy = this.strategy, req = this.#req;
     let ok = true;
     for (let t = 0; t < idx.length; t++) {
+      const target = req[t]! < cycle ? req[t]! : cycle; // a thread not asked for `cycle` owes only its own last one
       let d = Atomics.load(ctl, idx[t]!);
-      while (d < cycle && d !== kThreadFailed) {
+      while (d < target && d !== kThreadFailed) {
         const before = d;
         d = strategy.waitForChange(ctl, idx[t]!, d, kCtlMainSleeping, timeoutMs);
         if (d === before) { ok = false; break; } // deadline passed
@@ -70,13 +96,16 @@ export class CycleBarrier {
     return ok;
   }
 
-  /** The newest cycle every live thread has finished (failed threads do not hold it back). */
+  /**
+   * The newest cycle every live thread has finished (failed threads do not hold it back). A thread
+   * that finished every cycle requested of it holds nothing back.
+   */
   completed(): number {
-    const ctl = this.ctl, idx = this.#done;
+    const ctl = this.ctl, idx = this.#done, req = this.#req;
     let min = this.#cycle;
     for (let t = 0; t < idx.length; t++) {
       const d = Atomics.load(ctl, idx[t]!);
-      if (d !== kThreadFailed && d < min) min = d;
+      if (d !== kThreadFailed && d < req[t]! && d < min) min = d;
     }
     return min;
   }
@@ -94,8 +123,11 @@ export class CycleBarrier {
   stop(): void {
     const ctl = this.ctl;
     Atomics.store(ctl, kCtlStop, 1);
-    signal(ctl, kCtlCycle, this.#cycle + 1, kCtlSleepers);
-    Atomics.notify(ctl, kCtlCycle);
+    Atomics.store(ctl, kCtlCycle, this.#cycle + 1);
+    for (let t = 0; t < this.#req.length; t++) {
+      signal(ctl, ctlThreadReq(t) + kThrReqCycle, this.#cycle + 1, kCtlSleepers);
+      Atomics.notify(ctl, ctlThreadReq(t) + kThrReqCycle);
+    }
   }
 
   // ---- agent-thread side ----------------------------------------------------------------------
@@ -106,12 +138,15 @@ export class CycleBarrier {
     if (Atomics.load(this.ctl, kCtlMainSleeping) > 0) Atomics.notify(this.ctl, kCtlReady);
   }
 
-  /** The newest cycle requested so far (where a thread starts waiting from). */
-  requested(): number { return Atomics.load(this.ctl, kCtlCycle); }
+  /** The newest cycle requested of thread t so far (where it starts waiting from). */
+  requested(t: number): number { return Atomics.load(this.ctl, ctlThreadReq(t) + kThrReqCycle); }
 
-  /** Waits for a cycle after `last`: its number, or `last` when `timeoutMs` passed first. */
-  next(last: number, timeoutMs: number): number {
-    return this.strategy.waitForChange(this.ctl, kCtlCycle, last, kCtlSleepers, timeoutMs);
+  /** The newest cycle requested of thread t that runs all its agents (read after next() saw the cycle). */
+  fullRequested(t: number): number { return Atomics.load(this.ctl, ctlThreadReq(t) + kThrReqFull); }
+
+  /** Thread t waits for a cycle after `last`: its number, or `last` when `timeoutMs` passed first. */
+  next(t: number, last: number, timeoutMs: number): number {
+    return this.strategy.waitForChange(this.ctl, ctlThreadReq(t) + kThrReqCycle, last, kCtlSleepers, timeoutMs);
   }
 
   /** True once the requesting side called stop(). */
@@ -129,6 +164,8 @@ export class CycleBarrier {
     v.b('strategy');
     v.b('ctlF64');
     v.b('done');
+    v.r('req', this.#req);
+    v.r('wake', this.#wake);
     this.#cycle = v.f('cycle', this.#cycle);
   }
 }

@@ -102,10 +102,20 @@ export const kCtlReady = 6 * kInt32PerLine; // agent threads that entered their 
 export const kCtlSnapshot = 7 * kInt32PerLine; // snapshot requests: an agent thread saves its agents when this passes the count it served
 export const kCtlThreadDone0 = 8 * kInt32PerLine; // then one line per thread: last cycle done
 export const kMaxThreads = 64;
-export const kCtlInt32Count = kCtlThreadDone0 + kMaxThreads * kInt32PerLine;
+// Then one line per thread with the cycles requested of it: a cycle that only wakes some agents
+// (the arbitrage detector, woken by a leg of its routes) is requested only of the threads that
+// hold one of them; the other threads are not woken at all.
+export const kCtlThreadReq0 = kCtlThreadDone0 + kMaxThreads * kInt32PerLine;
+export const kThrReqCycle = 0; // the newest cycle requested of the thread (it waits on this word)
+export const kThrReqFull = 1; // the newest of those that runs every agent of the thread (the others run only its woken agents)
+export const kCtlInt32Count = kCtlThreadReq0 + kMaxThreads * kInt32PerLine;
 /** Int32 index of thread t's done counter. */
 export function ctlThreadDone(t: number): number {
   return kCtlThreadDone0 + t * kInt32PerLine;
+}
+/** Int32 index of thread t's request line (kThrReq* within it). */
+export function ctlThreadReq(t: number): number {
+  return kCtlThreadReq0 + t * kInt32PerLine;
 }
 // Float64 control values, after the Int32 part (indices into a Float64Array over the same buffer)
 export const kCtlF64Offset = kCtlInt32Count * 4; // byte offset
@@ -133,6 +143,12 @@ export const kEventType = 1; // event type code (events.ts)
 export const kEventV0 = 2; // price_update: mid; pool_update: price; yield: APY; liquidation: USD; cascade: USD
 export const kEventV1 = 3; // liquidation: 1 (count); cascade: count; otherwise NaN
 export const kEventStride = 4;
+// Each entry is stamped with its epoch (MarketArrays.eventSeq, 0 while the writer rewrites it), so
+// a reader knows exactly whether the entry it copied is the event of the epoch it asked for
+// (MarketView.copyEvent): a lapped ring is never misread. A copy holds the four values above,
+// then the slot:
+export const kEventCopySlot = kEventStride;
+export const kEventCopyLength = kEventStride + 1;
 
 /** Default changed-slot ring size (power of two): entries = epochs, value = slot written. */
 export const kDefaultRingSize = 1 << 16;
@@ -167,6 +183,7 @@ export const kResErrors = 4; // cycles that threw
 export const kResOverflow = 5; // records dropped for lack of room
 export const kResLapped = 6; // cycles that fell back to a full scan (ring lapped)
 export const kResLastError = 7; // cycle of the last error
+export const kResEventsLost = 8; // events not delivered through Agent.onEvent because the ring lapped (cumulative; the full scan stood in)
 export const kResHeaderInt32 = kInt32PerLine;
 // Float64 metrics (one line), after the Int32 header
 export const kResBusyUs = 0; // time of the last cycle (µs)

@@ -16,6 +16,8 @@ export interface MarketStateBuffers {
   ring: SharedArrayBuffer; // Int32 [ringSize]: the slot written at each epoch
   /** Float64 [ringSize × kEventStride]: each epoch's event (time, type, two values; see kEvent*). */
   events?: SharedArrayBuffer;
+  /** Int32 [ringSize]: the epoch each ring entry holds (0 while the writer rewrites it); see MarketView.copyEvent. */
+  eventSeq?: SharedArrayBuffer;
   portfolio: SharedArrayBuffer; // Float64 [portfolioFloat64Count(capacity)], owned by the executor
   /** Float64 [capacity × kDepthStride]: book levels, under the slot's sequence lock (absent: no depth known). */
   depth?: SharedArrayBuffer;
@@ -33,6 +35,7 @@ export function allocateMarketState(capacity: number, ringSize = kDefaultRingSiz
     control: new SharedArrayBuffer(kCtlF64Offset + kCtlF64Count * 8),
     ring: new SharedArrayBuffer(ring * 4),
     events: new SharedArrayBuffer(ring * kEventStride * 8),
+    eventSeq: new SharedArrayBuffer(ring * 4),
     portfolio: new SharedArrayBuffer(portfolioFloat64Count(capacity) * 8),
     depth: new SharedArrayBuffer(capacity * kDepthStride * 8),
   };
@@ -51,6 +54,8 @@ export class MarketArrays {
   readonly ring: Int32Array;
   /** The event ring: at (epoch & ringMask) × kEventStride, the event that epoch applied. */
   readonly events: Float64Array;
+  /** The epoch each ring entry holds (its sequence stamp): 0 while being rewritten. */
+  readonly eventSeq: Int32Array;
   readonly portfolio: Float64Array;
   readonly depth: Float64Array;
 
@@ -65,6 +70,7 @@ export class MarketArrays {
     this.ctlF64 = new Float64Array(b.control, kCtlF64Offset, kCtlF64Count);
     this.ring = new Int32Array(b.ring);
     this.events = b.events ? new Float64Array(b.events) : new Float64Array(b.ringSize * kEventStride);
+    this.eventSeq = b.eventSeq ? new Int32Array(b.eventSeq) : new Int32Array(b.ringSize);
     this.portfolio = new Float64Array(b.portfolio);
     this.depth = b.depth ? new Float64Array(b.depth) : new Float64Array(b.capacity * kDepthStride);
   }

@@ -6,7 +6,7 @@
 import {
   kAsk, kAskSize, kBid, kBidSize, kCtlEpoch, kDepthAskCount, kDepthAskPrice0, kDepthAskSize0, kDepthBidCount,
   kDepthBidPrice0, kDepthBidSize0, kDepthLevels, kDepthStride, kFieldCount, kTickMapCount, kTickMapLevels,
-  kTickMapLiquidityNet0, kTickMapSqrtPrice0, kTs, kEventStride, kEventTs, kEventType, kEventV0,
+  kTickMapLiquidityNet0, kTickMapSqrtPrice0, kTs, kEventStride, kEventTs, kEventType, kEventV0, kEventV1, kEventCopySlot,
 } from './layout.ts';
 import { MarketArrays, type MarketStateBuffers } from './market_state.ts';
 import { registerBound } from './snapshot.ts';
@@ -129,7 +129,25 @@ export class MarketView {
     }
   }
 
-  /** Event time (µs) of the event applied at `epoch` (the event ring; valid as slotAt). */
+  /**
+   * Copies the event applied at `epoch` into `out` (kEventTs … kEventV1, then kEventCopySlot: its
+   * slot) when the ring still holds it: its entry's stamp is `epoch` before and after the copy.
+   * False when the writer has overwritten the entry (or is rewriting it): the ring lapped this
+   * reader, and `out` is not to be used. Exact whatever the timing (realtime); allocates nothing.
+   */
+  copyEvent(epoch: number, out: Float64Array): boolean {
+    const a = this.arrays, i = epoch & a.ringMask, stamps = a.eventSeq;
+    if (Atomics.load(stamps, i) !== epoch) return false;
+    const ev = a.events, o = i * kEventStride;
+    out[kEventTs] = ev[o + kEventTs]!;
+    out[kEventType] = ev[o + kEventType]!;
+    out[kEventV0] = ev[o + kEventV0]!;
+    out[kEventV1] = ev[o + kEventV1]!;
+    out[kEventCopySlot] = a.ring[i]!;
+    return Atomics.load(stamps, i) === epoch;
+  }
+
+  /** Event time (µs) of the event applied at `epoch` (the event ring, unchecked: see copyEvent). */
   eventTs(epoch: number): number { return this.arrays.events[(epoch & this.arrays.ringMask) * kEventStride + kEventTs]!; }
   /** Type code of the event applied at `epoch`. */
   eventType(epoch: number): number { return this.arrays.events[(epoch & this.arrays.ringMask) * kEventStride + kEventType]!; }

@@ -19,7 +19,8 @@ import { restoreState, saveState } from '../protocol/snapshot.ts';
 
 export interface AgentThreadTask {
   thread: number;
-  agents: { name: string; region: ResultRegionBuffers }[];
+  /** `wake`: the agent runs in the cycles that only wake some agents (CycleBarrier request(ts, true)). */
+  agents: { name: string; region: ResultRegionBuffers; wake?: boolean }[];
   state: MarketStateBuffers;
   registry: RegistrySnapshot;
   config: AgentConfig;
@@ -78,7 +79,9 @@ export default function agentThread(task: AgentThreadTask): AgentThreadReport {
   const t = task.thread;
   const rec = task.metrics === undefined ? null : new EngineMetrics(task.metrics.handoff);
   const idx = task.metrics?.agents ?? [];
-  let last = barrier.requested();
+  const wakes = Uint8Array.from(task.agents, (a) => (a.wake === true ? 1 : 0));
+  let last = barrier.requested(t);
+  let lastFull = barrier.fullRequested(t);
   let cycles = 0;
   let current = -1; // the runner in the middle of a cycle (-1 between cycles)
   let failed = false;
@@ -117,12 +120,19 @@ export default function agentThread(task: AgentThreadTask): AgentThreadReport {
   function loop(): void {
     const crash = task.crashAt;
     for (;;) {
-      const cycle = barrier.next(last, kIdleCheckMs);
+      const cycle = barrier.next(t, last, kIdleCheckMs);
       if (barrier.stopping()) break;
       if (Atomics.load(ctl, kCtlSnapshot) !== snapshots) saveAgents();
       if (cycle === last) continue;
       f64[tl + kThrWakeMs] = performance.now() + toMain;
+      // A full cycle requested since the last one run (conflated into this one, realtime) runs every
+      // agent; otherwise only the woken ones. A full request newer than `cycle` is taken by the
+      // next turn too (lastFull moves only up to `cycle`).
+      const fullReq = barrier.fullRequested(t);
+      const full = fullReq > lastFull;
+      if (full) lastFull = fullReq < cycle ? fullReq : cycle;
       for (let i = 0; i < runners.length; i++) {
+        if (!full && wakes[i] === 0) continue;
         current = i;
         if (crash !== undefined && cycle >= crash.cycle && runners[i]!.name === crash.agent) dieMidCycle(runners[i]!, cycle, crash);
         runners[i]!.run(cycle);
@@ -131,6 +141,7 @@ export default function agentThread(task: AgentThreadTask): AgentThreadReport {
         // Plain stores into this thread's own region: no message, no allocation.
         let busy = 0;
         for (let i = 0; i < runners.length; i++) {
+          if (!full && wakes[i] === 0) continue;
           const s = runners[i]!.out.arrays.metrics[kResBusyUs]! * 1e-6;
           rec.decision(idx[i]!, s);
           busy += s;

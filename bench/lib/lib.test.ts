@@ -90,7 +90,7 @@ test('CycleTrace: per-cycle stage spans and per-agent spans on their thread', ()
   const core = { arrays: { ctl }, readers: [{ arrays: { metrics: metrics[0] } }, { arrays: { metrics: metrics[1] } }] } as unknown as EngineCore;
   let cycle = 0;
   const fake: Dispatcher = {
-    threads: 1, mainAgents: [], timing: new Float64Array(8), start: async () => {}, request: () => { ctl[0] = ++cycle * 10; metrics[0]![kResBusyUs] = 5; metrics[1]![kResBusyUs] = 7; return cycle; },
+    threads: 1, mainAgents: [], wakeAgents: [], fullThrough: (c: number) => c, timing: new Float64Array(8), start: async () => {}, request: () => { ctl[0] = ++cycle * 10; metrics[0]![kResBusyUs] = 5; metrics[1]![kResBusyUs] = 7; return cycle; },
     awaitCycle: () => true, completed: () => cycle, lost: () => false, supervise: async () => 0, restarts: 0, stop: async () => [],
   };
   const cons = { consolidate: (c: number) => c } as unknown as Consolidator;

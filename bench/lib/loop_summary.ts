@@ -32,7 +32,7 @@ export interface RunSummary {
 
 export function newLoopStats(agents: readonly string[]): LoopStats {
   return {
-    events: 0, cycles: 0, missedCycles: 0, consolidations: 0, derivedEvents: 0, runMs: 0,
+    events: 0, cycles: 0, wakeCycles: 0, missedCycles: 0, consolidations: 0, derivedEvents: 0, runMs: 0,
     tickToDecision: new LatencyRecorder(), ingest: new LatencyRecorder(), agents: new LatencyRecorder(),
     consolidate: new LatencyRecorder(), perAgent: new Map(agents.map((a) => [a, new LatencyRecorder()])),
   };

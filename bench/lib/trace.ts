@@ -81,11 +81,12 @@ export class CycleTrace {
     const dispatcher: Dispatcher = {
       get threads() { return d.threads; },
       get mainAgents() { return d.mainAgents; },
+      get wakeAgents() { return d.wakeAgents; },
       get timing() { return d.timing; },
       start: () => d.start(),
-      request: (ts: number): number => {
+      request: (ts: number, wakeOnly?: boolean): number => {
         const t = performance.now();
-        const cycle = d.request(ts);
+        const cycle = d.request(ts, wakeOnly);
         const i = this.#n;
         if (i < this.capacity) {
           this.#tReq[i] = t;
@@ -103,15 +104,16 @@ export class CycleTrace {
         return ok;
       },
       completed: () => d.completed(),
+      fullThrough: (cycle: number) => d.fullThrough(cycle),
       lost: () => d.lost(),
       supervise: () => d.supervise(),
       get restarts() { return d.restarts; },
       stop: () => d.stop(),
     };
     const consolidator = Object.create(c) as Consolidator;
-    consolidator.consolidate = (cycle: number, epoch: number, nowUs: number): number => {
+    consolidator.consolidate = (cycle: number, epoch: number, nowUs: number, fullCycle = cycle): number => {
       const t0 = performance.now();
-      const r = c.consolidate(cycle, epoch, nowUs);
+      const r = c.consolidate(cycle, epoch, nowUs, fullCycle);
       const t1 = performance.now();
       const i = this.#open;
       if (i >= 0 && i === this.#n && i < this.capacity && this.#cycle[i] === cycle) {

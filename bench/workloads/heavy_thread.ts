@@ -26,11 +26,11 @@ export default function heavyThread(task: HeavyThreadTask): number {
   const res = new Int32Array(task.results);
   const scratch = bellmanFordScratch(task.v);
   const vv = task.v * task.v;
-  let last = barrier.requested();
+  let last = barrier.requested(task.thread);
   let cycles = 0;
   barrier.arrive();
   for (;;) {
-    const cycle = barrier.next(last, kIdleCheckMs);
+    const cycle = barrier.next(task.thread, last, kIdleCheckMs);
     if (barrier.stopping()) break;
     if (cycle === last) continue;
     for (let g = task.thread; g < task.graphs; g += task.threads) res[g] = findNegativeCycle(w, g * vv, task.v, scratch);

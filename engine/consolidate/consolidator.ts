@@ -14,6 +14,13 @@
 // kept, so nothing is decided twice when the agent is back); the decisions the others make name
 // the missing agents (Decision.missingAgents), and without the risk assessor's view of the cycle
 // nothing is sized above zero (risk_table.ts).
+//
+// A wake-only cycle (the arbitrage detector woken by a leg of its routes, engine/arb_wake.ts) ran
+// only the agents a wake runs: only their readers are read and only the fusions that consume
+// nothing else run (the arbitrage fusion; and the fusions of no agent, such as the learning
+// loop's boundary). The others' records are those of the newest full cycle, already consolidated.
+// Realtime may consolidate a wake together with a full cycle it conflated (fullCycle newer than the
+// last consolidated): that is a full consolidation, each reader expected at its own newest cycle.
 import type { ResultReader } from '../../protocol/result_reader.ts';
 import { Tape } from '../../protocol/tape.ts';
 import type { Fusion } from '../types.ts';
@@ -34,11 +41,17 @@ export class Consolidator {
   readonly #needs: ResultReader[][];
   /** Per reader: true when it has not published the cycle being consolidated. */
   readonly #missing: boolean[];
+  /** Per reader: 1 when a wake-only cycle runs its agent. */
+  readonly #wakes: Uint8Array;
+  /** Per fusion: 1 when it runs in a wake-only cycle (it consumes only woken agents' records). */
+  #onWake: Uint8Array;
+  #lastFull = 0; // the newest full cycle consolidated
   /** The market analyzer's consolidation: derived events (takeDerived), regimes, risk factors. */
   readonly market: MarketFusion | null;
   readonly #noDerived = new Tape(1);
 
-  constructor(ctx: FusionContext) {
+  /** `wakeAgents`: the agents a wake-only cycle runs (Dispatcher wakeAgents). */
+  constructor(ctx: FusionContext, wakeAgents: readonly string[] = []) {
     this.#ctx = ctx;
     const readers = ctx.readers;
     this.#readers = [...readers.values()];
@@ -61,16 +74,22 @@ export class Consolidator {
     this.#fusions = fusions;
     this.#needs = needs;
     this.#missing = this.#readers.map(() => false);
+    this.#wakes = Uint8Array.from(this.#readers, (r) => (wakeAgents.includes(r.name) ? 1 : 0));
+    this.#onWake = Uint8Array.from(needs, (n) => (n.every((r) => wakeAgents.includes(r.name)) ? 1 : 0));
   }
 
   /** Runs `f` first in every cycle (the learning loop's cycle boundary: parameter swaps, outcome marks). */
   prepend(f: Fusion): void {
     this.#fusions.unshift(f);
+    this.#needs.unshift([]);
+    this.#onWake = Uint8Array.of(1, ...this.#onWake);
   }
 
   /** Runs `f` last in every cycle (the learning loop's cycle boundary: outcome marks, then parameter swaps). */
   append(f: Fusion): void {
     this.#fusions.push(f);
+    this.#needs.push([]);
+    this.#onWake = Uint8Array.of(...this.#onWake, 1);
   }
 
   /**
@@ -82,36 +101,49 @@ export class Consolidator {
     return this.market ? this.market.takeDerived() : this.#noDerived;
   }
 
-  /** Consolidates the newest published records of every agent. Returns the decisions made. */
-  consolidate(cycle: number, epoch: number, nowUs: number): number {
+  /**
+   * Consolidates the newest published records of every agent. `fullCycle`: the newest full cycle
+   * up to `cycle` (Dispatcher.fullThrough); when it was consolidated already, `cycle` is a wake
+   * and only the woken agents' fusions run. Returns the decisions made.
+   */
+  consolidate(cycle: number, epoch: number, nowUs: number, fullCycle = cycle): number {
     const stats = this.#ctx.stats;
     const before = stats.decisions;
-    const readers = this.#readers;
+    const readers = this.#readers, wakes = this.#wakes;
     const errors = this.#ctx.riskView.agentErrors;
     const breakers = this.#ctx.breakers;
+    const full = fullCycle > this.#lastFull;
+    if (full) this.#lastFull = fullCycle;
     this.#ctx.control?.onCycle(cycle);
     let missing = 0;
     for (let i = 0; i < readers.length; i++) {
+      if (!full && wakes[i] === 0) { this.#missing[i] = false; continue; } // did not run: nothing new
       const r = readers[i]!;
       r.read();
       errors.set(r.name, r.errors());
-      // Lockstep: every live agent published this cycle. Realtime: `cycle` is one every live
-      // thread finished, so an agent behind it is on a thread that died or missed the deadline.
-      missing += (this.#missing[i] = r.cycle < cycle) ? 1 : 0;
+      // Lockstep: every live agent published this cycle (an agent a wake does not run, the newest
+      // full one). Realtime: `cycle` is one every live thread finished, so an agent behind it is
+      // on a thread that died or missed the deadline.
+      const expected = wakes[i] === 1 ? cycle : fullCycle;
+      missing += (this.#missing[i] = r.cycle < expected) ? 1 : 0;
       // An agent whose breaker is open (or failed its probe) is not heard this cycle.
-      if (breakers !== undefined && !breakers.observe(r, cycle, nowUs)) r.count = 0;
+      if (breakers !== undefined && !breakers.observe(r, expected, nowUs)) r.count = 0;
     }
     const fusions = this.#fusions;
     if (missing === 0) {
-      for (let i = 0; i < fusions.length; i++) fusions[i]!.consolidate(cycle, epoch, nowUs);
+      if (full) for (let i = 0; i < fusions.length; i++) fusions[i]!.consolidate(cycle, epoch, nowUs);
+      else {
+        const onWake = this.#onWake;
+        for (let i = 0; i < fusions.length; i++) if (onWake[i] === 1) fusions[i]!.consolidate(cycle, epoch, nowUs);
+      }
       return stats.decisions - before;
     }
-    this.#consolidateWithout(cycle, epoch, nowUs);
+    this.#consolidateWithout(cycle, epoch, nowUs, full);
     return stats.decisions - before;
   }
 
   /** A cycle some agents did not publish: their fusions sit it out; the others' decisions name them. */
-  #consolidateWithout(cycle: number, epoch: number, nowUs: number): void {
+  #consolidateWithout(cycle: number, epoch: number, nowUs: number, full: boolean): void {
     const readers = this.#readers, stats = this.#ctx.stats;
     const names: string[] = [];
     for (let i = 0; i < readers.length; i++) if (this.#missing[i]) names.push(readers[i]!.name);
@@ -120,6 +152,7 @@ export class Consolidator {
     risk.missing = names.includes('risk_assessor');
     try {
       for (let f = 0; f < this.#fusions.length; f++) {
+        if (!full && this.#onWake[f] === 0) continue;
         if (this.#needs[f]!.some((r) => this.#missing[readers.indexOf(r)])) continue;
         this.#fusions[f]!.consolidate(cycle, epoch, nowUs);
       }
@@ -136,6 +169,9 @@ export class Consolidator {
     v.r('fusions', this.#fusions);
     v.r('needs', this.#needs);
     v.r('missing', this.#missing);
+    v.r('wakes', this.#wakes);
+    this.#onWake = v.f('onWake', this.#onWake);
+    this.#lastFull = v.f('lastFull', this.#lastFull);
     v.r('market', this.market);
     v.r('noDerived', this.#noDerived);
   }

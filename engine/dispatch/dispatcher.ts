@@ -5,6 +5,9 @@
 // largest share plus the hand-off instead of the hand-off plus an idle main thread.
 // Either way a cycle is requested through the cycle barrier (protocol/cycle_barrier.ts):
 // one shared counter moves, no message per cycle.
+// A cycle is either full (every agent runs) or a wake (request(ts, true)): only the agents named
+// in `wakeAgents` run (the arbitrage detector, woken by a leg of its routes, engine/arb_wake.ts),
+// inline, in the main share or on their threads; a thread holding none of them is not woken.
 import { Piscina } from 'piscina';
 import { AgentThreadError } from '../../protocol/errors.ts';
 import type { MarketArrays, MarketStateBuffers } from '../../protocol/market_state.ts';
@@ -43,6 +46,8 @@ export interface DispatcherOptions {
   onThreadError?: (thread: number, err: Error) => void;
   /** Record each agent's evaluation time into the metrics block: thread t into region t + 1, inline agents into main's. */
   metrics?: DispatchMetrics | undefined;
+  /** The agents a wake-only cycle runs (request(ts, true)); none by default. */
+  wakeAgents?: readonly string[] | undefined;
 }
 
 export interface DispatchMetrics {
@@ -56,11 +61,15 @@ export interface Dispatcher {
   readonly threads: number;
   /** Agents run on the main thread (all of them inline; the main share with threads). */
   readonly mainAgents: readonly string[];
+  /** The agents a wake-only cycle runs (DispatcherOptions.wakeAgents). */
+  readonly wakeAgents: readonly string[];
   /** Clock reads of the newest cycle (cycle_breakdown.ts kTim*), for the cycle breakdown. */
   readonly timing: Float64Array;
   start(): Promise<void>;
-  /** Publishes a cycle over the current epoch; returns its number. */
-  request(cycleTsUs: number): number;
+  /** Publishes a cycle over the current epoch; returns its number. `wakeOnly`: only the wakeAgents run. */
+  request(cycleTsUs: number, wakeOnly?: boolean): number;
+  /** The newest full cycle (every agent ran) up to `cycle`: what the agents a wake does not run last published. */
+  fullThrough(cycle: number): number;
   /** Blocks until every thread finished `cycle`. False when a thread failed or missed the deadline. */
   awaitCycle(cycle: number): boolean;
   /** The newest cycle that every thread has finished (realtime polling). */
@@ -91,6 +100,31 @@ export function createDispatcher(o: DispatcherOptions): Dispatcher {
   return o.topology.length === 0 ? new InlineDispatcher(o) : new ThreadDispatcher(o);
 }
 
+const kFullRing = 1 << 16;
+
+/**
+ * For each cycle requested, the newest full cycle up to it (a ring: realtime consolidates a
+ * cycle some way behind the newest request). A cycle older than the ring holds reads as full.
+ */
+class FullCycles {
+  readonly #ring = new Int32Array(kFullRing);
+  #last = 0; // newest full cycle
+  #newest = 0;
+  note(cycle: number, full: boolean): void {
+    if (full) this.#last = cycle;
+    this.#ring[cycle & (kFullRing - 1)] = this.#last;
+    this.#newest = cycle;
+  }
+  through(cycle: number): number {
+    return this.#newest - cycle >= kFullRing ? cycle : this.#ring[cycle & (kFullRing - 1)]!;
+  }
+}
+
+/** 1 for each name in `names` that a wake runs. */
+function wakeFlags(names: readonly string[], o: DispatcherOptions): Uint8Array {
+  return Uint8Array.from(names, (n) => (o.wakeAgents?.includes(n) ? 1 : 0));
+}
+
 /** Builds runners for `names` over a main-thread view of the state. */
 function mainRunners(o: DispatcherOptions, names: Iterable<string>, restore: Map<string, Uint8Array> | null): AgentRunner[] {
   const view = new MarketView(o.state);
@@ -112,11 +146,14 @@ function saveRunners(runners: readonly AgentRunner[], into: Map<string, Uint8Arr
 class InlineDispatcher implements Dispatcher {
   readonly threads = 0;
   readonly mainAgents: readonly string[];
+  readonly wakeAgents: readonly string[];
   readonly timing = new Float64Array(8);
   readonly o: DispatcherOptions;
   readonly #barrier: CycleBarrier;
   #restore: Map<string, Uint8Array> | null = null;
   #runners: AgentRunner[] = [];
+  #wakes: Uint8Array = new Uint8Array(0);
+  readonly #full = new FullCycles();
   #done = 0;
   #metrics: EngineMetrics | null = null;
   #metricIndex: number[] = [];
@@ -125,20 +162,24 @@ class InlineDispatcher implements Dispatcher {
     this.o = o;
     this.#barrier = new CycleBarrier(o.arrays.ctl, o.arrays.ctlF64, o.wait);
     this.mainAgents = [...o.regions.keys()];
+    this.wakeAgents = [...(o.wakeAgents ?? [])];
   }
 
   async start(): Promise<void> {
     this.#runners = mainRunners(this.o, this.o.regions.keys(), this.#restore);
+    this.#wakes = wakeFlags([...this.o.regions.keys()], this.o);
     for (const name of this.o.regions.keys()) this.#metricIndex.push(this.o.metrics?.agentIndex.get(name) ?? -1);
     this.#metrics = this.o.metrics?.main ?? null;
   }
-  request(cycleTsUs: number): number {
+  request(cycleTsUs: number, wakeOnly = false): number {
     const tim = this.timing;
     tim[kTimRequest] = performance.now();
     const c = this.#barrier.request(cycleTsUs);
-    const runners = this.#runners;
+    this.#full.note(c, !wakeOnly);
+    const runners = this.#runners, wakes = this.#wakes;
     const m = this.#metrics;
     for (let i = 0; i < runners.length; i++) {
+      if (wakeOnly && wakes[i] === 0) continue;
       runners[i]!.run(c);
       if (m !== null) m.decision(this.#metricIndex[i]!, runners[i]!.out.arrays.metrics[kResBusyUs]! * 1e-6);
     }
@@ -146,6 +187,7 @@ class InlineDispatcher implements Dispatcher {
     tim[kTimWaitEnd] = tim[kTimShareEnd] = performance.now();
     return c;
   }
+  fullThrough(cycle: number): number { return this.#full.through(cycle); }
   get barrier(): CycleBarrier { return this.#barrier; }
   async saveAgents(): Promise<Map<string, Uint8Array>> { return saveRunners(this.#runners, new Map()); }
   restoreAgents(states: Map<string, Uint8Array>): void { this.#restore = states; }
@@ -161,10 +203,13 @@ class InlineDispatcher implements Dispatcher {
 class ThreadDispatcher implements Dispatcher {
   readonly threads: number;
   readonly mainAgents: readonly string[];
+  readonly wakeAgents: readonly string[];
   readonly timing = new Float64Array(8);
   readonly o: DispatcherOptions;
   readonly #barrier: CycleBarrier;
   #main: AgentRunner[] = [];
+  #mainWakes: Uint8Array = new Uint8Array(0);
+  readonly #full = new FullCycles();
   #mainMetrics: EngineMetrics | null = null;
   #mainIdx: number[] = [];
   #pool: Piscina | null = null;
@@ -184,11 +229,16 @@ class ThreadDispatcher implements Dispatcher {
     this.threads = o.topology.length;
     this.#barrier = new CycleBarrier(o.arrays.ctl, o.arrays.ctlF64, o.wait, this.threads);
     this.mainAgents = [...(o.mainAgents ?? [])];
+    this.wakeAgents = [...(o.wakeAgents ?? [])];
   }
 
   async start(): Promise<void> {
     const n = this.threads;
     this.#main = mainRunners(this.o, this.mainAgents, this.#restore);
+    this.#mainWakes = wakeFlags(this.mainAgents, this.o);
+    const wakeThreads: number[] = [];
+    this.o.topology.forEach((g, t) => { if (g.some((a) => this.o.wakeAgents?.includes(a))) wakeThreads.push(t); });
+    this.#barrier.setWakeThreads(wakeThreads);
     this.#mainMetrics = this.o.metrics?.main ?? null;
     this.#mainIdx = this.mainAgents.map((name) => this.o.metrics?.agentIndex.get(name) ?? -1);
     this.#pool = this.o.pool ?? new Piscina({
@@ -214,7 +264,7 @@ class ThreadDispatcher implements Dispatcher {
   #launch(t: number): void {
     const task: AgentThreadTask = {
       thread: t,
-      agents: this.o.topology[t]!.map((name) => ({ name, region: this.o.regions.get(name)! })),
+      agents: this.o.topology[t]!.map((name) => ({ name, region: this.o.regions.get(name)!, wake: this.o.wakeAgents?.includes(name) ?? false })),
       state: this.o.state,
       registry: this.o.registry,
       config: this.o.config,
@@ -241,13 +291,15 @@ class ThreadDispatcher implements Dispatcher {
     );
   }
 
-  request(cycleTsUs: number): number {
+  request(cycleTsUs: number, wakeOnly = false): number {
     const tim = this.timing;
     tim[kTimRequest] = performance.now();
-    const c = this.#barrier.request(cycleTsUs);
-    const main = this.#main;
+    const c = this.#barrier.request(cycleTsUs, wakeOnly);
+    this.#full.note(c, !wakeOnly);
+    const main = this.#main, wakes = this.#mainWakes;
     const m = this.#mainMetrics;
     for (let i = 0; i < main.length; i++) { // the main thread's share, while the threads run theirs
+      if (wakeOnly && wakes[i] === 0) continue;
       main[i]!.run(c);
       if (m !== null) m.decision(this.#mainIdx[i]!, main[i]!.out.arrays.metrics[kResBusyUs]! * 1e-6);
     }
@@ -260,6 +312,7 @@ class ThreadDispatcher implements Dispatcher {
     return ok;
   }
   completed(): number { return this.#barrier.completed(); }
+  fullThrough(cycle: number): number { return this.#full.through(cycle); }
 
   lost(): boolean {
     for (let t = 0; t < this.threads; t++) if (this.#barrier.failed(t) || this.#failed[t]) return true;

@@ -199,7 +199,7 @@ function kafkaSummary(
   const decisionsByStatus = { approved: 0, rejected: 0, pending_approval: 0, ...sum((l) => l.decisionsByStatus) };
   const opportunities = sum((l) => l.opportunitiesByAgent);
   const agentsUs: Summary['agentsUs'] = {};
-  for (const [name, r] of stats.perAgent) agentsUs[name] = { ...r.summary(), errors: 0, overflow: 0, lapped: 0, stale: 0, quarantined: 0 };
+  for (const [name, r] of stats.perAgent) agentsUs[name] = { ...r.summary(), errors: 0, overflow: 0, lapped: 0, eventsLost: 0, stale: 0, quarantined: 0 };
   const topology = planTopology(o.agents, o.threads, o.topology);
   return {
     fixture: `kafka ${k.brokers.join(',')} group ${k.group} (${k.scope} scope; universe ${k.universe})`,
@@ -220,6 +220,7 @@ function kafkaSummary(
     runMs: Math.round(activeMs),
     eventsPerSec: Math.round(events / (activeMs / 1000)),
     cycles: stats.cycles,
+    wakeCycles: stats.wakeCycles,
     cyclesPerSec: Math.round(stats.cycles / (activeMs / 1000)),
     missedCycles: stats.missedCycles,
     derivedEvents: stats.derivedEvents,

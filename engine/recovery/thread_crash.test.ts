@@ -40,9 +40,9 @@ async function run(topology: string, crashAt: PipelineHooks['crashAt'], mode: 'l
   // The epochs (source events) of the cycles consolidated without some agent.
   const missedEpochs: number[] = [];
   const consolidate = p.consolidator.consolidate.bind(p.consolidator);
-  p.consolidator.consolidate = (cycle, epoch, nowUs) => {
+  p.consolidator.consolidate = (cycle, epoch, nowUs, fullCycle) => {
     const before = p.stats.cyclesMissingAgents;
-    const n = consolidate(cycle, epoch, nowUs);
+    const n = consolidate(cycle, epoch, nowUs, fullCycle);
     if (p.stats.cyclesMissingAgents > before) missedEpochs.push(epoch);
     return n;
   };

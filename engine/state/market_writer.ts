@@ -117,12 +117,17 @@ export class MarketWriter {
     c[kEpoch * cap + slot] = epoch;
     Atomics.add(a.seq, slot, 1); // even: consistent again
 
-    a.ring[epoch & a.ringMask] = slot;
-    const ev = a.events, eo = (epoch & a.ringMask) * kEventStride;
+    // The ring entry of this epoch, stamped: 0 while it is rewritten, then the epoch (a reader
+    // that finds another stamp before or after copying knows the entry was overwritten: a lap).
+    const ri = epoch & a.ringMask;
+    Atomics.store(a.eventSeq, ri, 0);
+    a.ring[ri] = slot;
+    const ev = a.events, eo = ri * kEventStride;
     ev[eo + kEventTs] = tape[o + kTapeTs]!;
     ev[eo + kEventType] = type;
     ev[eo + kEventV0] = type === kTypePrice ? 0.5 * (tape[f]! + tape[f + 1]!) : type === kTypePool ? tape[f + 6]! : tape[f]!;
     ev[eo + kEventV1] = type === kTypeLiquidation ? 1 : type === kTypeLiquidationCascade ? tape[f + 1]! : NaN;
+    Atomics.store(a.eventSeq, ri, epoch);
     this.#epoch = epoch;
     Atomics.store(a.ctl, kCtlEpoch, epoch);
     return epoch;

@@ -3,6 +3,8 @@
 //   state it produced (deterministic decisions).
 // realtime: ingest never waits; agents conflate to the newest state, and the main thread
 //   consolidates whatever cycle is complete between ticks.
+// A tick that fires only the arbitrage detector's leg wake (Trigger.wokenOnly) requests a
+// wake-only cycle: only the woken agents run and only their fusion consolidates.
 // Every source drives it: the file replay over a whole tape (tape_replay.ts), the Kafka source
 // batch by batch. Nothing allocates per tick.
 import { kResBusyUs } from '../../protocol/layout.ts';
@@ -22,6 +24,8 @@ import type { Fields } from '../../protocol/snapshot.ts';
 export interface LoopStats {
   events: number;
   cycles: number;
+  /** Of the cycles, those that only woke the arbitrage detector (a leg's sub-threshold change, engine/arb_wake.ts). */
+  wakeCycles: number;
   missedCycles: number;
   consolidations: number;
   derivedEvents: number; // events the engine derived (market analyzer) and replayed as triggers
@@ -71,7 +75,7 @@ const kMaxDerivedRounds = 4;
 
 export function newLoopStats(agents: readonly string[]): LoopStats {
   return {
-    events: 0, cycles: 0, missedCycles: 0, consolidations: 0, derivedEvents: 0, runMs: 0,
+    events: 0, cycles: 0, wakeCycles: 0, missedCycles: 0, consolidations: 0, derivedEvents: 0, runMs: 0,
     tickToDecision: new LatencyRecorder(), ingest: new LatencyRecorder(), agents: new LatencyRecorder(),
     consolidate: new LatencyRecorder(),
     perAgent: new Map(agents.map((a) => [a, new LatencyRecorder()])),
@@ -93,6 +97,9 @@ export class EventStepper {
   readonly #pendEpoch = new Int32Array(kRingSize); // realtime: triggers awaiting a decision
   readonly #pendT0 = new Float64Array(kRingSize);
   readonly #pendOrigin = new Float64Array(kRingSize);
+  readonly #pendWake = new Uint8Array(kRingSize); // 1: a wake-only cycle (decided once the woken agents covered it)
+  readonly #wakes: Uint8Array; // per reader: 1 when a wake-only cycle runs its agent
+  readonly #seenCycle: Int32Array; // realtime: per reader, the cycle whose time was last recorded
   #pendHead = 0;
   #pendTail = 0;
   #requested = 0; // cycles this stepper requested (stats may be shared by several steppers)
@@ -117,6 +124,9 @@ export class EventStepper {
     this.#perAgent = d.readers.map((r) => stats.perAgent.get(r.name)!);
     this.#lockstep = d.mode === 'lockstep';
     this.#tapeEpoch = d.keyEpoch === 'tape';
+    const wake = d.dispatcher.wakeAgents ?? [];
+    this.#wakes = Uint8Array.from(d.readers, (r) => (wake.includes(r.name) ? 1 : 0));
+    this.#seenCycle = new Int32Array(d.readers.length);
   }
 
   /**
@@ -174,15 +184,17 @@ export class EventStepper {
     }
     let cycle = 0;
     if (fires) {
-      cycle = d.dispatcher.request(ts);
+      const wakeOnly = d.trigger.wokenOnly;
+      cycle = d.dispatcher.request(ts, wakeOnly);
       stats.cycles++;
+      if (wakeOnly) stats.wakeCycles++;
       if (this.#requested === 0) this.#firstCycle = cycle;
       this.#requested++;
       this.#lastCycle = cycle;
       if (this.#lockstep) {
         if (!d.dispatcher.awaitCycle(cycle)) stats.missedCycles++;
         const tAgents = performance.now();
-        d.consolidator.consolidate(cycle, keyEpoch, ts);
+        d.consolidator.consolidate(cycle, keyEpoch, ts, wakeOnly ? d.dispatcher.fullThrough(cycle) : cycle);
         stats.consolidations++;
         const tDone = performance.now();
         if (d.breakdown !== undefined) {
@@ -200,14 +212,18 @@ export class EventStepper {
           m.stage(kStageConsolidate, (tDone - tAgents) * 1e-3);
           m.stage(kStageTotal, (tDone - t0) * 1e-3);
         }
-        const perAgent = this.#perAgent;
-        for (let i = 0; i < perAgent.length; i++) perAgent[i]!.recordNs(Math.round(d.readers[i]!.arrays.metrics[kResBusyUs]! * 1000));
+        const perAgent = this.#perAgent, wakes = this.#wakes;
+        for (let i = 0; i < perAgent.length; i++) {
+          if (wakeOnly && wakes[i] === 0) continue; // did not run
+          perAgent[i]!.recordNs(Math.round(d.readers[i]!.arrays.metrics[kResBusyUs]! * 1000));
+        }
         if (!derived) this.#stepDerived();
       } else {
         const i = this.#pendHead & (kRingSize - 1);
         this.#pendEpoch[i] = epoch;
         this.#pendT0[i] = t0;
         this.#pendOrigin[i] = originMs;
+        this.#pendWake[i] = wakeOnly ? 1 : 0;
         this.#pendHead++;
         if (this.#pendHead - this.#pendTail > kRingSize) this.#pendTail = this.#pendHead - kRingSize; // oldest dropped from latency stats
       }
@@ -269,22 +285,29 @@ export class EventStepper {
     const d = this.#d;
     const stats = this.stats;
     const t = performance.now();
-    d.consolidator.consolidate(cycle, this.#lastKeyEpoch, nowUs);
+    d.consolidator.consolidate(cycle, this.#lastKeyEpoch, nowUs, d.dispatcher.fullThrough(cycle));
     stats.consolidations++;
     const tDone = performance.now();
     stats.consolidate.recordNs(Math.round((tDone - t) * 1e6));
     const m = this.#metrics;
     if (m !== null) m.stage(kStageConsolidate, (tDone - t) * 1e-3);
-    // Every pending trigger whose epoch all agents have evaluated is decided now.
-    let covered = 0x7fffffff;
+    // Every pending trigger whose epoch all agents have evaluated is decided now (a wake-only
+    // one: all woken agents).
+    let covered = 0x7fffffff, coveredWake = 0x7fffffff;
+    const wakes = this.#wakes, seen = this.#seenCycle;
     for (let i = 0; i < d.readers.length; i++) {
-      const e = d.readers[i]!.epoch;
+      const r = d.readers[i]!;
+      const e = r.epoch;
       if (e < covered) covered = e;
-      this.#perAgent[i]!.recordNs(Math.round(d.readers[i]!.arrays.metrics[kResBusyUs]! * 1000));
+      if (wakes[i] === 1 && e < coveredWake) coveredWake = e;
+      if (r.cycle !== seen[i]) { // its agent ran since the last record
+        seen[i] = r.cycle;
+        this.#perAgent[i]!.recordNs(Math.round(r.arrays.metrics[kResBusyUs]! * 1000));
+      }
     }
     const mask = kRingSize - 1;
     let tail = this.#pendTail;
-    while (tail < this.#pendHead && this.#pendEpoch[tail & mask]! <= covered) {
+    while (tail < this.#pendHead && this.#pendEpoch[tail & mask]! <= (this.#pendWake[tail & mask] === 1 ? coveredWake : covered)) {
       stats.tickToDecision.recordNs(Math.round((tDone - this.#pendT0[tail & mask]!) * 1e6));
       if (m !== null) m.stage(kStageTotal, (tDone - this.#pendT0[tail & mask]!) * 1e-3);
       const origin = this.#pendOrigin[tail & mask]!;
@@ -307,6 +330,9 @@ export class EventStepper {
     v.b('pendEpoch');
     v.b('pendT0');
     v.b('pendOrigin');
+    v.r('pendWake', this.#pendWake);
+    v.r('wakes', this.#wakes);
+    v.r('seenCycle', this.#seenCycle);
     v.b('pendHead');
     v.b('pendTail');
     this.#requested = v.f('requested', this.#requested);

@@ -95,19 +95,20 @@ export function feedEvents(events: readonly object[], registry: InstrumentRegist
 }
 
 /** A pipeline over `registry` (frozen) with `agents` and no agent started (threads 0): tests drive it. */
-export function testPipeline(registry: InstrumentRegistry, agents: string[], config: EngineConfig, onRecord?: PipelineHooks['onRecord']): Pipeline {
+export function testPipeline(registry: InstrumentRegistry, agents: string[], config: EngineConfig, onRecord?: PipelineHooks['onRecord'], ringSize = 1 << 10): Pipeline {
   return buildPipeline(
     { agents, config, threads: 0, topology: undefined, wait: 'hybrid', cycleTimeoutMs: 10_000 },
-    registry, new DecisionLog(null), { ringSize: 1 << 10, ...(onRecord ? { onRecord } : {}) },
+    registry, new DecisionLog(null), { ringSize, ...(onRecord ? { onRecord } : {}) },
   );
 }
 
-export function createHarness(agent: string, universe: readonly object[], patch?: (c: AgentConfig) => void): Harness {
+/** `ringSize`: entries of the changed-slot and event rings (a tiny one makes a test lap it). */
+export function createHarness(agent: string, universe: readonly object[], patch?: (c: AgentConfig) => void, ringSize = 1 << 10): Harness {
   const registry = new InstrumentRegistry();
   decodeAll(universe, registry);
   registry.freeze();
   const config = agentConfig(patch);
-  const pipeline = testPipeline(registry, [agent], { ...kDefaultConfig, agents: config });
+  const pipeline = testPipeline(registry, [agent], { ...kDefaultConfig, agents: config }, undefined, ringSize);
   const { capacity, arrays, writer, view, snapshot, dispatcher } = pipeline;
   const runner = new AgentRunner(agent, agentSpec(agent).create(), view, snapshot, config, pipeline.regions.get(agent)!);
   const reader = pipeline.readers[0]!;

@@ -12,10 +12,10 @@ const job = workerData as Job;
 const ctl = new Int32Array(job.control, 0, kCtlInt32Count);
 const barrier = new CycleBarrier(ctl, new Float64Array(job.control, kCtlF64Offset, kCtlF64Count), waitStrategy(job.wait));
 const seen = new Int32Array(job.seen); // cycle → the epoch this thread saw requested with it
-let last = barrier.requested();
+let last = barrier.requested(job.thread);
 barrier.arrive();
 for (;;) {
-  const cycle = barrier.next(last, 50);
+  const cycle = barrier.next(job.thread, last, 50);
   if (barrier.stopping()) break;
   if (cycle === last) continue;
   if (cycle === job.failAt) { barrier.publishFailed(job.thread); break; }

@@ -3,8 +3,8 @@
 // lapped), lets it emit records, and publishes them. The same runner runs on an agent thread and
 // inline on the main thread, so both give the same records.
 import {
-  kCtlCycleTs, kCtlEpoch, kResBusyTotalUs, kResBusyUs, kResErrors, kResLapped, kResLastError, kResOverflow,
-  kResParamVersion, kResScanned,
+  kCtlCycleTs, kCtlEpoch, kEventCopyLength, kEventCopySlot, kResBusyTotalUs, kResBusyUs, kResErrors, kResEventsLost, kResLapped,
+  kResLastError, kResOverflow, kResParamVersion, kResScanned,
 } from '../../protocol/layout.ts';
 import type { MarketView } from '../../protocol/market_view.ts';
 import type { RegistrySnapshot } from '../../protocol/registry.ts';
@@ -41,11 +41,19 @@ export interface Agent {
   onChange(slot: number): void;
   /**
    * Optional: every event applied since the last cycle, in order, before the onChange calls —
-   * those that triggered no cycle too. `epoch` indexes the event ring (view.eventTs(epoch),
-   * eventType, eventValue): window rules are evaluated at each event's own time. Not called for
-   * events the ring no longer holds (the runner then falls back to the full scan of onChange).
+   * those that triggered no cycle too — so window rules are evaluated at each event's own time.
+   * `ev` is a checked copy of the ring entry of `epoch` (kEventTs, kEventType, kEventV0, kEventV1;
+   * valid during the call): MarketView.copyEvent verified by its stamp that the ring still held
+   * that epoch's event, so a lapped ring is never misread. The first event the ring no longer holds
+   * ends the delivery: the runner calls onEventsLost() and falls back to the full scan of onChange.
    */
-  onEvent?(slot: number, epoch: number): void;
+  onEvent?(slot: number, epoch: number, ev: Float64Array): void;
+  /**
+   * Optional: the ring lapped this agent (before or during the delivery of onEvent): the events
+   * after the last delivered one will not come. The full scan of onChange follows, in this cycle,
+   * at the cycle's time; an agent catches up on what the state holds there.
+   */
+  onEventsLost?(): void;
   /** Writes this cycle's records through ctx.out (between begin and publish). */
   emit(nowUs: number): void;
 }
@@ -59,6 +67,7 @@ export class AgentRunner {
   readonly #seen: Int32Array; // cycle in which a slot was last fed, to feed each slot once
   readonly #size: number;
   readonly #events: boolean; // the agent reads every event (Agent.onEvent)
+  readonly #ev = new Float64Array(kEventCopyLength); // the checked copy of the event delivered
   #lastEpoch = 0;
 
   constructor(name: string, agent: Agent, view: MarketView, registry: RegistrySnapshot, config: AgentConfig, region: ResultRegionBuffers) {
@@ -87,11 +96,23 @@ export class AgentRunner {
     try {
       const from = this.#lastEpoch;
       const seen = this.#seen;
-      if (view.lapped(from, to)) {
+      // A lap (the writer overwrote an entry this agent had not read) is detected exactly: before
+      // reading, by the distance; while delivering events, by each entry's stamp. Either way the
+      // events from the first one lost on are not delivered (counted in kResEventsLost), the agent
+      // is told, and every slot is scanned at the cycle's state instead (counted in kResLapped).
+      let lostAt = view.lapped(from, to) ? from + 1 : 0;
+      if (lostAt === 0 && this.#events) {
+        const ev = this.#ev;
+        for (let e = from + 1; e <= to; e++) {
+          if (!view.copyEvent(e, ev)) { lostAt = e; break; }
+          this.agent.onEvent!(ev[kEventCopySlot]! | 0, e, ev);
+        }
+      }
+      if (lostAt !== 0) {
         Atomics.add(h, kResLapped, 1);
+        if (this.#events) { Atomics.add(h, kResEventsLost, to - lostAt + 1); this.agent.onEventsLost?.(); }
         for (let s = 0; s < this.#size; s++) { this.agent.onChange(s); scanned++; }
       } else {
-        if (this.#events) for (let e = from + 1; e <= to; e++) this.agent.onEvent!(view.slotAt(e), e);
         for (let e = from + 1; e <= to; e++) {
           const s = view.slotAt(e);
           if (seen[s] === cycle) continue;
@@ -131,6 +152,7 @@ export class AgentRunner {
     v.r('seen', this.#seen);
     v.r('size', this.#size);
     v.r('events', this.#events);
+    v.r('ev', this.#ev);
     this.#lastEpoch = v.f('lastEpoch', this.#lastEpoch);
   }
 }

@@ -15,11 +15,15 @@
 // Both window rules are evaluated at the event that completes them, at its own event time: the
 // agent reads every event since its last cycle from the event ring (onEvent), those that triggered
 // no cycle included, so a small liquidation is counted at its time, not at the next cycle's. When
-// the ring lapped (no events delivered) the cycle's state is compared instead, at the cycle's time.
+// the ring lapped (onEventsLost: the events from the first overwritten entry on are not delivered)
+// the cycle's state stands in for them, at the cycle's time: the liquidations the state counts
+// beyond those delivered (a catch-up, which remembers the slot's epoch so that no event it covered
+// is counted again when delivered later) and the representative mids. Without a lap the state is
+// not read for liquidations (in realtime it may already hold events the next cycle delivers).
 // Events are records (kRecMarketEvent); consolidation (engine/consolidate/market_fusion.ts) turns
 // them into derived events that the engine replays as triggers. Regime changes are records too;
 // the per-asset figures go into the table of the representative book.
-import { kFieldCount, kKindProtocol, kLiqCount, kLiqUsd } from '../../protocol/layout.ts';
+import { kEpoch, kEventTs, kEventType, kEventV0, kFieldCount, kKindProtocol, kLiqCount, kLiqUsd } from '../../protocol/layout.ts';
 import type { MarketView } from '../../protocol/market_view.ts';
 import { kTypeLiquidation, kTypePrice } from '../../protocol/events.ts';
 import { cycleNowUs, type Agent, type AgentContext } from './agent.ts';
@@ -76,6 +80,8 @@ export class MarketAnalyzer implements Agent {
   #nEvents = 0;
   #q = new Float64Array(kFieldCount);
   #sawEvents = false; // this cycle's events came through onEvent (moves were checked per event)
+  #lost = false; // this cycle's events were not all delivered (the ring lapped): the state stands in
+  #caughtUp!: Float64Array; // per protocol slot: the epoch up to which a catch-up counted its liquidations
 
   init(ctx: AgentContext): void {
     this.#view = ctx.view;
@@ -106,31 +112,37 @@ export class MarketAnalyzer implements Agent {
     this.#cascadeHead = new Int32Array(cap);
     this.#lastLiqUsd = new Float64Array(cap);
     this.#lastLiqCount = new Float64Array(cap);
+    this.#caughtUp = new Float64Array(cap);
     const t = ctx.out;
     for (let s = 0; s < cap; s++) for (let c = 0; c < kMarketTableWidth; c++) t.setTable(c, s, NaN);
   }
 
   /** Every event since the last cycle, in order, at its own time. */
-  onEvent(slot: number, epoch: number): void {
-    const view = this.#view;
-    const type = view.eventType(epoch);
+  onEvent(slot: number, epoch: number, ev: Float64Array): void {
+    const type = ev[kEventType]!;
     this.#sawEvents = true;
     if (type === kTypeLiquidation) {
-      const usd = view.eventValue(epoch, 0);
+      if (epoch <= this.#caughtUp[slot]!) return; // a catch-up after a lap counted it already
+      const usd = ev[kEventV0]!;
       this.#lastLiqUsd[slot] = this.#lastLiqUsd[slot]! + usd;
       this.#lastLiqCount[slot] = this.#lastLiqCount[slot]! + 1;
-      this.#addLiquidations(slot, usd, 1, view.eventTs(epoch));
+      this.#addLiquidations(slot, usd, 1, ev[kEventTs]!);
     } else if (type === kTypePrice) {
       const a = this.#ret.assetOfRep[slot]!;
-      if (a >= 0) this.#checkMove(a, view.eventValue(epoch, 0), view.eventTs(epoch));
+      if (a >= 0) this.#checkMove(a, ev[kEventV0]!, ev[kEventTs]!);
     }
+  }
+
+  onEventsLost(): void {
+    this.#lost = true;
   }
 
   onChange(slot: number): void {
     const nowUs = cycleNowUs(this.#view);
     const a = this.#ret.onChange(slot);
-    if (a >= 0) { if (!this.#sawEvents) this.#checkMove(a, this.#ret.price[a]!, nowUs); return; }
-    if (this.#view.kind(slot) === kKindProtocol) this.#onProtocol(slot, nowUs);
+    const fromState = this.#lost || !this.#sawEvents; // the events did not (all) come through onEvent
+    if (a >= 0) { if (fromState) this.#checkMove(a, this.#ret.price[a]!, nowUs); return; }
+    if (fromState && this.#view.kind(slot) === kKindProtocol) this.#onProtocol(slot, nowUs);
   }
 
   /** A representative book's mid `mid` at `nowUs`: compare it with the window's high and low. */
@@ -172,11 +184,13 @@ export class MarketAnalyzer implements Agent {
 
   /**
    * Liquidations the state holds that no event delivered (the ring lapped): added to the
-   * protocol's window at the cycle's time.
+   * protocol's window at the cycle's time. The slot's epoch in the same read says which events
+   * they cover (a later delivery of one of them is skipped).
    */
   #onProtocol(slot: number, nowUs: number): void {
     const q = this.#q;
     this.#view.read(slot, q);
+    if (q[kEpoch]! > this.#caughtUp[slot]!) this.#caughtUp[slot] = q[kEpoch]!;
     const usd = q[kLiqUsd]! === q[kLiqUsd]! ? q[kLiqUsd]! : 0;
     const count = q[kLiqCount]! === q[kLiqCount]! ? q[kLiqCount]! : 0;
     const dUsd = usd - this.#lastLiqUsd[slot]!, dCount = count - this.#lastLiqCount[slot]!;
@@ -219,6 +233,7 @@ export class MarketAnalyzer implements Agent {
 
   emit(nowUs: number): void {
     this.#sawEvents = false;
+    this.#lost = false;
     const out = this.#out;
     const e = this.#events;
     for (let i = 0; i < this.#nEvents; i++) {
@@ -312,5 +327,7 @@ export class MarketAnalyzer implements Agent {
     this.#nEvents = v.f('nEvents', this.#nEvents);
     this.#q = v.f('q', this.#q);
     this.#sawEvents = v.f('sawEvents', this.#sawEvents);
+    this.#lost = v.f('lost', this.#lost);
+    this.#caughtUp = v.f('caughtUp', this.#caughtUp);
   }
 }

@@ -28,6 +28,20 @@ export class QuoteAges {
     }
   }
 
+  /**
+   * out[slot] = times[at] + maxAgeUs(slot): until when an input quoted at times[at] is fresh (for
+   * a hot caller: a double passed to or returned from a call V8 does not inline is boxed).
+   */
+  writeFreshUntil(slot: number, times: Float64Array, at: number, out: Float64Array): void {
+    const base = this.#base[slot]!;
+    let age = base;
+    if (this.#k > 0) {
+      const g = this.#clock.observedGapUs(slot);
+      if (g === g && this.#k * g > base) age = this.#k * g;
+    }
+    out[slot] = times[at]! + age;
+  }
+
   /** The max age of slot's input (µs). */
   maxAgeUs(slot: number): number {
     const base = this.#base[slot]!;
