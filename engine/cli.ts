@@ -129,7 +129,12 @@ Output
   --snapshot-every <n>  file replay, lockstep: a snapshot of the whole engine state (shared memory,
                         the main thread's objects, every agent's state on its thread) after every n
                         events, appended to the stream snapshot-replay of the snapshot store
-                        (not with --learning, whose state a snapshot does not hold)
+                        (not with --learning, whose state a snapshot does not hold).
+                        --source kafka (needs --event-store): each lane takes one at the end of
+                        the first released batch after every n events, into the run's event store
+                        (stream snapshot-lane-<shard>, with each partition's next offset); a lane
+                        that starts (a takeover) restores the newest one within the group's
+                        committed offsets and reads on from its offsets, not the log start
   --snapshot-store <s>  the event store for snapshots: a log file path, postgres://…, kurrentdb://…
                         (default <decisions>.snapshots.log)
   --json                print the summary JSON to stdout instead of the table
@@ -217,7 +222,7 @@ export async function main(argv: string[]): Promise<number> {
     const source = v.source ?? 'file';
     if (source !== 'file' && source !== 'kafka') throw new LucentError('ERR_OPTION', `--source must be "file" or "kafka", got ${JSON.stringify(source)}`);
     let summary: Summary;
-    if (source === 'kafka' && (v['snapshot-every'] !== undefined || v['snapshot-store'] !== undefined)) throw new LucentError('ERR_OPTION', '--snapshot-every and --snapshot-store apply to --source file (a Kafka lane does not take snapshots yet: it rebuilds from its partitions)');
+    if (source === 'kafka' && v['snapshot-store'] !== undefined) throw new LucentError('ERR_OPTION', '--snapshot-store applies to --source file: a Kafka lane keeps its snapshots in the run\'s --event-store');
     if (source === 'kafka' && v.resume) throw new LucentError('ERR_OPTION', '--resume applies to --source file: the Kafka source always resumes from the group\'s committed offsets');
     if (source === 'kafka') {
       const k = resolveKafkaOptions({

@@ -188,4 +188,10 @@ test('maxPauseMs: bounded, and only with speed', () => {
   rejects({ threads: 0, cycleTimeoutMs: 1e300 }, /^options\.cycleTimeoutMs must be a number in \(0, 3600000\]/);
 });
 
+test('the learning loop needs an event store: off or none is refused with it', () => {
+  rejects({ threads: 0, learning: true, eventStore: 'off' }, /^options\.learning needs an event store .*options\.eventStore "off" cannot be used with it$/);
+  rejects({ threads: 0, learning: true, eventStore: 'none' }, /options\.eventStore "none" cannot be used with it/);
+  assert.is(resolveOptions({ threads: 0, eventStore: 'off' }).learning, false);
+});
+
 test.run();

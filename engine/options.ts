@@ -298,6 +298,9 @@ export function resolveOptions(i: OptionsInput): EngineOptions {
   const config = typeof i.config === 'string' ? loadConfigFile(i.config) : checkConfig(i.config ?? kDefaultConfig);
   const decisions = i.decisions === undefined ? 'out/decisions.jsonl' : i.decisions;
   const sinks = { ...i.sinks };
+  if (i.learning === true && (i.eventStore === 'off' || i.eventStore === 'none')) {
+    throw new OptionError(`options.learning needs an event store (outcomes, retraining jobs and parameter versions are kept there): options.eventStore "${i.eventStore}" cannot be used with it`);
+  }
   // the learning loop shares the run's store: the store it is told of is the run's, unless the sinks name one
   if (i.learning === true && sinks.eventStore === undefined && i.eventStore !== undefined) sinks.eventStore = i.eventStore;
   const resume = i.resume ?? false;

@@ -23,6 +23,7 @@ import type { EventStore } from '../sinks/event_store/types.ts';
 import type { PipelineHooks } from '../pipeline.ts';
 import { openOperator, type Operator } from '../control/operator.ts';
 import { LaneControls } from './lane_controls.ts';
+import { LucentError } from '../../protocol/errors.ts';
 
 /** A lane of the summary: what it read and what it decided. */
 export type LaneSummary = Omit<LaneReport<LanePipeline>, 'target'> & LaneDecisions;
@@ -67,6 +68,11 @@ export interface KafkaRunHooks {
   stopReason?: () => string;
 }
 
+/** The lane name of a lane's snapshots (stream `snapshot-<name>`): `lane-<shard>`, or `lane-all` in global scope. */
+export function laneSnapshotName(shard: number): string {
+  return shard >= 0 ? `lane-${shard}` : 'lane-all';
+}
+
 /** A shard's decision log: `<name>.shard-<p>.jsonl` beside the one named. */
 export function shardDecisionPath(decisions: string, shard: number): string {
   const base = decisions.endsWith('.jsonl') ? decisions.slice(0, -'.jsonl'.length) : decisions;
@@ -98,6 +104,10 @@ async function consume(
   o: EngineOptions, k: KafkaOptions, hooks: KafkaRunHooks, log: (line: string) => void, universe: Awaited<ReturnType<typeof loadUniverse>>,
   loadMs: number, deadLetters: DeadLetterLog, sinks: EngineSinks,
 ): Promise<KafkaSummary> {
+  const every = o.snapshotEvery ?? 0;
+  if (every > 0 && hooks.eventStore === undefined) {
+    throw new LucentError('ERR_OPTION', '--snapshot-every with --source kafka needs --event-store (the lanes\' snapshots are kept there, stream snapshot-lane-<shard>)');
+  }
   const store: EventStore | null = hooks.eventStore === undefined ? null : await openEventStore(hooks.eventStore);
   const owner = `${hostname()}/${process.pid}`;
   let crashAt = hooks.crashAt;
@@ -112,7 +122,7 @@ async function consume(
     brokers: k.brokers, groupId: k.group, clientId: k.clientId, topicPrefix: k.topicPrefix, scope: k.scope, universe,
     agents: o.agents, mode: o.mode, bufferPerPartition: k.bufferPerPartition, mergeIdleMs: k.mergeIdleMs,
     sessionTimeoutMs: k.sessionTimeoutMs, heartbeatIntervalMs: k.heartbeatIntervalMs, topicRefreshMs: k.topicRefreshMs,
-    untilEnd: k.untilEnd, rate: o.rate, commitIntervalMs: k.commitIntervalMs, waitForTopicsMs: k.waitForTopicsMs, localDeadLetters: deadLetters, log,
+    untilEnd: k.untilEnd, rate: o.rate, commitIntervalMs: k.commitIntervalMs, snapshotEvery: every, waitForTopicsMs: k.waitForTopicsMs, localDeadLetters: deadLetters, log,
     // one pipeline per lane; in shard scope each shard writes its own decision log
     openLane: async (lane) => {
       const hook = { crashAt }; // the crash hook goes to the first lane only
@@ -122,6 +132,7 @@ async function consume(
         o, lane.registry, o.decisions === null ? null : lane.shard >= 0 ? shardDecisionPath(o.decisions, lane.shard) : o.decisions,
         k.durable, lane.stats, lane.originToDecision, store === null ? null : await LaneAudit.open(store, laneStream(lane.shard), owner),
         { ...hook, control }, sinks, control === undefined ? undefined : () => controls!.close(control),
+        store === null || every === 0 ? null : { store, lane: laneSnapshotName(lane.shard), every, resume: lane.resume, log },
       );
       return p;
     },
@@ -265,6 +276,7 @@ function laneSummary(r: LaneReport<LanePipeline>): LaneSummary {
   const d: LaneDecisions = r.target ? r.target.decisions() : {
     decisions: 0, decisionsWritten: 0, decisionsSuppressed: 0, decisionsByStatus: {}, decisionsByAgent: {}, opportunitiesByAgent: {},
     topOpportunities: [], cashUsd: 0, realizedPnlUsd: 0, decisionLog: null, decisionLogSha256: '', threadRestarts: 0, cyclesWithoutAgents: 0, audit: null,
+    snapshots: null,
   };
   return {
     id: r.id, instruments: r.instruments, partitions: r.partitions, events: r.events, rebuiltEvents: r.rebuiltEvents, cycles: r.cycles,
@@ -272,6 +284,6 @@ function laneSummary(r: LaneReport<LanePipeline>): LaneSummary {
     decisionsByStatus: d.decisionsByStatus, decisionsByAgent: d.decisionsByAgent, opportunitiesByAgent: d.opportunitiesByAgent,
     topOpportunities: d.topOpportunities, cashUsd: d.cashUsd, realizedPnlUsd: d.realizedPnlUsd, late: r.late,
     firstStepMs: r.firstStepMs, lastStepMs: r.lastStepMs, decisionLog: d.decisionLog, decisionLogSha256: d.decisionLogSha256,
-    threadRestarts: d.threadRestarts, cyclesWithoutAgents: d.cyclesWithoutAgents, audit: d.audit,
+    threadRestarts: d.threadRestarts, cyclesWithoutAgents: d.cyclesWithoutAgents, audit: d.audit, snapshots: d.snapshots,
   };
 }

@@ -12,6 +12,49 @@ import { EventStepper, type LoopStats } from '../step/event_stepper.ts';
 import { openLaneSink, type LaneSink } from './lane_sink.ts';
 import type { EngineSinks } from '../observe/engine_sinks.ts';
 import type { LaneAudit, LaneAuditStats } from './lane_audit.ts';
+import type { EventStore } from '../sinks/event_store/types.ts';
+import { checkSnapshotHeader, restoreSnapshot, takeSnapshot, type SnapshotHeader } from '../snapshot/engine_snapshot.ts';
+import { readNewestSnapshot, writeSnapshot } from '../snapshot/snapshot_store.ts';
+
+/**
+ * A lane's state snapshots (--snapshot-every with the Kafka source): kept in `store`, stream
+ * `snapshot-<lane>` (engine/snapshot/snapshot_store.ts). `resume`: the lane's partitions as the
+ * group stands (LaneRequest.resume); the lane starts from the newest snapshot that covers exactly
+ * these partitions with offsets within [oldest retained, committed] of each (a snapshot past a
+ * committed offset may cover decisions that were never made durable).
+ */
+export interface LaneSnapshots {
+  store: EventStore;
+  lane: string;
+  every: number;
+  resume: Map<string, { committed: number; low: number }>;
+  log: (line: string) => void;
+}
+
+/** What a lane's snapshots did (the lane's part of the Kafka summary). */
+export interface LaneSnapshotReport {
+  /** The snapshot the lane started from (its events, decisions, offsets), or null. */
+  resumedFrom: { events: number; decisions: number; offsets: Record<string, string> } | null;
+  /** Reading it from the store and restoring it, in ms. */
+  restoreMs: number;
+  taken: number;
+  takeMs: number;
+  lastBytes: number;
+}
+
+/** Whether a snapshot's offsets are the lane's partitions, each within what the group allows. */
+export function snapshotUsable(header: SnapshotHeader, resume: LaneSnapshots['resume']): string | null {
+  const offsets = header.offsets ?? {};
+  const names = Object.keys(offsets);
+  if (names.length !== resume.size) return `it covers ${names.length} partitions, the lane has ${resume.size}`;
+  for (const [n, r] of resume) {
+    const s = offsets[n];
+    if (s === undefined) return `it does not cover ${n}`;
+    if (r.committed < 0 || Number(s) > r.committed) return `${n}: its offset ${s} is past the group's committed offset ${r.committed}`;
+    if (Number(s) < r.low) return `${n}: its offset ${s} is no longer retained (oldest ${r.low})`;
+  }
+  return null;
+}
 
 /** What a lane decided (its part of the Kafka summary). */
 export interface LaneDecisions {
@@ -30,6 +73,8 @@ export interface LaneDecisions {
   cyclesWithoutAgents: number;
   /** The lane's audit stream (with an event store). */
   audit: LaneAuditStats | null;
+  /** The lane's state snapshots (with --snapshot-every). */
+  snapshots: LaneSnapshotReport | null;
 }
 
 export class LanePipeline implements LaneTarget {
@@ -38,9 +83,18 @@ export class LanePipeline implements LaneTarget {
   readonly #sink: LaneSink;
   readonly #path: string | null;
   readonly #onStop: (() => void) | undefined;
+  readonly #snapshots: LaneSnapshots | null;
+  readonly #eventsBefore: number; // events the restored snapshot covers
+  readonly snapshotReport: LaneSnapshotReport = { resumedFrom: null, restoreMs: 0, taken: 0, takeMs: 0, lastBytes: 0 };
+  resumeFrom: Record<string, string> | null = null;
 
-  private constructor(pipeline: Pipeline, sink: LaneSink, path: string | null, stepper: EventStepper, onStop: (() => void) | undefined) {
+  private constructor(
+    pipeline: Pipeline, sink: LaneSink, path: string | null, stepper: EventStepper, onStop: (() => void) | undefined,
+    snapshots: LaneSnapshots | null, eventsBefore: number,
+  ) {
     this.#onStop = onStop;
+    this.#snapshots = snapshots;
+    this.#eventsBefore = eventsBefore;
     this.pipeline = pipeline;
     this.#sink = sink;
     this.#path = path;
@@ -55,18 +109,51 @@ export class LanePipeline implements LaneTarget {
   static async open(
     o: EngineOptions, registry: InstrumentRegistry, path: string | null, durable: boolean, stats: LoopStats, originToDecision: LatencyRecorder,
     audit: LaneAudit | null = null, hooks: Pick<PipelineHooks, 'crashAt' | 'control'> = {}, sinks: EngineSinks | null = null,
-    onStop?: () => void,
+    onStop?: () => void, snapshots: LaneSnapshots | null = null,
   ): Promise<LanePipeline> {
     const sink = await openLaneSink(path, durable, audit, sinks);
     const onRecord = sinks?.recorder(() => p);
     const p: Pipeline = buildPipeline(o, registry, sink, { ...hooks, onRecord, metrics: sinks?.threadMetricsOnce() });
     sinks?.attach(p);
+    // A snapshot to start from (taking a shard over): shared memory and the agents' states before
+    // the agents start, the main thread's objects once the step exists.
+    const t0 = performance.now();
+    let restored: ReturnType<typeof restoreSnapshot> | null = null;
+    if (snapshots !== null && snapshots.resume.size > 0) {
+      const found = await readNewestSnapshot(snapshots.store, snapshots.lane, (e) => {
+        try { checkSnapshotHeader(e.header, [...p.regions.keys()], p.snapshot.size); } catch { return false; }
+        return snapshotUsable(e.header, snapshots.resume) === null;
+      });
+      for (const why of found?.skipped ?? []) snapshots.log(`${snapshots.lane}: ${why}`);
+      if (found !== null) restored = restoreSnapshot(found.bytes, p);
+    }
     await p.dispatcher.start();
     const stepper = new EventStepper({
       writer: p.writer, trigger: p.trigger, dispatcher: p.dispatcher, consolidator: p.consolidator, readers: p.readers,
       mode: o.mode, keyEpoch: 'tape', gate: p.gate, metrics: sinks?.metrics ?? null,
     }, stats, originToDecision);
-    return new LanePipeline(p, sink, path, stepper, onStop);
+    const lane = new LanePipeline(p, sink, path, stepper, onStop, snapshots, restored?.header.events ?? 0);
+    if (restored !== null) {
+      restored.restoreMain(stepper);
+      const h = restored.header;
+      lane.resumeFrom = h.offsets ?? {};
+      lane.snapshotReport.resumedFrom = { events: h.events, decisions: h.decisions ?? 0, offsets: lane.resumeFrom };
+      lane.snapshotReport.restoreMs = Math.round(performance.now() - t0);
+      snapshots!.log(`${snapshots!.lane}: restored the snapshot at event ${h.events} (${h.decisions ?? 0} decisions before it) in ${lane.snapshotReport.restoreMs} ms`);
+    }
+    return lane;
+  }
+
+  /** A snapshot of the lane's state at a commit boundary (Lane: snapshotEvery), appended to the lane's snapshot stream. */
+  async snapshot(offsets: Record<string, string>, events: number): Promise<void> {
+    const s = this.#snapshots;
+    if (s === null || s.every <= 0) return;
+    const t = performance.now();
+    const bytes = await takeSnapshot(this.pipeline, this.stepper, this.#eventsBefore + events, offsets, this.pipeline.stats.decisions);
+    await writeSnapshot(s.store, s.lane, bytes);
+    this.snapshotReport.taken++;
+    this.snapshotReport.lastBytes = bytes.length;
+    this.snapshotReport.takeMs += Math.round(performance.now() - t);
   }
 
   get suppress(): boolean { return this.#sink.suppress; }
@@ -113,6 +200,7 @@ export class LanePipeline implements LaneTarget {
       threadRestarts: this.pipeline.dispatcher.restarts,
       cyclesWithoutAgents: st.cyclesMissingAgents,
       audit: s.audit?.stats() ?? null,
+      snapshots: this.#snapshots === null ? null : { ...this.snapshotReport },
     };
   }
 }

@@ -42,6 +42,12 @@ export interface LaneRequest {
   /** Step figures shared by every lane, so that they add up. */
   stats: LoopStats;
   originToDecision: LatencyRecorder;
+  /**
+   * The lane's partitions as the group stands when it starts (`topic/partition`): the group's
+   * committed offset (-1: none) and the oldest retained offset. A target may start from a state
+   * snapshot whose offsets lie within both (LaneTarget.resumeFrom).
+   */
+  resume: Map<string, { committed: number; low: number }>;
 }
 
 export interface KafkaSourceOptions<T extends LaneTarget> {
@@ -64,6 +70,8 @@ export interface KafkaSourceOptions<T extends LaneTarget> {
   untilEnd: boolean;
   rate: number;
   commitIntervalMs: number;
+  /** Each lane's target takes a snapshot every this many events (Lane: snapshotEvery; 0: none). */
+  snapshotEvery?: number | undefined;
   waitForTopicsMs: number;
   localDeadLetters: DeadLetterSink;
   log: (line: string) => void;
@@ -96,6 +104,7 @@ export class KafkaSource<T extends LaneTarget> implements Source {
   readonly #topicWatch: TopicWatch;
   readonly #parts: PartitionTable<T>;
   readonly #lanes: LaneSet<T>;
+  readonly #resume = new Map<string, LaneRequest['resume']>(); // by lane id, for the lane about to start
   #consumer: Consumer | null = null;
   #topics: string[] = [];
   #partitionsPerTopic = 0;
@@ -214,7 +223,10 @@ export class KafkaSource<T extends LaneTarget> implements Source {
       id, shard, partitions: this.#partitionsPerTopic, registry, universe: this.o.universe, topicPrefix: this.o.topicPrefix,
       ordered: this.o.mode === 'lockstep', bufferPerPartition: this.o.bufferPerPartition, rate: this.o.rate,
       commitIntervalMs: this.o.commitIntervalMs, deadLetters: this.#dl, partitionsExpected, transit: this.transit,
-      open: () => this.o.openLane({ id, shard, registry, stats: this.stats, originToDecision: this.originToDecision }),
+      snapshotEvery: this.o.snapshotEvery,
+      open: () => this.o.openLane({
+        id, shard, registry, stats: this.stats, originToDecision: this.originToDecision, resume: this.#resume.get(id) ?? new Map(),
+      }),
       countEvents: (n) => { this.stats.events += n; },
       commit: (offsets) => this.#commit(offsets),
     });
@@ -238,21 +250,33 @@ export class KafkaSource<T extends LaneTarget> implements Source {
     // order must not depend on which partition's first fetch came back before the others were added).
     const perLane = new Map<string, number>();
     for (const st of pending) perLane.set(st.laneId, (perLane.get(st.laneId) ?? 0) + 1);
+    // What a lane that starts now may restore a snapshot against (its partitions' committed and oldest offsets).
+    for (const st of pending) {
+      const n = `${st.topic}/${st.partition}`;
+      let r = this.#resume.get(st.laneId);
+      if (r === undefined) this.#resume.set(st.laneId, r = new Map());
+      r.set(n, { committed: committed.get(n) ?? -1, low: bounds.get(n)?.low ?? 0 });
+    }
     for (const st of pending) {
       const lane = await this.#lanes.laneFor(st.laneId, st.partition, perLane.get(st.laneId)!);
+      this.#resume.delete(st.laneId);
       const n = `${st.topic}/${st.partition}`;
       if (!this.#parts.holds(st) || this.#stopping) continue; // taken away meanwhile
       const b = bounds.get(n) ?? { low: 0, high: 0 };
       const c = committed.get(n) ?? -1;
+      // A lane restored from a snapshot reads on from the snapshot's offsets, not the log start.
+      const snap = lane.events === 0 ? lane.target?.resumeFrom?.[n] : undefined;
+      const from = snap !== undefined ? Number(snap) : b.low;
       st.lane = lane;
-      st.p = lane.addPartition(st.topic, st.partition, b.low, c < 0 ? b.low : c);
-      st.expected = b.low;
+      st.p = lane.addPartition(st.topic, st.partition, from, c < 0 ? from : c);
+      st.expected = from;
       st.hw = b.high;
       st.endOffset = b.high;
       st.lastRecvMs = performance.now();
       st.ready = true;
-      if (c > b.low) this.o.log(`${n}: rebuilding from offset ${b.low}; decisions resume at committed offset ${c}`);
-      this.#consumer!.seek({ topic: st.topic, partition: st.partition, offset: String(b.low) });
+      if (snap !== undefined && from !== b.low) this.o.log(`${n}: restored from a snapshot at offset ${from}${c > from ? `; decisions resume at committed offset ${c}` : ''}`);
+      else if (c > b.low) this.o.log(`${n}: rebuilding from offset ${b.low}; decisions resume at committed offset ${c}`);
+      this.#consumer!.seek({ topic: st.topic, partition: st.partition, offset: String(from) });
       this.#consumer!.resume([{ topic: st.topic, partitions: [st.partition] }]);
     }
   }

@@ -43,6 +43,19 @@ export interface LaneTarget {
   stop(): Promise<void>;
   /** The decoded event of a tape row as text (the raw part of a dead letter for an event the step refused). */
   describe?(rows: Float64Array, row: number): string;
+  /**
+   * Takes a snapshot of the state (LaneOptions.snapshotEvery): called between two released
+   * batches, every event released so far stepped and every cycle consolidated; `offsets`: per
+   * partition (`topic/partition`), the offset of the first event not yet stepped (what the merge
+   * still holds is above it, and is read again after a restore); `events`: the lane's events so far.
+   */
+  snapshot?(offsets: Record<string, string>, events: number): Promise<void>;
+  /**
+   * Set when the target started from a snapshot (LaneRequest.resume): per partition, the offset
+   * the snapshot's state covers up to; the source reads each partition from there instead of its
+   * log start.
+   */
+  readonly resumeFrom?: Record<string, string> | null;
 }
 
 export interface LaneOptions<T extends LaneTarget> extends MessageDecoderOptions {
@@ -68,6 +81,8 @@ export interface LaneOptions<T extends LaneTarget> extends MessageDecoderOptions
   commit: (offsets: { topic: string; partition: number; offset: string }[]) => Promise<boolean>;
   /** Where an event's time in transit goes (shared by every lane); see Transit. */
   transit?: Transit | undefined;
+  /** A snapshot of the target (LaneTarget.snapshot) at the end of the first released batch after every this many events (0: none). */
+  snapshotEvery?: number | undefined;
 }
 
 /**
@@ -122,6 +137,7 @@ export class Lane<T extends LaneTarget> {
   #lastCommitMs = -Infinity;
   #paceStart = 0;
   #paced = 0;
+  #snapshotAt = 0; // this.events at the last snapshot
   events = 0;
   rebuiltEvents = 0;
   firstStepMs = NaN;
@@ -252,6 +268,13 @@ export class Lane<T extends LaneTarget> {
       // (pacing, a heartbeat, a thread's replacement) must not commit the batch's unstepped rest.
       this.#stepped = this.#committableNow();
       this.#scheduleSettle();
+      const every = this.o.snapshotEvery ?? 0;
+      if (every > 0 && target.snapshot !== undefined && this.events - this.#snapshotAt >= every) {
+        this.#snapshotAt = this.events;
+        const offsets: Record<string, string> = {};
+        for (let p = 0; p < this.#parts.length; p++) offsets[`${this.#parts[p]!.topic}/${this.#parts[p]!.partition}`] = String(this.#stepped[p]!);
+        await target.snapshot(offsets, this.events);
+      }
       await beat();
     }
     await stepper.drain();
