@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Worker } from 'node:worker_threads';
 import { CycleBarrier } from './cycle_barrier.ts';
-import { kCtlEpoch, kCtlF64Count, kCtlF64Offset, kCtlInt32Count } from './layout.ts';
+import { ctlThreadDone, kCtlEpoch, kCtlF64Count, kCtlF64Offset, kCtlInt32Count, kMaxThreads } from './layout.ts';
 import { kWaitNames, waitStrategy, type WaitName } from './wait_strategy.ts';
 
 const kThread = new URL('./testing/barrier_thread.ts', import.meta.url);
@@ -68,6 +68,40 @@ test('a thread that never answers: waitFor returns false at the deadline', () =>
   assert.not.ok(barrier.waitFor(barrier.request(0), 30));
   assert.ok(performance.now() - t0 >= 29, 'waited for the deadline');
   assert.is(barrier.completed(), 0);
+});
+
+
+test('restoreCycles: every thread line is set to the restored cycle whatever thread count wrote the block, and a wake-only cycle after it owes nothing of the threads it does not wake', () => {
+  // a control block as a 3-thread engine left it (a snapshot's), restored into a 2-thread engine
+  const c = control();
+  const old = new CycleBarrier(c.ctl, c.ctlF64, waitStrategy('block'), 3);
+  old.setWakeThreads([1]);
+  for (let i = 0; i < 5; i++) old.request(1e15 + i);
+  old.request(2e15, true); // cycle 6: wake-only, thread 1 only
+  for (let t = 0; t < 3; t++) Atomics.store(c.ctl, ctlThreadDone(t), t === 1 ? 6 : 5);
+  assert.is(old.lastFull, 5);
+  const b = new CycleBarrier(c.ctl, c.ctlF64, waitStrategy('block'), 2);
+  b.setWakeThreads([0]);
+  b.restoreCycles(old.cycle, old.lastFull);
+  assert.is(b.cycle, 6);
+  assert.is(b.lastFull, 5);
+  for (let t = 0; t < kMaxThreads; t++) {
+    assert.is(b.requested(t), 6, `thread ${t}'s request word`);
+    assert.is(b.fullRequested(t), 5, `thread ${t}'s full request`);
+    assert.is(Atomics.load(c.ctl, ctlThreadDone(t)), 6, `thread ${t}'s done counter`);
+  }
+  b.resetThread(1); // a thread (re)started after the restore starts done with the restored cycle
+  assert.is(Atomics.load(c.ctl, ctlThreadDone(1)), 6);
+  assert.is(b.completed(), 6);
+  const w = b.request(3e15, true); // cycle 7 wakes thread 0 only: thread 1 owes nothing
+  assert.is(w, 7);
+  assert.is(b.fullRequested(0), 5, 'a wake-only cycle is not a full one');
+  Atomics.store(c.ctl, ctlThreadDone(0), 7);
+  assert.ok(b.waitFor(7, 0), 'thread 1 (not woken) holds nothing back');
+  assert.is(b.completed(), 7);
+  b.request(4e15);
+  assert.is(b.lastFull, 8);
+  assert.is(b.fullRequested(1), 8);
 });
 
 test.run();

@@ -16,7 +16,7 @@
 // (arrive, next, fullRequested, publishDone, publishFailed).
 import {
   ctlThreadDone, ctlThreadReq, kCtlCycle, kCtlCycleEpoch, kCtlCycleTs, kCtlEpoch, kCtlMainSleeping, kCtlReady, kCtlSleepers,
-  kCtlStop, kThrReqCycle, kThrReqFull,
+  kCtlStop, kMaxThreads, kThrReqCycle, kThrReqFull,
 } from './layout.ts';
 import { signal, type WaitStrategy } from './wait_strategy.ts';
 import type { Fields } from './snapshot.ts';
@@ -32,6 +32,7 @@ export class CycleBarrier {
   readonly #req: Int32Array; // requesting side: the newest cycle requested of each thread
   readonly #wake: Uint8Array; // requesting side: 1 for a thread that holds an agent a wake runs
   #cycle = 0;
+  #lastFull = 0; // the newest cycle requested that runs every agent
 
   /** `threads`: the agent threads the requesting side waits for (0 on an agent thread, and inline). */
   constructor(ctl: Int32Array, ctlF64: Float64Array, strategy: WaitStrategy, threads = 0) {
@@ -54,6 +55,9 @@ export class CycleBarrier {
   /** The newest cycle requested. */
   get cycle(): number { return this.#cycle; }
 
+  /** The newest full cycle requested (every agent runs; not a wake-only one). */
+  get lastFull(): number { return this.#lastFull; }
+
   /**
    * Requests a cycle over the current epoch: the epoch and the triggering tick's event time (µs)
    * go into the control block first, then the request word of each thread concerned moves and
@@ -63,6 +67,7 @@ export class CycleBarrier {
   request(cycleTsUs: number, wakeOnly = false): number {
     const ctl = this.ctl, req = this.#req, wake = this.#wake;
     const c = ++this.#cycle;
+    if (!wakeOnly) this.#lastFull = c;
     Atomics.store(ctl, kCtlCycleEpoch, Atomics.load(ctl, kCtlEpoch));
     this.#ctlF64[kCtlCycleTs] = cycleTsUs;
     Atomics.store(ctl, kCtlCycle, c);
@@ -112,6 +117,25 @@ export class CycleBarrier {
 
   /** True when thread t's done counter says it failed. */
   failed(t: number): boolean { return Atomics.load(this.ctl, this.#done[t]!) === kThreadFailed; }
+
+  /**
+   * A restore (engine/snapshot/): this side continues after cycle `cycle`, whose newest full cycle
+   * was `lastFull`, with whatever thread count it has. Every thread line of the control block
+   * (copied from a snapshot that may have been taken with another thread count, or inline, where
+   * they are never written) is set as if each thread had been asked for and finished `cycle`, with
+   * `lastFull` its newest full request, before any thread starts and reads them.
+   */
+  restoreCycles(cycle: number, lastFull: number): void {
+    const ctl = this.ctl;
+    this.#cycle = cycle;
+    this.#lastFull = lastFull;
+    this.#req.fill(cycle);
+    for (let t = 0; t < kMaxThreads; t++) {
+      Atomics.store(ctl, ctlThreadReq(t) + kThrReqFull, lastFull);
+      Atomics.store(ctl, ctlThreadReq(t) + kThrReqCycle, cycle);
+      Atomics.store(ctl, ctlThreadDone(t), cycle);
+    }
+  }
 
   /** Before (re)starting thread t: its done counter starts at the newest cycle requested. */
   resetThread(t: number): void { Atomics.store(this.ctl, this.#done[t]!, this.#cycle); }
@@ -164,8 +188,9 @@ export class CycleBarrier {
     v.b('strategy');
     v.b('ctlF64');
     v.b('done');
-    v.r('req', this.#req);
-    v.r('wake', this.#wake);
+    v.b('req');
+    v.b('wake');
     this.#cycle = v.f('cycle', this.#cycle);
+    this.#lastFull = v.f('lastFull', this.#lastFull);
   }
 }

@@ -21,7 +21,7 @@ import { kResBusyUs } from '../../protocol/layout.ts';
 import type { EngineMetrics, EngineMetricsHandoff } from '../../protocol/metrics/engine_metrics.ts';
 import type { WaitStrategy } from '../../protocol/wait_strategy.ts';
 import { kTimRequest, kTimShareEnd, kTimWaitEnd } from './cycle_breakdown.ts';
-import { kCtlCycle, kCtlSnapshot } from '../../protocol/layout.ts';
+import { ctlThreadReq, kCtlSnapshot, kThrReqCycle } from '../../protocol/layout.ts';
 import { restoreState, saveState } from '../../protocol/snapshot.ts';
 import { randomUUID } from 'node:crypto';
 
@@ -91,7 +91,7 @@ export interface Dispatcher {
    */
   saveAgents?(): Promise<Map<string, Uint8Array>>;
   /** Before start(): the agents start from these saved states (by agent name) instead of fresh. */
-  restoreAgents?(states: Map<string, Uint8Array>): void;
+  restoreAgents?(states: Map<string, Uint8Array>, cycle: number, lastFull: number): void;
   /** Before stop(): stop() then keeps the worker pool alive, returned here (a dispatcher started on it has warm threads). */
   detachPool?(): Piscina | null;
 }
@@ -113,6 +113,13 @@ class FullCycles {
   note(cycle: number, full: boolean): void {
     if (full) this.#last = cycle;
     this.#ring[cycle & (kFullRing - 1)] = this.#last;
+    this.#newest = cycle;
+  }
+  /** A restore: `cycle` was the newest requested, `lastFull` the newest full one up to it. */
+  restore(cycle: number, lastFull: number): void {
+    this.#ring.fill(0);
+    this.#last = lastFull;
+    this.#ring[cycle & (kFullRing - 1)] = lastFull;
     this.#newest = cycle;
   }
   through(cycle: number): number {
@@ -174,7 +181,7 @@ class InlineDispatcher implements Dispatcher {
   request(cycleTsUs: number, wakeOnly = false): number {
     const tim = this.timing;
     tim[kTimRequest] = performance.now();
-    const c = this.#barrier.request(cycleTsUs);
+    const c = this.#barrier.request(cycleTsUs, wakeOnly); // no thread lines: only its count of full cycles
     this.#full.note(c, !wakeOnly);
     const runners = this.#runners, wakes = this.#wakes;
     const m = this.#metrics;
@@ -190,7 +197,11 @@ class InlineDispatcher implements Dispatcher {
   fullThrough(cycle: number): number { return this.#full.through(cycle); }
   get barrier(): CycleBarrier { return this.#barrier; }
   async saveAgents(): Promise<Map<string, Uint8Array>> { return saveRunners(this.#runners, new Map()); }
-  restoreAgents(states: Map<string, Uint8Array>): void { this.#restore = states; }
+  restoreAgents(states: Map<string, Uint8Array>, cycle: number, lastFull: number): void {
+    this.#restore = states;
+    this.#barrier.restoreCycles(cycle, lastFull);
+    this.#full.restore(cycle, lastFull);
+  }
   running(): number { return 0; }
   awaitCycle(cycle: number): boolean { return this.#done >= cycle; }
   completed(): number { return this.#done; }
@@ -352,7 +363,11 @@ class ThreadDispatcher implements Dispatcher {
   }
 
   get barrier(): CycleBarrier { return this.#barrier; }
-  restoreAgents(states: Map<string, Uint8Array>): void { this.#restore = states; }
+  restoreAgents(states: Map<string, Uint8Array>, cycle: number, lastFull: number): void {
+    this.#restore = states;
+    this.#barrier.restoreCycles(cycle, lastFull);
+    this.#full.restore(cycle, lastFull);
+  }
 
   async saveAgents(): Promise<Map<string, Uint8Array>> {
     const out = saveRunners(this.#main, new Map());
@@ -371,7 +386,7 @@ class ThreadDispatcher implements Dispatcher {
         if (want.size === 0) { clearTimeout(timer); ch.onmessage = null; resolve(); }
       };
       if (want.size === 0) { clearTimeout(timer); resolve(); }
-      Atomics.notify(ctl, kCtlCycle); // a parked thread looks at once (else within its idle check)
+      for (let t = 0; t < this.threads; t++) Atomics.notify(ctl, ctlThreadReq(t) + kThrReqCycle); // a parked thread looks at once (else within its idle check)
     });
     return out;
   }

@@ -30,6 +30,8 @@ export interface SnapshotHeader {
   events: number;
   /** The newest cycle requested. */
   cycle: number;
+  /** The newest full cycle requested (every agent ran; the cycles after it up to `cycle` were wake-only). Absent: `cycle`. */
+  fullCycle?: number | undefined;
   agents: string[];
   capacity: number;
   instruments: number;
@@ -52,7 +54,7 @@ export class SnapshotRestoreError extends LucentError {
 function snapshotDispatch(p: Pipeline): Required<Pick<Pipeline['dispatcher'], 'barrier' | 'saveAgents' | 'restoreAgents'>> {
   const d = p.dispatcher;
   if (d.barrier === undefined || d.saveAgents === undefined || d.restoreAgents === undefined) throw new SnapshotRestoreError('snapshot: this dispatcher cannot save or restore its agents');
-  return { barrier: d.barrier, saveAgents: () => d.saveAgents!(), restoreAgents: (s) => d.restoreAgents!(s) };
+  return { barrier: d.barrier, saveAgents: () => d.saveAgents!(), restoreAgents: (s, cycle, full) => d.restoreAgents!(s, cycle, full) };
 }
 
 /** Every SharedArrayBuffer of the engine, by a stable name. */
@@ -82,7 +84,7 @@ export async function takeSnapshot(p: Pipeline, stepper: EventStepper, events: n
   const body = gzipSync(serialize({ shared, main: encodeState(mainRoots(p, stepper)), agents } satisfies Body), { level: 1 });
   const header: SnapshotHeader = {
     format: kSnapshotFormat, version: kSnapshotVersion, sha256: sha256(body), bytes: body.length, events,
-    cycle: snapshotDispatch(p).barrier.cycle, agents: [...p.regions.keys()], capacity: p.capacity, instruments: p.snapshot.size, decisions, offsets,
+    cycle: snapshotDispatch(p).barrier.cycle, fullCycle: snapshotDispatch(p).barrier.lastFull, agents: [...p.regions.keys()], capacity: p.capacity, instruments: p.snapshot.size, decisions, offsets,
   };
   const head = Buffer.from(`${JSON.stringify(header)}\n`);
   return Buffer.concat([head, body]);
@@ -135,13 +137,16 @@ export function restoreSnapshot(bytes: Uint8Array, p: Pipeline): { header: Snaps
   }
   // Shared memory twice: before the agents start (the thread loops read the cycle count from the
   // control block), and again once they have started (building an agent writes its region),
-  // except the control block, whose liveness fields then belong to this process's threads.
+  // except the control block, whose liveness fields then belong to this process's threads. The
+  // per-thread lines of the control block (request words, done counters) are the snapshotting
+  // engine's, for its thread count: restoreAgents sets them for this engine's threads (each asked
+  // for and done with the snapshot's cycle, its newest full cycle the snapshot's) before any starts.
   const copyShared = (control: boolean): void => {
     for (const [name, sab] of regions) if (control || name !== 'control') new Uint8Array(sab).set(body.shared[name]!);
     if (control) { const ctl = p.arrays.ctl; for (const i of [kCtlStop, kCtlSleepers, kCtlMainSleeping, kCtlReady, kCtlSnapshot]) Atomics.store(ctl, i, 0); }
   };
   copyShared(true);
-  snapshotDispatch(p).restoreAgents(body.agents);
+  snapshotDispatch(p).restoreAgents(body.agents, header.cycle, header.fullCycle ?? header.cycle);
   return { header, restoreMain: (stepper) => {
     copyShared(false);
     decodeState(body.main, mainRoots(p, stepper));
