@@ -11,24 +11,14 @@ import { kApy, kAsk, kBid, kKindAmm, kKindBook, kKindYield, kPrice } from '../..
 import type { MarketView } from '../../protocol/market_view.ts';
 import type { RegistrySnapshot } from '../../protocol/registry.ts';
 import type { PaperExecutor } from '../execute/paper_executor.ts';
-import type { Fill, Order, Proposal } from '../types.ts';
+import type { Decision, Fill, Order, Proposal } from '../types.ts';
 import type { Validator } from '../validate/validator.ts';
 import type { ControlPlane, ScopeRef } from './control_plane.ts';
 import { usdText } from '../usd_text.ts';
 
-export interface PendingAction {
+/** The decision's own fields (ts: its event time, µs), then what the queue adds. */
+export interface PendingAction extends Pick<Decision, 'key' | 'agent' | 'kind' | 'action' | 'instruments' | 'sizeUsd' | 'expectedProfitUsd' | 'score' | 'reason' | 'ts'> {
   id: string;
-  key: string;
-  agent: string;
-  kind: string;
-  action: string;
-  instruments: string[];
-  sizeUsd: number;
-  expectedProfitUsd: number;
-  score: number;
-  reason: string;
-  /** Event time of the decision (µs). */
-  ts: number;
   createdAt: string;
   expiresAt: string;
   /** What the approval carries out, and what the validator checks again then. */

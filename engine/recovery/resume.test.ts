@@ -5,37 +5,20 @@
 // exactly the decisions of an uninterrupted run, byte for byte: every key once, none missing.
 // A log from another run, or one damaged inside, is refused with an error naming the line.
 import { test } from 'uvu';
+import { cliChild, fileLines, outputArgs, type Exit } from '../testing/cli_child.ts';
 import * as assert from 'uvu/assert';
-import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { keyCounts } from './key_counts.ts';
 import { join } from 'node:path';
 import type { Summary } from '../summary.ts';
-import { kTestFixture } from '../testing/run_fixture.ts';
 
-const kCli = new URL('../cli.ts', import.meta.url).pathname;
 const kEvents = 60_000;
 const dir = mkdtempSync(join(tmpdir(), 'lucent-resume-'));
 
-interface Exit { code: number | null; signal: string | null; out: string; err: string }
-
-function cli(args: string[], killWhen?: () => boolean): Promise<Exit> {
-  const proc = spawn(process.execPath, [kCli, '--fixture', kTestFixture, '--limit', String(kEvents), '--quiet', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '', err = '';
-  proc.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-  proc.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-  const timer = killWhen ? setInterval(() => { if (killWhen()) { clearInterval(timer!); proc.kill('SIGKILL'); } }, 20) : null;
-  return new Promise((resolve) => proc.on('exit', (code, signal) => {
-    if (timer) clearInterval(timer);
-    resolve({ code, signal, out, err });
-  }));
-}
-
-const lines = (path: string): string[] => (existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter((l) => l !== '') : []);
-const outputs = (name: string): string[] => [
-  '--decisions', join(dir, `${name}.jsonl`), '--summary', join(dir, `${name}.summary.json`), '--dead-letters', join(dir, `${name}.dl.jsonl`),
-];
+const cli = (args: string[], killWhen?: () => boolean): Promise<Exit> => cliChild(kEvents, args, killWhen);
+const lines = fileLines;
+const outputs = (name: string): string[] => outputArgs(dir, name);
 
 
 test.after(() => { rmSync(dir, { recursive: true, force: true }); });
