@@ -17,9 +17,22 @@
 //    time in range over the horizon.
 // Units: σ per √day, T in days, money in USD, rates per day unless "apr" says per year.
 
-import { kInvSqrt2Pi, normalCdf } from './stats.ts';
+import { kInvSqrt2Pi as kInvSqrt2PiExported, normalCdf } from './stats.ts';
 
 const kNaN = NaN;
+// A module-private copy: an optimized function that reads an imported binding holding a
+// non-integer number allocates a heap number per read.
+const kInvSqrt2Pi = kInvSqrt2PiExported;
+
+// The range search calls these functions several hundred times per pool; V8 inlines only some of
+// those calls, and a call it does not inline passes and returns its numbers as heap objects (16 B
+// each). So the functions below hand their numbers to one another through this module's scratch
+// array (each function its own indices), and the exported ones are thin wrappers around them.
+const kW = new Float64Array(16);
+const kTmM = 0, kTmS = 1, kTmLnA = 2, kTmLnB = 3, kTmOut = 4; // truncatedMomentW
+const kIlS = 5, kIlH = 6, kIlOut = 7; // expectedIlRangeW
+const kIrS = 8, kIrH = 9, kIrOut = 10; // inRangeFractionW
+const kEvFee = 11, kEvSigma = 12, kEvT = 13, kEvH = 14; // evaluateRangeW
 
 /** Capital efficiency of a range of log half-width h against full range: 1/(1 − e^{−h/2}). */
 export function capitalEfficiency(h: number): number {
@@ -32,12 +45,14 @@ export function capitalEfficiency(h: number): number {
  * E[p^k · 1{a < p < b}] for ln p ~ N(m, s²): e^{km + k²s²/2}·[Φ((ln b − m − ks²)/s) − Φ((ln a − m − ks²)/s)].
  * a = 0 and b = Infinity give the full moment. s > 0.
  */
-function truncatedMoment(k: number, m: number, s: number, lnA: number, lnB: number): number {
+function truncatedMomentW(k: number): void {
+  const m = kW[kTmM]!, s = kW[kTmS]!, lnA = kW[kTmLnA]!, lnB = kW[kTmLnB]!;
   const shift = m + k * s * s;
   const hi = lnB === Infinity ? 1 : cdf((lnB - shift) / s);
   const lo = lnA === -Infinity ? 0 : cdf((lnA - shift) / s);
-  return Math.exp(k * m + 0.5 * k * k * s * s) * (hi - lo);
+  kW[kTmOut] = Math.exp(k * m + 0.5 * k * k * s * s) * (hi - lo);
 }
+
 
 /** Φ(x), with the far tails (where Φ rounds to 0 or 1 in double precision) answered at once. */
 function cdf(x: number): number {
@@ -58,19 +73,36 @@ function cdf(x: number): number {
  * h = Infinity is the full range: e^{−s²/8} − 1. s = 0 gives 0. NaN for h ≤ 0 or s < 0.
  */
 export function expectedIlRange(s: number, h: number): number {
-  if (!(s >= 0 && h > 0)) return kNaN;
-  if (s === 0) return 0;
-  if (h === Infinity) return Math.expm1(-s * s / 8);
+  kW[kIlS] = s; kW[kIlH] = h;
+  expectedIlRangeW();
+  return kW[kIlOut]!;
+}
+
+/** expectedIlRange of kW[kIlS], kW[kIlH], written to kW[kIlOut]. */
+function expectedIlRangeW(): void {
+  const s = kW[kIlS]!, h = kW[kIlH]!;
+  if (!(s >= 0 && h > 0)) { kW[kIlOut] = kNaN; return; }
+  if (s === 0) { kW[kIlOut] = 0; return; }
+  if (h === Infinity) { kW[kIlOut] = Math.expm1(-s * s / 8); return; }
   const m = -0.5 * s * s;
   const sa = Math.exp(-h / 2), sb = Math.exp(h / 2); // √a, √b
   const lnA = -h, lnB = h;
   const xMax = 1 / sa - 1 / sb, yMax = sb - sa;
-  const below = xMax * truncatedMoment(1, m, s, -Infinity, lnA);
-  const inside = 2 * truncatedMoment(0.5, m, s, lnA, lnB) - sa * truncatedMoment(0, m, s, lnA, lnB) -
-    truncatedMoment(1, m, s, lnA, lnB) / sb;
-  const above = yMax * truncatedMoment(0, m, s, lnB, Infinity);
+  kW[kTmM] = m; kW[kTmS] = s;
+  kW[kTmLnA] = -Infinity; kW[kTmLnB] = lnA; truncatedMomentW(1);
+  const below = xMax * kW[kTmOut]!;
+  kW[kTmLnA] = lnA; kW[kTmLnB] = lnB;
+  truncatedMomentW(0.5);
+  const half = kW[kTmOut]!;
+  truncatedMomentW(0);
+  const zero = kW[kTmOut]!;
+  truncatedMomentW(1);
+  const one = kW[kTmOut]!;
+  const inside = 2 * half - sa * zero - one / sb;
+  kW[kTmLnA] = lnB; kW[kTmLnB] = Infinity; truncatedMomentW(0);
+  const above = yMax * kW[kTmOut]!;
   const v0 = 2 - sa - 1 / sb;
-  return (below + inside + above) / v0 - 1;
+  kW[kIlOut] = (below + inside + above) / v0 - 1;
 }
 
 /**
@@ -83,13 +115,21 @@ export function expectedIlRange(s: number, h: number): number {
  * 1 for h = Infinity or sT = 0; NaN for h ≤ 0 or sT < 0.
  */
 export function inRangeFraction(sT: number, h: number): number {
-  if (!(sT >= 0 && h > 0)) return kNaN;
-  if (h === Infinity || sT === 0) return 1;
+  kW[kIrS] = sT; kW[kIrH] = h;
+  inRangeFractionW();
+  return kW[kIrOut]!;
+}
+
+/** inRangeFraction of kW[kIrS], kW[kIrH], written to kW[kIrOut]. */
+function inRangeFractionW(): void {
+  const sT = kW[kIrS]!, h = kW[kIrH]!;
+  if (!(sT >= 0 && h > 0)) { kW[kIrOut] = kNaN; return; }
+  if (h === Infinity || sT === 0) { kW[kIrOut] = 1; return; }
   const b = h / sT;
-  if (b > 40) return 1; // φ(b)·b and b²(1 − Φ(b)) underflow: always in range
+  if (b > 40) { kW[kIrOut] = 1; return; } // φ(b)·b and b²(1 − Φ(b)) underflow: always in range
   const c = normalCdf(b);
   const f = 2 * (c + b * kInvSqrt2Pi * Math.exp(-0.5 * b * b) - b * b * (1 - c)) - 1;
-  return f < 0 ? 0 : f > 1 ? 1 : f;
+  kW[kIrOut] = f < 0 ? 0 : f > 1 ? 1 : f;
 }
 
 // Output layout of optimiseRange (Float64Array of kLpOutLength):
@@ -119,18 +159,27 @@ const kInvPhi = 0.6180339887498949;
  * Writes kLpOutLength values to out; returns the net.
  */
 export function evaluateRange(out: Float64Array, feeRatePerDay: number, sigmaDaily: number, horizonDays: number, h: number): number {
+  kW[kEvFee] = feeRatePerDay; kW[kEvSigma] = sigmaDaily; kW[kEvT] = horizonDays; kW[kEvH] = h;
+  evaluateRangeW(out);
+  return out[kLpNetReturn]!;
+}
+
+/** evaluateRange of kW[kEvFee], kW[kEvSigma], kW[kEvT], kW[kEvH] into `out` (the net at kLpNetReturn). */
+function evaluateRangeW(out: Float64Array): void {
+  const feeRatePerDay = kW[kEvFee]!, sigmaDaily = kW[kEvSigma]!, horizonDays = kW[kEvT]!, h = kW[kEvH]!;
   const sT = sigmaDaily * Math.sqrt(horizonDays);
-  const eff = capitalEfficiency(h);
-  const phi = inRangeFraction(sT, h);
+  const eff = h > 0 ? (h === Infinity ? 1 : 1 / -Math.expm1(-h / 2)) : kNaN; // capitalEfficiency(h)
+  kW[kIrS] = sT; kW[kIrH] = h; inRangeFractionW();
+  const phi = kW[kIrOut]!;
   const fee = feeRatePerDay * eff * phi * horizonDays;
-  const loss = -expectedIlRange(sT, h);
+  kW[kIlS] = sT; kW[kIlH] = h; expectedIlRangeW();
+  const loss = -kW[kIlOut]!;
   out[kLpHalfWidth] = h;
   out[kLpFeeReturn] = fee;
   out[kLpIlCost] = loss;
   out[kLpNetReturn] = fee - loss;
   out[kLpEfficiency] = eff;
   out[kLpInRange] = phi;
-  return fee - loss;
 }
 
 /**
@@ -149,27 +198,33 @@ export function optimiseRange(
     return kNaN;
   }
   const lo = Math.log(Math.max(hMin, 1e-3)), hi = Math.log(3);
+  // every evaluation below is evaluateRange(·, feeRatePerDay, sigmaDaily, horizonDays, kW[kEvH])
+  kW[kEvFee] = feeRatePerDay; kW[kEvSigma] = sigmaDaily; kW[kEvT] = horizonDays;
   let bestI = 0, best = -Infinity;
   for (let i = 0; i < kGridPoints; i++) {
-    const h = Math.exp(lo + ((hi - lo) * i) / (kGridPoints - 1));
-    const v = evaluateRange(scratch, feeRatePerDay, sigmaDaily, horizonDays, h);
+    kW[kEvH] = Math.exp(lo + ((hi - lo) * i) / (kGridPoints - 1));
+    evaluateRangeW(scratch);
+    const v = scratch[kLpNetReturn]!;
     if (v > best) { best = v; bestI = i; }
   }
   // golden section on log h between the grid neighbours of the best point
   let a = lo + ((hi - lo) * Math.max(0, bestI - 1)) / (kGridPoints - 1);
   let b = lo + ((hi - lo) * Math.min(kGridPoints - 1, bestI + 1)) / (kGridPoints - 1);
   let c = b - kInvPhi * (b - a), d = a + kInvPhi * (b - a);
-  let fc = evaluateRange(scratch, feeRatePerDay, sigmaDaily, horizonDays, Math.exp(c));
-  let fd = evaluateRange(scratch, feeRatePerDay, sigmaDaily, horizonDays, Math.exp(d));
+  kW[kEvH] = Math.exp(c); evaluateRangeW(scratch);
+  let fc = scratch[kLpNetReturn]!;
+  kW[kEvH] = Math.exp(d); evaluateRangeW(scratch);
+  let fd = scratch[kLpNetReturn]!;
   for (let k = 0; k < kGoldenSteps; k++) {
-    if (fc > fd) { b = d; d = c; fd = fc; c = b - kInvPhi * (b - a); fc = evaluateRange(scratch, feeRatePerDay, sigmaDaily, horizonDays, Math.exp(c)); }
-    else { a = c; c = d; fc = fd; d = a + kInvPhi * (b - a); fd = evaluateRange(scratch, feeRatePerDay, sigmaDaily, horizonDays, Math.exp(d)); }
+    if (fc > fd) { b = d; d = c; fd = fc; c = b - kInvPhi * (b - a); kW[kEvH] = Math.exp(c); evaluateRangeW(scratch); fc = scratch[kLpNetReturn]!; }
+    else { a = c; c = d; fc = fd; d = a + kInvPhi * (b - a); kW[kEvH] = Math.exp(d); evaluateRangeW(scratch); fd = scratch[kLpNetReturn]!; }
   }
-  let hBest = Math.exp(0.5 * (a + b));
-  let netBest = evaluateRange(out, feeRatePerDay, sigmaDaily, horizonDays, hBest);
+  kW[kEvH] = Math.exp(0.5 * (a + b)); evaluateRangeW(out);
+  let netBest = out[kLpNetReturn]!;
   const gridH = Math.exp(lo + ((hi - lo) * bestI) / (kGridPoints - 1));
-  if (best > netBest) { hBest = gridH; netBest = evaluateRange(out, feeRatePerDay, sigmaDaily, horizonDays, hBest); }
-  const full = evaluateRange(scratch, feeRatePerDay, sigmaDaily, horizonDays, Infinity);
+  if (best > netBest) { kW[kEvH] = gridH; evaluateRangeW(out); netBest = out[kLpNetReturn]!; }
+  kW[kEvH] = Infinity; evaluateRangeW(scratch);
+  const full = scratch[kLpNetReturn]!;
   if (full > netBest) {
     for (let i = 0; i < kLpOutLength; i++) out[i] = scratch[i]!;
     return full;

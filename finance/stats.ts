@@ -7,10 +7,14 @@
 const kNaN = NaN;
 const kInfinity = Infinity;
 
+// Read by this module's hot functions from module-private constants: an optimized function that
+// reads an exported binding holding a non-integer number allocates a heap number per read.
+const kInvSqrt2PiLocal = 0.3989422804014327;
+const kSqrt2PiLocal = 2.5066282746310002;
 /** 1/√(2π). */
-export const kInvSqrt2Pi = 0.3989422804014327;
+export const kInvSqrt2Pi = kInvSqrt2PiLocal;
 /** √(2π). */
-export const kSqrt2Pi = 2.5066282746310002;
+export const kSqrt2Pi = kSqrt2PiLocal;
 // Defaults of hot functions are module-local constants: V8 boxes a default read from an exported
 // binding (allocation per call), not one read from a local const.
 const kDefaultLambda = 0.94;
@@ -102,7 +106,7 @@ export function ewmaVariance(prevVar: number, ret: number, lambda: number = kDef
 
 /** Standard normal density φ(x) = exp(−x²/2)/√(2π). Dimensionless. */
 export function normalPdf(x: number): number {
-  return kInvSqrt2Pi * Math.exp(-0.5 * x * x);
+  return kInvSqrt2PiLocal * Math.exp(-0.5 * x * x);
 }
 
 // Continued-fraction term count for the tail, |x| ≥ kCdfTailStart. Checked against a 40-digit
@@ -210,7 +214,7 @@ function normalInvThrough(io: Float64Array): void {
         ((((kD0 * q + kD1) * q + kD2) * q + kD3) * q + 1);
     }
     // Halley refinement; skipped where exp(z²/2) would overflow (|z| > 37.6, p below ~1e-309).
-    const u = (normalCdf(z) - p) * kSqrt2Pi * Math.exp(0.5 * z * z);
+    const u = (normalCdf(z) - p) * kSqrt2PiLocal * Math.exp(0.5 * z * z);
     if (Number.isFinite(u)) z = z - u / (1 + 0.5 * z * u);
   }
   io[1] = z;

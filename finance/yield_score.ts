@@ -219,6 +219,19 @@ export function riskScore0to10(
     0.25 * (1 - clamp01(reliability)) + 0.15 * tvlRisk + 0.15 * volRisk);
 }
 
+/** The inputs of riskScore0to10Packed, by index (the arguments of riskScore0to10, in order), and where it writes the score. */
+export const kRskIl = 0, kRskExposure = 1, kRskStable = 2, kRskReliability = 3, kRskTvl = 4, kRskApyVol = 5, kRskOut = 6;
+export const kRiskScoreSlots = 7;
+
+/**
+ * riskScore0to10 with its inputs in a Float64Array (indices kRsk…) and the score written to
+ * x[kRskOut]: the same arithmetic, for a hot path that must not box doubles into arguments or a
+ * return value (a call V8 does not inline passes and returns numbers as heap objects).
+ */
+export function riskScore0to10Packed(x: Float64Array): void {
+  x[kRskOut] = riskScore0to10(x[kRskIl]!, x[kRskExposure]!, x[kRskStable]!, x[kRskReliability]!, x[kRskTvl]!, x[kRskApyVol]!);
+}
+
 /** min(max(x, 0), 1); NaN stays NaN. */
 function clamp01(x: number): number {
   return x < 0 ? 0 : x > 1 ? 1 : x;

@@ -41,7 +41,9 @@ import {
 import type { ResultWriter } from '../../protocol/result_region.ts';
 import { assetOfToken, isStable, symbolTokens } from '../../finance/tokens.ts';
 import { TickVolatility } from './volatility.ts';
-import { reliabilityOf, riskScore0to10 } from '../../finance/yield_score.ts';
+import {
+  kRiskScoreSlots, kRskApyVol, kRskExposure, kRskIl, kRskOut, kRskReliability, kRskStable, kRskTvl, reliabilityOf, riskScore0to10Packed,
+} from '../../finance/yield_score.ts';
 import {
   compositeRiskScore, cvarParametric, hhi, liquidityRisk, marketRiskFromVolatility, maxPositionSize, stopLossLong,
   varParametric,
@@ -64,6 +66,8 @@ export const kFactorEverySamples = 10;
 const kPowerIterations = 200;
 /** Tokens of one pool that are tracked as assets (more go to the idiosyncratic share). */
 const kMaxPoolAssets = 4;
+/** #publishSlot's inputs in RiskAssessor.#pub, by index. */
+const kPubSigma = 0, kPubDepthUsd = 1, kPubDepthShare = 2, kPubMid = 3, kPubUnitUsd = 4, kPubSlots = 5;
 
 export class RiskAssessor implements Agent {
   #view!: MarketView;
@@ -105,6 +109,10 @@ export class RiskAssessor implements Agent {
   #samplesSinceFactors = 0;
   #factorsDue = false;
   #q = new Float64Array(kFieldCount);
+  // The numbers handed to #publishSlot and riskScore0to10Packed: calls V8 does not inline box double
+  // arguments (16 B each), so they travel through these arrays.
+  #pub = new Float64Array(kPubSlots);
+  #rsk = new Float64Array(kRiskScoreSlots);
 
   init(ctx: AgentContext): void {
     this.#view = ctx.view;
@@ -222,7 +230,9 @@ export class RiskAssessor implements Agent {
     if (!(sigmaDaily === sigmaDaily)) return;
     const quoteUsd = this.#prices.usd[this.#prices.quoteOf[slot]!]!;
     const depthUsd = (q[kBidSize]! * bid + q[kAskSize]! * ask) * quoteUsd;
-    this.#publishSlot(slot, sigmaDaily, depthUsd, 1, mid, mid * quoteUsd); // the visible top of book can be taken whole
+    const a = this.#pub; // the visible top of book can be taken whole
+    a[kPubSigma] = sigmaDaily; a[kPubDepthUsd] = depthUsd; a[kPubDepthShare] = 1; a[kPubMid] = mid; a[kPubUnitUsd] = mid * quoteUsd;
+    this.#publishSlot(slot);
   }
 
   #onPool(slot: number): void {
@@ -232,11 +242,16 @@ export class RiskAssessor implements Agent {
     const stable = q[kStablecoin]! === q[kStablecoin]! ? q[kStablecoin]! : 0;
     // The principal of a stablecoin pool is far steadier than a volatile one: 0.1 % vs 3 % daily σ.
     const sigmaDaily = stable === 1 ? kStablePoolSigma : kUnknownTokenSigma;
-    this.#publishSlot(slot, sigmaDaily, tvl, this.#cfg.risk.liquidityCapFraction, NaN, 1);
+    const a = this.#pub;
+    a[kPubSigma] = sigmaDaily; a[kPubDepthUsd] = tvl; a[kPubDepthShare] = this.#cfg.risk.liquidityCapFraction; a[kPubMid] = NaN; a[kPubUnitUsd] = 1;
+    this.#publishSlot(slot);
     // Blend in the pool's own risk (IL, exposure, protocol reliability, TVL).
-    const il = q[kIlRisk]! === q[kIlRisk]! ? q[kIlRisk]! : 0.5;
-    const multi = q[kExposureMulti]! === q[kExposureMulti]! ? q[kExposureMulti]! : 0.5;
-    const poolRisk = riskScore0to10(il, multi, stable, this.#reliability[slot]!, tvl, 0);
+    const x = this.#rsk;
+    x[kRskIl] = q[kIlRisk]! === q[kIlRisk]! ? q[kIlRisk]! : 0.5;
+    x[kRskExposure] = q[kExposureMulti]! === q[kExposureMulti]! ? q[kExposureMulti]! : 0.5;
+    x[kRskStable] = stable; x[kRskReliability] = this.#reliability[slot]!; x[kRskTvl] = tvl; x[kRskApyVol] = 0;
+    riskScore0to10Packed(x);
+    const poolRisk = x[kRskOut]!;
     const cell = kRiskTableScore * this.#out.arrays.capacity + slot;
     this.#out.arrays.table[cell] = 0.5 * (this.#out.arrays.table[cell]! + poolRisk);
   }
@@ -257,9 +272,14 @@ export class RiskAssessor implements Agent {
     const sigmaDaily = pair === pair ? pair : this.#vol.sigmaDaily(slot);
     const t = this.#out;
     if (sigmaDaily === sigmaDaily && tvl > 0) {
-      this.#publishSlot(slot, sigmaDaily, tvl, this.#cfg.risk.liquidityCapFraction, NaN, 1);
+      const a = this.#pub;
+      a[kPubSigma] = sigmaDaily; a[kPubDepthUsd] = tvl; a[kPubDepthShare] = this.#cfg.risk.liquidityCapFraction; a[kPubMid] = NaN; a[kPubUnitUsd] = 1;
+      this.#publishSlot(slot);
       const stable = this.#poolStable[slot]! >= 1 - 1e-12 ? 1 : 0;
-      const poolRisk = riskScore0to10(stable === 1 ? 0 : 1, 1, stable, this.#reliability[slot]!, tvl, 0);
+      const x = this.#rsk;
+      x[kRskIl] = stable === 1 ? 0 : 1; x[kRskExposure] = 1; x[kRskStable] = stable; x[kRskReliability] = this.#reliability[slot]!; x[kRskTvl] = tvl; x[kRskApyVol] = 0;
+      riskScore0to10Packed(x);
+      const poolRisk = x[kRskOut]!;
       const cell = kRiskTableScore * t.arrays.capacity + slot;
       t.arrays.table[cell] = 0.5 * (t.arrays.table[cell]! + poolRisk);
     }
@@ -286,8 +306,13 @@ export class RiskAssessor implements Agent {
     }
   }
 
-  /** Writes one slot's row of the risk table. `unitUsd` values one position unit in USD. */
-  #publishSlot(slot: number, sigmaDaily: number, depthUsd: number, depthShare: number, mid: number, unitUsd: number): void {
+  /**
+   * Writes one slot's row of the risk table from #pub: σ daily, the depth (USD) and the share of it
+   * a position may take, the mid (NaN: no stop-loss), and `unitUsd`, one position unit in USD.
+   */
+  #publishSlot(slot: number): void {
+    const a = this.#pub;
+    const sigmaDaily = a[kPubSigma]!, depthUsd = a[kPubDepthUsd]!, depthShare = a[kPubDepthShare]!, mid = a[kPubMid]!, unitUsd = a[kPubUnitUsd]!;
     const r = this.#cfg.risk;
     const capital = this.#cfg.capitalUsd;
     const t = this.#out;
@@ -495,5 +520,7 @@ export class RiskAssessor implements Agent {
     this.#samplesSinceFactors = v.f('samplesSinceFactors', this.#samplesSinceFactors);
     this.#factorsDue = v.f('factorsDue', this.#factorsDue);
     this.#q = v.f('q', this.#q);
+    this.#pub = v.f('pub', this.#pub);
+    this.#rsk = v.f('rsk', this.#rsk);
   }
 }

@@ -31,6 +31,8 @@ export class ArbitrageCommon {
   readonly #quoteMark: Int32Array; // book slot → stablecoin (marks) of its quote, or of its reference book's quote; -1 fiat USD
   readonly marks: StableMarks;
   readonly #q = new Float64Array(2);
+  /** slot → fit()'s rejection naming it (made at its first use: one text per instrument, not per decision). */
+  readonly #taken: (Verdict | null)[];
 
   constructor(ctx: FusionContext) {
     this.ctx = ctx;
@@ -46,6 +48,7 @@ export class ArbitrageCommon {
     }
     this.#usdRef = new Int32Array(this.cap).fill(-1);
     this.#quoteMark = new Int32Array(this.cap).fill(-1);
+    this.#taken = new Array<Verdict | null>(this.cap).fill(null);
     for (let s = 0; s < ctx.registry.size; s++) {
       const m = ctx.registry.meta[s]!;
       if (m.kind !== kKindBook) continue;
@@ -103,8 +106,13 @@ export class ArbitrageCommon {
     }
     this.scale = scale > 0 ? scale : 0;
     if (scale >= kMinFit) return null;
-    this.lastFitRejection = { status: 'rejected', reason: `${this.ctx.registry.meta[worst]!.key}: its quote was already taken by earlier fills; waiting for a new one` };
-    return this.lastFitRejection;
+    let v = this.#taken[worst]!;
+    if (v === null) {
+      v = { status: 'rejected', reason: `${this.ctx.registry.meta[worst]!.key}: its quote was already taken by earlier fills; waiting for a new one` };
+      this.#taken[worst] = v;
+    }
+    this.lastFitRejection = v;
+    return v;
   }
 
   /** A fill of `sizeUsd` used that much of each leg's quote. */
@@ -132,5 +140,6 @@ export class ArbitrageCommon {
     v.r('quoteMark', this.#quoteMark);
     v.r('marks', this.marks);
     v.r('q', this.#q);
+    v.r('taken', this.#taken);
   }
 }

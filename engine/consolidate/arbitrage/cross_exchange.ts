@@ -51,7 +51,8 @@ export class CrossExchangeArbitrage {
       action: 'buy_sell', instruments: [mb.key, ms.key], sizeUsd, expectedProfitUsd: expected, score: round(netBps, 3),
       ruling, sighting,
       order: { op: 'arbitrage', buy, sell, qty: qty * scale, quoteUsd, expectedProfitUsd: expected },
-      approvedReason: `buy ${mb.base}/${mb.quote} on ${mb.venue}, sell on ${ms.venue}: ` +
+      // the approval text only where the action can be approved (a ruling rejects it)
+      approvedReason: ruling !== null ? null : `buy ${mb.base}/${mb.quote} on ${mb.venue}, sell on ${ms.venue}: ` +
         `${netBps.toFixed(1)} bps net of fees; ${usd(costsUsd)} of fees and slippage at the full size; lasts ~${durationS.toFixed(1)} s` +
         (left < 1 ? `; sized to the ${(left * 100).toFixed(0)} % of its quotes earlier fills left` : ''),
     });

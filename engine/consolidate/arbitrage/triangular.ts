@@ -50,21 +50,32 @@ export class TriangularArbitrage {
     counts.published++;
     if (sighting === 0) { counts.unchanged++; return; } // still the same open cycle, unchanged since it was decided
     if (sighting === 1) c.stats.noteOpportunity(agent);
-    const instruments: string[] = [];
-    const steps: string[] = [];
+    const instruments: string[] = new Array<string>(n);
+    let path = '';
     for (let k = 0; k < n; k++) {
-      const m = c.registry.meta[legs[k]!]!;
-      instruments.push(m.key);
-      steps.push(`${(dirBits >> k) & 1 ? 'sell' : 'buy'} ${m.base}/${m.quote}`);
+      const key = c.registry.meta[legs[k]!]!.key;
+      instruments[k] = key;
+      path = k === 0 ? key : `${path}>${key}`;
+    }
+    // The approval text only where the action can be approved: a ruling (gate, fit) rejects it,
+    // and the decision then reports the ruling's reason.
+    let approvedReason: string | null = null;
+    if (ruling === null) {
+      let steps = '';
+      for (let k = 0; k < n; k++) {
+        const m = c.registry.meta[legs[k]!]!;
+        steps = `${steps}${k === 0 ? '' : ', '}${(dirBits >> k) & 1 ? 'sell' : 'buy'} ${m.base}/${m.quote}`;
+      }
+      approvedReason = `${steps} on ${c.registry.meta[legs[0]!]!.venue}: ` +
+        `${netBps.toFixed(1)} bps net of fees, slippage (${usd(costsUsd)}) and gas (${usd(gasUsd)}); lasts ~${durationS.toFixed(1)} s` +
+        (left < 1 ? `; sized to the ${(left * 100).toFixed(0)} % of its quotes earlier fills left` : '');
     }
     const p = proposal({
-      key: `tri:${instruments.join('>')}@${epoch}`, cycle, epoch, ts: nowUs, agent, kind: 'arbitrage_triangular',
+      key: `tri:${path}@${epoch}`, cycle, epoch, ts: nowUs, agent, kind: 'arbitrage_triangular',
       action: 'cycle', instruments, sizeUsd, expectedProfitUsd: expected, score: round(netBps, 3),
       ruling, sighting,
       order: { op: 'triangular', legs, n, sizeUsd, expectedProfitUsd: expected, gasUsd, costsUsd: costsUsd * scale },
-      approvedReason: `${steps.join(', ')} on ${c.registry.meta[legs[0]!]!.venue}: ` +
-        `${netBps.toFixed(1)} bps net of fees, slippage (${usd(costsUsd)}) and gas (${usd(gasUsd)}); lasts ~${durationS.toFixed(1)} s` +
-        (left < 1 ? `; sized to the ${(left * 100).toFixed(0)} % of its quotes earlier fills left` : ''),
+      approvedReason,
     });
     c.decide(p);
     counts.decided++;
