@@ -229,7 +229,13 @@ export const kRiskScoreSlots = 7;
  * return value (a call V8 does not inline passes and returns numbers as heap objects).
  */
 export function riskScore0to10Packed(x: Float64Array): void {
-  x[kRskOut] = riskScore0to10(x[kRskIl]!, x[kRskExposure]!, x[kRskStable]!, x[kRskReliability]!, x[kRskTvl]!, x[kRskApyVol]!);
+  const ilRisk = x[kRskIl]!, exposureMulti = x[kRskExposure]!, stablecoin = x[kRskStable]!, reliability = x[kRskReliability]!;
+  const tvlUsd = x[kRskTvl]!, apyVolPct = x[kRskApyVol]!;
+  // riskScore0to10's arithmetic, term for term
+  const tvlRisk = 1 - clamp01(Math.log10(Math.max(tvlUsd, 0) / kRiskTvlLow) / Math.log10(kRiskTvlHigh / kRiskTvlLow));
+  const volRisk = clamp01(apyVolPct / kRiskApyVolFull);
+  x[kRskOut] = 10 * (0.2 * clamp01(ilRisk) + 0.1 * clamp01(exposureMulti) + 0.15 * (1 - clamp01(stablecoin)) +
+    0.25 * (1 - clamp01(reliability)) + 0.15 * tvlRisk + 0.15 * volRisk);
 }
 
 /** min(max(x, 0), 1); NaN stays NaN. */

@@ -45,8 +45,11 @@ export function apyZScore(apy: number, mu: number, sigma: number): number {
 export const kStabilityFreeZ = 1;
 /** z-points over which the penalty rises to its maximum (reached at z = 1 + 3 = 4). */
 export const kStabilitySpanZ = 3;
+// (read by stabilityRiskPoints from a module-private copy: an optimized function reading an exported
+// binding that holds a non-integer number allocates a heap number per read)
+const kStabilityMaxPoints = 1.5;
 /** Risk points (of 10) added at the maximum. */
-export const kStabilityMaxRiskPoints = 1.5;
+export const kStabilityMaxRiskPoints = kStabilityMaxPoints;
 
 /**
  * Risk points for an APY far above the pool's own history: an APY more than one standard deviation
@@ -58,7 +61,7 @@ export const kStabilityMaxRiskPoints = 1.5;
 export function stabilityRiskPoints(z: number): number {
   if (!(z > kStabilityFreeZ)) return 0;
   const x = (z - kStabilityFreeZ) / kStabilitySpanZ;
-  return kStabilityMaxRiskPoints * (x < 1 ? x : 1);
+  return kStabilityMaxPoints * (x < 1 ? x : 1);
 }
 
 /**

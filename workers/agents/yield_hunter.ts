@@ -26,7 +26,10 @@ import type { AgentConfig } from './config.ts';
 import { kRecYield } from '../../protocol/records.ts';
 import type { ResultWriter } from '../../protocol/result_region.ts';
 import { ewmaVariance } from '../../finance/stats.ts';
-import { canonicalProtocol, passesYieldFilters, reliabilityOf, riskScore0to10, yieldScore } from '../../finance/yield_score.ts';
+import {
+  canonicalProtocol, kRiskScoreSlots, kRskApyVol, kRskExposure, kRskIl, kRskOut, kRskReliability, kRskStable, kRskTvl, passesYieldFilters,
+  reliabilityOf, riskScore0to10Packed, yieldScore,
+} from '../../finance/yield_score.ts';
 
 export { canonicalProtocol };
 import {
@@ -72,6 +75,8 @@ export class YieldHunter implements Agent {
   #topSlot!: Int32Array;
   #topScore!: Float64Array;
   #q = new Float64Array(kFieldCount);
+  /** riskScore0to10Packed's inputs and score (a call V8 does not inline boxes double arguments). */
+  #rsk = new Float64Array(kRiskScoreSlots);
 
   init(ctx: AgentContext): void {
     this.#view = ctx.view;
@@ -206,7 +211,10 @@ export class YieldHunter implements Agent {
     let vol = Math.sqrt(this.#apyVar[s]!);
     const sd = sigmaToApyStdPct(sigma, mu);
     if (sd > vol) vol = sd;
-    const base = riskScore0to10(il, multi, stable, rel, tvl, vol) + stabilityRiskPoints(apyZScore(apy, mu, sigma));
+    const x = this.#rsk;
+    x[kRskIl] = il; x[kRskExposure] = multi; x[kRskStable] = stable; x[kRskReliability] = rel; x[kRskTvl] = tvl; x[kRskApyVol] = vol;
+    riskScore0to10Packed(x);
+    const base = x[kRskOut]! + stabilityRiskPoints(apyZScore(apy, mu, sigma));
     const risk = base < 10 ? base : 10;
     const stress = this.#decayedStress(this.#protocolOf[s]!, nowUs);
     const market = predictionFactor(acc[kAccUp * cap + s]!) / (1 + stress / kStressHalfUsd);
@@ -270,6 +278,7 @@ export class YieldHunter implements Agent {
     this.#topSlot = v.f('topSlot', this.#topSlot);
     this.#topScore = v.f('topScore', this.#topScore);
     this.#q = v.f('q', this.#q);
+    this.#rsk = v.f('rsk', this.#rsk);
   }
 }
 

@@ -39,6 +39,8 @@ const kPrGrossBps = 6;
 const kPrDurationS = 7;
 const kPrSizeUsd = 8;
 const kPrCostsUsd = 9; // fees + slippage at the size
+// #route's inputs in Cross.#rq
+const kRqAsk = 0, kRqAskSize = 1, kRqTsBuy = 2, kRqBid = 3, kRqBidSize = 4, kRqTsSell = 5, kRqWidth = 6;
 const kPrWidth = 10;
 
 export class CrossExchange {
@@ -62,6 +64,9 @@ export class CrossExchange {
   readonly #sellBook = new Float64Array(kBookLength);
   readonly #params: Float64Array;
   readonly #ts2 = new Float64Array(2);
+  readonly #tsq = new Float64Array(2); // #times's reads
+  /** #route's quotes (kRq…): a call V8 does not inline boxes each double argument. */
+  readonly #rq = new Float64Array(kRqWidth);
 
   constructor(c: ArbContext) {
     this.#c = c;
@@ -127,11 +132,14 @@ export class CrossExchange {
     const c = this.#c;
     const res = this.#res;
     const ts = this.#ts2;
+    // (event times read into ts by #times, not returned: a double returned by a call V8 does not
+    // inline is boxed)
     for (let i = 0; i < this.#nActive; i++) {
       const r = this.#active[i]!;
       const o = r * kPrWidth;
-      if (nowUs - this.#tsOf(res[o + kPrBuy]!, ts) > this.#maxAge(res[o + kPrBuy]!) ||
-        nowUs - this.#tsOf(res[o + kPrSell]!, ts) > this.#maxAge(res[o + kPrSell]!)) this.onBook(this.#pairSlots[this.#pairStart[this.#routePair[r]!]!]!);
+      const buy = res[o + kPrBuy]!, sell = res[o + kPrSell]!;
+      this.#times(buy, sell, ts);
+      if (nowUs - ts[0]! > this.#maxAge(buy) || nowUs - ts[1]! > this.#maxAge(sell)) this.onBook(this.#pairSlots[this.#pairStart[this.#routePair[r]!]!]!);
     }
     for (let i = 0; i < this.#nDirty; i++) {
       const p = this.#dirty[i]!;
@@ -143,7 +151,8 @@ export class CrossExchange {
     const out = c.out;
     for (let i = 0; i < this.#nActive; i++) {
       const o = this.#active[i]! * kPrWidth;
-      const tsBuy = this.#tsOf(res[o + kPrBuy]!, ts), tsSell = this.#tsOf(res[o + kPrSell]!, ts);
+      this.#times(res[o + kPrBuy]!, res[o + kPrSell]!, ts);
+      const tsBuy = ts[0]!, tsSell = ts[1]!;
       if (!roomForPair(out)) { this.#c.out.arrays.metrics[kResArbCrossNotEvaluated]! += this.#nActive - i; break; }
       out.push(kRecArbCross, res[o + kPrBuy]!, res[o + kPrSell]!, res[o + kPrNetBps]!, res[o + kPrProfitUsd]!,
         res[o + kPrSize]!, res[o + kPrRisk]!, res[o + kPrGrossBps]!);
@@ -154,9 +163,13 @@ export class CrossExchange {
 
   #count(metric: number): void { const m = this.#c.out.arrays.metrics; m[metric] = m[metric]! + 1; }
 
-  #tsOf(slot: number, ts: Float64Array): number {
-    this.#c.view.read2(slot, kTs, kTs, ts);
-    return ts[0]!;
+  /** The event times of the quotes of slots `buy` and `sell`, into ts[0] and ts[1]. */
+  #times(buy: number, sell: number, ts: Float64Array): void {
+    const view = this.#c.view, q = this.#tsq;
+    view.read2(buy, kTs, kTs, q);
+    ts[0] = q[0]!;
+    view.read2(sell, kTs, kTs, q);
+    ts[1] = q[0]!;
   }
 
   /** The max quote age of a slot (quote_ages.ts: per venue, or from its observed update interval). */
@@ -190,7 +203,9 @@ export class CrossExchange {
             this.#count(kResArbCrossSeen); this.#count(kResArbCrossStale);
           } else {
             this.#count(kResArbCrossSeen);
-            open = this.#route(route, buy, sell, ask, askSize, tsBuy, bid, bidSize, tsSell, nowUs, arb, cfg);
+            const rq = this.#rq;
+            rq[kRqAsk] = ask; rq[kRqAskSize] = askSize; rq[kRqTsBuy] = tsBuy; rq[kRqBid] = bid; rq[kRqBidSize] = bidSize; rq[kRqTsSell] = tsSell;
+            open = this.#route(route, buy, sell, nowUs, arb, cfg);
           }
         }
         const pos = this.#activePos[route]!;
@@ -207,9 +222,13 @@ export class CrossExchange {
     if (staleSeen) c.stale.count++; // a crossing was there, on an input too old to act on
   }
 
-  /** Prices one route; writes its result columns and returns true when it pays (net edge ≥ min, profit > 0). */
-  #route(route: number, buy: number, sell: number, ask: number, askSize: number, tsBuy: number, bid: number, bidSize: number,
-    tsSell: number, nowUs: number, arb: Float64Array, cfg: ArbContext['cfg']['arbitrage']): boolean {
+  /**
+   * Prices one route from the quotes in #rq; writes its result columns and returns true when it
+   * pays (net edge ≥ min, profit > 0).
+   */
+  #route(route: number, buy: number, sell: number, nowUs: number, arb: Float64Array, cfg: ArbContext['cfg']['arbitrage']): boolean {
+    const rq = this.#rq;
+    const ask = rq[kRqAsk]!, askSize = rq[kRqAskSize]!, tsBuy = rq[kRqTsBuy]!, bid = rq[kRqBid]!, bidSize = rq[kRqBidSize]!, tsSell = rq[kRqTsSell]!;
     const c = this.#c;
     const quoteUsd = c.prices.usd[c.prices.quoteOf[buy]!]!;
     if (!(quoteUsd > 0)) { this.#count(kResArbCrossNotEvaluated); return false; } // cannot value the profit yet
@@ -285,5 +304,7 @@ export class CrossExchange {
     v.r('sellBook', this.#sellBook);
     v.r('params', this.#params);
     v.r('ts2', this.#ts2);
+    v.r('tsq', this.#tsq);
+    v.r('rq', this.#rq);
   }
 }

@@ -41,6 +41,10 @@ import type { Fields } from '../../../protocol/snapshot.ts';
 /** Cycles sized and published per agent cycle at most. */
 const kMaxCyclesPerCycle = 32;
 const kLn = Math.log;
+// NaN and Infinity as module constants: V8 keeps a computed double unboxed where it meets one of
+// these (a weight that stays +∞, a price that stays NaN), but boxes it where it meets the global.
+const kNaN = NaN;
+const kInfinity = Infinity;
 
 export class Triangular {
   readonly #c: ArbContext;
@@ -168,7 +172,7 @@ export class Triangular {
     this.#c.view.read(slot, q);
     const ts = q[kTs]!;
     const maxAge = this.#maxAge(slot);
-    let wSell = Infinity, wBuy = Infinity;
+    let wSell = kInfinity, wBuy = kInfinity;
     if (nowUs - ts <= maxAge) {
       if (this.#isAmm[slot] === 0) {
         const bid = q[kBid]!, ask = q[kAsk]!, lnG = kLn(1 - this.#fee[slot]!);
@@ -191,7 +195,7 @@ export class Triangular {
     const sp = q[kSqrtPrice]!;
     if (sp === sp) {
       const scale = rawPerUnit(this.#dec0[slot]!) * unitScale(this.#dec1[slot]!); // NaN when decimals unknown
-      return q[kLiquidity]! > 0 ? sp * sp * scale : NaN;
+      return q[kLiquidity]! > 0 ? sp * sp * scale : kNaN;
     }
     const r0 = q[kReserve0]!, r1 = q[kReserve1]!;
     return r0 > 0 && r1 > 0 ? r1 / r0 : q[kPrice]!;
