@@ -17,8 +17,11 @@ import type { Fields } from '../protocol/snapshot.ts';
 
 const kNaN = NaN;
 
+// (a module-private copy for the hot path: an optimized function that reads an exported binding
+// holding a non-integer number allocates a heap number per read)
+const kUsPerDayLocal = 86_400_000_000;
 /** µs per day (covariances are reported per day). */
-export const kUsPerDay = 86_400_000_000;
+export const kUsPerDay = kUsPerDayLocal;
 
 export class EwmaCovariance {
   readonly n: number;
@@ -95,7 +98,7 @@ export class EwmaCovariance {
   covarianceDaily(i: number, j: number): number {
     const bi = this.b[i]!, bj = this.b[j]!;
     if (!(bi > 0 && bj > 0)) return kNaN;
-    return (this.a[i * this.n + j]! / Math.sqrt(bi * bj)) * kUsPerDay;
+    return (this.a[i * this.n + j]! / Math.sqrt(bi * bj)) * kUsPerDayLocal;
   }
 
   /** Daily σ of asset i's log returns (NaN until it has a return). */
@@ -118,7 +121,7 @@ export class EwmaCovariance {
         const j = idx[y]!;
         const bj = this.b[j]!;
         if (!(bj > 0)) return false;
-        const v = (this.a[i * n + j]! / Math.sqrt(bi * bj)) * kUsPerDay;
+        const v = (this.a[i * n + j]! / Math.sqrt(bi * bj)) * kUsPerDayLocal;
         out[x * m + y] = v;
         out[y * m + x] = v;
       }

@@ -5,8 +5,11 @@
 // that agent threads can import it without loading the ABI coder (exact wei arithmetic on bigint
 // lives in gas_units.ts).
 
+// (a module-private copy for the hot path: an optimized function that reads an exported binding
+// holding a non-integer number allocates a heap number per read)
+const kEthPerGweiLocal = 1e-9;
 /** 1 gwei in ETH. */
-export const kEthPerGwei = 1e-9;
+export const kEthPerGwei = kEthPerGweiLocal;
 
 /** Gas units of the actions the engine prices (typical, warm storage). */
 export const kGasUnits = Object.freeze({
@@ -52,12 +55,12 @@ export function swapGasUnits(venueKind: number, ticksCrossed: number): number {
  */
 export function gasCostUsd(units: number, gasPriceGwei: number, ethUsd: number): number {
   if (!(units >= 0 && gasPriceGwei >= 0 && ethUsd >= 0)) return NaN;
-  return units * gasPriceGwei * kEthPerGwei * ethUsd;
+  return units * gasPriceGwei * kEthPerGweiLocal * ethUsd;
 }
 
 /** Cost of `units` of gas in ETH. */
 export function gasCostEth(units: number, gasPriceGwei: number): number {
-  return units * gasPriceGwei * kEthPerGwei;
+  return units * gasPriceGwei * kEthPerGweiLocal;
 }
 
 /**

@@ -20,6 +20,7 @@ import type { Fields } from '../protocol/snapshot.ts';
 // search run per cycle and allocate nothing.
 
 const kInfinity = Infinity;
+const kWeightArg = new Float64Array(1); // setWeight's weight, handed to setWeightAt
 
 export interface NegativeCycleFinderOptions {
   maxVertices: number;
@@ -32,8 +33,11 @@ export interface NegativeCycleFinderOptions {
   relaxationBudget?: number;
 }
 
+// Read by the search from a module-private constant: an optimized function that reads an exported
+// binding holding a non-integer number allocates a heap number per read.
+const kEpsilon = 1e-9;
 /** Weights within this of a relaxation do not count (−ln rate; 1e-9 ≈ 0.00001 bps). */
-export const kRelaxEpsilon = 1e-9;
+export const kRelaxEpsilon = kEpsilon;
 
 export class NegativeCycleFinder {
   readonly maxVertices: number;
@@ -133,6 +137,16 @@ export class NegativeCycleFinder {
    * head; a fall that violates feasibility seeds the next search.
    */
   setWeight(e: number, w: number): void {
+    kWeightArg[0] = w;
+    this.setWeightAt(e, kWeightArg, 0);
+  }
+
+  /**
+   * setWeight(e, ws[i]): the weight read from an array, for a caller on the hot path (a call V8
+   * does not inline boxes a double argument).
+   */
+  setWeightAt(e: number, ws: Float64Array, i: number): void {
+    const w = ws[i]!;
     const old = this.weight[e]!;
     if (w === old) return;
     this.weight[e] = w;
@@ -142,7 +156,7 @@ export class NegativeCycleFinder {
       if (this.pred[v] === e) this.pred[v] = -1;
       return;
     }
-    if (this.dist[u]! + w < this.dist[v]! - kRelaxEpsilon) this.#enqueue(u);
+    if (this.dist[u]! + w < this.dist[v]! - kEpsilon) this.#enqueue(u);
   }
 
   #enqueue(v: number): void {
@@ -163,7 +177,7 @@ export class NegativeCycleFinder {
     for (let i = 0; i < this.#nPending; i++) this.#isPending[this.#pending[i]!] = 0;
     this.#nPending = 0;
     // every finite edge with a negative weight violates d = 0: seed its tail
-    for (let e = 0; e < this.#edges; e++) if (this.weight[e]! < -kRelaxEpsilon) this.#enqueue(this.from[e]!);
+    for (let e = 0; e < this.#edges; e++) if (this.weight[e]! < -kEpsilon) this.#enqueue(this.from[e]!);
   }
 
   /**
@@ -181,7 +195,7 @@ export class NegativeCycleFinder {
     for (let i = 0; i < nPending; i++) {
       const e = this.#pending[i]!;
       this.#isPending[e] = 0;
-      if (this.dist[this.from[e]!]! + this.weight[e]! < this.dist[this.to[e]!]! - kRelaxEpsilon) this.#enqueue(this.from[e]!);
+      if (this.dist[this.from[e]!]! + this.weight[e]! < this.dist[this.to[e]!]! - kEpsilon) this.#enqueue(this.from[e]!);
     }
     const dist = this.dist, pred = this.pred, weight = this.weight, to = this.to;
     const outStart = this.#outStart, outEdges = this.#outEdges;
@@ -197,7 +211,7 @@ export class NegativeCycleFinder {
         const e = outEdges[k]!;
         const y = to[e]!;
         const nd = dx + weight[e]!;
-        if (!(nd < dist[y]! - kRelaxEpsilon)) continue;
+        if (!(nd < dist[y]! - kEpsilon)) continue;
         if (this.#isAncestor(y, x)) {
           this.#record(e);
           continue;
@@ -319,7 +333,7 @@ export function hasNegativeCycleBellmanFord(n: number, from: Int32Array, to: Int
     for (let e = 0; e < m; e++) {
       const we = w[e]!;
       if (!(we < kInfinity)) continue;
-      if (d[from[e]!]! + we < d[to[e]!]! - kRelaxEpsilon) { d[to[e]!] = d[from[e]!]! + we; changed = true; }
+      if (d[from[e]!]! + we < d[to[e]!]! - kEpsilon) { d[to[e]!] = d[from[e]!]! + we; changed = true; }
     }
     if (!changed) return false;
   }

@@ -64,12 +64,30 @@ export function clAmounts(out: Float64Array, liquidity: number, price: number, p
  * Invalid input (p0 or p1 ≤ 0, not 0 ≤ pa < pb, NaN) → NaN.
  */
 export function ilConcentrated(p0: number, p1: number, pa: number, pb: number): number {
-  if (!(p0 > 0 && p0 < kInfinity && p1 > 0 && p1 < kInfinity && pa >= 0 && pb > pa)) return kNaN;
+  const x = kIlScratch;
+  x[kIlP0] = p0; x[kIlP1] = p1; x[kIlPa] = pa; x[kIlPb] = pb;
+  ilConcentratedPacked(x);
+  return x[kIlOut]!;
+}
+
+/** The inputs of ilConcentratedPacked, by index (the arguments of ilConcentrated, in order), and where it writes the loss. */
+export const kIlP0 = 0, kIlP1 = 1, kIlPa = 2, kIlPb = 3, kIlOut = 4;
+export const kIlSlots = 5;
+const kIlScratch = new Float64Array(kIlSlots);
+
+/**
+ * ilConcentrated with its inputs in a Float64Array (indices kIl…) and the loss written to
+ * x[kIlOut]: for a hot path that must not box doubles into the arguments or the return value of a
+ * call V8 does not inline.
+ */
+export function ilConcentratedPacked(x: Float64Array): void {
+  const p0 = x[kIlP0]!, p1 = x[kIlP1]!, pa = x[kIlPa]!, pb = x[kIlPb]!;
+  if (!(p0 > 0 && p0 < kInfinity && p1 > 0 && p1 < kInfinity && pa >= 0 && pb > pa)) { x[kIlOut] = kNaN; return; }
   const sa = Math.sqrt(pa), sb = Math.sqrt(pb);
   const s0 = p0 <= pa ? sa : p0 >= pb ? sb : Math.sqrt(p0);
   const s1 = p1 <= pa ? sa : p1 >= pb ? sb : Math.sqrt(p1);
   // amounts per unit of liquidity
   const x0 = 1 / s0 - 1 / sb, y0 = s0 - sa;
   const x1 = 1 / s1 - 1 / sb, y1 = s1 - sa;
-  return (x1 * p1 + y1) / (x0 * p1 + y0) - 1;
+  x[kIlOut] = (x1 * p1 + y1) / (x0 * p1 + y0) - 1;
 }

@@ -181,8 +181,11 @@ export const kRebalInfoCostUsd = 3;
 export const kRebalInfoTurnover = 4;
 export const kRebalInfoLength = 5;
 
+// (a module-private copy for the hot path: an optimized function that reads an exported binding
+// holding a non-integer number allocates a heap number per read)
+const kRebalMinTradeWeightLocal = 1e-12;
 /** Weight differences at or below this count as "no trade" for the fixed cost. */
-export const kRebalMinTradeWeight = 1e-12;
+export const kRebalMinTradeWeight = kRebalMinTradeWeightLocal;
 
 /**
  * Whether to rebalance from current to target weights, and the trades.
@@ -245,7 +248,7 @@ function decideRebalance(
     const a = Math.abs(d);
     if (!(a <= maxDrift)) maxDrift = a; // NaN propagates
     turnover += a;
-    if (a > kRebalMinTradeWeight) traded++;
+    if (a > kRebalMinTradeWeightLocal) traded++;
   }
   let quad = 0;
   for (let i = 0; i < n; i++) {

@@ -202,10 +202,15 @@ export function marketRiskFromVolatility(sigmaDaily: number, fullVol: number = k
   return r < 1 ? r : 1;
 }
 
+// (a module-private copy for the hot path: an optimized function that reads an exported binding
+// holding a non-integer number allocates a heap number per read)
+const kRiskWeightConcentrationLocal = 0.3;
 /** Weights of the composite risk score. */
-export const kRiskWeightConcentration = 0.3;
-export const kRiskWeightLiquidity = 0.3;
-export const kRiskWeightMarket = 0.4;
+export const kRiskWeightConcentration = kRiskWeightConcentrationLocal;
+const kRiskWeightLiquidityLocal = 0.3;
+export const kRiskWeightLiquidity = kRiskWeightLiquidityLocal;
+const kRiskWeightMarketLocal = 0.4;
+export const kRiskWeightMarket = kRiskWeightMarketLocal;
 
 /**
  * Composite risk score on 0–10 (10 = riskiest):
@@ -214,8 +219,8 @@ export const kRiskWeightMarket = 0.4;
  * market: marketRiskFromVolatility. Each input is clamped to [0, 1]. NaN → NaN.
  */
 export function compositeRiskScore(concentration: number, liquidity: number, market: number): number {
-  return 10 * (kRiskWeightConcentration * clamp01(concentration) + kRiskWeightLiquidity * clamp01(liquidity) +
-    kRiskWeightMarket * clamp01(market));
+  return 10 * (kRiskWeightConcentrationLocal * clamp01(concentration) + kRiskWeightLiquidityLocal * clamp01(liquidity) +
+    kRiskWeightMarketLocal * clamp01(market));
 }
 
 function clamp01(x: number): number {

@@ -30,7 +30,10 @@ export const kLegConstantProduct = 3;
 export const kLegV3 = 4;
 
 /** Book levels a leg keeps (a depth record's kDepthLevels). */
-export const kLegMaxLevels = 8;
+// (setBookLeg compares a double with it: a module-private constant, as an exported binding read in
+// optimized code turns the comparison's result into a heap number)
+const kMaxLevels = 8;
+export const kLegMaxLevels = kMaxLevels;
 // Leg layout (offsets inside one leg)
 export const kLegType = 0;
 export const kLegFee = 1; // taker / pool fee, fraction
@@ -91,7 +94,7 @@ export function setBookLeg(
   path: Float64Array, k: number, sell: boolean, fee: number, lv: Float64Array, priceAt: number, sizeAt: number, n: number,
 ): void {
   const o = k * kLegStride;
-  const m = n < kLegMaxLevels ? n : kLegMaxLevels;
+  const m = n < kMaxLevels ? n : kMaxLevels;
   path[o + kLegType] = sell ? kLegBookSell : kLegBookBuy;
   path[o + kLegFee] = fee;
   path[o + kLegLevels] = m;

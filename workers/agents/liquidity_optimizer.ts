@@ -28,13 +28,17 @@ import {
 } from '../../protocol/records.ts';
 import type { ResultWriter } from '../../protocol/result_region.ts';
 import { assetOfToken, isStable } from '../../finance/tokens.ts';
-import { kUsPerDay, TickVolatility } from './volatility.ts';
+import { kUsPerDay as kUsPerDayExported, TickVolatility } from './volatility.ts';
 import {
   evaluateRange, kLpEfficiency, kLpFeeReturn, kLpHalfWidth, kLpIlCost, kLpInRange, kLpNetReturn, kLpOutLength,
   optimalLpSize, optimiseRange,
 } from '../../finance/lp_range.ts';
 import { bestSinglePool, cpMarginalRate, splitConstantProduct } from '../../finance/routing.ts';
 import type { Fields } from '../../protocol/snapshot.ts';
+
+// A module-private copy (86.4e9 is a heap number): an optimized function that reads an imported
+// binding holding a non-Smi number allocates a heap number per read.
+const kUsPerDay = kUsPerDayExported;
 
 /** Pools optimised per cycle at most (bounds a cycle's time; the rest wait for the next cycle). */
 const kOptimisePerCycle = 1;

@@ -34,8 +34,11 @@ import {
 } from '../../finance/portfolio.ts';
 import type { Fields } from '../../protocol/snapshot.ts';
 
+// (a module-private copy for the hot path: an optimized function that reads an exported binding
+// holding a non-integer number allocates a heap number per read)
+const kSleeveFractionLocal = 0.3;
 /** Fraction of capital the core sleeve holds. */
-export const kSleeveFraction = 0.3;
+export const kSleeveFraction = kSleeveFractionLocal;
 
 export class PortfolioRebalancer implements Agent {
   #view!: MarketView;
@@ -134,7 +137,7 @@ export class PortfolioRebalancer implements Agent {
       const units = pf[kPfPositions0 + books[i]!]! - pf[pfHedged(cap, books[i]!)]!;
       if (units !== 0 && units === units) value[a] = value[a]! + units * this.#prices.usd[this.#bookBaseUsd[i]!]!;
     }
-    const sleeveUsd = this.#cfg.capitalUsd * kSleeveFraction;
+    const sleeveUsd = this.#cfg.capitalUsd * kSleeveFractionLocal;
     for (let i = 0; i < n; i++) this.#current[i] = value[this.#idx[i]!]! / sleeveUsd;
     this.lastSweeps = riskBudgetWeights(this.#cov, n, null, this.#target, this.#scratch);
     if (this.lastSweeps < 0) inverseVolatilityWeights(this.#vols, n, this.#target);

@@ -49,17 +49,24 @@ import {
   varParametric,
 } from '../../finance/risk.ts';
 import { normalInv } from '../../finance/stats.ts';
-import { ilConcentrated, ilConstantProduct } from '../../finance/impermanent_loss.ts';
+import { ilConcentratedPacked, ilConstantProduct, kIlOut, kIlP0, kIlP1, kIlPa, kIlPb, kIlSlots } from '../../finance/impermanent_loss.ts';
 import { correlationFromCovariance, largestEigenvalue } from '../../finance/covariance.ts';
 import type { Fields } from '../../protocol/snapshot.ts';
 
+// NaN as a module constant: a double returned beside it stays unboxed (the global NaN boxes it).
+const kNaN = NaN;
 /** Major price moves at or above this change (percent) raise an alert. */
 const kMajorMoveAlertPct = 2;
+// (a module-private copy for the hot path: an optimized function that reads an exported binding
+// holding a non-integer number allocates a heap number per read)
+const kStablePoolSigmaLocal = 0.001;
 /** Daily σ of a stablecoin pool's principal (depeg, contract) and of a token the engine does not price. */
-export const kStablePoolSigma = 0.001;
-export const kUnknownTokenSigma = 0.03;
+export const kStablePoolSigma = kStablePoolSigmaLocal;
+const kUnknownTokenSigmaLocal = 0.03;
+export const kUnknownTokenSigma = kUnknownTokenSigmaLocal;
+const kIlReferenceHalfWidthLocal = Math.log(1.1);
 /** Log half-width of the reference range for a v3 pool's IL figures: ±10 %. */
-export const kIlReferenceHalfWidth = Math.log(1.1);
+export const kIlReferenceHalfWidth = kIlReferenceHalfWidthLocal;
 /** Samples of the covariance clock between two eigenvalue refreshes. */
 export const kFactorEverySamples = 10;
 /** Power iterations of the absorption ratio at most. */
@@ -113,6 +120,7 @@ export class RiskAssessor implements Agent {
   // arguments (16 B each), so they travel through these arrays.
   #pub = new Float64Array(kPubSlots);
   #rsk = new Float64Array(kRiskScoreSlots);
+  #il = new Float64Array(kIlSlots); // ilConcentratedPacked's inputs and loss
 
   init(ctx: AgentContext): void {
     this.#view = ctx.view;
@@ -198,7 +206,7 @@ export class RiskAssessor implements Agent {
   }
 
   #tokenUsd(idx: number): number {
-    return idx === -2 ? 1 : idx >= 0 ? this.#prices.usd[idx]! : NaN;
+    return idx === -2 ? 1 : idx >= 0 ? this.#prices.usd[idx]! : kNaN;
   }
 
   onChange(slot: number): void {
@@ -241,7 +249,7 @@ export class RiskAssessor implements Agent {
     const tvl = q[kTvl]!;
     const stable = q[kStablecoin]! === q[kStablecoin]! ? q[kStablecoin]! : 0;
     // The principal of a stablecoin pool is far steadier than a volatile one: 0.1 % vs 3 % daily σ.
-    const sigmaDaily = stable === 1 ? kStablePoolSigma : kUnknownTokenSigma;
+    const sigmaDaily = stable === 1 ? kStablePoolSigmaLocal : kUnknownTokenSigmaLocal;
     const a = this.#pub;
     a[kPubSigma] = sigmaDaily; a[kPubDepthUsd] = tvl; a[kPubDepthShare] = this.#cfg.risk.liquidityCapFraction; a[kPubMid] = NaN; a[kPubUnitUsd] = 1;
     this.#publishSlot(slot);
@@ -290,15 +298,27 @@ export class RiskAssessor implements Agent {
     if (!(this.#ilRef[slot]! > 0)) this.#ilRef[slot] = p;
     const ref = this.#ilRef[slot]!;
     const concentrated = q[kSqrtPrice]! === q[kSqrtPrice]!; // v3 pools carry sqrtPriceX96
-    const h = kIlReferenceHalfWidth;
-    t.setTable(kRiskTableIl, slot, concentrated ? ilConcentrated(ref, p, ref * Math.exp(-h), ref * Math.exp(h)) : ilConstantProduct(p / ref));
+    const h = kIlReferenceHalfWidthLocal;
+    const il = this.#il;
+    if (concentrated) {
+      il[kIlP0] = ref; il[kIlP1] = p; il[kIlPa] = ref * Math.exp(-h); il[kIlPb] = ref * Math.exp(h);
+      ilConcentratedPacked(il);
+      t.setTable(kRiskTableIl, slot, il[kIlOut]!);
+    } else {
+      t.setTable(kRiskTableIl, slot, ilConstantProduct(p / ref));
+    }
     if (sigmaDaily === sigmaDaily) {
       const move = this.#z * sigmaDaily * Math.sqrt(this.#cfg.risk.horizonDays);
       const up = Math.exp(move);
       let atRisk: number;
       if (concentrated) {
         const lo = p * Math.exp(-h), hi = p * Math.exp(h);
-        atRisk = Math.min(ilConcentrated(p, p * up, lo, hi), ilConcentrated(p, p / up, lo, hi));
+        il[kIlP0] = p; il[kIlP1] = p * up; il[kIlPa] = lo; il[kIlPb] = hi;
+        ilConcentratedPacked(il);
+        const ilUp = il[kIlOut]!;
+        il[kIlP1] = p / up;
+        ilConcentratedPacked(il);
+        atRisk = Math.min(ilUp, il[kIlOut]!);
       } else {
         atRisk = ilConstantProduct(up); // IL(r) = IL(1/r) for a constant-product pool
       }
@@ -417,7 +437,7 @@ export class RiskAssessor implements Agent {
           e[asset] = e[asset]! + v * this.#poolShare[s * kMaxPoolAssets + k]!;
         }
         const stableUsd = v * this.#poolStable[s]!, unknownUsd = v * this.#poolUnknown[s]!;
-        idioVar += (stableUsd * kStablePoolSigma) ** 2 + (unknownUsd * kUnknownTokenSigma) ** 2;
+        idioVar += (stableUsd * kStablePoolSigmaLocal) ** 2 + (unknownUsd * kUnknownTokenSigmaLocal) ** 2;
       }
     }
     if (n === 0) {
@@ -522,5 +542,6 @@ export class RiskAssessor implements Agent {
     this.#q = v.f('q', this.#q);
     this.#pub = v.f('pub', this.#pub);
     this.#rsk = v.f('rsk', this.#rsk);
+    this.#il = v.f('il', this.#il);
   }
 }

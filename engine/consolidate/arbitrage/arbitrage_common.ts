@@ -7,11 +7,14 @@ import { isStable, kUsdQuotes } from '../../../finance/tokens.ts';
 import { StableMarks } from '../../../finance/stable_marks.ts';
 import type { Verdict } from '../../types.ts';
 import type { FusionContext } from '../fusion.ts';
-import { kMaxExecutionRisk, kMaxInstrumentRisk } from '../risk_table.ts';
+import { kMaxExecutionRisk as kMaxExecutionRiskExported, kMaxInstrumentRisk } from '../risk_table.ts';
 import { Sightings } from './sightings.ts';
 import { QuoteUse } from './quote_use.ts';
 import type { Fields } from '../../../protocol/snapshot.ts';
 
+// A module-private copy: an optimized function that reads an imported binding holding a
+// non-integer number allocates a heap number per read.
+const kMaxExecutionRisk = kMaxExecutionRiskExported;
 /** A flat arbitrage that fits in less than this share of its size is rejected as taken. */
 const kMinFit = 0.01;
 

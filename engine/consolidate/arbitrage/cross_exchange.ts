@@ -6,7 +6,7 @@ import { kRecRisk, kRecScore, kRecSize, kRecSlotA, kRecSlotB, kRecValue } from '
 import { kArbDetailCostsUsd, kArbDetailDurationS } from '../../../protocol/records.ts';
 import { usdText as usd } from '../../usd_text.ts';
 import { proposal } from '../fusion.ts';
-import type { Sightings } from './sightings.ts';
+import { kSightKey, kSightProfitUsd, kSightSizeUsd, type Sightings } from './sightings.ts';
 import type { ArbKindCounts } from '../stats.ts';
 import { round } from '../round.ts';
 import type { ArbitrageCommon } from './arbitrage_common.ts';
@@ -34,14 +34,16 @@ export class CrossExchangeArbitrage {
     const legs = a.legs, sides = a.sides;
     legs[0] = buy; legs[1] = sell; sides[0] = 1; sides[1] = 0;
     const n = this.#n;
-    if (this.#seen.unchanged(buy * a.cap + sell, rnd, legs, 2, profitUsd, notionalUsd)) { n.published++; n.unchanged++; return; }
+    const seen = this.#seen, sa = seen.args;
+    sa[kSightKey] = buy * a.cap + sell; sa[kSightProfitUsd] = profitUsd; sa[kSightSizeUsd] = notionalUsd;
+    if (seen.unchanged(rnd, legs, 2)) { n.published++; n.unchanged++; return; }
     let sizeUsd = Math.min(notionalUsd, a.capSize(Infinity, legs, 2));
     const ruling = a.gate(execRisk, legs, 2) ?? a.fit(legs, sides, 2, sizeUsd);
     const left = ruling === null && a.scale < 1 ? a.scale : 1; // earlier fills took part of a quote
     sizeUsd *= left;
     const scale = notionalUsd > 0 ? sizeUsd / notionalUsd : 0;
     const expected = profitUsd * scale;
-    const sighting = this.#seen.check(buy * a.cap + sell, rnd, legs, 2, profitUsd, notionalUsd, ruling === null);
+    const sighting = seen.check(rnd, legs, 2, ruling === null);
     n.published++;
     if (sighting === 0) { n.unchanged++; return; } // still the same open opportunity, unchanged since it was decided
     if (sighting === 1) c.stats.noteOpportunity(agent);

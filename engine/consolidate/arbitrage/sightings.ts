@@ -14,6 +14,9 @@ import type { Fields } from '../../../protocol/snapshot.ts';
 
 const kLegs = 4;
 
+/** The numbers of the opportunity that check() and unchanged() look at, in Sightings.args (written by the caller first). */
+export const kSightKey = 0, kSightProfitUsd = 1, kSightSizeUsd = 2;
+
 export class Sightings {
   readonly #view: MarketView;
   readonly #keys: Float64Array;
@@ -28,6 +31,12 @@ export class Sightings {
   #used = 0;
   #at = -1; // entry of the last check()
   #step = 0.25;
+  /**
+   * The opportunity's key (< 2^53), profit and size for the next check() or unchanged(): numbers
+   * in a Float64Array, not arguments (a call V8 does not inline boxes each double argument, and
+   * consolidation asks this for every published record).
+   */
+  readonly args = new Float64Array(3);
 
   constructor(view: MarketView, sizePow2 = 1 << 14) {
     this.#view = view;
@@ -45,12 +54,15 @@ export class Sightings {
   set stepPct(p: number) { this.#step = p / 100; }
 
   /**
-   * Seen in round `rnd` with these legs, profit and size; `wouldPass`: its ruling now is no
-   * rejection. Returns the sighting to decide (1: it opens), or 0 when it is unchanged since it was
-   * last decided. After a non-zero answer the caller reports the verdict with decided().
+   * Seen in round `rnd` with these legs, and the key, profit and size in `args`; `wouldPass`: its
+   * ruling now is no rejection. Returns the sighting to decide (1: it opens), or 0 when it is
+   * unchanged since it was last decided. After a non-zero answer the caller reports the verdict
+   * with decided().
    */
-  check(key: number, rnd: number, legs: Int32Array, n: number, profitUsd: number, sizeUsd: number, wouldPass: boolean): number {
-    const i = this.#find(key);
+  check(rnd: number, legs: Int32Array, n: number, wouldPass: boolean): number {
+    const a = this.args;
+    const key = a[kSightKey]!, profitUsd = a[kSightProfitUsd]!, sizeUsd = a[kSightSizeUsd]!;
+    const i = this.#find();
     this.#at = i;
     const open = this.#keys[i] === key && this.#round[i] === rnd - 1;
     this.#round[i] = rnd;
@@ -85,10 +97,12 @@ export class Sightings {
    * The fast path, before the caller computes its ruling: true when the key is open, was not
    * rejected when last decided, and neither its legs' quotes nor its profit or size changed past
    * the step — then it is unchanged whatever its ruling (and marked seen in round `rnd`). False:
-   * call check().
+   * call check(). The key, profit and size are read from `args`.
    */
-  unchanged(key: number, rnd: number, legs: Int32Array, n: number, profitUsd: number, sizeUsd: number): boolean {
-    const i = this.#find(key);
+  unchanged(rnd: number, legs: Int32Array, n: number): boolean {
+    const a = this.args;
+    const key = a[kSightKey]!, profitUsd = a[kSightProfitUsd]!, sizeUsd = a[kSightSizeUsd]!;
+    const i = this.#find();
     if (this.#keys[i] !== key || this.#round[i] !== rnd - 1 || this.#rejected[i] === 1) return false;
     const step = 1 + this.#step;
     if ((profitUsd > this.#profit[i]! * step && profitUsd > 0) || (sizeUsd > this.#size[i]! * step && sizeUsd > 0)) return false;
@@ -104,14 +118,16 @@ export class Sightings {
   /** The verdict of the sighting the last check() returned. */
   decided(rejected: boolean): void { this.#rejected[this.#at] = rejected ? 1 : 0; }
 
-  #find(key: number): number {
+  /** The entry of the key in args: its own, or the free one where it goes. */
+  #find(): number {
+    const key = this.args[kSightKey]!;
     const keys = this.#keys;
     let i = hash(key) & this.#mask;
     for (;;) {
       const k = keys[i]!;
       if (k === key) return i;
       if (k === -1) {
-        if (this.#used * 2 >= keys.length) { this.#keys.fill(-1); this.#used = 0; return this.#find(key); } // full enough: forget (rare)
+        if (this.#used * 2 >= keys.length) { this.#keys.fill(-1); this.#used = 0; return this.#find(); } // full enough: forget (rare)
         return i;
       }
       i = (i + 1) & this.#mask;
@@ -130,6 +146,7 @@ export class Sightings {
     v.r('rejected', this.#rejected);
     v.r('mask', this.#mask);
     v.r('e2', this.#e2);
+    v.r('args', this.args);
     this.#used = v.f('used', this.#used);
     this.#at = v.f('at', this.#at);
     this.#step = v.f('step', this.#step);

@@ -9,7 +9,7 @@ import {
 } from '../../../protocol/records.ts';
 import { usdText as usd } from '../../usd_text.ts';
 import { proposal } from '../fusion.ts';
-import type { Sightings } from './sightings.ts';
+import { kSightKey, kSightProfitUsd, kSightSizeUsd, type Sightings } from './sightings.ts';
 import type { ArbKindCounts } from '../stats.ts';
 import { round } from '../round.ts';
 import type { ArbitrageCommon } from './arbitrage_common.ts';
@@ -37,7 +37,9 @@ export class TriangularArbitrage {
     const durationS = rec[d + kArbDetailDurationS]!, gasUsd = rec[d + kArbDetailGasUsd]!, costsUsd = rec[d + kArbDetailCostsUsd]!;
     const key = cycleKey(legs, n, dirBits);
     const counts = this.#n;
-    if (this.#seen.unchanged(key, rnd, legs, n, profitUsd, maxSizeUsd)) { counts.published++; counts.unchanged++; return; }
+    const seen = this.#seen, sa = seen.args;
+    sa[kSightKey] = key; sa[kSightProfitUsd] = profitUsd; sa[kSightSizeUsd] = maxSizeUsd;
+    if (seen.unchanged(rnd, legs, n)) { counts.published++; counts.unchanged++; return; }
     const sides = a.sides;
     for (let k = 0; k < n; k++) sides[k] = (dirBits >> k) & 1 ? 0 : 1; // a sell takes the bid, a buy the ask
     let sizeUsd = a.capSize(maxSizeUsd, legs, n);
@@ -46,7 +48,7 @@ export class TriangularArbitrage {
     sizeUsd *= left;
     const scale = maxSizeUsd > 0 ? sizeUsd / maxSizeUsd : 0;
     const expected = (profitUsd + gasUsd) * scale - gasUsd;
-    const sighting = this.#seen.check(key, rnd, legs, n, profitUsd, maxSizeUsd, ruling === null);
+    const sighting = seen.check(rnd, legs, n, ruling === null);
     counts.published++;
     if (sighting === 0) { counts.unchanged++; return; } // still the same open cycle, unchanged since it was decided
     if (sighting === 1) c.stats.noteOpportunity(agent);

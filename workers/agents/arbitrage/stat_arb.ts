@@ -42,7 +42,10 @@ import type { Fields } from '../../../protocol/snapshot.ts';
  * Hedge ratios outside [kMinBeta, kMaxBeta] are not a pair: a β near 0 means x explains nothing of
  * y (the "spread" is y alone), a large one that y explains nothing of x.
  */
-export const kMinBeta = 0.2;
+// (a module-private copy for the hot path: an optimized function that reads an exported binding
+// holding a non-integer number allocates a heap number per read)
+const kMinBetaLocal = 0.2;
+export const kMinBeta = kMinBetaLocal;
 export const kMaxBeta = 5;
 
 // Per-pair fit columns
@@ -280,7 +283,7 @@ export class StatArb {
       const halfLifeS = f[kFitHalfLife]! * s.sampleUs * 1e-6;
       fit[o + kPfAlpha] = f[kFitAlpha]!; fit[o + kPfBeta] = f[kFitBeta]!; fit[o + kPfSd] = f[kFitSpreadSd]!;
       fit[o + kPfHalfLifeS] = halfLifeS; fit[o + kPfDf] = f[kFitDfStat]!;
-      fit[o + kPfTradable] = ok && f[kFitBeta]! >= kMinBeta && f[kFitBeta]! <= kMaxBeta && f[kFitR2]! >= s.minR2 &&
+      fit[o + kPfTradable] = ok && f[kFitBeta]! >= kMinBetaLocal && f[kFitBeta]! <= kMaxBeta && f[kFitR2]! >= s.minR2 &&
         f[kFitSpreadSd]! > 0 && f[kFitSpreadSd]! <= s.maxSpreadSdBps * 1e-4 && f[kFitDfStat]! <= s.maxDfStat && halfLifeS >= 0 && halfLifeS <= s.maxHalfLifeS ? 1 : 0;
     }
   }

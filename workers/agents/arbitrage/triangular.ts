@@ -67,6 +67,7 @@ export class Triangular {
   #expHead = 0;
   #expLen = 0;
   readonly #q = new Float64Array(kFieldCount);
+  readonly #w2 = new Float64Array(2); // a slot's two edge weights, for setWeightAt
   readonly #pool: PoolReader;
   readonly #path: Float64Array;
   readonly #pathOut = new Float64Array(kPathOutLength);
@@ -185,9 +186,10 @@ export class Triangular {
       this.#pushExpiry(ts + maxAge, slot);
     }
     this.#slotTs[slot] = ts;
-    const e = this.#edge0[slot]!;
-    this.#finder.setWeight(e, wSell);
-    this.#finder.setWeight(e + 1, wBuy);
+    const e = this.#edge0[slot]!, w = this.#w2;
+    w[0] = wSell; w[1] = wBuy; // through an array: a double argument of a call V8 does not inline is boxed
+    this.#finder.setWeightAt(e, w, 0);
+    this.#finder.setWeightAt(e + 1, w, 1);
   }
 
   /** Pool price, token1 per token0 in human units: V3 from √P and the decimals, V2 from reserves. */
@@ -347,6 +349,7 @@ export class Triangular {
     this.#expHead = v.f('expHead', this.#expHead);
     this.#expLen = v.f('expLen', this.#expLen);
     v.r('q', this.#q);
+    v.r('w2', this.#w2);
     v.r('pool', this.#pool);
     v.r('path', this.#path);
     v.r('pathOut', this.#pathOut);
