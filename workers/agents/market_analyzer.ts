@@ -38,6 +38,7 @@ import {
   autocorrelation, correlation, kVrOutLength, kVrRatio, kVrZRobust, regimeOf, ReturnWindow, varianceRatio,
 } from '../../finance/regime.ts';
 import type { Fields } from '../../protocol/snapshot.ts';
+import { kRecAux, kRecRisk, kRecScore, kRecSize, kRecValue } from '../../protocol/layout.ts';
 
 /** Regime statistics recomputed per cycle at most (spreads the work of a sample over cycles). */
 const kRegimeAssetsPerCycle = 2;
@@ -238,7 +239,9 @@ export class MarketAnalyzer implements Agent {
     const e = this.#events;
     for (let i = 0; i < this.#nEvents; i++) {
       const o = i * 6;
-      out.push(kRecMarketEvent, e[o]!, -1, e[o + 1]!, e[o + 2]!, e[o + 3]!, e[o + 4]!, e[o + 5]!);
+      const nx = out.next; // the numbers through out.next: no boxed arguments per record
+      nx[kRecScore] = e[o + 1]!; nx[kRecValue] = e[o + 2]!; nx[kRecSize] = e[o + 3]!; nx[kRecRisk] = e[o + 4]!; nx[kRecAux] = e[o + 5]!;
+      out.pushNext(kRecMarketEvent, e[o]!, -1);
     }
     this.#nEvents = 0;
     const ret = this.#ret;

@@ -52,6 +52,7 @@ import { normalInv } from '../../finance/stats.ts';
 import { ilConcentratedPacked, ilConstantProduct, kIlOut, kIlP0, kIlP1, kIlPa, kIlPb, kIlSlots } from '../../finance/impermanent_loss.ts';
 import { correlationFromCovariance, largestEigenvalue } from '../../finance/covariance.ts';
 import type { Fields } from '../../protocol/snapshot.ts';
+import { kRecAux, kRecRisk, kRecScore, kRecSize, kRecValue } from '../../protocol/layout.ts';
 
 // NaN as a module constant: a double returned beside it stays unboxed (the global NaN boxes it).
 const kNaN = NaN;
@@ -375,7 +376,9 @@ export class RiskAssessor implements Agent {
     const a = this.#alerts;
     for (let i = 0; i < this.#nAlerts; i++) {
       const o = i * 4;
-      out.push(kRecRiskAlert, a[o]!, -1, a[o + 1]!, a[o + 2]!, 0, 0, a[o + 3]!);
+      const nx = out.next; // the numbers through out.next: no boxed arguments per record
+      nx[kRecScore] = a[o + 1]!; nx[kRecValue] = a[o + 2]!; nx[kRecSize] = 0; nx[kRecRisk] = 0; nx[kRecAux] = a[o + 3]!;
+      out.pushNext(kRecRiskAlert, a[o]!, -1);
     }
     this.#nAlerts = 0;
     if (this.#returns.maybeSample(nowUs)) {

@@ -36,6 +36,7 @@ import {
   apyZScore, effectiveApyPct, kScreenHold, kScreenRepeat, predictionFactor, screenYieldUpdate, sigmaToApyStdPct, stabilityRiskPoints,
 } from '../../finance/yield_signals.ts';
 import type { Fields } from '../../protocol/snapshot.ts';
+import { kRecAux, kRecRisk, kRecScore, kRecSize, kRecValue } from '../../protocol/layout.ts';
 
 /** Cascade volume (USD) at which the market score halves. */
 const kStressHalfUsd = 20_000_000;
@@ -194,7 +195,9 @@ export class YieldHunter implements Agent {
       if (s < 0) break;
       const score = this.#topScore[i]!;
       const allocation = cfg.capitalUsd * cfg.yield.maxAllocationFraction * score;
-      out.push(kRecYield, s, -1, score, this.#apyEff[s]!, allocation, this.#risk[s]!, this.#reliability[s]!);
+      const nx = out.next; // the numbers through out.next: no boxed arguments per record
+      nx[kRecScore] = score; nx[kRecValue] = this.#apyEff[s]!; nx[kRecSize] = allocation; nx[kRecRisk] = this.#risk[s]!; nx[kRecAux] = this.#reliability[s]!;
+      out.pushNext(kRecYield, s, -1);
     }
   }
 

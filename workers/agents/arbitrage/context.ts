@@ -5,7 +5,6 @@ import type { RegistrySnapshot } from '../../../protocol/registry.ts';
 import { gasCostUsd } from '../../../finance/gas.ts';
 import type { AssetPrices } from '../asset_prices.ts';
 import type { AgentConfig } from '../config.ts';
-import { kRecArbDetail } from '../../../protocol/records.ts';
 import type { ResultWriter } from '../../../protocol/result_region.ts';
 import type { BookReader } from './book_reader.ts';
 import type { InputClock } from './input_clock.ts';
@@ -48,10 +47,3 @@ export function roomForPair(out: ResultWriter): boolean {
   return false;
 }
 
-/** Pushes the kRecArbDetail record that follows every arbitrage record (after roomForPair). */
-export function pushDetail(
-  out: ResultWriter, leg3: number, leg4: number, durationS: number, gasCostUsd: number, maxSizeUsd: number,
-  feesAndSlippageUsd: number, oldestAgeS: number,
-): void {
-  out.push(kRecArbDetail, leg3, leg4, durationS, gasCostUsd, maxSizeUsd, feesAndSlippageUsd, oldestAgeS);
-}

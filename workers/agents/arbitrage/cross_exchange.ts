@@ -24,9 +24,11 @@ import {
 import { takerFee } from '../config.ts';
 import { kRecArbCross } from '../../../protocol/records.ts';
 import { kBookHasDepthAt, kBookLength } from './book_reader.ts';
-import { pushDetail, roomForPair, type ArbContext } from './context.ts';
+import { roomForPair, type ArbContext } from './context.ts';
 import { firstUpdateS } from './input_clock.ts';
 import type { Fields } from '../../../protocol/snapshot.ts';
+import { kRecAux, kRecRisk, kRecScore, kRecSize, kRecValue } from '../../../protocol/layout.ts';
+import { kRecArbDetail } from '../../../protocol/records.ts';
 
 // Per-pair result columns
 const kPrBuy = 0;
@@ -154,10 +156,13 @@ export class CrossExchange {
       this.#times(res[o + kPrBuy]!, res[o + kPrSell]!, ts);
       const tsBuy = ts[0]!, tsSell = ts[1]!;
       if (!roomForPair(out)) { this.#c.out.arrays.metrics[kResArbCrossNotEvaluated]! += this.#nActive - i; break; }
-      out.push(kRecArbCross, res[o + kPrBuy]!, res[o + kPrSell]!, res[o + kPrNetBps]!, res[o + kPrProfitUsd]!,
-        res[o + kPrSize]!, res[o + kPrRisk]!, res[o + kPrGrossBps]!);
-      pushDetail(out, -1, -1, res[o + kPrDurationS]!, 0, res[o + kPrSizeUsd]!, res[o + kPrCostsUsd]!,
-        Math.max(nowUs - tsBuy, nowUs - tsSell) * 1e-6);
+      const n = out.next; // the numbers through out.next: no boxed arguments per record
+      n[kRecScore] = res[o + kPrNetBps]!; n[kRecValue] = res[o + kPrProfitUsd]!; n[kRecSize] = res[o + kPrSize]!;
+      n[kRecRisk] = res[o + kPrRisk]!; n[kRecAux] = res[o + kPrGrossBps]!;
+      out.pushNext(kRecArbCross, res[o + kPrBuy]!, res[o + kPrSell]!);
+      n[kRecScore] = res[o + kPrDurationS]!; n[kRecValue] = 0; n[kRecSize] = res[o + kPrSizeUsd]!; n[kRecRisk] = res[o + kPrCostsUsd]!;
+      n[kRecAux] = Math.max(nowUs - tsBuy, nowUs - tsSell) * 1e-6;
+      out.pushNext(kRecArbDetail, -1, -1);
     }
   }
 

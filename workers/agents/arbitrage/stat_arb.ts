@@ -35,8 +35,10 @@ import {
 } from '../../../protocol/records.ts';
 import { isStable } from '../../../finance/tokens.ts';
 import { kBookLength } from './book_reader.ts';
-import { pushDetail, roomForPair, type ArbContext } from './context.ts';
+import { roomForPair, type ArbContext } from './context.ts';
 import type { Fields } from '../../../protocol/snapshot.ts';
+import { kRecAux, kRecRisk, kRecScore, kRecSize, kRecValue } from '../../../protocol/layout.ts';
+import { kRecArbDetail } from '../../../protocol/records.ts';
 
 /**
  * Hedge ratios outside [kMinBeta, kMaxBeta] are not a pair: a β near 0 means x explains nothing of
@@ -323,8 +325,11 @@ export class StatArb {
     if (!roomForPair(c.out)) return;
     const halfLifeS = fit[o + kPfHalfLifeS]!;
     const revertS = timeToRevert(z, s.exitZ, halfLifeS);
-    c.out.push(kRecArbStatistical, buySlot, sellSlot, z, profit, notionalY, Math.min(1, halfLifeS / s.maxHalfLifeS), beta);
-    pushDetail(c.out, -1, -1, revertS, 0, notionalY * (1 + beta), costs, Math.max(nowUs - tsBuy, nowUs - tsSell) * 1e-6);
+    const nx = c.out.next; // the numbers through out.next: no boxed arguments per record
+    nx[kRecScore] = z; nx[kRecValue] = profit; nx[kRecSize] = notionalY; nx[kRecRisk] = Math.min(1, halfLifeS / s.maxHalfLifeS); nx[kRecAux] = beta;
+    c.out.pushNext(kRecArbStatistical, buySlot, sellSlot);
+    nx[kRecScore] = revertS; nx[kRecValue] = 0; nx[kRecSize] = notionalY * (1 + beta); nx[kRecRisk] = costs; nx[kRecAux] = Math.max(nowUs - tsBuy, nowUs - tsSell) * 1e-6;
+    c.out.pushNext(kRecArbDetail, -1, -1);
     // Watch for the exit: with the fit of the episode's first publication (consolidation opens the
     // trade then; the other side is a new episode, and closes the trade there); each publication
     // moves the deadline (the opportunity is still there).

@@ -33,10 +33,12 @@ import { PoolReader } from '../pool_reader.ts';
 import { takerFee } from '../config.ts';
 import { kRecArbTriangular } from '../../../protocol/records.ts';
 import { assetOfToken, isStable } from '../../../finance/tokens.ts';
-import { gasUsd, pushDetail, roomForPair, type ArbContext } from './context.ts';
+import { gasUsd, roomForPair, type ArbContext } from './context.ts';
 import { firstUpdateS } from './input_clock.ts';
 import { rawPerUnit, unitScale } from './units.ts';
 import type { Fields } from '../../../protocol/snapshot.ts';
+import { kRecAux, kRecRisk, kRecScore, kRecSize, kRecValue } from '../../../protocol/layout.ts';
+import { kRecArbDetail } from '../../../protocol/records.ts';
 
 /** Cycles sized and published per agent cycle at most. */
 const kMaxCyclesPerCycle = 32;
@@ -283,9 +285,11 @@ export class Triangular {
     const out = c.out;
     if (!roomForPair(out)) { this.#count(kResArbTriNotEvaluated); return; }
     const ls = this.#legSlot;
-    out.push(kRecArbTriangular, ls[0]!, ls[1]!, (profitUsd / sizeUsd) * 1e4, profitUsd, sizeUsd, risk, len + 10 * dirBits);
-    pushDetail(out, len > 2 ? ls[2]! : -1, len > 3 ? ls[3]! : -1, firstUpdateS(rateSum), gas, sizeUsd,
-      po[kPathTradingCost]! * usdStart, oldest * 1e-6);
+    const nx = out.next; // the numbers through out.next: no boxed arguments per record
+    nx[kRecScore] = (profitUsd / sizeUsd) * 1e4; nx[kRecValue] = profitUsd; nx[kRecSize] = sizeUsd; nx[kRecRisk] = risk; nx[kRecAux] = len + 10 * dirBits;
+    out.pushNext(kRecArbTriangular, ls[0]!, ls[1]!);
+    nx[kRecScore] = firstUpdateS(rateSum); nx[kRecValue] = gas; nx[kRecSize] = sizeUsd; nx[kRecRisk] = po[kPathTradingCost]! * usdStart; nx[kRecAux] = oldest * 1e-6;
+    out.pushNext(kRecArbDetail, len > 2 ? ls[2]! : -1, len > 3 ? ls[3]! : -1);
   }
 
   /** Leg i of the path from the slot's current state; false when it cannot be modelled. */

@@ -16,8 +16,10 @@ import {
 import { reliabilityOf } from '../../../finance/yield_score.ts';
 import { kRecArbYield } from '../../../protocol/records.ts';
 import { symbolTokens } from '../../../finance/tokens.ts';
-import { gasUsd, pushDetail, roomForPair, type ArbContext } from './context.ts';
+import { gasUsd, roomForPair, type ArbContext } from './context.ts';
 import type { Fields } from '../../../protocol/snapshot.ts';
+import { kRecAux, kRecRisk, kRecScore, kRecSize, kRecValue } from '../../../protocol/layout.ts';
+import { kRecArbDetail } from '../../../protocol/records.ts';
 
 const kDayS = 86_400;
 
@@ -119,10 +121,13 @@ export class YieldArb {
         if (this.#activePos[m] === -1) continue;
       }
       if (roomForPair(c.out)) {
-        c.out.push(kRecArbYield, res[o + kGrBorrow]!, res[o + kGrSupply]!, res[o + kGrNet]!, res[o + kGrProfitUsd]!,
-          res[o + kGrSizeUsd]!, res[o + kGrRisk]!, res[o + kGrHaircut]!);
-        pushDetail(c.out, -1, -1, horizonS, res[o + kGrGasUsd]!, res[o + kGrSizeUsd]!, res[o + kGrDilutionUsd]!,
-          Math.max(nowUs - tsB, nowUs - tsS) * 1e-6);
+        const nx = c.out.next; // the numbers through out.next: no boxed arguments per record
+        nx[kRecScore] = res[o + kGrNet]!; nx[kRecValue] = res[o + kGrProfitUsd]!; nx[kRecSize] = res[o + kGrSizeUsd]!;
+        nx[kRecRisk] = res[o + kGrRisk]!; nx[kRecAux] = res[o + kGrHaircut]!;
+        c.out.pushNext(kRecArbYield, res[o + kGrBorrow]!, res[o + kGrSupply]!);
+        nx[kRecScore] = horizonS; nx[kRecValue] = res[o + kGrGasUsd]!; nx[kRecSize] = res[o + kGrSizeUsd]!;
+        nx[kRecRisk] = res[o + kGrDilutionUsd]!; nx[kRecAux] = Math.max(nowUs - tsB, nowUs - tsS) * 1e-6;
+        c.out.pushNext(kRecArbDetail, -1, -1);
       }
       i++;
     }
