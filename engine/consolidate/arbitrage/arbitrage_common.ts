@@ -18,6 +18,13 @@ const kMaxExecutionRisk = kMaxExecutionRiskExported;
 /** A flat arbitrage that fits in less than this share of its size is rejected as taken. */
 const kMinFit = 0.01;
 
+/**
+ * What the risk gates and the fit say of a record, as a number: the verdict (with its text) is
+ * made by ruling() only for a record that is decided — an open opportunity republished every cycle
+ * is mostly not, and its rejection text would be thrown away.
+ */
+export const kPass = 0, kRuleExecRisk = 1, kRuleInstrumentRisk = 2, kRuleTaken = 3;
+
 export class ArbitrageCommon {
   readonly ctx: FusionContext;
   readonly cap: number;
@@ -34,8 +41,15 @@ export class ArbitrageCommon {
   readonly #quoteMark: Int32Array; // book slot → stablecoin (marks) of its quote, or of its reference book's quote; -1 fiat USD
   readonly marks: StableMarks;
   readonly #q = new Float64Array(2);
+  /**
+   * Numbers handed to gateCode() and fitCode() (num[0]: the execution risk, num[1]: the size in
+   * USD): a call V8 does not inline boxes each double argument.
+   */
+  readonly num = new Float64Array(2);
   /** slot → fit()'s rejection naming it (made at its first use: one text per instrument, not per decision). */
   readonly #taken: (Verdict | null)[];
+  /** The figure the last gateCode() / fitCode() rejection names: the execution risk, the worst instrument risk, the taken slot. */
+  #ruled = 0;
 
   constructor(ctx: FusionContext) {
     this.ctx = ctx;
@@ -88,18 +102,27 @@ export class ArbitrageCommon {
 
   /** Risk gates shared by every kind: execution risk, then the instruments' composite risk. */
   gate(execRisk: number, slots: Int32Array, n: number): Verdict | null {
-    if (execRisk > kMaxExecutionRisk) return { status: 'rejected', reason: `execution risk ${execRisk.toFixed(2)} above ${kMaxExecutionRisk}` };
+    this.num[0] = execRisk;
+    return this.ruling(this.gateCode(slots, n));
+  }
+
+  /** gate() of the execution risk in num[0], as a code (kPass, kRuleExecRisk, kRuleInstrumentRisk); ruling() makes its verdict. */
+  gateCode(slots: Int32Array, n: number): number {
+    const execRisk = this.num[0]!;
+    if (execRisk > kMaxExecutionRisk) { this.#ruled = execRisk; return kRuleExecRisk; }
     let worst = -Infinity;
     for (let k = 0; k < n; k++) { const v = this.ctx.risk.riskOf(slots[k]!); if (v > worst) worst = v; }
-    if (worst > kMaxInstrumentRisk) return { status: 'rejected', reason: `instrument risk ${worst.toFixed(1)}/10 above ${kMaxInstrumentRisk}` };
-    return null;
+    if (worst > kMaxInstrumentRisk) { this.#ruled = worst; return kRuleInstrumentRisk; }
+    return kPass;
   }
 
   /**
-   * How much of `sizeUsd` the legs' current quotes still offer after earlier fills took their part
-   * (quote_use.ts): sets `scale` (≤ 1). Rejects when almost nothing is left of a leg's quote.
+   * How much of the size in num[1] (USD) the legs' current quotes still offer after earlier fills
+   * took their part (quote_use.ts): sets `scale` (≤ 1). kRuleTaken when almost nothing is left of
+   * a leg's quote (ruling() makes the verdict), else kPass.
    */
-  fit(slots: Int32Array, sides: Int32Array, n: number, sizeUsd: number): Verdict | null {
+  fitCode(slots: Int32Array, sides: Int32Array, n: number): number {
+    const sizeUsd = this.num[1]!;
     let scale = 1, worst = -1;
     for (let k = 0; k < n; k++) {
       const s = slots[k]!;
@@ -108,18 +131,32 @@ export class ArbitrageCommon {
       if (f < scale) { scale = f; worst = s; }
     }
     this.scale = scale > 0 ? scale : 0;
-    if (scale >= kMinFit) return null;
-    let v = this.#taken[worst]!;
+    if (scale >= kMinFit) return kPass;
+    this.#ruled = worst;
+    return kRuleTaken;
+  }
+
+  /**
+   * The verdict of the last gateCode() / fitCode() answer `code` (null for kPass). A taken quote's
+   * rejection is made once per instrument and is `lastFitRejection` afterwards.
+   */
+  ruling(code: number): Verdict | null {
+    if (code === kPass) return null;
+    const x = this.#ruled;
+    if (code === kRuleExecRisk) return { status: 'rejected', reason: `execution risk ${x.toFixed(2)} above ${kMaxExecutionRisk}` };
+    if (code === kRuleInstrumentRisk) return { status: 'rejected', reason: `instrument risk ${x.toFixed(1)}/10 above ${kMaxInstrumentRisk}` };
+    let v = this.#taken[x]!;
     if (v === null) {
-      v = { status: 'rejected', reason: `${this.ctx.registry.meta[worst]!.key}: its quote was already taken by earlier fills; waiting for a new one` };
-      this.#taken[worst] = v;
+      v = { status: 'rejected', reason: `${this.ctx.registry.meta[x]!.key}: its quote was already taken by earlier fills; waiting for a new one` };
+      this.#taken[x] = v;
     }
     this.lastFitRejection = v;
     return v;
   }
 
-  /** A fill of `sizeUsd` used that much of each leg's quote. */
-  use(slots: Int32Array, sides: Int32Array, n: number, sizeUsd: number): void {
+  /** A fill of num[1] USD used that much of each leg's quote. */
+  use(slots: Int32Array, sides: Int32Array, n: number): void {
+    const sizeUsd = this.num[1]!;
     for (let k = 0; k < n; k++) this.quotes.use(slots[k]!, sides[k]!, sizeUsd);
   }
 
@@ -144,5 +181,7 @@ export class ArbitrageCommon {
     v.r('marks', this.marks);
     v.r('q', this.#q);
     v.r('taken', this.#taken);
+    this.#ruled = v.f('ruled', this.#ruled);
+    v.r('num', this.num);
   }
 }

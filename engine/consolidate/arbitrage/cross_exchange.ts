@@ -9,7 +9,7 @@ import { proposal } from '../fusion.ts';
 import { kSightKey, kSightProfitUsd, kSightSizeUsd, type Sightings } from './sightings.ts';
 import type { ArbKindCounts } from '../stats.ts';
 import { round } from '../round.ts';
-import type { ArbitrageCommon } from './arbitrage_common.ts';
+import { kPass, type ArbitrageCommon } from './arbitrage_common.ts';
 import type { Fields } from '../../../protocol/snapshot.ts';
 
 export class CrossExchangeArbitrage {
@@ -38,15 +38,18 @@ export class CrossExchangeArbitrage {
     sa[kSightKey] = buy * a.cap + sell; sa[kSightProfitUsd] = profitUsd; sa[kSightSizeUsd] = notionalUsd;
     if (seen.unchanged(rnd, legs, 2)) { n.published++; n.unchanged++; return; }
     let sizeUsd = Math.min(notionalUsd, a.capSize(Infinity, legs, 2));
-    const ruling = a.gate(execRisk, legs, 2) ?? a.fit(legs, sides, 2, sizeUsd);
-    const left = ruling === null && a.scale < 1 ? a.scale : 1; // earlier fills took part of a quote
+    const num = a.num;
+    num[0] = execRisk; num[1] = sizeUsd;
+    const code = a.gateCode(legs, 2) || a.fitCode(legs, sides, 2);
+    const left = code === kPass && a.scale < 1 ? a.scale : 1; // earlier fills took part of a quote
     sizeUsd *= left;
     const scale = notionalUsd > 0 ? sizeUsd / notionalUsd : 0;
     const expected = profitUsd * scale;
-    const sighting = seen.check(rnd, legs, 2, ruling === null);
+    const sighting = seen.check(rnd, legs, 2, code === kPass);
     n.published++;
     if (sighting === 0) { n.unchanged++; return; } // still the same open opportunity, unchanged since it was decided
     if (sighting === 1) c.stats.noteOpportunity(agent);
+    const ruling = a.ruling(code); // its text only now that it is decided
     const mb = c.registry.meta[buy]!, ms = c.registry.meta[sell]!;
     const p = proposal({
       key: `arb:${mb.key}>${ms.key}@${epoch}`, cycle, epoch, ts: nowUs, agent, kind: 'arbitrage_cross_exchange',
@@ -63,7 +66,7 @@ export class CrossExchangeArbitrage {
     if (p.verdict.status !== 'rejected') n.approved++;
     else if (ruling !== null && ruling === a.lastFitRejection) n.quoteTaken++;
     else n.risk++;
-    if (p.fill !== null) a.use(legs, sides, 2, sizeUsd);
+    if (p.fill !== null) { num[1] = sizeUsd; a.use(legs, sides, 2); }
     this.#seen.decided(p.verdict.status === 'rejected');
   }
 

@@ -12,7 +12,7 @@ import { proposal } from '../fusion.ts';
 import { kSightKey, kSightProfitUsd, kSightSizeUsd, type Sightings } from './sightings.ts';
 import type { ArbKindCounts } from '../stats.ts';
 import { round } from '../round.ts';
-import type { ArbitrageCommon } from './arbitrage_common.ts';
+import { kPass, type ArbitrageCommon } from './arbitrage_common.ts';
 import type { Fields } from '../../../protocol/snapshot.ts';
 
 export class TriangularArbitrage {
@@ -43,15 +43,18 @@ export class TriangularArbitrage {
     const sides = a.sides;
     for (let k = 0; k < n; k++) sides[k] = (dirBits >> k) & 1 ? 0 : 1; // a sell takes the bid, a buy the ask
     let sizeUsd = a.capSize(maxSizeUsd, legs, n);
-    const ruling = a.gate(execRisk, legs, n) ?? a.fit(legs, sides, n, sizeUsd);
-    const left = ruling === null && a.scale < 1 ? a.scale : 1; // earlier fills took part of a quote
+    const num = a.num;
+    num[0] = execRisk; num[1] = sizeUsd;
+    const code = a.gateCode(legs, n) || a.fitCode(legs, sides, n);
+    const left = code === kPass && a.scale < 1 ? a.scale : 1; // earlier fills took part of a quote
     sizeUsd *= left;
     const scale = maxSizeUsd > 0 ? sizeUsd / maxSizeUsd : 0;
     const expected = (profitUsd + gasUsd) * scale - gasUsd;
-    const sighting = seen.check(rnd, legs, n, ruling === null);
+    const sighting = seen.check(rnd, legs, n, code === kPass);
     counts.published++;
     if (sighting === 0) { counts.unchanged++; return; } // still the same open cycle, unchanged since it was decided
     if (sighting === 1) c.stats.noteOpportunity(agent);
+    const ruling = a.ruling(code); // its text only now that it is decided
     const instruments: string[] = new Array<string>(n);
     let path = '';
     for (let k = 0; k < n; k++) {
@@ -84,7 +87,7 @@ export class TriangularArbitrage {
     if (p.verdict.status !== 'rejected') counts.approved++;
     else if (ruling !== null && ruling === a.lastFitRejection) counts.quoteTaken++;
     else counts.risk++;
-    if (p.fill !== null) a.use(legs, sides, n, sizeUsd);
+    if (p.fill !== null) { num[1] = sizeUsd; a.use(legs, sides, n); }
     this.#seen.decided(p.verdict.status === 'rejected');
   }
 

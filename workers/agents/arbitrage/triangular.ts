@@ -58,6 +58,12 @@ export class Triangular {
   readonly #isAmm: Uint8Array;
   readonly #dec0: Float64Array; // AMM slot → decimals of token0 (NaN unknown)
   readonly #dec1: Float64Array;
+  // AMM slot → rawPerUnit / unitScale of its tokens' decimals (NaN unknown), read per leg (a call
+  // of those returns a boxed double where V8 does not inline it)
+  readonly #raw0: Float64Array;
+  readonly #raw1: Float64Array;
+  readonly #unit0: Float64Array;
+  readonly #unit1: Float64Array;
   readonly #slotTs: Float64Array; // event time of the quote the slot's edges hold
   readonly #dirty: Int32Array;
   readonly #isDirty: Uint8Array;
@@ -93,6 +99,10 @@ export class Triangular {
     this.#isAmm = new Uint8Array(cap);
     this.#dec0 = new Float64Array(cap).fill(NaN);
     this.#dec1 = new Float64Array(cap).fill(NaN);
+    this.#raw0 = new Float64Array(cap).fill(NaN);
+    this.#raw1 = new Float64Array(cap).fill(NaN);
+    this.#unit0 = new Float64Array(cap).fill(NaN);
+    this.#unit1 = new Float64Array(cap).fill(NaN);
     this.#slotTs = new Float64Array(cap).fill(NaN);
     const vertex = new Map<string, number>();
     const vertexUsd: number[] = [];
@@ -116,6 +126,8 @@ export class Triangular {
         this.#isAmm[s] = 1;
         this.#dec0[s] = m.decimals0;
         this.#dec1[s] = m.decimals1;
+        this.#raw0[s] = rawPerUnit(m.decimals0); this.#unit0[s] = unitScale(m.decimals0);
+        this.#raw1[s] = rawPerUnit(m.decimals1); this.#unit1[s] = unitScale(m.decimals1);
       }
     }
     this.#finder = new NegativeCycleFinder({
@@ -198,7 +210,7 @@ export class Triangular {
   #ammPrice(slot: number, q: Float64Array): number {
     const sp = q[kSqrtPrice]!;
     if (sp === sp) {
-      const scale = rawPerUnit(this.#dec0[slot]!) * unitScale(this.#dec1[slot]!); // NaN when decimals unknown
+      const scale = this.#raw0[slot]! * this.#unit1[slot]!; // NaN when decimals unknown
       return q[kLiquidity]! > 0 ? sp * sp * scale : kNaN;
     }
     const r0 = q[kReserve0]!, r1 = q[kReserve1]!;
@@ -309,12 +321,12 @@ export class Triangular {
     const fee = q[kFee]!;
     const sp = q[kSqrtPrice]!;
     if (sp === sp) { // V3, raw units
-      const d0 = this.#dec0[slot]!, d1 = this.#dec1[slot]!;
+      const u0 = this.#unit0[slot]!, u1 = this.#unit1[slot]!;
       const L = q[kLiquidity]!;
-      if (!(L > 0 && sp > 0) || !(unitScale(d0) > 0 && unitScale(d1) > 0)) return false;
+      if (!(L > 0 && sp > 0) || !(u0 > 0 && u1 > 0)) return false;
+      const rawIn = sell ? this.#raw0[slot]! : this.#raw1[slot]!, unitOut = sell ? u1 : u0;
       if (pr.ticks > 0) { // across the initialized ticks of the tick map
-        return setV3TickLeg(path, i, sell, L, sp, pr.tickSqrtPrices, pr.liquidityNet, pr.ticks, fee,
-          rawPerUnit(sell ? d0 : d1), unitScale(sell ? d1 : d0));
+        return setV3TickLeg(path, i, sell, L, sp, pr.tickSqrtPrices, pr.liquidityNet, pr.ticks, fee, rawIn, unitOut);
       }
       // no tick map: the active liquidity, held for ±v3RangeTicks of the current tick
       let tick = q[kTick]!;
@@ -323,7 +335,7 @@ export class Triangular {
       const limitTick = sell ? Math.max(kMinTick, tick - range) : Math.min(kMaxTick, tick + range);
       const lim = tickToSqrtPrice(limitTick);
       if (!(sell ? lim < sp : lim > sp)) return false;
-      setV3Leg(path, i, sell, L, sp, lim, fee, rawPerUnit(sell ? d0 : d1), unitScale(sell ? d1 : d0));
+      setV3Leg(path, i, sell, L, sp, lim, fee, rawIn, unitOut);
       return true;
     }
     const r0 = q[kReserve0]!, r1 = q[kReserve1]!;
@@ -343,6 +355,10 @@ export class Triangular {
     v.r('isAmm', this.#isAmm);
     v.r('dec0', this.#dec0);
     v.r('dec1', this.#dec1);
+    v.r('raw0', this.#raw0);
+    v.r('raw1', this.#raw1);
+    v.r('unit0', this.#unit0);
+    v.r('unit1', this.#unit1);
     v.r('slotTs', this.#slotTs);
     v.r('dirty', this.#dirty);
     v.r('isDirty', this.#isDirty);
