@@ -5,6 +5,9 @@ import { kRiskTableMaxPositionUsd, kRiskTableScore } from '../../protocol/record
 import type { ResultReader } from '../../protocol/result_reader.ts';
 import type { Fields } from '../../protocol/snapshot.ts';
 
+// NaN as a module constant: a double returned beside it stays unboxed (the global NaN boxes it).
+const kNaN = NaN;
+
 /** Arbitrage whose execution risk (0..1) is above this is not kept. */
 export const kMaxExecutionRisk = 0.8;
 /** Instruments whose composite risk (0..10) is above this are not traded. */
@@ -29,7 +32,7 @@ export class RiskTable {
 
   /** The composite risk 0..10 of a slot (NaN without a risk view). */
   riskOf(slot: number): number {
-    return this.#table && !this.missing ? this.#table[kRiskTableScore * this.#cap + slot]! : NaN;
+    return this.#table && !this.missing ? this.#table[kRiskTableScore * this.#cap + slot]! : kNaN;
   }
 
   /** The max position (USD) of a slot: the hard limit without a risk view, 0 where the view has none. */

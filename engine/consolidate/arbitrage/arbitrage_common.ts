@@ -12,6 +12,9 @@ import { Sightings } from './sightings.ts';
 import { QuoteUse } from './quote_use.ts';
 import type { Fields } from '../../../protocol/snapshot.ts';
 
+// NaN as a module constant: a double returned beside it stays unboxed (the global NaN boxes it).
+const kNaN = NaN;
+
 // A module-private copy: an optimized function that reads an imported binding holding a
 // non-integer number allocates a heap number per read.
 const kMaxExecutionRisk = kMaxExecutionRiskExported;
@@ -82,7 +85,7 @@ export class ArbitrageCommon {
     const st = this.#quoteMark[slot]!;
     const mark = st >= 0 ? this.marks.compute(st) : 1;
     if (ref === -2) return mark;
-    if (ref < 0) return NaN;
+    if (ref < 0) return kNaN;
     this.ctx.view.read2(ref, kBid, kAsk, this.#q);
     return 0.5 * (this.#q[0]! + this.#q[1]!) * mark;
   }

@@ -15,6 +15,11 @@ import { kBookSnapshotLength, kBookTopAskAt, kBookTopAskSizeAt, kBookTopBidAt, k
 import type { MarketView } from '../../../protocol/market_view.ts';
 import type { Fields } from '../../../protocol/snapshot.ts';
 
+// Module constants: a double returned or compared beside one stays unboxed (the global Infinity,
+// or an imported binding, makes V8 box it).
+const kInfinity = Infinity;
+const kLevels = kDepthLevels;
+
 export class QuoteUse {
   readonly #view: MarketView;
   readonly #kinds: Int32Array;
@@ -34,9 +39,12 @@ export class QuoteUse {
   remainingUsd(slot: number, side: number, quoteUsd: number): number {
     const i = 2 * slot + side;
     const used = this.#epoch[i] === this.#epochOf(slot) ? this.#used[i]! : 0;
-    if (used === 0) return Infinity; // untouched: the detector sized the opportunity against it
+    if (used === 0) return kInfinity; // untouched: the detector sized the opportunity against it
     if (this.#kinds[slot] === kKindAmm) return 0;
-    return Math.max(0, this.#offeredUsd(slot, side, quoteUsd) - used);
+    this.#offered(slot, side); // into #e2[1], in units of the quote asset: no double crosses the call
+    let v = this.#e2[1]! * quoteUsd;
+    v = v > 0 ? v : 0;
+    return Math.max(0, v - used);
   }
 
   /** A fill used `usd` of a side of the slot's current quote. */
@@ -44,7 +52,7 @@ export class QuoteUse {
     const i = 2 * slot + side;
     const e = this.#epochOf(slot);
     if (this.#epoch[i] !== e) { this.#epoch[i] = e; this.#used[i] = 0; }
-    this.#used[i] = this.#used[i]! + (this.#kinds[slot] === kKindAmm ? Infinity : usd);
+    this.#used[i] = this.#used[i]! + (this.#kinds[slot] === kKindAmm ? kInfinity : usd);
   }
 
   #epochOf(slot: number): number {
@@ -52,12 +60,12 @@ export class QuoteUse {
     return this.#e2[0]!;
   }
 
-  /** USD a side of a book offers: its published levels, or its top. */
-  #offeredUsd(slot: number, side: number, quoteUsd: number): number {
+  /** What a side of a book offers, in its quote asset (its published levels, or its top), into #e2[1]. */
+  #offered(slot: number, side: number): void {
     const b = this.#book;
     this.#view.readBook(slot, b);
     let n = side === 0 ? b[kDepthBidCount]! : b[kDepthAskCount]!;
-    if (n > kDepthLevels) n = kDepthLevels;
+    if (n > kLevels) n = kLevels;
     let v = 0;
     if (n > 0) {
       const p0 = side === 0 ? kDepthBidPrice0 : kDepthAskPrice0, s0 = side === 0 ? kDepthBidSize0 : kDepthAskSize0;
@@ -65,8 +73,7 @@ export class QuoteUse {
     } else {
       v = side === 0 ? b[kBookTopBidAt]! * b[kBookTopBidSizeAt]! : b[kBookTopAskAt]! * b[kBookTopAskSizeAt]!;
     }
-    v *= quoteUsd;
-    return v > 0 ? v : 0;
+    this.#e2[1] = v;
   }
 
   /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */
