@@ -45,6 +45,9 @@ import {
 } from '../../finance/swap_path.ts';
 import type { Fields } from '../../protocol/snapshot.ts';
 
+// NaN as a module constant: a double returned beside it stays unboxed (the global NaN boxes it).
+const kNaN = NaN;
+
 /** Levels of modelled depth after the top of book when a venue publishes no depth. */
 export const kModelLevels = 4;
 /** Market time between two plans of one asset. */
@@ -170,7 +173,7 @@ export class ExecutionOptimizer implements Agent {
     if (!(ref > 0)) return;
     const notional = this.#cfg.execution.referenceTradeUsd;
     const tol = this.#cfg.execution.slippageToleranceBps * 1e-4;
-    const ethUsd = this.#eth >= 0 ? this.#prices.usd[this.#eth]! : NaN;
+    const ethUsd = this.#eth >= 0 ? this.#prices.usd[this.#eth]! : kNaN;
     const gwei = this.#cfg.execution.gasPriceGwei;
     const t = this.#out;
     const v0 = this.#venueStart[a]!, v1 = this.#venueStart[a + 1]!;
@@ -219,7 +222,7 @@ export class ExecutionOptimizer implements Agent {
           slip = cpSlippage(notional, rIn, rOut, fee);
         }
         gas = gasCostUsd(swapGasUnits(v3 ? kGasVenueV3 : kGasVenueV2, crossed), gwei, ethUsd);
-        cost = out > 0 ? notional / (out * ref) - 1 + gas / notional : NaN;
+        cost = out > 0 ? notional / (out * ref) - 1 + gas / notional : kNaN;
         maxUsd = (tol * rIn) / ((1 - fee) * (1 - tol)); // γa/(R_in + γa) ≤ tol
         this.#kind[legs] = kVenuePool; this.#p1[legs] = rIn; this.#p2[legs] = rOut; this.#fee[legs] = fee; this.#owner[legs] = k; legs++;
       }

@@ -36,6 +36,9 @@ import {
 import { bestSinglePool, cpMarginalRate, splitConstantProduct } from '../../finance/routing.ts';
 import type { Fields } from '../../protocol/snapshot.ts';
 
+// NaN as a module constant: a double returned beside it stays unboxed (the global NaN boxes it).
+const kNaN = NaN;
+
 // A module-private copy (86.4e9 is a heap number): an optimized function that reads an imported
 // binding holding a non-Smi number allocates a heap number per read.
 const kUsPerDay = kUsPerDayExported;
@@ -172,7 +175,7 @@ export class LiquidityOptimizer implements Agent {
   }
 
   #tokenUsd(idx: number): number {
-    return idx === -2 ? 1 : idx >= 0 ? this.#prices.usd[idx]! : NaN;
+    return idx === -2 ? 1 : idx >= 0 ? this.#prices.usd[idx]! : kNaN;
   }
 
   onChange(slot: number): void {
@@ -184,7 +187,7 @@ export class LiquidityOptimizer implements Agent {
     this.#view.read(slot, q);
     const p = q[kPrice]!, r0 = q[kReserve0]!, r1 = q[kReserve1]!, ts = q[kTs]!;
     if (!(p > 0 && r0 > 0 && r1 > 0)) return;
-    this.#vol.update(i, p, ts);
+    this.#vol.updateFrom(i, q, kPrice, kTs);
     const usd0 = this.#tokenUsd(this.#usd0[i]!), usd1 = this.#tokenUsd(this.#usd1[i]!);
     const u0 = usd0 === usd0 ? usd0 : p * usd1, u1 = usd1 === usd1 ? usd1 : usd0 / p;
     this.#tvl[i] = r0 * u0 + r1 * u1;
@@ -230,7 +233,7 @@ export class LiquidityOptimizer implements Agent {
   sigmaDaily(i: number): number {
     const s = this.#ret.pairSigmaDaily(this.#asset0[i]!, this.#asset1[i]!);
     if (s === s) return s;
-    return this.#vol.count[i]! >= kMinPriceUpdates ? this.#vol.sigmaDaily(i) : NaN;
+    return this.#vol.count[i]! >= kMinPriceUpdates ? this.#vol.sigmaDaily(i) : kNaN;
   }
 
   /**
@@ -240,7 +243,7 @@ export class LiquidityOptimizer implements Agent {
    */
   volumeUsdPerDay(i: number): number {
     const b = this.#volB[i]!;
-    return this.#volN[i]! > 0 && b > 0 && b >= this.#minHistoryUs ? (this.#volA[i]! / b) * kUsPerDay : NaN;
+    return this.#volN[i]! > 0 && b > 0 && b >= this.#minHistoryUs ? (this.#volA[i]! / b) * kUsPerDay : kNaN;
   }
 
   emit(nowUs: number): void {

@@ -179,7 +179,7 @@ export class RiskAssessor implements Agent {
     for (let s = 0; s < cap; s++) {
       for (let c = 0; c < kRiskTableWidth; c++) t.setTable(c, s, NaN);
       t.setTable(kRiskTableMaxPositionUsd, s, 0);
-      t.setTable(kRiskTableContractRisk, s, this.#reliability[s]! === this.#reliability[s]! ? 1 - this.#reliability[s]! : NaN);
+      t.setTable(kRiskTableContractRisk, s, this.#reliability[s]! === this.#reliability[s]! ? 1 - this.#reliability[s]! : kNaN);
     }
   }
 
@@ -345,7 +345,7 @@ export class RiskAssessor implements Agent {
     const market = marketRiskFromVolatility(sigmaDaily);
     t.setTable(kRiskTableScore, slot, compositeRiskScore(concentration, liq, market));
     t.setTable(kRiskTableMaxPositionUsd, slot, maxPos);
-    t.setTable(kRiskTableStopLoss, slot, mid === mid ? stopLossLong(mid, sigmaDaily, r.horizonDays, r.stopLossSigmas) : NaN);
+    t.setTable(kRiskTableStopLoss, slot, mid === mid ? stopLossLong(mid, sigmaDaily, r.horizonDays, r.stopLossSigmas) : kNaN);
     t.setTable(kRiskTableSigmaDaily, slot, sigmaDaily);
     t.setTable(kRiskTableLiquidityRisk, slot, liq);
   }
@@ -500,7 +500,7 @@ export class RiskAssessor implements Agent {
     const meanCorr = sumCorr / ((m * (m - 1)) / 2);
     let weighted = 0;
     for (let i = 0; i < m; i++) weighted += Math.abs(this.#exposure[this.#ready[i]!]!) * Math.sqrt(this.#cov[i * m + i]!);
-    const dr = sigmaUsd > 0 ? weighted / sigmaUsd : NaN;
+    const dr = sigmaUsd > 0 ? weighted / sigmaUsd : kNaN;
     this.#out.push(kRecMarketRiskFactors, -1, -1, ar, meanCorr, sigmaUsd, dr, m);
   }
 

@@ -1,4 +1,8 @@
 import type { Fields } from '../../protocol/snapshot.ts';
+
+// NaN as a module constant: a double returned beside it stays unboxed (the global NaN boxes it).
+const kNaN = NaN;
+const kUpdateArgs = new Float64Array(2); // update()'s price and time, handed to updateFrom
 // Volatility from irregular ticks: an EWMA ratio estimator of the variance rate.
 //   A ← λ·A + (1 − λ)·r²,   B ← λ·B + (1 − λ)·Δt,   σ²(per µs) = A / B
 // with r the log return between two ticks and Δt their interval. Weighting squared returns and
@@ -29,6 +33,17 @@ export class TickVolatility {
 
   /** Feeds a price observed at tsUs for series i. */
   update(i: number, price: number, tsUs: number): void {
+    const f = kUpdateArgs;
+    f[0] = price; f[1] = tsUs;
+    this.updateFrom(i, f, 0, 1);
+  }
+
+  /**
+   * update(i, fields[priceAt], fields[tsAt]): the price and time read from an array (a state row),
+   * for a hot caller (a call V8 does not inline boxes each double argument).
+   */
+  updateFrom(i: number, fields: Float64Array, priceAt: number, tsAt: number): void {
+    const price = fields[priceAt]!, tsUs = fields[tsAt]!;
     if (!(price > 0)) return;
     const prev = this.#lastPrice[i]!;
     const dt = tsUs - this.#lastTs[i]!;
@@ -52,9 +67,9 @@ export class TickVolatility {
 
   /** Daily σ of log returns for series i (NaN before the first return). */
   sigmaDaily(i: number): number {
-    if (this.count[i] === 0) return NaN;
+    if (this.count[i] === 0) return kNaN;
     const b = this.#b[i]!;
-    return b > 0 ? Math.sqrt((this.#a[i]! / b) * kUsPerDayLocal) : NaN;
+    return b > 0 ? Math.sqrt((this.#a[i]! / b) * kUsPerDayLocal) : kNaN;
   }
 
   /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */

@@ -10,6 +10,9 @@ import type { BookReader } from './book_reader.ts';
 import type { InputClock } from './input_clock.ts';
 import type { QuoteAges } from './quote_ages.ts';
 
+// NaN as a module constant: a double returned beside it stays unboxed (the global NaN boxes it).
+const kNaN = NaN;
+
 export interface ArbContext {
   view: MarketView;
   out: ResultWriter;
@@ -30,8 +33,8 @@ export interface ArbContext {
 export function gasUsd(ctx: ArbContext, units: number): number {
   if (units === 0) return 0;
   const g = ctx.cfg.arbitrage.gas;
-  let eth = ctx.ethAsset >= 0 ? ctx.prices.usd[ctx.ethAsset]! : NaN;
-  if (!(eth > 0)) eth = g.ethUsdFallback > 0 ? g.ethUsdFallback : NaN;
+  let eth = ctx.ethAsset >= 0 ? ctx.prices.usd[ctx.ethAsset]! : kNaN;
+  if (!(eth > 0)) eth = g.ethUsdFallback > 0 ? g.ethUsdFallback : kNaN;
   return gasCostUsd(units, g.priceGwei, eth);
 }
 

@@ -6,7 +6,9 @@ import type { Fields } from '../../../protocol/snapshot.ts';
 
 const kGapWeight = 0.1; // weight of the newest gap
 /** Gap assumed for a slot seen fewer than two times (µs). */
-export const kUnknownGapUs = 1_000_000;
+// (gapUs returns a module-private copy: a double returned beside an exported binding is boxed)
+const kUnknownGap = 1_000_000;
+export const kUnknownGapUs = kUnknownGap;
 
 export class InputClock {
   readonly #lastTs: Float64Array;
@@ -42,7 +44,7 @@ export class InputClock {
   /** Mean gap between updates of `slot` (µs). */
   gapUs(slot: number): number {
     const g = this.#gap[slot]!;
-    return g === g ? g : kUnknownGapUs;
+    return g === g ? g : kUnknownGap;
   }
 
   /** Every own field, for a state snapshot (protocol/snapshot.ts; scripts/snapshot-fields.ts writes and checks this list). */

@@ -40,6 +40,9 @@ import type { Fields } from '../../../protocol/snapshot.ts';
 import { kRecAux, kRecRisk, kRecScore, kRecSize, kRecValue } from '../../../protocol/layout.ts';
 import { kRecArbDetail } from '../../../protocol/records.ts';
 
+// NaN as a module constant: a double returned beside it stays unboxed (the global NaN boxes it).
+const kNaN = NaN;
+
 /**
  * Hedge ratios outside [kMinBeta, kMaxBeta] are not a pair: a β near 0 means x explains nothing of
  * y (the "spread" is y alone), a large one that y explains nothing of x.
@@ -225,16 +228,17 @@ export class StatArb {
   #ensure(t: number): void {
     if (this.#nowStamp[t] === this.#stamp) return;
     this.#nowStamp[t] = this.#stamp;
-    this.#now[t] = this.#lnMid(t);
+    this.#lnMid(t);
   }
 
   /**
    * The mean ln mid of tracked asset t over its USD-quoted books' latest quotes (NaN before any).
    * Averaging over venues removes the noise of taking whichever venue quoted last (venue offsets
    * of a bp or two would pass for fast mean reversion). A quote that has not changed is still the
-   * price, so no age limit here; the books a trade would use must be fresh (#bestBook).
+   * price, so no age limit here; the books a trade would use must be fresh (#bestBook). Written to
+   * #now[t], not returned (a double returned by a call V8 does not inline is boxed).
    */
-  #lnMid(t: number): number {
+  #lnMid(t: number): void {
     const c = this.#c;
     let sum = 0, n = 0;
     for (let k = this.#booksStart[t]!, end = this.#booksStart[t + 1]!; k < end; k++) {
@@ -244,7 +248,7 @@ export class StatArb {
       sum += Math.log(0.5 * (bid + ask));
       n++;
     }
-    return n > 0 ? sum / n : NaN;
+    this.#now[t] = n > 0 ? sum / n : kNaN;
   }
 
   /** Refits the pairs that are due, at most maxRefitsPerCycle of them, round robin. */
