@@ -76,3 +76,39 @@ export function proposal(x: ProposalInit): Proposal {
     fill: null,
   };
 }
+
+/** newProposal()'s numbers, by index (kPn…): a fusion writes them here before the call. */
+export const proposalNums = new Float64Array(4);
+export const kPnTs = 0, kPnSizeUsd = 1, kPnExpectedProfitUsd = 2, kPnScore = 3;
+
+/**
+ * proposal() for the hot fusions: the same object (same fields, same order, the same defaults) from
+ * positional arguments and the numbers in proposalNums, with no init literal made and copied and no
+ * double passed as an argument (a call V8 does not inline boxes each). The caller sets the fields
+ * beyond the defaults on the object it gets back, before deciding it.
+ */
+export function newProposal(
+  key: string, cycle: number, epoch: number, agent: string, kind: string, action: string, instruments: string[],
+): Proposal {
+  const n = proposalNums;
+  const sizeUsd = n[kPnSizeUsd]!;
+  return {
+    key, cycle, epoch, ts: n[kPnTs]!, agent, kind, action,
+    instruments, sizeUsd, expectedProfitUsd: n[kPnExpectedProfitUsd]!, score: n[kPnScore]!,
+    ruling: null,
+    checkUsd: sizeUsd,
+    increasesRisk: false,
+    protocol: '',
+    exit: false,
+    order: null,
+    exposureUsd: 0,
+    exposureFromFill: false,
+    approvedReason: null,
+    realizesPnl: false,
+    quietIfRejected: false,
+    pauseUntilUs: NaN,
+    sighting: 0,
+    verdict: kUndecided,
+    fill: null,
+  };
+}

@@ -5,7 +5,7 @@ import { kRecAux, kRecKind, kRecordWidth, kRecScore, kRecSize, kRecSlotA, kRecVa
 import { kRecTargetWeight } from '../../protocol/records.ts';
 import type { ResultReader } from '../../protocol/result_reader.ts';
 import type { Fusion } from '../types.ts';
-import { proposal, type FusionContext } from './fusion.ts';
+import { kPnExpectedProfitUsd, kPnScore, kPnSizeUsd, kPnTs, newProposal, proposalNums, type FusionContext } from './fusion.ts';
 import { round } from './round.ts';
 import type { Fields } from '../../protocol/snapshot.ts';
 
@@ -34,12 +34,14 @@ export class RebalanceFusion implements Fusion {
       const signed = tradeUsd > 0 ? sizeUsd : -sizeUsd;
       const target = rec[o + kRecScore]!, current = rec[o + kRecValue]!;
       const meta = c.registry.meta[slot]!;
-      c.decide(proposal({
-        key: `rebalance:${meta.key}@${epoch}`, cycle, epoch, ts: nowUs, agent: r.name, kind: 'rebalance',
-        action: tradeUsd > 0 ? 'buy' : 'sell', instruments: [meta.key], sizeUsd, expectedProfitUsd: 0, score: round(target, 4),
-        increasesRisk: tradeUsd > 0, order: { op: 'trade', slot, tradeUsd: signed }, exposureFromFill: true,
-        approvedReason: `target weight ${(target * 100).toFixed(2)}% from ${(current * 100).toFixed(2)}%`,
-      }));
+      const pn = proposalNums; // (no init literal, no boxed arguments: fusion.ts newProposal)
+      pn[kPnTs] = nowUs; pn[kPnSizeUsd] = sizeUsd; pn[kPnExpectedProfitUsd] = 0; pn[kPnScore] = round(target, 4);
+      const p = newProposal(`rebalance:${meta.key}@${epoch}`, cycle, epoch, r.name, 'rebalance', tradeUsd > 0 ? 'buy' : 'sell', [meta.key]);
+      p.increasesRisk = tradeUsd > 0;
+      p.order = { op: 'trade', slot, tradeUsd: signed };
+      p.exposureFromFill = true;
+      p.approvedReason = `target weight ${(target * 100).toFixed(2)}% from ${(current * 100).toFixed(2)}%`;
+      c.decide(p);
     }
   }
 

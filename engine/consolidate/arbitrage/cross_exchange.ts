@@ -5,7 +5,7 @@
 import { kRecRisk, kRecScore, kRecSize, kRecSlotA, kRecSlotB, kRecValue } from '../../../protocol/layout.ts';
 import { kArbDetailCostsUsd, kArbDetailDurationS } from '../../../protocol/records.ts';
 import { usdText as usd } from '../../usd_text.ts';
-import { proposal } from '../fusion.ts';
+import { kPnExpectedProfitUsd, kPnScore, kPnSizeUsd, kPnTs, newProposal, proposalNums } from '../fusion.ts';
 import { kSightKey, kSightProfitUsd, kSightSizeUsd, type Sightings } from './sightings.ts';
 import type { ArbKindCounts } from '../stats.ts';
 import { round } from '../round.ts';
@@ -51,16 +51,16 @@ export class CrossExchangeArbitrage {
     if (sighting === 1) c.stats.noteOpportunity(agent);
     const ruling = a.ruling(code); // its text only now that it is decided
     const mb = c.registry.meta[buy]!, ms = c.registry.meta[sell]!;
-    const p = proposal({
-      key: `arb:${mb.key}>${ms.key}@${epoch}`, cycle, epoch, ts: nowUs, agent, kind: 'arbitrage_cross_exchange',
-      action: 'buy_sell', instruments: [mb.key, ms.key], sizeUsd, expectedProfitUsd: expected, score: round(netBps, 3),
-      ruling, sighting,
-      order: { op: 'arbitrage', buy, sell, qty: qty * scale, quoteUsd, expectedProfitUsd: expected },
-      // the approval text only where the action can be approved (a ruling rejects it)
-      approvedReason: ruling !== null ? null : `buy ${mb.base}/${mb.quote} on ${mb.venue}, sell on ${ms.venue}: ` +
-        `${netBps.toFixed(1)} bps net of fees; ${usd(costsUsd)} of fees and slippage at the full size; lasts ~${durationS.toFixed(1)} s` +
-        (left < 1 ? `; sized to the ${(left * 100).toFixed(0)} % of its quotes earlier fills left` : ''),
-    });
+    const pn = proposalNums;
+    pn[kPnTs] = nowUs; pn[kPnSizeUsd] = sizeUsd; pn[kPnExpectedProfitUsd] = expected; pn[kPnScore] = round(netBps, 3);
+    const p = newProposal(`arb:${mb.key}>${ms.key}@${epoch}`, cycle, epoch, agent, 'arbitrage_cross_exchange', 'buy_sell', [mb.key, ms.key]);
+    p.ruling = ruling;
+    p.sighting = sighting;
+    p.order = { op: 'arbitrage', buy, sell, qty: qty * scale, quoteUsd, expectedProfitUsd: expected };
+    // the approval text only where the action can be approved (a ruling rejects it)
+    p.approvedReason = ruling !== null ? null : `buy ${mb.base}/${mb.quote} on ${mb.venue}, sell on ${ms.venue}: ` +
+      `${netBps.toFixed(1)} bps net of fees; ${usd(costsUsd)} of fees and slippage at the full size; lasts ~${durationS.toFixed(1)} s` +
+      (left < 1 ? `; sized to the ${(left * 100).toFixed(0)} % of its quotes earlier fills left` : '');
     c.decide(p);
     n.decided++;
     if (p.verdict.status !== 'rejected') n.approved++;

@@ -8,7 +8,7 @@ import {
   kArbDetailCostsUsd, kArbDetailDurationS, kArbDetailGasUsd, kArbDetailLeg3, kArbDetailLeg4,
 } from '../../../protocol/records.ts';
 import { usdText as usd } from '../../usd_text.ts';
-import { proposal } from '../fusion.ts';
+import { kPnExpectedProfitUsd, kPnScore, kPnSizeUsd, kPnTs, newProposal, proposalNums } from '../fusion.ts';
 import { kSightKey, kSightProfitUsd, kSightSizeUsd, type Sightings } from './sightings.ts';
 import type { ArbKindCounts } from '../stats.ts';
 import { round } from '../round.ts';
@@ -75,13 +75,13 @@ export class TriangularArbitrage {
         `${netBps.toFixed(1)} bps net of fees, slippage (${usd(costsUsd)}) and gas (${usd(gasUsd)}); lasts ~${durationS.toFixed(1)} s` +
         (left < 1 ? `; sized to the ${(left * 100).toFixed(0)} % of its quotes earlier fills left` : '');
     }
-    const p = proposal({
-      key: `tri:${path}@${epoch}`, cycle, epoch, ts: nowUs, agent, kind: 'arbitrage_triangular',
-      action: 'cycle', instruments, sizeUsd, expectedProfitUsd: expected, score: round(netBps, 3),
-      ruling, sighting,
-      order: { op: 'triangular', legs, n, sizeUsd, expectedProfitUsd: expected, gasUsd, costsUsd: costsUsd * scale },
-      approvedReason,
-    });
+    const pn = proposalNums;
+    pn[kPnTs] = nowUs; pn[kPnSizeUsd] = sizeUsd; pn[kPnExpectedProfitUsd] = expected; pn[kPnScore] = round(netBps, 3);
+    const p = newProposal(`tri:${path}@${epoch}`, cycle, epoch, agent, 'arbitrage_triangular', 'cycle', instruments);
+    p.ruling = ruling;
+    p.sighting = sighting;
+    p.order = { op: 'triangular', legs, n, sizeUsd, expectedProfitUsd: expected, gasUsd, costsUsd: costsUsd * scale };
+    p.approvedReason = approvedReason;
     c.decide(p);
     counts.decided++;
     if (p.verdict.status !== 'rejected') counts.approved++;
