@@ -25,7 +25,7 @@ const base = await loadDefaultTape();
 /** Ingest (writer + trigger) per event: at most this many bytes (16 B is one boxed double). */
 const kIngestBound = 36;
 /**
- * The whole engine inline, per event (this test's windows: about 300 B/event, about 600 before the
+ * The whole engine inline, per event (this test's windows: about 270-300 B/event, about 640 before the
  * agents' boxed doubles, the range search's and the consolidation's throw-away texts were removed).
  * What remains is mostly per decision (the proposal, its decision and log line, their texts), plus
  * clock reads and the agents' cycle time boxed per agent run.
