@@ -22,7 +22,11 @@ async function main(requestFile: string, resultFile: string): Promise<void> {
     running = await startDesign(spec, base.registry);
     const cursor = new TapeCursor(base.tape);
     await running.replay(cursor.take(req.warmRows), { mode: req.mode, rate: 0, maxMs: req.warmMaxMs });
+    const p0 = process.cpuUsage(), m0 = process.threadCpuUsage();
     const s = await running.replay(cursor.take(req.rows), { mode: req.mode, rate: 0, maxMs: req.maxMs });
+    const p = process.cpuUsage(p0), m = process.threadCpuUsage(m0);
+    const perEvent = (u: NodeJS.CpuUsage): number => Math.round(((u.user + u.system) / Math.max(1, s.events)) * 100) / 100;
+    s.cpu = { mainUsPerEvent: perEvent(m), processUsPerEvent: perEvent(p) };
     out = { ok: true, label: running.spec.label, summary: s };
   } catch (err) {
     out = { ok: false, error: failureText(err) };

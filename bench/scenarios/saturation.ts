@@ -71,10 +71,10 @@ export const saturation: Scenario = {
     if (contended.length) {
       out.tables.push({
         title: 'lockstep beside one CPU-bound process (node -e "for(;;){}"), as fast as possible',
-        columns: ['design', 'events/s', 'quiet events/s (above)', 'kept', 'p99'],
+        columns: ['design', 'events/s', 'quiet events/s (above)', 'kept', 'p99', 'main-thread CPU µs/event'],
         rows: contended.map((c) => {
           const quiet = results.find((r) => r.mode === 'lockstep' && r.key === c.key)?.s.eventsPerSec ?? NaN;
-          return [c.label, fmtNum(c.s.eventsPerSec), fmtNum(quiet), fmtRatio(c.s.eventsPerSec / quiet), fmtUs(c.s.latencyUs.p99)];
+          return [c.label, fmtNum(c.s.eventsPerSec), fmtNum(quiet), fmtRatio(c.s.eventsPerSec / quiet), fmtUs(c.s.latencyUs.p99), c.s.cpu ? c.s.cpu.mainUsPerEvent.toFixed(2) : '–'];
         }),
       });
     }
@@ -87,8 +87,9 @@ export const saturation: Scenario = {
       const inline = results.find((r) => r.mode === mode && r.key === 'inline')?.s ?? { eventsPerSec: NaN };
       out.tables.push({
         title: `${mode}, as fast as possible`,
-        columns: ['design', 'events/s', 'cycles/s', 'vs inline (events/s)', 'tick-to-decision p50', 'p99', 'max', 'agents stage p50 / p99', 'missed cycles'],
+        columns: ['design', 'events/s', 'cycles/s', 'vs inline (events/s)', 'CPU µs/event: main thread / process', 'tick-to-decision p50', 'p99', 'max', 'agents stage p50 / p99', 'missed cycles'],
         rows: results.filter((r) => r.mode === mode).map((r) => [r.label, fmtNum(r.s.eventsPerSec) + (r.s.aborted ? ' (cut short)' : ''), fmtNum(r.s.cyclesPerSec), fmtRatio(r.s.eventsPerSec / inline.eventsPerSec),
+          r.s.cpu ? `${r.s.cpu.mainUsPerEvent.toFixed(2)} / ${r.s.cpu.processUsPerEvent.toFixed(2)}` : '–',
           fmtUs(r.s.latencyUs.p50), fmtUs(r.s.latencyUs.p99), fmtUs(r.s.latencyUs.max),
           mode === 'lockstep' ? `${fmtUs(r.s.stagesUs.agents.p50)} / ${fmtUs(r.s.stagesUs.agents.p99)}` : '–', mode === 'lockstep' ? r.s.missedCycles : '–']),
       });
@@ -109,13 +110,20 @@ export const saturation: Scenario = {
       out.notes.push('Cycle breakdown: gap = the main thread between the previous decision and this request (ingest of the events in between); wake-up = request → the slowest thread saw the cycle; agents on main / on slowest thread = compute; publish → read = the last thread done → the main thread saw it; main idle = the main thread waiting for threads after its own share; consolidate = result read, fusions, validation, execution, recording.');
     }
     const metrics: Record<string, Metric> = {};
-    for (const c of contended) metrics[`saturation.contended.${c.key}.events_per_s`] = { value: c.s.eventsPerSec, unit: 'events/s', better: 'higher' };
+    for (const c of contended) {
+      metrics[`saturation.contended.${c.key}.events_per_s`] = { value: c.s.eventsPerSec, unit: 'events/s', better: 'higher' };
+      if (c.s.cpu) metrics[`saturation.contended.${c.key}.main_cpu_us_per_event`] = { value: c.s.cpu.mainUsPerEvent, unit: 'µs', better: 'lower' };
+    }
     for (const r of results) {
       if (r.s.breakdown) for (const c of ['gap', 'wake', 'mainAgents', 'threadAgents', 'read', 'idle', 'consolidate', 'cycle'] as const) {
         metrics[`saturation.${r.mode}.${r.key}.breakdown.${c}_mean_us`] = { value: r.s.breakdown[c].mean, unit: 'µs', better: 'lower' };
         metrics[`saturation.${r.mode}.${r.key}.breakdown.${c}_p50_us`] = { value: r.s.breakdown[c].p50, unit: 'µs', better: 'lower' };
       }
       metrics[`saturation.${r.mode}.${r.key}.events_per_s`] = { value: r.s.eventsPerSec, unit: 'events/s', better: 'higher' };
+      if (r.s.cpu) {
+        metrics[`saturation.${r.mode}.${r.key}.main_cpu_us_per_event`] = { value: r.s.cpu.mainUsPerEvent, unit: 'µs', better: 'lower' };
+        metrics[`saturation.${r.mode}.${r.key}.process_cpu_us_per_event`] = { value: r.s.cpu.processUsPerEvent, unit: 'µs', better: 'lower' };
+      }
       metrics[`saturation.${r.mode}.${r.key}.cycles_per_s`] = { value: r.s.cyclesPerSec, unit: 'cycles/s', better: 'higher' };
     }
     out.metrics = metrics;
