@@ -91,6 +91,9 @@ Audit trail, metrics, bus (README "Audit, messaging and metrics in a run")
                         off: none. Check a log with: npm run audit -- verify [path]
   --audit-when-full <p> overflow (default: keep every event; ingest waits between chunks while
                         the store catches up, counted) | drop (drop and count)
+  --audit-thread <on|off> on (default): the event store and its trail run on a thread of their own
+                        (formatting, hashing, writing and fsync off the main thread); off: on the
+                        main thread
   --http [HOST[:PORT]]  serve /health and /ready on 127.0.0.1:8080 and /metrics on 127.0.0.1:9090;
                         HOST:PORT serves all three there; up until the run ends
   --bus <amqp-url>      publish approved actions to RabbitMQ (exchange lucent.actions.topic,
@@ -177,7 +180,7 @@ export async function main(argv: string[]): Promise<number> {
         mode: { type: 'string' }, threads: { type: 'string' }, inline: { type: 'boolean' }, wait: { type: 'string' },
         topology: { type: 'string' }, agents: { type: 'string' }, config: { type: 'string' }, 'cycle-timeout': { type: 'string' },
         decisions: { type: 'string' }, summary: { type: 'string' }, 'dead-letters': { type: 'string' },
-        'event-store': { type: 'string' }, 'audit-when-full': { type: 'string' }, http: { type: 'string' },
+        'event-store': { type: 'string' }, 'audit-when-full': { type: 'string' }, 'audit-thread': { type: 'string' }, http: { type: 'string' },
         bus: { type: 'string' }, 'bus-prefix': { type: 'string' }, learning: { type: 'boolean' }, 'bus-url': { type: 'string' },
         'token-file': { type: 'string' },
         'no-warmup': { type: 'boolean' }, json: { type: 'boolean' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, resume: { type: 'boolean' },
@@ -207,7 +210,7 @@ export async function main(argv: string[]): Promise<number> {
       progress: !v.quiet && !v.json,
       universe: v.source === 'kafka' ? undefined : v.universe,
       agents: v.agents?.split(',').map((a) => a.trim()).filter((a) => a !== ''),
-      sinks: { eventStore: v['event-store'], auditWhenFull: v['audit-when-full'], http: v.http, bus: v.bus, busPrefix: v['bus-prefix'] },
+      sinks: { eventStore: v['event-store'], auditWhenFull: v['audit-when-full'], auditThread: v['audit-thread'], http: v.http, bus: v.bus, busPrefix: v['bus-prefix'] },
       // the operator's endpoints are served by the run's HTTP server (--http); its control stream goes
       // to the run's event store, which the learning loop shares too (a run without one: the loop
       // opens its own, and the control stream stays in memory with --learning)

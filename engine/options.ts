@@ -91,10 +91,12 @@ export interface EngineOptions {
   snapshotStore?: string | null;
 }
 
-/** The sinks' options as given (--event-store, --audit-when-full, --http, --bus, --bus-prefix). */
+/** The sinks' options as given (--event-store, --audit-when-full, --audit-thread, --http, --bus, --bus-prefix). */
 export interface SinkOptionsInput {
   eventStore?: string | undefined;
   auditWhenFull?: string | undefined;
+  /** The event store and its trail on a thread of their own ("on", the default) or on the main thread ("off"). */
+  auditThread?: string | boolean | undefined;
   /** true: the bare flag. */
   http?: string | true | undefined;
   bus?: string | undefined;

@@ -28,6 +28,11 @@ export interface RunSummary {
   breakdown?: BreakdownSummary | undefined;
   /** Where the agents ran (engine designs). */
   placement?: { threads: string[][]; main: string[] } | undefined;
+  /**
+   * CPU time per event of the measured replay (µs): the main thread's, and the whole process's
+   * (agent threads, GC and JIT threads included). Steadier than rates on a loaded machine.
+   */
+  cpu?: { mainUsPerEvent: number; processUsPerEvent: number } | undefined;
 }
 
 export function newLoopStats(agents: readonly string[]): LoopStats {

@@ -1,10 +1,11 @@
-// 8. Sinks on vs off: the whole engine (runEngine, the default design: default threads, wait
-// hybrid) replaying the default fixture with every sink on — the embedded event store (decisions
-// with their inputs, outcomes, agent performance), the metrics block recorded by every thread and
-// scraped once a second over HTTP, and approved actions published to RabbitMQ when a broker
-// answers — against the same run with them off (the decision log is written in both). Lockstep
+// 8. Sinks on vs off: the whole engine (runEngine, the default design) replaying the default
+// fixture with every sink on — the embedded event store (decisions with their inputs, outcomes,
+// agent performance) with its trail on the audit thread, the metrics block recorded by every
+// thread and scraped once a second over HTTP, and approved actions published to RabbitMQ when a
+// broker answers — against the same run with them off (the decision log is written in both), and
+// against every sink on with the trail on the main thread (--audit-thread off). Lockstep
 // throughput (as fast as possible) and realtime p99 tick-to-decision at a fixed offered rate, the
-// on and off runs interleaved (off, on, off, on, ...) so that load from elsewhere hits both alike.
+// runs interleaved (off, on, on-main, then reversed) so that load from elsewhere hits all alike.
 // Goal: every sink on moves each figure by less than 5 %.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -50,14 +51,19 @@ export const sinks: Scenario = {
     const lockTape = tapeOf(lockstepEvents);
     const rtTape = tapeOf(realtimeEvents);
     let run = 0;
-    const cpu: { off: number[]; on: number[] } = { off: [], on: [] };
+    // "on": every sink, the event store and its trail on the audit thread (the default); "onMain": the same with
+    // --audit-thread off (the trail's work on the main thread), to show what the audit thread saves
+    type Variant = 'off' | 'on' | 'onMain';
+    const kVariants: readonly Variant[] = ['off', 'on', 'onMain'];
+    const cpu: Record<Variant, number[]> = { off: [], on: [], onMain: [] };
     // the main thread's own CPU time per event: what the sinks add where the engine's bottleneck is (ingest, consolidation, the drains)
-    const mainCpu: { off: number[]; on: number[] } = { off: [], on: [] };
-    const once = async (on: boolean, mode: 'lockstep' | 'realtime', counted = true): Promise<Summary> => {
+    const mainCpu: Record<Variant, number[]> = { off: [], on: [], onMain: [] };
+    const once = async (v: Variant, mode: 'lockstep' | 'realtime', counted = true): Promise<Summary> => {
       run++;
+      const on = v !== 'off';
       const port = on ? await freePort() : 0;
       const sinkInput: OptionsInput['sinks'] = on
-        ? { eventStore: join(dir, `run-${run}`, 'events.log'), http: `127.0.0.1:${port}`, ...(bus !== null ? { bus, busPrefix: `bench${process.pid}.` } : {}) }
+        ? { eventStore: join(dir, `run-${run}`, 'events.log'), auditThread: v === 'on', http: `127.0.0.1:${port}`, ...(bus !== null ? { bus, busPrefix: `bench${process.pid}.` } : {}) }
         : { eventStore: 'off' };
       const o = resolveOptions({ mode, rate: mode === 'realtime' ? rate : 0, decisions: join(dir, `d-${run}.jsonl`), summary: null, deadLetters: null, progress: false, sinks: sinkInput });
       let scrapes = 0;
@@ -68,10 +74,10 @@ export const sinks: Scenario = {
         const s = await runEngine(o, { tape: mode === 'lockstep' ? lockTape : rtTape });
         const m = process.threadCpuUsage(m0);
         const c = process.cpuUsage(c0);
-        // CPU time of the whole process (main and agent threads) per event: less sensitive than wall time to other load on the machine
+        // CPU time of the whole process (main, agent and audit threads) per event: less sensitive than wall time to other load on the machine
         if (mode === 'lockstep' && counted) {
-          (on ? cpu.on : cpu.off).push((c.user + c.system) / s.events);
-          (on ? mainCpu.on : mainCpu.off).push((m.user + m.system) / s.events);
+          cpu[v].push((c.user + c.system) / s.events);
+          mainCpu[v].push((m.user + m.system) / s.events);
         }
         if (on) ctx.say(`  (${scrapes} scrapes; ${s.sinks?.eventStore?.appended ?? 0} events appended; bus ${s.sinks?.bus?.confirmed ?? 'off'})`);
         return s;
@@ -79,65 +85,78 @@ export const sinks: Scenario = {
         if (scraper) clearInterval(scraper);
       }
     };
-    const lock: { off: number[]; on: number[] } = { off: [], on: [] };
-    const rt: { off: number[]; on: number[] } = { off: [], on: [] };
-    const ratiosLock: number[] = [], ratiosRt: number[] = [];
+    const lock: Record<Variant, number[]> = { off: [], on: [], onMain: [] };
+    const rt: Record<Variant, number[]> = { off: [], on: [], onMain: [] };
+    const ratiosLock: number[] = [], ratiosRt: number[] = [], ratiosLockMain: number[] = [], ratiosRtMain: number[] = [];
+    const label = (v: Variant): string => (v === 'off' ? 'off             ' : v === 'on' ? 'on              ' : 'on, trail on main');
     let last: Summary | null = null;
     try {
-      await once(false, 'lockstep', false); // warm-up (JIT, page cache), not counted
+      await once('off', 'lockstep', false); // warm-up (JIT, page cache), not counted
+      await once('on', 'lockstep', false);
       for (let i = 0; i < pairs; i++) {
-        // alternate which goes first, so a drift in load does not favour one side
-        const order: boolean[] = i % 2 === 0 ? [false, true] : [true, false];
-        const got: Record<string, number> = {};
-        for (const on of order) {
-          const s = await once(on, 'lockstep');
-          got[String(on)] = s.eventsPerSec;
-          (on ? lock.on : lock.off).push(s.eventsPerSec);
-          ctx.say(`lockstep sinks ${on ? 'on ' : 'off'}: ${fmtNum(s.eventsPerSec)} events/s`);
-          if (on) last = s;
+        // alternate the order, so a drift in load does not favour one side
+        const order: readonly Variant[] = i % 2 === 0 ? kVariants : [...kVariants].reverse();
+        const got: Partial<Record<Variant, number>> = {};
+        for (const v of order) {
+          const s = await once(v, 'lockstep');
+          got[v] = s.eventsPerSec;
+          lock[v].push(s.eventsPerSec);
+          ctx.say(`lockstep sinks ${label(v)}: ${fmtNum(s.eventsPerSec)} events/s`);
+          if (v === 'on') last = s;
         }
-        ratiosLock.push(got.true! / got.false!);
-        const gotRt: Record<string, number> = {};
-        for (const on of order) {
-          const s = await once(on, 'realtime');
-          gotRt[String(on)] = s.latencyUs.p99;
-          (on ? rt.on : rt.off).push(s.latencyUs.p99);
-          ctx.say(`realtime ${rate / 1000}k ev/s sinks ${on ? 'on ' : 'off'}: p99 ${fmtUs(s.latencyUs.p99)}`);
+        ratiosLock.push(got.on! / got.off!);
+        ratiosLockMain.push(got.onMain! / got.off!);
+        const gotRt: Partial<Record<Variant, number>> = {};
+        for (const v of order) {
+          const s = await once(v, 'realtime');
+          gotRt[v] = s.latencyUs.p99;
+          rt[v].push(s.latencyUs.p99);
+          ctx.say(`realtime ${rate / 1000}k ev/s sinks ${label(v)}: p99 ${fmtUs(s.latencyUs.p99)}`);
         }
-        ratiosRt.push(gotRt.true! / gotRt.false!);
+        ratiosRt.push(gotRt.on! / gotRt.off!);
+        ratiosRtMain.push(gotRt.onMain! / gotRt.off!);
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-    const lr = median(ratiosLock), rr = median(ratiosRt);
+    const lr = median(ratiosLock), rr = median(ratiosRt), lrm = median(ratiosLockMain), rrm = median(ratiosRtMain);
+    const each = (xs: number[], base: number[]): string => xs.map((v, i) => pct(v / base[i]!)).join(', ');
     out.notes.push(
-      `The whole engine (runEngine, default threads, wait hybrid) over the default fixture's ${fmtNum(lockstepEvents)} events (lockstep, as fast as possible) and ${fmtNum(realtimeEvents)} events offered at ${fmtNum(rate)} events/s (realtime); ${pairs} interleaved off/on pairs after one warm-up run. "on": embedded event store (fsync batch), metrics block recorded by every thread, /metrics scraped once a second, ${bus !== null ? 'approved actions published to RabbitMQ' : 'no RabbitMQ answered (bus not measured)'}.`,
-      `Median of the per-pair ratios on/off: lockstep throughput ${pct(lr)}, realtime p99 ${pct(rr)} (goal: within 5 %).`,
+      `The whole engine (runEngine, the default design) over the default fixture's ${fmtNum(lockstepEvents)} events (lockstep, as fast as possible) and ${fmtNum(realtimeEvents)} events offered at ${fmtNum(rate)} events/s (realtime); ${pairs} interleaved rounds of off / on / on with the trail on the main thread (order reversed every other round) after one warm-up run of off and on. "on": embedded event store (fsync batch) with its trail on the audit thread (the default), metrics block recorded by every thread, /metrics scraped once a second, ${bus !== null ? 'approved actions published to RabbitMQ (from the audit thread; with the trail on the main thread, from the main thread)' : 'no RabbitMQ answered (bus not measured)'}. "on, trail on main": the same with --audit-thread off.`,
+      `Median of the per-round ratios on/off: lockstep throughput ${pct(lr)}, realtime p99 ${pct(rr)} (goal: within 5 %). With the trail on the main thread: ${pct(lrm)} and ${pct(rrm)}.`,
+      'CPU "run start to end" includes opening and closing the sinks (starting the audit thread, the final flush and fsync); events/s counts the replay only.',
     );
     out.tables.push({
-      title: 'sinks off vs on (medians of the runs; ratio = median of per-pair on/off)',
-      columns: ['figure', 'sinks off', 'sinks on', 'on / off', 'each pair'],
+      title: 'sinks off vs on (medians of the runs; ratio = median of per-round on/off)',
+      columns: ['figure', 'sinks off', 'sinks on', 'on / off', 'each round', 'on, trail on main', 'on main / off', 'each round'],
       rows: [
-        ['lockstep events/s', fmtNum(median(lock.off)), fmtNum(median(lock.on)), pct(lr), ratiosLock.map(pct).join(', ')],
-        ['lockstep CPU µs per event (process, all threads, run start to end)', median(cpu.off).toFixed(2), median(cpu.on).toFixed(2), pct(median(cpu.on) / median(cpu.off)), cpu.on.map((v, i) => pct(v / cpu.off[i]!)).join(', ')],
-        ['lockstep main-thread CPU µs per event (run start to end)', median(mainCpu.off).toFixed(2), median(mainCpu.on).toFixed(2), pct(median(mainCpu.on) / median(mainCpu.off)), mainCpu.on.map((v, i) => pct(v / mainCpu.off[i]!)).join(', ')],
-        [`realtime p99 at ${fmtNum(rate)} ev/s`, fmtUs(median(rt.off)), fmtUs(median(rt.on)), pct(rr), ratiosRt.map(pct).join(', ')],
+        ['lockstep events/s', fmtNum(median(lock.off)), fmtNum(median(lock.on)), pct(lr), ratiosLock.map(pct).join(', '), fmtNum(median(lock.onMain)), pct(lrm), ratiosLockMain.map(pct).join(', ')],
+        ['lockstep CPU µs per event (process, all threads, run start to end)', median(cpu.off).toFixed(2), median(cpu.on).toFixed(2), pct(median(cpu.on) / median(cpu.off)), each(cpu.on, cpu.off),
+          median(cpu.onMain).toFixed(2), pct(median(cpu.onMain) / median(cpu.off)), each(cpu.onMain, cpu.off)],
+        ['lockstep main-thread CPU µs per event (run start to end)', median(mainCpu.off).toFixed(2), median(mainCpu.on).toFixed(2), pct(median(mainCpu.on) / median(mainCpu.off)), each(mainCpu.on, mainCpu.off),
+          median(mainCpu.onMain).toFixed(2), pct(median(mainCpu.onMain) / median(mainCpu.off)), each(mainCpu.onMain, mainCpu.off)],
+        [`realtime p99 at ${fmtNum(rate)} ev/s`, fmtUs(median(rt.off)), fmtUs(median(rt.on)), pct(rr), ratiosRt.map(pct).join(', '), fmtUs(median(rt.onMain)), pct(rrm), ratiosRtMain.map(pct).join(', ')],
       ],
     });
     const metrics: Record<string, Metric> = {
       'sinks.lockstep.off.events_per_s': { value: median(lock.off), unit: 'events/s', better: 'higher' },
       'sinks.lockstep.on.events_per_s': { value: median(lock.on), unit: 'events/s', better: 'higher' },
+      'sinks.lockstep.on_main.events_per_s': { value: median(lock.onMain), unit: 'events/s', better: 'higher' },
       'sinks.realtime.off.p99_us': { value: median(rt.off), unit: 'µs', better: 'lower' },
       'sinks.realtime.on.p99_us': { value: median(rt.on), unit: 'µs', better: 'lower' },
+      'sinks.realtime.on_main.p99_us': { value: median(rt.onMain), unit: 'µs', better: 'lower' },
       'sinks.lockstep.on_off_ratio': { value: lr, unit: 'ratio', better: 'higher' },
+      'sinks.lockstep.on_main_off_ratio': { value: lrm, unit: 'ratio', better: 'higher' },
       'sinks.lockstep.off.cpu_us_per_event': { value: median(cpu.off), unit: 'µs', better: 'lower' },
       'sinks.lockstep.on.cpu_us_per_event': { value: median(cpu.on), unit: 'µs', better: 'lower' },
       'sinks.lockstep.off.main_cpu_us_per_event': { value: median(mainCpu.off), unit: 'µs', better: 'lower' },
       'sinks.lockstep.on.main_cpu_us_per_event': { value: median(mainCpu.on), unit: 'µs', better: 'lower' },
+      'sinks.lockstep.on_main.main_cpu_us_per_event': { value: median(mainCpu.onMain), unit: 'µs', better: 'lower' },
       'sinks.realtime.p99_on_off_ratio': { value: rr, unit: 'ratio', better: 'lower' },
+      'sinks.realtime.p99_on_main_off_ratio': { value: rrm, unit: 'ratio', better: 'lower' },
     };
     out.metrics = metrics;
-    out.data = { pairs, rate, lockstepEvents, realtimeEvents, bus: bus !== null, lock, rt, cpu, mainCpu, ratiosLock, ratiosRt, lastOn: last?.sinks ?? null };
+    out.data = { pairs, rate, lockstepEvents, realtimeEvents, bus: bus !== null, lock, rt, cpu, mainCpu, ratiosLock, ratiosRt, ratiosLockMain, ratiosRtMain, lastOn: last?.sinks ?? null };
     return out;
   },
 };

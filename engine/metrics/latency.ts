@@ -16,6 +16,9 @@ const kMaxNs = 120e9; // two minutes
 
 export class LatencyRecorder {
   readonly #h: hdr.Histogram;
+  /** The last summary and the count it was taken at: each percentile walks the histogram, so a summary asked again with nothing recorded since is the same one. */
+  #summary: LatencySummary | null = null;
+  #summaryAt = -1;
   constructor() {
     this.#h = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: kMaxNs, numberOfSignificantValueDigits: 3, autoResize: false, useWebAssembly: false });
   }
@@ -25,13 +28,15 @@ export class LatencyRecorder {
   }
   recordUs(us: number): void { this.recordNs(us * 1000); }
   get count(): number { return this.#h.totalCount; }
-  reset(): void { this.#h.reset(); }
+  reset(): void { this.#h.reset(); this.#summary = null; this.#summaryAt = -1; }
   /** Percentiles in µs, rounded to 0.01 µs. */
   summary(): LatencySummary {
     const h = this.#h;
     const us = (ns: number): number => Math.round(ns / 10) / 100;
     if (h.totalCount === 0) return { count: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, p9999: 0, max: 0 };
-    return {
+    if (this.#summary !== null && this.#summaryAt === h.totalCount) return { ...this.#summary };
+    this.#summaryAt = h.totalCount;
+    return { ...(this.#summary = {
       count: h.totalCount,
       mean: us(h.mean),
       p50: us(h.getValueAtPercentile(50)),
@@ -40,7 +45,7 @@ export class LatencyRecorder {
       p999: us(h.getValueAtPercentile(99.9)),
       p9999: us(h.getValueAtPercentile(99.99)),
       max: us(h.maxValue),
-    };
+    }) };
   }
   /** The percentile spectrum (for plots): [percentile, µs] pairs. */
   spectrum(): [number, number][] {

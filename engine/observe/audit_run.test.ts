@@ -14,7 +14,8 @@ import { runEngine } from '../engine.ts';
 import { kDefaultFixture, resolveOptions } from '../options.ts';
 import { sinkOptionsOf } from './sink_options.ts';
 import { openEmbeddedStore } from '../sinks/event_store/embedded/embedded_store.ts';
-import { AuditTrail } from '../sinks/audit_trail.ts';
+import { AuditTrail, type Trail } from '../sinks/audit_trail.ts';
+import { openStoreThread } from '../sinks/event_store/remote/audit_thread.ts';
 import type { Decision } from '../types.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'lucent-audit-run-'));
@@ -36,12 +37,9 @@ test('a run appends every decision with its inputs; the export is the decision l
   const es = s.sinks?.eventStore;
   assert.ok(es, 'the summary reports the event store');
   assert.is(es.dropped, 0);
-  if (availableParallelism() > 2) { // a core for the inputs worker beside the main thread and the agent thread
-    assert.is(es.inputsFormatted, s.decisions, 'every decision\'s inputs formatted by the inputs worker');
-    assert.ok(es.inputsBatches >= 1 && es.inputsBatches < s.decisions, `a message per batch, not per decision: ${es.inputsBatches} batches`);
-  } else {
-    assert.is(es.inputsFormatted, 0, 'no spare core: the drain formats the inputs');
-  }
+  assert.ok(es.onThread, 'the trail runs on the audit thread by default');
+  assert.is(es.inputsFormatted, s.decisions, 'every decision\'s inputs formatted on the audit thread');
+  assert.ok(es.inputsBatches >= 1 && es.inputsBatches < s.decisions, `a message per batch, not per decision: ${es.inputsBatches} batches`);
   assert.is(es.depth, 0, 'a clean stop flushed everything');
 
   // export through the command line
@@ -98,19 +96,49 @@ test('a run appends every decision with its inputs; the export is the decision l
   assert.is(sha(again.stdout), s.decisionLogSha256);
 });
 
+test('--audit-thread off: the same events, built on the main thread (or by the inputs worker where a core is free)', async () => {
+  const runs: { id: string; type: string; data: unknown; metadata: unknown; revision: number }[][][] = [];
+  for (const auditThread of [false, true]) {
+    const sub = join(dir, `thread-${auditThread}`);
+    const o = resolveOptions({ fixture: kDefaultFixture, threads: 1, limit: 12_000, decisions: join(sub, 'd.jsonl'), summary: null, deadLetters: null, progress: false, sinks: { auditThread } });
+    const s = await runEngine(o);
+    const es = s.sinks!.eventStore!;
+    assert.is(es.onThread, auditThread);
+    if (!auditThread) {
+      if (availableParallelism() > 2) assert.is(es.inputsFormatted, s.decisions, 'a spare core: the inputs worker formats');
+      else assert.is(es.inputsFormatted, 0, 'no spare core: the drain formats the inputs');
+    }
+    const store = await openEmbeddedStore({ path: sinkOptionsOf(o).eventStore! });
+    try {
+      const pick = (es2: Awaited<ReturnType<typeof store.readStream>>) => es2.map((e) => ({ id: e.id, type: e.type, data: e.data, metadata: e.metadata, revision: e.revision }));
+      runs.push([pick(await store.readStream('decisions', { maxCount: 100_000 })), pick(await store.readStream('outcomes', { maxCount: 100_000 }))]);
+    } finally {
+      await store.close();
+    }
+  }
+  assert.ok(runs[0]![0]!.length > 20, `decisions: ${runs[0]![0]!.length}`);
+  assert.ok(runs[0]![1]!.length > 5, `outcomes: ${runs[0]![1]!.length}`);
+  assert.equal(runs[1]![0], runs[0]![0], 'decisions stream: same ids, data and inputs on either thread');
+  assert.equal(runs[1]![1], runs[0]![1], 'outcomes stream: the same');
+});
+
 test('--event-store off: no trail; a bad spec is an option error naming --event-store', () => {
   const o = resolveOptions({ decisions: join(dir, 'x.jsonl'), sinks: { eventStore: 'off' } });
   assert.is(sinkOptionsOf(o).eventStore, null);
   assert.is(sinkOptionsOf(resolveOptions({ decisions: null })).eventStore ?? null, process.env.LUCENT_EVENT_STORE ?? null);
   assert.throws(() => sinkOptionsOf(resolveOptions({ sinks: { eventStore: 'redis://x' } })), /--event-store: .*unknown scheme/);
   assert.throws(() => sinkOptionsOf(resolveOptions({ sinks: { auditWhenFull: 'block' } })), /--audit-when-full must be "overflow" or "drop"/);
+  assert.throws(() => sinkOptionsOf(resolveOptions({ sinks: { auditThread: 'maybe' } })), /--audit-thread must be "on" or "off", got "maybe"/);
+  assert.is(sinkOptionsOf(resolveOptions({ sinks: { auditThread: 'off' } })).auditThread, false);
+  assert.is(sinkOptionsOf(resolveOptions({})).auditThread, true);
   assert.is(sinkOptionsOf(resolveOptions({ sinks: { eventStore: 'postgres://u@127.0.0.1/test' } })).eventStoreKind, 'postgres');
   assert.is(sinkOptionsOf(resolveOptions({ sinks: { eventStore: 'kurrentdb://127.0.0.1:2113?tls=false' } })).eventStoreKind, 'kurrentdb');
 });
 
-test('the Audit interface: control events appended by other parts are durable after flush()', async () => {
-  const store = await openEmbeddedStore({ path: join(dir, 'control', 'events.log') });
-  const trail = new AuditTrail(store);
+for (const where of ['main thread', 'audit thread'] as const) test(`the Audit interface (${where}): control events appended by other parts are durable after flush()`, async () => {
+  const path = join(dir, `control-${where.replace(' ', '-')}`, 'events.log');
+  const trail: Trail = where === 'main thread' ? new AuditTrail(await openEmbeddedStore({ path })) : await (await openStoreThread({ url: path })).trail();
+  const store = trail.store;
   assert.ok(trail.control('kill_switch', { on: true, by: 'operator', reason: 'test' }));
   assert.ok(trail.append('control', 'approval', { decision: 'k1', approved: false }));
   assert.throws(() => trail.control('reboot' as 'approval', {}), /control event type must be one of kill_switch, approval, parameter_change/);

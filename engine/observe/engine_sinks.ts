@@ -5,13 +5,16 @@
 //   per decision   onRecord (pipeline hook): the decision's inputs are copied (a few Float64s),
 //                  realised PnL and accuracy go into the metrics block; onDecision (the decision
 //                  sink, once a decision is kept): a reference is queued for the audit trail and,
-//                  when approved, for the bus. No serialisation, no I/O, no await.
+//                  with the trail on the main thread, for the bus. No serialisation, no I/O, no await.
 //   per tick       the stepper observes the stage latencies into the metrics block (plain stores).
 //   per cycle      each agent thread observes its agents' evaluation times into its own region.
+//   every 5 ms     with the audit thread (--audit-thread on, the default): the queued decisions go
+//                  to it in one message (event_store/remote/audit_thread.ts); it builds, hashes,
+//                  writes and syncs their events, and publishes the approved actions on the bus.
 //   between chunks between(): the audit queues are relieved (a wait only when one is backlogged,
-//                  counted), queued approved actions are published (the bus buffers and confirms in
-//                  the background), gauges refreshed, and every 5 s each agent's performance
-//                  record is appended to agent-performance-<agentId>.
+//                  counted), approved actions queued on the main thread are published (the bus
+//                  buffers and confirms in the background), and every 5 s each agent's
+//                  performance record is appended to agent-performance-<agentId>.
 //   at stop        stop(): final performance records, every audit stream flushed, the store
 //                  closed, the bus flushed (what it leaves unconfirmed is reported), HTTP closed.
 import { randomUUID } from 'node:crypto';
@@ -28,7 +31,8 @@ import type { Dispatcher } from '../dispatch/dispatcher.ts';
 import type { EngineOptions } from '../options.ts';
 import { sinkOptionsOf, type SinkOptions } from './sink_options.ts';
 import type { Pipeline } from '../pipeline.ts';
-import { AuditTrail, type Audit, type AuditTrailStats } from '../sinks/audit_trail.ts';
+import { AuditTrail, type Audit, type AuditTrailStats, type Trail } from '../sinks/audit_trail.ts';
+import { openStoreThread, RemoteEventStore, ThreadTrail } from '../sinks/event_store/remote/audit_thread.ts';
 import { DecisionInputs } from '../sinks/decision_inputs.ts';
 import { openEventStore } from '../sinks/event_store/open.ts';
 import { EventStoreError } from '../sinks/event_store/errors.ts';
@@ -88,7 +92,7 @@ interface AgentTally { decisions: number; approved: number; rejected: number; pe
 export class EngineSinks {
   readonly o: EngineOptions;
   readonly options: SinkOptions;
-  readonly audit: AuditTrail | null;
+  readonly audit: Trail | null;
   readonly obs: Observability | null;
   readonly metrics: EngineMetrics | null;
   readonly #agentIndex = new Map<string, number>();
@@ -107,7 +111,7 @@ export class EngineSinks {
   #handedThreads = false;
   #stopping: Promise<SinksSummary> | null = null;
 
-  private constructor(o: EngineOptions, options: SinkOptions, audit: AuditTrail | null, obs: Observability | null) {
+  private constructor(o: EngineOptions, options: SinkOptions, audit: Trail | null, obs: Observability | null) {
     this.o = o;
     this.options = options;
     this.audit = audit;
@@ -120,12 +124,14 @@ export class EngineSinks {
   /** Opens what the options turn on: the event store and its trail, the metrics block, HTTP, the bus. */
   static async open(o: EngineOptions, ctx: SinksContext): Promise<EngineSinks> {
     const s = sinkOptionsOf(o); // every sink option checked here, before anything is read
-    let audit: AuditTrail | null = null;
+    let audit: Trail | null = null;
     if (s.eventStore !== null) {
       if (s.eventStoreKind === 'embedded' && !ctx.append) await keepOldLog(s.eventStore);
+      // --audit-thread on (the default): the store and its trail on the audit thread
+      const open = (url: string): Promise<EventStore> => (s.auditThread ? openStoreThread({ url }) : openEventStore({ url }));
       let store: EventStore;
       try {
-        store = await openEventStore({ url: s.eventStore });
+        store = await open(s.eventStore);
       } catch (err) {
         // Several Kafka engine processes on one box share a decision-log folder; one process
         // appends to an embedded log at a time, so a default log in use by another process is
@@ -133,13 +139,15 @@ export class EngineSinks {
         if (!(ctx.append && s.eventStoreDefault && err instanceof EventStoreError && /in use by process/.test(err.message))) throw err;
         const own = s.eventStore.replace(/\.log$/, `.${process.pid}.log`);
         ctx.log?.(`${err.message}: this process appends to ${own}`);
-        store = await openEventStore({ url: own });
+        store = await open(own);
         s.eventStore = own;
       }
       // Decisions' inputs are formatted by the inputs worker only where it has a core of its own (as
       // spinning is only tried where the threads fit the cores): on a machine with no spare core
       // it would take CPU from the agent threads the main thread waits for, and the drain formats them.
-      audit = new AuditTrail(store, { whenFull: s.auditWhenFull, inputsWorker: availableParallelism() > ctx.threads + 1 });
+      audit = s.auditThread
+        ? await (store as RemoteEventStore).trail({ whenFull: s.auditWhenFull, bus: s.bus === null ? null : { url: s.bus, prefix: s.busPrefix } })
+        : new AuditTrail(store, { whenFull: s.auditWhenFull, inputsWorker: availableParallelism() > ctx.threads + 1 });
     }
     let obs: Observability | null = null;
     let sinks: EngineSinks | null = null;
@@ -148,7 +156,8 @@ export class EngineSinks {
         obs = await startObservability({
           metrics: metricsSchema(o, ctx.threads),
           http: s.http,
-          bus: s.bus === null ? null : { url: s.bus, prefix: s.busPrefix },
+          // with the trail on the audit thread, approved actions are published from there (its own connection)
+          bus: s.bus === null || audit instanceof ThreadTrail ? null : { url: s.bus, prefix: s.busPrefix },
           ready: () => sinks!.ready(),
           refresh: () => sinks?.refresh(),
         });
@@ -296,6 +305,11 @@ export class EngineSinks {
       for (const r of p.readers) if (epoch - r.epoch > behind) behind = epoch - r.epoch;
     }
     m.ringDepth(0, behind);
+    if (this.audit instanceof ThreadTrail && this.options.bus !== null) {
+      const bus = kSinkNames.indexOf('bus');
+      m.sinkBacklog(bus, this.audit.store.busBacklog);
+      m.sinkOverflowTotal(bus, this.audit.store.busOverflow);
+    }
     const elu = performance.eventLoopUtilization(this.#elu);
     this.#elu = performance.eventLoopUtilization();
     m.busy(elu.active / 1000);
@@ -356,9 +370,12 @@ export class EngineSinks {
     }
     const busStats = this.obs?.bus?.stats() ?? null;
     const left = this.obs === null ? { busUnconfirmed: 0 } : await this.obs.stop();
+    const threadBus = this.audit instanceof ThreadTrail ? this.audit.busStats() ?? null : null;
     return {
       eventStore: trail === null ? null : { ...trail, target: this.options.eventStore! },
-      bus: busStats === null ? null : { published: this.#published, confirmed: this.obs!.bus!.stats().confirmed, overflow: busStats.overflow, unconfirmedAtStop: left.busUnconfirmed },
+      bus: threadBus !== null
+        ? { published: threadBus.published, confirmed: threadBus.confirmed, overflow: threadBus.overflow, unconfirmedAtStop: threadBus.unconfirmedAtStop }
+        : busStats === null ? null : { published: this.#published, confirmed: this.obs!.bus!.stats().confirmed, overflow: busStats.overflow, unconfirmedAtStop: left.busUnconfirmed },
       http: this.obs?.http == null ? null : describeHttp(this.obs.http),
     };
   }

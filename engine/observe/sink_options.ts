@@ -1,4 +1,4 @@
-// The sinks' options (--event-store, --audit-when-full, --http, --bus, --bus-prefix), checked when
+// The sinks' options (--event-store, --audit-when-full, --audit-thread, --http, --bus, --bus-prefix), checked when
 // a run starts (EngineSinks.open, before anything is read) with messages that name the option.
 //
 // The event store: `--event-store <spec>`, else $LUCENT_EVENT_STORE, else the embedded log beside
@@ -22,6 +22,8 @@ export interface SinkOptions {
   eventStoreDefault: boolean;
   /** The audit queues' policy when full (audit_trail.ts). */
   auditWhenFull: WhenFull;
+  /** The event store and its trail served from the audit thread (default), not the main thread. */
+  auditThread: boolean;
   /** The HTTP endpoints; null: none. */
   http: HttpConfig | null;
   /** RabbitMQ URL for approved actions; null: no bus. */
@@ -33,7 +35,7 @@ export interface SinkOptions {
 }
 
 
-export const kSinksOff: SinkOptions = { eventStore: null, eventStoreKind: null, eventStoreDefault: false, auditWhenFull: 'overflow', http: null, bus: null, busPrefix: '', metrics: false };
+export const kSinksOff: SinkOptions = { eventStore: null, eventStoreKind: null, eventStoreDefault: false, auditWhenFull: 'overflow', auditThread: true, http: null, bus: null, busPrefix: '', metrics: false };
 
 /** The sinks of a run: its options checked (errors name the option) and the defaults filled in. */
 export function sinkOptionsOf(o: Pick<EngineOptions, 'sinks' | 'decisions'>): SinkOptions {
@@ -57,10 +59,13 @@ export function resolveSinkOptions(i: SinkOptionsInput, decisions: string | null
   }
   const whenFull = i.auditWhenFull ?? 'overflow';
   if (whenFull !== 'overflow' && whenFull !== 'drop') throw new OptionError(`--audit-when-full must be "overflow" or "drop", got ${JSON.stringify(whenFull)}`);
+  const t = i.auditThread ?? true;
+  if (t !== true && t !== false && t !== 'on' && t !== 'off') throw new OptionError(`--audit-thread must be "on" or "off", got ${JSON.stringify(t)}`);
+  const auditThread = t === true || t === 'on';
   const bus = i.bus ?? null;
   if (bus !== null && !/^amqps?:\/\/[^\s]+$/.test(bus)) throw new OptionError(`--bus must be an amqp:// or amqps:// URL, got ${JSON.stringify(bus)}`);
   const busPrefix = i.busPrefix ?? '';
   if (!/^[A-Za-z0-9_.-]{0,100}$/.test(busPrefix)) throw new OptionError(`--bus-prefix must be up to 100 characters of A-Z a-z 0-9 _ . -, got ${JSON.stringify(busPrefix)}`);
   const http = i.http === undefined ? null : parseHttpOption(i.http);
-  return { eventStore: off ? null : spec, eventStoreKind: kind, eventStoreDefault: byDefault && !off, auditWhenFull: whenFull, http, bus, busPrefix, metrics: i.metrics ?? http !== null };
+  return { eventStore: off ? null : spec, eventStoreKind: kind, eventStoreDefault: byDefault && !off, auditWhenFull: whenFull, auditThread, http, bus, busPrefix, metrics: i.metrics ?? http !== null };
 }

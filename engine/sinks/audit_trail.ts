@@ -55,10 +55,31 @@ export interface AuditTrailOptions {
 
 /** The trail's totals over its streams: AuditWriter's stats summed (maxDepth: the largest), without the per-writer batch and conflict counts. */
 export type AuditTrailStats = { store: string; streams: number } & Omit<AuditWriterStats, 'batches' | 'conflicts'> & {
-  /** Decisions whose inputs the inputs worker formatted, and the batches it was sent (0: formatted on the main thread). */
+  /**
+   * Decisions whose inputs were formatted off the main thread, and the batches that carried them
+   * (the inputs worker's, or the audit thread's; 0: formatted on the main thread).
+   */
   inputsFormatted: number;
   inputsBatches: number;
+  /** The trail ran on the audit thread (event_store/remote/audit_thread.ts). */
+  onThread: boolean;
 };
+
+/** What the engine records through: an AuditTrail on this thread, or one served from the audit thread (ThreadTrail). */
+export interface Trail extends Audit {
+  readonly store: EventStore;
+  /** Queues a decision (its captured inputs ride along); executed ones also get an outcome. */
+  decision(d: Decision): void;
+  performance(agentId: string, record: object): boolean;
+  control(type: (typeof kControlTypes)[number], data: object): boolean;
+  /** True when a queue is filling up: relieve() will wait. */
+  readonly backlogged: boolean;
+  /** At a flush boundary: waits while a queue is backlogged (policy overflow), counted. */
+  relieve(): Promise<void>;
+  /** Flushes every stream, then closes the store. */
+  close(): Promise<void>;
+  stats(): AuditTrailStats;
+}
 
 /** An event, or a function that builds it in the background drain. */
 type Item = EventData | (() => EventData);
@@ -75,7 +96,7 @@ function outcomeEvent(d: Decision): EventData {
   };
 }
 
-export class AuditTrail implements Audit {
+export class AuditTrail implements Trail {
   readonly store: EventStore;
   readonly #options: AuditTrailOptions;
   readonly #writers = new Map<string, AuditWriter<Item>>();
@@ -169,7 +190,7 @@ export class AuditTrail implements Audit {
       overflowed: sum('overflowed'), rejected: sum('rejected'), depth: sum('depth'), maxDepth: Math.max(...all.map((s) => s.maxDepth)),
       stalls: sum('stalls'), stallMs: Math.round(sum('stallMs') * 100) / 100, errors: sum('errors'),
       lastError: all.find((s) => s.lastError !== null)?.lastError ?? null,
-      inputsFormatted: this.#formatter?.formatted ?? 0, inputsBatches: this.#formatter?.batches ?? 0,
+      inputsFormatted: this.#formatter?.formatted ?? 0, inputsBatches: this.#formatter?.batches ?? 0, onThread: false,
     };
   }
 }

@@ -48,12 +48,17 @@ export interface CapturedInputs {
   readonly records: Float64Array;
   /** The decision's expected profit is a realised round trip's PnL. */
   readonly realizesPnl: boolean;
-  readonly registry: RegistrySnapshot;
+  readonly registry: InputsParts['registry'];
 }
 
 /** The inputs hung on a decision by capture(), or undefined. */
 export function inputsOf(d: Decision): CapturedInputs | undefined {
   return (d as unknown as Record<symbol, CapturedInputs | undefined>)[kInputs];
+}
+
+/** Hangs captured inputs on a decision (a decision parsed back from its line, on the audit thread). */
+export function attachInputs(d: object, inputs: CapturedInputs): void {
+  (d as Record<symbol, CapturedInputs>)[kInputs] = inputs;
 }
 
 /** One pipeline's capturer: built once over its state, registry and result readers. */

@@ -31,6 +31,12 @@ export function decisionLine(d: object): string {
   return (o[kLine] ??= JSON.stringify(d));
 }
 
+/** Keeps `line` as the decision log's line of `d` (a decision parsed back from it, on the audit thread). */
+export function adoptLine<T extends object>(d: T, line: string): T {
+  (d as Record<symbol, string>)[kLine] = line;
+  return d;
+}
+
 export class DecisionLog implements DecisionSink {
   readonly path: string | null;
   readonly #hash: Hash = createHash('sha256');
