@@ -73,15 +73,16 @@ export class DecisionLog implements DecisionSink {
 
   write(d: Decision): void {
     if (this.#closed) throw new Error('decision log is closed');
-    const line = decisionLine(d) + '\n';
+    const line = decisionLine(d); // the line and its newline hashed apart: no second copy of the line with '\n' on it
     this.#hash.update(line);
+    this.#hash.update('\n');
     this.#count++;
     if (this.path !== null) this.#pending.push(line);
   }
 
   async flush(): Promise<void> {
     if (this.#pending.length === 0 || !this.#file) return;
-    const text = this.#pending.join('');
+    const text = `${this.#pending.join('\n')}\n`;
     this.#pending = [];
     try {
       await this.#file.write(text);
@@ -99,7 +100,7 @@ export class DecisionLog implements DecisionSink {
     this.#file = null;
     try {
       if (file) {
-        const text = this.#pending.join('');
+        const text = this.#pending.length === 0 ? '' : `${this.#pending.join('\n')}\n`;
         this.#pending = [];
         if (text.length > 0) await file.write(text);
         await sync(file);
