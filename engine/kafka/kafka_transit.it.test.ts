@@ -60,6 +60,7 @@ if (await requireBroker(test, kFile)) {
     const { produceToAppendUs: toAppend, appendToReceiveUs: toReceive } = kafka.kafka;
     assert.is(toAppend.count, kEvents, 'send → append: one figure per event');
     assert.is(toReceive.count, kEvents, 'append → receive: one figure per event');
+    assert.is(kafka.kafka.receiveToReleaseUs.count, kEvents, 'receive → release (the merge): one figure per event stepped');
     // Both are recorded from 1 ns up; a clock that ran backwards would pile them at the floor.
     // The broker appends after the send: the median send → append is above the floor unless the
     // timestamp's ms truncation hid it, so only its 1 ms resolution is allowed below.
