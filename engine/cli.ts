@@ -56,6 +56,13 @@ Kafka source (--source kafka; the broker: scripts/kafka-up; topics: scripts/repl
   --commit-interval <ms> commit offsets at most this often (default 200; each is a broker round trip);
                         an offset is committed only once its events' decisions are durable
   --no-fsync            do not fdatasync the decision log before offsets are committed
+  --fetch-max-wait <ms> longest the broker holds a fetch while no partition has data (default 20
+                        lockstep, 100 realtime); a fetch is answered as soon as --fetch-min-bytes
+                        are there, so while events flow the hold delays nothing
+  --fetch-min-bytes <n> the broker answers a fetch once n bytes are there (default 1: at once)
+  --fetch-max-bytes <n> at most n bytes per fetch answer (default 10485760)
+  --fetch-partition-bytes <n> at most n bytes per partition in a fetch answer (default 1048576)
+  --partitions-concurrently <n> fetched batches of n partitions handed to the lanes at once (default 4)
   --event-store <url>   (given explicitly, with --source kafka) the audit trail: each lane appends
                         its decisions (each key once) to this event store (a log path,
                         postgres://..., kurrentdb://...) before offsets are committed, in
@@ -176,7 +183,8 @@ export async function main(argv: string[]): Promise<number> {
         group: { type: 'string' }, universe: { type: 'string' }, scope: { type: 'string' }, 'topic-prefix': { type: 'string' },
         'until-end': { type: 'boolean' }, 'merge-idle': { type: 'string' }, buffer: { type: 'string' },
         'session-timeout': { type: 'string' }, 'topic-refresh': { type: 'string' }, 'no-fsync': { type: 'boolean' },
-        'commit-interval': { type: 'string' }, rate: { type: 'string' }, speed: { type: 'string' }, 'max-pause': { type: 'string' },
+        'commit-interval': { type: 'string' }, 'fetch-max-wait': { type: 'string' }, 'fetch-min-bytes': { type: 'string' },
+        'fetch-max-bytes': { type: 'string' }, 'fetch-partition-bytes': { type: 'string' }, 'partitions-concurrently': { type: 'string' }, rate: { type: 'string' }, speed: { type: 'string' }, 'max-pause': { type: 'string' },
         mode: { type: 'string' }, threads: { type: 'string' }, inline: { type: 'boolean' }, wait: { type: 'string' },
         topology: { type: 'string' }, agents: { type: 'string' }, config: { type: 'string' }, 'cycle-timeout': { type: 'string' },
         decisions: { type: 'string' }, summary: { type: 'string' }, 'dead-letters': { type: 'string' },
@@ -233,6 +241,9 @@ export async function main(argv: string[]): Promise<number> {
         untilEnd: v['until-end'], mergeIdleMs: num('merge-idle', v['merge-idle']), bufferPerPartition: num('buffer', v.buffer),
         sessionTimeoutMs: num('session-timeout', v['session-timeout']), topicRefreshMs: num('topic-refresh', v['topic-refresh']),
         durable: v['no-fsync'] ? false : undefined, commitIntervalMs: num('commit-interval', v['commit-interval']),
+        fetchMaxWaitMs: num('fetch-max-wait', v['fetch-max-wait']), fetchMinBytes: num('fetch-min-bytes', v['fetch-min-bytes']),
+        fetchMaxBytes: num('fetch-max-bytes', v['fetch-max-bytes']), fetchMaxBytesPerPartition: num('fetch-partition-bytes', v['fetch-partition-bytes']),
+        partitionsConcurrently: num('partitions-concurrently', v['partitions-concurrently']),
       }, opts);
       summary = await runKafkaEngine(opts, k, {
         signal: signals.signal, stopReason: () => signals.name ?? 'aborted',
@@ -240,7 +251,8 @@ export async function main(argv: string[]): Promise<number> {
         log: (line) => { if (!v.quiet) process.stderr.write(`lucent-engine: ${line}\n`); },
       });
     } else {
-      const kafkaOnly = ['brokers', 'group', 'universe', 'scope', 'topic-prefix', 'until-end', 'merge-idle', 'buffer', 'session-timeout', 'topic-refresh', 'no-fsync', 'commit-interval'] as const;
+      const kafkaOnly = ['brokers', 'group', 'universe', 'scope', 'topic-prefix', 'until-end', 'merge-idle', 'buffer', 'session-timeout', 'topic-refresh', 'no-fsync', 'commit-interval',
+        'fetch-max-wait', 'fetch-min-bytes', 'fetch-max-bytes', 'fetch-partition-bytes', 'partitions-concurrently'] as const;
       const given = kafkaOnly.filter((key) => v[key] !== undefined);
       if (given.length > 0) throw new LucentError('ERR_OPTION', `--${given[0]} applies to --source kafka only`);
       summary = await runEngine(opts, {
@@ -423,6 +435,8 @@ function formatKafka(s: KafkaSummary): string {
   const k = s.kafka;
   let out = `\n  kafka                  group ${k.groupId} · ${k.scope} scope · ${k.topics.length} topics × ${k.partitionsPerTopic} partitions\n`;
   out += `  produce-to-decision    ${f(k.produceToDecisionUs.count).padStart(9)} ${us(k.produceToDecisionUs.p50).padStart(11)} ${us(k.produceToDecisionUs.p99).padStart(11)} ${us(k.produceToDecisionUs.p999).padStart(11)} ${us(k.produceToDecisionUs.max).padStart(11)}\n`;
+  const w = k.receiveToReleaseUs;
+  if (w.count > 0) out += `  receive → release      ${f(w.count).padStart(9)} ${us(w.p50).padStart(11)} ${us(w.p99).padStart(11)} ${us(w.p999).padStart(11)} ${us(w.max).padStart(11)}  (the lanes' buffers${s.mode === 'lockstep' ? ': the merge' : ''})\n`;
   out += `  rebuilt (replayed)     ${f(k.rebuiltEvents)} events, ${f(k.decisionsSuppressed)} decisions not written again\n`;
   out += `  dead letters produced  ${f(k.deadLettersProduced)}   late events ${f(k.late)}   pauses ${f(k.pauses)}   assignments ${f(k.assignments)}\n`;
   for (const l of k.lanes) {

@@ -110,6 +110,7 @@ opt('--agents nobody', ['--agents', 'nobody'], { refused: /^options\.agents name
 opt('--agents ,', ['--agents', ','], { refused: /^options\.agents must name at least one agent$/ });
 opt('--source ftp', ['--source', 'ftp'], { refused: /^--source must be "file" or "kafka"/ });
 opt('--brokers in file mode', ['--brokers', 'x:1'], { refused: /^--brokers applies to --source kafka only$/ });
+opt('--fetch-max-wait in file mode', ['--fetch-max-wait', '100'], { refused: /^--fetch-max-wait applies to --source kafka only$/ });
 opt('an unknown option', ['--colour', 'red'], { refused: /Unknown option '--colour'/ });
 opt('a positional argument', ['extra'], { refused: /Unexpected argument 'extra'/ });
 

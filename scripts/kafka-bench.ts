@@ -28,6 +28,11 @@ const kFlags: Record<string, FlagSpec> = {
   'watermark-ms': { kind: 'int', min: 0, help: 'producer watermark period in the live lockstep run (default 10)' },
   threads: { kind: 'int', min: 0, max: 16, help: 'agent threads in every run (default 0: inline, the same in all runs)' },
   'latency-only': { kind: 'bool', help: 'skip the ingest-rate runs (part 1): only the latency at a fixed rate' },
+  live: { kind: 'string', help: 'which latency runs from Kafka: realtime, lockstep or both (default both)' },
+  'fetch-max-wait': { kind: 'int', min: 1, help: 'the engine\'s --fetch-max-wait in every Kafka run (default: the mode\'s)' },
+  'fetch-min-bytes': { kind: 'int', min: 1, help: 'the engine\'s --fetch-min-bytes in every Kafka run (default: the mode\'s)' },
+  'fetch-partition-bytes': { kind: 'int', min: 1024, help: 'the engine\'s --fetch-partition-bytes in every Kafka run (default: the mode\'s)' },
+  'partitions-concurrently': { kind: 'int', min: 1, help: 'the engine\'s --partitions-concurrently in every Kafka run (default: the mode\'s)' },
   json: { kind: 'string', help: 'also write the figures to this JSON file' },
   help: { kind: 'bool', help: 'this text' },
 };
@@ -49,6 +54,15 @@ const rate = (f.rate as number | undefined) ?? 2000;
 const partitions = (f.partitions as number | undefined) ?? 4;
 const watermarkMs = (f['watermark-ms'] as number | undefined) ?? 10;
 const threads = (f.threads as number | undefined) ?? 0;
+const live = ((f.live as string | undefined) ?? 'both') as 'realtime' | 'lockstep' | 'both';
+if (live !== 'realtime' && live !== 'lockstep' && live !== 'both') {
+  process.stderr.write(`kafka-bench: --live must be realtime, lockstep or both, got ${JSON.stringify(live)}\n`);
+  process.exit(2);
+}
+const fetchFlags = {
+  fetchMaxWaitMs: f['fetch-max-wait'] as number | undefined, fetchMinBytes: f['fetch-min-bytes'] as number | undefined,
+  fetchMaxBytesPerPartition: f['fetch-partition-bytes'] as number | undefined, partitionsConcurrently: f['partitions-concurrently'] as number | undefined,
+};
 const say = (s: string): void => { process.stderr.write(`kafka-bench: ${s}\n`); };
 
 const down = await probeBroker(brokers, 2500);
@@ -64,6 +78,7 @@ const rows: Row[] = [];
 const splits: Split[] = [];
 const opts = (name: string, extra: Partial<Parameters<typeof resolveOptions>[0]> = {}): EngineOptions =>
   resolveOptions({ fixture, threads, decisions: join(dir, `${name}.jsonl`), summary: null, deadLetters: null, progress: false, ...extra });
+const fmt = (x: number | null): string => (x === null ? '' : x >= 1000 ? `${(x / 1000).toFixed(2)} ms` : `${x.toFixed(1)} µs`);
 const lat = (l: LatencySummary): [number, number] => [l.p50, l.p99];
 
 async function consume(name: string, prefix: string, mode: 'lockstep' | 'realtime', untilEnd: boolean, signal?: AbortSignal,
@@ -71,7 +86,7 @@ async function consume(name: string, prefix: string, mode: 'lockstep' | 'realtim
   const group = `lucent-bench-${name}-${run}`;
   groups.push(group);
   const o = opts(name, { mode });
-  const k = resolveKafkaOptions({ brokers, group, topicPrefix: prefix, universe: fixture, untilEnd, topicRefreshMs: 0, durable: true }, o);
+  const k = resolveKafkaOptions({ brokers, group, topicPrefix: prefix, universe: fixture, untilEnd, topicRefreshMs: 0, durable: true, ...fetchFlags }, o);
   return runKafkaEngine(o, k, { log: () => undefined, signal, onStarted: (s) => onStarted?.(() => s.lanes.length > 0) });
 }
 
@@ -104,7 +119,7 @@ try {
   rows.push({ run: `file replay, lockstep, ${rate} ev/s: tick-to-decision`, events: paced.events, eventsPerSec: paced.eventsPerSec, p50Us: fp50, p99Us: fp99, note: 'from each event\'s intended time' });
 
   const { topics } = await scanFixture({ fixture, topicPrefix: '', limit: liveEvents });
-  for (const mode of ['realtime', 'lockstep'] as const) {
+  for (const mode of live === 'both' ? ['realtime', 'lockstep'] as const : [live]) {
     const prefix = `bench${run}${mode === 'realtime' ? 'b' : 'c'}.`;
     prefixes.push(prefix);
     const admin = createKafka({ brokers, clientId: 'lucent-bench' }).admin();
@@ -119,6 +134,7 @@ try {
     const t0 = performance.now();
     while (!ready() && performance.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 50));
     await new Promise((r) => setTimeout(r, 500));
+    const cpu0 = process.cpuUsage();
     const producer = spawn(process.execPath, [new URL('./replay-to-kafka.ts', import.meta.url).pathname, '--fixture', fixture, '--brokers', brokers.join(','),
       '--topic-prefix', prefix, '--partitions', String(partitions), '--rate', String(rate), '--limit', String(liveEvents),
       '--watermark-ms', String(mode === 'lockstep' ? watermarkMs : 0), '--quiet'], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -128,16 +144,17 @@ try {
     if (code !== 0) throw new Error(`the producer exited with ${code}`);
     const behind = (JSON.parse(reportText) as ReplayReport).behindScheduleUs;
     await new Promise((r) => setTimeout(r, 1500)); // the last events reach the engine
+    const cpu = process.cpuUsage(cpu0);
     stop.abort();
     const k = await engine;
     const [p50, p99] = lat(k.kafka.produceToDecisionUs);
     const [r50, r99] = lat(k.latencyUs);
     rows.push({ run: `kafka, ${mode}, ${rate} ev/s: produce-to-decision`, events: k.events, eventsPerSec: k.eventsPerSec, p50Us: p50, p99Us: p99,
-      note: `receive-to-decision p50 ${r50} µs, p99 ${r99} µs${k.events < liveEvents ? `; only ${k.events} events consumed` : ''}` });
+      note: `receive-to-decision p50 ${fmt(r50)}, p99 ${fmt(r99)}; engine process CPU ${((cpu.user + cpu.system) / Math.max(1, k.events)).toFixed(0)} µs/event${k.events < liveEvents ? `; only ${k.events} events consumed` : ''}` });
     splits.push({ run: `kafka, ${mode}, ${rate} ev/s`, parts: [
       ...(behind ? [['due → send (producer)', behind] as [string, LatencySummary]] : []),
       ['send → broker append', k.kafka.produceToAppendUs], ['append → consumer receive', k.kafka.appendToReceiveUs],
-      ['receive → decision', k.latencyUs], ['send → decision (total)', k.kafka.produceToDecisionUs],
+      ['receive → release (buffer)', k.kafka.receiveToReleaseUs], ['receive → decision', k.latencyUs], ['send → decision (total)', k.kafka.produceToDecisionUs],
     ] });
   }
 } finally {
@@ -153,7 +170,6 @@ try {
   }
 }
 
-const fmt = (x: number | null): string => (x === null ? '' : x >= 1000 ? `${(x / 1000).toFixed(2)} ms` : `${x.toFixed(1)} µs`);
 let out = `\nlucent-engine kafka-bench · ${fixture.split('/').pop()} · ${partitions} partitions/topic · agents ${threads === 0 ? 'inline' : `on ${threads} thread(s)`} · Node ${process.version}\n\n`;
 out += `${'run'.padEnd(52)} ${'events'.padStart(8)} ${'events/s'.padStart(10)} ${'p50'.padStart(10)} ${'p99'.padStart(10)}  note\n`;
 for (const r of rows) {
@@ -161,7 +177,9 @@ for (const r of rows) {
 }
 if (splits.length > 0) {
   out += `\nWhere produce-to-decision goes. due → send: each event's wait in the producer after it was due (not part of produce-to-decision, which starts at the send);\n`;
-  out += `send → append and append → receive: every event, split at the record's LogAppendTime (ms resolution, so ±1 ms); receive → decision and the total: the events that triggered a cycle\n`;
+  out += `send → append and append → receive: every event, split at the record's LogAppendTime (ms resolution, so ±1 ms); receive → release: every event's wait in its lane's buffer (lockstep: the merge);\nreceive → decision and the total: the events that triggered a cycle\n`;
+  out += `The producer (replay-to-kafka, a test producer in its own process): kafkajs, idempotent, acks=-1 (every in-sync replica: here the one broker), one request in flight,\n`;
+  out += `no linger: each request carries every event that fell due since the one before; the consumer: the engine's fetch options for the mode (KAFKA.md)\n`;
   out += `${'run'.padEnd(28)} ${'part'.padEnd(28)} ${'count'.padStart(8)} ${'p50'.padStart(10)} ${'p99'.padStart(10)} ${'max'.padStart(10)}\n`;
   for (const sp of splits) for (const [name, l] of sp.parts) out += `${sp.run.padEnd(28)} ${name.padEnd(28)} ${l.count.toLocaleString('en-US').padStart(8)} ${fmt(l.p50).padStart(10)} ${fmt(l.p99).padStart(10)} ${fmt(l.max).padStart(10)}\n`;
 }

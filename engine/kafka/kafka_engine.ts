@@ -40,6 +40,8 @@ export interface KafkaSummary extends Summary {
      */
     produceToAppendUs: LatencySummary;
     appendToReceiveUs: LatencySummary;
+    /** Each event's wait in its lane's reorder buffer, receive → release (lane.ts Transit). */
+    receiveToReleaseUs: LatencySummary;
     rebuiltEvents: number;
     decisionsSuppressed: number;
     late: number;
@@ -122,7 +124,7 @@ async function consume(
     brokers: k.brokers, groupId: k.group, clientId: k.clientId, topicPrefix: k.topicPrefix, scope: k.scope, universe,
     agents: o.agents, mode: o.mode, bufferPerPartition: k.bufferPerPartition, mergeIdleMs: k.mergeIdleMs,
     sessionTimeoutMs: k.sessionTimeoutMs, heartbeatIntervalMs: k.heartbeatIntervalMs, topicRefreshMs: k.topicRefreshMs,
-    untilEnd: k.untilEnd, rate: o.rate, commitIntervalMs: k.commitIntervalMs, snapshotEvery: every, waitForTopicsMs: k.waitForTopicsMs, localDeadLetters: deadLetters, log,
+    untilEnd: k.untilEnd, rate: o.rate, commitIntervalMs: k.commitIntervalMs, fetch: k.fetch, snapshotEvery: every, waitForTopicsMs: k.waitForTopicsMs, localDeadLetters: deadLetters, log,
     // one pipeline per lane; in shard scope each shard writes its own decision log
     openLane: async (lane) => {
       const hook = { crashAt }; // the crash hook goes to the first lane only
@@ -253,6 +255,7 @@ function kafkaSummary(
       produceToDecisionUs: source.originToDecision.summary(),
       produceToAppendUs: source.transit.produceToAppend.summary(),
       appendToReceiveUs: source.transit.appendToReceive.summary(),
+      receiveToReleaseUs: source.transit.receiveToRelease.summary(),
       rebuiltEvents: lanes.reduce((a, l) => a + l.rebuiltEvents, 0),
       decisionsSuppressed: lanes.reduce((a, l) => a + l.decisionsSuppressed, 0),
       late: lanes.reduce((a, l) => a + l.late, 0),

@@ -3,7 +3,7 @@
 // decisions for the same events, byte for byte), the producer reports how long each event waited
 // after it was due, and the Kafka summary splits each event's transit at the broker's append —
 // send → append and append → receive, one figure per event, none negative beyond the timestamp's
-// millisecond resolution.
+// millisecond resolution. And realtime while the producer writes: every event once, each split.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -27,7 +27,10 @@ if (await requireBroker(test, kFile)) {
   const prefix = freshPrefix();
   const group = freshGroup('transit');
 
+  const livePrefix = freshPrefix();
+  const liveGroup = freshGroup('transit-rt');
   test.after(async () => {
+    await cleanUp(livePrefix, [liveGroup]);
     await cleanUp(prefix, [group]);
     rmSync(dir, { recursive: true, force: true });
   });
@@ -60,6 +63,7 @@ if (await requireBroker(test, kFile)) {
     const { produceToAppendUs: toAppend, appendToReceiveUs: toReceive } = kafka.kafka;
     assert.is(toAppend.count, kEvents, 'send → append: one figure per event');
     assert.is(toReceive.count, kEvents, 'append → receive: one figure per event');
+    assert.is(kafka.kafka.receiveToReleaseUs.count, kEvents, 'receive → release (the merge): one figure per event stepped');
     // Both are recorded from 1 ns up; a clock that ran backwards would pile them at the floor.
     // The broker appends after the send: the median send → append is above the floor unless the
     // timestamp's ms truncation hid it, so only its 1 ms resolution is allowed below.
@@ -67,6 +71,35 @@ if (await requireBroker(test, kFile)) {
     assert.ok(toReceive.p50 >= 1, `append → receive p50 ${toReceive.p50} µs`);
     assert.ok(kafka.kafka.produceToDecisionUs.count > 0 && kafka.kafka.produceToDecisionUs.p50 + 1000 >= toReceive.p50,
       'the whole is not shorter than its part (within the 1 ms resolution)');
+  });
+
+  test(`realtime, consuming while the producer writes at ${kRate} events/s (the realtime fetch defaults): every event once, each with its transit split`, async () => {
+    const { topics } = await scanFixture({ fixture: kDefaultFixture, topicPrefix: livePrefix, limit: kEvents });
+    const admin = createKafka({ brokers: kTestBrokers, clientId: 'lucent-test-transit-rt' }).admin();
+    await admin.connect();
+    try {
+      await ensureTopics(admin, [...topics, deadLetterTopic(livePrefix)], 2, [{ name: 'message.timestamp.type', value: 'LogAppendTime' }]);
+    } finally {
+      await admin.disconnect();
+    }
+    const o = resolveOptions({ fixture: kDefaultFixture, threads: 0, mode: 'realtime', decisions: join(dir, 'realtime.jsonl'), summary: null, deadLetters: null, progress: false });
+    const k = resolveKafkaOptions({ brokers: kTestBrokers, group: liveGroup, topicPrefix: livePrefix, universe: kDefaultFixture, untilEnd: true, topicRefreshMs: 0 }, o);
+    assert.is(k.fetch.maxWaitMs, 100, 'realtime holds an idle fetch 100 ms');
+    let started = false;
+    const engine = runKafkaEngine(o, k, { log: () => undefined, onStarted: () => { started = true; } });
+    const t0 = performance.now();
+    while (!started && performance.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 20));
+    const replay = await replayToKafka({
+      brokers: kTestBrokers, fixture: kDefaultFixture, topicPrefix: livePrefix, partitions: 2, rate: kRate, speed: 0, limit: kEvents,
+      watermarkMs: 0, endMarkers: true, batchSize: 2000, universeOut: null,
+    });
+    assert.is(replay.events, kEvents);
+    const kafka = await engine;
+    assert.is(kafka.events, kEvents, 'every event reached the state once');
+    assert.is(kafka.kafka.produceToAppendUs.count, kEvents, 'send → append: one figure per event');
+    assert.is(kafka.kafka.appendToReceiveUs.count, kEvents, 'append → receive: one figure per event');
+    assert.is(kafka.kafka.receiveToReleaseUs.count, kEvents, 'receive → release: one figure per event');
+    assert.ok(kafka.kafka.produceToDecisionUs.count > 0, 'decisions were made, and timed from the producer\'s send');
   });
 }
 

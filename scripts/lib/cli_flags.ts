@@ -76,7 +76,8 @@ export function flagHelp(usage: string, specs: Readonly<Record<string, FlagSpec>
   const lines = [usage, '', 'Flags:'];
   for (const [name, spec] of Object.entries(specs)) {
     const value = spec.kind === 'bool' ? '' : ` <${spec.kind === 'strings' ? 'string' : spec.kind}>`;
-    lines.push(`  --${name}${value}`.padEnd(28) + spec.help);
+    const head = `  --${name}${value}`;
+    lines.push(head.length < 28 ? head.padEnd(28) + spec.help : `${head}  ${spec.help}`); // a long flag keeps a gap before its text
   }
   return lines.join('\n');
 }

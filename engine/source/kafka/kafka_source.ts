@@ -24,6 +24,7 @@ import { newLoopStats, type LoopStats } from '../../step/event_stepper.ts';
 import type { DeadLetterSink, Source } from '../../types.ts';
 import { laneAssigner, type LaneScope } from './assigner.ts';
 import { createKafka } from './client.ts';
+import type { FetchOptions } from './options.ts';
 import { KafkaDeadLetters } from './dead_letters.ts';
 import { Lane, type LaneReport, type LaneTarget } from './lane.ts';
 import { LaneSet } from './lane_set.ts';
@@ -70,6 +71,8 @@ export interface KafkaSourceOptions<T extends LaneTarget> {
   untilEnd: boolean;
   rate: number;
   commitIntervalMs: number;
+  /** How the consumer fetches (options.ts kFetchDefaults: per mode). */
+  fetch: FetchOptions;
   /** Each lane's target takes a snapshot every this many events (Lane: snapshotEvery; 0: none). */
   snapshotEvery?: number | undefined;
   waitForTopicsMs: number;
@@ -91,10 +94,6 @@ export interface KafkaSourceReport<T> {
 }
 
 const kTickMs = 20;
-/** Longest a fetch waits on the broker when no partition has data (kafkajs's default is 5 s). */
-export const kFetchMaxWaitMs = 20;
-/** Batches of different partitions handled at once (each lane still steps one batch at a time). */
-export const kPartitionsConcurrently = 4;
 
 export class KafkaSource<T extends LaneTarget> implements Source {
   readonly o: KafkaSourceOptions<T>;
@@ -126,8 +125,8 @@ export class KafkaSource<T extends LaneTarget> implements Source {
   /** Step figures of every lane together. */
   readonly stats: LoopStats;
   readonly originToDecision = new LatencyRecorder();
-  /** Producer's send → broker append → receive, for every event with a send time (lane.ts Transit). */
-  readonly transit = { produceToAppend: new LatencyRecorder(), appendToReceive: new LatencyRecorder() };
+  /** Producer's send → broker append → receive, for every event with a send time; receive → release (lane.ts Transit). */
+  readonly transit = { produceToAppend: new LatencyRecorder(), appendToReceive: new LatencyRecorder(), receiveToRelease: new LatencyRecorder() };
 
   constructor(o: KafkaSourceOptions<T>) {
     this.o = o;
@@ -163,11 +162,13 @@ export class KafkaSource<T extends LaneTarget> implements Source {
       rebalanceTimeout: Math.max(this.o.sessionTimeoutMs, 30_000),
       partitionAssigners: [laneAssigner(this.o.scope, { held: () => this.#parts.held() })],
       allowAutoTopicCreation: false,
-      // Latency: the broker answers a fetch as soon as one byte is there (minBytes 1), and an idle
-      // fetch returns after at most kFetchMaxWaitMs so a partition that gets data is not held
-      // behind a long poll of the others; partitions of different topics are handled concurrently.
-      maxWaitTimeInMs: kFetchMaxWaitMs,
-      minBytes: 1,
+      // The broker answers a fetch once minBytes are there (1 by default: at once), an idle fetch
+      // after maxWaitMs (kafkajs's own default is 5 s; a partition resumed or sought meanwhile
+      // waits for the next fetch).
+      maxWaitTimeInMs: this.o.fetch.maxWaitMs,
+      minBytes: this.o.fetch.minBytes,
+      maxBytes: this.o.fetch.maxBytes,
+      maxBytesPerPartition: this.o.fetch.maxBytesPerPartition,
     });
     this.#consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
@@ -189,7 +190,7 @@ export class KafkaSource<T extends LaneTarget> implements Source {
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: kPartitionsConcurrently,
+      partitionsConsumedConcurrently: this.o.fetch.partitionsConcurrently,
       eachBatch: (payload) => this.#eachBatch(payload),
     });
   }

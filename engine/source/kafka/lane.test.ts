@@ -11,6 +11,7 @@ import type { EventStepper } from '../../step/event_stepper.ts';
 import type { InstrumentRegistry } from '../../../protocol/registry.ts';
 import { kTapeTs, kTapeType, kTapeWidth, Tape } from '../../../protocol/tape.ts';
 import { kTypeYield } from '../../../protocol/events.ts';
+import { LatencyRecorder } from '../../metrics/latency.ts';
 
 interface Recorder extends LaneTarget { stepped: number; durable: number; flushes: number }
 
@@ -71,6 +72,45 @@ test('a paced lane never commits an offset past the events whose decisions are d
   assert.ok(commits.length >= 2, `${commits.length} commits`);
   for (const c of commits) assert.ok(c.offset <= c.durable, `committed offset ${c.offset} with decisions durable only below ${c.durable}`);
   assert.is(commits.at(-1)!.offset, n, 'the forced pump commits everything');
+  await lane.stop();
+});
+
+test('receive → release counts each event\'s wait in the merge: an event waits for the partition that may hold an earlier one', async () => {
+  const target = recordingTarget();
+  const transit = { produceToAppend: new LatencyRecorder(), appendToReceive: new LatencyRecorder(), receiveToRelease: new LatencyRecorder() };
+  const lane = new Lane<Recorder>({
+    id: 'all', ordered: true, bufferPerPartition: 16, rate: 0, commitIntervalMs: 0, partitionsExpected: 2, transit,
+    registry: { size: 0 } as unknown as InstrumentRegistry, universe: { size: 0 } as unknown as InstrumentRegistry,
+    shard: -1, partitions: 2, topicPrefix: 'test.',
+    deadLetters: { add: () => undefined, flush: async () => undefined } as unknown as KafkaDeadLetters,
+    open: async () => target,
+    countEvents: () => undefined,
+    commit: async () => true,
+  });
+  await lane.start();
+  const a = lane.addPartition('test.yields', 0, 0, 0);
+  const b = lane.addPartition('test.yields', 1, 0, 0);
+  const staging = new Tape(1);
+  const push = (p: number, seq: number, recvMs: number): void => {
+    staging.reset();
+    const r = staging.push();
+    staging.rows[r * kTapeWidth + kTapeTs] = seq;
+    staging.rows[r * kTapeWidth + kTapeType] = kTypeYield;
+    lane.buffer.push(p, staging.rows, r, staging.depth, 0, seq, recvMs, NaN);
+  };
+  push(a, 2, performance.now());
+  await lane.pump();
+  assert.is(target.stepped, 0, 'held: partition 1 may still deliver an earlier event');
+  await new Promise((r) => setTimeout(r, 40));
+  push(b, 1, performance.now());
+  lane.buffer.end(a);
+  lane.buffer.end(b);
+  await lane.pump(undefined, true);
+  assert.is(target.stepped, 2);
+  const w = transit.receiveToRelease.summary();
+  assert.is(w.count, 2, 'one figure per released event');
+  assert.ok(w.max >= 35_000, `the held event waited about 40 ms, recorded ${w.max} µs`);
+  assert.ok(w.p50 < 35_000, `the event that completed the merge left at once, recorded p50 ${w.p50} µs`);
   await lane.stop();
 });
 

@@ -96,6 +96,12 @@ export interface LaneOptions<T extends LaneTarget> extends MessageDecoderOptions
 export interface Transit {
   produceToAppend: LatencyRecorder;
   appendToReceive: LatencyRecorder;
+  /**
+   * receive → release: how long an event waited in the lane's reorder buffer (lockstep: for the
+   * merge to know no partition holds an earlier one; realtime: only for the pump), every event
+   * stepped outside a rebuild. What follows (stepping to the decision) is the stepper's own figure.
+   */
+  receiveToRelease: LatencyRecorder;
 }
 
 interface LanePartition {
@@ -245,12 +251,17 @@ export class Lane<T extends LaneTarget> {
       const n = this.buffer.release(out);
       if (n === 0) break;
       const rows = out.tape.rows;
-      if (this.firstStepMs !== this.firstStepMs) this.firstStepMs = performance.now();
+      const releasedMs = performance.now();
+      if (this.firstStepMs !== this.firstStepMs) this.firstStepMs = releasedMs;
+      const transit = this.o.transit;
       for (let i = 0; i < n; i++) {
         const suppress = out.offset[i]! < this.#parts[out.partition[i]!]!.suppressBelow;
         target.suppress = suppress;
         if (suppress) this.rebuiltEvents++;
-        else if (rate > 0) { await this.#pace(); await beat(); }
+        else {
+          if (transit !== undefined) transit.receiveToRelease.recordNs(Math.round((releasedMs - out.recvMs[i]!) * 1e6));
+          if (rate > 0) { await this.#pace(); await beat(); }
+        }
         stepper.step(rows, i, suppress ? performance.now() : out.recvMs[i]!, suppress ? NaN : out.originMs[i]!, out.tape.depth);
         if (stepper.refused !== null && !suppress) this.#refused(out, i, stepper.refused);
         if (stepper.stats.missedCycles !== missed) { missed = stepper.stats.missedCycles; await target.recover(); }
