@@ -63,6 +63,8 @@ export type AuditTrailStats = { store: string; streams: number } & Omit<AuditWri
   inputsBatches: number;
   /** The trail ran on the audit thread (event_store/remote/audit_thread.ts). */
   onThread: boolean;
+  /** The audit thread's nice value (null: on the main thread, or the system did not allow it). */
+  threadNice: number | null;
 };
 
 /** What the engine records through: an AuditTrail on this thread, or one served from the audit thread (ThreadTrail). */
@@ -190,7 +192,7 @@ export class AuditTrail implements Trail {
       overflowed: sum('overflowed'), rejected: sum('rejected'), depth: sum('depth'), maxDepth: Math.max(...all.map((s) => s.maxDepth)),
       stalls: sum('stalls'), stallMs: Math.round(sum('stallMs') * 100) / 100, errors: sum('errors'),
       lastError: all.find((s) => s.lastError !== null)?.lastError ?? null,
-      inputsFormatted: this.#formatter?.formatted ?? 0, inputsBatches: this.#formatter?.batches ?? 0, onThread: false,
+      inputsFormatted: this.#formatter?.formatted ?? 0, inputsBatches: this.#formatter?.batches ?? 0, onThread: false, threadNice: null,
     };
   }
 }

@@ -12,6 +12,7 @@ import { attachInputs } from '../../decision_inputs.ts';
 import { kFieldCount, kRecordWidth } from '../../../../protocol/layout.ts';
 import type { Decision } from '../../../types.ts';
 import { openStoreThread } from './audit_thread.ts';
+import { kAuditThreadNice } from './wire.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'lucent-audit-thread-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -49,6 +50,7 @@ test('5,000 decisions through queues of 16: every one appended (overflow relieve
   assert.is(mid.dropped, 0);
   assert.ok(mid.maxDepth > 16, `the queue overflowed its 16 slots (max depth ${mid.maxDepth}) and nothing was lost`);
   assert.ok(mid.onThread);
+  if (process.platform === 'linux') assert.is(mid.threadNice, kAuditThreadNice, 'the audit thread runs at a lower priority than the hot path');
   assert.is(mid.inputsFormatted, n);
   assert.ok(mid.inputsBatches >= 10 && mid.inputsBatches < n, `batches: ${mid.inputsBatches}`);
   await trail.close();

@@ -365,7 +365,7 @@ export class ThreadTrail implements Trail {
       dropped: s?.dropped ?? 0, overflowed: s?.overflowed ?? 0, rejected: s?.rejected ?? 0,
       depth: this.#closed ? (s?.depth ?? 0) : this.store.queued + queuedHere, maxDepth: s?.maxDepth ?? 0,
       stalls: s?.stalls ?? 0, stallMs: s?.stallMs ?? 0, errors: s?.errors ?? 0, lastError: s?.lastError ?? null,
-      inputsFormatted: s?.inputsFormatted ?? 0, inputsBatches: s?.inputsBatches ?? 0, onThread: true,
+      inputsFormatted: s?.inputsFormatted ?? 0, inputsBatches: s?.inputsBatches ?? 0, onThread: true, threadNice: s?.threadNice ?? null,
     };
   }
 }

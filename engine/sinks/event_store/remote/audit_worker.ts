@@ -5,6 +5,8 @@
 // hashing (keyed ids, the embedded log's chain), writing and syncing. The main thread sends one
 // message per drained batch. Other calls (reads, appends of the operator's control stream, the
 // learning loop's) are served one message each; they are rare.
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { kFieldCount } from '../../../../protocol/layout.ts';
 import { AuditTrail } from '../../audit_trail.ts';
@@ -18,11 +20,24 @@ import type { AgentMessage } from '../../bus/agent_message.ts';
 import { JsonText } from '../../json_text.ts';
 import { keyedEventId } from '../streams.ts';
 import {
-  errorToWire, fromWire, kStatusBacklogged, kStatusBusBacklog, kStatusBusOverflow, kStatusDepth, type FromWorker, type StoreMethod,
+  errorToWire, fromWire, kAuditThreadNice, kStatusBacklogged, kStatusBusBacklog, kStatusBusOverflow, kStatusDepth, type FromWorker, type StoreMethod,
   type ToWorker, type TrailBatch, type WorkerBusStats,
 } from './wire.ts';
 
+/** Lowers this thread's scheduling priority (Linux: /proc/thread-self names the thread); elsewhere, or if refused, nothing. */
+function lowerPriority(): number | null {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (!Number.isSafeInteger(tid) || tid <= 0) return null;
+    setPriority(tid, kAuditThreadNice);
+    return kAuditThreadNice;
+  } catch {
+    return null;
+  }
+}
+
 const port = parentPort!;
+const nice = lowerPriority();
 const { config, status: statusBuffer } = workerData as { config: EventStoreConfig; status: SharedArrayBuffer };
 const status = new Int32Array(statusBuffer);
 const post = (m: FromWorker): void => port.postMessage(m);
@@ -67,7 +82,7 @@ function publishAction(d: Decision, line: string, now: number): void {
 
 function stats(): ReturnType<AuditTrail['stats']> | undefined {
   if (trail === null) return undefined;
-  return { ...trail.stats(), inputsFormatted: withInputs, inputsBatches: batches };
+  return { ...trail.stats(), inputsFormatted: withInputs, inputsBatches: batches, threadNice: nice };
 }
 
 /** A store whose appends say so to the main thread's subscriptions (only while one is watching). */

@@ -125,3 +125,11 @@ export const kStatusBacklogged = 1;
 export const kStatusBusBacklog = 2;
 export const kStatusBusOverflow = 3;
 export const kStatusWords = 4;
+
+/**
+ * The audit thread's nice value (Linux: per thread). Its work is background work: where the cores
+ * are all busy (the main thread, agent threads, V8's own background threads), the scheduler gives
+ * the hot path the core first, and the trail catches up in the gaps (falling behind shows as
+ * backlog, and the engine's relieve() waits at a chunk boundary, counted).
+ */
+export const kAuditThreadNice = 10;
