@@ -7,7 +7,7 @@
 // throughput (as fast as possible) and realtime p99 tick-to-decision at a fixed offered rate, the
 // runs interleaved (off, on, on-main, then reversed) so that load from elsewhere hits all alike.
 // Goal: every sink on moves each figure by less than 5 %.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
@@ -25,6 +25,26 @@ async function freePort(): Promise<number> {
     s.once('error', reject);
     s.listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); });
   });
+}
+
+/**
+ * CPU time used so far by a RabbitMQ broker on this machine (the Erlang VM, beam.smp; Linux /proc,
+ * clock ticks of 10 ms), or null where none is found. The bus's broker shares the cores here, so
+ * what it spends while the engine publishes is shown beside the engine's own figures.
+ */
+function brokerCpuMs(): number | null {
+  try {
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      let comm = '';
+      try { comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim(); } catch { continue; }
+      if (comm !== 'beam.smp') continue;
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(f[11]) + Number(f[12])) * 10; // utime + stime
+    }
+  } catch { /* not Linux */ }
+  return null;
 }
 
 const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2; };
@@ -58,6 +78,8 @@ export const sinks: Scenario = {
     const cpu: Record<Variant, number[]> = { off: [], on: [], onMain: [] };
     // the main thread's own CPU time per event: what the sinks add where the engine's bottleneck is (ingest, consolidation, the drains)
     const mainCpu: Record<Variant, number[]> = { off: [], on: [], onMain: [] };
+    // the RabbitMQ broker's CPU per event of a lockstep run (it runs on these cores too), where one is found
+    const brokerCpu: Record<Variant, number[]> = { off: [], on: [], onMain: [] };
     const once = async (v: Variant, mode: 'lockstep' | 'realtime', counted = true): Promise<Summary> => {
       run++;
       const on = v !== 'off';
@@ -69,15 +91,18 @@ export const sinks: Scenario = {
       let scrapes = 0;
       const scraper = on ? setInterval(() => { fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text()).then(() => { scrapes++; }, () => undefined); }, 1000) : null;
       try {
+        const b0 = brokerCpuMs();
         const c0 = process.cpuUsage();
         const m0 = process.threadCpuUsage();
         const s = await runEngine(o, { tape: mode === 'lockstep' ? lockTape : rtTape });
         const m = process.threadCpuUsage(m0);
         const c = process.cpuUsage(c0);
+        const b1 = brokerCpuMs();
         // CPU time of the whole process (main, agent and audit threads) per event: less sensitive than wall time to other load on the machine
         if (mode === 'lockstep' && counted) {
           cpu[v].push((c.user + c.system) / s.events);
           mainCpu[v].push((m.user + m.system) / s.events);
+          if (b0 !== null && b1 !== null) brokerCpu[v].push(((b1 - b0) * 1000) / s.events);
         }
         if (on) ctx.say(`  (${scrapes} scrapes; ${s.sinks?.eventStore?.appended ?? 0} events appended; bus ${s.sinks?.bus?.confirmed ?? 'off'})`);
         return s;
@@ -125,6 +150,7 @@ export const sinks: Scenario = {
       `The whole engine (runEngine, the default design) over the default fixture's ${fmtNum(lockstepEvents)} events (lockstep, as fast as possible) and ${fmtNum(realtimeEvents)} events offered at ${fmtNum(rate)} events/s (realtime); ${pairs} interleaved rounds of off / on / on with the trail on the main thread (order reversed every other round) after one warm-up run of off and on. "on": embedded event store (fsync batch) with its trail on the audit thread (the default), metrics block recorded by every thread, /metrics scraped once a second, ${bus !== null ? 'approved actions published to RabbitMQ (from the audit thread; with the trail on the main thread, from the main thread)' : 'no RabbitMQ answered (bus not measured)'}. "on, trail on main": the same with --audit-thread off.`,
       `Median of the per-round ratios on/off: lockstep throughput ${pct(lr)}, realtime p99 ${pct(rr)} (goal: within 5 %). With the trail on the main thread: ${pct(lrm)} and ${pct(rrm)}.`,
       'CPU "run start to end" includes opening and closing the sinks (starting the audit thread, the final flush and fsync); events/s counts the replay only.',
+      'The RabbitMQ broker runs on the same two cores in this setup: its CPU while the engine publishes (read from /proc for beam.smp) is the broker\'s, not the engine\'s, but it competes with the engine here.',
     );
     out.tables.push({
       title: 'sinks off vs on (medians of the runs; ratio = median of per-round on/off)',
@@ -135,6 +161,8 @@ export const sinks: Scenario = {
           median(cpu.onMain).toFixed(2), pct(median(cpu.onMain) / median(cpu.off)), each(cpu.onMain, cpu.off)],
         ['lockstep main-thread CPU µs per event (run start to end)', median(mainCpu.off).toFixed(2), median(mainCpu.on).toFixed(2), pct(median(mainCpu.on) / median(mainCpu.off)), each(mainCpu.on, mainCpu.off),
           median(mainCpu.onMain).toFixed(2), pct(median(mainCpu.onMain) / median(mainCpu.off)), each(mainCpu.onMain, mainCpu.off)],
+        ...(brokerCpu.on.length > 0 && bus !== null ? [['RabbitMQ broker CPU µs per event (beam.smp on this machine, 10 ms ticks)', median(brokerCpu.off).toFixed(2), median(brokerCpu.on).toFixed(2), '', '',
+          median(brokerCpu.onMain).toFixed(2), '', '']] : []),
         [`realtime p99 at ${fmtNum(rate)} ev/s`, fmtUs(median(rt.off)), fmtUs(median(rt.on)), pct(rr), ratiosRt.map(pct).join(', '), fmtUs(median(rt.onMain)), pct(rrm), ratiosRtMain.map(pct).join(', ')],
       ],
     });
@@ -156,7 +184,7 @@ export const sinks: Scenario = {
       'sinks.realtime.p99_on_main_off_ratio': { value: rrm, unit: 'ratio', better: 'lower' },
     };
     out.metrics = metrics;
-    out.data = { pairs, rate, lockstepEvents, realtimeEvents, bus: bus !== null, lock, rt, cpu, mainCpu, ratiosLock, ratiosRt, ratiosLockMain, ratiosRtMain, lastOn: last?.sinks ?? null };
+    out.data = { pairs, rate, lockstepEvents, realtimeEvents, bus: bus !== null, lock, rt, cpu, mainCpu, ratiosLock, ratiosRt, ratiosLockMain, ratiosRtMain, brokerCpu, lastOn: last?.sinks ?? null };
     return out;
   },
 };
