@@ -19,7 +19,7 @@ import { kFieldCount, kKindNames, kRecordWidth } from '../protocol/layout.ts';
 import { runEngine } from '../engine/engine.ts';
 import { kDefaultFixture, resolveOptions } from '../engine/options.ts';
 import { AuditTrail, type Trail } from '../engine/sinks/audit_trail.ts';
-import { attachInputs, type InputsParts } from '../engine/sinks/decision_inputs.ts';
+import { attachInputs, kFieldNames, kRecFields, type InputsParts } from '../engine/sinks/decision_inputs.ts';
 import { adoptLine } from '../engine/sinks/decision_log.ts';
 import { openEmbeddedStore } from '../engine/sinks/event_store/embedded/embedded_store.ts';
 import { openStoreThread } from '../engine/sinks/event_store/remote/audit_thread.ts';
@@ -29,14 +29,6 @@ import type { Decision } from '../engine/types.ts';
 const { values: argv } = parseArgs({ options: { rounds: { type: 'string' }, limit: { type: 'string' } } });
 const kRounds = Number(argv.rounds ?? 5);
 const kLimit = Number(argv.limit ?? 120_000);
-const kFieldNames: Readonly<Record<string, readonly string[]>> = {
-  book: ['bid', 'ask', 'bidSize', 'askSize', 'last'],
-  yield: ['apy', 'apyBase', 'apyReward', 'tvl', 'ilRisk', 'exposureMulti', 'stablecoin', 'mu', 'sigma', 'predictedUp', 'apyBorrow', 'ltv'],
-  amm: ['reserve0', 'reserve1', 'fee', 'sqrtPrice', 'liquidity', 'tick', 'price'],
-  protocol: ['liqUsd', 'liqCount', 'cascadeUsd', 'cascadeCount', 'govCount', 'govPassed', 'lastLiqTs', 'lastGovTs'],
-  signal: ['changePct', 'signalPrice'],
-};
-const kRecFields = ['kind', 'slotA', 'slotB', 'score', 'value', 'size', 'risk', 'aux'];
 
 const dir = mkdtempSync(join(tmpdir(), 'lucent-trail-cost-'));
 const say = (s: string): void => { process.stderr.write(`${s}\n`); };

@@ -24,7 +24,7 @@
 import { AuditWriter, type AuditWriterStats, type WhenFull } from './event_store/audit_writer.ts';
 import { InvalidEventError } from './event_store/errors.ts';
 import {
-  agentPerformanceStream, decisionEvent, kAgentPerformanceType, kControlStream, kControlTypes, kDecisionsStream,
+  agentPerformanceStream, checkControlType, decisionEvent, kAgentPerformanceType, kControlStream, kControlTypes, kDecisionsStream,
   kOutcomesStream, kOutcomeType, keyedEventId,
 } from './event_store/streams.ts';
 import type { EventData, EventStore } from './event_store/types.ts';
@@ -131,8 +131,7 @@ export class AuditTrail implements Trail {
 
   /** A control action (kill_switch, approval, parameter_change) on `control`. */
   control(type: (typeof kControlTypes)[number], data: object): boolean {
-    if (!kControlTypes.includes(type)) throw new InvalidEventError(`control event type must be one of ${kControlTypes.join(', ')}, got ${JSON.stringify(type)}`);
-    return this.append(kControlStream, type, data);
+    return this.append(kControlStream, checkControlType(type), data);
   }
 
   append(stream: string, type: string, data: object, metadata?: object): boolean {

@@ -21,14 +21,14 @@ const kMaxRecords = 16;
 const kNoRecords = new Float64Array(0);
 
 /** The fields of each state kind, by column (common: ts and epoch in the last two). */
-const kFieldNames: Readonly<Record<string, readonly string[]>> = {
+export const kFieldNames: Readonly<Record<string, readonly string[]>> = {
   book: ['bid', 'ask', 'bidSize', 'askSize', 'last'],
   yield: ['apy', 'apyBase', 'apyReward', 'tvl', 'ilRisk', 'exposureMulti', 'stablecoin', 'mu', 'sigma', 'predictedUp', 'apyBorrow', 'ltv'],
   amm: ['reserve0', 'reserve1', 'fee', 'sqrtPrice', 'liquidity', 'tick', 'price'],
   protocol: ['liqUsd', 'liqCount', 'cascadeUsd', 'cascadeCount', 'govCount', 'govPassed', 'lastLiqTs', 'lastGovTs'],
   signal: ['changePct', 'signalPrice'],
 };
-const kRecFields = ['kind', 'slotA', 'slotB', 'score', 'value', 'size', 'risk', 'aux'];
+export const kRecFields = ['kind', 'slotA', 'slotB', 'score', 'value', 'size', 'risk', 'aux'];
 
 /** What the JSON of a decision's inputs is built from: the captured values and the slots' keys and kinds. */
 export interface InputsParts {
@@ -54,6 +54,42 @@ export interface CapturedInputs {
 /** The inputs hung on a decision by capture(), or undefined. */
 export function inputsOf(d: Decision): CapturedInputs | undefined {
   return (d as unknown as Record<symbol, CapturedInputs | undefined>)[kInputs];
+}
+
+/** How many values packInputs writes for `x`. */
+export function packedInputsLength(x: InputsParts): number {
+  return 3 + x.slots.length + x.state.length + x.records.length;
+}
+
+/**
+ * Writes `x` into `to` from `at` — cycle, n instruments, r record values, then n slots, n ×
+ * kFieldCount state values and r record values — and returns the offset after it: one
+ * Float64Array carries a whole batch's inputs to another thread (transferred, not copied).
+ */
+export function packInputs(to: Float64Array, at: number, x: InputsParts): number {
+  const n = x.slots.length;
+  to[at] = x.cycle;
+  to[at + 1] = n;
+  to[at + 2] = x.records.length;
+  at += 3;
+  for (let k = 0; k < n; k++) to[at + k] = x.slots[k]!;
+  at += n;
+  to.set(x.state, at);
+  at += x.state.length;
+  to.set(x.records, at);
+  return at + x.records.length;
+}
+
+/** Reads what packInputs wrote at `at` (state and records are views of `from`); `next` is the offset after it. */
+export function unpackInputs(from: Float64Array, at: number, registry: InputsParts['registry']): { parts: InputsParts; next: number } {
+  const cycle = from[at]!, n = from[at + 1]!, r = from[at + 2]!;
+  at += 3;
+  const slots = Int32Array.from(from.subarray(at, at + n));
+  at += n;
+  const state = from.subarray(at, at + n * kFieldCount);
+  at += n * kFieldCount;
+  const records = from.subarray(at, at + r);
+  return { parts: { cycle, slots, state, records, registry }, next: at + r };
 }
 
 /** Hangs captured inputs on a decision (a decision parsed back from its line, on the audit thread). */

@@ -7,13 +7,12 @@
 // saving. One worker serves the whole process (started on first use, unref'd while idle).
 import { Worker } from 'node:worker_threads';
 import type { Decision } from '../types.ts';
-import { hasInputsText, inputsOf, stashInputsText, type InputsParts } from './decision_inputs.ts';
+import { hasInputsText, inputsOf, packedInputsLength, packInputs, stashInputsText, type InputsParts } from './decision_inputs.ts';
 
 /**
  * One batch to the worker: every number of the batch in one Float64Array whose buffer is
  * transferred (no copy, no per-decision object to clone) and the instruments' keys in one array.
- * Per decision, in `values`: registry id, cycle, n instruments, r record values, then n slots,
- * n × kFieldCount state values and r record values.
+ * Per decision, in `values`: registry id, then its inputs as packInputs writes them.
  */
 export interface InputsBatch {
   id: number;
@@ -116,7 +115,7 @@ export class InputsFormatter {
         t.regs.set(x.registry, rid);
         regs.push({ rid, meta: x.registry.meta.map((m) => ({ key: m.key, kind: m.kind })) });
       }
-      size += 4 + x.slots.length + x.state.length + x.records.length;
+      size += 1 + packedInputsLength(x);
       targets.push(d);
     }
     if (targets.length === 0) return kResolved;
@@ -126,16 +125,7 @@ export class InputsFormatter {
     for (const d of targets) {
       const x = inputsOf(d)!;
       values[at] = t.regs.get(x.registry)!;
-      values[at + 1] = x.cycle;
-      values[at + 2] = x.slots.length;
-      values[at + 3] = x.records.length;
-      at += 4;
-      for (let i = 0; i < x.slots.length; i++) values[at + i] = x.slots[i]!;
-      at += x.slots.length;
-      values.set(x.state, at);
-      at += x.state.length;
-      values.set(x.records, at);
-      at += x.records.length;
+      at = packInputs(values, at + 1, x);
       for (let i = 0; i < x.slots.length; i++) instruments.push(d.instruments[i]!);
     }
     return new Promise<void>((resolve) => {

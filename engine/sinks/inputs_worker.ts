@@ -3,8 +3,7 @@
 // main thread. One message in and one out per batch (the audit writer's drain). A registry's
 // slot keys and kinds arrive once, with the first batch that needs them.
 import { parentPort } from 'node:worker_threads';
-import { kFieldCount } from '../../protocol/layout.ts';
-import { inputsText, type InputsParts } from './decision_inputs.ts';
+import { inputsText, unpackInputs, type InputsParts } from './decision_inputs.ts';
 import type { InputsBatch, InputsReply } from './inputs_formatter.ts';
 
 const registries = new Map<number, InputsParts['registry']>();
@@ -16,18 +15,13 @@ parentPort!.on('message', (m: InputsBatch) => {
   let at = 0, k = 0;
   for (let i = 0; i < m.count; i++) {
     const registry = registries.get(v[at]!);
-    const cycle = v[at + 1]!, n = v[at + 2]!, r = v[at + 3]!;
-    at += 4;
-    const slots = Int32Array.from(v.subarray(at, at + n));
-    at += n;
-    const state = v.subarray(at, at + n * kFieldCount);
-    at += n * kFieldCount;
-    const records = v.subarray(at, at + r);
-    at += r;
+    const { parts, next } = unpackInputs(v, at + 1, registry ?? { meta: [] });
+    at = next;
+    const n = parts.slots.length;
     const instruments = m.instruments.slice(k, k + n);
     k += n;
     try {
-      texts[i] = registry === undefined ? null : inputsText({ cycle, slots, state, records, registry }, instruments);
+      texts[i] = registry === undefined ? null : inputsText(parts, instruments);
     } catch {
       texts[i] = null; // left to the main thread, which formats what comes back null
     }

@@ -26,6 +26,12 @@ export const kLaneClaimType = 'lane_claim';
 
 const kAgentId = /^[a-z0-9][a-z0-9_]*$/;
 
+/** A control event's type, checked (kill_switch, approval, parameter_change). */
+export function checkControlType(type: unknown): (typeof kControlTypes)[number] {
+  if (!kControlTypes.includes(type as never)) throw new InvalidEventError(`control event type must be one of ${kControlTypes.join(', ')}, got ${JSON.stringify(type)}`);
+  return type as (typeof kControlTypes)[number];
+}
+
 export function agentPerformanceStream(agentId: string): string {
   if (typeof agentId !== 'string' || !kAgentId.test(agentId)) {
     throw new InvalidEventError(`agent id must be lower-case letters, digits and '_' (e.g. yield_hunter), got ${preview(agentId)}`);

@@ -11,9 +11,9 @@
 // with their own class. If the audit thread dies, every later call and write fails loudly, as a
 // store that cannot write does.
 import { Worker } from 'node:worker_threads';
-import { kControlTypes, agentPerformanceStream, kAgentPerformanceType, kControlStream } from '../streams.ts';
+import { checkControlType, kControlTypes, agentPerformanceStream, kAgentPerformanceType, kControlStream } from '../streams.ts';
 import { EventStoreError, InvalidEventError } from '../errors.ts';
-import { checkStreamName } from '../validate.ts';
+import { checkStreamName, checkSubscribe } from '../validate.ts';
 import { ChangeSignal, SubscriptionSet, allPages, streamPages } from '../subscription.ts';
 import type {
   AppendOptions, AppendResult, EventData, EventStore, EventStoreKind, ReadAllOptions, ReadStreamOptions, RecordedEvent,
@@ -21,7 +21,7 @@ import type {
 } from '../types.ts';
 import type { EventStoreConfig } from '../open.ts';
 import { decisionLine } from '../../decision_log.ts';
-import { inputsOf, type InputsParts } from '../../decision_inputs.ts';
+import { inputsOf, packedInputsLength, packInputs, type InputsParts } from '../../decision_inputs.ts';
 import type { Decision } from '../../../types.ts';
 import type { AuditTrailOptions, AuditTrailStats, Trail } from '../../audit_trail.ts';
 import {
@@ -165,12 +165,12 @@ export class RemoteEventStore implements EventStore {
 
   subscribeToStream(stream: string, options: SubscribeOptions): Subscription {
     checkStreamName(stream);
-    const from = subscribeFrom(options);
+    const from = checkSubscribe(`subscribe to stream "${stream}"`, options);
     return this.#subs.start(streamPages(this, stream, this.#signal, kPollMs), options, from, this.#watch());
   }
 
   subscribeToAll(options: SubscribeOptions): Subscription {
-    const from = subscribeFrom(options);
+    const from = checkSubscribe('subscribe to all', options);
     return this.#subs.start(allPages(this, () => this.#call<number | null>('lastPosition', []), this.#signal, kPollMs), options, from, this.#watch());
   }
 
@@ -201,17 +201,6 @@ export class RemoteEventStore implements EventStore {
     this.#closed = true;
     await this.#worker.terminate();
   }
-}
-
-function subscribeFrom(options: SubscribeOptions): number | 'start' | 'end' {
-  if (options === null || typeof options !== 'object' || typeof options.onEvent !== 'function') {
-    throw new InvalidEventError('subscribe: options.onEvent must be a function');
-  }
-  const from = options.from ?? 'start';
-  if (from !== 'start' && from !== 'end' && !(Number.isSafeInteger(from) && from >= 0)) {
-    throw new InvalidEventError(`subscribe: from must be "start", "end" or a revision/position (an integer >= 0), got ${JSON.stringify(from)}`);
-  }
-  return from;
 }
 
 /**
@@ -262,8 +251,7 @@ export class ThreadTrail implements Trail {
   }
 
   control(type: (typeof kControlTypes)[number], data: object): boolean {
-    if (!kControlTypes.includes(type)) throw new InvalidEventError(`control event type must be one of ${kControlTypes.join(', ')}, got ${JSON.stringify(type)}`);
-    return this.append(kControlStream, type, data);
+    return this.append(kControlStream, checkControlType(type), data);
   }
 
   append(stream: string, type: string, data: object, metadata?: object): boolean {
@@ -287,7 +275,7 @@ export class ThreadTrail implements Trail {
       const x = inputsOf(d);
       size += 2;
       if (x === undefined) continue;
-      size += 3 + x.slots.length + x.state.length + x.records.length;
+      size += packedInputsLength(x);
       let r = this.#regs.get(x.registry);
       if (r === undefined) { r = { rid: this.#nextReg++, sent: 0 }; this.#regs.set(x.registry, r); }
       const meta = x.registry.meta;
@@ -308,16 +296,7 @@ export class ThreadTrail implements Trail {
       if (x === undefined) { values[at] = -1; values[at + 1] = 0; at += 2; continue; }
       values[at] = this.#regs.get(x.registry)!.rid;
       values[at + 1] = x.realizesPnl ? 1 : 0;
-      values[at + 2] = x.cycle;
-      values[at + 3] = x.slots.length;
-      values[at + 4] = x.records.length;
-      at += 5;
-      for (let k = 0; k < x.slots.length; k++) values[at + k] = x.slots[k]!;
-      at += x.slots.length;
-      values.set(x.state, at);
-      at += x.state.length;
-      values.set(x.records, at);
-      at += x.records.length;
+      at = packInputs(values, at + 2, x);
     }
     try {
       this.store.post({ op: 'batch', regs, count: ds.length, values, lines: lines.join('\n'), appends }, [values.buffer as ArrayBuffer]);

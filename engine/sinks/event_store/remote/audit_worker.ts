@@ -8,9 +8,8 @@
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
-import { kFieldCount } from '../../../../protocol/layout.ts';
 import { AuditTrail } from '../../audit_trail.ts';
-import { attachInputs, type InputsParts } from '../../decision_inputs.ts';
+import { attachInputs, unpackInputs } from '../../decision_inputs.ts';
 import { adoptLine } from '../../decision_log.ts';
 import type { Decision } from '../../../types.ts';
 import { openEventStore, type EventStoreConfig } from '../open.ts';
@@ -136,16 +135,9 @@ function batch(m: TrailBatch): void {
     const rid = v[at]!, realizesPnl = v[at + 1] === 1;
     at += 2;
     if (rid >= 0) {
-      const cycle = v[at]!, n = v[at + 1]!, r = v[at + 2]!;
-      at += 3;
-      const slots = Int32Array.from(v.subarray(at, at + n));
-      at += n;
-      const state = v.subarray(at, at + n * kFieldCount);
-      at += n * kFieldCount;
-      const records = v.subarray(at, at + r);
-      at += r;
-      const registry: InputsParts['registry'] = { meta: registries.get(rid) ?? [] };
-      attachInputs(d, { cycle, slots, state, records, realizesPnl, registry }); // its instruments: the line's own
+      const { parts, next } = unpackInputs(v, at, { meta: registries.get(rid) ?? [] });
+      at = next;
+      attachInputs(d, { ...parts, realizesPnl }); // its instruments: the line's own
       withInputs++;
     }
     t.decision(d);
