@@ -121,8 +121,10 @@ test('checkTargets: met, missed by how much, and not measured', () => {
     'memory.t1.minor_gcs_per_1m': m(0),
     'memory.inline.minor_gcs_per_1m': m(2),
     'memory.inline.bytes_per_event': m(90),
+    'sinks.lockstep.on_off_ratio': m(0.97, 'higher'),
+    'sinks.realtime.p99_on_off_ratio': m(1.08),
   })));
-  assert.is(t.length, 8);
+  assert.is(t.length, 9);
   assert.is(t[0]!.ok, false); // 1.2× < 1.5×
   assert.ok(t[0]!.detail.includes('short by 1.25×'), t[0]!.detail);
   assert.is(t[1]!.ok, true); // 100× recording: 100 ≤ 130
@@ -133,8 +135,13 @@ test('checkTargets: met, missed by how much, and not measured', () => {
   assert.is(t[4]!.ok, true); // 70k of 120k = 58 %
   assert.is(t[5]!.ok, false); // inline made minor GCs
   assert.is(t[6]!.ok, null); // Kafka: not measured here
-  assert.is(t[7]!.ok, false);
-  assert.ok(t[7]!.detail.includes('best design: auto'));
+  assert.is(t[7]!.ok, false); // sinks: lockstep -3 % is within 5 %, realtime p99 +8 % is not
+  assert.ok(t[7]!.detail.includes('realtime p99 +8.0 %') && !t[7]!.detail.includes('lockstep'), t[7]!.detail);
+  assert.is(t[8]!.ok, false);
+  assert.ok(t[8]!.detail.includes('best design: auto'));
+  const within = checkTargets(new Map(Object.entries({ 'sinks.lockstep.on_off_ratio': m(1.02, 'higher'), 'sinks.realtime.p99_on_off_ratio': m(0.96) })));
+  assert.is(within[7]!.ok, true);
+  assert.is(within[7]!.detail, 'met');
 });
 
 test('reportMarkdown renders environment, tables and chart links', () => {

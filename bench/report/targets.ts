@@ -89,7 +89,20 @@ export function checkTargets(m: Metrics): TargetCheck[] {
     else out.push({ target, measured: `p99 ${fmtUs(k)}`, ok: k <= 10_000, detail: k <= 10_000 ? 'met' : `${fmtRatio(k / 10_000)} over` });
   }
 
-  // 7. stretch: lockstep ≥ 1M events/s
+  // 7. every sink on (event store, metrics + HTTP, bus) moves lockstep throughput and realtime p99 by less than 5 %
+  {
+    const target = 'every sink on: lockstep events/s and realtime p99 within 5 % of sinks off';
+    const l = v(m, 'sinks.lockstep.on_off_ratio'), r = v(m, 'sinks.realtime.p99_on_off_ratio');
+    if (l === null || r === null) out.push(notMeasured(target, 'run the sinks scenario'));
+    else {
+      const pc = (x: number): string => `${x >= 1 ? '+' : ''}${((x - 1) * 100).toFixed(1)} %`;
+      const okL = Math.abs(l - 1) < 0.05, okR = Math.abs(r - 1) < 0.05;
+      const missed = [okL ? '' : `lockstep ${pc(l)}`, okR ? '' : `realtime p99 ${pc(r)}`].filter((x) => x !== '');
+      out.push({ target, measured: `lockstep ${pc(l)}, realtime p99 ${pc(r)} (medians of per-round on/off)`, ok: okL && okR, detail: missed.length === 0 ? 'met' : `outside 5 %: ${missed.join(', ')}` });
+    }
+  }
+
+  // 8. stretch: lockstep ≥ 1M events/s
   {
     const target = 'stretch: lockstep ≥ 1M events/s with the default agents';
     const d = v(m, 'saturation.lockstep.auto.events_per_s');
