@@ -1,7 +1,7 @@
 // 8. Sinks on vs off: the whole engine (runEngine, the default design) replaying the default
 // fixture with every sink on — the embedded event store (decisions with their inputs, outcomes,
 // agent performance) with its trail on the audit thread, the metrics block recorded by every
-// thread and scraped once a second over HTTP, and approved actions published to RabbitMQ when a
+// thread and scraped once a second over HTTP (from a process of its own), and approved actions published to RabbitMQ when a
 // broker answers — against the same run with them off (the decision log is written in both), and
 // against every sink on with the trail on the main thread (--audit-thread off). Lockstep
 // throughput (as fast as possible) and realtime p99 tick-to-decision at a fixed offered rate, the
@@ -17,6 +17,7 @@ import { probeRabbit, kTestUrl } from '../../engine/sinks/bus/rabbit_testing.ts'
 import { loadDefaultTape, TapeCursor } from '../lib/tapes.ts';
 import { fmtNum, fmtUs } from '../report/format.ts';
 import type { Metric } from '../report/types.ts';
+import { startScraper } from '../lib/scraper.ts';
 import { emptyOutput, type Scenario, type ScenarioContext, type ScenarioOutput } from './scenario.ts';
 
 async function freePort(): Promise<number> {
@@ -59,6 +60,9 @@ export const sinks: Scenario = {
     const base = await loadDefaultTape();
     const dir = mkdtempSync(join(tmpdir(), 'lucent-bench-sinks-'));
     const bus = (await probeRabbit()) === null ? kTestUrl : null;
+    // /metrics is scraped once a second from a process of its own (as Prometheus would), so the
+    // client's work is not on the engine's main thread
+    const scraper = startScraper(1000);
     // A realtime rate the engine sustains on a loaded 2-core machine, so p99 measures the path, not a backlog.
     const pairs = q ? 2 : 8;
     const rate = 2_000;
@@ -95,8 +99,7 @@ export const sinks: Scenario = {
         ? { eventStore: join(dir, `run-${run}`, 'events.log'), auditThread: v === 'on', http: `127.0.0.1:${port}`, ...(bus !== null ? { bus, busPrefix: `bench${process.pid}.` } : {}) }
         : { eventStore: 'off' };
       const o = resolveOptions({ mode, rate: mode === 'realtime' ? rate : 0, decisions: join(dir, `d-${run}.jsonl`), summary: null, deadLetters: null, progress: false, sinks: sinkInput });
-      let scrapes = 0;
-      const scraper = on ? setInterval(() => { fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text()).then(() => { scrapes++; }, () => undefined); }, 1000) : null;
+      if (on) scraper.scrape(port);
       try {
         const b0 = brokerCpuMs();
         const c0 = process.cpuUsage();
@@ -115,10 +118,14 @@ export const sinks: Scenario = {
           outside[v].push(wall - s.runMs);
           chose[v].push(s.dispatch === null ? `${s.threads === 0 ? 'inline' : 'threaded'} (fixed)` : s.dispatch.chosen);
         }
-        if (on) ctx.say(`  (${scrapes} scrapes; ${s.sinks?.eventStore?.appended ?? 0} events appended; bus ${s.sinks?.bus?.confirmed ?? 'off'})`);
+        if (on) {
+          const sc = await scraper.stop();
+          ctx.say(`  (${sc.scrapes} scrapes, ${sc.failures} failed; ${s.sinks?.eventStore?.appended ?? 0} events appended; bus ${s.sinks?.bus?.confirmed ?? 'off'})`);
+        }
         return s;
-      } finally {
-        if (scraper) clearInterval(scraper);
+      } catch (err) {
+        if (on) await scraper.stop().catch(() => undefined);
+        throw err;
       }
     };
     const lock: Record<Variant, number[]> = { off: [], on: [], onMain: [] };
@@ -153,13 +160,14 @@ export const sinks: Scenario = {
         ratiosRtMain.push(gotRt.onMain! / gotRt.off!);
       }
     } finally {
+      scraper.close();
       rmSync(dir, { recursive: true, force: true });
     }
     const lr = median(ratiosLock), rr = median(ratiosRt), lrm = median(ratiosLockMain), rrm = median(ratiosRtMain);
     const tally = (xs: string[]): string => [...new Set(xs)].map((d) => `${d} ×${xs.filter((x) => x === d).length}`).join(', ');
     const each = (xs: number[], base: number[]): string => xs.map((v, i) => pct(v / base[i]!)).join(', ');
     out.notes.push(
-      `The whole engine (runEngine, the default design) over the default fixture's ${fmtNum(lockstepEvents)} events (lockstep, as fast as possible) and ${fmtNum(realtimeEvents)} events offered at ${fmtNum(rate)} events/s (realtime); ${pairs} interleaved rounds of off / on / on with the trail on the main thread (order reversed every other round) after one warm-up run of off and on. "on": embedded event store (fsync batch) with its trail on the audit thread (the default), metrics block recorded by every thread, /metrics scraped once a second, ${bus !== null ? 'approved actions published to RabbitMQ (from the audit thread; with the trail on the main thread, from the main thread)' : 'no RabbitMQ answered (bus not measured)'}. "on, trail on main": the same with --audit-thread off.`,
+      `The whole engine (runEngine, the default design) over the default fixture's ${fmtNum(lockstepEvents)} events (lockstep, as fast as possible) and ${fmtNum(realtimeEvents)} events offered at ${fmtNum(rate)} events/s (realtime); ${pairs} interleaved rounds of off / on / on with the trail on the main thread (order reversed every other round) after one warm-up run of off and on. "on": embedded event store (fsync batch) with its trail on the audit thread (the default), metrics block recorded by every thread, /metrics scraped once a second by a process of its own, ${bus !== null ? 'approved actions published to RabbitMQ (from the audit thread; with the trail on the main thread, from the main thread)' : 'no RabbitMQ answered (bus not measured)'}. "on, trail on main": the same with --audit-thread off.`,
       `Median of the per-round ratios on/off: lockstep throughput ${pct(lr)}, realtime p99 ${pct(rr)} (goal: within 5 %). With the trail on the main thread: ${pct(lrm)} and ${pct(rrm)}.`,
       'CPU "run start to end" includes opening and closing the sinks (starting the audit thread, the final flush and fsync) and the warm-up; events/s counts the replay only, and the time a run spends outside its replay is its own row.',
       'The RabbitMQ broker runs on the same two cores in this setup: its CPU while the engine publishes (read from /proc for beam.smp) is the broker\'s, not the engine\'s, but it competes with the engine here.',
