@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { runEngine, type Summary } from '../../engine/engine.ts';
 import { resolveOptions, type OptionsInput } from '../../engine/options.ts';
-import { probeRabbit, kTestUrl } from '../../engine/sinks/bus/rabbit_testing.ts';
+import { probeRabbit, kTestUrl, withChannel } from '../../engine/sinks/bus/rabbit_testing.ts';
+import { busNames, deleteTopology } from '../../engine/sinks/bus/topology.ts';
 import { loadDefaultTape, TapeCursor } from '../lib/tapes.ts';
 import { fmtNum, fmtUs } from '../report/format.ts';
 import type { Metric } from '../report/types.ts';
@@ -63,6 +64,12 @@ export const sinks: Scenario = {
     // /metrics is scraped once a second from a process of its own (as Prometheus would), so the
     // client's work is not on the engine's main thread
     const scraper = startScraper(1000);
+    const busPrefix = `bench${process.pid}.`;
+    const purgeActions = (): Promise<void> => withChannel(async (ch) => {
+      const n = busNames(busPrefix);
+      await ch.purgeQueue(n.actionsQueue);
+      await ch.purgeQueue(n.deadQueue);
+    });
     // A realtime rate the engine sustains on a loaded 2-core machine, so p99 measures the path, not a backlog.
     const pairs = q ? 2 : 8;
     const rate = 2_000;
@@ -96,7 +103,7 @@ export const sinks: Scenario = {
       const on = v !== 'off';
       const port = on ? await freePort() : 0;
       const sinkInput: OptionsInput['sinks'] = on
-        ? { eventStore: join(dir, `run-${run}`, 'events.log'), auditThread: v === 'on', http: `127.0.0.1:${port}`, ...(bus !== null ? { bus, busPrefix: `bench${process.pid}.` } : {}) }
+        ? { eventStore: join(dir, `run-${run}`, 'events.log'), auditThread: v === 'on', http: `127.0.0.1:${port}`, ...(bus !== null ? { bus, busPrefix } : {}) }
         : { eventStore: 'off' };
       const o = resolveOptions({ mode, rate: mode === 'realtime' ? rate : 0, decisions: join(dir, `d-${run}.jsonl`), summary: null, deadLetters: null, progress: false, sinks: sinkInput });
       if (on) scraper.scrape(port);
@@ -119,6 +126,9 @@ export const sinks: Scenario = {
           chose[v].push(s.dispatch === null ? `${s.threads === 0 ? 'inline' : 'threaded'} (fixed)` : s.dispatch.chosen);
         }
         if (on) {
+          // the executor's part, outside the measured run: the published actions are taken off the queue (no
+          // consumer here), so they do not expire 60 s later and get dead-lettered by the broker during a later run
+          if (bus !== null) await purgeActions();
           const sc = await scraper.stop();
           ctx.say(`  (${sc.scrapes} scrapes, ${sc.failures} failed; ${s.sinks?.eventStore?.appended ?? 0} events appended; bus ${s.sinks?.bus?.confirmed ?? 'off'})`);
         }
@@ -161,6 +171,7 @@ export const sinks: Scenario = {
       }
     } finally {
       scraper.close();
+      if (bus !== null) await withChannel((ch) => deleteTopology(ch, busPrefix, [])).catch((e: Error) => ctx.say(`bus clean-up: ${e.message}`));
       rmSync(dir, { recursive: true, force: true });
     }
     const lr = median(ratiosLock), rr = median(ratiosRt), lrm = median(ratiosLockMain), rrm = median(ratiosRtMain);
