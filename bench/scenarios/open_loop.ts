@@ -97,6 +97,8 @@ export const openLoop: Scenario = {
     for (const f of failures) out.notes.push(`FAILED — ${f}; that design's later figures are missing.`);
     const find = (mode: Mode, key: DesignKey, rate: number): RunSummary | undefined =>
       cells.find((c) => c.mode === mode && c.design.key === key && c.rate === rate)?.s;
+    // The label the running design gave (the default says what its warm-up chose, per mode).
+    const labelOf = (mode: Mode, d: DesignSpec): string => cells.find((c) => c.mode === mode && c.design.key === d.key)?.design.label ?? d.label;
 
     out.notes.push(
       `Input: the default fixture (${base.tape.length.toLocaleString('en-US')} events, ${base.registry.size} instruments), replayed in a loop with event time moving forward; every design gets the same segments.`,
@@ -117,7 +119,7 @@ export const openLoop: Scenario = {
           const s = find(mode, d.key, rate);
           if (!s) continue;
           const l = s.latencyUs;
-          t.rows.push([d.label, shortCount(rate), fmtNum(s.eventsPerSec) + (s.aborted ? ' (gave up)' : ''), l.count, fmtUs(l.p50), fmtUs(l.p90), fmtUs(l.p99), fmtUs(l.p999), fmtUs(l.p9999), fmtUs(l.max),
+          t.rows.push([labelOf(mode, d), shortCount(rate), fmtNum(s.eventsPerSec) + (s.aborted ? ' (gave up)' : ''), l.count, fmtUs(l.p50), fmtUs(l.p90), fmtUs(l.p99), fmtUs(l.p999), fmtUs(l.p9999), fmtUs(l.max),
             ref ? fmtRatio(l.p99 / ref.latencyUs.p99) : '–', s.eventLoopDelay ? `${fmtNum(s.eventLoopDelay.p99Ms)} / ${fmtNum(s.eventLoopDelay.maxMs)} ms` : '–']);
         }
       }
@@ -144,7 +146,7 @@ export const openLoop: Scenario = {
           if (!s) return [d.label];
           const st = s.stagesUs;
           const pair = (l: { count: number; p50: number; p99: number }): string => (l.count === 0 ? '–' : `${fmtUs(l.p50)} / ${fmtUs(l.p99)}`);
-          return [d.label, pair(st.ingest), pair(st.agents), pair(st.consolidate),
+          return [labelOf(mode, d), pair(st.ingest), pair(st.agents), pair(st.consolidate),
             ...Object.values(s.agentsUs).map(pair)];
         }),
         note: 'agents (cycle): lockstep — from the end of ingest to the last agent\'s done; realtime — not timed per cycle by the engine loop (baselines: request to completion). Per-agent: each agent\'s own busy time per cycle (kResBusyUs).',
