@@ -44,6 +44,9 @@ test('lockstep decisions are identical with the main thread running a share, wit
   assert.ok(d !== null && d.how === 'automatic', JSON.stringify(d));
   assert.ok(d.chosen === 'inline' ? auto.summary.threads === 0 : auto.summary.threads >= 1);
   assert.ok(d.inlineEventsPerSec > 0 && d.threadedEventsPerSec > 0);
+  assert.ok(d.why === 'cost' || d.why === 'rounds', `why: ${d.why}`);
+  if (d.why === 'cost') assert.is(d.chosen, 'inline'); // the cost gate only ever keeps inline
+  assert.ok(d.handoffUs > 0 && d.predictedCycleUs.inline > 0, JSON.stringify(d));
   assert.equal(Object.keys(d.agentCostUs).sort(), [...auto.summary.agentsUs ? Object.keys(auto.summary.agentsUs) : []].sort());
   // A fixed thread count places the agents from measured costs: every agent runs exactly once.
   const all = [...placed.summary.mainShare, ...placed.summary.topology.flat()].sort();

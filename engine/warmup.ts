@@ -5,10 +5,17 @@
 // run starts from the same fresh state as without a warm-up and its decisions do not change:
 //   1. inline: every agent's cost per cycle is measured (and the main thread's JIT warmed);
 //   2. threaded, with the agents placed from those costs (planShares: the main thread runs its
-//      share while the threads run theirs), on a pool of resident workers: the wake-up per cycle
-//      is measured and the placement re-planned with it;
-//   3. inline and threaded again, interleaved in rounds (an inline pass, then a threaded one):
-//      when the choice is automatic, threaded is kept only when it beats inline by kThreadedMargin
+//      share while the threads run theirs), on a pool of resident workers: the hand-off per cycle
+//      (wake-up of the threads plus publish → read of their results) is measured;
+//   3. inline again: the agents' costs measured with the main thread's code now warm. The first
+//      pass runs mostly unoptimised code (its costs were several times the warm ones: 98.8 µs
+//      per cycle for all agents against 11–14 µs warm), which made threads look worth their
+//      hand-off when they were not. When the choice is automatic, the agents are placed again
+//      from the warm costs and the hand-off: if no agent finishes the cycle sooner on a thread
+//      (or the placement's predicted cycle is not kCostMargin shorter than inline's), inline is
+//      chosen there (the cost gate), without further passes;
+//   4. otherwise threaded, then inline and threaded again, interleaved in rounds (pass 3 is the
+//      first round's inline pass): threaded is kept only when it beats inline by kThreadedMargin
 //      in each of kConfirmRounds rounds in a row; the first round inline wins ends the warm-up
 //      with inline. Passes last a few tens of ms on shared cores, so one round's lead is often
 //      noise, and threads cost a core more for the same work: a near tie keeps inline.
@@ -35,12 +42,20 @@ export interface DispatchReport {
   /** Warm-up slice replayed per pass, and the warm-up's total time. */
   warmupEvents: number;
   warmupMs: number;
-  /** Median busy time per cycle of each agent, inline (µs). */
+  /** Median busy time per cycle of each agent, inline (µs): automatic, the lower of the first and a warm pass (warmCosts). */
   agentCostUs: Record<string, number>;
-  /** Mean wake-up of the threads per cycle, measured in the threaded pass (µs). */
+  /** The hand-off per cycle measured in the threaded pass: wake-up p50 plus publish → read p50 (µs). */
   handoffUs: number;
   inlineEventsPerSec: number;
   threadedEventsPerSec: number;
+  /**
+   * Why that design: 'cost' (the warm per-agent costs and the measured hand-off leave no agent
+   * worth a thread: inline without comparing rounds), 'rounds' (the interleaved rounds decided),
+   * 'fixed' (not chosen: a design given, or automatic off).
+   */
+  why: 'cost' | 'rounds' | 'fixed';
+  /** The cycle the warm costs predict, µs: all agents inline, and the threaded placement (its slowest share, hand-off included). */
+  predictedCycleUs: { inline: number; threaded: number };
 }
 
 export interface Prepared {
@@ -69,6 +84,13 @@ export interface PrepareOptions {
    * least this multiple of inline's (default kThreadedMargin; Infinity keeps inline, 0 threaded).
    */
   threadedMargin?: number;
+  /**
+   * Automatic: the cost gate (see the file comment) lets the rounds decide only when the cycle
+   * predicted for the threaded placement is at least this many times shorter than inline's
+   * (default kCostMargin; 0 always lets the rounds decide, with pass 2's placement when the warm
+   * costs place nothing on a thread; Infinity always keeps inline).
+   */
+  costMargin?: number;
   /** Called after each warm-up pass (progress): which design it replayed and its events/s. */
   onPass?: ((design: 'inline' | 'threaded', eventsPerSec: number) => void) | undefined;
 }
@@ -85,6 +107,14 @@ const kDefaultSlice = 4096;
 export const kThreadedMargin = 1.1;
 /** Rounds in a row threaded must win for it to be kept. */
 export const kConfirmRounds = 2;
+/**
+ * The cost gate: how much shorter than inline's the cycle predicted for the threaded placement
+ * (warm per-agent costs, the slowest share with its hand-off) must be for the rounds to be run at
+ * all. The prediction leaves out what a thread costs beyond the hand-off (on 2 shared cores the
+ * main thread's own share and consolidation ran about twice as slow beside a busy agent thread),
+ * so it is optimistic for threads: a near tie keeps inline.
+ */
+export const kCostMargin = 1.1;
 
 /** The first `n` rows of a tape, without copying. */
 function sliceOf(tape: Tape, n: number): Tape {
@@ -119,7 +149,7 @@ async function pass(o: PipelineOptions, registry: InstrumentRegistry, tape: Tape
   const costs = new Map<string, number>();
   for (const [name, rec] of stats.perAgent) costs.set(name, rec.summary().p50);
   const b = bd.cycles > 0 ? bd.summary() : null;
-  return { eventsPerSec: stats.events / Math.max(1e-9, stats.runMs / 1000), costs, handoffUs: b ? b.wake.p50 : 0, pool: detached };
+  return { eventsPerSec: stats.events / Math.max(1e-9, stats.runMs / 1000), costs, handoffUs: b ? b.wake.p50 + b.read.p50 : 0, pool: detached };
 }
 
 /**
@@ -166,33 +196,82 @@ async function prepare(o: PipelineOptions, registry: InstrumentRegistry, tape: T
     const w = await run(given, undefined, given.threads.length > 0);
     return (await stopped(w.pool ?? undefined)) ?? { shares: given, pool: w.pool ?? undefined, report: null };
   }
-  // 1. inline: per-agent costs.
+  // 1. inline: per-agent costs (cold: the main thread's code is still being compiled).
   const a = await run(inlineShares, undefined, false);
   if ((halt = await stopped(undefined))) return halt;
-  // 2. threaded from those costs: the wake-up; then re-planned with it.
+  // 2. threaded from those costs: the hand-off; then re-planned with it.
   let shares = planShares(o.agents, o.threads, undefined, a.costs, 0);
   const b = await run(shares, undefined, true);
   let pool = b.pool ?? undefined;
   if ((halt = await stopped(pool))) return halt;
-  const replanned = planShares(o.agents, o.threads, undefined, a.costs, b.handoffUs);
-  if (replanned.threads.length > 0) shares = replanned; // else: by cost alone nothing pays a thread; the passes below decide
-  if (!po.automatic) return { shares, pool, report: report(po, 'threaded', shares, slice.length, t0, a, b.handoffUs, a.eventsPerSec, b.eventsPerSec) };
-  // 3. inline and threaded, interleaved: rounds until inline wins one, or threaded won kConfirmRounds.
-  const rounds: Round[] = [];
+  if (!po.automatic) {
+    const replanned = planShares(o.agents, o.threads, undefined, a.costs, b.handoffUs);
+    if (replanned.threads.length > 0) shares = replanned; // else: by cost alone nothing pays a thread; threaded was asked for
+    return { shares, pool, report: report(po, 'threaded', 'fixed', shares, slice.length, t0, a.costs, b.handoffUs, a.eventsPerSec, b.eventsPerSec, predictCycle(o.agents, shares, a.costs, b.handoffUs)) };
+  }
+  // 3. inline again: warm costs; the cost gate.
+  const c = await run(inlineShares, undefined, false);
+  if ((halt = await stopped(pool))) return halt;
+  const costs = warmCosts(a.costs, c.costs);
+  const replanned = planShares(o.agents, o.threads, undefined, costs, b.handoffUs);
+  const predicted = predictCycle(o.agents, replanned, costs, b.handoffUs);
   const margin = po.threadedMargin ?? kThreadedMargin;
+  const costMargin = po.costMargin ?? kCostMargin;
+  if (costMargin !== 0 && !threadsPay(replanned, predicted, costMargin)) {
+    if (pool) { await pool.destroy(); pool = undefined; }
+    held.pool = undefined;
+    return { shares: given0(o), pool: undefined, report: report(po, 'inline', 'cost', given0(o), slice.length, t0, costs, b.handoffUs, c.eventsPerSec, b.eventsPerSec, predicted) };
+  }
+  if (replanned.threads.length > 0) shares = replanned; // else (costMargin 0): the placement of pass 2
+  // 4. threaded, then inline and threaded interleaved: rounds until inline wins one, or threaded won kConfirmRounds.
+  const rounds: Round[] = [];
+  let inlineRate: number | null = c.eventsPerSec; // the first round's inline pass is pass 3
   while (rounds.length < kConfirmRounds && (rounds.length === 0 || threadedWon(rounds.at(-1)!, margin))) {
-    const i = (await run(inlineShares, undefined, false)).eventsPerSec;
-    if ((halt = await stopped(pool))) return halt;
+    if (inlineRate === null) {
+      inlineRate = (await run(inlineShares, undefined, false)).eventsPerSec;
+      if ((halt = await stopped(pool))) return halt;
+    }
     const t = await run(shares, pool, true);
     pool = t.pool ?? undefined;
-    rounds.push({ inline: i, threaded: t.eventsPerSec });
+    rounds.push({ inline: inlineRate, threaded: t.eventsPerSec });
+    inlineRate = null;
     if ((halt = await stopped(pool))) return halt;
   }
   const chosen = chooseDesign(rounds, margin);
   const inl = Math.max(...rounds.map((r) => r.inline)), thr = Math.max(...rounds.map((r) => r.threaded));
-  if (chosen === 'inline' && pool) { await pool.destroy(); pool = undefined; }
+  if (chosen === 'inline' && pool) { await pool.destroy(); pool = undefined; held.pool = undefined; }
   const final = chosen === 'inline' ? given0(o) : shares;
-  return { shares: final, pool, report: report(po, chosen, final, slice.length, t0, a, b.handoffUs, inl, thr) };
+  return { shares: final, pool, report: report(po, chosen, 'rounds', final, slice.length, t0, costs, b.handoffUs, inl, thr, predictCycle(o.agents, shares, costs, b.handoffUs)) };
+}
+
+/**
+ * Each agent's cost for planning: the lower of two inline passes' medians (the later one runs
+ * warmer code; the lower figure never makes a thread look more worthwhile than it is).
+ */
+export function warmCosts(first: ReadonlyMap<string, number>, later: ReadonlyMap<string, number>): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [name, v] of later) out.set(name, Math.min(v, first.get(name) ?? v));
+  for (const [name, v] of first) if (!out.has(name)) out.set(name, v);
+  return out;
+}
+
+/**
+ * The cycle a placement would take by the measured costs (µs): inline, every agent on the main
+ * thread in turn; threaded, the slowest of the main thread's share and each thread's share plus
+ * the hand-off.
+ */
+export function predictCycle(agents: readonly string[], s: Shares, costs: ReadonlyMap<string, number>, handoffUs: number): { inline: number; threaded: number } {
+  const sum = (g: readonly string[]): number => g.reduce((acc, n) => acc + (costs.get(n) ?? 0), 0);
+  let threaded = sum(s.main);
+  for (const g of s.threads) threaded = Math.max(threaded, handoffUs + sum(g));
+  return { inline: sum(agents), threaded };
+}
+
+/** The cost gate: threads are worth measuring against inline only when the placement uses one and its predicted cycle is `margin` times shorter. */
+export function threadsPay(s: Shares, predicted: { inline: number; threaded: number }, margin = kCostMargin): boolean {
+  if (s.threads.length === 0) return false;
+  if (margin === 0) return true;
+  return predicted.threaded > 0 && predicted.inline >= predicted.threaded * margin;
 }
 
 /** One interleaved round of the automatic choice: the events/s of its inline pass and of its threaded pass. */
@@ -209,11 +288,13 @@ export function chooseDesign(rounds: readonly Round[], margin = kThreadedMargin)
 
 function given0(o: PipelineOptions): Shares { return { threads: [], main: [...o.agents] }; }
 
-function report(po: PrepareOptions, chosen: 'inline' | 'threaded', s: Shares, events: number, t0: number, a: Pass, handoffUs: number, inl: number, thr: number): DispatchReport {
+function report(po: PrepareOptions, chosen: 'inline' | 'threaded', why: DispatchReport['why'], s: Shares, events: number, t0: number, costs: ReadonlyMap<string, number>, handoffUs: number, inl: number, thr: number, predicted: { inline: number; threaded: number }): DispatchReport {
+  const r1 = (x: number): number => Math.round(x * 10) / 10;
   return {
     how: po.automatic ? 'automatic' : 'fixed', chosen, threads: s.threads.length, mainShare: s.threads.length ? s.main : [], topology: s.threads,
     warmupEvents: events, warmupMs: Math.round(performance.now() - t0),
-    agentCostUs: Object.fromEntries(a.costs), handoffUs: Math.round(handoffUs * 10) / 10,
+    agentCostUs: Object.fromEntries(costs), handoffUs: r1(handoffUs),
     inlineEventsPerSec: Math.round(inl), threadedEventsPerSec: Math.round(thr),
+    why, predictedCycleUs: { inline: r1(predicted.inline), threaded: r1(predicted.threaded) },
   };
 }

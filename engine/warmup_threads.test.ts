@@ -11,7 +11,8 @@ import type { Worker } from 'node:worker_threads';
 import { kAgentNames } from '../workers/agents/index.ts';
 import { loadDefaultTape } from '../bench/lib/tapes.ts';
 import { kDefaultConfig } from './options.ts';
-import { chooseDesign, kConfirmRounds, kThreadedMargin, prepareDispatch } from './warmup.ts';
+import { chooseDesign, kConfirmRounds, kCostMargin, kThreadedMargin, predictCycle, prepareDispatch, threadsPay, warmCosts } from './warmup.ts';
+import { planShares } from './dispatch/topology.ts';
 
 const base = await loadDefaultTape();
 const opts = { agents: [...kAgentNames], config: kDefaultConfig, threads: 1, topology: undefined, wait: 'adaptive' as const, cycleTimeoutMs: 10_000 };
@@ -55,8 +56,9 @@ test('inline chosen: the threaded candidate ran on worker threads, and none of t
 test('threaded chosen: only the pool handed on is alive, and destroying it ends its threads', async () => {
   const w = watchWorkers();
   try {
-    const p = await prepareDispatch(opts, base.registry, base.tape, { automatic: true, warm: true, threadedMargin: 0 });
+    const p = await prepareDispatch(opts, base.registry, base.tape, { automatic: true, warm: true, threadedMargin: 0, costMargin: 0 });
     assert.is(p.report?.chosen, 'threaded');
+    assert.is(p.report?.why, 'rounds');
     assert.ok(p.pool !== undefined);
     assert.is(p.shares.threads.length, 1);
     await settle();
@@ -104,14 +106,65 @@ test('the choice: threaded only when it beats inline by the margin in each of th
 
 test('inline winning the first round ends the warm-up there: one inline and one threaded pass after the two that measure', async () => {
   const passes: string[] = [];
-  const p = await prepareDispatch(opts, base.registry, base.tape, { automatic: true, warm: true, threadedMargin: Infinity, onPass: (d) => passes.push(d) });
+  const p = await prepareDispatch(opts, base.registry, base.tape, { automatic: true, warm: true, threadedMargin: Infinity, costMargin: 0, onPass: (d) => passes.push(d) });
   assert.equal(passes, ['inline', 'threaded', 'inline', 'threaded']);
   assert.is(p.report?.chosen, 'inline');
+  assert.is(p.report?.why, 'rounds');
+});
+
+test('the cost gate: when the warm costs leave no thread worth its hand-off, inline is chosen after the third pass, with no round and no thread left', async () => {
+  const w = watchWorkers();
+  try {
+    const passes: string[] = [];
+    const p = await prepareDispatch(opts, base.registry, base.tape, { automatic: true, warm: true, costMargin: Infinity, threadedMargin: 0, onPass: (d) => passes.push(d) });
+    assert.equal(passes, ['inline', 'threaded', 'inline']);
+    assert.is(p.report?.chosen, 'inline');
+    assert.is(p.report?.why, 'cost');
+    assert.is(p.pool, undefined);
+    assert.equal(p.shares.threads, []);
+    assert.equal(p.shares.main, [...kAgentNames]);
+    assert.ok(p.report!.handoffUs > 0, `hand-off ${p.report!.handoffUs}`);
+    assert.ok(p.report!.predictedCycleUs.inline > 0, JSON.stringify(p.report!.predictedCycleUs));
+    assert.equal(Object.keys(p.report!.agentCostUs).sort(), [...kAgentNames].sort());
+    await settle();
+    assert.is(w.alive(), 0, `${w.alive()} worker thread(s) left running after the cost gate chose inline`);
+  } finally {
+    w.stop();
+  }
+});
+
+test('warm costs: the lower of the two passes per agent; an agent measured once keeps its figure', () => {
+  const first = new Map([['a', 40], ['b', 3], ['c', 7]]);
+  const later = new Map([['a', 5], ['b', 4], ['d', 2]]);
+  assert.equal([...warmCosts(first, later)].sort(), [['a', 5], ['b', 3], ['c', 7], ['d', 2]]);
+});
+
+test('the cost gate: predicted cycles from the placement, and threads measured only when they shorten the cycle by the margin', () => {
+  const agents = ['a', 'b', 'c', 'd'];
+  // Warm costs and the hand-off measured on the 2-core machine under load (sum 27 µs, hand-off 89 µs): no agent goes to a thread.
+  const costs = new Map([['a', 8], ['b', 7], ['c', 8], ['d', 4]]);
+  const loaded = planShares(agents, 1, undefined, costs, 89);
+  assert.equal(loaded.threads, []);
+  assert.equal(predictCycle(agents, loaded, costs, 89), { inline: 27, threaded: 27 });
+  assert.is(threadsPay(loaded, predictCycle(agents, loaded, costs, 89)), false);
+  // A cheap hand-off (2 µs): the placement splits the agents, the predicted cycle is 27 / 15 = 1.8x shorter.
+  const quiet = planShares(agents, 1, undefined, costs, 2);
+  assert.ok(quiet.threads.length === 1, JSON.stringify(quiet));
+  const pq = predictCycle(agents, quiet, costs, 2);
+  assert.is(pq.inline, 27);
+  assert.ok(pq.threaded < 27 / kCostMargin && pq.threaded >= 27 / 2, JSON.stringify(pq));
+  assert.is(threadsPay(quiet, pq), true);
+  assert.is(threadsPay(quiet, pq, Infinity), false);
+  // A thread that saves too little: 10 % is the margin (a near tie keeps inline).
+  assert.is(threadsPay(quiet, { inline: 27, threaded: 26 }), false);
+  assert.is(threadsPay(quiet, { inline: 27, threaded: 26 }, 0), true);
+  assert.is(threadsPay({ threads: [], main: agents }, { inline: 27, threaded: 1 }, 0), false); // nothing placed on a thread
+  assert.is(threadsPay(quiet, { inline: 0, threaded: 0 }), false);
 });
 
 test('threaded is kept only after it won every confirming round', async () => {
   const passes: string[] = [];
-  const p = await prepareDispatch(opts, base.registry, base.tape, { automatic: true, warm: true, threadedMargin: 0, onPass: (d) => passes.push(d) });
+  const p = await prepareDispatch(opts, base.registry, base.tape, { automatic: true, warm: true, threadedMargin: 0, costMargin: 0, onPass: (d) => passes.push(d) });
   assert.equal(passes, ['inline', 'threaded', ...Array(kConfirmRounds).fill(['inline', 'threaded']).flat()]);
   assert.is(p.report?.chosen, 'threaded');
   await p.pool?.destroy();

@@ -168,9 +168,9 @@ async function main(argv: string[]): Promise<number> {
   const tables: Table[] = [];
   if (dispatch) {
     tables.push({
-      title: `Dispatch chosen by the warm-up: ${dispatch.chosen} (${dispatch.warmupEvents} events per pass, ${dispatch.warmupMs} ms)`,
-      columns: ['inline events/s', 'threaded events/s', 'wake-up µs', 'main share', 'threads', 'agent cost p50 µs (inline)'],
-      rows: [[dispatch.inlineEventsPerSec, dispatch.threadedEventsPerSec, dispatch.handoffUs, dispatch.mainShare.join(', ') || '–', dispatch.topology.map((g) => g.join('+')).join(' | ') || '–',
+      title: `Dispatch chosen by the warm-up: ${dispatch.chosen}${dispatch.why === 'fixed' ? '' : ` by ${dispatch.why}`} (${dispatch.warmupEvents} events per pass, ${dispatch.warmupMs} ms)`,
+      columns: ['inline events/s', 'threaded events/s', 'hand-off µs (wake-up + publish → read)', 'predicted cycle µs: inline / threaded', 'main share', 'threads', 'agent cost p50 µs (inline)'],
+      rows: [[dispatch.inlineEventsPerSec, dispatch.threadedEventsPerSec, dispatch.handoffUs, `${dispatch.predictedCycleUs.inline} / ${dispatch.predictedCycleUs.threaded}`, dispatch.mainShare.join(', ') || '–', dispatch.topology.map((g) => g.join('+')).join(' | ') || '–',
         Object.entries(dispatch.agentCostUs).map(([k, v]) => `${k} ${v}`).join(', ')]],
     });
   }

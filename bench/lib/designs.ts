@@ -82,7 +82,7 @@ async function startEngineDesign(spec: DesignSpec, registry: InstrumentRegistry,
       registry, tape, { automatic: true, warm: true });
     rig = await EngineRig.start({ registry, config: cfg, threads: prep.shares.threads.length, wait, shares: prep.shares, pool: prep.pool });
     const r = prep.report;
-    const chosen = r ? `${r.chosen === 'inline' ? 'inline' : `${r.threads} thread(s) + main share`}; warm-up inline ${fmtNum(r.inlineEventsPerSec)} vs threaded ${fmtNum(r.threadedEventsPerSec)} ev/s` : 'as given';
+    const chosen = r ? `${r.chosen === 'inline' ? 'inline' : `${r.threads} thread(s) + main share`}${r.why === 'cost' ? `, by cost: predicted cycle inline ${r.predictedCycleUs.inline} µs vs threaded ${r.predictedCycleUs.threaded} µs (hand-off ${r.handoffUs} µs)` : ''}; warm-up inline ${fmtNum(r.inlineEventsPerSec)} vs threaded ${fmtNum(r.threadedEventsPerSec)} ev/s` : 'as given';
     label = `engine default (automatic → ${chosen})`;
   } else {
     rig = await EngineRig.start({ registry, ...(config ? { config } : {}), threads: spec.threads, wait });

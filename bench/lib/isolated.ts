@@ -53,3 +53,42 @@ export function measureInChild(req: DesignChildRequest, limitMs = 120_000): Prom
     });
   });
 }
+
+const kFnChild = fileURLToPath(new URL('./fn_child.ts', import.meta.url));
+
+/** What fn_child.ts runs: the export `fn` of `module` (a file URL), called with `arg`. */
+export interface FnChildRequest { module: string; fn: string; arg: unknown }
+
+/**
+ * Calls `fn(arg)` (an async export of the module at `moduleUrl`) in a new process (fn_child.ts) and
+ * returns what it returned (JSON). Used where a scenario runs several designs one after another:
+ * each gets a fresh isolate, heap and set of threads, as measureInChild gives the saturation.
+ * Rejects when the function throws, the child fails, or it runs past `limitMs`.
+ */
+export function callInChild<T>(moduleUrl: string, fn: string, arg: unknown, what: string, limitMs = 300_000): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'lucent-fn-'));
+  const reqFile = join(dir, 'request.json');
+  const resFile = join(dir, 'result.json');
+  writeFileSync(reqFile, JSON.stringify({ module: moduleUrl, fn, arg } satisfies FnChildRequest));
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [kFnChild, reqFile, resFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (b: Buffer) => { stderr = (stderr + b.toString('utf8')).slice(-4000); });
+    let timedOut = false;
+    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, limitMs);
+    child.on('close', (code, sig) => {
+      clearTimeout(timer);
+      try {
+        if (timedOut) throw new Error(`${what}: stopped after ${Math.round(limitMs / 1000)} s`);
+        if (code !== 0) throw new Error(`${what}: child exited with ${sig ?? `code ${code}`}${stderr ? `: ${stderr.trim().split('\n').slice(-3).join(' | ')}` : ''}`);
+        const r = JSON.parse(readFileSync(resFile, 'utf8')) as { ok: true; value: T } | { ok: false; error: string };
+        if (!r.ok) throw new Error(r.error);
+        resolve(r.value);
+      } catch (err) {
+        reject(err as Error);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  });
+}

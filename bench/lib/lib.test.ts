@@ -1,5 +1,6 @@
 // Benchmark plumbing without threads: the binary tape form, the endless tape cursor, topologies,
-// the cycle trace's timeline, and the async open-loop driver the baselines run on.
+// the cycle trace's timeline, the async open-loop driver the baselines run on, and the child
+// process a design is measured in.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { InstrumentRegistry } from '../../protocol/registry.ts';
@@ -13,6 +14,7 @@ import { CycleTrace } from './trace.ts';
 import { EngineCore } from './core.ts';
 import { EngineRig } from './engine_rig.ts';
 import { percentile } from './gc_watch.ts';
+import { callInChild } from './isolated.ts';
 import { runAsyncLoop, type AsyncDesign } from '../baselines/async_loop.ts';
 import { AgentRunner } from '../../workers/agents/agent.ts';
 import { createAgent } from '../../workers/agents/index.ts';
@@ -171,6 +173,19 @@ test('EngineRig.replay stops at a chunk boundary once past maxMs, and says so', 
   } finally {
     await rig.stop();
   }
+});
+
+test('callInChild runs the function in another process and returns its value; a failure names what failed', async () => {
+  const probe = new URL('./child_probe.ts', import.meta.url).href;
+  const r = await callInChild<{ pid: number; echo: string }>(probe, 'whereAmI', { echo: 'héllo' }, 'probe');
+  assert.is(r.echo, 'héllo');
+  assert.ok(Number.isInteger(r.pid) && r.pid !== process.pid, `ran in pid ${r.pid}, this is ${process.pid}`);
+  const thrown = await callInChild(probe, 'fails', { why: 'on purpose' }, 'probe').then(() => null, (e: Error) => e.message);
+  assert.ok(thrown !== null && /probe failed: on purpose/.test(thrown), String(thrown));
+  const missing = await callInChild(probe, 'nothing', {}, 'probe').then(() => null, (e: Error) => e.message);
+  assert.ok(missing !== null && /has no function "nothing"/.test(missing), String(missing));
+  const notUrl = await callInChild('/tmp/x.ts', 'whereAmI', {}, 'probe').then(() => null, (e: Error) => e.message);
+  assert.ok(notUrl !== null && /must be a file URL/.test(notUrl), String(notUrl));
 });
 
 test.run();

@@ -1,9 +1,10 @@
 // 2. Tick-to-decision latency, open loop: events offered on a schedule at fixed rates, latency
 // measured from each event's intended time (coordinated omission is not hidden). Every design
-// replays the same tape segments, in realtime and in lockstep mode.
+// replays the same tape segments, in realtime and in lockstep mode, each in a process of its own.
 import { defaultThreads } from '../../engine/options.ts';
 import { kAgentNames } from '../../workers/agents/index.ts';
 import { designSpecs, startDesign, type DesignKey, type DesignSpec } from '../lib/designs.ts';
+import { callInChild } from '../lib/isolated.ts';
 import type { RunSummary } from '../lib/loop_summary.ts';
 import { loadDefaultTape, TapeCursor } from '../lib/tapes.ts';
 import { fmtNum, fmtRatio, fmtUs, shortCount } from '../report/format.ts';
@@ -16,6 +17,48 @@ interface Cell { design: DesignSpec; mode: Mode; rate: number; s: RunSummary }
 export function latencyRow(label: string, s: RunSummary): (string | number)[] {
   const l = s.latencyUs;
   return [label, fmtUs(l.p50), fmtUs(l.p90), fmtUs(l.p99), fmtUs(l.p999), fmtUs(l.p9999), fmtUs(l.max)];
+}
+
+export interface OpenLoopDesignRequest { key: DesignKey; threads: number; mode: Mode; rates: number[]; seconds: number; warmRows: number; quick: boolean }
+export interface OpenLoopDesignResult { label: string; warm: RunSummary | null; cells: { rate: number; s: RunSummary }[]; lines: string[]; failure: string | null }
+
+/**
+ * One design in one mode, in the process that calls it (the scenario calls it in a child of its
+ * own, bench/lib/fn_child.ts): a warm-up replay as fast as possible, then each offered rate in
+ * turn. A failure part-way keeps the figures measured before it and says where it failed.
+ */
+export async function openLoopDesign(req: OpenLoopDesignRequest): Promise<OpenLoopDesignResult> {
+  const spec = designSpecs(req.threads).find((d) => d.key === req.key);
+  if (!spec) throw new Error(`open_loop: unknown design "${req.key}"`);
+  const base = await loadDefaultTape();
+  const lines: string[] = [];
+  const cells: { rate: number; s: RunSummary }[] = [];
+  let running;
+  try {
+    running = await startDesign(spec, base.registry);
+  } catch (err) {
+    return { label: spec.label, warm: null, cells, lines, failure: `could not start: ${failureText(err)}` };
+  }
+  let at = 'warm-up';
+  let warm: RunSummary | null = null;
+  try {
+    const cursor = new TapeCursor(base.tape);
+    warm = await running.replay(cursor.take(req.warmRows), { mode: req.mode, rate: 0, maxMs: req.quick ? 3_000 : 10_000 });
+    for (const rate of req.rates) {
+      at = `${shortCount(rate)} ev/s`;
+      const seg = cursor.take(Math.round(rate * req.seconds));
+      const s = await running.replay(seg, { mode: req.mode, rate, maxMs: req.quick ? req.seconds * 2000 + 250 : req.seconds * 3000 + 1000 });
+      cells.push({ rate, s });
+      lines.push(`${req.mode} ${spec.key.padEnd(11)} ${shortCount(rate).padStart(4)} ev/s: p50 ${fmtUs(s.latencyUs.p50)} p99 ${fmtUs(s.latencyUs.p99)} max ${fmtUs(s.latencyUs.max)}` +
+        ` achieved ${fmtNum(s.eventsPerSec)} ev/s${s.aborted ? ` (${s.aborted.reason})` : ''}`);
+    }
+    return { label: running.spec.label, warm, cells, lines, failure: null };
+  } catch (err) {
+    lines.push(`${req.mode} ${spec.key} FAILED at ${at}: ${failureText(err)}`);
+    return { label: running.spec.label, warm, cells, lines, failure: `failed at ${at}: ${failureText(err)}` };
+  } finally {
+    await running.stop().catch(() => undefined);
+  }
 }
 
 export const openLoop: Scenario = {
@@ -35,43 +78,31 @@ export const openLoop: Scenario = {
     const cells: Cell[] = [];
     const warm: { design: string; mode: Mode; s: RunSummary }[] = [];
     const failures: string[] = [];
+    // Each design and mode in a process of its own (as the saturation's): in one shared process
+    // the design replayed first paid the JIT's tier-up that the ones after it inherited.
     for (const mode of modes) {
       for (const design of designs) {
-        let running;
         try {
-          running = await startDesign(design, base.registry);
+          const r = await callInChild<OpenLoopDesignResult>(import.meta.url, 'openLoopDesign', { key: design.key, threads, mode, rates, seconds, warmRows, quick: q } satisfies OpenLoopDesignRequest, `open_loop ${mode} ${design.key}`);
+          for (const line of r.lines) ctx.say(line);
+          if (r.warm) warm.push({ design: design.key, mode, s: r.warm });
+          for (const c of r.cells) cells.push({ design: { ...design, label: r.label }, mode, rate: c.rate, s: c.s });
+          if (r.failure) failures.push(`${mode} ${design.key} ${r.failure}`);
         } catch (err) {
-          failures.push(`${mode} ${design.key}: could not start: ${failureText(err)}`);
-          continue;
-        }
-        let at = 'warm-up';
-        try {
-          const cursor = new TapeCursor(base.tape);
-          const w = await running.replay(cursor.take(warmRows), { mode, rate: 0, maxMs: q ? 3_000 : 10_000 });
-          warm.push({ design: design.key, mode, s: w });
-          for (const rate of rates) {
-            at = `${shortCount(rate)} ev/s`;
-            const seg = cursor.take(Math.round(rate * seconds));
-            const s = await running.replay(seg, { mode, rate, maxMs: q ? seconds * 2000 + 250 : seconds * 3000 + 1000 });
-            cells.push({ design: running.spec, mode, rate, s });
-            ctx.say(`${mode} ${design.key.padEnd(11)} ${shortCount(rate).padStart(4)} ev/s: p50 ${fmtUs(s.latencyUs.p50)} p99 ${fmtUs(s.latencyUs.p99)} max ${fmtUs(s.latencyUs.max)}` +
-              ` achieved ${fmtNum(s.eventsPerSec)} ev/s${s.aborted ? ` (${s.aborted.reason})` : ''}`);
-          }
-        } catch (err) {
-          failures.push(`${mode} ${design.key} failed at ${at}: ${failureText(err)}`);
-          ctx.say(`${mode} ${design.key} FAILED at ${at}: ${failureText(err)}`);
-        } finally {
-          await running.stop().catch(() => undefined);
+          failures.push(`${mode} ${design.key}: ${failureText(err)}`);
+          ctx.say(`${mode} ${design.key} FAILED: ${failureText(err)}`);
         }
       }
     }
     for (const f of failures) out.notes.push(`FAILED — ${f}; that design's later figures are missing.`);
     const find = (mode: Mode, key: DesignKey, rate: number): RunSummary | undefined =>
       cells.find((c) => c.mode === mode && c.design.key === key && c.rate === rate)?.s;
+    // The label the running design gave (the default says what its warm-up chose, per mode).
+    const labelOf = (mode: Mode, d: DesignSpec): string => cells.find((c) => c.mode === mode && c.design.key === d.key)?.design.label ?? d.label;
 
     out.notes.push(
       `Input: the default fixture (${base.tape.length.toLocaleString('en-US')} events, ${base.registry.size} instruments), replayed in a loop with event time moving forward; every design gets the same segments.`,
-      `Each design first replays ${warmRows.toLocaleString('en-US')} events as fast as possible (warm-up, excluded, reported below), then ${seconds} s of schedule at each rate in turn.`,
+      `Each design and mode runs in a process of its own and first replays ${warmRows.toLocaleString('en-US')} events as fast as possible (warm-up, excluded, reported below), then ${seconds} s of schedule at each rate in turn.`,
       `Latency is tick-to-decision from each event's intended time; a trigger's decision is the consolidation of the first cycle that evaluated its state. realtime: ingest never waits (agents conflate); lockstep: each triggering tick waits for its cycle.`,
       `Agent threads: ${threads} (the engine default here: cores − 1, at most one per agent). The baselines use the same thread count and run the same agents (AgentRunner over workers/agents/*) and the same consolidation.`,
       'Event-loop delay is the main thread\'s: how late a 1 ms timer fires. The engine\'s hot loop yields only between chunks of 4096 events (threads) or not at all while it replays (inline, unpaced), so it shows how long timers, I/O and HTTP would wait.',
@@ -88,7 +119,7 @@ export const openLoop: Scenario = {
           const s = find(mode, d.key, rate);
           if (!s) continue;
           const l = s.latencyUs;
-          t.rows.push([d.label, shortCount(rate), fmtNum(s.eventsPerSec) + (s.aborted ? ' (gave up)' : ''), l.count, fmtUs(l.p50), fmtUs(l.p90), fmtUs(l.p99), fmtUs(l.p999), fmtUs(l.p9999), fmtUs(l.max),
+          t.rows.push([labelOf(mode, d), shortCount(rate), fmtNum(s.eventsPerSec) + (s.aborted ? ' (gave up)' : ''), l.count, fmtUs(l.p50), fmtUs(l.p90), fmtUs(l.p99), fmtUs(l.p999), fmtUs(l.p9999), fmtUs(l.max),
             ref ? fmtRatio(l.p99 / ref.latencyUs.p99) : '–', s.eventLoopDelay ? `${fmtNum(s.eventLoopDelay.p99Ms)} / ${fmtNum(s.eventLoopDelay.maxMs)} ms` : '–']);
         }
       }
@@ -115,7 +146,7 @@ export const openLoop: Scenario = {
           if (!s) return [d.label];
           const st = s.stagesUs;
           const pair = (l: { count: number; p50: number; p99: number }): string => (l.count === 0 ? '–' : `${fmtUs(l.p50)} / ${fmtUs(l.p99)}`);
-          return [d.label, pair(st.ingest), pair(st.agents), pair(st.consolidate),
+          return [labelOf(mode, d), pair(st.ingest), pair(st.agents), pair(st.consolidate),
             ...Object.values(s.agentsUs).map(pair)];
         }),
         note: 'agents (cycle): lockstep — from the end of ingest to the last agent\'s done; realtime — not timed per cycle by the engine loop (baselines: request to completion). Per-agent: each agent\'s own busy time per cycle (kResBusyUs).',

@@ -44,7 +44,7 @@ const kMainPrefix = 'main:';
  * thread, and a group written "main:a,b" runs on the main thread. Without a spec and with
  * `threads` > 0, measured per-agent costs (µs per cycle) place the agents by longest-first onto
  * the least-loaded of the main thread and the threads, where each thread starts loaded with the
- * hand-off it costs (`handoffUs`, the measured wake-up): a thread gets an agent only when running
+ * hand-off it costs (`handoffUs`: the warm-up measures wake-up plus publish → read): a thread gets an agent only when running
  * it there finishes the cycle sooner than on the main thread. Threads left without agents are
  * dropped. Without costs the agents are spread round-robin over the threads (the main thread
  * runs none).
