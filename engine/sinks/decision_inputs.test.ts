@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { kFieldCount, kKindNames, kRecordWidth } from '../../protocol/layout.ts';
-import { DecisionInputs, decisionInputsJson, decisionInputsText, hasInputsText, inputsOf } from './decision_inputs.ts';
+import { DecisionInputs, decisionInputsJson, decisionInputsText, hasInputsText, inputsOf, numberJson } from './decision_inputs.ts';
 import { InputsFormatter } from './inputs_formatter.ts';
 import type { MarketArrays } from '../../protocol/market_state.ts';
 import type { RegistrySnapshot } from '../../protocol/registry.ts';
@@ -87,6 +87,28 @@ test('without the worker (closed or gone) format() resolves and the main thread 
   assert.is(f.formatted, 0);
   assert.ok(!ds.some(hasInputsText));
   assert.equal(ds.map((d) => decisionInputsText(d)), ds.map((d) => JSON.stringify(decisionInputsJson(d))));
+});
+
+
+test('numbers in the inputs text are written exactly as JSON.stringify writes them', () => {
+  const edges = [0, -0, 1, -1, 9, 10, 99, 100, 1e15, 1e16 - 1, 2 ** 53 - 1, -(2 ** 53 - 1), 2 ** 53, 2 ** 53 + 2, 1e21, 1e21 - 65536, -1e21, 1e-7, 1e-6, 1.5e-7, 123456789.125,
+    0.1, 0.2 + 0.1, 5e-324, -5e-324, Number.MAX_VALUE, -Number.MAX_VALUE, Number.MIN_VALUE, Number.EPSILON, 4.35, 0.000001234, 1723075226475737, 123e-20, NaN, Infinity, -Infinity];
+  for (const v of edges) assert.is(numberJson(v), JSON.stringify(v), `${v}`);
+  assert.is(numberJson(NaN), 'null', 'not finite: null, as in JSON');
+  // every bit pattern a double can have (NaNs included), integers of every size, and prices with a few decimals
+  const bits = new Float64Array(1);
+  const words = new Uint32Array(bits.buffer);
+  for (let i = 0; i < 200_000; i++) {
+    words[0] = (Math.random() * 2 ** 32) >>> 0;
+    words[1] = (Math.random() * 2 ** 32) >>> 0;
+    const v = bits[0]!;
+    if (numberJson(v) !== JSON.stringify(v)) assert.is(numberJson(v), JSON.stringify(v), `bits ${words[1]!.toString(16)}:${words[0]!.toString(16)}`);
+    const k = Math.round((Math.random() - 0.5) * 2 ** Math.floor(Math.random() * 60));
+    if (numberJson(k) !== JSON.stringify(k)) assert.is(numberJson(k), JSON.stringify(k), `integer ${k}`);
+    const p = Math.round(Math.random() * 1e8) / 10 ** Math.floor(Math.random() * 9);
+    if (numberJson(p) !== JSON.stringify(p)) assert.is(numberJson(p), JSON.stringify(p), `price ${p}`);
+  }
+  fc.assert(fc.property(fc.double(), (v) => numberJson(v) === JSON.stringify(v)), { numRuns: 20_000 });
 });
 
 test.run();

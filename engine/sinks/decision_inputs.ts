@@ -147,15 +147,92 @@ export class DecisionInputs {
   }
 }
 
-const num = (v: number): number | null => (Number.isFinite(v) ? v : null);
-
-const numText = (v: number): string => (Number.isFinite(v) ? String(v) : 'null');
+const jsonNum = (v: number): number | null => (Number.isFinite(v) ? v : null);
 
 /** Each kind's field names, quoted once: `"bid":` ... */
 const kFieldKeys: Readonly<Record<string, readonly string[]>> = Object.fromEntries(
   Object.entries(kFieldNames).map(([k, names]) => [k, names.map((n) => `${JSON.stringify(n)}:`)]),
 );
 const kRecKeys = kRecFields.map((n) => `${JSON.stringify(n)}:`);
+
+// The text is written as bytes into one scratch array that grows as needed and is reused, then
+// read out as one flat string: no string per piece, no rope of ~300 pieces to flatten, no string
+// per integer. JSON text: numbers as JSON.stringify writes them (String(v); integers, the most
+// common values, written digit by digit, which is the same text), strings as JSON.stringify
+// quotes them (UTF-8 bytes, cached per string), so the text is exactly JSON.stringify's.
+let out = Buffer.allocUnsafeSlow(8192);
+let n = 0;
+/** False once a non-ASCII byte is written (the text is then read as UTF-8, else as Latin-1: the same characters, cheaper). */
+let ascii = true;
+
+function room(k: number): void {
+  if (n + k <= out.length) return;
+  const bigger = Buffer.allocUnsafeSlow(Math.max(out.length * 2, n + k));
+  out.copy(bigger, 0, 0, n);
+  out = bigger;
+}
+
+const kMaxCached = 65_536;
+
+function put(b: Uint8Array): void {
+  room(b.length);
+  for (let i = 0; i < b.length; i++) out[n + i] = b[i]!;
+  n += b.length;
+  if (ascii) for (let i = 0; i < b.length; i++) if (b[i]! > 0x7f) { ascii = false; break; }
+}
+
+/** A constant piece of ASCII text (literal keys and punctuation). */
+function lit(text: string): void {
+  room(text.length);
+  for (let i = 0; i < text.length; i++) out[n + i] = text.charCodeAt(i);
+  n += text.length;
+}
+
+const kQuoted = new Map<string, Uint8Array>();
+
+/** A string value as JSON.stringify quotes it, its UTF-8 bytes cached (keys and names repeat in every decision; bounded: an open universe of keys). */
+function quotedCached(text: string): void {
+  let b = kQuoted.get(text);
+  if (b === undefined) {
+    if (kQuoted.size >= kMaxCached) kQuoted.clear();
+    b = Buffer.from(JSON.stringify(text), 'utf8');
+    kQuoted.set(text, b);
+  }
+  put(b);
+}
+
+/** A number as JSON.stringify writes it (null when not finite). */
+function num(v: number): void {
+  if (!Number.isFinite(v)) { lit('null'); return; }
+  if (Number.isSafeInteger(v)) { int(v); return; }
+  const t = String(v); // a fraction, an exponent (1e+21, 5e-324): the shortest round trip, as JSON.stringify
+  room(t.length);
+  for (let i = 0; i < t.length; i++) out[n + i] = t.charCodeAt(i);
+  n += t.length;
+}
+
+/** A safe integer in decimal (-0 as 0, as JSON.stringify writes it). */
+function int(v: number): void {
+  room(17);
+  if (v < 0) { out[n++] = 0x2d; v = -v; }
+  if (v < 10) { out[n++] = 0x30 + v; return; }
+  let digits = 1;
+  for (let p = 10; p <= v && digits < 16; p *= 10) digits++;
+  for (let i = n + digits - 1; i >= n; i--) {
+    const q = Math.floor(v / 10);
+    out[i] = 0x30 + (v - q * 10);
+    v = q;
+  }
+  n += digits;
+}
+
+/** The JSON text of one number, written by num() (exported for its test: the same text as JSON.stringify). */
+export function numberJson(v: number): string {
+  n = 0;
+  ascii = true;
+  num(v);
+  return out.toString('latin1', 0, n);
+}
 
 /**
  * The inputs as the decision event's metadata, as JSON text (built in the audit writer's drain),
@@ -181,39 +258,63 @@ export function stashInputsText(d: Decision, text: string): void {
 
 /** The JSON text of inputs `x` of a decision on `instruments`: exactly JSON.stringify(inputsJson(x, instruments)). */
 export function inputsText(x: InputsParts, instruments: readonly string[]): string {
-  const n = x.slots.length;
-  for (let i = 1; i < n; i++) {
+  const count = x.slots.length;
+  for (let i = 1; i < count; i++) {
     // an instrument named twice would be one key in the object form: leave that rare case to it
     if (instruments.indexOf(instruments[i]!) !== i) return JSON.stringify(inputsJson(x, instruments));
   }
-  let t = `{"cycle":${numText(x.cycle)},"state":{`;
-  for (let i = 0; i < n; i++) {
+  n = 0;
+  ascii = true;
+  lit('{"cycle":');
+  num(x.cycle);
+  lit(',"state":{');
+  for (let i = 0; i < count; i++) {
     const s = x.slots[i]!;
-    if (i > 0) t += ',';
-    t += `${JSON.stringify(instruments[i]!)}:`;
-    if (s < 0) { t += 'null'; continue; }
+    if (i > 0) lit(',');
+    quotedCached(instruments[i]!);
+    lit(':');
+    if (s < 0) { lit('null'); continue; }
     const kind = kKindNames[x.registry.meta[s]!.kind] ?? 'none';
     const keys = kFieldKeys[kind] ?? [];
     const at = i * kFieldCount;
-    t += `{"kind":${JSON.stringify(kind)},"slot":${s}`;
-    for (let f = 0; f < keys.length; f++) t += `,${keys[f]}${numText(x.state[at + f]!)}`;
-    t += `,"ts":${numText(x.state[at + kFieldCount - 2]!)},"epoch":${numText(x.state[at + kFieldCount - 1]!)}}`;
-  }
-  t += '},"records":[';
-  for (let at = 0; at < x.records.length; at += kRecordWidth) {
-    if (at > 0) t += ',';
-    t += '{';
-    for (let f = 0; f < kRecKeys.length; f++) t += `${f > 0 ? ',' : ''}${kRecKeys[f]}${numText(x.records[at + f]!)}`;
-    const name = kRecNames[x.records[at]!];
-    t += `,"kindName":${name === undefined ? 'null' : JSON.stringify(name)}`;
-    for (const [k, f] of [['slotAKey', 1], ['slotBKey', 2]] as const) {
-      const v = x.records[at + f]!;
-      const key = Number.isFinite(v) && v >= 0 ? x.registry.meta[v]?.key : undefined;
-      t += `,"${k}":${key === undefined || key === null ? 'null' : JSON.stringify(key)}`;
+    lit('{"kind":');
+    quotedCached(kind);
+    lit(',"slot":');
+    int(s);
+    for (let f = 0; f < keys.length; f++) {
+      lit(',');
+      lit(keys[f]!);
+      num(x.state[at + f]!);
     }
-    t += '}';
+    lit(',"ts":');
+    num(x.state[at + kFieldCount - 2]!);
+    lit(',"epoch":');
+    num(x.state[at + kFieldCount - 1]!);
+    lit('}');
   }
-  return `${t}]}`;
+  lit('},"records":[');
+  for (let at = 0; at < x.records.length; at += kRecordWidth) {
+    lit(at > 0 ? ',{' : '{');
+    for (let f = 0; f < kRecKeys.length; f++) {
+      if (f > 0) lit(',');
+      lit(kRecKeys[f]!);
+      num(x.records[at + f]!);
+    }
+    const name = kRecNames[x.records[at]!];
+    lit(',"kindName":');
+    if (name === undefined) lit('null');
+    else quotedCached(name);
+    for (let k = 1; k <= 2; k++) {
+      const v = x.records[at + k]!;
+      const key = Number.isFinite(v) && v >= 0 ? x.registry.meta[v]?.key : undefined;
+      lit(k === 1 ? ',"slotAKey":' : ',"slotBKey":');
+      if (key === undefined || key === null) lit('null');
+      else quotedCached(key);
+    }
+    lit('}');
+  }
+  lit(']}');
+  return ascii ? out.toString('latin1', 0, n) : out.toString('utf8', 0, n);
 }
 
 /** The inputs as the decision event's metadata, as objects (the reference of decisionInputsText), or undefined. */
@@ -233,15 +334,15 @@ export function inputsJson(x: InputsParts, instruments: readonly string[]): Reco
     const names = kFieldNames[kind] ?? [];
     const fields: Record<string, number | null> = {};
     const at = i * kFieldCount;
-    names.forEach((name, f) => { fields[name] = num(x.state[at + f]!); });
-    fields.ts = num(x.state[at + kFieldCount - 2]!);
-    fields.epoch = num(x.state[at + kFieldCount - 1]!);
+    names.forEach((name, f) => { fields[name] = jsonNum(x.state[at + f]!); });
+    fields.ts = jsonNum(x.state[at + kFieldCount - 2]!);
+    fields.epoch = jsonNum(x.state[at + kFieldCount - 1]!);
     state[key] = { kind, slot: s, ...fields };
   }
   const records: Record<string, unknown>[] = [];
   for (let at = 0; at < x.records.length; at += kRecordWidth) {
     const rec: Record<string, unknown> = {};
-    kRecFields.forEach((name, f) => { rec[name] = num(x.records[at + f]!); });
+    kRecFields.forEach((name, f) => { rec[name] = jsonNum(x.records[at + f]!); });
     rec.kindName = kRecNames[x.records[at]!] ?? null;
     for (const k of ['slotA', 'slotB'] as const) {
       const s = rec[k] as number | null;

@@ -14,7 +14,7 @@ import { adoptLine } from '../../decision_log.ts';
 import type { Decision } from '../../../types.ts';
 import { openEventStore, type EventStoreConfig } from '../open.ts';
 import type { EventStore } from '../types.ts';
-import { BusPublisher } from '../../bus/publisher.ts';
+import type { BusPublisher } from '../../bus/publisher.ts';
 import type { AgentMessage } from '../../bus/agent_message.ts';
 import { JsonText } from '../../json_text.ts';
 import { keyedEventId } from '../streams.ts';
@@ -174,7 +174,11 @@ port.on('message', (m: ToWorker) => {
     case 'trail':
       void reply(m.id, async () => {
         trail = new AuditTrail(store, { whenFull: m.options.whenFull, capacity: m.options.capacity, inputsWorker: false });
-        if (m.options.bus != null) bus = new BusPublisher({ url: m.options.bus.url, prefix: m.options.bus.prefix }).start();
+        if (m.options.bus != null) {
+          // loaded only when the run has a bus: amqplib and the bus modules cost the thread's start-up otherwise
+          const { BusPublisher } = await import('../../bus/publisher.ts');
+          bus = new BusPublisher({ url: m.options.bus.url, prefix: m.options.bus.prefix }).start();
+        }
         setInterval(publishStatus, 10).unref();
       });
       break;
