@@ -174,11 +174,16 @@ function room(k: number): void {
 
 const kMaxCached = 65_536;
 
-function put(b: Uint8Array): void {
+/** UTF-8 bytes of a quoted string, and whether they are all ASCII. */
+interface Quoted { readonly bytes: Buffer; readonly ascii: boolean }
+
+function put(q: Quoted): void {
+  const b = q.bytes;
   room(b.length);
-  for (let i = 0; i < b.length; i++) out[n + i] = b[i]!;
+  if (b.length > 24) out.set(b, n);
+  else for (let i = 0; i < b.length; i++) out[n + i] = b[i]!;
   n += b.length;
-  if (ascii) for (let i = 0; i < b.length; i++) if (b[i]! > 0x7f) { ascii = false; break; }
+  if (!q.ascii) ascii = false;
 }
 
 /** A constant piece of ASCII text (literal keys and punctuation). */
@@ -188,14 +193,16 @@ function lit(text: string): void {
   n += text.length;
 }
 
-const kQuoted = new Map<string, Uint8Array>();
+const kQuoted = new Map<string, Quoted>();
 
 /** A string value as JSON.stringify quotes it, its UTF-8 bytes cached (keys and names repeat in every decision; bounded: an open universe of keys). */
 function quotedCached(text: string): void {
   let b = kQuoted.get(text);
   if (b === undefined) {
     if (kQuoted.size >= kMaxCached) kQuoted.clear();
-    b = Buffer.from(JSON.stringify(text), 'utf8');
+    const t = JSON.stringify(text);
+    const bytes = Buffer.from(t, 'utf8');
+    b = { bytes, ascii: bytes.length === t.length };
     kQuoted.set(text, b);
   }
   put(b);

@@ -28,6 +28,9 @@ export interface PreparedEvent {
   type: string;
   data: string;
   metadata: string;
+  /** UTF-8 bytes of data and metadata (measured once here; the embedded log writes the text into its frame without measuring again). */
+  dataBytes: number;
+  metadataBytes: number;
 }
 
 /** A short quoted preview of a bad value for an error message. */
@@ -104,12 +107,13 @@ export function prepareEvents(stream: string, events: EventData | readonly Event
     else id = id.toLowerCase();
     const data = jsonText(where, 'data', e.data);
     const metadata = e.metadata === undefined ? '{}' : jsonText(where, 'metadata', e.metadata);
-    const bytes = Buffer.byteLength(type) + Buffer.byteLength(data) + Buffer.byteLength(metadata);
+    const dataBytes = Buffer.byteLength(data), metadataBytes = Buffer.byteLength(metadata);
+    const bytes = type.length + dataBytes + metadataBytes; // the type is ASCII (checked above)
     if (bytes > maxEventBytes) {
       throw new InvalidEventError(`${where} (type ${type}): ${bytes} bytes of type, data and metadata; the limit is ${maxEventBytes}`);
     }
     total += bytes;
-    out[i] = { id, type, data, metadata };
+    out[i] = { id, type, data, metadata, dataBytes, metadataBytes };
   }
   if (total > kMaxAppendBytes) {
     throw new InvalidEventError(`append to stream "${stream}": ${total} bytes in one append; the limit is ${kMaxAppendBytes}`);
