@@ -18,7 +18,8 @@ import type { Decision, Proposal } from '../types.ts';
 const kInputs = Symbol('decisionInputs');
 const kInputsText = Symbol('decisionInputsText');
 const kMaxRecords = 16;
-const kNoRecords = new Float64Array(0);
+/** Values per capture arena (512 KiB: a few thousand decisions). */
+const kArenaValues = 1 << 16;
 
 /** The fields of each state kind, by column (common: ts and epoch in the last two). */
 export const kFieldNames: Readonly<Record<string, readonly string[]>> = {
@@ -49,6 +50,39 @@ export interface CapturedInputs {
   /** The decision's expected profit is a realised round trip's PnL. */
   readonly realizesPnl: boolean;
   readonly registry: InputsParts['registry'];
+  /** The same values as packInputs writes them (cycle, n, r, slots, state, records), when captured that way. */
+  readonly packed?: Float64Array;
+}
+
+/**
+ * Inputs as capture() keeps them: packInputs' layout in a view of the capturer's arena (one view
+ * per decision, no array of its own), copied into a batch with one set(); slots, state and
+ * records are made from it only where asked for (the trail on the main thread formats them).
+ */
+class PackedInputs implements CapturedInputs {
+  readonly packed: Float64Array;
+  readonly realizesPnl: boolean;
+  readonly registry: InputsParts['registry'];
+  #slots: Int32Array | null = null;
+
+  constructor(packed: Float64Array, realizesPnl: boolean, registry: InputsParts['registry']) {
+    this.packed = packed;
+    this.realizesPnl = realizesPnl;
+    this.registry = registry;
+  }
+
+  get cycle(): number { return this.packed[0]!; }
+  get slots(): Int32Array { return (this.#slots ??= Int32Array.from(this.packed.subarray(3, 3 + this.packed[1]!))); }
+  get state(): Float64Array {
+    const n = this.packed[1]!;
+    return this.packed.subarray(3 + n, 3 + n + n * kFieldCount);
+  }
+
+  get records(): Float64Array {
+    const n = this.packed[1]!;
+    const at = 3 + n + n * kFieldCount;
+    return this.packed.subarray(at, at + this.packed[2]!);
+  }
 }
 
 /** The inputs hung on a decision by capture(), or undefined. */
@@ -57,7 +91,8 @@ export function inputsOf(d: Decision): CapturedInputs | undefined {
 }
 
 /** How many values packInputs writes for `x`. */
-export function packedInputsLength(x: InputsParts): number {
+export function packedInputsLength(x: InputsParts & { readonly packed?: Float64Array }): number {
+  if (x.packed !== undefined) return x.packed.length;
   return 3 + x.slots.length + x.state.length + x.records.length;
 }
 
@@ -66,7 +101,11 @@ export function packedInputsLength(x: InputsParts): number {
  * kFieldCount state values and r record values — and returns the offset after it: one
  * Float64Array carries a whole batch's inputs to another thread (transferred, not copied).
  */
-export function packInputs(to: Float64Array, at: number, x: InputsParts): number {
+export function packInputs(to: Float64Array, at: number, x: InputsParts & { readonly packed?: Float64Array }): number {
+  if (x.packed !== undefined) { // captured packed: one copy
+    to.set(x.packed, at);
+    return at + x.packed.length;
+  }
   const n = x.slots.length;
   to[at] = x.cycle;
   to[at + 1] = n;
@@ -105,6 +144,11 @@ export class DecisionInputs {
   readonly #readers: Map<string, ResultReader>;
   /** Scratch: the offsets of the records a decision keeps. */
   readonly #keep = new Int32Array(kMaxRecords);
+  /** Scratch: the decision's instruments' slots. */
+  #slots = new Int32Array(8);
+  /** Decisions' inputs are captured into views of this, one after the other; a fresh one when it is full (the old one lives as long as a decision using it). */
+  #arena = new Float64Array(kArenaValues);
+  #used = 0;
 
   constructor(p: { arrays: MarketArrays; snapshot: RegistrySnapshot; readers: readonly ResultReader[] }) {
     this.#arrays = p.arrays;
@@ -113,37 +157,47 @@ export class DecisionInputs {
     this.#readers = new Map(p.readers.map((r) => [r.name, r]));
   }
 
-  /** Copies the decision's inputs and hangs them on it. */
+  /** Copies the decision's inputs (packed, into the arena) and hangs them on it. */
   capture(p: Proposal, d: Decision): void {
     const n = d.instruments.length;
-    const slots = new Int32Array(n);
-    const state = new Float64Array(n * kFieldCount);
-    const cols = this.#arrays.columns;
-    const cap = this.#arrays.capacity;
-    for (let i = 0; i < n; i++) {
-      const s = this.#slotOf.get(d.instruments[i]!) ?? -1;
-      slots[i] = s;
-      if (s < 0) { state.fill(NaN, i * kFieldCount, (i + 1) * kFieldCount); continue; }
-      for (let f = 0; f < kFieldCount; f++) state[i * kFieldCount + f] = cols[f * cap + s]!;
-    }
-    let records = kNoRecords;
+    if (this.#slots.length < n) this.#slots = new Int32Array(n * 2);
+    const slots = this.#slots;
+    for (let i = 0; i < n; i++) slots[i] = this.#slotOf.get(d.instruments[i]!) ?? -1;
+    // one pass over the agent's cycle: the records that name one of the instruments (at most kMaxRecords), their offsets first, to size the copy
+    const keep = this.#keep;
+    let m = 0;
     const r = this.#readers.get(d.agent);
     if (r !== undefined) {
-      // one pass over the agent's cycle: the records that name one of the instruments (at most kMaxRecords), then one copy each
-      const keep = this.#keep;
-      let m = 0;
       for (let k = 0; k < r.count && m < kMaxRecords; k++) {
         const at = (r.offset + k) * kRecordWidth;
         const a = r.records[at + kRecSlotA]!, b = r.records[at + kRecSlotB]!;
         for (let i = 0; i < n; i++) if (slots[i] === a || slots[i] === b) { keep[m++] = at; break; }
       }
-      if (m > 0) {
-        records = new Float64Array(m * kRecordWidth);
-        for (let j = 0; j < m; j++) records.set(r.records.subarray(keep[j]!, keep[j]! + kRecordWidth), j * kRecordWidth);
-      }
     }
-    const inputs: CapturedInputs = { cycle: p.cycle, slots, state, records, realizesPnl: p.realizesPnl, registry: this.#registry };
-    (d as unknown as Record<symbol, CapturedInputs>)[kInputs] = inputs;
+    const size = 3 + n + n * kFieldCount + m * kRecordWidth;
+    if (this.#used + size > this.#arena.length) {
+      this.#arena = new Float64Array(Math.max(kArenaValues, size));
+      this.#used = 0;
+    }
+    const out = this.#arena.subarray(this.#used, this.#used + size);
+    this.#used += size;
+    out[0] = p.cycle;
+    out[1] = n;
+    out[2] = m * kRecordWidth;
+    const cols = this.#arrays.columns;
+    const cap = this.#arrays.capacity;
+    let at = 3 + n;
+    for (let i = 0; i < n; i++, at += kFieldCount) {
+      const s = slots[i]!;
+      out[3 + i] = s;
+      if (s < 0) { out.fill(NaN, at, at + kFieldCount); continue; }
+      for (let f = 0; f < kFieldCount; f++) out[at + f] = cols[f * cap + s]!;
+    }
+    if (m > 0) {
+      const recs = r!.records;
+      for (let j = 0; j < m; j++, at += kRecordWidth) for (let f = 0, from = keep[j]!; f < kRecordWidth; f++) out[at + f] = recs[from + f]!;
+    }
+    (d as unknown as Record<symbol, CapturedInputs>)[kInputs] = new PackedInputs(out, p.realizesPnl, this.#registry);
   }
 }
 
@@ -265,7 +319,8 @@ export function stashInputsText(d: Decision, text: string): void {
 
 /** The JSON text of inputs `x` of a decision on `instruments`: exactly JSON.stringify(inputsJson(x, instruments)). */
 export function inputsText(x: InputsParts, instruments: readonly string[]): string {
-  const count = x.slots.length;
+  const slots = x.slots, state = x.state, records = x.records; // once: they may be views made on demand (PackedInputs)
+  const count = slots.length;
   for (let i = 1; i < count; i++) {
     // an instrument named twice would be one key in the object form: leave that rare case to it
     if (instruments.indexOf(instruments[i]!) !== i) return JSON.stringify(inputsJson(x, instruments));
@@ -276,7 +331,7 @@ export function inputsText(x: InputsParts, instruments: readonly string[]): stri
   num(x.cycle);
   lit(',"state":{');
   for (let i = 0; i < count; i++) {
-    const s = x.slots[i]!;
+    const s = slots[i]!;
     if (i > 0) lit(',');
     quotedCached(instruments[i]!);
     lit(':');
@@ -291,28 +346,28 @@ export function inputsText(x: InputsParts, instruments: readonly string[]): stri
     for (let f = 0; f < keys.length; f++) {
       lit(',');
       lit(keys[f]!);
-      num(x.state[at + f]!);
+      num(state[at + f]!);
     }
     lit(',"ts":');
-    num(x.state[at + kFieldCount - 2]!);
+    num(state[at + kFieldCount - 2]!);
     lit(',"epoch":');
-    num(x.state[at + kFieldCount - 1]!);
+    num(state[at + kFieldCount - 1]!);
     lit('}');
   }
   lit('},"records":[');
-  for (let at = 0; at < x.records.length; at += kRecordWidth) {
+  for (let at = 0; at < records.length; at += kRecordWidth) {
     lit(at > 0 ? ',{' : '{');
     for (let f = 0; f < kRecKeys.length; f++) {
       if (f > 0) lit(',');
       lit(kRecKeys[f]!);
-      num(x.records[at + f]!);
+      num(records[at + f]!);
     }
-    const name = kRecNames[x.records[at]!];
+    const name = kRecNames[records[at]!];
     lit(',"kindName":');
     if (name === undefined) lit('null');
     else quotedCached(name);
     for (let k = 1; k <= 2; k++) {
-      const v = x.records[at + k]!;
+      const v = records[at + k]!;
       const key = Number.isFinite(v) && v >= 0 ? x.registry.meta[v]?.key : undefined;
       lit(k === 1 ? ',"slotAKey":' : ',"slotBKey":');
       if (key === undefined || key === null) lit('null');
@@ -332,25 +387,26 @@ export function decisionInputsJson(d: Decision): Record<string, unknown> | undef
 
 /** The inputs `x` of a decision on `instruments` as objects. */
 export function inputsJson(x: InputsParts, instruments: readonly string[]): Record<string, unknown> {
+  const xSlots = x.slots, xState = x.state, xRecords = x.records;
   const state: Record<string, unknown> = {};
-  for (let i = 0; i < x.slots.length; i++) {
-    const s = x.slots[i]!;
+  for (let i = 0; i < xSlots.length; i++) {
+    const s = xSlots[i]!;
     const key = instruments[i]!;
     if (s < 0) { state[key] = null; continue; }
     const kind = kKindNames[x.registry.meta[s]!.kind] ?? 'none';
     const names = kFieldNames[kind] ?? [];
     const fields: Record<string, number | null> = {};
     const at = i * kFieldCount;
-    names.forEach((name, f) => { fields[name] = jsonNum(x.state[at + f]!); });
-    fields.ts = jsonNum(x.state[at + kFieldCount - 2]!);
-    fields.epoch = jsonNum(x.state[at + kFieldCount - 1]!);
+    names.forEach((name, f) => { fields[name] = jsonNum(xState[at + f]!); });
+    fields.ts = jsonNum(xState[at + kFieldCount - 2]!);
+    fields.epoch = jsonNum(xState[at + kFieldCount - 1]!);
     state[key] = { kind, slot: s, ...fields };
   }
   const records: Record<string, unknown>[] = [];
-  for (let at = 0; at < x.records.length; at += kRecordWidth) {
+  for (let at = 0; at < xRecords.length; at += kRecordWidth) {
     const rec: Record<string, unknown> = {};
-    kRecFields.forEach((name, f) => { rec[name] = jsonNum(x.records[at + f]!); });
-    rec.kindName = kRecNames[x.records[at]!] ?? null;
+    kRecFields.forEach((name, f) => { rec[name] = jsonNum(xRecords[at + f]!); });
+    rec.kindName = kRecNames[xRecords[at]!] ?? null;
     for (const k of ['slotA', 'slotB'] as const) {
       const s = rec[k] as number | null;
       rec[`${k}Key`] = s !== null && s >= 0 ? (x.registry.meta[s]?.key ?? null) : null;
