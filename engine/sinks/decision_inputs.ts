@@ -136,6 +136,20 @@ export function attachInputs(d: object, inputs: CapturedInputs): void {
   (d as Record<symbol, CapturedInputs>)[kInputs] = inputs;
 }
 
+/**
+ * Hangs on a decision the inputs packInputs wrote at `at` in `from` (a view of them, nothing
+ * unpacked until formatted); returns the offset after them. The audit thread's batch.
+ */
+export function attachPackedInputs(d: object, from: Float64Array, at: number, realizesPnl: boolean, registry: InputsParts['registry']): number {
+  const n = from[at + 1]!, r = from[at + 2]!;
+  const end = at + 3 + n + n * kFieldCount + r;
+  if (!(Number.isInteger(n) && n >= 0 && Number.isInteger(r) && r >= 0 && end <= from.length)) {
+    throw new Error(`audit batch: inputs at ${at} claim ${n} instruments and ${r} record values, past the batch's ${from.length} values`);
+  }
+  (d as Record<symbol, CapturedInputs>)[kInputs] = new PackedInputs(from.subarray(at, end), realizesPnl, registry);
+  return end;
+}
+
 /** One pipeline's capturer: built once over its state, registry and result readers. */
 export class DecisionInputs {
   readonly #arrays: MarketArrays;
