@@ -3,11 +3,12 @@
 // agent's cycle that name one of those instruments), as they were when the decision was made.
 //
 // Captured on the main thread right after the decision is recorded (the state's only writer, so
-// the columns are stable): a copy of a few Float64 values into one typed array, hung on the
-// decision under a symbol (JSON.stringify skips symbol keys, so the decision log's line is
-// unchanged). Turned into JSON text only in the audit writer's background drain, and there
-// straight into one string (decisionInputsText: numbers formatted in place, no intermediate
-// objects); decisionInputsJson is the same content as objects, its reference.
+// the columns are stable): a copy of a few Float64 values, in packInputs' layout, into a view of
+// the capturer's arena, hung on the decision under a symbol (JSON.stringify skips symbol keys, so
+// the decision log's line is unchanged). Turned into JSON text only in the audit writer's
+// background drain, and there as bytes into one reused buffer read out as one string
+// (decisionInputsText: numbers formatted in place, pieces with the same values as before copied,
+// no intermediate objects); decisionInputsJson is the same content as objects, its reference.
 import { kFieldCount, kKindNames, kRecordWidth, kRecSlotA, kRecSlotB } from '../../protocol/layout.ts';
 import { kRecNames } from '../../protocol/records.ts';
 import type { MarketArrays } from '../../protocol/market_state.ts';
