@@ -351,7 +351,7 @@ interface Piece {
 
 /** Per registry (its slots' array): each slot's last state piece, and the last piece of each record kind and slot pair. */
 const kPieces = new WeakMap<object, { states: (Piece | undefined)[]; records: Map<number, Piece>; keys: (Quoted & { key: string } | undefined)[] }>();
-const kMaxRecordPieces = 65_536;
+const kMaxRecordPieces = 8192;
 
 /** The same values: equal, or both NaN (a value that is not finite is written null whatever it is; -0 and 0 are both written 0). */
 function sameValues(vals: Float64Array, from: ArrayLike<number>, at: number): boolean {

