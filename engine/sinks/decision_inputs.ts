@@ -6,9 +6,9 @@
 // the columns are stable): a copy of a few Float64 values, in packInputs' layout, into a view of
 // the capturer's arena, hung on the decision under a symbol (JSON.stringify skips symbol keys, so
 // the decision log's line is unchanged). Turned into JSON text only in the audit writer's
-// background drain, and there as bytes into one reused buffer read out as one string
-// (decisionInputsText: numbers formatted in place, pieces with the same values as before copied,
-// no intermediate objects); decisionInputsJson is the same content as objects, its reference.
+// background drain, and there straight into one string (decisionInputsText: numbers formatted in
+// place, pieces with the same values as the last time reused, no intermediate objects);
+// decisionInputsJson is the same content as objects, its reference.
 import { kFieldCount, kKindNames, kRecordWidth, kRecSlotA, kRecSlotB } from '../../protocol/layout.ts';
 import { kRecNames } from '../../protocol/records.ts';
 import type { MarketArrays } from '../../protocol/market_state.ts';
@@ -224,90 +224,11 @@ const kFieldKeys: Readonly<Record<string, readonly string[]>> = Object.fromEntri
 );
 const kRecKeys = kRecFields.map((n) => `${JSON.stringify(n)}:`);
 
-// The text is written as bytes into one scratch array that grows as needed and is reused, then
-// read out as one flat string: no string per piece, no rope of ~300 pieces to flatten, no string
-// per integer. JSON text: numbers as JSON.stringify writes them (String(v); integers, the most
-// common values, written digit by digit, which is the same text), strings as JSON.stringify
-// quotes them (UTF-8 bytes, cached per string), so the text is exactly JSON.stringify's.
-let out = Buffer.allocUnsafeSlow(8192);
-let n = 0;
-/** False once a non-ASCII byte is written (the text is then read as UTF-8, else as Latin-1: the same characters, cheaper). */
-let ascii = true;
+const numText = (v: number): string => (Number.isFinite(v) ? String(v) : 'null');
 
-function room(k: number): void {
-  if (n + k <= out.length) return;
-  const bigger = Buffer.allocUnsafeSlow(Math.max(out.length * 2, n + k));
-  out.copy(bigger, 0, 0, n);
-  out = bigger;
-}
-
-const kMaxCached = 65_536;
-
-/** UTF-8 bytes of a quoted string, and whether they are all ASCII. */
-interface Quoted { readonly bytes: Buffer; readonly ascii: boolean }
-
-function put(q: Quoted): void {
-  const b = q.bytes;
-  room(b.length);
-  if (b.length > 24) out.set(b, n);
-  else for (let i = 0; i < b.length; i++) out[n + i] = b[i]!;
-  n += b.length;
-  if (!q.ascii) ascii = false;
-}
-
-/** A constant piece of ASCII text (literal keys and punctuation). */
-function lit(text: string): void {
-  room(text.length);
-  for (let i = 0; i < text.length; i++) out[n + i] = text.charCodeAt(i);
-  n += text.length;
-}
-
-const kQuoted = new Map<string, Quoted>();
-
-/** A string value as JSON.stringify quotes it, its UTF-8 bytes cached (keys and names repeat in every decision; bounded: an open universe of keys). */
-function quotedCached(text: string): void {
-  let b = kQuoted.get(text);
-  if (b === undefined) {
-    if (kQuoted.size >= kMaxCached) kQuoted.clear();
-    const t = JSON.stringify(text);
-    const bytes = Buffer.from(t, 'utf8');
-    b = { bytes, ascii: bytes.length === t.length };
-    kQuoted.set(text, b);
-  }
-  put(b);
-}
-
-/** A number as JSON.stringify writes it (null when not finite). */
-function num(v: number): void {
-  if (!Number.isFinite(v)) { lit('null'); return; }
-  if (Number.isSafeInteger(v)) { int(v); return; }
-  const t = String(v); // a fraction, an exponent (1e+21, 5e-324): the shortest round trip, as JSON.stringify
-  room(t.length);
-  for (let i = 0; i < t.length; i++) out[n + i] = t.charCodeAt(i);
-  n += t.length;
-}
-
-/** A safe integer in decimal (-0 as 0, as JSON.stringify writes it). */
-function int(v: number): void {
-  room(17);
-  if (v < 0) { out[n++] = 0x2d; v = -v; }
-  if (v < 10) { out[n++] = 0x30 + v; return; }
-  let digits = 1;
-  for (let p = 10; p <= v && digits < 16; p *= 10) digits++;
-  for (let i = n + digits - 1; i >= n; i--) {
-    const q = Math.floor(v / 10);
-    out[i] = 0x30 + (v - q * 10);
-    v = q;
-  }
-  n += digits;
-}
-
-/** The JSON text of one number, written by num() (exported for its test: the same text as JSON.stringify). */
+/** The JSON text of one number as inputsText writes it: JSON.stringify's (null when not finite). */
 export function numberJson(v: number): string {
-  n = 0;
-  ascii = true;
-  num(v);
-  return out.toString('latin1', 0, n);
+  return numText(v);
 }
 
 /**
@@ -333,24 +254,28 @@ export function stashInputsText(d: Decision, text: string): void {
 }
 
 /**
- * A piece of the text already written (an instrument's state, a record): its bytes and what they
- * were written from. An instrument's state is often the same as in the decision before (its
- * columns change when its events arrive, decisions come faster), and so is a record (~40 % of the
- * pieces on the shipped fixture): the same values give the same bytes, copied instead of formatted.
+ * A piece of the text already built (an instrument's state, a record) and what it was built
+ * from. An instrument's state is often the same as in the decision before (its columns change
+ * when its events arrive, decisions come faster), and so is a record (~40 % of the pieces on the
+ * shipped fixture): the same values give the same text, reused instead of formatted again.
  */
 interface Piece {
   readonly vals: Float64Array;
   kind: number;
   keyA: string | undefined;
   keyB: string | undefined;
-  /** The bytes, in the first `len` of `bytes` (grown, never shrunk: a number's text length varies). */
-  bytes: Buffer;
-  len: number;
-  ascii: boolean;
+  text: string;
 }
 
-/** Per registry (its slots' array): each slot's last state piece, and the last piece of each record kind and slot pair. */
-const kPieces = new WeakMap<object, { states: (Piece | undefined)[]; records: Map<number, Piece>; keys: (Quoted & { key: string } | undefined)[] }>();
+interface Pieces {
+  states: (Piece | undefined)[];
+  records: Map<number, Piece>;
+  /** Each slot's instrument key and its quoted form (the key is compared, not hashed: a decision parsed back on the audit thread has fresh strings). */
+  keys: ({ key: string; quoted: string } | undefined)[];
+}
+
+/** Per registry (its slots' array). */
+const kPieces = new WeakMap<object, Pieces>();
 const kMaxRecordPieces = 8192;
 
 /** The same values: equal, or both NaN (a value that is not finite is written null whatever it is; -0 and 0 are both written 0). */
@@ -362,39 +287,16 @@ function sameValues(vals: Float64Array, from: ArrayLike<number>, at: number): bo
   return true;
 }
 
-/** Keeps out[start, n) as the piece's bytes and `from` as its values. */
-function keep(p: Piece, from: ArrayLike<number>, at: number, start: number, pieceAscii: boolean): void {
-  for (let f = 0; f < p.vals.length; f++) p.vals[f] = from[at + f]!;
-  const len = n - start;
-  if (p.bytes.length < len) p.bytes = Buffer.allocUnsafeSlow(Math.max(len + (len >> 1), 128));
-  out.copy(p.bytes, 0, start, n);
-  p.len = len;
-  p.ascii = pieceAscii;
+function keepValues(vals: Float64Array, from: ArrayLike<number>, at: number): void {
+  for (let f = 0; f < vals.length; f++) vals[f] = from[at + f]!;
 }
 
-function copyPiece(p: Piece): void {
-  room(p.len);
-  p.bytes.copy(out, n, 0, p.len);
-  n += p.len;
-  if (!p.ascii) ascii = false;
+function quotedKey(pieces: Pieces, s: number, key: string): string {
+  if (!(s >= 0 && s < 1 << 24)) return JSON.stringify(key);
+  let q = pieces.keys[s];
+  if (q === undefined || q.key !== key) q = pieces.keys[s] = { key, quoted: JSON.stringify(key) };
+  return q.quoted;
 }
-
-/** An instrument's key, quoted: cached by its slot (the key is compared, not hashed: a decision parsed back on the audit thread has fresh strings). */
-function quotedKey(keys: (Quoted & { key: string } | undefined)[], s: number, key: string): void {
-  let q = keys[s];
-  if (q === undefined || q.key !== key) {
-    const t = JSON.stringify(key);
-    const bytes = Buffer.from(t, 'utf8');
-    q = keys[s] = { key, bytes, ascii: bytes.length === t.length };
-  }
-  put(q);
-}
-
-/** The state kinds' names, quoted, by kind number. */
-const kKindQuoted: readonly Quoted[] = kKindNames.map((k) => ({ bytes: Buffer.from(JSON.stringify(k)), ascii: true }));
-const kNoneQuoted: Quoted = { bytes: Buffer.from('"none"'), ascii: true };
-
-const kNoBytes = Buffer.alloc(0);
 
 /** The JSON text of inputs `x` of a decision on `instruments`: exactly JSON.stringify(inputsJson(x, instruments)). */
 export function inputsText(x: InputsParts, instruments: readonly string[]): string {
@@ -407,91 +309,60 @@ export function inputsText(x: InputsParts, instruments: readonly string[]): stri
   const meta = x.registry.meta;
   let pieces = kPieces.get(meta);
   if (pieces === undefined) kPieces.set(meta, (pieces = { states: [], records: new Map(), keys: [] }));
-  n = 0;
-  ascii = true;
-  lit('{"cycle":');
-  num(x.cycle);
-  lit(',"state":{');
+  let t = `{"cycle":${numText(x.cycle)},"state":{`;
   for (let i = 0; i < count; i++) {
     const s = slots[i]!;
-    if (i > 0) lit(',');
-    if (s >= 0 && s < 1 << 24) quotedKey(pieces.keys, s, instruments[i]!);
-    else quotedCached(instruments[i]!);
-    lit(':');
-    if (s < 0) { lit('null'); continue; }
+    if (i > 0) t += ',';
+    t += `${quotedKey(pieces, s, instruments[i]!)}:`;
+    if (s < 0) { t += 'null'; continue; }
     const kindNo = meta[s]!.kind;
     const at = i * kFieldCount;
     let p = pieces.states[s];
-    if (p !== undefined && p.kind === kindNo && sameValues(p.vals, state, at)) { copyPiece(p); continue; }
-    const start = n, wasAscii: boolean = ascii;
-    ascii = true;
+    if (p !== undefined && p.kind === kindNo && sameValues(p.vals, state, at)) { t += p.text; continue; }
     const kind = kKindNames[kindNo] ?? 'none';
     const keys = kFieldKeys[kind] ?? [];
-    lit('{"kind":');
-    put(kKindQuoted[kindNo] ?? kNoneQuoted);
-    lit(',"slot":');
-    int(s);
-    for (let f = 0; f < keys.length; f++) {
-      lit(',');
-      lit(keys[f]!);
-      num(state[at + f]!);
-    }
-    lit(',"ts":');
-    num(state[at + kFieldCount - 2]!);
-    lit(',"epoch":');
-    num(state[at + kFieldCount - 1]!);
-    lit('}');
+    let u = `{"kind":${JSON.stringify(kind)},"slot":${s}`;
+    for (let f = 0; f < keys.length; f++) u += `,${keys[f]}${numText(state[at + f]!)}`;
+    u += `,"ts":${numText(state[at + kFieldCount - 2]!)},"epoch":${numText(state[at + kFieldCount - 1]!)}}`;
+    t += u;
     if (Number.isSafeInteger(s) && s < 1 << 24) {
-      p ??= pieces.states[s] = { vals: new Float64Array(kFieldCount), kind: kindNo, keyA: undefined, keyB: undefined, bytes: kNoBytes, len: 0, ascii: true };
+      p ??= pieces.states[s] = { vals: new Float64Array(kFieldCount), kind: kindNo, keyA: undefined, keyB: undefined, text: '' };
       p.kind = kindNo;
-      keep(p, state, at, start, ascii);
+      keepValues(p.vals, state, at);
+      p.text = u;
     }
-    ascii &&= wasAscii;
   }
-  lit('},"records":[');
+  t += '},"records":[';
   for (let at = 0; at < records.length; at += kRecordWidth) {
-    if (at > 0) lit(',');
+    if (at > 0) t += ',';
     const kd = records[at]!, a = records[at + 1]!, b = records[at + 2]!;
     const keyA = Number.isFinite(a) && a >= 0 ? meta[a]?.key : undefined;
     const keyB = Number.isFinite(b) && b >= 0 ? meta[b]?.key : undefined;
-    // cached by record kind and slot pair (small non-negative integers); anything else is only formatted
+    // kept by record kind and slot pair (small non-negative integers); anything else is only formatted
     const id = Number.isInteger(kd) && Number.isInteger(a) && Number.isInteger(b) && kd >= 0 && kd < 4096 && a >= 0 && a < 1 << 20 && b >= 0 && b < 1 << 20
       ? (kd * (1 << 20) + a) * (1 << 20) + b : -1;
     let p = id < 0 ? undefined : pieces.records.get(id);
-    if (p !== undefined && p.keyA === keyA && p.keyB === keyB && sameValues(p.vals, records, at)) { copyPiece(p); continue; }
-    const start = n, wasAscii: boolean = ascii;
-    ascii = true;
-    lit('{');
-    for (let f = 0; f < kRecKeys.length; f++) {
-      if (f > 0) lit(',');
-      lit(kRecKeys[f]!);
-      num(records[at + f]!);
-    }
+    if (p !== undefined && p.keyA === keyA && p.keyB === keyB && sameValues(p.vals, records, at)) { t += p.text; continue; }
+    let u = '{';
+    for (let f = 0; f < kRecKeys.length; f++) u += `${f > 0 ? ',' : ''}${kRecKeys[f]}${numText(records[at + f]!)}`;
     const name = kRecNames[kd];
-    lit(',"kindName":');
-    if (name === undefined) lit('null');
-    else quotedCached(name);
-    lit(',"slotAKey":');
-    if (keyA === undefined || keyA === null) lit('null');
-    else quotedCached(keyA);
-    lit(',"slotBKey":');
-    if (keyB === undefined || keyB === null) lit('null');
-    else quotedCached(keyB);
-    lit('}');
+    u += `,"kindName":${name === undefined ? 'null' : JSON.stringify(name)}`;
+    u += `,"slotAKey":${keyA === undefined || keyA === null ? 'null' : JSON.stringify(keyA)}`;
+    u += `,"slotBKey":${keyB === undefined || keyB === null ? 'null' : JSON.stringify(keyB)}}`;
+    t += u;
     if (id >= 0) {
       if (p === undefined) {
         if (pieces.records.size >= kMaxRecordPieces) pieces.records.clear(); // an open universe: bounded
-        p = { vals: new Float64Array(kRecordWidth), kind: 0, keyA, keyB, bytes: kNoBytes, len: 0, ascii: true };
+        p = { vals: new Float64Array(kRecordWidth), kind: 0, keyA, keyB, text: '' };
         pieces.records.set(id, p);
       }
       p.keyA = keyA;
       p.keyB = keyB;
-      keep(p, records, at, start, ascii);
+      keepValues(p.vals, records, at);
+      p.text = u;
     }
-    ascii &&= wasAscii;
   }
-  lit(']}');
-  return ascii ? out.toString('latin1', 0, n) : out.toString('utf8', 0, n);
+  return `${t}]}`;
 }
 
 /** The inputs as the decision event's metadata, as objects (the reference of decisionInputsText), or undefined. */
