@@ -28,6 +28,9 @@ export interface PreparedEvent {
   type: string;
   data: string;
   metadata: string;
+  /** UTF-8 bytes of data and metadata (measured once here; the embedded log writes the text into its frame without measuring again). */
+  dataBytes: number;
+  metadataBytes: number;
 }
 
 /** A short quoted preview of a bad value for an error message. */
@@ -56,23 +59,28 @@ export function checkExpectedRevision(stream: string, e: unknown): ExpectedRevis
   throw new InvalidEventError(`append to stream "${stream}": expectedRevision must be 'any', 'no_stream', 'stream_exists' or a revision (an integer >= 0), got ${preview(e)}`);
 }
 
-function jsonText(where: string, field: string, v: unknown): string {
+/** Where an event is, for an error message (made only then: no string per event). */
+function where(stream: string, i: number): string {
+  return `append to stream "${stream}", event ${i}`;
+}
+
+function jsonText(stream: string, i: number, field: string, v: unknown): string {
   let text: string | undefined;
   if (v instanceof JsonText) {
     // already serialised by the engine (a decision's log line): used verbatim, checked for its shape
     text = v.text;
     if (typeof text !== 'string' || (text[0] !== '{' && text[0] !== '[') || (text.at(-1) !== '}' && text.at(-1) !== ']')) {
-      throw new InvalidEventError(`${where}: ${field} must be a JSON object or array, got ${preview(text)}`);
+      throw new InvalidEventError(`${where(stream, i)}: ${field} must be a JSON object or array, got ${preview(text)}`);
     }
     return text;
   }
   try {
     text = JSON.stringify(v);
   } catch (err) {
-    throw new InvalidEventError(`${where}: ${field} is not JSON (${(err as Error).message.split('\n')[0]})`);
+    throw new InvalidEventError(`${where(stream, i)}: ${field} is not JSON (${(err as Error).message.split('\n')[0]})`);
   }
   if (text === undefined || (text[0] !== '{' && text[0] !== '[')) {
-    throw new InvalidEventError(`${where}: ${field} must be a JSON object or array, got ${preview(v)}`);
+    throw new InvalidEventError(`${where(stream, i)}: ${field} must be a JSON object or array, got ${preview(v)}`);
   }
   return text;
 }
@@ -92,24 +100,24 @@ export function prepareEvents(stream: string, events: EventData | readonly Event
   let total = 0;
   for (let i = 0; i < list.length; i++) {
     const e = list[i];
-    const where = `append to stream "${stream}", event ${i}`;
-    if (e === null || typeof e !== 'object') throw new InvalidEventError(`${where}: an event must be an object with type and data, got ${preview(e)}`);
+    if (e === null || typeof e !== 'object') throw new InvalidEventError(`${where(stream, i)}: an event must be an object with type and data, got ${preview(e)}`);
     const type = e.type;
     if (typeof type !== 'string' || type.length === 0 || type.length > kMaxTypeLength || !kEventType.test(type)) {
-      throw new InvalidEventError(`${where}: type must be 1 to ${kMaxTypeLength} letters, digits, '-', '_', '.', ':' (starting with a letter or digit), got ${preview(type)}`);
+      throw new InvalidEventError(`${where(stream, i)}: type must be 1 to ${kMaxTypeLength} letters, digits, '-', '_', '.', ':' (starting with a letter or digit), got ${preview(type)}`);
     }
     let id = e.id;
     if (id === undefined) id = randomUUID();
-    else if (typeof id !== 'string' || !kUuid.test(id)) throw new InvalidEventError(`${where}: id must be a UUID, got ${preview(id)}`);
+    else if (typeof id !== 'string' || !kUuid.test(id)) throw new InvalidEventError(`${where(stream, i)}: id must be a UUID, got ${preview(id)}`);
     else id = id.toLowerCase();
-    const data = jsonText(where, 'data', e.data);
-    const metadata = e.metadata === undefined ? '{}' : jsonText(where, 'metadata', e.metadata);
-    const bytes = Buffer.byteLength(type) + Buffer.byteLength(data) + Buffer.byteLength(metadata);
+    const data = jsonText(stream, i, 'data', e.data);
+    const metadata = e.metadata === undefined ? '{}' : jsonText(stream, i, 'metadata', e.metadata);
+    const dataBytes = Buffer.byteLength(data), metadataBytes = Buffer.byteLength(metadata);
+    const bytes = type.length + dataBytes + metadataBytes; // the type is ASCII (checked above)
     if (bytes > maxEventBytes) {
-      throw new InvalidEventError(`${where} (type ${type}): ${bytes} bytes of type, data and metadata; the limit is ${maxEventBytes}`);
+      throw new InvalidEventError(`${where(stream, i)} (type ${type}): ${bytes} bytes of type, data and metadata; the limit is ${maxEventBytes}`);
     }
     total += bytes;
-    out[i] = { id, type, data, metadata };
+    out[i] = { id, type, data, metadata, dataBytes, metadataBytes };
   }
   if (total > kMaxAppendBytes) {
     throw new InvalidEventError(`append to stream "${stream}": ${total} bytes in one append; the limit is ${kMaxAppendBytes}`);

@@ -13,7 +13,7 @@ import { CorruptLogError, EventStoreError, InvalidEventError, WrongExpectedRevis
 import { ChangeSignal, SubscriptionSet, allPages, streamPages } from '../subscription.ts';
 import type { AppendOptions, AppendResult, EventData, EventStore, ReadAllOptions, ReadStreamOptions, RecordedEvent, SubscribeOptions, Subscription } from '../types.ts';
 import { checkExpectedRevision, checkMaxEventBytes, checkReadAll, checkReadStream, checkStreamName, checkSubscribe, preview, prepareEvents } from '../validate.ts';
-import { kFrameHead, kFrameOverhead, makeHeader, payloadText, writeFrame } from './format.ts';
+import { kFrameHead, kFrameOverhead, makeHeader, payloadBytes, payloadHead, writeEventFrame } from './format.ts';
 import { GroupCommitter, type FsyncPolicy } from './group_commit.ts';
 import { takeLock } from './lock.ts';
 import { LogIndex } from './log_index.ts';
@@ -21,6 +21,10 @@ import { describeCorruption, scanLog } from './scan.ts';
 
 export const kDefaultLogPath = 'out/audit/events.log';
 const kDefaultMaxBatchBytes = 4 * 1024 * 1024;
+/** A slab of frames being encoded and written (embedded_store.ts #slabFor); an append larger than this gets its own. */
+const kSlabBytes = 4 * 1024 * 1024;
+
+interface Slab { readonly buf: Buffer; at: number; pending: number }
 
 export interface EmbeddedStoreOptions {
   /** The log file. Default out/audit/events.log (relative to the working directory). */
@@ -174,6 +178,32 @@ export class EmbeddedEventStore implements EventStore {
     });
   }
 
+  /**
+   * Frames are encoded into slabs that are reused once their writes are done (a fresh buffer per
+   * append costs more than the encoding: the allocation and the first touch of its pages): the
+   * current one, and one spare.
+   */
+  #slab: Slab | null = null;
+  #spare: Slab | null = null;
+
+  #slabFor(bytes: number): Slab {
+    const s = this.#slab;
+    if (s !== null && s.buf.length - s.at >= bytes) return s;
+    if (s !== null && s.pending === 0 && s.buf.length >= bytes) { s.at = 0; return s; }
+    let next = this.#spare;
+    this.#spare = null;
+    if (next === null || next.buf.length < bytes) next = { buf: Buffer.allocUnsafeSlow(Math.max(kSlabBytes, bytes)), at: 0, pending: 0 };
+    this.#slab = next;
+    return next;
+  }
+
+  /** An append's write is done (or failed): its slab may be reused once nothing else in it is in flight. */
+  #releaseSlab(s: Slab): void {
+    if (--s.pending > 0) return;
+    s.at = 0;
+    if (s !== this.#slab && s.buf.length === kSlabBytes) this.#spare = s;
+  }
+
   /** Durable events in the log. */
   get eventCount(): number { return this.#durable; }
   /** SHA-256 (hex) of the last event appended: the head of the hash chain. */
@@ -198,24 +228,34 @@ export class EmbeddedEventStore implements EventStore {
     }
     const created = Date.now();
     const first = this.#index.count;
-    const payloads: string[] = new Array(prepared.length);
+    const heads: string[] = new Array(prepared.length);
+    const headSizes: number[] = new Array(prepared.length);
     const sizes: number[] = new Array(prepared.length);
     let total = 0;
     for (let i = 0; i < prepared.length; i++) {
       const e = prepared[i];
-      payloads[i] = payloadText(first + i, stream, cur + 1 + i, e.id, e.type, created, e.data, e.metadata);
-      sizes[i] = Buffer.byteLength(payloads[i]);
+      heads[i] = payloadHead(first + i, stream, cur + 1 + i, e.id, e.type, created);
+      headSizes[i] = Buffer.byteLength(heads[i]);
+      sizes[i] = payloadBytes(headSizes[i], e.dataBytes, e.metadataBytes);
       total += sizes[i] + kFrameOverhead;
     }
-    const buf = Buffer.allocUnsafe(total);
-    let at = 0;
-    for (let i = 0; i < prepared.length; i++) {
-      this.#lastHash = writeFrame(buf, at, payloads[i], sizes[i], this.#lastHash);
-      this.#index.add(stream, this.#nextOffset + at);
-      at += sizes[i] + kFrameOverhead;
+    const slab = this.#slabFor(total);
+    const buf = slab.buf.subarray(slab.at, slab.at + total);
+    slab.at += total;
+    slab.pending++;
+    try {
+      let at = 0;
+      for (let i = 0; i < prepared.length; i++) {
+        const e = prepared[i];
+        this.#lastHash = writeEventFrame(buf, at, heads[i], headSizes[i], e.data, e.dataBytes, e.metadata, e.metadataBytes, sizes[i], this.#lastHash);
+        this.#index.add(stream, this.#nextOffset + at);
+        at += sizes[i] + kFrameOverhead;
+      }
+      this.#nextOffset += total;
+      await this.#committer.commit(buf, this.#index.count);
+    } finally {
+      this.#releaseSlab(slab);
     }
-    this.#nextOffset += total;
-    await this.#committer.commit(buf, this.#index.count);
     return { nextExpectedRevision: cur + prepared.length, position: first + prepared.length - 1 };
   }
 

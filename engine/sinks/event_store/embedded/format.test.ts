@@ -4,7 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { checkFrame, kFrameHead, kFrameOverhead, kHeaderBytes, makeHeader, parseHeader, payloadText, writeFrame } from './format.ts';
+import { chainHash, checkFrame, kFrameHead, kFrameOverhead, kHeaderBytes, makeHeader, parseHeader, payloadBytes, payloadHead, payloadText, writeEventFrame, writeFrame } from './format.ts';
 
 test('a header parses back; its genesis hash is SHA-256 of its 64 bytes', () => {
   const id = randomBytes(32);
@@ -68,6 +68,40 @@ test('checkFrame names each kind of damage; only a cut-short frame counts as inc
   const huge = Buffer.from(buf);
   huge.writeUInt32LE(0x7fffffff, 4);
   assert.equal(checkFrame(huge, 0), { ok: false, incomplete: false, reason: `implausible record length ${0x7fffffff}` });
+});
+
+test('writeEventFrame writes, from the pieces, the very bytes writeFrame writes for the whole payload text', () => {
+  const prev = createHash('sha256').update('genesis').digest();
+  const cases: [string, string, string, string][] = [
+    ['decisions', 'decision', '{"a":1}', '{}'],
+    ['agent-performance-yield_hunter', 'agent_performance', '{"x":"ünï €","y":[1,2.5,null]}', '{"cycle":3,"k":"\\"q\\""}'],
+    ['outcomes', 'outcome', '[]', '{"s":"😀"}'],
+  ];
+  for (const [stream, type, data, metadata] of cases) {
+    const payload = payloadText(12, stream, 4, '00000000-0000-4000-8000-000000000000', type, 1723075300000, data, metadata);
+    const len = Buffer.byteLength(payload);
+    const a = Buffer.alloc(len + kFrameOverhead + 3, 0xee);
+    const ha = writeFrame(a, 3, payload, len, prev);
+    const head = payloadHead(12, stream, 4, '00000000-0000-4000-8000-000000000000', type, 1723075300000);
+    const dataBytes = Buffer.byteLength(data), metadataBytes = Buffer.byteLength(metadata);
+    const size = payloadBytes(Buffer.byteLength(head), dataBytes, metadataBytes);
+    assert.is(size, len);
+    const b = Buffer.alloc(len + kFrameOverhead + 3, 0xee);
+    const hb = writeEventFrame(b, 3, head, Buffer.byteLength(head), data, dataBytes, metadata, metadataBytes, size, prev);
+    assert.equal(hb, ha);
+    assert.equal(b, a, `${stream}: the same frame`);
+  }
+  const head = payloadHead(0, 'x', 0, '00000000-0000-4000-8000-000000000000', 'decision', 1);
+  const big = Buffer.alloc(512);
+  assert.throws(() => writeEventFrame(big, 0, head, Buffer.byteLength(head), '{}', 2, '{}', 2, 10, prev), /payload bytes written, 10 expected/);
+});
+
+test('chainHash is SHA-256(previous hash || payload) at every payload size (one call over a copy, or a Hash for the largest)', () => {
+  const prev = createHash('sha256').update('p').digest();
+  for (const n of [0, 1, 100, 2400, 8160, 8161, 65_504, 65_505, 70_000, 200_000]) {
+    const payload = Buffer.alloc(n, n % 251);
+    assert.equal(chainHash(prev, payload), createHash('sha256').update(prev).update(payload).digest(), `${n} bytes`);
+  }
 });
 
 test.run();

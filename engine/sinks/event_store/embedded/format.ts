@@ -11,7 +11,7 @@
 // hash || payload), and the first event's previous hash is SHA-256 of the file header, so a log
 // cannot be spliced onto another one's head. A changed, removed, inserted or reordered event breaks
 // the chain from that event on (and its position no longer counts up by one).
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 
 export const kFileMagic = Buffer.from('LUCENTEV', 'latin1');
@@ -70,8 +70,57 @@ export function payloadText(position: number, stream: string, revision: number, 
   return `{"position":${position},"stream":${JSON.stringify(stream)},"revision":${revision},"id":"${id}","type":${JSON.stringify(type)},"created":${created},"data":${data},"metadata":${metadata}}`;
 }
 
+/**
+ * The payload up to its data, `{"position":...,"created":...,"data":`: payloadText is this, the
+ * data, `,"metadata":`, the metadata and `}` (writeEventFrame writes the pieces one after the
+ * other, never building the whole text).
+ */
+export function payloadHead(position: number, stream: string, revision: number, id: string, type: string, created: number): string {
+  return `{"position":${position},"stream":${JSON.stringify(stream)},"revision":${revision},"id":"${id}","type":${JSON.stringify(type)},"created":${created},"data":`;
+}
+
+const kMetadataKey = ',"metadata":';
+const kMetadataKeyBytes = kMetadataKey.length;
+
+/** Bytes of the payload of an event whose head is `headBytes` long (payloadHead), with data and metadata of these sizes. */
+export function payloadBytes(headBytes: number, dataBytes: number, metadataBytes: number): number {
+  return headBytes + dataBytes + kMetadataKeyBytes + metadataBytes + 1;
+}
+
+/**
+ * writeFrame for the payload payloadText(...) would build, written from its pieces (head, data,
+ * metadata, with their UTF-8 sizes): the same bytes, without the whole text as one string.
+ * `size` is payloadBytes(...) of them. Returns the event's hash.
+ */
+export function writeEventFrame(out: Buffer, at: number, head: string, headBytes: number, data: string, dataBytes: number, metadata: string, metadataBytes: number, size: number, prev: Buffer): Buffer {
+  out.writeUInt32LE(kFrameMarker, at);
+  out.writeUInt32LE(size, at + 4);
+  const p = at + kFrameHead;
+  let w = p;
+  w += out.write(head, w, headBytes, 'utf8');
+  w += out.write(data, w, dataBytes, 'utf8');
+  w += out.write(kMetadataKey, w, kMetadataKeyBytes, 'latin1');
+  w += out.write(metadata, w, metadataBytes, 'utf8');
+  out[w++] = 0x7d; // }
+  if (w - p !== size) throw new Error(`event frame: ${w - p} payload bytes written, ${size} expected`);
+  const hash = chainHash(prev, out.subarray(p, p + size));
+  hash.copy(out, p + size);
+  out.writeUInt32LE(frameCrc(out, at, size), at + 8);
+  return hash;
+}
+
+/** Scratch for chainHash: the previous hash and the payload side by side, hashed in one call. */
+let chainScratch = Buffer.allocUnsafeSlow(8192);
+const kChainScratchMax = 64 * 1024;
+
 export function chainHash(prev: Buffer, payload: Buffer): Buffer {
-  return createHash('sha256').update(prev).update(payload).digest();
+  const len = prev.length + payload.length;
+  if (len > kChainScratchMax) return createHash('sha256').update(prev).update(payload).digest();
+  // one hash() call over a copy costs less than a Hash object, two updates and a digest (~1.4 us less for a 2.4 KB event)
+  if (chainScratch.length < len) chainScratch = Buffer.allocUnsafeSlow(Math.max(len, chainScratch.length * 2));
+  prev.copy(chainScratch, 0);
+  payload.copy(chainScratch, prev.length);
+  return hash('sha256', chainScratch.subarray(0, len), 'buffer');
 }
 
 /** Writes one frame for `payload` into `out` at `at`; returns the event's hash. */

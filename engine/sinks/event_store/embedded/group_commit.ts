@@ -35,6 +35,18 @@ interface Pending {
   reject: (e: Error) => void;
 }
 
+/** The batch's buffers as one: a view over them when they lie one after the other in one slab (embedded_store.ts), else a copy. */
+function joined(batch: Pending[]): Buffer {
+  const first = batch[0].buf;
+  let end = first.byteOffset + first.length;
+  for (let i = 1; i < batch.length; i++) {
+    const b = batch[i].buf;
+    if (b.buffer !== first.buffer || b.byteOffset !== end) return Buffer.concat(batch.map((p) => p.buf));
+    end += b.length;
+  }
+  return Buffer.from(first.buffer, first.byteOffset, end - first.byteOffset);
+}
+
 export class GroupCommitter {
   readonly #fh: FileHandle;
   readonly #opts: GroupCommitOptions;
@@ -82,7 +94,7 @@ export class GroupCommitter {
           await new Promise((r) => setTimeout(r, this.#opts.maxDelayMs));
         }
         const batch = this.#take();
-        const buf = batch.length === 1 ? batch[0].buf : Buffer.concat(batch.map((p) => p.buf));
+        const buf = batch.length === 1 ? batch[0].buf : joined(batch);
         try {
           await this.#writeAll(buf);
           if (this.#opts.fsync !== 'none') {

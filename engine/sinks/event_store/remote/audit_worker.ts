@@ -9,12 +9,12 @@ import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { AuditTrail } from '../../audit_trail.ts';
-import { attachInputs, unpackInputs } from '../../decision_inputs.ts';
+import { attachPackedInputs, type InputsParts } from '../../decision_inputs.ts';
 import { adoptLine } from '../../decision_log.ts';
 import type { Decision } from '../../../types.ts';
 import { openEventStore, type EventStoreConfig } from '../open.ts';
 import type { EventStore } from '../types.ts';
-import { BusPublisher } from '../../bus/publisher.ts';
+import type { BusPublisher } from '../../bus/publisher.ts';
 import type { AgentMessage } from '../../bus/agent_message.ts';
 import { JsonText } from '../../json_text.ts';
 import { keyedEventId } from '../streams.ts';
@@ -47,8 +47,10 @@ let trail: AuditTrail | null = null;
 let bus: BusPublisher | null = null;
 let busUnconfirmedAtStop = 0;
 let watching = false;
-/** Registries' slot keys and kinds, as the main thread sends them. */
-const registries = new Map<number, { key: string; kind: number }[]>();
+/** Registries' slot keys and kinds, as the main thread sends them (one object per registry, its meta growing). */
+const registries = new Map<number, InputsParts['registry'] & { meta: { key: string; kind: number }[] }>();
+const kNoRegistry: InputsParts['registry'] = { meta: [] };
+const registryOf = (rid: number): InputsParts['registry'] => registries.get(rid) ?? kNoRegistry;
 /** Decisions whose inputs came with them, and batches received (the trail's stats report them). */
 let withInputs = 0, batches = 0;
 
@@ -120,9 +122,9 @@ function batch(m: TrailBatch): void {
   const t = trail!;
   batches++;
   for (const r of m.regs) {
-    const meta = registries.get(r.rid) ?? [];
-    for (let i = 0; i < r.meta.length; i++) meta[r.from + i] = r.meta[i]!;
-    registries.set(r.rid, meta);
+    let reg = registries.get(r.rid);
+    if (reg === undefined) registries.set(r.rid, (reg = { meta: [] }));
+    for (let i = 0; i < r.meta.length; i++) reg.meta[r.from + i] = r.meta[i]!;
   }
   const v = m.values;
   const now = Date.now(); // one clock read per batch of actions
@@ -135,9 +137,7 @@ function batch(m: TrailBatch): void {
     const rid = v[at]!, realizesPnl = v[at + 1] === 1;
     at += 2;
     if (rid >= 0) {
-      const { parts, next } = unpackInputs(v, at, { meta: registries.get(rid) ?? [] });
-      at = next;
-      attachInputs(d, { ...parts, realizesPnl }); // its instruments: the line's own
+      at = attachPackedInputs(d, v, at, realizesPnl, registryOf(rid)); // its instruments: the line's own
       withInputs++;
     }
     t.decision(d);
@@ -174,7 +174,11 @@ port.on('message', (m: ToWorker) => {
     case 'trail':
       void reply(m.id, async () => {
         trail = new AuditTrail(store, { whenFull: m.options.whenFull, capacity: m.options.capacity, inputsWorker: false });
-        if (m.options.bus != null) bus = new BusPublisher({ url: m.options.bus.url, prefix: m.options.bus.prefix }).start();
+        if (m.options.bus != null) {
+          // loaded only when the run has a bus: amqplib and the bus modules cost the thread's start-up otherwise
+          const { BusPublisher } = await import('../../bus/publisher.ts');
+          bus = new BusPublisher({ url: m.options.bus.url, prefix: m.options.bus.prefix }).start();
+        }
         setInterval(publishStatus, 10).unref();
       });
       break;
