@@ -174,7 +174,7 @@ port.on('message', (m: ToWorker) => {
     case 'trail':
       void reply(m.id, async () => {
         trail = new AuditTrail(store, { whenFull: m.options.whenFull, capacity: m.options.capacity, inputsWorker: false });
-        if (m.options.bus != null) bus = new BusPublisher({ url: m.options.bus.url, prefix: m.options.bus.prefix }).start();
+        if (m.options.bus != null) bus = new BusPublisher({ url: m.options.bus.url, prefix: m.options.bus.prefix, ...(m.options.bus.lingerMs === undefined ? {} : { lingerMs: m.options.bus.lingerMs }) }).start();
         setInterval(publishStatus, 10).unref();
       });
       break;
