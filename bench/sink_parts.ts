@@ -19,18 +19,23 @@ import { resolveOptions } from '../engine/options.ts';
 import { loadDefaultTape, TapeCursor } from './lib/tapes.ts';
 import { withChannel } from '../engine/sinks/bus/rabbit_testing.ts';
 import { deleteTopology } from '../engine/sinks/bus/topology.ts';
+import { BlockRegistry } from '../engine/sinks/metrics/registry.ts';
+import { Registry } from 'prom-client';
 
 const { values: argv } = parseArgs({ options: {
-  n: { type: 'string' }, rounds: { type: 'string' }, variants: { type: 'string' }, 'scrape-ms': { type: 'string' }, prefix: { type: 'string' }, threads: { type: 'string' },
+  n: { type: 'string' }, rounds: { type: 'string' }, variants: { type: 'string' }, 'scrape-ms': { type: 'string' }, prefix: { type: 'string' }, threads: { type: 'string' }, rate: { type: 'string' },
 } });
 const n = Number(argv.n ?? 60000);
 const rounds = Number(argv.rounds ?? 5);
 const variants = (argv.variants ?? 'off,store,http,bus,storebus,all').split(',');
 const scrapeMs = Number(argv['scrape-ms'] ?? 0);
+// --rate R: realtime at R events/s (the last column is then p99 tick-to-decision, µs); lockstep otherwise
+const rate = argv.rate === undefined ? 0 : Number(argv.rate);
 // 'auto': the engine picks its design (a trial on a slice, which costs CPU of its own); a number fixes it
 const threads = argv.threads === undefined || argv.threads === 'auto' ? undefined : Number(argv.threads);
 const bus = 'amqp://guest:guest@127.0.0.1:5672';
-const prefix = argv.prefix ?? `parts${process.pid}.`;
+const prefixBase = argv.prefix ?? `parts${process.pid}.`;
+let prefix = prefixBase;
 const base = await loadDefaultTape();
 const tape = n >= base.tape.length ? base.tape : new TapeCursor(base.tape).take(n);
 const dir = mkdtempSync(join(tmpdir(), 'sink-parts-'));
@@ -47,14 +52,18 @@ const beam = brokerPid();
 const cpuOf = (stat: string): number => { const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); return (Number(f[11]) + Number(f[12])) * tick; };
 const brokerCpu = (): number => (beam === null ? NaN : cpuOf(readFileSync(`/proc/${beam}/stat`, 'utf8')));
 
+let slowText = false;
+const fastMetrics = BlockRegistry.prototype.metrics;
 let port = 19500 + (process.pid % 400) * 10;
 let run = 0;
 const sinksOf = (variant: string): Record<string, unknown> => {
   run++;
-  // "name:L": the bus's linger, ms (sinks.busLingerMs)
-  const [v, linger] = variant.split(':');
+  // "name:L": the bus's linger, ms (sinks.busLingerMs); "+slow": /metrics rendered by prom-client (as before BlockRegistry)
+  slowText = variant.endsWith('+slow');
+  const [v, linger] = variant.replace(/\+slow$/, '').split(':');
   const l = linger === undefined ? {} : { busLingerMs: Number(linger) };
   const es = join(dir, `r${run}.log`);
+  prefix = `${prefixBase}r${run}.`; // each run its own names, deleted after it
   const http = `127.0.0.1:${port++}`;
   switch (v) {
     case 'off': return { eventStore: 'off' };
@@ -69,19 +78,21 @@ const sinksOf = (variant: string): Record<string, unknown> => {
   throw new Error(`unknown variant ${v}`);
 };
 
-const cols = ['ev/s', 'main', 'others', 'process', 'broker', 'proc+brk'];
+const cols = ['ev/s', 'main', 'others', 'process', 'broker', 'proc+brk', 'p99µs'];
 const res: Record<string, number[][]> = {};
-console.log(`threads ${threads ?? 'auto'} n ${tape.length} rounds ${rounds} scrape ${scrapeMs || 'none'} broker pid ${beam ?? 'none'} load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+console.log(`${rate > 0 ? `realtime ${rate} ev/s` : 'lockstep'} threads ${threads ?? 'auto'} n ${tape.length} rounds ${rounds} scrape ${scrapeMs || 'none'} broker pid ${beam ?? 'none'} load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 console.log(`round variant design ${cols.join(' ')}   (CPU µs per event)`);
 for (let r = -1; r < rounds; r++) {
   const order = r % 2 === 0 ? variants : [...variants].reverse();
   for (const v of order) {
     const sinks = sinksOf(v);
-    const o = resolveOptions({ mode: 'lockstep', rate: 0, decisions: join(dir, `d${run}.jsonl`), summary: null, deadLetters: null, progress: false, sinks: sinks as never, ...(threads === undefined ? {} : { threads }) });
+    BlockRegistry.prototype.metrics = slowText ? Registry.prototype.metrics : fastMetrics;
+    const o = resolveOptions({ mode: rate > 0 ? 'realtime' : 'lockstep', rate, decisions: join(dir, `d${run}.jsonl`), summary: null, deadLetters: null, progress: false, sinks: sinks as never, ...(threads === undefined ? {} : { threads }) });
     let scraper: NodeJS.Timeout | null = null;
+    let scrapes = 0;
     if (scrapeMs > 0 && typeof sinks.http === 'string') {
       const url = `http://${sinks.http}/metrics`;
-      scraper = setInterval(() => { fetch(url).then((x) => x.text(), () => undefined); }, scrapeMs);
+      scraper = setInterval(() => { fetch(url).then((x) => x.text()).then(() => { scrapes++; }, () => undefined); }, scrapeMs);
     }
     const b0 = brokerCpu();
     const c0 = process.cpuUsage(), m0 = process.threadCpuUsage();
@@ -90,11 +101,17 @@ for (let r = -1; r < rounds; r++) {
     if (scraper !== null) clearInterval(scraper);
     await new Promise((ok) => setTimeout(ok, 300)); // the broker finishes its share (confirms are in; persistence, expiry)
     const b = brokerCpu() - b0;
+    // Nothing consumes the approved actions here: left in their queue, each would expire after its TTL
+    // (60 s) and be dead-lettered, work the broker would do during a later run. Deleted now, outside the window.
+    if (typeof sinks.bus === 'string') {
+      await withChannel((ch) => deleteTopology(ch, prefix, [])).catch((e: Error) => console.log(`clean-up: ${e.message}`));
+      await new Promise((ok) => setTimeout(ok, 300));
+    }
     const ev = s.events;
     const main = (m.user + m.system) / ev, proc = (c.user + c.system) / ev;
-    const row = [s.eventsPerSec, main, proc - main, proc, b / ev, proc + b / ev];
+    const row = [s.eventsPerSec, main, proc - main, proc, b / ev, proc + b / ev, s.latencyUs.p99];
     if (r >= 0) (res[v] ??= []).push(row);
-    const busNote = s.sinks?.bus ? ` bus ${s.sinks.bus.confirmed}/${s.sinks.bus.published}` : '';
+    const busNote = (s.sinks?.bus ? ` bus ${s.sinks.bus.confirmed}/${s.sinks.bus.published}` : '') + (scraper !== null ? ` scrapes ${scrapes}` : '');
     console.log(`${r} ${v.padEnd(9)} ${String(s.dispatch?.chosen ?? '?').padEnd(10)} ${Math.round(row[0])} ${row.slice(1).map((x) => x.toFixed(2)).join(' ')}${busNote}`);
   }
 }
@@ -108,6 +125,4 @@ for (const v of variants) {
   console.log(`${v.padEnd(9)} ${Math.round(meds[0])} ${meds.slice(1).map((x) => x.toFixed(2)).join(' ')}   ${off ? (meds[5] - med(off)).toFixed(2) : ''}`);
 }
 rmSync(dir, { recursive: true, force: true });
-// the run's exchanges and queues (the approved actions and their dead letters pile up otherwise)
-if (variants.some((v) => v.includes('bus') || v.startsWith('all'))) await withChannel((ch) => deleteTopology(ch, prefix, [])).catch((e: Error) => console.log(`clean-up: ${e.message}`));
 process.exit(0);
