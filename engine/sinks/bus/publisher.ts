@@ -2,7 +2,8 @@
 //
 // publish() never waits: it checks the message, serialises it (a snapshot: the caller may reuse
 // its objects), appends it to the buffer and schedules a background flush: after lingerMs
-// (default 50 ms), or on the next turn of the event loop once 500 wait, or at flush()/close().
+// (default 50 ms), or on the next turn of the event loop once 500 wait, for publishConfirmed(),
+// or at flush()/close().
 // The flush sends on a ConfirmChannel while fewer than maxInFlight are unconfirmed, in one socket
 // write; a message leaves the bus only when the broker acks it. The linger is for the broker: its
 // work per burst (waking its processes, syncing the message store before it confirms) is shared
@@ -258,7 +259,7 @@ export class BusPublisher {
     this.#overflowing = false;
     this.#published++;
     this.#queue.push({ seq: ++this.#seq, id: m.id, exchange: route.exchange, routingKey: route.routingKey, body, options: publishOptions(m), sends: 0, nacks: 0, gen: 0, settle });
-    this.#schedule(true);
+    this.#schedule(settle === null); // a caller awaiting the ack (publishConfirmed) does not wait for the linger
     return null;
   }
 
