@@ -18,7 +18,7 @@ import { runEngine } from '../engine/engine.ts';
 import { resolveOptions } from '../engine/options.ts';
 import { loadDefaultTape, TapeCursor } from './lib/tapes.ts';
 import { withChannel } from '../engine/sinks/bus/rabbit_testing.ts';
-import { deleteTopology } from '../engine/sinks/bus/topology.ts';
+import { busNames, deleteTopology } from '../engine/sinks/bus/topology.ts';
 import { BlockRegistry } from '../engine/sinks/metrics/registry.ts';
 import { Registry } from 'prom-client';
 
@@ -34,8 +34,7 @@ const rate = argv.rate === undefined ? 0 : Number(argv.rate);
 // 'auto': the engine picks its design (a trial on a slice, which costs CPU of its own); a number fixes it
 const threads = argv.threads === undefined || argv.threads === 'auto' ? undefined : Number(argv.threads);
 const bus = 'amqp://guest:guest@127.0.0.1:5672';
-const prefixBase = argv.prefix ?? `parts${process.pid}.`;
-let prefix = prefixBase;
+const prefix = argv.prefix ?? `parts${process.pid}.`;
 const base = await loadDefaultTape();
 const tape = n >= base.tape.length ? base.tape : new TapeCursor(base.tape).take(n);
 const dir = mkdtempSync(join(tmpdir(), 'sink-parts-'));
@@ -63,7 +62,6 @@ const sinksOf = (variant: string): Record<string, unknown> => {
   const [v, linger] = variant.replace(/\+slow$/, '').split(':');
   const l = linger === undefined ? {} : { busLingerMs: Number(linger) };
   const es = join(dir, `r${run}.log`);
-  prefix = `${prefixBase}r${run}.`; // each run its own names, deleted after it
   const http = `127.0.0.1:${port++}`;
   switch (v) {
     case 'off': return { eventStore: 'off' };
@@ -102,9 +100,12 @@ for (let r = -1; r < rounds; r++) {
     await new Promise((ok) => setTimeout(ok, 300)); // the broker finishes its share (confirms are in; persistence, expiry)
     const b = brokerCpu() - b0;
     // Nothing consumes the approved actions here: left in their queue, each would expire after its TTL
-    // (60 s) and be dead-lettered, work the broker would do during a later run. Deleted now, outside the window.
+    // (60 s) and be dead-lettered, work the broker would do during a later run. Purged now, outside the
+    // window. (The names stay: as in a deployment, the exchanges and queues exist when a run starts;
+    // declaring durable ones afresh costs the broker about 70 ms.)
     if (typeof sinks.bus === 'string') {
-      await withChannel((ch) => deleteTopology(ch, prefix, [])).catch((e: Error) => console.log(`clean-up: ${e.message}`));
+      const n = busNames(prefix);
+      await withChannel(async (ch) => { await ch.purgeQueue(n.actionsQueue); await ch.purgeQueue(n.deadQueue); }).catch((e: Error) => console.log(`purge: ${e.message}`));
       await new Promise((ok) => setTimeout(ok, 300));
     }
     const ev = s.events;
@@ -125,4 +126,5 @@ for (const v of variants) {
   console.log(`${v.padEnd(9)} ${Math.round(meds[0])} ${meds.slice(1).map((x) => x.toFixed(2)).join(' ')}   ${off ? (meds[5] - med(off)).toFixed(2) : ''}`);
 }
 rmSync(dir, { recursive: true, force: true });
+if (variants.some((v) => v.includes('bus') || v.startsWith('all'))) await withChannel((ch) => deleteTopology(ch, prefix, [])).catch((e: Error) => console.log(`clean-up: ${e.message}`));
 process.exit(0);

@@ -2,7 +2,7 @@
 //
 // publish() never waits: it checks the message, serialises it (a snapshot: the caller may reuse
 // its objects), appends it to the buffer and schedules a background flush: after lingerMs
-// (default 50 ms), or on the next turn of the event loop once 500 wait, for publishConfirmed(),
+// (default 25 ms), or on the next turn of the event loop once 500 wait, for publishConfirmed(),
 // or at flush()/close().
 // The flush sends on a ConfirmChannel while fewer than maxInFlight are unconfirmed, in one socket
 // write; a message leaves the bus only when the broker acks it. The linger is for the broker: its
