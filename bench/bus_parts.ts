@@ -50,7 +50,9 @@ const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
 async function once(name: string, v: V, r: number): Promise<{ ours: number; broker: number; ms: number }> {
   const prefix = `bp${process.pid}r${r}${name}.`;
   const conn = await amqp.connect(url);
-  const ch = await conn.createConfirmChannel();
+  // confirm: false publishes on a plain channel (no publisher confirms at all); the end is then a round trip on a second, confirm channel
+  const ch = v.confirm ? await conn.createConfirmChannel() : await conn.createChannel();
+  const sync = await conn.createConfirmChannel();
   const ex = `${prefix}lucent.actions.topic`;
   await ch.assertExchange(ex, 'topic', { durable: true });
   if (v.queue !== 'none' && !v.engine) {
@@ -71,14 +73,15 @@ async function once(name: string, v: V, r: number): Promise<{ ours: number; brok
           pub.publishAction('yield_entry', { id: `a-${r}-${j}`, from: 'yield_hunter', to: 'executor', type: 'action.yield_entry', priority: 5, payload: new JsonText(text), timestamp: Date.now(), ttl: 60_000 });
         } else {
           const opts = { messageId: `a-${r}-${j}`, priority: 5, persistent: v.persistent, contentType: 'application/json', timestamp: Math.floor(Date.now() / 1000), type: 'action.yield_entry', appId: 'lucent-engine', mandatory: true, ...(v.ttl ? { expiration: '60000' } : {}) };
-          if (v.confirm) ch.publish(ex, 'action.yield_entry', Buffer.from(text), opts, () => undefined);
+          if (v.confirm) (ch as amqp.ConfirmChannel).publish(ex, 'action.yield_entry', Buffer.from(text), opts, () => undefined);
           else ch.publish(ex, 'action.yield_entry', Buffer.from(text), opts);
         }
       }
       if (gapMs > 0) await new Promise((ok) => setTimeout(ok, gapMs)); else await turn();
     }
     if (pub !== null) await pub.flush(30_000);
-    else await ch.waitForConfirms(); // without confirms per message: one round trip at the end (the channel is a confirm channel; the acks are still sent)
+    else if (v.confirm) await (ch as amqp.ConfirmChannel).waitForConfirms();
+    else await sync.checkExchange(ex); // a plain channel: one round trip after the last publish on the same connection
   }
   const ms = performance.now() - t0;
   const c = process.cpuUsage(c0);
