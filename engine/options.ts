@@ -101,6 +101,8 @@ export interface SinkOptionsInput {
   http?: string | true | undefined;
   bus?: string | undefined;
   busPrefix?: string | undefined;
+  /** How long an approved action may wait on the bus for others to go out with it, ms (bus_options.ts lingerMs). */
+  busLingerMs?: number | undefined;
   /** Record metrics into the shared-memory block even without HTTP (benchmarks). Default: with --http. */
   metrics?: boolean | undefined;
 }

@@ -131,6 +131,10 @@ test('--event-store off: no trail; a bad spec is an option error naming --event-
   assert.throws(() => sinkOptionsOf(resolveOptions({ sinks: { auditThread: 'maybe' } })), /--audit-thread must be "on" or "off", got "maybe"/);
   assert.is(sinkOptionsOf(resolveOptions({ sinks: { auditThread: 'off' } })).auditThread, false);
   assert.is(sinkOptionsOf(resolveOptions({})).auditThread, true);
+  assert.throws(() => sinkOptionsOf(resolveOptions({ sinks: { busLingerMs: -1 } })), /sinks\.busLingerMs must be an integer number of ms in 0\.\.10000, got -1/);
+  assert.throws(() => sinkOptionsOf(resolveOptions({ sinks: { busLingerMs: 2.5 } })), /sinks\.busLingerMs must be an integer/);
+  assert.is(sinkOptionsOf(resolveOptions({ sinks: { busLingerMs: 0 } })).busLingerMs, 0);
+  assert.is(sinkOptionsOf(resolveOptions({})).busLingerMs, undefined);
   assert.is(sinkOptionsOf(resolveOptions({ sinks: { eventStore: 'postgres://u@127.0.0.1/test' } })).eventStoreKind, 'postgres');
   assert.is(sinkOptionsOf(resolveOptions({ sinks: { eventStore: 'kurrentdb://127.0.0.1:2113?tls=false' } })).eventStoreKind, 'kurrentdb');
 });

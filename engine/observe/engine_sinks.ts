@@ -146,7 +146,7 @@ export class EngineSinks {
       // spinning is only tried where the threads fit the cores): on a machine with no spare core
       // it would take CPU from the agent threads the main thread waits for, and the drain formats them.
       audit = s.auditThread
-        ? await (store as RemoteEventStore).trail({ whenFull: s.auditWhenFull, bus: s.bus === null ? null : { url: s.bus, prefix: s.busPrefix } })
+        ? await (store as RemoteEventStore).trail({ whenFull: s.auditWhenFull, bus: s.bus === null ? null : busOf(s) })
         : new AuditTrail(store, { whenFull: s.auditWhenFull, inputsWorker: availableParallelism() > ctx.threads + 1 });
     }
     let obs: Observability | null = null;
@@ -157,7 +157,7 @@ export class EngineSinks {
           metrics: metricsSchema(o, ctx.threads),
           http: s.http,
           // with the trail on the audit thread, approved actions are published from there (its own connection)
-          bus: s.bus === null || audit instanceof ThreadTrail ? null : { url: s.bus, prefix: s.busPrefix },
+          bus: s.bus === null || audit instanceof ThreadTrail ? null : busOf(s),
           ready: () => sinks!.ready(),
           refresh: () => sinks?.refresh(),
         });
@@ -379,6 +379,11 @@ export class EngineSinks {
       http: this.obs?.http == null ? null : describeHttp(this.obs.http),
     };
   }
+}
+
+/** The bus options of a run (the same for the main thread's publisher and the audit thread's). */
+function busOf(s: SinkOptions): { url: string; prefix: string; lingerMs?: number } {
+  return { url: s.bus!, prefix: s.busPrefix, ...(s.busLingerMs === undefined ? {} : { lingerMs: s.busLingerMs }) };
 }
 
 /** A file replay starts a fresh embedded log: an existing one is kept beside it as events-<time>.log. */

@@ -30,12 +30,14 @@ export interface SinkOptions {
   bus: string | null;
   /** Prepended to every exchange and queue name on the bus. */
   busPrefix: string;
+  /** The bus's linger, ms (undefined: the bus's default). */
+  busLingerMs: number | undefined;
   /** Record metrics into the shared-memory block even without HTTP (benchmarks). Default: with --http. */
   metrics: boolean;
 }
 
 
-export const kSinksOff: SinkOptions = { eventStore: null, eventStoreKind: null, eventStoreDefault: false, auditWhenFull: 'overflow', auditThread: true, http: null, bus: null, busPrefix: '', metrics: false };
+export const kSinksOff: SinkOptions = { eventStore: null, eventStoreKind: null, eventStoreDefault: false, auditWhenFull: 'overflow', auditThread: true, http: null, bus: null, busPrefix: '', busLingerMs: undefined, metrics: false };
 
 /** The sinks of a run: its options checked (errors name the option) and the defaults filled in. */
 export function sinkOptionsOf(o: Pick<EngineOptions, 'sinks' | 'decisions'>): SinkOptions {
@@ -66,6 +68,10 @@ export function resolveSinkOptions(i: SinkOptionsInput, decisions: string | null
   if (bus !== null && !/^amqps?:\/\/[^\s]+$/.test(bus)) throw new OptionError(`--bus must be an amqp:// or amqps:// URL, got ${JSON.stringify(bus)}`);
   const busPrefix = i.busPrefix ?? '';
   if (!/^[A-Za-z0-9_.-]{0,100}$/.test(busPrefix)) throw new OptionError(`--bus-prefix must be up to 100 characters of A-Z a-z 0-9 _ . -, got ${JSON.stringify(busPrefix)}`);
+  const busLingerMs = i.busLingerMs;
+  if (busLingerMs !== undefined && (!Number.isInteger(busLingerMs) || busLingerMs < 0 || busLingerMs > 10_000)) {
+    throw new OptionError(`sinks.busLingerMs must be an integer number of ms in 0..10000, got ${String(busLingerMs)}`);
+  }
   const http = i.http === undefined ? null : parseHttpOption(i.http);
-  return { eventStore: off ? null : spec, eventStoreKind: kind, eventStoreDefault: byDefault && !off, auditWhenFull: whenFull, auditThread, http, bus, busPrefix, metrics: i.metrics ?? http !== null };
+  return { eventStore: off ? null : spec, eventStoreKind: kind, eventStoreDefault: byDefault && !off, auditWhenFull: whenFull, auditThread, http, bus, busPrefix, busLingerMs, metrics: i.metrics ?? http !== null };
 }

@@ -192,6 +192,53 @@ if (await requireRabbit(test, kFile)) {
       await cleanUp(prefix);
     }
   });
+
+  test('linger: new messages wait to go out together; a burst, publishConfirmed(), flush() and close() do not wait; every one confirmed and delivered once', async () => {
+    const prefix = freshPrefix();
+    const bus = new BusPublisher(busOptions(prefix, { lingerMs: 10_000 })).start(); // longer than the test: only a burst or a flush sends
+    const actions = collector(prefix, { actions: true });
+    try {
+      await actions.consumer.ready();
+      await until('the connection', () => bus.stats().connected);
+      const few = Array.from({ length: 3 }, (_, i) => msg({ to: 'executor', type: 'action.yield_entry', payload: { i } }));
+      for (const m of few) assert.ok(bus.publishAction('yield_entry', m));
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal([bus.stats().buffered, bus.stats().inFlight, bus.stats().confirmed], [3, 0, 0], 'they linger: not sent yet');
+      assert.equal(await bus.flush(5000), { settled: 3, failed: 0 }, 'flush() sends what lingers');
+      // publishConfirmed: its caller awaits the ack, so it does not linger
+      await bus.publishConfirmed(bus.actionRoute('yield_entry'), msg({ to: 'executor', type: 'action.yield_entry', payload: { confirmed: true } }));
+      // a burst's worth (500) goes at once, without a flush
+      const burst = Array.from({ length: 500 }, (_, i) => msg({ to: 'executor', type: 'action.yield_entry', payload: { b: i } }));
+      for (const m of burst) bus.publishAction('yield_entry', m);
+      await until('the burst confirmed', () => bus.stats().confirmed === 504);
+      const last = msg({ to: 'executor', type: 'action.yield_entry', payload: { last: true } });
+      bus.publishAction('yield_entry', last);
+      assert.equal(await bus.close(5000), { unconfirmed: 0 }, 'close() sends what lingers');
+      await until('every delivery', () => actions.got.length === 505);
+      assert.equal(new Set(actions.got.map((m) => m.id)).size, 505, 'each delivered once');
+      assert.equal(actions.got.find((m) => m.id === last.id), last);
+    } finally {
+      await actions.consumer.stop();
+      await bus.close(1000);
+      await cleanUp(prefix);
+    }
+  });
+
+  test('linger 0: a message goes out on the next turn of the event loop', async () => {
+    const prefix = freshPrefix();
+    const bus = new BusPublisher(busOptions(prefix, { lingerMs: 0 })).start();
+    try {
+      await until('the connection', () => bus.stats().connected);
+      bus.publishAction('yield_entry', msg({ to: 'executor', type: 'action.yield_entry' }));
+      await new Promise((r) => setImmediate(r));
+      await new Promise((r) => setImmediate(r));
+      assert.is(bus.stats().buffered, 0, 'sent');
+      assert.is((await bus.flush(5000)).settled, 1);
+    } finally {
+      await bus.close(1000);
+      await cleanUp(prefix);
+    }
+  });
 }
 
 test.run();

@@ -28,6 +28,12 @@ export interface BusOptionsInput {
   onOverflow?: OverflowPolicy;
   /** Most messages sent and not yet confirmed. Default 1,000 (at most bufferSize). */
   maxInFlight?: number;
+  /**
+   * How long a publish may wait for others to go out with it, ms (0: on the next turn of the
+   * event loop). The broker's work per burst of messages (waking its processes, syncing the
+   * message store before it confirms) is shared by every message in the burst. Default 25.
+   */
+  lingerMs?: number;
   /** A message the broker nacks this many times is given up (counted, its promise rejected). Default 5. */
   maxNackAttempts?: number;
   /** AMQP heartbeat, s (a silent broker is noticed after about two). Default 10. */
@@ -43,6 +49,7 @@ export interface BusOptions extends TopologyOptions {
   readonly bufferSize: number;
   readonly onOverflow: OverflowPolicy;
   readonly maxInFlight: number;
+  readonly lingerMs: number;
   readonly maxNackAttempts: number;
   readonly heartbeatS: number;
   readonly connectTimeoutMs: number;
@@ -50,8 +57,14 @@ export interface BusOptions extends TopologyOptions {
   readonly onEvent: ((e: BusEvent) => void) | null;
 }
 
+/**
+ * bench/bus_parts.ts, 3,000 messages at the engine's pace (5 every 5 ms), per message: the broker
+ * 360 µs of CPU with no linger, 230 with 25 ms, 197 with 100 ms; this process 116, 73, 43 µs.
+ * An approved action reaches the executor up to this much later.
+ */
+export const kDefaultLingerMs = 25;
 export const kDefaultUrl = 'amqp://guest:guest@127.0.0.1:5672';
-const kKeys = new Set(['url', 'prefix', 'durable', 'autoDelete', 'queueExpiresMs', 'bufferSize', 'onOverflow', 'maxInFlight', 'maxNackAttempts', 'heartbeatS', 'connectTimeoutMs', 'backoff', 'onEvent']);
+const kKeys = new Set(['url', 'prefix', 'durable', 'autoDelete', 'queueExpiresMs', 'bufferSize', 'onOverflow', 'maxInFlight', 'lingerMs', 'maxNackAttempts', 'heartbeatS', 'connectTimeoutMs', 'backoff', 'onEvent']);
 const kPrefixRe = /^[A-Za-z0-9_.\-]{0,100}$/;
 
 export function resolveBusOptions(input: BusOptionsInput = {}, key = 'bus'): BusOptions {
@@ -85,6 +98,7 @@ export function resolveBusOptions(input: BusOptionsInput = {}, key = 'bus'): Bus
     bufferSize,
     onOverflow,
     maxInFlight,
+    lingerMs: int('lingerMs', kDefaultLingerMs, 0, 10_000, 'of ms'),
     maxNackAttempts: int('maxNackAttempts', 5, 1, 1000, 'count'),
     heartbeatS: int('heartbeatS', 10, 0, 3600, 'of seconds (0 = off)'),
     connectTimeoutMs: int('connectTimeoutMs', 5000, 100, 600_000, 'of ms'),

@@ -1,9 +1,14 @@
 // The bus publisher: publisher confirms, a bounded buffer, reconnection, at-least-once delivery.
 //
 // publish() never waits: it checks the message, serialises it (a snapshot: the caller may reuse
-// its objects), appends it to the buffer and schedules a background flush (setImmediate). The
-// flush sends on a ConfirmChannel while fewer than maxInFlight are unconfirmed; a message leaves
-// the bus only when the broker acks it.
+// its objects), appends it to the buffer and schedules a background flush: after lingerMs
+// (default 25 ms), or on the next turn of the event loop once 500 wait, for publishConfirmed(),
+// or at flush()/close().
+// The flush sends on a ConfirmChannel while fewer than maxInFlight are unconfirmed, in one socket
+// write; a message leaves the bus only when the broker acks it. The linger is for the broker: its
+// work per burst (waking its processes, syncing the message store before it confirms) is shared
+// by the burst's messages (bench/bus_parts.ts: at 5 messages every 5 ms, broker CPU per message
+// 360 µs with no linger, 230 µs with 25 ms).
 //
 // Delivery guarantees and what is counted (stats()):
 //   - The bus holds at most bufferSize unconfirmed messages (buffered + in flight). A publish
@@ -85,6 +90,8 @@ interface FlushWaiter {
 }
 
 const kNacked = 'message nacked';
+/** A publish waits no longer than this many messages queued behind the linger. */
+const kBurst = 500;
 const kActionKindRe = /^[a-z0-9_]{1,64}$/;
 
 export class BusPublisher {
@@ -103,7 +110,9 @@ export class BusPublisher {
   #closed = false;
   #seq = 0;
   #overflowing = false;
+  #lingering: NodeJS.Timeout | null = null;
   readonly #pumpSoon = (): void => { this.#scheduled = false; this.#pump(); };
+  readonly #pumpLate = (): void => { this.#lingering = null; this.#pump(); };
   #published = 0; #confirmed = 0; #overflow = 0; #invalid = 0; #resent = 0; #nacked = 0; #unroutable = 0; #failed = 0;
 
   constructor(input: BusOptionsInput = {}) {
@@ -172,6 +181,7 @@ export class BusPublisher {
   flush(timeoutMs?: number): Promise<{ settled: number; failed: number }> {
     const pending = this.#queue.length + this.#retry.length + this.#inFlight.size;
     if (pending === 0) return Promise.resolve({ settled: 0, failed: 0 });
+    this.#schedule(); // what lingers goes now
     return new Promise((resolve, reject) => {
       let timer: NodeJS.Timeout | null = null;
       const w: FlushWaiter = {
@@ -201,6 +211,7 @@ export class BusPublisher {
       this.#closed = true;
       await this.flush(timeoutMs).catch(() => undefined);
       await this.#link.stop();
+      if (this.#lingering !== null) { clearTimeout(this.#lingering); this.#lingering = null; }
     }
     return { unconfirmed: this.#queue.length + this.#retry.length + this.#inFlight.size };
   }
@@ -248,7 +259,7 @@ export class BusPublisher {
     this.#overflowing = false;
     this.#published++;
     this.#queue.push({ seq: ++this.#seq, id: m.id, exchange: route.exchange, routingKey: route.routingKey, body, options: publishOptions(m), sends: 0, nacks: 0, gen: 0, settle });
-    this.#schedule();
+    this.#schedule(settle === null); // a caller awaiting the ack (publishConfirmed) does not wait for the linger
     return null;
   }
 
@@ -259,13 +270,24 @@ export class BusPublisher {
     return new LucentError('ERR_BUS_MESSAGE', `bus message refused: ${problem}`);
   }
 
-  #schedule(): void {
+  /**
+   * A pump on the next turn of the event loop; a new message (`linger`) waits up to lingerMs for
+   * others to go out with it, unless a burst's worth is already waiting. Anything else that wants
+   * a pump (a confirm, a drain, a reconnect, flush()) gets it on the next turn.
+   */
+  #schedule(linger = false): void {
     if (this.#scheduled || this.#ch === null) return;
+    const wait = this.options.lingerMs;
+    if (linger && wait > 0 && this.#queue.length < Math.min(kBurst, this.options.maxInFlight)) {
+      this.#lingering ??= setTimeout(this.#pumpLate, wait);
+      return;
+    }
     this.#scheduled = true;
     setImmediate(this.#pumpSoon);
   }
 
   #pump(): void {
+    if (this.#lingering !== null) { clearTimeout(this.#lingering); this.#lingering = null; }
     const ch = this.#ch;
     if (ch === null || this.#blocked || this.#draining) return;
     if (this.#retry.length > 0) {

@@ -191,7 +191,7 @@ export class RemoteEventStore implements EventStore {
   }
 
   /** The audit trail on this store, kept on the audit thread (one per store). */
-  async trail(options: AuditTrailOptions & { bus?: { url: string; prefix: string } | null } = {}): Promise<ThreadTrail> {
+  async trail(options: AuditTrailOptions & { bus?: { url: string; prefix: string; lingerMs?: number } | null } = {}): Promise<ThreadTrail> {
     if (this.#trail !== null) throw new EventStoreError('this event store already has its audit trail');
     await this.request((id) => ({ op: 'trail', id, options: { whenFull: options.whenFull, capacity: options.capacity, bus: options.bus ?? null } }));
     this.#trail = new ThreadTrail(this, options);

@@ -177,7 +177,7 @@ port.on('message', (m: ToWorker) => {
         if (m.options.bus != null) {
           // loaded only when the run has a bus: amqplib and the bus modules cost the thread's start-up otherwise
           const { BusPublisher } = await import('../../bus/publisher.ts');
-          bus = new BusPublisher({ url: m.options.bus.url, prefix: m.options.bus.prefix }).start();
+          bus = new BusPublisher({ url: m.options.bus.url, prefix: m.options.bus.prefix, ...(m.options.bus.lingerMs === undefined ? {} : { lingerMs: m.options.bus.lingerMs }) }).start();
         }
         setInterval(publishStatus, 10).unref();
       });

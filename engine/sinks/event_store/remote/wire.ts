@@ -91,7 +91,7 @@ export interface TrailOptionsWire {
   whenFull?: 'overflow' | 'drop';
   capacity?: number;
   /** Approved actions published from the audit thread on this bus (RabbitMQ URL and name prefix). */
-  bus?: { url: string; prefix: string } | null;
+  bus?: { url: string; prefix: string; lingerMs?: number } | null;
 }
 
 /** The bus's counts as the audit thread reports them (its BusPublisher's stats, and what close left). */
