@@ -25,14 +25,18 @@ export interface DesignChildRequest {
 
 export type DesignChildResult = { ok: true; label: string; summary: RunSummary } | { ok: false; error: string };
 
-/** Runs the request in a new process; rejects when the child fails or runs past `limitMs`. */
-export function measureInChild(req: DesignChildRequest, limitMs = 120_000): Promise<{ label: string; summary: RunSummary }> {
-  const dir = mkdtempSync(join(tmpdir(), 'lucent-design-'));
+/**
+ * Runs `script reqFile resFile` in a new process with `request` written to reqFile, and resolves
+ * with what it wrote to resFile ({ ok: true, ... } or { ok: false, error }). Rejects when the child
+ * exits non-zero (with the end of its stderr), reports an error, or runs past `limitMs`.
+ */
+function runChild<R extends { ok: boolean }>(script: string, request: unknown, what: string, limitMs: number): Promise<R & { ok: true }> {
+  const dir = mkdtempSync(join(tmpdir(), 'lucent-child-'));
   const reqFile = join(dir, 'request.json');
   const resFile = join(dir, 'result.json');
-  writeFileSync(reqFile, JSON.stringify(req));
+  writeFileSync(reqFile, JSON.stringify(request));
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [kDesignChild, reqFile, resFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [script, reqFile, resFile], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (b: Buffer) => { stderr = (stderr + b.toString('utf8')).slice(-4000); });
     let timedOut = false;
@@ -40,11 +44,11 @@ export function measureInChild(req: DesignChildRequest, limitMs = 120_000): Prom
     child.on('close', (code, sig) => {
       clearTimeout(timer);
       try {
-        if (timedOut) throw new Error(`design ${req.key}: stopped after ${Math.round(limitMs / 1000)} s`);
-        if (code !== 0) throw new Error(`design ${req.key}: child exited with ${sig ?? `code ${code}`}${stderr ? `: ${stderr.trim().split('\n').slice(-3).join(' | ')}` : ''}`);
-        const r = JSON.parse(readFileSync(resFile, 'utf8')) as DesignChildResult;
-        if (!r.ok) throw new Error(r.error);
-        resolve({ label: r.label, summary: r.summary });
+        if (timedOut) throw new Error(`${what}: stopped after ${Math.round(limitMs / 1000)} s`);
+        if (code !== 0) throw new Error(`${what}: child exited with ${sig ?? `code ${code}`}${stderr ? `: ${stderr.trim().split('\n').slice(-3).join(' | ')}` : ''}`);
+        const r = JSON.parse(readFileSync(resFile, 'utf8')) as R | { ok: false; error: string };
+        if (!r.ok) throw new Error((r as { error: string }).error);
+        resolve(r as R & { ok: true });
       } catch (err) {
         reject(err as Error);
       } finally {
@@ -52,6 +56,12 @@ export function measureInChild(req: DesignChildRequest, limitMs = 120_000): Prom
       }
     });
   });
+}
+
+/** Runs the request in a new process; rejects when the child fails or runs past `limitMs`. */
+export async function measureInChild(req: DesignChildRequest, limitMs = 120_000): Promise<{ label: string; summary: RunSummary }> {
+  const r = await runChild<DesignChildResult>(kDesignChild, req, `design ${req.key}`, limitMs);
+  return { label: r.label, summary: r.summary };
 }
 
 const kFnChild = fileURLToPath(new URL('./fn_child.ts', import.meta.url));
@@ -65,30 +75,7 @@ export interface FnChildRequest { module: string; fn: string; arg: unknown }
  * each gets a fresh isolate, heap and set of threads, as measureInChild gives the saturation.
  * Rejects when the function throws, the child fails, or it runs past `limitMs`.
  */
-export function callInChild<T>(moduleUrl: string, fn: string, arg: unknown, what: string, limitMs = 300_000): Promise<T> {
-  const dir = mkdtempSync(join(tmpdir(), 'lucent-fn-'));
-  const reqFile = join(dir, 'request.json');
-  const resFile = join(dir, 'result.json');
-  writeFileSync(reqFile, JSON.stringify({ module: moduleUrl, fn, arg } satisfies FnChildRequest));
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [kFnChild, reqFile, resFile], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (b: Buffer) => { stderr = (stderr + b.toString('utf8')).slice(-4000); });
-    let timedOut = false;
-    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, limitMs);
-    child.on('close', (code, sig) => {
-      clearTimeout(timer);
-      try {
-        if (timedOut) throw new Error(`${what}: stopped after ${Math.round(limitMs / 1000)} s`);
-        if (code !== 0) throw new Error(`${what}: child exited with ${sig ?? `code ${code}`}${stderr ? `: ${stderr.trim().split('\n').slice(-3).join(' | ')}` : ''}`);
-        const r = JSON.parse(readFileSync(resFile, 'utf8')) as { ok: true; value: T } | { ok: false; error: string };
-        if (!r.ok) throw new Error(r.error);
-        resolve(r.value);
-      } catch (err) {
-        reject(err as Error);
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    });
-  });
+export async function callInChild<T>(moduleUrl: string, fn: string, arg: unknown, what: string, limitMs = 300_000): Promise<T> {
+  const r = await runChild<{ ok: true; value: T }>(kFnChild, { module: moduleUrl, fn, arg } satisfies FnChildRequest, what, limitMs);
+  return r.value;
 }
