@@ -343,7 +343,7 @@ export function formatSummary(s: Summary): string {
   if (s.threads > 0 && s.mainShare.length) out += `main thread runs ${s.mainShare.join(', ')}; ${s.topology.map((g, t) => `thread ${t + 1}: ${g.join(', ')}`).join('; ')}\n`;
   if (s.dispatch) {
     const d = s.dispatch;
-    out += `dispatch ${d.how}: ${d.chosen}${d.why === 'fixed' ? '' : ` by ${d.why}`} (warm-up ${f(d.warmupEvents)} events/pass in ${f(d.warmupMs)} ms: inline ${f(d.inlineEventsPerSec)} ev/s, threaded ${f(d.threadedEventsPerSec)} ev/s, hand-off ${d.handoffUs} µs; predicted cycle inline ${d.predictedCycleUs.inline} µs, threaded ${d.predictedCycleUs.threaded} µs)\n`;
+    out += `dispatch ${d.how}: ${d.chosen}${d.why === 'fixed' ? '' : ` by ${d.why}`}${d.why === 'rate' && d.offeredPerSec !== null ? ` (offered ${f(Math.round(d.offeredPerSec))} ev/s)` : ''} (warm-up ${f(d.warmupEvents)} events/pass in ${f(d.warmupMs)} ms: inline ${f(d.inlineEventsPerSec)} ev/s, threaded ${f(d.threadedEventsPerSec)} ev/s, hand-off ${d.handoffUs} µs; predicted cycle inline ${d.predictedCycleUs.inline} µs, threaded ${d.predictedCycleUs.threaded} µs)\n`;
   }
   out += `fixture ${rel} (${f(s.instruments)} instruments)\n\n`;
   out += `  events read            ${f(s.lines)}   (dead letters: ${f(s.deadLetters)})\n`;

@@ -13,7 +13,7 @@ import { loadFixture } from './source/file/fixture_reader.ts';
 import { loadUniverse } from './source/kafka/universe.ts';
 import { reserveDerivedSlots } from './state/derived_slots.ts';
 import { buildPipeline, type PipelineHooks } from './pipeline.ts';
-import { prepareDispatch } from './warmup.ts';
+import { offeredRate, prepareDispatch } from './warmup.ts';
 import { DecisionLog } from './sinks/decision_log.ts';
 import { ResumingDecisionLog } from './sinks/resume_log.ts';
 import { DeadLetterLog } from './sinks/dead_letters.ts';
@@ -99,7 +99,7 @@ async function run(o: EngineOptions, hooks: RunHooks, sinks: EngineSinks): Promi
   }, sinks.store);
   const learning = o.learning ? await startLearning(o, hooks.learning, sinks.sharedStore) : null; // off by default: nothing of it runs; the run's store shared
   // Warm-up: placement (and, by default, inline or threaded) from measurements on a slice.
-  const prep = await prepareDispatch(o, registry, tape, { automatic: o.autoDispatch, warm: o.warmup && o.mode === 'realtime', signal: hooks.signal });
+  const prep = await prepareDispatch(o, registry, tape, { automatic: o.autoDispatch, warm: o.warmup && o.mode === 'realtime', signal: hooks.signal, offeredPerSec: offeredRate(o.mode, o.rate, o.speed, tape) });
   const onRecord = sinks.recorder(() => pipeline);
   const pipeline = buildPipeline({ ...o, shares: prep.shares, pool: prep.pool }, registry, sinks.decisionSink(sink), {
     ...hooks, learning: learning?.loop, metrics: sinks.threadMetrics(), control: operator?.control,

@@ -10,7 +10,10 @@
 //   3. inline again: the agents' costs measured with the main thread's code now warm. The first
 //      pass runs mostly unoptimised code (its costs were several times the warm ones: 98.8 µs
 //      per cycle for all agents against 11–14 µs warm), which made threads look worth their
-//      hand-off when they were not. When the choice is automatic, the agents are placed again
+//      hand-off when they were not. Realtime at a known offered rate (--rate, or a recording's
+//      own rate at --speed) above kRealtimeInlineShare of this pass's events/s: every agent goes
+//      to the threads, so the main thread only ingests and consolidates (the rate rule; inline
+//      would fall behind the offered events). Otherwise, when the choice is automatic, the agents are placed again
 //      from the warm costs and the hand-off: if no agent finishes the cycle sooner on a thread
 //      (or the placement's predicted cycle is not kCostMargin shorter than inline's), inline is
 //      chosen there (the cost gate), without further passes;
@@ -25,7 +28,7 @@
 // outlives it. Realtime runs with a fixed design still get passes 1–2 as their warm-up.
 import type { Piscina } from 'piscina';
 import type { InstrumentRegistry } from '../protocol/registry.ts';
-import type { Tape } from '../protocol/tape.ts';
+import { kTapeTs, kTapeWidth, type Tape } from '../protocol/tape.ts';
 import { buildPipeline, type PipelineOptions } from './pipeline.ts';
 import { DecisionLog } from './sinks/decision_log.ts';
 import { runLoop } from './step/tape_replay.ts';
@@ -51,9 +54,12 @@ export interface DispatchReport {
   /**
    * Why that design: 'cost' (the warm per-agent costs and the measured hand-off leave no agent
    * worth a thread: inline without comparing rounds), 'rounds' (the interleaved rounds decided),
-   * 'fixed' (not chosen: a design given, or automatic off).
+   * 'fixed' (not chosen: a design given, or automatic off), 'rate' (realtime at a known offered
+   * rate above kRealtimeInlineShare of what inline sustains: every agent on the threads).
    */
-  why: 'cost' | 'rounds' | 'fixed';
+  why: 'cost' | 'rounds' | 'fixed' | 'rate';
+  /** Realtime: the offered rate the choice was made for (events/s); null when unknown or as fast as possible. */
+  offeredPerSec: number | null;
   /** The cycle the warm costs predict, µs: all agents inline, and the threaded placement (its slowest share, hand-off included). */
   predictedCycleUs: { inline: number; threaded: number };
 }
@@ -91,6 +97,12 @@ export interface PrepareOptions {
    * costs place nothing on a thread; Infinity always keeps inline).
    */
   costMargin?: number;
+  /**
+   * Automatic, realtime: the rate events will be offered at (events/s: --rate, or a recording's own
+   * rate at --speed), null or absent when unknown (a live source) or as fast as possible. Above
+   * kRealtimeInlineShare of inline's warm events/s, every agent goes to the threads (see the file comment).
+   */
+  offeredPerSec?: number | null;
   /** Called after each warm-up pass (progress): which design it replayed and its events/s. */
   onPass?: ((design: 'inline' | 'threaded', eventsPerSec: number) => void) | undefined;
 }
@@ -115,6 +127,15 @@ export const kConfirmRounds = 2;
  * so it is optimistic for threads: a near tie keeps inline.
  */
 export const kCostMargin = 1.1;
+/**
+ * Realtime at a known offered rate: inline is kept only while the rate is at most this share of
+ * the events/s inline sustained in the warm pass (lockstep, every triggering tick a cycle). Above
+ * it the main thread, which ingests and runs every agent, has no headroom left: measured on this
+ * project's 2-core machines at 100k events/s offered (inline's warm pass 55-60k), inline achieved
+ * 43.7k events/s with a p99 of 516 ms, one agent thread (every agent on it) 98.5k with 9-15 ms;
+ * at 10k offered inline's p99 was the lower (no hand-off), so a low rate keeps the other rules.
+ */
+export const kRealtimeInlineShare = 0.5;
 
 /** The first `n` rows of a tape, without copying. */
 function sliceOf(tape: Tape, n: number): Tape {
@@ -217,6 +238,13 @@ async function prepare(o: PipelineOptions, registry: InstrumentRegistry, tape: T
   const predicted = predictCycle(o.agents, replanned, costs, b.handoffUs);
   const margin = po.threadedMargin ?? kThreadedMargin;
   const costMargin = po.costMargin ?? kCostMargin;
+  const offered = po.offeredPerSec ?? null;
+  if (offeredNeedsThreads(offered, c.eventsPerSec, o.threads)) {
+    // realtime above inline's headroom: every agent on the threads, so the main thread only ingests and consolidates
+    const onThreads = planShares(o.agents, o.threads);
+    if (pool && onThreads.threads.length !== shares.threads.length) { await pool.destroy(); pool = undefined; held.pool = undefined; } // sized for pass 2's placement: the dispatcher starts its own
+    return { shares: onThreads, pool, report: report(po, 'threaded', 'rate', onThreads, slice.length, t0, costs, b.handoffUs, c.eventsPerSec, b.eventsPerSec, predictCycle(o.agents, onThreads, costs, b.handoffUs)) };
+  }
   if (costMargin !== 0 && !threadsPay(replanned, predicted, costMargin)) {
     if (pool) { await pool.destroy(); pool = undefined; }
     held.pool = undefined;
@@ -274,6 +302,24 @@ export function threadsPay(s: Shares, predicted: { inline: number; threaded: num
   return predicted.threaded > 0 && predicted.inline >= predicted.threaded * margin;
 }
 
+/**
+ * The rate a realtime replay will offer events at (events/s): `rate` when fixed; at `speed` ×
+ * recorded timing, the tape's own rate (its events over its recorded span) times the speed; null
+ * for lockstep, as fast as possible, or a tape with no span to measure.
+ */
+export function offeredRate(mode: 'lockstep' | 'realtime', rate: number, speed: number, tape: Tape): number | null {
+  if (mode !== 'realtime') return null;
+  if (rate > 0) return rate;
+  if (!(speed > 0) || tape.length < 2) return null;
+  const spanUs = tape.rows[(tape.length - 1) * kTapeWidth + kTapeTs]! - tape.rows[kTapeTs]!;
+  return spanUs > 0 ? ((tape.length - 1) / (spanUs / 1e6)) * speed : null;
+}
+
+/** Realtime: whether an offered rate (events/s; null: unknown) leaves inline, which sustained `inlinePerSec` warm, too little headroom (kRealtimeInlineShare), with a thread to go to. */
+export function offeredNeedsThreads(offered: number | null, inlinePerSec: number, threads: number): boolean {
+  return threads > 0 && offered !== null && Number.isFinite(offered) && offered > 0 && inlinePerSec > 0 && offered > kRealtimeInlineShare * inlinePerSec;
+}
+
 /** One interleaved round of the automatic choice: the events/s of its inline pass and of its threaded pass. */
 export interface Round { inline: number; threaded: number }
 
@@ -296,5 +342,6 @@ function report(po: PrepareOptions, chosen: 'inline' | 'threaded', why: Dispatch
     agentCostUs: Object.fromEntries(costs), handoffUs: r1(handoffUs),
     inlineEventsPerSec: Math.round(inl), threadedEventsPerSec: Math.round(thr),
     why, predictedCycleUs: { inline: r1(predicted.inline), threaded: r1(predicted.threaded) },
+    offeredPerSec: po.offeredPerSec ?? null,
   };
 }

@@ -11,7 +11,8 @@ import type { Worker } from 'node:worker_threads';
 import { kAgentNames } from '../workers/agents/index.ts';
 import { loadDefaultTape } from '../bench/lib/tapes.ts';
 import { kDefaultConfig } from './options.ts';
-import { chooseDesign, kConfirmRounds, kCostMargin, kThreadedMargin, predictCycle, prepareDispatch, threadsPay, warmCosts } from './warmup.ts';
+import { chooseDesign, kConfirmRounds, kCostMargin, kRealtimeInlineShare, kThreadedMargin, offeredNeedsThreads, offeredRate, predictCycle, prepareDispatch, threadsPay, warmCosts } from './warmup.ts';
+import { kTapeTs, kTapeWidth, Tape } from '../protocol/tape.ts';
 import { planShares } from './dispatch/topology.ts';
 
 const base = await loadDefaultTape();
@@ -168,6 +169,56 @@ test('threaded is kept only after it won every confirming round', async () => {
   assert.equal(passes, ['inline', 'threaded', ...Array(kConfirmRounds).fill(['inline', 'threaded']).flat()]);
   assert.is(p.report?.chosen, 'threaded');
   await p.pool?.destroy();
+});
+
+test('realtime at an offered rate above inline\'s headroom: every agent on the threads, by rate, on a live pool; a low rate keeps the other rules', async () => {
+  const w = watchWorkers();
+  try {
+    const high = await prepareDispatch(opts, base.registry, base.tape, { automatic: true, warm: true, offeredPerSec: 1e9 });
+    assert.is(high.report?.chosen, 'threaded');
+    assert.is(high.report?.why, 'rate');
+    assert.is(high.report?.offeredPerSec, 1e9);
+    assert.equal(high.shares.main, [], 'the main thread keeps no agent when the rate needs it for ingest');
+    assert.equal(high.shares.threads.flat().sort(), [...kAgentNames].sort());
+    assert.ok(high.pool !== undefined);
+    await settle();
+    assert.is(w.alive(), high.pool!.threads.length, 'worker threads alive beyond the pool handed on');
+    await high.pool!.destroy();
+    await settle();
+    assert.is(w.alive(), 0);
+    // one event a second is far inside inline's headroom: the rate rule does not decide
+    const low = await prepareDispatch(opts, base.registry, base.tape, { automatic: true, warm: true, offeredPerSec: 1 });
+    assert.ok(low.report?.why !== 'rate', `why ${low.report?.why}`);
+    assert.is(low.report?.offeredPerSec, 1);
+    await low.pool?.destroy();
+  } finally {
+    w.stop();
+  }
+});
+
+test('offeredNeedsThreads: above kRealtimeInlineShare of inline\'s rate, with a thread, a known positive rate', () => {
+  assert.ok(offeredNeedsThreads(60_000, 100_000, 1));
+  assert.not.ok(offeredNeedsThreads(100_000 * kRealtimeInlineShare, 100_000, 1)); // at the share: inline still
+  assert.not.ok(offeredNeedsThreads(60_000, 100_000, 0)); // no thread to go to
+  assert.not.ok(offeredNeedsThreads(null, 100_000, 1)); // unknown (live) or as fast as possible
+  assert.not.ok(offeredNeedsThreads(0, 100_000, 1));
+  assert.not.ok(offeredNeedsThreads(Number.POSITIVE_INFINITY, 100_000, 1));
+  assert.not.ok(offeredNeedsThreads(Number.NaN, 100_000, 1));
+  assert.not.ok(offeredNeedsThreads(60_000, 0, 1)); // inline measured nothing
+});
+
+test('offeredRate: --rate as given; at --speed the tape\'s own rate times the speed; null for lockstep, as fast as possible, or no span', () => {
+  // 11 events 0.1 s apart: 10 intervals over 1 s, 10 events/s recorded
+  const t = new Tape();
+  for (let i = 0; i < 11; i++) t.rows[t.push() * kTapeWidth + kTapeTs] = 1_700_000_000_000_000 + i * 100_000;
+  assert.is(offeredRate('realtime', 2_000, 0, t), 2_000);
+  assert.is(offeredRate('realtime', 0, 100, t), 1_000);
+  assert.is(offeredRate('realtime', 0, 1, t), 10);
+  assert.is(offeredRate('realtime', 0, 0, t), null); // as fast as possible
+  assert.is(offeredRate('lockstep', 2_000, 0, t), null);
+  const flat = new Tape();
+  for (let i = 0; i < 3; i++) flat.rows[flat.push() * kTapeWidth + kTapeTs] = 5;
+  assert.is(offeredRate('realtime', 0, 10, flat), null); // every event at one instant: no span
 });
 
 test.run();

@@ -5,7 +5,7 @@
 import { planTopology } from '../../engine/dispatch/topology.ts';
 import type { WaitName } from '../../protocol/wait_strategy.ts';
 import { defaultThreads, kDefaultConfig, type EngineConfig } from '../../engine/options.ts';
-import { prepareDispatch } from '../../engine/warmup.ts';
+import { kRealtimeInlineShare, prepareDispatch } from '../../engine/warmup.ts';
 import { kAgentNames } from '../../workers/agents/index.ts';
 import { fmtNum } from '../report/format.ts';
 import { loadDefaultTape } from './tapes.ts';
@@ -57,10 +57,11 @@ export interface RunningDesign {
 
 /**
  * Starts a design. `warmTape`: what the automatic design's warm-up replays to measure and choose
- * (engine/warmup.ts; default: the default fixture).
+ * (engine/warmup.ts; default: the default fixture). `offeredPerSec`: the realtime rate the
+ * automatic design is chosen for, as the engine passes its --rate (null: unknown).
  */
-export async function startDesign(spec: DesignSpec, registry: InstrumentRegistry, config?: EngineConfig, warmTape?: Tape): Promise<RunningDesign> {
-  if (spec.key === 'auto') return startEngineDesign(spec, registry, config, 'adaptive', { automatic: true, warmTape });
+export async function startDesign(spec: DesignSpec, registry: InstrumentRegistry, config?: EngineConfig, warmTape?: Tape, offeredPerSec?: number | null): Promise<RunningDesign> {
+  if (spec.key === 'auto') return startEngineDesign(spec, registry, config, 'adaptive', { automatic: true, warmTape, offeredPerSec: offeredPerSec ?? null });
   if (spec.key === 'inline') return startEngineDesign(spec, registry, config, 'hybrid', { automatic: false }); // no thread: the wait is unused
   if (spec.key === 'spin' || spec.key === 'block' || spec.key === 'hybrid') return startEngineDesign(spec, registry, config, spec.key, { automatic: false });
   return startBaseline(spec, registry, config);
@@ -72,17 +73,17 @@ export async function startDesign(spec: DesignSpec, registry: InstrumentRegistry
  * (engine/warmup.ts: inline or threaded with a main-thread share, on `warmTape`, default the
  * default fixture). Every engine design replays through the same EngineRig.
  */
-async function startEngineDesign(spec: DesignSpec, registry: InstrumentRegistry, config: EngineConfig | undefined, wait: WaitName, o: { automatic: boolean; warmTape?: Tape | undefined }): Promise<RunningDesign> {
+async function startEngineDesign(spec: DesignSpec, registry: InstrumentRegistry, config: EngineConfig | undefined, wait: WaitName, o: { automatic: boolean; warmTape?: Tape | undefined; offeredPerSec?: number | null }): Promise<RunningDesign> {
   let rig: EngineRig;
   let label = spec.label;
   if (o.automatic) {
     const cfg = config ?? kDefaultConfig;
     const tape = o.warmTape ?? (await loadDefaultTape()).tape;
     const prep = await prepareDispatch({ agents: [...kAgentNames], config: cfg, threads: spec.threads, topology: undefined, wait, cycleTimeoutMs: 10_000 },
-      registry, tape, { automatic: true, warm: true });
+      registry, tape, { automatic: true, warm: true, offeredPerSec: o.offeredPerSec ?? null });
     rig = await EngineRig.start({ registry, config: cfg, threads: prep.shares.threads.length, wait, shares: prep.shares, pool: prep.pool });
     const r = prep.report;
-    const chosen = r ? `${r.chosen === 'inline' ? 'inline' : `${r.threads} thread(s) + main share`}${r.why === 'cost' ? `, by cost: predicted cycle inline ${r.predictedCycleUs.inline} µs vs threaded ${r.predictedCycleUs.threaded} µs (hand-off ${r.handoffUs} µs)` : ''}; warm-up inline ${fmtNum(r.inlineEventsPerSec)} vs threaded ${fmtNum(r.threadedEventsPerSec)} ev/s` : 'as given';
+    const chosen = r ? `${r.chosen === 'inline' ? 'inline' : r.mainShare.length === 0 ? `${r.threads} thread(s), every agent on them` : `${r.threads} thread(s) + main share`}${r.why === 'rate' ? `, by rate: ${fmtNum(Math.round(r.offeredPerSec ?? 0))} ev/s offered > ${kRealtimeInlineShare} × inline's warm ${fmtNum(r.inlineEventsPerSec)} ev/s` : ''}${r.why === 'cost' ? `, by cost: predicted cycle inline ${r.predictedCycleUs.inline} µs vs threaded ${r.predictedCycleUs.threaded} µs (hand-off ${r.handoffUs} µs)` : ''}; warm-up inline ${fmtNum(r.inlineEventsPerSec)} vs threaded ${fmtNum(r.threadedEventsPerSec)} ev/s` : 'as given';
     label = `engine default (automatic → ${chosen})`;
   } else {
     rig = await EngineRig.start({ registry, ...(config ? { config } : {}), threads: spec.threads, wait });

@@ -33,31 +33,44 @@ export async function openLoopDesign(req: OpenLoopDesignRequest): Promise<OpenLo
   const base = await loadDefaultTape();
   const lines: string[] = [];
   const cells: { rate: number; s: RunSummary }[] = [];
-  let running;
-  try {
-    running = await startDesign(spec, base.registry);
-  } catch (err) {
-    return { label: spec.label, warm: null, cells, lines, failure: `could not start: ${failureText(err)}` };
-  }
-  let at = 'warm-up';
+  // The engine's default in realtime chooses its design for the rate it will be offered (as the
+  // engine does from --rate): it is started again for each rate, with its own warm-up replay.
+  const perRate = req.key === 'auto' && req.mode === 'realtime';
+  const cursor = new TapeCursor(base.tape);
   let warm: RunSummary | null = null;
+  const labels: string[] = [];
+  let at = 'start';
+  let running: Awaited<ReturnType<typeof startDesign>> | null = null;
+  const start = async (offered: number | null): Promise<void> => {
+    at = offered === null ? 'start' : `start for ${shortCount(offered)} ev/s`;
+    running = await startDesign(spec, base.registry, undefined, undefined, offered);
+    if (!labels.includes(running.spec.label)) labels.push(running.spec.label);
+    at = 'warm-up';
+    const w = await running.replay(cursor.take(req.warmRows), { mode: req.mode, rate: 0, maxMs: req.quick ? 3_000 : 10_000 });
+    warm ??= w;
+  };
+  const label = (): string => (labels.length === 0 ? spec.label : perRate ? `${spec.label.replace(/ \(automatic.*$/, '')} (automatic, per offered rate: ${labels.map((l) => l.replace(/^.*\(automatic → /, '').replace(/\)$/, '')).join(' | ')})` : labels[0]!);
   try {
-    const cursor = new TapeCursor(base.tape);
-    warm = await running.replay(cursor.take(req.warmRows), { mode: req.mode, rate: 0, maxMs: req.quick ? 3_000 : 10_000 });
+    if (!perRate) await start(null);
     for (const rate of req.rates) {
+      if (perRate) {
+        if (running !== null) { await (running as { stop(): Promise<void> }).stop(); running = null; }
+        await start(rate);
+      }
       at = `${shortCount(rate)} ev/s`;
       const seg = cursor.take(Math.round(rate * req.seconds));
-      const s = await running.replay(seg, { mode: req.mode, rate, maxMs: req.quick ? req.seconds * 2000 + 250 : req.seconds * 3000 + 1000 });
+      const s = await running!.replay(seg, { mode: req.mode, rate, maxMs: req.quick ? req.seconds * 2000 + 250 : req.seconds * 3000 + 1000 });
       cells.push({ rate, s });
       lines.push(`${req.mode} ${spec.key.padEnd(11)} ${shortCount(rate).padStart(4)} ev/s: p50 ${fmtUs(s.latencyUs.p50)} p99 ${fmtUs(s.latencyUs.p99)} max ${fmtUs(s.latencyUs.max)}` +
         ` achieved ${fmtNum(s.eventsPerSec)} ev/s${s.aborted ? ` (${s.aborted.reason})` : ''}`);
     }
-    return { label: running.spec.label, warm, cells, lines, failure: null };
+    return { label: label(), warm, cells, lines, failure: null };
   } catch (err) {
+    if (at === 'start' && cells.length === 0 && labels.length === 0) return { label: spec.label, warm: null, cells, lines, failure: `could not start: ${failureText(err)}` };
     lines.push(`${req.mode} ${spec.key} FAILED at ${at}: ${failureText(err)}`);
-    return { label: running.spec.label, warm, cells, lines, failure: `failed at ${at}: ${failureText(err)}` };
+    return { label: label(), warm, cells, lines, failure: `failed at ${at}: ${failureText(err)}` };
   } finally {
-    await running.stop().catch(() => undefined);
+    if (running !== null) await (running as { stop(): Promise<void> }).stop().catch(() => undefined);
   }
 }
 
