@@ -7,7 +7,7 @@
 // the design's label and the measured replay's summary, or the failure.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { designSpecs, startDesign, type RunningDesign } from './designs.ts';
-import type { DesignChildRequest, DesignChildResult } from './isolated.ts';
+import { childEntry, type DesignChildRequest, type DesignChildResult } from './isolated.ts';
 import { loadDefaultTape, TapeCursor } from './tapes.ts';
 import { failureText } from '../scenarios/scenario.ts';
 
@@ -36,13 +36,4 @@ async function main(requestFile: string, resultFile: string): Promise<void> {
   writeFileSync(resultFile, JSON.stringify(out));
 }
 
-// Exit explicitly: a design that failed half-way may leave agent threads behind.
-const [requestFile, resultFile] = process.argv.slice(2);
-if (!requestFile || !resultFile) {
-  process.stderr.write('usage: node bench/lib/design_child.ts <request.json> <result.json>\n');
-  process.exit(2);
-}
-main(requestFile, resultFile).then(() => process.exit(0), (err: unknown) => {
-  process.stderr.write(`design child failed: ${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
-});
+childEntry('design child', 'bench/lib/design_child.ts', main);

@@ -4,7 +4,7 @@
 // the function returned, or its failure. Exits explicitly: a design that failed half-way may leave
 // agent threads behind.
 import { readFileSync, writeFileSync } from 'node:fs';
-import type { FnChildRequest } from './isolated.ts';
+import { childEntry, type FnChildRequest } from './isolated.ts';
 import { failureText } from '../scenarios/scenario.ts';
 
 async function main(requestFile: string, resultFile: string): Promise<void> {
@@ -22,12 +22,4 @@ async function main(requestFile: string, resultFile: string): Promise<void> {
   writeFileSync(resultFile, JSON.stringify(out));
 }
 
-const [requestFile, resultFile] = process.argv.slice(2);
-if (!requestFile || !resultFile) {
-  process.stderr.write('usage: node bench/lib/fn_child.ts <request.json> <result.json>\n');
-  process.exit(2);
-}
-main(requestFile, resultFile).then(() => process.exit(0), (err: unknown) => {
-  process.stderr.write(`fn child failed: ${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
-});
+childEntry('fn child', 'bench/lib/fn_child.ts', main);

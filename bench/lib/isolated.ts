@@ -79,3 +79,21 @@ export async function callInChild<T>(moduleUrl: string, fn: string, arg: unknown
   const r = await runChild<{ ok: true; value: T }>(kFnChild, { module: moduleUrl, fn, arg } satisfies FnChildRequest, what, limitMs);
   return r.value;
 }
+
+/**
+ * A child script's entry (design_child.ts, fn_child.ts): `node <script> <request.json>
+ * <result.json>` runs `main` on the two paths, then exits explicitly (a design that failed
+ * half-way may leave agent threads behind); a missing path is a usage error (exit 2), a `main`
+ * that throws exit 1 with its stack.
+ */
+export function childEntry(name: string, script: string, main: (requestFile: string, resultFile: string) => Promise<void>): void {
+  const [requestFile, resultFile] = process.argv.slice(2);
+  if (!requestFile || !resultFile) {
+    process.stderr.write(`usage: node ${script} <request.json> <result.json>\n`);
+    process.exit(2);
+  }
+  main(requestFile, resultFile).then(() => process.exit(0), (err: unknown) => {
+    process.stderr.write(`${name} failed: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  });
+}

@@ -22,6 +22,18 @@ const kFile = 'engine/kafka/kafka_transit.it.test.ts';
 const kEvents = 3000;
 const kRate = 2000;
 
+/** The fixture's topics under `prefix` (and its dead-letter topic), 2 partitions each, stamped by the broker (LogAppendTime). */
+async function logAppendTopics(prefix: string, clientId: string): Promise<void> {
+  const { topics } = await scanFixture({ fixture: kDefaultFixture, topicPrefix: prefix, limit: kEvents });
+  const admin = createKafka({ brokers: kTestBrokers, clientId }).admin();
+  await admin.connect();
+  try {
+    await ensureTopics(admin, [...topics, deadLetterTopic(prefix)], 2, [{ name: 'message.timestamp.type', value: 'LogAppendTime' }]);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 if (await requireBroker(test, kFile)) {
   const dir = mkdtempSync(join(tmpdir(), 'lucent-kafka-transit-'));
   const prefix = freshPrefix();
@@ -36,14 +48,7 @@ if (await requireBroker(test, kFile)) {
   });
 
   test(`paced at ${kRate} events/s into LogAppendTime topics: in order, the producer's wait reported, the transit split per event`, async () => {
-    const { topics } = await scanFixture({ fixture: kDefaultFixture, topicPrefix: prefix, limit: kEvents });
-    const admin = createKafka({ brokers: kTestBrokers, clientId: 'lucent-test-transit' }).admin();
-    await admin.connect();
-    try {
-      await ensureTopics(admin, [...topics, deadLetterTopic(prefix)], 2, [{ name: 'message.timestamp.type', value: 'LogAppendTime' }]);
-    } finally {
-      await admin.disconnect();
-    }
+    await logAppendTopics(prefix, 'lucent-test-transit');
     const replay = await replayToKafka({
       brokers: kTestBrokers, fixture: kDefaultFixture, topicPrefix: prefix, partitions: 2, rate: kRate, speed: 0, limit: kEvents,
       watermarkMs: 10, endMarkers: true, batchSize: 2000, universeOut: null,
@@ -74,14 +79,7 @@ if (await requireBroker(test, kFile)) {
   });
 
   test(`realtime, consuming while the producer writes at ${kRate} events/s (the realtime fetch defaults): every event once, each with its transit split`, async () => {
-    const { topics } = await scanFixture({ fixture: kDefaultFixture, topicPrefix: livePrefix, limit: kEvents });
-    const admin = createKafka({ brokers: kTestBrokers, clientId: 'lucent-test-transit-rt' }).admin();
-    await admin.connect();
-    try {
-      await ensureTopics(admin, [...topics, deadLetterTopic(livePrefix)], 2, [{ name: 'message.timestamp.type', value: 'LogAppendTime' }]);
-    } finally {
-      await admin.disconnect();
-    }
+    await logAppendTopics(livePrefix, 'lucent-test-transit-rt');
     const o = resolveOptions({ fixture: kDefaultFixture, threads: 0, mode: 'realtime', decisions: join(dir, 'realtime.jsonl'), summary: null, deadLetters: null, progress: false });
     const k = resolveKafkaOptions({ brokers: kTestBrokers, group: liveGroup, topicPrefix: livePrefix, universe: kDefaultFixture, untilEnd: true, topicRefreshMs: 0 }, o);
     assert.is(k.fetch.maxWaitMs, 100, 'realtime holds an idle fetch 100 ms');

@@ -227,9 +227,7 @@ const kRecKeys = kRecFields.map((n) => `${JSON.stringify(n)}:`);
 const numText = (v: number): string => (Number.isFinite(v) ? String(v) : 'null');
 
 /** The JSON text of one number as inputsText writes it: JSON.stringify's (null when not finite). */
-export function numberJson(v: number): string {
-  return numText(v);
-}
+export const numberJson = numText;
 
 /**
  * The inputs as the decision event's metadata, as JSON text (built in the audit writer's drain),

@@ -7,8 +7,7 @@
 // The flush sends on a ConfirmChannel while fewer than maxInFlight are unconfirmed, in one socket
 // write; a message leaves the bus only when the broker acks it. The linger is for the broker: its
 // work per burst (waking its processes, syncing the message store before it confirms) is shared
-// by the burst's messages (bench/bus_parts.ts: at 5 messages every 5 ms, broker CPU per message
-// 360 µs with no linger, 230 µs with 25 ms).
+// by the burst's messages (figures at kDefaultLingerMs, bus_options.ts).
 //
 // Delivery guarantees and what is counted (stats()):
 //   - The bus holds at most bufferSize unconfirmed messages (buffered + in flight). A publish
